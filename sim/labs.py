@@ -1,0 +1,174 @@
+"""Lab agents and the roster they start from (DESIGN.md §2, §3 step 4, §4).
+
+Lab state lives in the model's structure-of-arrays (:class:`LabTable`) so that the chip market and the
+developer choice are array operations; each :class:`Lab` is a mesa Agent that reads and writes its own row
+and makes its own release decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim import REGIONS
+from sim.capability import release_capability
+from sim.market import counterfactual_share, p_open
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model import EcosystemModel
+
+ROSTER_COLUMNS = ("name", "region", "training_compute_flop", "strategy", "open_bias")
+
+
+class RosterError(ValueError):
+    """The roster file is missing or malformed; the message names the file, row and column."""
+
+
+def load_roster(path: str | Path) -> pd.DataFrame:
+    """Read a roster CSV (lines starting with ``#`` are comments; extra columns are ignored).
+
+    Required columns: ``name`` (str, unique), ``region`` (US/CN/EU/ROW), ``training_compute_flop``
+    (FLOP of the lab's best model before the start, > 0), ``strategy`` (OPEN/CLOSED), ``open_bias``
+    (logit-scale trait, about -3..3). Returns a DataFrame with those columns, in file order.
+
+    Raises RosterError naming the file, the row (1-based data row) and the column.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RosterError(f"roster file not found: {path}")
+    df = pd.read_csv(path, comment="#", skipinitialspace=True)
+    missing = [c for c in ROSTER_COLUMNS if c not in df.columns]
+    if missing:
+        raise RosterError(f"{path}: missing column(s) {', '.join(missing)}; required: {', '.join(ROSTER_COLUMNS)}")
+    if df.empty:
+        raise RosterError(f"{path}: no labs")
+    for i, row in enumerate(df.itertuples(index=False), start=1):
+        if row.region not in REGIONS:
+            raise RosterError(f"{path}: row {i}, column region: {row.region!r} is not one of {', '.join(REGIONS)}")
+        if str(row.strategy).upper() not in ("OPEN", "CLOSED"):
+            raise RosterError(f"{path}: row {i}, column strategy: {row.strategy!r} is not OPEN or CLOSED")
+        try:
+            c = float(row.training_compute_flop)
+        except (TypeError, ValueError):
+            c = float("nan")
+        if not np.isfinite(c) or c <= 0:
+            raise RosterError(f"{path}: row {i}, column training_compute_flop: {row.training_compute_flop!r} "
+                              "is not a positive number of FLOP")
+        try:
+            b = float(row.open_bias)
+        except (TypeError, ValueError):
+            b = float("nan")
+        if not np.isfinite(b):
+            raise RosterError(f"{path}: row {i}, column open_bias: {row.open_bias!r} is not a number")
+    dup = df["name"][df["name"].duplicated()]
+    if len(dup):
+        raise RosterError(f"{path}: column name: duplicate lab {dup.iloc[0]!r}")
+    out = df[list(ROSTER_COLUMNS)].copy()
+    out["strategy"] = out["strategy"].str.upper()
+    out["training_compute_flop"] = out["training_compute_flop"].astype(float)
+    out["open_bias"] = out["open_bias"].astype(float)
+    return out.reset_index(drop=True)
+
+
+@dataclass
+class LabTable:
+    """Structure-of-arrays state of all K labs (each array has shape (K,)).
+
+    region: int region index; open: bool strategy of the current model; compute: H100e owned;
+    capability: log10 effective FLOP of the best released model; accrued: FLOP accrued for the next
+    release; train_flop: physical FLOP of the latest release; income: USD received last month;
+    revenue: USD revenue last month; quality: share of API demand a closed lab can serve (0..1);
+    phase: month (mod cycle) of the lab's releases; open_bias: logit-scale trait.
+    """
+
+    region: np.ndarray
+    open: np.ndarray
+    compute: np.ndarray
+    capability: np.ndarray
+    accrued: np.ndarray
+    train_flop: np.ndarray
+    income: np.ndarray
+    revenue: np.ndarray
+    quality: np.ndarray
+    phase: np.ndarray
+    open_bias: np.ndarray
+
+
+class Lab(mesa.Agent):
+    """A frontier lab (DESIGN.md §2): a row ``i`` of the model's :class:`LabTable` plus its decisions."""
+
+    def __init__(self, model: EcosystemModel, i: int, name: str, region: str):
+        super().__init__(model)
+        self.i = i
+        self.name = name
+        self.region = region
+
+    # read-only views, handy in notebooks and tests
+    @property
+    def capability(self) -> float:
+        return float(self.model.labs_state.capability[self.i])
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.model.labs_state.open[self.i])
+
+    @property
+    def compute(self) -> float:
+        return float(self.model.labs_state.compute[self.i])
+
+    def release(self) -> None:
+        """Release a model this month (DESIGN.md §3 step 4): new capability with the spillover floor,
+        then the OPEN/CLOSED choice by counterfactual expected payoff; logs the release."""
+        m = self.model
+        s = m.labs_state
+        i = self.i
+        p = m.scenario.labs
+        others_open = s.open.copy()
+        others_open[i] = False
+        best_open_other = s.capability[others_open].max() if others_open.any() else -np.inf
+        floor = best_open_other - p.distill_gap
+        eff = m.efficiency()
+        old = float(s.capability[i])
+        s.capability[i] = release_capability(old, float(s.accrued[i]), eff, floor)
+        s.train_flop[i] = s.accrued[i]
+        s.accrued[i] = 0.0
+        pi_open, pi_closed, share_open, share_closed = self.payoffs(best_open_other)
+        gov = m.governments[self.region].policy
+        allowed = gov.open_weight_threshold is None or s.capability[i] <= gov.open_weight_threshold
+        prob = p_open(pi_open, pi_closed, p.beta, p.open_bias_scale * s.open_bias[i]) if allowed else 0.0
+        s.open[i] = bool(m.rng.random() < prob)
+        m.on_release(self, old, prob, pi_open, pi_closed, share_open, share_closed)
+
+    def payoffs(self, best_open_other: float) -> tuple[float, float, float, float]:
+        """Expected payoffs (USD/month) of releasing the current model open or closed (DESIGN.md §4).
+
+        Shares come from the developers' logit demand evaluated counterfactually on the model's payoff
+        sample of developers, with every other model as it is::
+
+            pi_closed = share_closed * M * margin * quality
+            pi_open   = share_open * M * open_capture + open_support * pi_closed - spill_cost
+            spill_cost = spill_coef * max(0, c_i - best other open) * pi_closed
+
+        Returns (pi_open, pi_closed, share_open, share_closed)."""
+        m = self.model
+        s = m.labs_state
+        i = self.i
+        p = m.scenario.labs
+        v_open, v_closed, acc_open, acc_closed, v_all, acc_all = m.counterfactual_utilities(i)
+        acc_all[:, i] = False
+        share_open = counterfactual_share(v_all, acc_all, v_open, acc_open)
+        share_closed = counterfactual_share(v_all, acc_all, v_closed, acc_closed)
+        market = m.market_size()
+        need = m.inference_need(share_closed)
+        quality = min(1.0, m.scenario.compute.max_inference_share * s.compute[i] / need) if need > 0 else 1.0
+        pi_closed = share_closed * market * p.margin * quality
+        gov = m.governments[self.region].policy
+        lead = max(0.0, float(s.capability[i] - best_open_other)) if np.isfinite(best_open_other) else 0.0
+        spill = p.spill_coef * lead * pi_closed
+        pi_open = share_open * market * p.open_capture + gov.open_support * pi_closed - spill
+        return pi_open, pi_closed, share_open, share_closed

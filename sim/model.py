@@ -1,0 +1,352 @@
+"""EcosystemModel: labs, developers and governments competing month by month (DESIGN.md §3).
+
+The model imports only the submodels and agents below it; runners, plots and the CLI import it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim import REGIONS
+from sim.capability import signed_lag
+from sim.compute import (
+    PRE_START_COMPUTE_GROWTH_PER_YEAR,
+    algorithmic_efficiency,
+    chip_market,
+    chip_price,
+    depreciate,
+    effective_control,
+    flop_per_h100e_month,
+)
+from sim.developers import DeveloperPopulation
+from sim.governments import GovernmentAgent
+from sim.labs import Lab, LabTable, load_roster
+from sim.market import accessibility, choose, deterministic_utility
+from sim.scenario import Scenario, month_index
+
+R = len(REGIONS)
+US, CN = REGIONS.index("US"), REGIONS.index("CN")
+STRATS = ("open", "closed")
+
+
+def month_label(start: str, t: int) -> str:
+    """``YYYY-MM`` of month ``t`` (0-based) after ``start``."""
+    y, m = int(start[:4]), int(start[5:7])
+    k = y * 12 + (m - 1) + t
+    return f"{k // 12:04d}-{k % 12 + 1:02d}"
+
+
+class EcosystemModel(mesa.Model):
+    """Agent-based model of the AI ecosystem (DESIGN.md).
+
+    Parameters
+    ----------
+    scenario : a validated :class:`~sim.scenario.Scenario`.
+    seed : int seed of this replication (default: ``scenario.seed``). Seeds both ``model.rng`` (numpy) and
+        ``model.random`` (stdlib, used by ``AgentSet.shuffle_do``), so a seed fixes the whole run.
+    roster : optional DataFrame of labs (columns of :func:`sim.labs.load_roster`); default: the scenario's
+        roster file.
+
+    After ``run()`` (or ``months`` calls to ``step()``), :meth:`timeseries`, :meth:`lab_panel` and
+    :meth:`release_log` return the outputs of DESIGN.md §6 as DataFrames.
+
+    Raises RosterError for a bad roster file.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, roster: pd.DataFrame | None = None):
+        self.seed_value = int(scenario.seed if seed is None else seed)
+        super().__init__(rng=self.seed_value)
+        self.scenario = sc = scenario
+        self.months = sc.months
+        c = sc.compute
+        self.fpm = flop_per_h100e_month(c.h100e_peak_flops, c.utilization)
+        self.pre_slope = (np.log10(PRE_START_COMPUTE_GROWTH_PER_YEAR) + 12 / c.tau_alg_months * np.log10(2)) / 12
+        self.t = 0
+
+        # governments
+        self.governments: dict[str, GovernmentAgent] = {
+            r: GovernmentAgent(self, r, sc.governments[r]) for r in REGIONS}
+        self.events = defaultdict(list)
+        for ev in sc.events:
+            self.events[month_index(sc.start, ev.month)].append(ev)
+        self._refresh_policy()
+
+        # labs
+        roster = load_roster(sc.roster_path()) if roster is None else roster
+        k = len(roster)
+        cycle = sc.labs.release_cycle_months
+        c0 = np.array(roster["training_compute_flop"], dtype=float)
+        phase = self.rng.integers(0, cycle, size=k)
+        k0 = c0 / (c.train_share * c.final_run_share * self.fpm * cycle)
+        income0 = k0 * c.price_usd_per_h100e / (sc.labs.compute_spend_share * c.depreciation_months)
+        months_to_release = (phase - 0) % cycle
+        self.labs_state = LabTable(
+            region=np.array([REGIONS.index(r) for r in roster["region"]]),
+            open=np.array(roster["strategy"] == "OPEN", dtype=bool),
+            compute=k0.copy(),
+            capability=np.log10(c0),
+            accrued=c0 * (cycle - months_to_release) / cycle,
+            train_flop=c0.copy(),
+            income=income0.copy(),
+            revenue=np.zeros(k),
+            quality=np.ones(k),
+            phase=phase,
+            open_bias=np.array(roster["open_bias"], dtype=float),
+        )
+        self.lab_agents: list[Lab] = [Lab(self, i, row.name, row.region) for i, row in enumerate(roster.itertuples())]
+        self.n_labs = k
+        reg = self.labs_state.region
+        self.pool0 = np.bincount(reg, weights=income0, minlength=R)
+        self.market0 = sc.market.market_share_of_funding * self.pool0.sum()
+        self.funding_growth = np.array([sc.market.funding_growth_per_year[r] for r in REGIONS])
+        self.alt0 = np.array([c.alt_supply_h100e[r] for r in REGIONS])
+
+        # developers
+        d = sc.developers
+        self.dev = DeveloperPopulation(d, self.rng)
+        self.distrust = np.array([d.foreign_distrust[r] for r in REGIONS])
+        self.payoff_idx = np.sort(self.rng.choice(d.n, size=min(d.n, d.payoff_sample), replace=False))
+        self.share = np.full(k, 1.0 / k)
+        everyone = np.arange(d.n)
+        self.dev.chosen[:] = choose(self._utility(everyone), self._access(everyone), self.rng)
+        self.adopters = self.dev.adopters(k)
+        self.share = self.adopters / d.n
+
+        # recorders
+        self._rec: dict[str, np.ndarray] = defaultdict(lambda: np.full(self.months, np.nan))
+        self._panel = {f: np.zeros((self.months, k)) for f in ("capability", "compute", "adopters", "revenue", "open")}
+        self._releases: list[dict] = []
+        self._hist = {key: np.full(self.months, -np.inf) for key in ("closed", "open")}
+        self._reg_hist = np.full((R, self.months), -np.inf)
+
+    # ------------------------------------------------------------------ helpers used by agents
+    def efficiency(self) -> float:
+        """Algorithmic efficiency A(t) at the current month (relative to the start)."""
+        return float(algorithmic_efficiency(self.t, self.scenario.compute.tau_alg_months))
+
+    def market_size(self) -> float:
+        """World developer market this month (USD/month)."""
+        return self.market0 * self.scenario.market.market_growth_per_year ** (self.t / 12)
+
+    def inference_need(self, share: float | np.ndarray) -> float | np.ndarray:
+        """H100e a closed lab needs to serve a given share of all developers."""
+        return self.scenario.compute.inference_intensity * self.labs_state.compute.sum() * share
+
+    def _refresh_policy(self) -> None:
+        """Rebuild the policy arrays from the governments' current state."""
+        g = self.governments
+        self.export_control = np.array([[g[a].policy.export_control.get(b, 0.0) for b in REGIONS] for a in REGIONS])
+        self.leakage = np.array([g[a].policy.leakage for a in REGIONS])
+        self.api_block = np.array([[b in g[a].policy.api_block for b in REGIONS] for a in REGIONS])
+        self.ban_foreign_closed = np.array([g[a].policy.ban_foreign_closed for a in REGIONS])
+        self.subsidy = np.array([g[a].policy.subsidy_rate for a in REGIONS])
+
+    def _utility(self, idx: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
+        s, d, p = self.labs_state, self.dev, self.scenario.developers
+        return deterministic_utility(
+            d.w_cap[idx], d.w_open[idx], d.w_sov[idx], d.region[idx], s.capability,
+            s.open if lab_open is None else lab_open, s.region, self.share, c_scale=p.c_scale, w_price=p.w_price,
+            price_closed=p.price_closed, price_open=p.price_open, foreign_distrust=self.distrust,
+            open_sov_discount=p.open_sov_discount, w_net=p.w_net)
+
+    def _access(self, idx: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
+        s = self.labs_state
+        return accessibility(self.dev.region[idx], s.region, s.open if lab_open is None else lab_open,
+                             self.api_block, self.ban_foreign_closed)
+
+    def counterfactual_utilities(self, i: int):
+        """Utilities on the payoff sample with lab ``i`` open and closed (others as they are).
+
+        Returns (v_open (n,), v_closed (n,), access_open (n,), access_closed (n,), v_all (n, K), access_all (n, K))."""
+        idx = self.payoff_idx
+        lab_open = self.labs_state.open.copy()
+        lab_open[i] = True
+        v1, a1 = self._utility(idx, lab_open), self._access(idx, lab_open)
+        lab_open[i] = False
+        v0, a0 = self._utility(idx, lab_open), self._access(idx, lab_open)
+        return v1[:, i].copy(), v0[:, i].copy(), a1[:, i].copy(), a0[:, i].copy(), v1, a1
+
+    def on_release(self, lab: Lab, old: float, prob: float, pi_open: float, pi_closed: float,
+                   share_open: float, share_closed: float) -> None:
+        """Log a release (called by the lab)."""
+        s = self.labs_state
+        i = lab.i
+        self._releases.append({
+            "month": self.t, "date": month_label(self.scenario.start, self.t), "lab": lab.name,
+            "region": lab.region, "strategy": "OPEN" if s.open[i] else "CLOSED",
+            "capability": float(s.capability[i]), "previous_capability": old,
+            "train_flop": float(s.train_flop[i]), "p_open": prob, "pi_open": pi_open, "pi_closed": pi_closed,
+            "share_open": share_open, "share_closed": share_closed})
+
+    # ------------------------------------------------------------------ the monthly step
+    def step(self) -> None:
+        """One month, in DESIGN.md §3 order: policy, chips, training, releases, developers, accounting, data."""
+        self.t = t = self.steps - 1
+        if t >= self.months:
+            raise RuntimeError(f"the scenario has {self.months} months; step {t + 1} is past the horizon")
+        self._policy(t)
+        self._chips(t)
+        self._train()
+        due = [a for a in self.lab_agents if (t - self.labs_state.phase[a.i]) % self.scenario.labs.release_cycle_months == 0]
+        if due:
+            mesa.agent.AgentSet(due, random=self.random).shuffle_do("release")
+        self._developers()
+        self._accounting(t)
+        self._record(t)
+
+    def run(self) -> EcosystemModel:
+        """Run all months of the scenario; returns self."""
+        for _ in range(self.months - self.steps):
+            self.step()
+        return self
+
+    def _policy(self, t: int) -> None:
+        changed = False
+        for ev in self.events.get(t, ()):
+            self.governments[ev.government].apply(ev)
+            changed = True
+        if t > 0:
+            for gov in self.governments.values():
+                if gov.policy.reaction is not None:
+                    rival = REGIONS.index(gov.policy.reaction.rival)
+                    lag_rival = self._region_lag(gov.region_index, rival, t - 1)
+                    before = gov.reactions
+                    gov.react(t, lag_rival, -lag_rival)
+                    changed |= gov.reactions != before
+        if changed:
+            self._refresh_policy()
+
+    def _region_lag(self, leader: int, follower: int, t: int) -> float:
+        """Months by which region ``follower`` trails region ``leader`` at month ``t`` (regional frontier
+        histories; NaN when either region has no labs)."""
+        hist = self._reg_hist
+        if not np.isfinite(hist[leader, t]) or not np.isfinite(hist[follower, t]):
+            return float("nan")
+        return signed_lag(hist[leader], hist[follower], t, self.pre_slope)
+
+    def _chips(self, t: int) -> None:
+        s, c = self.labs_state, self.scenario.compute
+        money = self.scenario.labs.compute_spend_share * s.income / (1.0 - self.subsidy[s.region])
+        theta, leak = effective_control(self.export_control, self.leakage)
+        price = chip_price(t, c.price_usd_per_h100e, c.price_perf_doubling_months)
+        alt_cap = self.alt0 * c.alt_supply_growth_per_year ** (t / 12)
+        frontier, alt = chip_market(money, s.region, theta, leak, price, c.eta_alt, alt_cap)
+        s.compute = depreciate(s.compute, c.depreciation_months) + frontier + alt
+        self._spend = money
+
+    def _train(self) -> None:
+        s, c = self.labs_state, self.scenario.compute
+        need = np.where(s.open, 0.0, self.inference_need(self.share))
+        serve = np.minimum(need, c.max_inference_share * s.compute)
+        s.quality = np.where(need > 0, serve / np.where(need > 0, need, 1.0), 1.0)
+        s.accrued += c.train_share * (s.compute - serve) * self.fpm * c.final_run_share
+
+    def _developers(self) -> None:
+        d = self.dev
+        access_now = self._access(np.arange(d.n))
+        lost = ~access_now[np.arange(d.n), d.chosen]
+        review = (self.rng.random(d.n) < self.scenario.developers.review_rate) | lost
+        idx = np.flatnonzero(review)
+        if idx.size:
+            d.chosen[idx] = choose(self._utility(idx), access_now[idx], self.rng)
+        self.adopters = d.adopters(self.n_labs)
+        self.share = self.adopters / d.n
+
+    def _accounting(self, t: int) -> None:
+        s, lp = self.labs_state, self.scenario.labs
+        m = self.market_size()
+        s.revenue = self.share * m * np.where(s.open, lp.open_capture, lp.margin * s.quality)
+        pool = self.pool0 * self.funding_growth ** (t / 12)
+        c_max = np.array([s.capability[s.region == r].max() if (s.region == r).any() else 0.0 for r in range(R)])
+        w = np.exp(lp.funding_kappa * (s.capability - c_max[s.region]))
+        w_sum = np.bincount(s.region, weights=w, minlength=R)
+        funding = pool[s.region] * w / w_sum[s.region]
+        s.income = s.revenue + funding
+
+    def _record(self, t: int) -> None:
+        s, rec = self.labs_state, self._rec
+        reg, op = s.region, s.open
+        for r, name in enumerate(REGIONS):
+            mask = reg == r
+            rec[f"open_share_{name}"][t] = op[mask].mean() if mask.any() else np.nan
+            rec[f"frontier_{name}"][t] = s.capability[mask].max() if mask.any() else np.nan
+            rec[f"compute_{name}"][t] = s.compute[mask].sum()
+            rec[f"revenue_{name}"][t] = s.revenue[mask].sum()
+            for strat, smask in (("open", op), ("closed", ~op)):
+                rec[f"adopt_{name}_{strat}"][t] = self.share[mask & smask].sum()
+        total_k = s.compute.sum()
+        for name in REGIONS:
+            rec[f"compute_share_{name}"][t] = rec[f"compute_{name}"][t] / total_k
+        f_open = s.capability[op].max() if op.any() else -np.inf
+        f_closed = s.capability[~op].max() if (~op).any() else -np.inf
+        rec["frontier_open"][t] = f_open if np.isfinite(f_open) else np.nan
+        rec["frontier_closed"][t] = f_closed if np.isfinite(f_closed) else np.nan
+        rec["frontier"][t] = s.capability.max()
+        rec["frontier_train_flop"][t] = np.log10(s.train_flop.max())
+        h = self._hist
+        prev = (lambda key: h[key][t - 1]) if t > 0 else (lambda key: -np.inf)
+        h["closed"][t] = max(prev("closed"), f_closed)
+        h["open"][t] = max(prev("open"), f_open)
+        for r in range(R):
+            cur = s.capability[reg == r].max() if (reg == r).any() else -np.inf
+            self._reg_hist[r, t] = max(self._reg_hist[r, t - 1] if t > 0 else -np.inf, cur)
+        if np.isfinite(h["closed"][t]) and np.isfinite(h["open"][t]):
+            rec["open_closed_lag_months"][t] = signed_lag(h["closed"], h["open"], t, self.pre_slope)
+        rec["us_cn_gap_oom"][t] = rec["frontier_US"][t] - rec["frontier_CN"][t]
+        rec["us_cn_gap_months"][t] = self._region_lag(US, CN, t)
+        outside_cn = self.dev.region != CN
+        cn_open = (reg == CN) & op
+        rec["noncn_on_cn_open"][t] = cn_open[self.dev.chosen[outside_cn]].mean() if outside_cn.any() else np.nan
+        rec["hhi"][t] = float((self.share ** 2).sum())
+        rec["export_control_US_CN"][t] = self.export_control[US, CN]
+        rec["leakage_US"][t] = self.leakage[US]
+        rec["subsidy_CN"][t] = self.subsidy[CN]
+        rec["market_usd"][t] = self.market_size()
+        for f in self._panel:
+            self._panel[f][t] = getattr(s, f) if f not in ("adopters",) else self.adopters
+        self._panel["open"][t] = op
+
+    # ------------------------------------------------------------------ outputs
+    def timeseries(self) -> pd.DataFrame:
+        """Model-level time series (one row per simulated month; DESIGN.md §6).
+
+        Columns: month (0-based), date (YYYY-MM), open_share_{R} (share of region's labs whose current model
+        is open), frontier_{R|open|closed} and frontier (capability, log10 effective FLOP),
+        frontier_train_flop (log10 physical FLOP of the largest release), open_closed_lag_months,
+        us_cn_gap_oom, us_cn_gap_months, adopt_{R}_{open|closed} (share of all developers on such models),
+        noncn_on_cn_open (share of developers outside China on Chinese open models), compute_{R} (H100e),
+        compute_share_{R}, revenue_{R} (USD/month), hhi (adoption concentration, 0..1), policy observables
+        export_control_US_CN, leakage_US, subsidy_CN, and market_usd (USD/month)."""
+        n = self.steps
+        df = pd.DataFrame({k: v[:n] for k, v in self._rec.items()})
+        df.insert(0, "date", [month_label(self.scenario.start, t) for t in range(n)])
+        df.insert(0, "month", np.arange(n))
+        return df
+
+    def lab_panel(self) -> pd.DataFrame:
+        """Per lab per month: month, date, lab, region, strategy, capability, compute (H100e), adopters
+        (developer agents), revenue (USD/month)."""
+        n, k = self.steps, self.n_labs
+        names = [a.name for a in self.lab_agents]
+        regions = [a.region for a in self.lab_agents]
+        return pd.DataFrame({
+            "month": np.repeat(np.arange(n), k),
+            "date": np.repeat([month_label(self.scenario.start, t) for t in range(n)], k),
+            "lab": np.tile(names, n), "region": np.tile(regions, n),
+            "strategy": np.where(self._panel["open"][:n].ravel() > 0, "OPEN", "CLOSED"),
+            "capability": self._panel["capability"][:n].ravel(),
+            "compute": self._panel["compute"][:n].ravel(),
+            "adopters": self._panel["adopters"][:n].ravel().astype(np.int64),
+            "revenue": self._panel["revenue"][:n].ravel(),
+        })
+
+    def release_log(self) -> pd.DataFrame:
+        """One row per release: month, date, lab, region, strategy, capability, previous_capability,
+        train_flop (physical FLOP), p_open, pi_open, pi_closed (USD/month), share_open, share_closed."""
+        cols = ["month", "date", "lab", "region", "strategy", "capability", "previous_capability", "train_flop",
+                "p_open", "pi_open", "pi_closed", "share_open", "share_closed"]
+        return pd.DataFrame(self._releases, columns=cols)

@@ -1,0 +1,526 @@
+"""Scenario schema: every parameter of the model, its unit, default, valid range and source.
+
+A scenario is a TOML file validated by the pydantic models below. Unknown keys are errors (with the
+closest valid key suggested), values are range-checked, and policy changes are dated ``[[events]]``.
+
+Each field's ``description`` states its unit and its source (a paper, a dataset or an explicit
+"assumption" to be explored by sensitivity analysis); ``ge``/``le`` give the valid range; the
+``json_schema_extra`` dict holds ``unit``, ``source`` and a plausible range ``plausible`` (the range
+sensitivity specs should explore, narrower than the valid range).
+
+Errors: :func:`load_scenario` raises :class:`ScenarioError` (a ``ValueError``) whose message names the
+file, the field path and what is allowed. The CLI turns it into exit code 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sim import REGIONS
+
+Region = Literal["US", "CN", "EU", "ROW"]
+MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class ScenarioError(ValueError):
+    """A scenario file or override is invalid. The message names the file, the field and what is allowed."""
+
+
+def P(default: Any, *, unit: str, source: str, description: str, plausible: tuple | None = None, **kw: Any):
+    """A scenario parameter: pydantic ``Field`` carrying unit, source and plausible range metadata."""
+    extra = {"unit": unit, "source": source}
+    if plausible is not None:
+        extra["plausible"] = list(plausible)
+    return Field(default, description=f"{description} [{unit}] Source: {source}", json_schema_extra=extra, **kw)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def parse_month(value: str) -> tuple[int, int]:
+    """Parse ``"YYYY-MM"`` into ``(year, month)``. Raises ValueError otherwise."""
+    m = MONTH_RE.match(str(value))
+    if not m:
+        raise ValueError(f"{value!r} is not a month; expected YYYY-MM, e.g. 2022-10")
+    return int(m.group(1)), int(m.group(2))
+
+
+def month_index(start: str, month: str) -> int:
+    """Months from ``start`` to ``month`` (both ``YYYY-MM``); 0 when equal, negative when before."""
+    y0, m0 = parse_month(start)
+    y1, m1 = parse_month(month)
+    return (y1 - y0) * 12 + (m1 - m0)
+
+
+class Compute(_Strict):
+    """Chips, training and algorithmic progress (DESIGN.md §2-3)."""
+
+    h100e_peak_flops: float = P(989e12, unit="FLOP/s per H100e", ge=1e12, le=1e16,
+                                source="NVIDIA H100 SXM dense BF16 spec (989 TFLOP/s); DESIGN.md §2",
+                                description="Peak dense BF16 throughput of one H100-equivalent.")
+    utilization: float = P(0.40, unit="fraction", ge=0.05, le=0.9, plausible=(0.3, 0.5),
+                           source="Epoch AI model records: median reported MFU of large runs ~0.3-0.5 (2023-24)",
+                           description="Model FLOP utilisation of training compute.")
+    final_run_share: float = P(0.10, unit="fraction", ge=0.005, le=1.0, plausible=(0.03, 0.3),
+                               source="assumption; Cottier et al. 2024 ('The rising costs of training frontier AI "
+                                      "models') find R&D compute a multiple of the final run",
+                               description="Share of a lab's training compute that ends in the released model's final run.")
+    train_share: float = P(0.7, unit="fraction", ge=0.1, le=1.0, plausible=(0.5, 0.9),
+                           source="assumption (rest: experiments, internal use)",
+                           description="Share of a lab's compute available for training when it serves no API.")
+    max_inference_share: float = P(0.6, unit="fraction", ge=0.0, le=0.95, plausible=(0.4, 0.8),
+                                   source="assumption",
+                                   description="Most of its compute a closed lab diverts to serving its API.")
+    inference_intensity: float = P(0.25, unit="fraction of world lab compute", ge=0.0, le=2.0, plausible=(0.1, 0.5),
+                                   source="assumption; inference was roughly a third of AI compute in 2023-24 (Epoch AI commentary)",
+                                   description="World inference demand of all developers, as a share of all labs' compute; "
+                                               "a closed lab must serve its adopters' share of it.")
+    tau_alg_months: float = P(8.0, unit="months", ge=2.0, le=36.0, plausible=(5.0, 14.0),
+                              source="Ho et al. 2024, arXiv:2403.05812 (95% CI 5-14 months)",
+                              description="Halving time of compute needed for a given capability (algorithmic progress).")
+    price_usd_per_h100e: float = P(60_000.0, unit="USD per H100e (2022)", ge=1_000.0, le=1e6, plausible=(30_000.0, 100_000.0),
+                                   source="Epoch ML hardware data (A100 ~USD 15k at 0.31 H100e) x ~1.5 cluster overhead "
+                                          "(Cottier et al. 2024)",
+                                   description="All-in acquisition cost of one H100e of frontier chips at the start date.")
+    price_perf_doubling_months: float = P(30.0, unit="months", ge=6.0, le=120.0, plausible=(25.0, 36.0),
+                                          source="Epoch AI 2022, 'Trends in GPU price-performance' (~2.5 years)",
+                                          description="Doubling time of FLOP/s per dollar.")
+    depreciation_months: float = P(48.0, unit="months", ge=6.0, le=120.0, plausible=(36.0, 60.0),
+                                   source="assumption; typical 4-6 year accounting lives of accelerators",
+                                   description="Mean life of an accelerator (exponential depreciation).")
+    eta_alt: float = P(0.4, unit="H100e per H100e-price", ge=0.01, le=1.0, plausible=(0.2, 0.7),
+                       source="Epoch ML hardware data: TPP of H20 2,368 and Ascend 910B 6,016 vs H100 15,832, "
+                              "at similar or lower prices",
+                       description="Performance per dollar of alternative (domestic or compliant) chips relative to frontier chips.")
+    alt_supply_h100e: dict[Region, float] = P(
+        {"US": 1e9, "CN": 400.0, "EU": 1e9, "ROW": 1e9}, unit="H100e per month", plausible=(100.0, 5_000.0),
+        source="assumption; Huawei Ascend output ~1e5 H100e/yr in 2024 (SemiAnalysis, CSIS estimates), "
+               "of which frontier labs get a part; unconstrained (1e9) where no controls bind",
+        description="Supply cap of alternative chips available to a region's labs at the start date, shared pro rata.")
+    alt_supply_growth_per_year: float = P(2.0, unit="x per year", ge=0.5, le=10.0, plausible=(1.3, 3.0),
+                                          source="assumption (domestic chip ramp-up)",
+                                          description="Growth factor of the alternative-chip supply cap.")
+
+
+
+class Labs(_Strict):
+    """Lab behaviour: spending, release cycles and the open/closed choice (DESIGN.md §4)."""
+
+    compute_spend_share: float = P(0.5, unit="fraction of income", ge=0.05, le=1.0, plausible=(0.3, 0.7),
+                                   source="assumption; compute is the largest cost of frontier labs",
+                                   description="Share of monthly income spent on chips.")
+    release_cycle_months: int = P(12, unit="months", ge=1, le=48, plausible=(6, 18),
+                                  source="Epoch notable models: frontier labs release a flagship roughly yearly",
+                                  description="Months between a lab's flagship releases (phases are staggered at random).")
+    distill_gap: float = P(0.5, unit="OOM of effective compute", ge=0.0, le=5.0, plausible=(0.2, 1.5),
+                           source="assumption; to be calibrated (issue 3)",
+                           description="Open-weight spillover floor: a release reaches at least the best accessible open "
+                                       "capability minus this gap (distillation, fine-tuning).")
+    beta: float = P(4.0, unit="1 (logit slope)", ge=0.0, le=50.0, plausible=(1.0, 10.0),
+                    source="assumption; to be calibrated",
+                    description="Sensitivity of the open/closed choice to the normalised payoff difference.")
+    open_capture: float = P(0.15, unit="fraction", ge=0.0, le=1.0, plausible=(0.05, 0.4),
+                            source="assumption; open labs monetise through services, hosting partners and reputation",
+                            description="Share of the value of its adopters that an open-weight lab captures as revenue.")
+    margin: float = P(0.6, unit="fraction", ge=0.0, le=1.0, plausible=(0.4, 0.8),
+                      source="assumption; reported API gross margins 50-70%",
+                      description="Share of closed API revenue kept after serving costs.")
+    spill_coef: float = P(0.3, unit="per OOM of lead", ge=0.0, le=5.0, plausible=(0.0, 1.0),
+                          source="assumption",
+                          description="Cost of opening a model, per OOM of the lab's lead over the best open model, as a "
+                                      "share of its closed payoff (opening hands the lead to rivals).")
+    open_bias_scale: float = P(1.0, unit="1", ge=0.0, le=5.0, plausible=(0.5, 1.5),
+                               source="assumption",
+                               description="Multiplier of the roster's per-lab open_bias trait (logit scale).")
+    funding_kappa: float = P(2.0, unit="per OOM", ge=0.0, le=10.0, plausible=(0.5, 4.0),
+                             source="assumption",
+                             description="Capital pool shares are proportional to exp(kappa x capability lead).")
+
+
+class Developers(_Strict):
+    """The vectorised developer population and its random-utility choice (DESIGN.md §4)."""
+
+    n: int = P(5000, unit="agents", ge=10, le=2_000_000, source="model resolution, not an empirical number",
+               description="Number of developer agents.")
+    region_shares: dict[Region, float] = P(
+        {"US": 0.2, "CN": 0.15, "EU": 0.2, "ROW": 0.45}, unit="fraction",
+        source="GitHub Octoverse 2024 developer counts (US ~22M, India ~17M, China ~10M, Europe ~25M), rounded",
+        description="Share of the world's developers in each region; must sum to 1.")
+    review_rate: float = P(0.1, unit="per month", ge=0.0, le=1.0, plausible=(0.03, 0.3),
+                           source="assumption",
+                           description="Share of developers who reconsider their model each month.")
+    w_cap_mean: float = P(1.0, unit="utility per c_scale", ge=0.0, le=10.0, plausible=(0.5, 2.0),
+                          source="normalisation", description="Mean capability sensitivity.")
+    w_cap_sd: float = P(0.3, unit="utility per c_scale", ge=0.0, le=5.0, source="assumption",
+                        description="Spread of capability sensitivity (normal, truncated at 0).")
+    c_scale: float = P(0.5, unit="OOM of effective compute", ge=0.01, le=5.0, plausible=(0.25, 1.0),
+                       source="assumption", description="Capability gap that costs w_cap units of utility.")
+    w_price: float = P(1.0, unit="utility per price unit", ge=0.0, le=10.0, source="normalisation",
+                       description="Price sensitivity.")
+    price_closed: float = P(1.0, unit="price units", ge=0.0, le=10.0, source="normalisation",
+                            description="Price of a closed API model.")
+    price_open: float = P(0.6, unit="price units", ge=0.0, le=10.0, plausible=(0.2, 1.0),
+                          source="assumption (self-hosting and third-party hosting cost)",
+                          description="Effective price of using an open-weight model.")
+    w_open_mean: float = P(0.5, unit="utility", ge=-5.0, le=5.0, plausible=(0.0, 1.5),
+                           source="assumption; to be calibrated",
+                           description="Mean value of open weights (customisation, privacy, self-hosting).")
+    w_open_sd: float = P(0.5, unit="utility", ge=0.0, le=5.0, source="assumption",
+                         description="Spread of the value of open weights.")
+    w_sov_mean: float = P(1.0, unit="utility", ge=0.0, le=10.0, plausible=(0.0, 2.0),
+                          source="assumption",
+                          description="Mean distrust of a closed API hosted in another region.")
+    w_sov_sd: float = P(0.5, unit="utility", ge=0.0, le=5.0, source="assumption",
+                        description="Spread of that distrust (normal, truncated at 0).")
+    foreign_distrust: dict[Region, float] = P(
+        {"US": 0.4, "CN": 1.5, "EU": 0.3, "ROW": 0.6}, unit="multiplier of w_sov", plausible=(0.0, 2.0),
+        source="assumption; enterprise surveys report far more reluctance to send data to Chinese than to US "
+               "cloud APIs outside China",
+        description="Distrust of a closed API hosted in each region, felt by developers outside that region.")
+    open_sov_discount: float = P(0.8, unit="fraction", ge=0.0, le=1.0, source="assumption (DESIGN.md §4)",
+                                 description="Share of the foreign distrust that open weights remove (self-hosting).")
+    payoff_sample: int = P(800, unit="agents", ge=10, le=100_000, source="numerical choice (standard error of a share "
+                           "~ sqrt(p(1-p)/n) < 0.02)",
+                           description="Developers sampled once per run on whom labs evaluate counterfactual shares.")
+    w_net: float = P(0.3, unit="utility per log share", ge=0.0, le=5.0, plausible=(0.0, 1.0),
+                     source="assumption", description="Network effect: weight on log adoption share of the model.")
+
+
+    @field_validator("region_shares")
+    @classmethod
+    def _sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(x < 0 for x in v.values()):
+            raise ValueError("shares must be >= 0")
+        s = sum(v.get(r, 0.0) for r in REGIONS)
+        if abs(s - 1.0) > 1e-6:
+            raise ValueError(f"shares must sum to 1 (they sum to {s:.6g})")
+        return {r: float(v.get(r, 0.0)) for r in REGIONS}
+
+
+class Market(_Strict):
+    """Revenue and external funding (DESIGN.md §3 step 6)."""
+
+    market_share_of_funding: float = P(0.3, unit="fraction", ge=0.0, le=10.0, plausible=(0.1, 1.0),
+                                       source="assumption; frontier labs' 2022-23 revenue was well below their funding",
+                                       description="World developer market (USD/month) at the start, as a multiple of "
+                                                   "all labs' initial external funding.")
+    market_growth_per_year: float = P(2.5, unit="x per year", ge=0.5, le=20.0, plausible=(1.5, 4.0),
+                                      source="assumption; OpenAI revenue ~3x/yr 2023-2025 (press reports)",
+                                      description="Growth factor of the world developer market.")
+    funding_growth_per_year: dict[Region, float] = P(
+        {"US": 2.2, "CN": 1.6, "EU": 1.6, "ROW": 1.6}, unit="x per year", plausible=(1.2, 3.0),
+        source="assumption informed by Stanford AI Index 2025 (US private AI investment USD 109B vs China 9.3B in "
+               "2024, US growing faster); calibrated to P3 (Epoch: frontier compute 4-5x/yr)",
+        description="Growth factor of each region's external capital pool for its labs.")
+
+
+
+class ReactionRule(_Strict):
+    """An adaptive policy: act each month when an observed lag crosses a threshold."""
+
+    rival: Region = P("CN", unit="region", source="scenario choice", description="The region whose lag is watched.")
+    tighten_when_lag_below_months: float | None = P(None, unit="months", ge=-120.0, le=120.0, source="scenario choice",
+                                                    description="Raise export_control on the rival by `step` when the "
+                                                                "rival's capability lag behind this region falls below this.")
+    subsidise_when_lag_above_months: float | None = P(None, unit="months", ge=-120.0, le=120.0, source="scenario choice",
+                                                      description="Raise own subsidy_rate by `step` when this region's lag "
+                                                                  "behind the rival exceeds this.")
+    step: float = P(0.1, unit="fraction per month", ge=0.0, le=1.0, source="scenario choice",
+                    description="Size of one reaction.")
+    cooldown_months: int = P(6, unit="months", ge=0, le=120, source="scenario choice",
+                             description="Minimum months between reactions.")
+
+
+class Government(_Strict):
+    """A region's policy state (DESIGN.md §2). Dated events change these fields."""
+
+    export_control: dict[Region, float] = P({}, unit="0..1 strictness", plausible=(0.0, 1.0),
+                                            source="scenario (US rules of 2022-10, 2023-10, 2024-12)",
+                                            description="Strictness of this government's frontier-chip controls on each "
+                                                        "importing region: share of that region's frontier-chip demand denied "
+                                                        "before leakage.")
+    leakage: float = P(0.2, unit="fraction", ge=0.0, le=1.0, plausible=(0.05, 0.5),
+                       source="assumption; smuggling, overseas cloud access and stockpiles (CNAS 2024 estimates)",
+                       description="Share of controlled demand that still obtains frontier chips.")
+    api_block: list[Region] = P([], unit="regions", source="scenario (e.g. OpenAI blocked API access from China, 2024-07)",
+                                description="Regions whose developers this region's labs do not serve.")
+    ban_foreign_closed: bool = P(False, unit="flag", source="scenario",
+                                 description="This region's developers may not use foreign closed APIs.")
+    open_weight_threshold: float | None = P(None, unit="capability (log10 effective FLOP)", ge=0.0, le=40.0,
+                                            source="scenario",
+                                            description="Capability above which this region's labs may not release open "
+                                                        "weights (none: no restriction).")
+    subsidy_rate: float = P(0.0, unit="fraction of compute spend", ge=0.0, le=0.9, plausible=(0.0, 0.5),
+                            source="scenario", description="Share of domestic labs' compute spend paid by the state.")
+    open_support: float = P(0.0, unit="fraction of closed payoff", ge=0.0, le=5.0, plausible=(0.0, 0.5),
+                            source="scenario",
+                            description="Payoff bonus for a domestic open release, as a share of the lab's closed payoff.")
+    reaction: ReactionRule | None = P(None, unit="rule", source="scenario", description="Optional adaptive policy rule.")
+
+
+    @field_validator("export_control")
+    @classmethod
+    def _in_unit(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, x in v.items():
+            if not 0.0 <= x <= 1.0:
+                raise ValueError(f"export_control.{k} = {x} is outside 0..1")
+        return v
+
+
+GOV_FIELDS = tuple(Government.model_fields)
+
+
+class Event(_Strict):
+    """A dated policy change: ``government``'s ``field`` becomes ``value`` from ``month`` on."""
+
+    month: str = Field(..., description="Month the change takes effect, YYYY-MM.")
+    government: Region = Field(..., description="The government that acts.")
+    field: str = Field(..., description="Government field, e.g. 'export_control.CN', 'leakage', 'api_block'.")
+    value: Any = Field(..., description="New value; validated against the government field's type and range.")
+    note: str = Field("", description="What the event is and its source.")
+
+    @field_validator("month")
+    @classmethod
+    def _month(cls, v: str) -> str:
+        parse_month(v)
+        return v
+
+    @model_validator(mode="after")
+    def _check_field(self) -> Event:
+        head, _, key = self.field.partition(".")
+        if head not in GOV_FIELDS:
+            close = difflib.get_close_matches(head, GOV_FIELDS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"unknown government field {head!r}{hint}; allowed: {', '.join(GOV_FIELDS)}")
+        if key:
+            if head != "export_control":
+                raise ValueError(f"only export_control takes a region suffix, not {head!r}")
+            if key not in REGIONS:
+                raise ValueError(f"unknown region {key!r}; allowed: {', '.join(REGIONS)}")
+        # validate the value by applying it to a default Government
+        try:
+            apply_event_value(Government(), self.field, self.value)
+        except ValidationError as e:
+            msgs = "; ".join(x["msg"] for x in e.errors())
+            raise ValueError(f"value {self.value!r} not allowed for {self.field}: {msgs}") from None
+        return self
+
+
+def apply_event_value(gov: Government, field: str, value: Any) -> None:
+    """Set ``field`` (``name`` or ``export_control.REGION``) of a Government, validating the value.
+
+    Raises ValueError (pydantic ValidationError) when the value is not allowed for that field."""
+    head, _, key = field.partition(".")
+    if key:
+        new = dict(getattr(gov, head))
+        new[key] = value
+        setattr(gov, head, new)
+    else:
+        setattr(gov, head, value)
+
+
+def _default_governments() -> dict[str, Government]:
+    return {r: Government() for r in REGIONS}
+
+
+class Scenario(_Strict):
+    """A complete, validated scenario: everything one model run needs besides its seed."""
+
+    name: str = Field("unnamed", description="Short name used in outputs.")
+    description: str = Field("", description="What the scenario represents and the sources of its policy dates.")
+    extends: str | None = Field(None, description="Parent scenario file, relative to this file (resolved on load).")
+    start: str = P("2022-01", unit="YYYY-MM", source="DESIGN.md §2", description="First simulated month.")
+    months: int = P(108, unit="months", ge=1, le=600, source="DESIGN.md §2 (2022-01 to 2030-12)",
+                    description="Number of monthly steps.")
+    seed: int = P(20220101, unit="integer", ge=0, le=2**63 - 1, source="user choice",
+                  description="Base seed; replications spawn independent seeds from it with numpy SeedSequence.")
+    roster: str = P("../data/roster_2022-01.csv", unit="path", source="derived from Epoch AI 'Data on AI Models' "
+                    "(CC BY 4.0) by `aieco data roster`", description="CSV of the labs at the start, relative to the "
+                    "scenario file (columns name, region, training_compute_flop, strategy, open_bias).")
+    compute: Compute = Field(default_factory=Compute)
+    labs: Labs = Field(default_factory=Labs)
+    developers: Developers = Field(default_factory=Developers)
+    market: Market = Field(default_factory=Market)
+    governments: dict[Region, Government] = Field(default_factory=_default_governments)
+    events: list[Event] = Field(default_factory=list)
+
+    _base_dir: Path | None = None
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v: str) -> str:
+        parse_month(v)
+        return v
+
+    @field_validator("governments", mode="before")
+    @classmethod
+    def _govs(cls, v: Any) -> Any:
+        if isinstance(v, dict) and all(k in REGIONS for k in v):
+            return {r: v.get(r, {}) for r in REGIONS}
+        return v
+
+    @model_validator(mode="after")
+    def _events_in_horizon(self) -> Scenario:
+        prev = None
+        for i, ev in enumerate(self.events):
+            k = month_index(self.start, ev.month)
+            if k < 0 or k >= self.months:
+                raise ValueError(f"events[{i}].month {ev.month} is outside the horizon {self.start} + {self.months} months")
+            if prev is not None and k < prev:
+                raise ValueError(f"events[{i}].month {ev.month} is earlier than the event before it; list events in date order")
+            prev = k
+        return self
+
+    # --- convenience ----------------------------------------------------------------------------
+    @property
+    def base_dir(self) -> Path:
+        """Folder that relative paths (roster, extends) resolve against."""
+        return self._base_dir or Path.cwd()
+
+    def roster_path(self) -> Path:
+        p = Path(self.roster)
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
+
+    def resolved_dict(self) -> dict[str, Any]:
+        """The scenario as plain data (JSON-safe), with the roster path made absolute."""
+        d = self.model_dump(mode="json")
+        d["roster"] = str(self.roster_path())
+        d["extends"] = None
+        return d
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading, inheritance and overrides
+# ---------------------------------------------------------------------------------------------
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
+    path = path.resolve()
+    if path in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, path))
+        raise ScenarioError(f"{chain[-1]}: field 'extends': inheritance cycle: {cycle}")
+    if not path.is_file():
+        where = f"{chain[-1]}: field 'extends': " if chain else ""
+        raise ScenarioError(f"{where}scenario file not found: {path}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(f"{path}: not valid TOML: {e}") from None
+    # a roster path is relative to the file that names it
+    if isinstance(data.get("roster"), str):
+        data["roster"] = str((path.parent / data["roster"]).resolve())
+    parent = data.pop("extends", None)
+    if parent is not None:
+        if not isinstance(parent, str):
+            raise ScenarioError(f"{path}: field 'extends': expected a file name (string), got {parent!r}")
+        data = _deep_merge(_read_toml(path.parent / parent, (*chain, path)), data)
+    return data
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Parse ``section.key=value`` (value in TOML syntax, bare words taken as strings).
+
+    Returns (path parts, value). Raises ScenarioError for text without ``=``."""
+    if "=" not in text:
+        raise ScenarioError(f"--set {text!r}: expected section.key=value")
+    key, _, raw = text.partition("=")
+    key = key.strip()
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key.split("."), value
+
+
+def _set_path(data: dict, parts: list[str], value: Any) -> None:
+    d = data
+    for p in parts[:-1]:
+        if not isinstance(d.get(p), dict):
+            d[p] = {}
+        d = d[p]
+    d[parts[-1]] = value
+
+
+def _all_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
+    out = []
+    for name, f in model.model_fields.items():
+        ann = f.annotation
+        path = f"{prefix}{name}"
+        out.append(path)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            out += _all_paths(ann, path + ".")
+    for r in REGIONS:
+        if prefix == "":
+            out += [f"governments.{r}.{g}" for g in GOV_FIELDS]
+    return out
+
+
+def _format_errors(err: ValidationError, source: str, data: dict) -> str:
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"])
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            parent = ".".join(str(x) for x in e["loc"][:-1])
+            candidates = [p for p in _all_paths(Scenario)]
+            close = difflib.get_close_matches(loc, candidates, n=1, cutoff=0.6)
+            siblings = [p.rsplit(".", 1)[-1] for p in candidates if "." in p and p.rsplit(".", 1)[0] == parent] \
+                if parent else [p for p in candidates if "." not in p]
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            lines.append(f"{source}: field '{loc}': unknown key{hint} (allowed in '{parent or 'top level'}': "
+                         f"{', '.join(sorted(set(siblings)))})")
+            continue
+        lines.append(f"{source}: field '{loc}': {msg} (got {e.get('input')!r})")
+    return "\n".join(lines)
+
+
+def scenario_from_dict(data: dict, source: str = "<scenario>", overrides: list[str] | None = None,
+                       base_dir: Path | None = None) -> Scenario:
+    """Validate a plain dict (as read from TOML) plus ``--set`` overrides into a :class:`Scenario`.
+
+    Raises ScenarioError naming ``source``, the field and what is allowed (all errors at once)."""
+    data = _deep_merge({}, data)
+    for text in overrides or []:
+        parts, value = parse_override(text)
+        _set_path(data, parts, value)
+    try:
+        sc = Scenario.model_validate(data)
+    except ValidationError as e:
+        raise ScenarioError(_format_errors(e, source if not overrides else f"{source} (with --set {', '.join(overrides)})",
+                                           data)) from None
+    sc._base_dir = base_dir
+    return sc
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Load a scenario TOML file, resolving ``extends`` (relative to the file) and ``--set`` overrides.
+
+    Parameters
+    ----------
+    path : scenario file.
+    overrides : ``["section.key=value", ...]``, applied after inheritance, validated like the file.
+
+    Raises
+    ------
+    ScenarioError : missing file, invalid TOML, inheritance cycle, unknown key, value out of range,
+        wrong type, malformed date, unknown region, event outside the horizon.
+    """
+    path = Path(path)
+    data = _read_toml(path)
+    return scenario_from_dict(data, str(path), overrides, base_dir=path.resolve().parent)
