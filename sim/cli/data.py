@@ -1,0 +1,127 @@
+"""``aieco data``: derive the lab roster and the empirical target tables from Epoch AI's CSV exports.
+
+Bad input (missing file, wrong columns, unknown label, unparseable value) exits with code 2 and one
+line on stderr naming the file, row or column and what was expected.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sim import empirical
+
+DEFAULT_EPOCH_DIR = Path("..") / "shared" / "data" / "epoch"
+
+
+def _default_epoch_dir() -> str | None:
+    return str(DEFAULT_EPOCH_DIR) if DEFAULT_EPOCH_DIR.is_dir() else None
+
+
+def _require_epoch_dir(epoch_dir: str | None) -> Path:
+    if epoch_dir is None:
+        raise click.UsageError(
+            f"no --epoch-dir given and the default {DEFAULT_EPOCH_DIR} does not exist here; "
+            "pass the directory holding Epoch's notable_ai_models_*.csv"
+        )
+    return Path(epoch_dir)
+
+
+def _fail(exc: Exception) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(2)
+
+
+def _header(command: str) -> list[str]:
+    return [
+        f"Derived from {empirical.EPOCH_CITATION}.",
+        f"Regenerate with: {command}",
+    ]
+
+
+epoch_dir_option = click.option(
+    "--epoch-dir",
+    type=click.Path(file_okay=False),
+    default=_default_epoch_dir,
+    show_default="../shared/data/epoch if it exists",
+    help="Directory with Epoch's notable_ai_models_*.csv, large_scale_ai_models_*.csv, frontier_ai_models_*.csv.",
+)
+
+
+@click.group()
+def data() -> None:
+    """Derive the initial lab roster and empirical targets from Epoch AI data (CC BY 4.0)."""
+
+
+@data.command()
+@epoch_dir_option
+@click.option("--at", "at", default="2022-01", show_default=True, help="Roster date, YYYY-MM.")
+@click.option(
+    "--min-compute",
+    type=float,
+    default=1e22,
+    show_default=True,
+    help="Include organisations with a model of at least this training compute (FLOP) ...",
+)
+@click.option(
+    "--window-years",
+    type=float,
+    default=3.0,
+    show_default=True,
+    help="... published in this many years before --at.",
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False), default=None, help="Write the CSV here instead of stdout."
+)
+def roster(epoch_dir: str | None, at: str, min_compute: float, window_years: float, out: str | None) -> None:
+    """Print (or write) the lab roster at --at from Epoch's notable and large-scale models."""
+    directory = _require_epoch_dir(epoch_dir)
+    try:
+        models, report = empirical.load_epoch(directory, ("notable", "large_scale"))
+        table = empirical.build_roster(models, at, min_compute_flop=min_compute, window_years=window_years)
+    except empirical.EmpiricalDataError as exc:
+        _fail(exc)
+        return
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    command = f"aieco data roster --epoch-dir {epoch_dir} --at {at}"
+    if min_compute != 1e22:
+        command += f" --min-compute {min_compute:g}"
+    if window_years != 3.0:
+        command += f" --window-years {window_years:g}"
+    if out:
+        command += f" --out {out}"
+        empirical.write_table(table, out, _header(command))
+        click.echo(f"wrote {out}: {len(table)} organisations", err=True)
+    else:
+        for line in _header(command):
+            click.echo(f"# {line}")
+        click.echo(table.to_csv(index=False, float_format="%.6g", lineterminator="\n"), nl=False)
+    if report.n_malformed:
+        click.echo(report.summary(), err=True)
+
+
+@data.command()
+@epoch_dir_option
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False),
+    default=str(Path("data") / "targets"),
+    show_default=True,
+    help="Directory for the target CSVs.",
+)
+def targets(epoch_dir: str | None, out_dir: str) -> None:
+    """Write the empirical target tables (open shares, compute trend, open-closed lag, compute shares)."""
+    directory = _require_epoch_dir(epoch_dir)
+    command = f"aieco data targets --epoch-dir {epoch_dir} --out-dir {out_dir}"
+    try:
+        tables, report = empirical.build_targets(directory, out_dir, header_lines=_header(command))
+    except empirical.EmpiricalDataError as exc:
+        _fail(exc)
+        return
+    for name, df in tables.items():
+        click.echo(f"wrote {Path(out_dir) / name}: {len(df)} rows", err=True)
+    if report.n_malformed:
+        click.echo(report.summary(), err=True)
