@@ -11,4 +11,11 @@ except PackageNotFoundError:  # running from a source tree without installation
 REGIONS: tuple[str, ...] = ("US", "CN", "EU", "ROW")
 """The model's regions, in a fixed order used for every array indexed by region."""
 
-__all__ = ["REGIONS", "__version__"]
+__all__ = ["REGIONS", "__version__", "load_results"]
+
+
+def load_results(path):  # noqa: ANN001, ANN201 - thin lazy wrapper, documented in sim.sweep.store
+    """Load a sweep results folder as one tidy DataFrame (see :func:`sim.sweep.store.load_results`)."""
+    from sim.sweep.store import load_results as _load
+
+    return _load(path)

@@ -18,13 +18,20 @@ import difflib
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim import REGIONS
 
 Region = Literal["US", "CN", "EU", "ROW"]
+
+
+def Bounded(lo: float, hi: float) -> Any:
+    """A float constrained to ``lo..hi``: the value type of per-region dict parameters."""
+    return Annotated[float, Field(ge=lo, le=hi)]
+
+
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -99,7 +106,7 @@ class Compute(_Strict):
                        source="Epoch ML hardware data: TPP of H20 2,368 and Ascend 910B 6,016 vs H100 15,832, "
                               "at similar or lower prices",
                        description="Performance per dollar of alternative (domestic or compliant) chips relative to frontier chips.")
-    alt_supply_h100e: dict[Region, float] = P(
+    alt_supply_h100e: dict[Region, Bounded(0.0, 1e12)] = P(
         {"US": 1e9, "CN": 400.0, "EU": 1e9, "ROW": 1e9}, unit="H100e per month", plausible=(100.0, 5_000.0),
         source="assumption; Huawei Ascend output ~1e5 H100e/yr in 2024 (SemiAnalysis, CSIS estimates), "
                "of which frontier labs get a part; unconstrained (1e9) where no controls bind",
@@ -149,7 +156,7 @@ class Developers(_Strict):
 
     n: int = P(5000, unit="agents", ge=10, le=2_000_000, source="model resolution, not an empirical number",
                description="Number of developer agents.")
-    region_shares: dict[Region, float] = P(
+    region_shares: dict[Region, Bounded(0.0, 1.0)] = P(
         {"US": 0.2, "CN": 0.15, "EU": 0.2, "ROW": 0.45}, unit="fraction",
         source="GitHub Octoverse 2024 developer counts (US ~22M, India ~17M, China ~10M, Europe ~25M), rounded",
         description="Share of the world's developers in each region; must sum to 1.")
@@ -179,7 +186,7 @@ class Developers(_Strict):
                           description="Mean distrust of a closed API hosted in another region.")
     w_sov_sd: float = P(0.5, unit="utility", ge=0.0, le=5.0, source="assumption",
                         description="Spread of that distrust (normal, truncated at 0).")
-    foreign_distrust: dict[Region, float] = P(
+    foreign_distrust: dict[Region, Bounded(0.0, 10.0)] = P(
         {"US": 0.4, "CN": 1.5, "EU": 0.3, "ROW": 0.6}, unit="multiplier of w_sov", plausible=(0.0, 2.0),
         source="assumption; enterprise surveys report far more reluctance to send data to Chinese than to US "
                "cloud APIs outside China",
@@ -214,7 +221,7 @@ class Market(_Strict):
     market_growth_per_year: float = P(2.5, unit="x per year", ge=0.5, le=20.0, plausible=(1.5, 4.0),
                                       source="assumption; OpenAI revenue ~3x/yr 2023-2025 (press reports)",
                                       description="Growth factor of the world developer market.")
-    funding_growth_per_year: dict[Region, float] = P(
+    funding_growth_per_year: dict[Region, Bounded(0.5, 20.0)] = P(
         {"US": 2.2, "CN": 1.6, "EU": 1.6, "ROW": 1.6}, unit="x per year", plausible=(1.2, 3.0),
         source="assumption informed by Stanford AI Index 2025 (US private AI investment USD 109B vs China 9.3B in "
                "2024, US growing faster); calibrated to P3 (Epoch: frontier compute 4-5x/yr)",
@@ -241,7 +248,7 @@ class ReactionRule(_Strict):
 class Government(_Strict):
     """A region's policy state (DESIGN.md §2). Dated events change these fields."""
 
-    export_control: dict[Region, float] = P({}, unit="0..1 strictness", plausible=(0.0, 1.0),
+    export_control: dict[Region, Bounded(0.0, 1.0)] = P({}, unit="0..1 strictness", plausible=(0.0, 1.0),
                                             source="scenario (US rules of 2022-10, 2023-10, 2024-12)",
                                             description="Strictness of this government's frontier-chip controls on each "
                                                         "importing region: share of that region's frontier-chip demand denied "
@@ -264,14 +271,6 @@ class Government(_Strict):
                             description="Payoff bonus for a domestic open release, as a share of the lab's closed payoff.")
     reaction: ReactionRule | None = P(None, unit="rule", source="scenario", description="Optional adaptive policy rule.")
 
-
-    @field_validator("export_control")
-    @classmethod
-    def _in_unit(cls, v: dict[str, float]) -> dict[str, float]:
-        for k, x in v.items():
-            if not 0.0 <= x <= 1.0:
-                raise ValueError(f"export_control.{k} = {x} is outside 0..1")
-        return v
 
 
 GOV_FIELDS = tuple(Government.model_fields)
@@ -524,3 +523,91 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     path = Path(path)
     data = _read_toml(path)
     return scenario_from_dict(data, str(path), overrides, base_dir=path.resolve().parent)
+
+
+def parameter_paths() -> list[str]:
+    """Every settable dotted path of the schema (e.g. ``compute.tau_alg_months``,
+    ``governments.US.leakage``, ``developers.region_shares.CN``)."""
+    out: list[str] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, f in model.model_fields.items():
+            ann = f.annotation
+            path = prefix + name
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                walk(ann, path + ".")
+            elif isinstance(f.default, dict) and f.default and all(k in REGIONS for k in f.default):
+                out.extend(f"{path}.{r}" for r in REGIONS)
+            elif name in ("governments",):
+                for r in REGIONS:
+                    walk(Government, f"{path}.{r}.")
+            elif name == "export_control":
+                out.extend(f"{path}.{r}" for r in REGIONS)
+            elif name not in ("events", "reaction", "extends"):
+                out.append(path)
+
+    walk(Scenario, "")
+    return out
+
+
+def field_info(path: str) -> dict[str, Any]:
+    """Metadata of a parameter path: ``{"path", "unit", "default", "ge", "le", "plausible", "source",
+    "description"}`` (None where not set).
+
+    Raises ScenarioError for an unknown path, suggesting the closest valid one."""
+    if path not in parameter_paths():
+        close = difflib.get_close_matches(path, parameter_paths(), n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ScenarioError(f"unknown parameter path {path!r}{hint}")
+    parts = path.split(".")
+    model: type[BaseModel] = Scenario
+    f = None
+    key = None
+    i = 0
+    while i < len(parts):
+        name = parts[i]
+        if name == "governments":
+            model, i = Government, i + 2
+            continue
+        f = model.model_fields[name]
+        ann = f.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+        elif i + 1 < len(parts):
+            key = parts[i + 1]
+            break
+        i += 1
+    assert f is not None
+    ge = le = None
+    metadata = list(f.metadata)
+    if key is not None:  # per-region dict: bounds sit on the value type
+        import typing
+
+        value_type = typing.get_args(f.annotation)[1]
+        metadata = [m for a in typing.get_args(value_type)[1:] for m in getattr(a, "metadata", [a])]
+    for m in metadata:
+        ge = getattr(m, "ge", ge)
+        le = getattr(m, "le", le)
+    extra = f.json_schema_extra or {}
+    default = f.get_default(call_default_factory=True)
+    if key is not None and isinstance(default, dict):
+        default = default.get(key, 0.0 if name == "export_control" else None)
+    return {"path": path, "unit": extra.get("unit"), "default": default, "ge": ge, "le": le,
+            "plausible": extra.get("plausible"), "source": extra.get("source"), "description": f.description}
+
+
+def with_values(scenario: Scenario, values: dict[str, Any], source: str = "<overrides>") -> Scenario:
+    """A copy of ``scenario`` with dotted-path ``values`` set and the result validated.
+
+    Raises ScenarioError naming ``source`` and the field when a value is not allowed."""
+    data = scenario.model_dump(mode="python")
+    data["roster"] = str(scenario.roster_path())
+    data.pop("extends", None)
+    for path, value in values.items():
+        _set_path(data, path.split("."), value)
+    try:
+        out = Scenario.model_validate(data)
+    except ValidationError as e:
+        raise ScenarioError(_format_errors(e, source, data)) from None
+    out._base_dir = scenario._base_dir
+    return out

@@ -1,32 +1,42 @@
 """The ``aieco`` command line interface.
 
-One module per command group; this package only wires them together. The CLI is the top layer:
-it may import everything, nothing imports it.
+One module per command group (``sim/cli/<name>.py``, each listing its click commands in ``COMMANDS``);
+this package only wires them together. The CLI is the top layer: it may import everything, nothing
+imports it.
 """
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from sim import __version__
 
+MODULES = ("run", "scenarios", "compare", "data", "validate", "calibrate", "sweep", "results", "sensitivity",
+           "figures")
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="aieco")
 def main() -> None:
-    """aieco: agent-based simulation of open-weight vs closed AI competition under export controls."""
+    """aieco: agent-based simulation of open-weight vs closed AI competition under export controls.
+
+    Start with `aieco run scenarios/baseline.toml`; every command has --help."""
 
 
 def _register() -> None:
-    from sim.cli import run as _run
-
-    main.add_command(_run.run)
-    try:  # command groups built in parallel; each registers if present
-        from sim.cli import data as _data
-
-        main.add_command(_data.data)
-    except ImportError:  # pragma: no cover - during development only
-        pass
+    for name in MODULES:
+        try:
+            mod = importlib.import_module(f"sim.cli.{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"sim.cli.{name}":
+                continue  # command group not built (yet)
+            raise
+        commands = getattr(mod, "COMMANDS", None) or [getattr(mod, name)]
+        for cmd in commands:
+            if cmd.name not in main.commands:
+                main.add_command(cmd)
 
 
 _register()

@@ -1,0 +1,57 @@
+"""Shared pieces of the CLI: clean errors (exit code 2), scenario loading with --set, progress bars, tables."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from sim.scenario import Scenario, ScenarioError, load_scenario
+
+BAD_INPUT = 2
+"""Exit code for bad input (invalid scenario, spec or results folder)."""
+
+err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False)
+
+
+def fail(message: str, code: int = BAD_INPUT) -> NoReturn:
+    """Print one clear error line (no traceback) and exit with ``code`` (default 2)."""
+    err_console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    sys.exit(code)
+
+
+def scenario_or_exit(path: str, sets: tuple[str, ...] = ()) -> Scenario:
+    """Load a scenario with ``--set`` overrides; on bad input print the error and exit 2."""
+    try:
+        return load_scenario(path, list(sets))
+    except ScenarioError as e:
+        fail(str(e))
+
+
+set_option = click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=VALUE",
+                          help="Override any scenario field, e.g. --set labs.beta=6 --set "
+                               "governments.US.leakage=0.5 (repeatable; checked like the file).")
+
+
+@contextmanager
+def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr with count, elapsed time and ETA; yields ``advance(n=1)``."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=False, disable=not err_console.is_terminal
+                  and total <= 1) as prog:
+        task = prog.add_task(label, total=total)
+        yield lambda n=1: prog.advance(task, n)

@@ -1,0 +1,78 @@
+"""Summary metrics of one run, for tables, sweeps and sensitivity analysis (DESIGN.md §6).
+
+Every metric is a plain float computed from the run's time series and release log; ``SUMMARY_METRICS``
+documents each one (unit and meaning). Metrics that cannot be computed (for example a lag when no open
+model exists) are NaN, never an exception.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim import REGIONS
+
+WINDOW_MONTHS = 12
+"""Length of the averaging window at the end of the run (the ``*_mean12`` metrics)."""
+
+_HORIZON = {
+    **{f"open_share_{r}": ("share", f"share of {r} labs whose current model is open-weight") for r in REGIONS},
+    "open_closed_lag_months": ("months", "months by which the best open model trails the best closed model"),
+    "us_cn_gap_oom": ("OOM", "US frontier capability minus China's (log10 effective FLOP)"),
+    "us_cn_gap_months": ("months", "months by which China's frontier trails the US frontier"),
+    "noncn_on_cn_open": ("share", "share of developers outside China building on Chinese open models"),
+    "adopt_CN_open": ("share", "share of all developers on Chinese open models"),
+    "adopt_US_closed": ("share", "share of all developers on US closed models"),
+    "compute_share_CN": ("share", "China's share of all labs' compute"),
+    "hhi": ("0..1", "Herfindahl index of adoption across models"),
+}
+
+SUMMARY_METRICS: dict[str, tuple[str, str]] = {
+    **{k: (u, d + " at the horizon") for k, (u, d) in _HORIZON.items()},
+    **{f"{k}_mean12": (u, d + f", mean of the last {WINDOW_MONTHS} months") for k, (u, d) in _HORIZON.items()},
+    **{f"release_open_share_{r}": ("share", f"share of {r} releases over the whole run that were open-weight")
+       for r in REGIONS},
+    "frontier_compute_growth": ("x per year", "growth factor of the largest physical training run (log-linear fit)"),
+    "frontier_capability": ("log10 effective FLOP", "best capability at the horizon"),
+}
+"""name -> (unit, description) of every summary metric."""
+
+HEADLINE_METRICS = ("open_share_CN", "open_share_US", "open_closed_lag_months", "us_cn_gap_months",
+                    "noncn_on_cn_open")
+"""The metrics shown in the run table and in scenario comparisons."""
+
+
+def summarize(ts: pd.DataFrame, releases: pd.DataFrame) -> dict[str, float]:
+    """Summary metrics (``SUMMARY_METRICS``) of one run.
+
+    ts : the model's time series (one row per month, columns of ``EcosystemModel.timeseries``).
+    releases : the release log. Returns {metric: float}, NaN where undefined."""
+    out: dict[str, float] = {}
+    last = ts.iloc[-1]
+    tail = ts.iloc[-WINDOW_MONTHS:]
+    for k in _HORIZON:
+        out[k] = float(last[k])
+        out[f"{k}_mean12"] = float(tail[k].mean())
+    for r in REGIONS:
+        rel = releases[releases["region"] == r]
+        out[f"release_open_share_{r}"] = float((rel["strategy"] == "OPEN").mean()) if len(rel) else float("nan")
+    y = ts["frontier_train_flop"].to_numpy(float)
+    x = ts["month"].to_numpy(float) / 12
+    ok = np.isfinite(y)
+    out["frontier_compute_growth"] = float(10 ** np.polyfit(x[ok], y[ok], 1)[0]) if ok.sum() >= 2 else float("nan")
+    out["frontier_capability"] = float(ts["frontier"].iloc[-1])
+    return out
+
+
+def release_open_share_by_year(releases: pd.DataFrame) -> pd.DataFrame:
+    """Open-weight share of releases by region and calendar year (comparable to Epoch's notable models).
+
+    Returns columns region, year, n_open, n_closed, open_share."""
+    if releases.empty:
+        return pd.DataFrame(columns=["region", "year", "n_open", "n_closed", "open_share"])
+    df = releases.assign(year=releases["date"].str[:4].astype(int), is_open=releases["strategy"] == "OPEN")
+    g = df.groupby(["region", "year"])["is_open"].agg(["sum", "count"]).reset_index()
+    g = g.rename(columns={"sum": "n_open"})
+    g["n_closed"] = g["count"] - g["n_open"]
+    g["open_share"] = g["n_open"] / g["count"]
+    return g[["region", "year", "n_open", "n_closed", "open_share"]]

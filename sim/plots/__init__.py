@@ -1,0 +1,1 @@
+"""Figures: one style (``style``) and plain functions from results tables to matplotlib Figures."""

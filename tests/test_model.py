@@ -1,0 +1,170 @@
+"""Properties of EcosystemModel: determinism, invariants over random parameters, and DESIGN.md §4 mechanisms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import small
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim import REGIONS
+from sim.capability import lag_months, release_capability
+from sim.market import accessibility, p_open
+from sim.model import EcosystemModel
+from sim.runs import run_one, run_replications, seed_for, write_run
+
+SEEDS = [seed_for(7, k) for k in range(6)]
+
+
+def test_same_seed_identical_parquet(small_scenario, tmp_path):
+    a = write_run(tmp_path / "a", run_replications(small_scenario, 2, base_seed=11))
+    b = write_run(tmp_path / "b", run_replications(small_scenario, 2, base_seed=11))
+    for name in ("timeseries", "labs", "releases", "summary"):
+        pd.testing.assert_frame_equal(pd.read_parquet(a / f"{name}.parquet"), pd.read_parquet(b / f"{name}.parquet"))
+    assert (a / "timeseries.parquet").read_bytes() == (b / "timeseries.parquet").read_bytes()
+
+
+def test_different_seeds_differ(small_scenario):
+    a = run_one(small_scenario, 1)
+    b = run_one(small_scenario, 2)
+    assert not a.timeseries["noncn_on_cn_open"].equals(b.timeseries["noncn_on_cn_open"])
+    assert not a.releases[["lab", "month"]].equals(b.releases[["lab", "month"]])
+
+
+def test_replication_seed_does_not_depend_on_count(small_scenario):
+    r3 = run_replications(small_scenario, 3, base_seed=5)
+    r1 = run_replications(small_scenario, 1, base_seed=5)
+    assert r3.seeds[0] == r1.seeds[0]
+    pd.testing.assert_frame_equal(r3.summary.iloc[[0]].reset_index(drop=True), r1.summary)
+
+
+def test_both_generators_seeded(small_scenario):
+    m1, m2 = EcosystemModel(small_scenario, seed=3), EcosystemModel(small_scenario, seed=3)
+    assert m1.random.random() == m2.random.random()
+    assert m1.rng.random() == m2.rng.random()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(beta=st.floats(0, 20), distill_gap=st.floats(0, 3), open_capture=st.floats(0, 1),
+       w_open=st.floats(-2, 2), review=st.floats(0, 1), theta=st.floats(0, 1), leak=st.floats(0, 1),
+       block=st.booleans(), ban=st.booleans(), subsidy=st.floats(0, 0.9), seed=st.integers(0, 2**32))
+def test_invariants_over_random_parameters(small_scenario, beta, distill_gap, open_capture, w_open, review, theta,
+                                           leak, block, ban, subsidy, seed):
+    sc = small(small_scenario, **{
+        "months": 36, "developers.n": 400, "labs.beta": beta, "labs.distill_gap": distill_gap,
+        "labs.open_capture": open_capture, "developers.w_open_mean": w_open, "developers.review_rate": review,
+        "governments.US.export_control.CN": theta, "governments.US.leakage": leak,
+        "governments.US.api_block": ["CN", "ROW"] if block else [], "governments.CN.ban_foreign_closed": ban,
+        "governments.CN.subsidy_rate": subsidy})
+    m = EcosystemModel(sc, seed=seed).run()
+    ts, panel = m.timeseries(), m.lab_panel()
+    adopt = ts[[f"adopt_{r}_{s}" for r in REGIONS for s in ("open", "closed")]].sum(axis=1)
+    np.testing.assert_allclose(adopt, 1.0, atol=1e-9)
+    by_region = m.dev.adopters_by_region(m.n_labs).sum(axis=1)
+    np.testing.assert_array_equal(by_region, m.dev.region_counts)  # each region's shares sum to 1
+    access = m._access(np.arange(m.dev.n))
+    assert access[np.arange(m.dev.n), m.dev.chosen].all(), "every developer uses a model it may access"
+    assert np.isfinite(panel["compute"]).all() and (panel["compute"] > 0).all()
+    cap = panel.pivot(index="month", columns="lab", values="capability")
+    assert (cap.diff().iloc[1:] >= -1e-12).all().all(), "a lab's capability never falls"
+
+
+def _cn_late(r):
+    rel = r.releases[(r.releases.region == "CN") & (r.releases.month >= 48)]
+    return r.timeseries["compute_CN"].iloc[-1], rel.p_open.mean(), (rel.strategy == "OPEN").mean()
+
+
+def test_stricter_controls_cut_chinese_compute_and_raise_open_share(small_scenario):
+    sc = small(small_scenario, months=108)
+    loose = small(sc, **{"governments.US.export_control.CN": 0.0})
+    strict = small(sc, **{"governments.US.export_control.CN": 0.95, "governments.US.leakage": 0.05})
+    a = np.array([_cn_late(run_one(loose, s)) for s in SEEDS])
+    b = np.array([_cn_late(run_one(strict, s)) for s in SEEDS])
+    assert (b[:, 0] < 0.6 * a[:, 0]).all(), (a[:, 0], b[:, 0])  # less compute in every paired seed
+    assert (b[:, 1] > a[:, 1]).all(), (a[:, 1], b[:, 1])  # higher P(open) of Chinese releases, every seed
+    assert b[:, 1].mean() > a[:, 1].mean() + 0.05
+    assert b[:, 2].mean() > a[:, 2].mean()  # and a higher realised open share on average
+
+
+def test_api_block_moves_blocked_developers():
+    # Chinese developers may use US closed APIs until the US blocks them in month 12
+    sc = small(None, **{"governments.CN.ban_foreign_closed": False, "months": 24, "developers.review_rate": 0.2})
+    sc = small(sc, events=[{"month": "2023-01", "government": "US", "field": "api_block", "value": ["CN"]}])
+    for seed in SEEDS[:3]:
+        m = EcosystemModel(sc, seed=seed)
+        us_closed_cn_devs = []
+        for _ in range(sc.months):
+            m.step()
+            on = m.dev.chosen[m.dev.region == REGIONS.index("CN")]
+            lab_us_closed = (m.labs_state.region == 0) & ~m.labs_state.open
+            us_closed_cn_devs.append(lab_us_closed[on].mean())
+        assert max(us_closed_cn_devs[:12]) > 0.05  # they used US closed models before
+        assert us_closed_cn_devs[11] > 0.0  # ... and still in 2022-12 (not before the event)
+        assert all(x == 0.0 for x in us_closed_cn_devs[12:])  # from the event's month on, none do
+
+
+def test_open_release_raises_rivals_floor():
+    assert release_capability(24.0, 1e20, 1.0, 26.0 - 0.5) == pytest.approx(25.5)
+    assert release_capability(27.0, 1e20, 1.0, 25.5) == 27.0  # never falls
+    # in the model: a tiny lab releasing after a strong open model jumps to the floor
+    sc = small(None, **{"labs.distill_gap": 0.3, "months": 13})
+    m = EcosystemModel(sc, seed=1)
+    s = m.labs_state
+    big = int(np.argmax(s.capability))
+    s.open[big] = True
+    tiny = int(np.argmin(s.capability))
+    s.phase[tiny] = 12
+    s.phase[big] = 5
+    before = s.capability[tiny]
+    m.run()
+    rel = m.release_log()
+    tiny_name = m.lab_agents[tiny].name
+    r = rel[(rel.lab == tiny_name) & (rel.month == 12)].iloc[0]
+    others_open_best = rel[(rel.month <= 12) & (rel.strategy == "OPEN") & (rel.lab != tiny_name)].capability.max()
+    assert r.capability >= min(others_open_best, s.capability[big]) - 0.3 - 1e-9
+    assert r.capability > before + 0.5
+
+
+def test_leader_with_wide_lead_stays_closed():
+    assert p_open(pi_open=-1.0, pi_closed=10.0, beta=4.0, bias=0.0) < 0.05
+    sc = small(None, **{"labs.open_bias_scale": 0.0})
+    leader_open, follower_open = [], []
+    for seed in SEEDS:
+        m = EcosystemModel(sc, seed=seed)
+        m.labs_state.capability[0] += 1.5  # US-Leader-A: 1.5 OOM ahead of everyone
+        m.labs_state.compute[0] *= 30
+        m.run()
+        rel = m.release_log()
+        leader_open.append((rel[rel.lab == "US-Leader-A"].strategy == "OPEN").mean())
+        follower_open.append((rel[rel.lab != "US-Leader-A"].strategy == "OPEN").mean())
+    assert np.mean(leader_open) < 0.1, leader_open
+    assert np.mean(follower_open) > np.mean(leader_open) + 0.2
+
+
+def test_accessibility_rules():
+    dev_region = np.array([0, 1, 2, 3])
+    lab_region = np.array([0, 1, 0])
+    lab_open = np.array([False, False, True])
+    block = np.zeros((4, 4), bool)
+    block[0, 1] = True  # US labs do not serve China
+    ban = np.array([False, False, True, False])  # Europe bans foreign closed APIs
+    acc = accessibility(dev_region, lab_region, lab_open, block, ban)
+    assert acc.tolist() == [[True, True, True], [False, True, True], [False, False, True], [True, True, True]]
+
+
+def test_lag_months_interpolates_and_extrapolates():
+    hist = np.array([24.0, 24.5, 25.0, 25.5])
+    assert lag_months(hist, 25.0, 3, 0.1) == pytest.approx(1.0)
+    assert lag_months(hist, 24.25, 3, 0.1) == pytest.approx(2.5)
+    assert lag_months(hist, 23.0, 3, 0.1) == pytest.approx(3 + 10.0)
+    assert lag_months(hist, 26.0, 3, 0.1) == 0.0
+
+
+def test_policy_event_takes_effect_in_its_month_not_before(small_scenario):
+    sc = small(small_scenario, events=[{"month": "2023-04", "government": "US", "field": "export_control.CN",
+                                        "value": 0.7}])
+    ts = run_one(sc, 1).timeseries
+    assert (ts.loc[ts.date < "2023-04", "export_control_US_CN"] == 0.0).all()
+    assert (ts.loc[ts.date >= "2023-04", "export_control_US_CN"] == 0.7).all()
