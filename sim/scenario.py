@@ -59,6 +59,12 @@ def parse_month(value: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+def _month_add(start: str, k: int) -> str:
+    y, m = parse_month(start)
+    n = y * 12 + m - 1 + k
+    return f"{n // 12:04d}-{n % 12 + 1:02d}"
+
+
 def month_index(start: str, month: str) -> int:
     """Months from ``start`` to ``month`` (both ``YYYY-MM``); 0 when equal, negative when before."""
     y0, m0 = parse_month(start)
@@ -371,9 +377,11 @@ class Scenario(_Strict):
         for i, ev in enumerate(self.events):
             k = month_index(self.start, ev.month)
             if k < 0 or k >= self.months:
-                raise ValueError(f"events[{i}].month {ev.month} is outside the horizon {self.start} + {self.months} months")
+                raise ValueError(f"events[{i}].month: {ev.month} is outside the horizon {self.start} + {self.months} "
+                                 f"months (allowed: {self.start} to {_month_add(self.start, self.months - 1)})")
             if prev is not None and k < prev:
-                raise ValueError(f"events[{i}].month {ev.month} is earlier than the event before it; list events in date order")
+                raise ValueError(f"events[{i}].month: {ev.month} is earlier than the event before it; list events in "
+                                 "date order")
             prev = k
         return self
 
@@ -485,7 +493,12 @@ def _format_errors(err: ValidationError, source: str, data: dict) -> str:
             lines.append(f"{source}: field '{loc}': unknown key{hint} (allowed in '{parent or 'top level'}': "
                          f"{', '.join(sorted(set(siblings)))})")
             continue
-        lines.append(f"{source}: field '{loc}': {msg} (got {e.get('input')!r})")
+        msg = msg.removeprefix("Value error, ")
+        if not loc:  # a whole-scenario check; the message names the field
+            lines.append(f"{source}: field {msg}" if msg.startswith("events") else f"{source}: {msg}")
+            continue
+        got = repr(e.get("input"))
+        lines.append(f"{source}: field '{loc}': {msg}" + (f" (got {got})" if len(got) <= 80 else ""))
     return "\n".join(lines)
 
 
@@ -611,3 +624,10 @@ def with_values(scenario: Scenario, values: dict[str, Any], source: str = "<over
         raise ScenarioError(_format_errors(e, source, data)) from None
     out._base_dir = scenario._base_dir
     return out
+
+
+def with_horizon(scenario: Scenario, months: int) -> Scenario:
+    """A copy of ``scenario`` run for ``months`` months; dated events after the new horizon are dropped
+    (they would never take effect). Raises ScenarioError for a horizon outside 1..600."""
+    kept = [e.model_dump() for e in scenario.events if month_index(scenario.start, e.month) < months]
+    return with_values(scenario, {"months": months, "events": kept}, source="--months")

@@ -11,6 +11,7 @@ from rich.table import Table
 from sim import REGIONS
 from sim.cli.common import console, err_console, fail, progress_bar, scenario_or_exit, set_option
 from sim.labs import RosterError
+from sim.scenario import ScenarioError, with_horizon
 
 
 def _fmt(values, digits: int = 2) -> str:
@@ -45,7 +46,8 @@ def horizon_table(summary, title: str) -> Table:
               help="Base seed (default: the scenario's). Replication r uses SeedSequence(seed, spawn_key=(r,)).")
 @click.option("--replications", "-r", type=click.IntRange(min=1), default=1, show_default=True,
               help="Independent replications; with R > 1 figures show the median and 50%/90% bands.")
-@click.option("--months", type=click.IntRange(min=1), default=None, help="Override the horizon (months).")
+@click.option("--months", type=click.IntRange(min=1), default=None,
+              help="Override the horizon (months); dated events after it are dropped.")
 @set_option
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: results/<scenario name>).")
@@ -64,8 +66,12 @@ def run(scenario: str, seed: int | None, replications: int, months: int | None, 
     """
     from sim.runs import run_replications, write_run
 
-    extra = list(sets) + ([f"months={months}"] if months else []) + ([f"seed={seed}"] if seed is not None else [])
-    sc = scenario_or_exit(scenario, tuple(extra))
+    sc = scenario_or_exit(scenario, sets + ((f"seed={seed}",) if seed is not None else ()))
+    if months:
+        try:
+            sc = with_horizon(sc, months)
+        except ScenarioError as e:
+            fail(str(e))
     fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
     bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
     if bad:

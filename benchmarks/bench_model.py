@@ -1,0 +1,62 @@
+"""Speed of one model run (issue 2): wall time of the baseline after import, and cost per step vs developers.
+
+Run:  python benchmarks/bench_model.py [--repeats 5]
+Prints a table; the closing note of issue 2 quotes it. Timings are wall-clock medians over repeats on
+whatever machine runs it (2 cores for the quoted figures); other work on the machine inflates them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sim.model import EcosystemModel
+from sim.scenario import load_scenario, with_horizon, with_values
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def time_run(scenario, seed: int) -> tuple[float, float]:
+    """(seconds to build the model, seconds to run all months)."""
+    t0 = time.perf_counter()
+    m = EcosystemModel(scenario, seed=seed)
+    t1 = time.perf_counter()
+    m.run()
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args()
+    base = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    time_run(with_horizon(base, 12), 0)  # warm caches
+    runs = [time_run(base, s) for s in range(args.repeats)]
+    total = [a + b for a, b in runs]
+    print(f"baseline, {base.developers.n} developers, {base.months} months: median {statistics.median(total):.3f} s "
+          f"(build {statistics.median(a for a, _ in runs):.3f} s + run {statistics.median(b for _, b in runs):.3f} s), "
+          f"min {min(total):.3f} s over {args.repeats} runs")
+    print("\ndevelopers  s/run    ms/step  ms/step per 1k developers (above the labs-only cost)")
+    rows = []
+    for n in (1_000, 5_000, 20_000, 100_000):
+        sc = with_values(base, {"developers.n": n})
+        reps = max(1, args.repeats if n <= 20_000 else 2)
+        t = statistics.median(sum(time_run(sc, s)) for s in range(reps))
+        rows.append((n, t))
+    ns = np.array([r[0] for r in rows], float)
+    ts = np.array([r[1] for r in rows]) / base.months * 1000
+    slope, intercept = np.polyfit(ns, ts, 1)
+    for (n, t), ms in zip(rows, ts, strict=True):
+        print(f"{n:>10,}  {t:6.3f}  {ms:7.3f}  {(ms - intercept) / n * 1000:7.4f}")
+    pred = slope * ns + intercept
+    r2 = 1 - ((ts - pred) ** 2).sum() / ((ts - ts.mean()) ** 2).sum()
+    print(f"\nlinear fit: ms/step = {intercept:.3f} + {slope * 1000:.4f} x (developers / 1000);  R^2 = {r2:.4f}")
+
+
+if __name__ == "__main__":
+    main()
