@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -43,12 +44,23 @@ def git_commit() -> dict[str, Any]:
         return {"commit": None, "dirty": None}
 
 
+COMMAND: list[str] | None = None
+"""The command line of the current CLI invocation (set by the ``aieco`` entry point); None from Python."""
+
+
+def current_command() -> str:
+    """The command that produced the results: the ``aieco`` invocation, or the Python program's argv."""
+    if COMMAND is not None:
+        return shlex.join(["aieco", *COMMAND])
+    return shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])
+
+
 def base_manifest(kind: str) -> dict[str, Any]:
     """Fields every manifest has: kind of results, aieco version, versions, git, command, time, host."""
     from sim import __version__
 
     return {"kind": kind, "aieco_version": __version__, "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]), "versions": package_versions(),
+            "command": current_command(), "versions": package_versions(),
             "git": git_commit(), "platform": platform.platform()}
 
 

@@ -17,7 +17,17 @@ MODULES = ("run", "scenarios", "compare", "data", "validate", "calibrate", "swee
            "figures")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Group(click.Group):
+    """Records the invocation's arguments for manifests (``sim.provenance.current_command``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from sim import provenance
+
+        provenance.COMMAND = list(args)
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="aieco")
 def main() -> None:
     """aieco: agent-based simulation of open-weight vs closed AI competition under export controls.
