@@ -59,7 +59,7 @@ def _bad(tmp_path, text: str) -> str:
     ('[[events]]\nmonth = "2031-01"\ngovernment = "US"\nfield = "leakage"\nvalue = 0.1\n',
      ["events[0].month", "outside the horizon"]),
     ('[[events]]\nmonth = "2023-01"\ngovernment = "US"\nfield = "leakge"\nvalue = 0.1\n',
-     ["events[0].field", "did you mean 'leakage'"]),
+     ["events", "leakge", "did you mean 'leakage'"]),
 ])
 def test_bad_scenarios_exit_2_with_file_and_field(tmp_path, text, expected):
     out = _bad(tmp_path, text)
