@@ -1,0 +1,576 @@
+"""Experiment specs: what a sweep varies, how it samples, and what it records.
+
+A spec is a TOML file (see ``experiments/README.md`` for the format, field by field)::
+
+    base = "../scenarios/baseline.toml"
+    replications = 20
+    design = "grid"                       # or [design] kind = "lhs", samples = 500
+
+    [[factors]]
+    path = "governments.US.export_control.CN"
+    levels = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    from_month = "2022-10"
+
+:func:`load_spec` reads and validates it into a :class:`SweepSpec`: the base scenario(s) resolved and
+validated, every factor checked against the scenario schema (:func:`sim.scenario.field_info`). Any
+problem raises :class:`SpecError` (a ``ValueError``) whose message names the spec file and the field,
+and suggests a fix where there is one; nothing is run or written before a spec has been validated.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import math
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.metrics import SUMMARY_METRICS
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    field_info,
+    load_scenario,
+    month_index,
+    parse_override,
+    with_values,
+)
+
+DESIGNS = ("grid", "lhs", "sobol", "morris")
+"""Experimental designs: full factorial, Latin hypercube (scipy.stats.qmc), Sobol'/Saltelli and Morris (SALib)."""
+
+DISTRIBUTIONS = ("uniform", "loguniform", "normal", "triangular")
+"""Distributions of a continuous factor (sampled through their inverse CDF from the design's unit cube)."""
+
+RESERVED_COLUMNS = ("point", "replication", "seed", "status", "error", "traceback", "run_seconds")
+"""Column names of the results table that a factor may not take."""
+
+DEFAULT_RUN_FUNCTION = "sim.runs:run_one"
+
+
+class SpecError(ValueError):
+    """An experiment spec is invalid. The message names the spec file, the field and what is allowed."""
+
+
+# ---------------------------------------------------------------------------------------------
+# The TOML schema (pydantic): structure and types only; meaning is checked in `_resolve`
+# ---------------------------------------------------------------------------------------------
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FactorSpec(_Strict):
+    """One ``[[factors]]`` entry as written in the file."""
+
+    name: str | None = None
+    path: str | None = None
+    scenarios: list[str] | None = None
+    labels: list[str] | None = None
+    levels: list[Any] | None = None
+    range: list[float] | Literal["plausible"] | None = None
+    distribution: str = "uniform"
+    n_levels: int | None = Field(None, ge=2)
+    mean: float | None = None
+    sd: float | None = Field(None, gt=0)
+    mode: float | None = None
+    events: Literal["keep", "drop"] | None = None
+    from_month: str | None = None
+
+
+class DesignSpec(_Strict):
+    """The ``design`` entry: a design name, or a table with its options."""
+
+    kind: str
+    samples: int | None = Field(None, ge=1)
+    seed: int | None = Field(None, ge=0)
+    scramble: bool = True
+    optimization: Literal["random-cd", "lloyd"] | None = None
+    calc_second_order: bool = True
+    num_levels: int = Field(4, ge=2)
+    optimal_trajectories: int | None = Field(None, ge=2)
+
+
+class SpecFile(_Strict):
+    """The top level of a spec file."""
+
+    name: str | None = None
+    description: str = ""
+    base: str | None = None
+    set: dict[str, Any] = Field(default_factory=dict)
+    seed: int | None = Field(None, ge=0, le=2**63 - 1)
+    replications: int = Field(1, ge=1, le=1_000_000)
+    design: DesignSpec | str
+    factors: list[FactorSpec] = Field(min_length=1)
+    metrics: list[str] | None = None
+    timeseries: bool = False
+    run_function: str = DEFAULT_RUN_FUNCTION
+    batch_size: int | None = Field(None, ge=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# The validated, resolved spec
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Factor:
+    """A validated factor.
+
+    kind : ``"continuous"`` (a range and a distribution), ``"levels"`` (a list of values) or
+        ``"scenario"`` (a list of whole scenario files; its values are the labels).
+    path : the scenario field it sets (None for a scenario factor).
+    integer : the field is an integer, so sampled values are rounded.
+    events : for a government field changed by the base scenario's dated events: ``"keep"`` (the factor
+        sets the value at the start, the events still apply), ``"drop"`` (those events are removed: the
+        value holds throughout) or None when no event touches the field.
+    from_month : the factor's value takes effect by a dated event at this month, replacing the base's
+        events on that field."""
+
+    name: str
+    kind: str
+    path: str | None = None
+    levels: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    distribution: str = "uniform"
+    mean: float | None = None
+    sd: float | None = None
+    mode: float | None = None
+    n_levels: int | None = None
+    integer: bool = False
+    events: str | None = None
+    from_month: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-safe description (for the manifest)."""
+        d = {k: v for k, v in self.__dict__.items() if v is not None and v != ()}
+        if self.levels:
+            d["levels"] = list(self.levels)
+        return d
+
+
+@dataclass
+class SweepSpec:
+    """A validated experiment spec with its base scenario(s) loaded.
+
+    bases : the scenario(s) every point starts from, with the spec's ``set`` overrides applied; one
+        unless a factor lists whole scenarios (then one per file, in the factor's order).
+    base_labels : a label per base (the scenario factor's labels, or the base file's name)."""
+
+    file: Path
+    name: str
+    description: str
+    raw: dict[str, Any]
+    bases: list[Scenario]
+    base_labels: list[str]
+    base_files: list[str]
+    factors: list[Factor]
+    design: str
+    samples: int | None
+    design_seed: int
+    design_options: dict[str, Any]
+    seed: int
+    replications: int
+    metrics: list[str]
+    timeseries: bool
+    run_function: str
+    batch_size: int | None
+    sets: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def factor_names(self) -> list[str]:
+        return [f.name for f in self.factors]
+
+    def scenario_factor(self) -> Factor | None:
+        return next((f for f in self.factors if f.kind == "scenario"), None)
+
+    def describe(self) -> dict[str, Any]:
+        """The resolved spec as plain data (for the manifest and the resume check)."""
+        return {"file": str(self.file), "name": self.name, "description": self.description,
+                "design": self.design, "samples": self.samples, "design_seed": self.design_seed,
+                "design_options": self.design_options, "seed": self.seed, "replications": self.replications,
+                "factors": [f.describe() for f in self.factors], "metrics": self.metrics,
+                "timeseries": self.timeseries, "run_function": self.run_function, "set": self.sets,
+                "base_files": self.base_files, "base_labels": self.base_labels}
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------------------
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for x in loc:
+        out += f"[{x}]" if isinstance(x, int) else (f".{x}" if out else str(x))
+    return out
+
+
+def _pydantic_errors(err: ValidationError, source: str) -> str:
+    lines = []
+    for e in err.errors():
+        # a union (design = "grid" or a table) reports each branch; keep the table branch only
+        loc = tuple(x for x in e["loc"] if x not in ("DesignSpec", "str"))
+        if e["loc"][:1] == ("design",) and e["loc"][1:2] == ("str",):
+            continue
+        where = _loc(loc) or "top level"
+        if e["type"] == "extra_forbidden":
+            parent_model = _model_at(loc[:-1])
+            allowed = list(parent_model.model_fields) if parent_model else []
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            lines.append(f"{source}: field '{where}': unknown key{hint} (allowed: {', '.join(allowed)})")
+        elif e["type"] == "missing":
+            lines.append(f"{source}: field '{where}': required but missing")
+        else:
+            lines.append(f"{source}: field '{where}': {e['msg']} (got {e.get('input')!r})")
+    return "\n".join(dict.fromkeys(lines))
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    if not loc:
+        return SpecFile
+    if loc[0] == "factors":
+        return FactorSpec
+    if loc[0] == "design":
+        return DesignSpec
+    return None
+
+
+def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict) and v:
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def resolve_function(ref: str) -> Callable:
+    """Import ``"package.module:function"``. Raises ImportError/AttributeError/ValueError when it cannot."""
+    mod, sep, attr = ref.partition(":")
+    if not sep or not mod or not attr:
+        raise ValueError(f"{ref!r} is not of the form 'package.module:function'")
+    fn = getattr(importlib.import_module(mod), attr)
+    if not callable(fn):
+        raise ValueError(f"{ref!r} is not callable")
+    return fn
+
+
+def nearest_powers_of_two(n: int) -> tuple[int, int]:
+    """The powers of two just below and just above ``n``."""
+    lo = 2 ** int(math.floor(math.log2(n)))
+    return lo, lo * 2
+
+
+def load_spec(path: str | Path, *, replications: int | None = None, sets: list[str] | tuple[str, ...] = (),
+              ) -> SweepSpec:
+    """Read and validate an experiment spec.
+
+    Parameters
+    ----------
+    path : the spec's TOML file; ``base`` and ``scenarios`` paths are relative to it.
+    replications : overrides the spec's ``replications``.
+    sets : extra ``section.key=value`` overrides of the base scenario, applied after the spec's ``set``.
+
+    Raises
+    ------
+    SpecError : missing file, invalid TOML, unknown key (closest suggested), unknown design, unknown
+        factor path (closest suggested), a range outside the field's valid range, a Sobol' sample size
+        that is not a power of 2 (nearest offered), an invalid base scenario or design point.
+    """
+    path = Path(path)
+    src = str(path)
+    if not path.is_file():
+        raise SpecError(f"{src}: spec file not found")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise SpecError(f"{src}: not valid TOML: {e}") from None
+    except UnicodeDecodeError as e:
+        raise SpecError(f"{src}: not a text file: {e}") from None
+    if isinstance(raw.get("design"), str):
+        raw_model = {**raw, "design": {"kind": raw["design"]}}
+    else:
+        raw_model = raw
+    try:
+        sf = SpecFile.model_validate(raw_model)
+    except ValidationError as e:
+        raise SpecError(_pydantic_errors(e, src)) from None
+    if replications is not None:
+        if replications < 1:
+            raise SpecError(f"--replications must be >= 1, got {replications}")
+        sf.replications = replications
+    return _resolve(sf, raw, path.resolve(), src, list(sets))
+
+
+def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str]) -> SweepSpec:
+    here = path.parent
+    d = sf.design if isinstance(sf.design, DesignSpec) else DesignSpec(kind=sf.design)
+    kind = d.kind.strip().lower()
+    if kind not in DESIGNS:
+        close = difflib.get_close_matches(kind, DESIGNS, n=1, cutoff=0.4)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise SpecError(f"{src}: field 'design': unknown design {d.kind!r}{hint} (allowed: {', '.join(DESIGNS)})")
+
+    # --- overrides of the base scenario -------------------------------------------------------
+    sets = _flatten(sf.set)
+    for text in extra_sets:
+        try:
+            parts, value = parse_override(text)
+        except ScenarioError as e:
+            raise SpecError(str(e)) from None
+        sets[".".join(parts)] = value
+
+    # --- base scenario(s) ---------------------------------------------------------------------
+    scen_factors = [i for i, f in enumerate(sf.factors) if f.scenarios is not None]
+    if len(scen_factors) > 1:
+        raise SpecError(f"{src}: field 'factors[{scen_factors[1]}].scenarios': only one factor may list scenarios")
+    if scen_factors and sf.base is not None:
+        raise SpecError(f"{src}: field 'base': give either 'base' or a factor listing 'scenarios', not both")
+    if not scen_factors and sf.base is None:
+        raise SpecError(f"{src}: field 'base': required (the scenario file every point starts from, relative to "
+                        f"the spec), unless a factor lists whole 'scenarios'")
+    if scen_factors:
+        fs = sf.factors[scen_factors[0]]
+        where = f"factors[{scen_factors[0]}]"
+        files = fs.scenarios or []
+        if not files:
+            raise SpecError(f"{src}: field '{where}.scenarios': list at least one scenario file")
+        labels = fs.labels or [Path(f).stem for f in files]
+        if len(labels) != len(files):
+            raise SpecError(f"{src}: field '{where}.labels': {len(labels)} labels for {len(files)} scenarios")
+        if len(set(labels)) != len(labels):
+            raise SpecError(f"{src}: field '{where}.labels': labels must be unique (got {labels}); give 'labels'")
+    else:
+        files, labels, where = [sf.base], [Path(sf.base).stem], "base"
+    bases: list[Scenario] = []
+    for f in files:
+        fp = Path(f) if Path(f).is_absolute() else here / f
+        try:
+            sc = load_scenario(fp)
+        except ScenarioError as e:
+            raise SpecError(f"{src}: field '{where}': {e}") from None
+        if sets:
+            try:
+                sc = with_values(sc, sets, source=f"{src}: field 'set' (on {fp.name})")
+            except ScenarioError as e:
+                raise SpecError(str(e)) from None
+        bases.append(sc)
+
+    # --- factors ------------------------------------------------------------------------------
+    factors: list[Factor] = []
+    for i, fs in enumerate(sf.factors):
+        factors.append(_resolve_factor(fs, i, src, kind, bases, labels))
+    names = [f.name for f in factors]
+    for i, n in enumerate(names):
+        if n in RESERVED_COLUMNS or n in SUMMARY_METRICS:
+            raise SpecError(f"{src}: field 'factors[{i}].name': {n!r} is taken by a results column; choose another")
+        if names.index(n) != i:
+            raise SpecError(f"{src}: field 'factors[{i}]': two factors named {n!r}; give each a distinct 'name'")
+    paths = [f.path for f in factors if f.path]
+    dup = next((p for p in paths if paths.count(p) > 1), None)
+    if dup:
+        raise SpecError(f"{src}: field 'factors': two factors set {dup!r}")
+
+    # --- design options -----------------------------------------------------------------------
+    samples = d.samples
+    options: dict[str, Any] = {}
+    if kind == "grid":
+        if samples is not None:
+            raise SpecError(f"{src}: field 'design.samples': a grid takes every combination of the factors' levels; "
+                            f"remove 'samples' (or use design 'lhs')")
+    else:
+        if samples is None:
+            what = {"lhs": "number of points", "sobol": "base sample size N (a power of 2)",
+                    "morris": "number of trajectories"}[kind]
+            raise SpecError(f"{src}: field 'design.samples': required for design {kind!r} ({what})")
+        if kind == "sobol":
+            if samples & (samples - 1):
+                lo, hi = nearest_powers_of_two(samples)
+                raise SpecError(f"{src}: field 'design.samples': {samples} is not a power of 2, which Sobol' (Saltelli) "
+                                f"sampling needs; the nearest are {lo} and {hi}")
+            options["calc_second_order"] = d.calc_second_order
+            options["scramble"] = d.scramble
+        elif kind == "lhs":
+            options["scramble"] = d.scramble
+            options["optimization"] = d.optimization
+        elif kind == "morris":
+            options["num_levels"] = d.num_levels
+            if d.optimal_trajectories is not None:
+                if d.optimal_trajectories >= samples:
+                    raise SpecError(f"{src}: field 'design.optimal_trajectories': must be smaller than samples "
+                                    f"({samples}), the trajectories it chooses from")
+                options["optimal_trajectories"] = d.optimal_trajectories
+        if len(factors) < 2 and kind in ("sobol", "morris"):
+            raise SpecError(f"{src}: field 'factors': design {kind!r} needs at least 2 factors")
+
+    # --- metrics and run function -------------------------------------------------------------
+    metrics = list(SUMMARY_METRICS) if sf.metrics is None else list(dict.fromkeys(sf.metrics))
+    for m in metrics:
+        if m not in SUMMARY_METRICS:
+            close = difflib.get_close_matches(m, SUMMARY_METRICS, n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise SpecError(f"{src}: field 'metrics': unknown metric {m!r}{hint} (see sim.metrics.SUMMARY_METRICS)")
+    if not metrics:
+        raise SpecError(f"{src}: field 'metrics': list at least one metric (or omit it to record all)")
+    try:
+        resolve_function(sf.run_function)
+    except Exception as e:  # noqa: BLE001 - any import problem is a spec error
+        raise SpecError(f"{src}: field 'run_function': cannot import {sf.run_function!r}: "
+                        f"{type(e).__name__}: {e}") from None
+
+    seed = sf.seed if sf.seed is not None else bases[0].seed
+    return SweepSpec(
+        file=path, name=sf.name or path.stem, description=sf.description, raw=raw, bases=bases,
+        base_labels=list(labels), base_files=[str((here / f).resolve()) if not Path(f).is_absolute() else f
+                                              for f in files],
+        factors=factors, design=kind, samples=samples, design_seed=d.seed if d.seed is not None else seed,
+        design_options=options, seed=seed, replications=sf.replications, metrics=metrics,
+        timeseries=sf.timeseries, run_function=sf.run_function, batch_size=sf.batch_size, sets=sets)
+
+
+def _gov_field(path: str) -> tuple[str, str] | None:
+    """``governments.US.export_control.CN`` -> ("US", "export_control.CN"); None for other paths."""
+    parts = path.split(".")
+    if parts[0] != "governments" or len(parts) < 3:
+        return None
+    return parts[1], ".".join(parts[2:])
+
+
+def event_matches(ev: Any, gov: str, fld: str) -> bool:
+    """Whether a dated event changes government ``gov``'s field ``fld`` (``export_control.CN`` is also
+    changed by an event on the whole ``export_control`` table)."""
+    return ev.government == gov and (ev.field == fld or (fld.startswith("export_control.") and ev.field == "export_control"))
+
+
+def _resolve_factor(fs: FactorSpec, i: int, src: str, design: str, bases: list[Scenario],
+                    labels: list[str]) -> Factor:
+    where = f"factors[{i}]"
+
+    def err(key: str, msg: str) -> SpecError:
+        return SpecError(f"{src}: field '{where}.{key}': {msg}" if key else f"{src}: field '{where}': {msg}")
+
+    if fs.scenarios is not None:
+        for key in ("path", "levels", "range", "n_levels", "mean", "sd", "mode", "events", "from_month"):
+            if getattr(fs, key) is not None:
+                raise err(key, "a factor listing 'scenarios' takes no other settings (only 'name' and 'labels')")
+        return Factor(name=fs.name or "scenario", kind="scenario", levels=tuple(labels))
+    if fs.path is None:
+        raise err("path", "required: the scenario field this factor sets (e.g. 'labs.beta'), or 'scenarios'")
+    if fs.labels is not None:
+        raise err("labels", "only a factor listing 'scenarios' takes labels")
+    try:
+        info = field_info(fs.path)
+    except ScenarioError as e:
+        raise err("path", str(e)) from None
+    name = fs.name or fs.path
+    default = info["default"]
+    integer = isinstance(default, int) and not isinstance(default, bool)
+    ge, le = info["ge"], info["le"]
+    valid = f"[{ge}, {le}]"
+
+    # dated events on a government field
+    events, from_month = fs.events, fs.from_month
+    gf = _gov_field(fs.path)
+    if (events is not None or from_month is not None) and gf is None:
+        raise err("events" if events is not None else "from_month",
+                  "only a government field (governments.REGION.FIELD) can interact with dated events")
+    if events is not None and from_month is not None:
+        raise err("from_month", "give either 'events' or 'from_month', not both")
+    if from_month is not None:
+        for sc in bases:
+            try:
+                k = month_index(sc.start, from_month)
+            except ValueError as e:
+                raise err("from_month", str(e)) from None
+            if not 0 <= k < sc.months:
+                raise err("from_month", f"{from_month} is outside the scenario's horizon ({sc.start} + {sc.months} "
+                                        f"months)")
+    if gf is not None and events is None and from_month is None:
+        months = sorted({ev.month for sc in bases for ev in sc.events if event_matches(ev, *gf)})
+        if months:
+            raise err("", f"the base scenario changes {fs.path} by dated events ({', '.join(months)}), which would "
+                          f"override the factor's value; set events = \"drop\" (the value holds throughout), "
+                          f"events = \"keep\" (it holds until the first event) or from_month = \"YYYY-MM\" (it takes "
+                          f"effect then, replacing those events)")
+    common = dict(name=name, path=fs.path, integer=integer, events=events if gf else None, from_month=from_month)
+
+    # a list of levels
+    if fs.levels is not None:
+        for key in ("range", "n_levels", "mean", "sd", "mode"):
+            if getattr(fs, key) is not None:
+                raise err(key, "a factor with 'levels' takes no range or distribution settings")
+        if fs.distribution != "uniform":
+            raise err("distribution", "a factor with 'levels' takes its levels with equal weight; remove 'distribution'")
+        if not fs.levels:
+            raise err("levels", "list at least one level")
+        for v in fs.levels:
+            if isinstance(v, int | float) and not isinstance(v, bool) and (
+                    (ge is not None and v < ge) or (le is not None and v > le)):
+                raise err("levels", f"{v!r} is outside the valid range of {fs.path}, {valid} {info['unit'] or ''}")
+            if integer and isinstance(v, float) and not float(v).is_integer():
+                raise err("levels", f"{v!r}: {fs.path} is an integer")
+        if len({repr(v) for v in fs.levels}) != len(fs.levels):
+            raise err("levels", f"duplicate levels in {fs.levels}")
+        return Factor(kind="levels", levels=tuple(fs.levels), **common)
+
+    # a continuous range
+    numeric = ge is not None or le is not None or (isinstance(default, int | float) and not isinstance(default, bool))
+    if not numeric:
+        raise err("path", f"{fs.path} is not numeric (default {default!r}); give it 'levels'")
+    dist = fs.distribution.strip().lower()
+    if dist not in DISTRIBUTIONS:
+        close = difflib.get_close_matches(dist, DISTRIBUTIONS, n=1, cutoff=0.4)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise err("distribution", f"unknown distribution {fs.distribution!r}{hint} (allowed: {', '.join(DISTRIBUTIONS)})")
+    rng = fs.range
+    if rng == "plausible":
+        if not info["plausible"]:
+            raise err("range", f"{fs.path} has no plausible range in the schema; give range = [low, high] within {valid}")
+        rng = [float(x) for x in info["plausible"]]
+    if rng is None and dist != "normal":
+        raise err("range", "required: [low, high], or \"plausible\" for the schema's plausible range"
+                  + (f" {info['plausible']}" if info["plausible"] else "") + ", or 'levels'")
+    if rng is not None:
+        if len(rng) != 2:
+            raise err("range", f"expected [low, high], got {rng}")
+        lo, hi = float(rng[0]), float(rng[1])
+        if not lo < hi:
+            raise err("range", f"low must be below high, got [{lo}, {hi}]")
+        if (ge is not None and lo < ge) or (le is not None and hi > le):
+            raise err("range", f"[{lo}, {hi}] is outside the valid range of {fs.path}, {valid} {info['unit'] or ''}".rstrip())
+    else:
+        lo, hi = ge, le
+    extra: dict[str, Any] = {}
+    if dist == "normal":
+        if fs.mean is None or fs.sd is None:
+            raise err("mean" if fs.mean is None else "sd", "a normal factor needs 'mean' and 'sd' (truncated to 'range', "
+                                                           "or to the field's valid range)")
+        if lo is not None and hi is not None and not lo <= fs.mean <= hi:
+            raise err("mean", f"{fs.mean} is outside [{lo}, {hi}]")
+        extra = {"mean": fs.mean, "sd": fs.sd}
+    elif fs.mean is not None or fs.sd is not None:
+        raise err("mean" if fs.mean is not None else "sd", "only a normal factor takes 'mean' and 'sd'")
+    if dist == "triangular":
+        if fs.mode is None or not lo <= fs.mode <= hi:
+            raise err("mode", f"a triangular factor needs 'mode' within its range [{lo}, {hi}]")
+        extra["mode"] = fs.mode
+    elif fs.mode is not None:
+        raise err("mode", "only a triangular factor takes 'mode'")
+    if dist == "loguniform" and lo <= 0:
+        raise err("range", f"a loguniform range must be positive, got [{lo}, {hi}]")
+    if design == "grid":
+        if fs.n_levels is None:
+            raise err("n_levels", "a grid needs 'levels', or a range with 'n_levels' (evenly spaced levels)")
+        if dist not in ("uniform", "loguniform"):
+            raise err("distribution", "a grid spaces levels evenly over the range (uniform) or its logarithm "
+                                      "(loguniform); other distributions need a sampled design (lhs, sobol, morris)")
+    elif fs.n_levels is not None:
+        raise err("n_levels", f"only a grid uses 'n_levels'; design {design!r} samples the range")
+    return Factor(kind="continuous", low=lo, high=hi, distribution=dist, n_levels=fs.n_levels, **extra, **common)

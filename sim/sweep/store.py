@@ -1,0 +1,373 @@
+"""The result store of a sweep: a folder of Parquet parts that grows as results arrive.
+
+Layout of a results folder::
+
+    manifest.json          spec (as written and resolved), base scenario(s) resolved, design matrix,
+                           seeds, SALib problem, versions, git commit, command, sessions
+    design.parquet         point, the factor values, and the unit-cube coordinates (``unit:NAME``)
+    summary/sNNN-tNNNNNN.parquet     one part per finished task: one row per run (summary metrics,
+                                     status, error, traceback, run_seconds)
+    timeseries/sNNN-tNNNNNN.parquet  the same runs' monthly time series, when the spec keeps them
+
+Every file is written to a temporary name in the same folder and renamed into place, so after a crash
+(``kill -9`` included) a part is either complete or absent. A run is done when a summary part holds its
+(point, replication) key; ``--resume`` reads only those two columns and the status of each part and runs
+the rest, so nothing runs twice and nothing is lost. The driver holds the results of the tasks in flight
+only: memory stays flat however many runs a sweep has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.metrics import SUMMARY_METRICS
+from sim.provenance import base_manifest, write_json_atomic
+from sim.runs import seed_for
+
+MANIFEST = "manifest.json"
+DESIGN = "design.parquet"
+SUMMARY_DIR = "summary"
+TIMESERIES_DIR = "timeseries"
+PART_RE = re.compile(r"^s(\d{3,})-t(\d{6,})\.parquet$")
+SEED_RULE = ("numpy.random.SeedSequence(base_seed, spawn_key=(point, replication)).generate_state(1, uint64) "
+             "& (2**63-1)  [sim.runs.seed_for]")
+MAX_MANIFEST_SEEDS = 1_000_000
+"""Seeds are listed in the manifest up to this many runs (beyond, the seed column and the rule)."""
+
+
+class StoreError(ValueError):
+    """A results folder is missing, not a sweep folder, or belongs to a different sweep."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
+
+def part_name(session: int, task: int) -> str:
+    return f"s{session:03d}-t{task:06d}.parquet"
+
+
+def summary_schema(metrics: list[str] | tuple[str, ...]) -> pa.Schema:
+    """Arrow schema of a summary part."""
+    return pa.schema([("point", pa.int64()), ("replication", pa.int64()), ("seed", pa.int64()),
+                      ("status", pa.string()), ("error", pa.string()), ("traceback", pa.string()),
+                      ("run_seconds", pa.float64()), *[(m, pa.float64()) for m in metrics]])
+
+
+def write_table_atomic(path: Path, table: pa.Table) -> None:
+    """Write a Parquet file to a temporary name in the same folder, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def write_part(out: Path, session: int, task: int, records: list[dict[str, Any]], metrics: list[str],
+               timeseries: pd.DataFrame | None = None) -> None:
+    """Write one task's results: its time series part first (if any), then the summary part that marks its
+    runs done. Both atomically."""
+    name = part_name(session, task)
+    if timeseries is not None and len(timeseries):
+        write_table_atomic(out / TIMESERIES_DIR / name, pa.Table.from_pandas(timeseries, preserve_index=False))
+    schema = summary_schema(metrics)
+    cols = {f.name: [r.get(f.name) for r in records] for f in schema}
+    write_table_atomic(out / SUMMARY_DIR / name, pa.Table.from_pydict(cols, schema=schema))
+
+
+def _parts(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if PART_RE.match(p.name))
+
+
+def cleanup_partial(out: Path) -> int:
+    """Remove what a crash can leave behind: temporary files and time-series parts whose summary part was
+    never written. Returns how many files were removed."""
+    n = 0
+    for folder in (out, out / SUMMARY_DIR, out / TIMESERIES_DIR):
+        if folder.is_dir():
+            for p in folder.iterdir():
+                if p.name.startswith(".") and p.name.endswith(".tmp"):
+                    p.unlink(missing_ok=True)
+                    n += 1
+    done = {p.name for p in _parts(out / SUMMARY_DIR)}
+    for p in _parts(out / TIMESERIES_DIR):
+        if p.name not in done:
+            p.unlink(missing_ok=True)
+            n += 1
+    return n
+
+
+# ---------------------------------------------------------------------------------------------
+# The manifest
+# ---------------------------------------------------------------------------------------------
+
+def _hash(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def fingerprint(spec: Any, matrix: pd.DataFrame) -> dict[str, str]:
+    """Hashes of what determines a sweep's results (everything but the replication count), part by part,
+    so that a resume against changed inputs can say what changed."""
+    d = spec.describe()
+    return {
+        "design": _hash({"design": d["design"], "samples": d["samples"], "design_seed": d["design_seed"],
+                         "design_options": d["design_options"], "factors": d["factors"],
+                         "matrix": matrix.to_dict("list")}),
+        "base scenario": _hash([sc.resolved_dict() for sc in spec.bases]),
+        "seed": _hash(d["seed"]),
+        "metrics": _hash(d["metrics"]),
+        "timeseries": _hash(d["timeseries"]),
+        "run function": _hash(d["run_function"]),
+    }
+
+
+def seeds_table(base_seed: int, n_points: int, replications: int) -> list[list[int]] | None:
+    """Seeds per point and replication (``seeds[point][replication]``), or None above MAX_MANIFEST_SEEDS."""
+    if n_points * replications > MAX_MANIFEST_SEEDS:
+        return None
+    return [[seed_for(base_seed, p, r) for r in range(replications)] for p in range(n_points)]
+
+
+def _json_safe_rows(matrix: pd.DataFrame, names: list[str]) -> list[list[Any]]:
+    rows = []
+    for row in matrix[names].itertuples(index=False):
+        rows.append([v.item() if isinstance(v, np.generic) else (v.tolist() if isinstance(v, np.ndarray) else v)
+                     for v in row])
+    return rows
+
+
+def create_manifest(spec: Any, matrix: pd.DataFrame, problem: dict[str, Any], replications: int,
+                    executor: str) -> dict[str, Any]:
+    """The manifest of a new sweep (written by :func:`write_manifest`)."""
+    names = spec.factor_names
+    m = base_manifest("sweep")
+    m.update({
+        "name": spec.name,
+        "spec_file": str(spec.file),
+        "spec": spec.raw,
+        "resolved": spec.describe(),
+        "fingerprint": fingerprint(spec, matrix),
+        "bases": [{"label": lab, "file": f, "scenario": sc.resolved_dict()}
+                  for lab, f, sc in zip(spec.base_labels, spec.base_files, spec.bases, strict=True)],
+        "design": {"kind": spec.design, "n_points": len(matrix), "factors": names,
+                   "rows": _json_safe_rows(matrix, names)},
+        "salib_problem": problem,
+        "replications": replications,
+        "total_runs": len(matrix) * replications,
+        "base_seed": spec.seed,
+        "seed_rule": SEED_RULE,
+        "seeds": seeds_table(spec.seed, len(matrix), replications),
+        "metrics": {k: list(SUMMARY_METRICS[k]) for k in spec.metrics},
+        "timeseries": spec.timeseries,
+        "tables": {"design": DESIGN, "summary": f"{SUMMARY_DIR}/*.parquet",
+                   **({"timeseries": f"{TIMESERIES_DIR}/*.parquet"} if spec.timeseries else {})},
+        "sessions": [],
+    })
+    return m
+
+
+def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
+    write_json_atomic(out / MANIFEST, manifest)
+
+
+def write_design(out: Path, matrix: pd.DataFrame, unit: np.ndarray | None, names: list[str]) -> None:
+    """``design.parquet``: point, factor values and (sampled designs) unit-cube coordinates."""
+    df = matrix.copy()
+    if unit is not None:
+        for j, n in enumerate(names):
+            df[f"unit:{n}"] = unit[:, j]
+    write_table_atomic(out / DESIGN, pa.Table.from_pandas(df, preserve_index=False))
+
+
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    """The manifest of a sweep results folder. Raises StoreError when there is none."""
+    path = Path(path)
+    f = path / MANIFEST
+    if not path.is_dir():
+        raise StoreError(f"{path}: no such folder")
+    if not f.is_file():
+        raise StoreError(f"{path}: not a sweep results folder (no {MANIFEST})")
+    try:
+        m = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise StoreError(f"{f}: unreadable manifest: {e}") from None
+    if m.get("kind") != "sweep":
+        raise StoreError(f"{path}: holds results of kind {m.get('kind')!r}, not a sweep")
+    return m
+
+
+def check_resume(manifest: dict[str, Any], spec: Any, matrix: pd.DataFrame, replications: int, out: Path) -> None:
+    """Raise StoreError unless the spec, base scenario and design are those the folder was started with
+    and ``replications`` does not shrink."""
+    old = manifest.get("fingerprint", {})
+    new = fingerprint(spec, matrix)
+    changed = [k for k in new if old.get(k) != new[k]]
+    if changed:
+        raise StoreError(f"{out}: holds a different sweep (changed since it started: {', '.join(changed)}); "
+                         f"resume with the spec it was started with, or choose another --out")
+    if replications < manifest["replications"]:
+        raise StoreError(f"{out}: was started with {manifest['replications']} replications per point; resume with "
+                         f"--replications {manifest['replications']} or more (or another --out)")
+
+
+def start_session(out: Path, manifest: dict[str, Any], replications: int, executor: str, resumed: bool) -> int:
+    """Record a new session (a start or a resume) in the manifest; returns its number. Growing the
+    replication count on resume extends the seeds and totals."""
+    if replications != manifest["replications"]:
+        n = manifest["design"]["n_points"]
+        manifest["replications"] = replications
+        manifest["total_runs"] = n * replications
+        manifest["seeds"] = seeds_table(manifest["base_seed"], n, replications)
+    session = len(manifest["sessions"])
+    existing = [int(PART_RE.match(p.name).group(1)) for p in _parts(out / SUMMARY_DIR)]
+    session = max([session, *(s + 1 for s in existing)])
+    fresh = base_manifest("sweep")
+    manifest["sessions"].append({"session": session, "started": fresh["created"], "command": fresh["command"],
+                                 "executor": executor, "resumed": resumed, "finished": None})
+    write_manifest(out, manifest)
+    return session
+
+
+def finish_session(out: Path, manifest: dict[str, Any], **info: Any) -> None:
+    """Record the end of the current session (finished time, runs, failures, wall time)."""
+    manifest["sessions"][-1].update({"finished": datetime.now(UTC).isoformat(timespec="seconds"), **info})
+    write_manifest(out, manifest)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------
+
+def done_mask(out: Path, n_points: int, replications: int, *, retry_failed: bool = False
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Which (point, replication) runs the folder holds: (done, failed) boolean arrays of shape
+    (n_points, replications). With ``retry_failed`` a failed run does not count as done."""
+    done = np.zeros((n_points, replications), dtype=bool)
+    failed = np.zeros((n_points, replications), dtype=bool)
+    for p in _parts(out / SUMMARY_DIR):
+        t = pq.read_table(p, columns=["point", "replication", "status"])
+        pt = t.column("point").to_numpy()
+        rp = t.column("replication").to_numpy()
+        ok = np.asarray(t.column("status").to_pylist()) == "ok"
+        inside = (pt >= 0) & (pt < n_points) & (rp >= 0) & (rp < replications)
+        pt, rp, ok = pt[inside], rp[inside], ok[inside]
+        # later parts supersede earlier ones (a retried failure)
+        done[pt, rp] = True
+        failed[pt, rp] = ~ok
+    if retry_failed:
+        done &= ~failed
+    return done, failed
+
+
+def _empty_summary(metrics: list[str]) -> pd.DataFrame:
+    return summary_schema(metrics).empty_table().to_pandas()
+
+
+def load_results(path: str | Path, *, include_timing: bool = False, include_traceback: bool = True) -> pd.DataFrame:
+    """One tidy DataFrame of a sweep's summary results: a row per finished run.
+
+    Columns: ``point``, ``replication``, ``seed``, the factor values (one column per factor, named by
+    the factor), the summary metrics, ``status`` (``"ok"`` or ``"error"``), ``error`` (type and message)
+    and ``traceback`` (unless ``include_traceback=False``), and ``run_seconds`` with ``include_timing``.
+    Sorted by point and replication; a run retried after a failure appears once, with its last result.
+    Failed runs have NaN metrics. Works while a sweep is still running (it reads the finished parts).
+
+    Raises StoreError when ``path`` is not a sweep results folder."""
+    path = Path(path)
+    m = read_manifest(path)
+    metrics = list(m["metrics"])
+    frames = [pq.read_table(p).to_pandas() for p in _parts(path / SUMMARY_DIR)]
+    df = pd.concat(frames, ignore_index=True) if frames else _empty_summary(metrics)
+    df = df.drop_duplicates(["point", "replication"], keep="last")
+    names = m["design"]["factors"]
+    design = _design(path, m)
+    df = df.merge(design[["point", *names]], on="point", how="left")
+    cols = ["point", "replication", "seed", *names, *metrics, "status", "error"]
+    if include_traceback:
+        cols.append("traceback")
+    if include_timing:
+        cols.append("run_seconds")
+    df = df[cols].sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
+    return df.astype({"point": "int64", "replication": "int64", "seed": "int64"})
+
+
+def _design(path: Path, manifest: dict[str, Any]) -> pd.DataFrame:
+    f = path / DESIGN
+    names = manifest["design"]["factors"]
+    if f.is_file():
+        return pd.read_parquet(f, columns=["point", *names])
+    rows = manifest["design"]["rows"]
+    df = pd.DataFrame(rows, columns=names)
+    df.insert(0, "point", np.arange(len(df), dtype=np.int64))
+    return df
+
+
+def load_design(path: str | Path, *, unit: bool = False) -> pd.DataFrame:
+    """The design matrix of a results folder (``point`` and factor columns; with ``unit`` also the
+    unit-cube coordinates ``unit:NAME`` of a sampled design, the ``X`` for SALib's analysers)."""
+    path = Path(path)
+    m = read_manifest(path)
+    if unit and (path / DESIGN).is_file():
+        return pd.read_parquet(path / DESIGN)
+    return _design(path, m)
+
+
+def load_timeseries(path: str | Path, points: list[int] | None = None) -> pd.DataFrame:
+    """The monthly time series kept by a sweep (spec ``timeseries = true``): columns ``point``,
+    ``replication`` and those of ``EcosystemModel.timeseries``; optionally only some points.
+
+    Raises StoreError when the sweep kept no time series."""
+    path = Path(path)
+    m = read_manifest(path)
+    if not m.get("timeseries"):
+        raise StoreError(f"{path}: this sweep kept summary metrics only (spec timeseries = false)")
+    done = {p.name for p in _parts(path / SUMMARY_DIR)}
+    filters = [("point", "in", list(points))] if points is not None else None
+    frames = [pq.read_table(p, filters=filters).to_pandas() for p in _parts(path / TIMESERIES_DIR) if p.name in done]
+    if not frames:
+        return pd.DataFrame(columns=["point", "replication", "month"])
+    df = pd.concat(frames, ignore_index=True)
+    df = df.drop_duplicates(["point", "replication", "month"], keep="last")
+    return df.sort_values(["point", "replication", "month"], kind="stable").reset_index(drop=True)
+
+
+def overview(path: str | Path) -> dict[str, Any]:
+    """What a results folder holds: name, design, points, replications, total, ok, failed, missing, the
+    most common errors, and the range of every metric over the successful runs (a DataFrame with
+    min, median, max and the count of NaN)."""
+    path = Path(path)
+    m = read_manifest(path)
+    df = load_results(path, include_traceback=False)
+    total = m["total_runs"]
+    n_points, reps = m["design"]["n_points"], m["replications"]
+    inside = df[(df["point"] < n_points) & (df["replication"] < reps)]
+    ok = inside[inside["status"] == "ok"]
+    failed = inside[inside["status"] != "ok"]
+    metrics = list(m["metrics"])
+    rows = []
+    for k in metrics:
+        v = ok[k].to_numpy(float)
+        fin = v[np.isfinite(v)]
+        rows.append({"metric": k, "min": fin.min() if fin.size else np.nan,
+                     "median": float(np.median(fin)) if fin.size else np.nan,
+                     "max": fin.max() if fin.size else np.nan, "nan": int((~np.isfinite(v)).sum())})
+    sessions = m.get("sessions", [])
+    return {"name": m.get("name"), "design": m["design"]["kind"], "factors": m["design"]["factors"],
+            "points": n_points, "replications": reps, "total": total, "ok": len(ok), "failed": len(failed),
+            "missing": total - len(inside), "errors": Counter(failed["error"].fillna("?")).most_common(5),
+            "metrics": pd.DataFrame(rows, columns=["metric", "min", "median", "max", "nan"]),
+            "sessions": len(sessions), "running": bool(sessions) and sessions[-1].get("finished") is None,
+            "created": m.get("created"), "git": m.get("git", {})}
