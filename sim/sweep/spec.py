@@ -44,6 +44,10 @@ from sim.scenario import (
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 """Experimental designs: full factorial, Latin hypercube (scipy.stats.qmc), Sobol'/Saltelli and Morris (SALib)."""
 
+DESIGN_ALIASES = {"latin": "lhs", "lhc": "lhs", "latin_hypercube": "lhs", "hypercube": "lhs", "saltelli": "sobol",
+                  "factorial": "grid", "full_factorial": "grid", "oat": "morris", "elementary_effects": "morris"}
+"""Names users reach for, mapped to the design they mean (for the suggestion in the error)."""
+
 DISTRIBUTIONS = ("uniform", "loguniform", "normal", "triangular")
 """Distributions of a continuous factor (sampled through their inverse CDF from the design's unit cube)."""
 
@@ -314,7 +318,8 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
     d = sf.design if isinstance(sf.design, DesignSpec) else DesignSpec(kind=sf.design)
     kind = d.kind.strip().lower()
     if kind not in DESIGNS:
-        close = difflib.get_close_matches(kind, DESIGNS, n=1, cutoff=0.4)
+        close = [DESIGN_ALIASES[kind]] if kind in DESIGN_ALIASES else difflib.get_close_matches(kind, DESIGNS, n=1,
+                                                                                                cutoff=0.4)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise SpecError(f"{src}: field 'design': unknown design {d.kind!r}{hint} (allowed: {', '.join(DESIGNS)})")
 
@@ -435,6 +440,10 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
         timeseries=sf.timeseries, run_function=sf.run_function, batch_size=sf.batch_size, sets=sets)
 
 
+def _g(x: float | None) -> str:
+    return "unbounded" if x is None else f"{x:g}"
+
+
 def _gov_field(path: str) -> tuple[str, str] | None:
     """``governments.US.export_control.CN`` -> ("US", "export_control.CN"); None for other paths."""
     parts = path.split(".")
@@ -473,7 +482,8 @@ def _resolve_factor(fs: FactorSpec, i: int, src: str, design: str, bases: list[S
     default = info["default"]
     integer = isinstance(default, int) and not isinstance(default, bool)
     ge, le = info["ge"], info["le"]
-    valid = f"[{ge}, {le}]"
+    unit = f" ({info['unit']})" if info["unit"] else ""
+    valid = f"[{_g(ge)}, {_g(le)}]{unit}"
 
     # dated events on a government field
     events, from_month = fs.events, fs.from_month
@@ -513,7 +523,7 @@ def _resolve_factor(fs: FactorSpec, i: int, src: str, design: str, bases: list[S
         for v in fs.levels:
             if isinstance(v, int | float) and not isinstance(v, bool) and (
                     (ge is not None and v < ge) or (le is not None and v > le)):
-                raise err("levels", f"{v!r} is outside the valid range of {fs.path}, {valid} {info['unit'] or ''}")
+                raise err("levels", f"{v!r} is outside the valid range of {fs.path}, {valid}")
             if integer and isinstance(v, float) and not float(v).is_integer():
                 raise err("levels", f"{v!r}: {fs.path} is an integer")
         if len({repr(v) for v in fs.levels}) != len(fs.levels):
@@ -544,7 +554,7 @@ def _resolve_factor(fs: FactorSpec, i: int, src: str, design: str, bases: list[S
         if not lo < hi:
             raise err("range", f"low must be below high, got [{lo}, {hi}]")
         if (ge is not None and lo < ge) or (le is not None and hi > le):
-            raise err("range", f"[{lo}, {hi}] is outside the valid range of {fs.path}, {valid} {info['unit'] or ''}".rstrip())
+            raise err("range", f"[{_g(lo)}, {_g(hi)}] is outside the valid range of {fs.path}, {valid}")
     else:
         lo, hi = ge, le
     extra: dict[str, Any] = {}

@@ -1,0 +1,63 @@
+"""``aieco results DIR``: what a sweep results folder holds (runs done, failed, missing; metric ranges).
+
+Exit codes: 0 (whatever the folder holds); 2 when DIR is not a sweep results folder.
+"""
+
+from __future__ import annotations
+
+import math
+
+import click
+from rich.table import Table
+
+from sim.cli.common import console, fail
+from sim.sweep.store import StoreError, overview
+
+
+def _num(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    ax = abs(x)
+    if ax != 0 and (ax >= 1e5 or ax < 1e-3):
+        return f"{x:.3g}"
+    return f"{x:.4g}"
+
+
+@click.command()
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False))
+@click.option("--errors", "n_errors", type=click.IntRange(min=0), default=5, show_default=True,
+              help="How many distinct error messages to list.")
+def results(directory: str, n_errors: int) -> None:
+    """Overview of the sweep results in DIR: runs done, failed and missing, the most common errors, and
+    the range of every summary metric over the successful runs.
+
+    Load the table itself in Python with `sim.load_results(DIR)`."""
+    try:
+        ov = overview(directory)
+    except StoreError as e:
+        fail(str(e))
+    state = "unfinished (running, or interrupted: continue with --resume)" if ov["running"] else "finished"
+    console.print(f"[bold]{directory}[/]: sweep {ov['name']!r}, design {ov['design']}, {ov['points']} points x "
+                  f"{ov['replications']} replications = {ov['total']} runs; factors: {', '.join(ov['factors'])}",
+                  soft_wrap=True, highlight=False)
+    git = ov["git"] or {}
+    console.print(f"created {ov['created']}, {ov['sessions']} session(s), last {state}; git "
+                  f"{(git.get('commit') or 'unknown')[:10]}{' (dirty)' if git.get('dirty') else ''}",
+                  soft_wrap=True, highlight=False)
+    console.print(f"runs: [green]{ov['ok']} done[/], [red]{ov['failed']} failed[/], {ov['missing']} missing",
+                  highlight=False)
+    if ov["failed"] and n_errors:
+        console.print("most common errors (count, error):", highlight=False)
+        for msg, k in ov["errors"][:n_errors]:
+            console.print(f"  {k:6d}  {msg}", markup=False, highlight=False, soft_wrap=True)
+    if ov["ok"]:
+        t = Table(title="summary metrics over the successful runs", title_justify="left")
+        for col, just in (("metric", "left"), ("min", "right"), ("median", "right"), ("max", "right"),
+                          ("NaN", "right")):
+            t.add_column(col, justify=just)
+        for row in ov["metrics"].itertuples(index=False):
+            t.add_row(row.metric, _num(row.min), _num(row.median), _num(row.max), str(row.nan))
+        console.print(t)
+
+
+COMMANDS = [results]
