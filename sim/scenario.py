@@ -8,6 +8,10 @@ Each field's ``description`` states its unit and its source (a paper, a dataset 
 ``json_schema_extra`` dict holds ``unit``, ``source`` and a plausible range ``plausible`` (the range
 sensitivity specs should explore, narrower than the valid range).
 
+Inheritance: ``extends = "parent.toml"`` (relative to the file) takes the parent's values and overrides them
+key by key; the child's ``[[events]]`` are merged with the parent's in date order (``events_mode =
+"merge"``, the default) or replace them (``events_mode = "replace"``); ``--set`` overrides come last.
+
 Errors: :func:`load_scenario` raises :class:`ScenarioError` (a ``ValueError``) whose message names the
 file, the field path and what is allowed. The CLI turns it into exit code 2.
 """
@@ -49,6 +53,20 @@ def P(default: Any, *, unit: str, source: str, description: str, plausible: tupl
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_region_dicts(cls, data: Any) -> Any:
+        """A per-region parameter given for some regions only (``[compute.alt_supply_h100e] CN = 200`` or
+        ``--set compute.alt_supply_h100e.CN=200``) keeps its defaults for the other regions."""
+        if not isinstance(data, dict):
+            return data
+        for name, f in cls.model_fields.items():
+            default, given = f.default, data.get(name)
+            if (name != "region_shares" and isinstance(given, dict) and isinstance(default, dict) and default
+                    and set(default) == set(REGIONS) and set(given) < set(REGIONS)):
+                data = {**data, name: {**default, **given}}
+        return data
 
 
 def parse_month(value: str) -> tuple[int, int]:
@@ -341,6 +359,10 @@ class Scenario(_Strict):
     name: str = Field("unnamed", description="Short name used in outputs.")
     description: str = Field("", description="What the scenario represents and the sources of its policy dates.")
     extends: str | None = Field(None, description="Parent scenario file, relative to this file (resolved on load).")
+    events_mode: Literal["merge", "replace"] = Field(
+        "merge", description="How this file's [[events]] combine with its parent's (resolved on load): 'merge' adds "
+                             "them to the parent's, in date order (on the same month the child's come last, so they "
+                             "win); 'replace' drops the parent's events.")
     start: str = P("2022-01", unit="YYYY-MM", source="DESIGN.md §2", description="First simulated month.")
     months: int = P(108, unit="months", ge=1, le=600, source="DESIGN.md §2 (2022-01 to 2030-12)",
                     description="Number of monthly steps.")
@@ -400,6 +422,7 @@ class Scenario(_Strict):
         d = self.model_dump(mode="json")
         d["roster"] = str(self.roster_path())
         d["extends"] = None
+        d["events_mode"] = "merge"
         return d
 
 
@@ -417,7 +440,38 @@ def _deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
+EVENTS_MODES = ("merge", "replace")
+
+
+def _event_key(ev: Any) -> int:
+    """Sort key of a raw event: its month as an integer (malformed months sort last; validation names them)."""
+    try:
+        y, m = parse_month(ev["month"])
+    except (TypeError, KeyError, ValueError):
+        return 10**9
+    return y * 12 + m
+
+
+def _check_event_order(path: Path, events: list) -> list[str]:
+    """Problems with the date order of one file's own events (each names the file and the event)."""
+    out, prev = [], None
+    for i, ev in enumerate(events):
+        k = _event_key(ev)
+        if k == 10**9:
+            continue
+        if prev is not None and k < prev[0]:
+            out.append(f"{path}: field 'events[{i}].month': {ev['month']} is earlier than events[{prev[1]}].month "
+                       f"{events[prev[1]]['month']}; list a file's events in date order")
+        else:
+            prev = (k, i)
+    return out
+
+
+def _resolve_file(path: Path, chain: tuple[Path, ...], problems: list[str]) -> tuple[dict, list[tuple[str, int]]]:
+    """Read one scenario file and its ancestors. Returns (merged data, origin (file, index in that file) of
+    each event); appends non-fatal problems (event order, events_mode) to ``problems``.
+
+    Raises ScenarioError at once for a missing file, invalid TOML or an inheritance cycle."""
     path = path.resolve()
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
@@ -432,11 +486,44 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
     # a roster path is relative to the file that names it
     if isinstance(data.get("roster"), str):
         data["roster"] = str((path.parent / data["roster"]).resolve())
+    mode = data.pop("events_mode", "merge")
+    if mode not in EVENTS_MODES:
+        problems.append(f"{path}: field 'events_mode': {mode!r} is not allowed; allowed: 'merge' (add this file's "
+                        "events to its parent's, in date order) or 'replace' (this file's events replace its parent's)")
+        mode = "merge"
+    own = data.get("events")
+    own_origins: list[tuple[str, int]] = []
+    if isinstance(own, list):
+        order = _check_event_order(path, own)
+        problems += order
+        own_origins = [(str(path), i) for i in range(len(own))]
+        if order:  # reported above; sort so the whole-scenario check does not report it again
+            pairs = sorted(zip(own, own_origins, strict=True), key=lambda p: _event_key(p[0]))
+            data["events"], own_origins = [p[0] for p in pairs], [p[1] for p in pairs]
     parent = data.pop("extends", None)
-    if parent is not None:
-        if not isinstance(parent, str):
-            raise ScenarioError(f"{path}: field 'extends': expected a file name (string), got {parent!r}")
-        data = _deep_merge(_read_toml(path.parent / parent, (*chain, path)), data)
+    if parent is None:
+        return data, own_origins
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: field 'extends': expected a file name (string), got {parent!r}")
+    base, base_origins = _resolve_file(path.parent / parent, (*chain, path), problems)
+    merged = _deep_merge(base, data)
+    if own is None:
+        return merged, base_origins
+    if mode == "replace" or not isinstance(base.get("events"), list) or not isinstance(data["events"], list):
+        return merged, own_origins
+    # merge: parent's events first, then this file's, stably sorted by month (the child's win on a tie)
+    pairs = sorted([*zip(base["events"], base_origins, strict=True), *zip(data["events"], own_origins, strict=True)],
+                   key=lambda p: _event_key(p[0]))
+    merged["events"] = [p[0] for p in pairs]
+    return merged, [p[1] for p in pairs]
+
+
+def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
+    """The merged data of a scenario file and its ancestors (see :func:`_resolve_file`)."""
+    problems: list[str] = []
+    data, _ = _resolve_file(path, chain, problems)
+    if problems:
+        raise ScenarioError("\n".join(problems))
     return data
 
 
@@ -478,11 +565,39 @@ def _all_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
     return out
 
 
-def _format_errors(err: ValidationError, source: str, data: dict) -> str:
+_EVENT_LOC = re.compile(r"^events[.\[](\d+)\]?")
+
+
+def _event_source(loc: str, source: str, origins: list[tuple[str, int]] | None) -> tuple[str, str]:
+    """Map an ``events.N...`` / ``events[N]...`` location in the merged event list to the file that holds
+    that event and its index there. Returns (source to name, location in the same style)."""
+    m = _EVENT_LOC.match(loc)
+    if not m:
+        return source, loc
+    i, rest = int(m.group(1)), loc[m.end():].lstrip(".")
+    fmt = "events[{}]" if loc.startswith("events[") else "events.{}"  # keep the caller's style
+    if not origins or i >= len(origins):
+        return source, loc
+    file, k = origins[i]
+    where = fmt.format(k) + (f".{rest}" if rest else "")
+    own = Path(source.split(" (with --set")[0]).resolve() == Path(file)
+    return (source if own else f"{file} (inherited by {source})"), where
+
+
+def _format_errors(err: ValidationError, source: str, data: dict,
+                   origins: list[tuple[str, int]] | None = None) -> str:
     lines = []
     for e in err.errors():
         loc = ".".join(str(x) for x in e["loc"])
         msg = e["msg"]
+        if loc.startswith("events."):
+            src, loc = _event_source(loc, source, origins)
+            msg = msg.removeprefix("Value error, ")
+            if re.fullmatch(r"events\.\d+", loc):  # an Event-level check: name the part of the event it is about
+                loc += ".value" if msg.startswith("value ") else ".field"
+            got = repr(e.get("input"))
+            lines.append(f"{src}: field '{loc}': {msg}" + (f" (got {got})" if len(got) <= 80 else ""))
+            continue
         if e["type"] == "extra_forbidden":
             parent = ".".join(str(x) for x in e["loc"][:-1])
             candidates = [p for p in _all_paths(Scenario)]
@@ -495,7 +610,12 @@ def _format_errors(err: ValidationError, source: str, data: dict) -> str:
             continue
         msg = msg.removeprefix("Value error, ")
         if not loc:  # a whole-scenario check; the message names the field
-            lines.append(f"{source}: field {msg}" if msg.startswith("events") else f"{source}: {msg}")
+            if msg.startswith("events"):
+                where, _, rest = msg.partition(":")
+                src, where = _event_source(where, source, origins)
+                lines.append(f"{src}: field '{where}':{rest}")
+            else:
+                lines.append(f"{source}: {msg}")
             continue
         got = repr(e.get("input"))
         lines.append(f"{source}: field '{loc}': {msg}" + (f" (got {got})" if len(got) <= 80 else ""))
@@ -503,19 +623,27 @@ def _format_errors(err: ValidationError, source: str, data: dict) -> str:
 
 
 def scenario_from_dict(data: dict, source: str = "<scenario>", overrides: list[str] | None = None,
-                       base_dir: Path | None = None) -> Scenario:
+                       base_dir: Path | None = None, event_origins: list[tuple[str, int]] | None = None,
+                       problems: list[str] | None = None) -> Scenario:
     """Validate a plain dict (as read from TOML) plus ``--set`` overrides into a :class:`Scenario`.
 
+    ``event_origins`` (file, index in that file) of each event lets messages name the file an inherited
+    event comes from; ``problems`` are messages found while reading the files, reported with the rest.
     Raises ScenarioError naming ``source``, the field and what is allowed (all errors at once)."""
     data = _deep_merge({}, data)
     for text in overrides or []:
         parts, value = parse_override(text)
+        if parts[0] == "events":
+            event_origins = None
         _set_path(data, parts, value)
+    lines = list(problems or [])
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as e:
-        raise ScenarioError(_format_errors(e, source if not overrides else f"{source} (with --set {', '.join(overrides)})",
-                                           data)) from None
+        lines.append(_format_errors(e, source if not overrides else f"{source} (with --set {', '.join(overrides)})",
+                                    data, event_origins))
+    if lines:
+        raise ScenarioError("\n".join(lines)) from None
     sc._base_dir = base_dir
     return sc
 
@@ -531,11 +659,19 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     Raises
     ------
     ScenarioError : missing file, invalid TOML, inheritance cycle, unknown key, value out of range,
-        wrong type, malformed date, unknown region, event outside the horizon.
+        wrong type, malformed date, unknown region, unknown government or instrument in an event, events
+        out of date order in a file or outside the horizon, bad ``events_mode``. All problems are reported
+        at once, each naming the file (the parent's for an inherited event) and the field.
+
+    Inheritance: a child's values override its parent's (tables merge key by key); its ``[[events]]`` are
+    added to the parent's in date order (``events_mode = "merge"``, the default) or replace them
+    (``events_mode = "replace"``). ``--set`` overrides come last.
     """
     path = Path(path)
-    data = _read_toml(path)
-    return scenario_from_dict(data, str(path), overrides, base_dir=path.resolve().parent)
+    problems: list[str] = []
+    data, origins = _resolve_file(path, (), problems)
+    return scenario_from_dict(data, str(path), overrides, base_dir=path.resolve().parent, event_origins=origins,
+                              problems=problems)
 
 
 def parameter_paths() -> list[str]:
@@ -556,7 +692,7 @@ def parameter_paths() -> list[str]:
                     walk(Government, f"{path}.{r}.")
             elif name == "export_control":
                 out.extend(f"{path}.{r}" for r in REGIONS)
-            elif name not in ("events", "reaction", "extends"):
+            elif name not in ("events", "reaction", "extends", "events_mode"):
                 out.append(path)
 
     walk(Scenario, "")

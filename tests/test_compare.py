@@ -1,0 +1,111 @@
+"""`aieco compare`: common random numbers, paired differences, tidy outputs, figures and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, small
+
+from sim.cli import main
+from sim.compare import compare_stats, run_comparison, unique_names
+from sim.metrics import HEADLINE_METRICS
+from sim.runs import seed_for
+
+SCEN = ROOT / "scenarios"
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def quick():
+    return small(None, **{"months": 30, "developers.n": 300, "developers.payoff_sample": 100})
+
+
+def test_identical_scenarios_give_exactly_zero_difference(quick):
+    comp = run_comparison([quick, quick], replications=3, base_seed=11)
+    assert comp.names == [quick.name, f"{quick.name}#2"]
+    assert comp.seeds == [seed_for(11, r) for r in range(3)]
+    t = comp.table
+    assert list(t.columns) == ["scenario", "scenario_index", "replication", "seed", "metric", "value", "diff"]
+    other = t[t["scenario_index"] == 1]
+    finite = other["value"].notna()
+    assert finite.any() and (other.loc[finite, "diff"] == 0.0).all()
+    stats = compare_stats(t)
+    assert set(stats["metric"]) == set(HEADLINE_METRICS)
+    s1 = stats[stats["scenario_index"] == 1]
+    assert (s1[["diff_median", "diff_lo", "diff_hi"]].fillna(0.0) == 0.0).all().all() and not s1["clear"].any()
+    ts = comp.timeseries
+    a, b = (ts[ts["scenario"] == n].drop(columns="scenario").reset_index(drop=True) for n in comp.names)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_subsidy_event_takes_effect_in_its_month_not_before_via_compare(quick):
+    """Same seeds, one scenario with a CN subsidy from 2023-01 (month 12): every output is identical before
+    month 12 and China's compute differs from month 12 on."""
+    ev = small(quick, events=[{"month": "2023-01", "government": "CN", "field": "subsidy_rate", "value": 0.6,
+                               "note": "test"}], name="subsidy")
+    comp = run_comparison([quick, ev], replications=2, base_seed=5)
+    ts = comp.timeseries
+    for r in range(2):
+        a = ts[(ts["scenario"] == comp.names[0]) & (ts["replication"] == r)].set_index("month")
+        b = ts[(ts["scenario"] == "subsidy") & (ts["replication"] == r)].set_index("month")
+        cols = [c for c in a.columns if c not in ("scenario",)]
+        pd.testing.assert_frame_equal(a.loc[:11, cols], b.loc[:11, cols])  # nothing changes before the event
+        assert b.loc[12, "subsidy_CN"] == 0.6 and a.loc[12, "subsidy_CN"] == quick.governments["CN"].subsidy_rate
+        assert b.loc[12, "compute_CN"] > a.loc[12, "compute_CN"]  # more money for chips in the event's month
+        assert (b.loc[12:, "compute_CN"].to_numpy() > a.loc[12:, "compute_CN"].to_numpy()).all()
+
+
+def test_unique_names():
+    assert unique_names(["a", "b", "a", "a"]) == ["a", "b", "a#2", "a#3"]
+
+
+def test_cli_compare_end_to_end(tmp_path):
+    out = tmp_path / "cmp"
+    res = invoke("compare", SCEN / "baseline.toml", SCEN / "no_export_controls.toml", "--replications", 2,
+                 "--months", 30, "--set", "developers.n=300", "--set", "developers.payoff_sample=100",
+                 "--out", out, "--width", "single", "--format", "png", "--also", "compute_share_CN")
+    assert res.exit_code == 0, res.output
+    for m in (*HEADLINE_METRICS, "compute_share_CN"):
+        assert m in res.output
+    assert "(reference)" in res.output and "no_export_controls" in res.output
+    table = pd.read_parquet(out / "compare.parquet")
+    assert set(table["scenario"]) == {"baseline", "no_export_controls"} and set(table["replication"]) == {0, 1}
+    seeds = table.groupby("scenario")["seed"].apply(lambda s: sorted(set(s)))
+    assert seeds["baseline"] == seeds["no_export_controls"], "common random numbers"
+    ref = table[table["scenario"] == "baseline"]
+    assert (ref["diff"].dropna() == 0).all()
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["names"] == ["baseline", "no_export_controls"] and man["common_random_numbers"]
+    sc = {s["name"]: s["scenario"] for s in man["scenarios"]}
+    assert sc["baseline"]["months"] == 30 and sc["baseline"]["developers"]["n"] == 300
+    assert [e["month"] for e in sc["no_export_controls"]["events"]] == []  # its 2024-07 event is past 30 months
+    assert [e["month"] for e in sc["baseline"]["events"]] == ["2022-10", "2023-10"]
+    stats = pd.read_csv(out / "stats.csv")
+    assert set(stats["metric"]) == {*HEADLINE_METRICS, "compute_share_CN"}
+    for fig in ("compare_timeseries_single", "compare_differences_single"):
+        assert (out / "figures" / f"{fig}.png").stat().st_size > 10_000
+        side = json.loads((out / "figures" / f"{fig}.json").read_text())
+        assert side["seeds"] == man["seeds"] and len(side["manifest_sha256"]) == 64
+    cn = table[(table["metric"] == "compute_share_CN")].pivot(index="replication", columns="scenario", values="value")
+    assert (cn["no_export_controls"] > cn["baseline"]).all()  # the direction of the effect
+    assert np.isfinite(stats["median"]).any()
+
+
+def test_cli_compare_bad_input_exit_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "missing_parent.toml"\n')
+    res = invoke("compare", SCEN / "baseline.toml", bad, tmp_path / "none.toml", "--out", tmp_path / "o")
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "bad.toml" in res.output and "'extends'" in res.output and "none.toml" in res.output
+    assert not (tmp_path / "o").exists()
+    res = invoke("compare", SCEN / "baseline.toml", "--also", "nonsense", "--out", tmp_path / "o")
+    assert res.exit_code == 2 and "nonsense" in res.output and "compute_share_CN" in res.output
+    res = invoke("compare", SCEN / "baseline.toml", "--set", "labs.beta=-1", "--out", tmp_path / "o")
+    assert res.exit_code == 2 and "labs.beta" in res.output
