@@ -156,7 +156,7 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
         for w in (("single", "double") if width == "both" else (width,)):
             figs += [p for p in draw_compare_figures(out_dir, fmts, w) if p.suffix == ".png"]
     err_console.print(f"wrote {out_dir}/: compare.parquet, timeseries.parquet, stats.csv, manifest.json"
-                      + (f"; figures: {', '.join(str(p) for p in figs)}" if figs else ""))
+                      + "".join(f"\n  figure: {p}" for p in figs), soft_wrap=True, highlight=False)
 
 
 COMMANDS = [compare]
