@@ -34,25 +34,38 @@ def chip_price(t_months: float, price0: float, doubling_months: float) -> float:
     return price0 * 2.0 ** (-t_months / doubling_months)
 
 
-def effective_control(export_control: np.ndarray, leakage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Strictness and leakage that bind on each importing region.
+def effective_control(export_control: np.ndarray, leakage: np.ndarray,
+                      compliant: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Strictness, leakage and compliant-chip allowance that bind on each importing region.
 
     Parameters
     ----------
     export_control : (G, R) array, strictness of exporter g's controls on importer r, 0..1.
     leakage : (G,) array, leakage of each exporter's controls, 0..1.
+    compliant : (G, R) array, share of compliant chip exports exporter g allows to importer r (default all 1).
 
     Returns
     -------
     theta : (R,) the strictest control on each importer (exporters do not control themselves).
     leak : (R,) the leakage of the exporter that sets ``theta`` (1 where no control binds).
+    allowed : (R,) the compliant-export allowance of that exporter (1 where no control binds).
     """
     ec = np.array(export_control, dtype=float, copy=True)
     np.fill_diagonal(ec, 0.0)
     g = np.argmax(ec, axis=0)
-    theta = ec[g, np.arange(ec.shape[1])]
+    cols = np.arange(ec.shape[1])
+    theta = ec[g, cols]
     leak = np.where(theta > 0, np.asarray(leakage, dtype=float)[g], 1.0)
-    return theta, leak
+    allowed = np.ones_like(theta) if compliant is None else np.where(theta > 0, np.asarray(compliant)[g, cols], 1.0)
+    return theta, leak, allowed
+
+
+def alt_supply_cap(t_months: float, cap0: np.ndarray, growth_per_year: float, compliant_share: np.ndarray,
+                   allowed: np.ndarray) -> np.ndarray:
+    """(R,) H100e of alternative chips available to each region in month ``t``:
+    ``cap0 * growth**(t/12) * (1 - compliant_share * (1 - allowed))`` — domestic chips plus the part of the
+    compliant imports the exporter still allows."""
+    return cap0 * growth_per_year ** (t_months / 12) * (1.0 - compliant_share * (1.0 - allowed))
 
 
 def chip_market(money: np.ndarray, region: np.ndarray, theta: np.ndarray, leak: np.ndarray, price: float,

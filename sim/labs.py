@@ -7,6 +7,7 @@ and makes its own release decision.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.model import EcosystemModel
 
 ROSTER_COLUMNS = ("name", "region", "training_compute_flop", "strategy", "open_bias")
+OPTIONAL_COLUMNS = ("entry",)
+"""``entry`` (YYYY-MM, may be blank): the month a lab enters; blank or before the start: present at the start."""
 
 
 class RosterError(ValueError):
@@ -33,8 +36,10 @@ def load_roster(path: str | Path) -> pd.DataFrame:
     """Read a roster CSV (lines starting with ``#`` are comments; extra columns are ignored).
 
     Required columns: ``name`` (str, unique), ``region`` (US/CN/EU/ROW), ``training_compute_flop``
-    (FLOP of the lab's best model before the start, > 0), ``strategy`` (OPEN/CLOSED), ``open_bias``
-    (logit-scale trait, about -3..3). Returns a DataFrame with those columns, in file order.
+    (FLOP of the lab's best model before the start, or of its first qualifying model for a later
+    entrant; > 0), ``strategy`` (OPEN/CLOSED), ``open_bias`` (logit-scale trait, about -3..3).
+    Optional: ``entry`` (YYYY-MM or blank). Returns a DataFrame with those columns (``entry`` always
+    present, "" when blank), in file order.
 
     Raises RosterError naming the file, the row (1-based data row) and the column.
     """
@@ -65,10 +70,17 @@ def load_roster(path: str | Path) -> pd.DataFrame:
             b = float("nan")
         if not np.isfinite(b):
             raise RosterError(f"{path}: row {i}, column open_bias: {row.open_bias!r} is not a number")
+    if "entry" in df.columns:
+        for i, v in enumerate(df["entry"], start=1):
+            if isinstance(v, str) and v.strip() and not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", v.strip()):
+                raise RosterError(f"{path}: row {i}, column entry: {v!r} is not a month YYYY-MM (or blank)")
+            if not isinstance(v, str) and pd.notna(v):
+                raise RosterError(f"{path}: row {i}, column entry: {v!r} is not a month YYYY-MM (or blank)")
     dup = df["name"][df["name"].duplicated()]
     if len(dup):
         raise RosterError(f"{path}: column name: duplicate lab {dup.iloc[0]!r}")
     out = df[list(ROSTER_COLUMNS)].copy()
+    out["entry"] = df["entry"].fillna("").astype(str).str.strip() if "entry" in df.columns else ""
     out["strategy"] = out["strategy"].str.upper()
     out["training_compute_flop"] = out["training_compute_flop"].astype(float)
     out["open_bias"] = out["open_bias"].astype(float)
@@ -83,7 +95,8 @@ class LabTable:
     capability: log10 effective FLOP of the best released model; accrued: FLOP accrued for the next
     release; train_flop: physical FLOP of the latest release; income: USD received last month;
     revenue: USD revenue last month; quality: share of API demand a closed lab can serve (0..1);
-    phase: month (mod cycle) of the lab's releases; open_bias: logit-scale trait.
+    phase: month (mod cycle) of the lab's releases; open_bias: logit-scale trait; active: the lab has
+    entered; entry: month index of entry (<= 0: present at the start).
     """
 
     region: np.ndarray
@@ -97,6 +110,8 @@ class LabTable:
     quality: np.ndarray
     phase: np.ndarray
     open_bias: np.ndarray
+    active: np.ndarray
+    entry: np.ndarray
 
 
 class Lab(mesa.Agent):
@@ -128,7 +143,7 @@ class Lab(mesa.Agent):
         s = m.labs_state
         i = self.i
         p = m.scenario.labs
-        others_open = s.open.copy()
+        others_open = s.open & s.active
         others_open[i] = False
         best_open_other = s.capability[others_open].max() if others_open.any() else -np.inf
         floor = best_open_other - p.distill_gap

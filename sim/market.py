@@ -61,13 +61,12 @@ def deterministic_utility(w_cap: np.ndarray, w_open: np.ndarray, w_sov: np.ndarr
 def choose(v: np.ndarray, access: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Random-utility (multinomial logit) choice by the Gumbel-max trick.
 
-    v : (n, K) systematic utilities; access : (n, K) bool. Returns (n,) int chosen column; every row must
-    have at least one accessible model (raises ValueError otherwise)."""
-    if not access.any(axis=1).all():
-        raise ValueError("a developer has no accessible model")
+    v : (n, K) systematic utilities; access : (n, K) bool. Returns (n,) int chosen column, -1 for a
+    developer with no accessible model (for example before any lab of its region has entered, when foreign
+    closed APIs are banned and no open model exists)."""
     u = v + rng.gumbel(size=v.shape)
     u[~access] = -np.inf
-    return np.argmax(u, axis=1)
+    return np.where(access.any(axis=1), np.argmax(u, axis=1), -1)
 
 
 def logit_shares(v: np.ndarray, access: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ from sim.capability import signed_lag
 from sim.compute import (
     PRE_START_COMPUTE_GROWTH_PER_YEAR,
     algorithmic_efficiency,
+    alt_supply_cap,
     chip_market,
     chip_price,
     depreciate,
@@ -81,36 +82,54 @@ class EcosystemModel(mesa.Model):
         cycle = sc.labs.release_cycle_months
         c0 = np.array(roster["training_compute_flop"], dtype=float)
         phase = self.rng.integers(0, cycle, size=k)
-        k0 = c0 / (c.train_share * c.final_run_share * self.fpm * cycle)
-        income0 = k0 * c.price_usd_per_h100e / (sc.labs.compute_spend_share * c.depreciation_months)
-        months_to_release = (phase - 0) % cycle
+        entry_col = roster["entry"] if "entry" in roster else pd.Series([""] * k)
+        entry = np.array([month_index(sc.start, e) if e else 0 for e in entry_col], dtype=int)
+        active = entry <= 0
+        phase = np.where(active, phase, entry % cycle)  # an entrant releases in its entry month
+        # Compute that trains such a model in one cycle (closed labs first serve their API: about
+        # inference_intensity of their compute), and the income that keeps that stock on its region's
+        # balanced growth path: monthly purchases = stock x (monthly funding growth - 1 + 1/depreciation).
+        reg0 = np.array([REGIONS.index(r) for r in roster["region"]])
+        growth_m = np.array([sc.market.funding_growth_per_year[r] for r in REGIONS])[reg0] ** (1 / 12)
+        serve0 = np.where(np.array(roster["strategy"] == "OPEN", dtype=bool), 0.0, min(c.inference_intensity,
+                                                                                       c.max_inference_share))
+        self.k0 = c0 / (c.train_share * (1 - serve0) * c.final_run_share * self.fpm * cycle)
+        self.income0 = (self.k0 * c.price_usd_per_h100e * (growth_m - 1 + 1 / c.depreciation_months)
+                        / sc.labs.compute_spend_share)
+        self.c0 = c0
+        months_to_release = phase % cycle
         self.labs_state = LabTable(
             region=np.array([REGIONS.index(r) for r in roster["region"]]),
-            open=np.array(roster["strategy"] == "OPEN", dtype=bool),
-            compute=k0.copy(),
+            open=np.array(roster["strategy"] == "OPEN", dtype=bool) & active,
+            compute=np.where(active, self.k0, 0.0),
             capability=np.log10(c0),
-            accrued=c0 * (cycle - months_to_release) / cycle,
+            accrued=np.where(active, c0 * (cycle - months_to_release) / cycle, 0.0),
             train_flop=c0.copy(),
-            income=income0.copy(),
+            income=np.where(active, self.income0, 0.0),
             revenue=np.zeros(k),
             quality=np.ones(k),
             phase=phase,
             open_bias=np.array(roster["open_bias"], dtype=float),
+            active=active,
+            entry=entry,
         )
         self.lab_agents: list[Lab] = [Lab(self, i, row.name, row.region) for i, row in enumerate(roster.itertuples())]
         self.n_labs = k
         reg = self.labs_state.region
-        self.pool0 = np.bincount(reg, weights=income0, minlength=R)
-        self.market0 = sc.market.market_share_of_funding * self.pool0.sum()
         self.funding_growth = np.array([sc.market.funding_growth_per_year[r] for r in REGIONS])
+        # each lab brings its initial income into its region's capital pool when it enters; pools then grow
+        self.capital_base = self.income0 * self.funding_growth[reg] ** (-np.maximum(entry, 0) / 12)
+        pool_start = np.bincount(reg[active], weights=self.income0[active], minlength=R)
+        self.market0 = sc.market.market_share_of_funding * pool_start.sum()
         self.alt0 = np.array([c.alt_supply_h100e[r] for r in REGIONS])
+        self.compliant_share = np.array([c.compliant_share_of_alt[r] for r in REGIONS])
 
         # developers
         d = sc.developers
         self.dev = DeveloperPopulation(d, self.rng)
         self.distrust = np.array([d.foreign_distrust[r] for r in REGIONS])
         self.payoff_idx = np.sort(self.rng.choice(d.n, size=min(d.n, d.payoff_sample), replace=False))
-        self.share = np.full(k, 1.0 / k)
+        self.share = active / active.sum()
         everyone = np.arange(d.n)
         self.dev.chosen[:] = choose(self._utility(everyone), self._access(everyone), self.rng)
         self.adopters = self.dev.adopters(k)
@@ -118,7 +137,8 @@ class EcosystemModel(mesa.Model):
 
         # recorders
         self._rec: dict[str, np.ndarray] = defaultdict(lambda: np.full(self.months, np.nan))
-        self._panel = {f: np.zeros((self.months, k)) for f in ("capability", "compute", "adopters", "revenue", "open")}
+        self._panel = {f: np.zeros((self.months, k))
+                       for f in ("capability", "compute", "adopters", "revenue", "open", "active")}
         self._releases: list[dict] = []
         self._hist = {key: np.full(self.months, -np.inf) for key in ("closed", "open")}
         self._reg_hist = np.full((R, self.months), -np.inf)
@@ -144,6 +164,7 @@ class EcosystemModel(mesa.Model):
         self.api_block = np.array([[b in g[a].policy.api_block for b in REGIONS] for a in REGIONS])
         self.ban_foreign_closed = np.array([g[a].policy.ban_foreign_closed for a in REGIONS])
         self.subsidy = np.array([g[a].policy.subsidy_rate for a in REGIONS])
+        self.compliant = np.array([[g[a].policy.compliant_exports.get(b, 1.0) for b in REGIONS] for a in REGIONS])
 
     def _utility(self, idx: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
         s, d, p = self.labs_state, self.dev, self.scenario.developers
@@ -156,7 +177,7 @@ class EcosystemModel(mesa.Model):
     def _access(self, idx: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
         s = self.labs_state
         return accessibility(self.dev.region[idx], s.region, s.open if lab_open is None else lab_open,
-                             self.api_block, self.ban_foreign_closed)
+                             self.api_block, self.ban_foreign_closed) & s.active[None, :]
 
     def counterfactual_utilities(self, i: int):
         """Utilities on the payoff sample with lab ``i`` open and closed (others as they are).
@@ -189,9 +210,11 @@ class EcosystemModel(mesa.Model):
         if t >= self.months:
             raise RuntimeError(f"the scenario has {self.months} months; step {t + 1} is past the horizon")
         self._policy(t)
+        self._enter(t)
         self._chips(t)
         self._train()
-        due = [a for a in self.lab_agents if (t - self.labs_state.phase[a.i]) % self.scenario.labs.release_cycle_months == 0]
+        s, cycle = self.labs_state, self.scenario.labs.release_cycle_months
+        due = [a for a in self.lab_agents if s.active[a.i] and (t - s.phase[a.i]) % cycle == 0]
         if due:
             mesa.agent.AgentSet(due, random=self.random).shuffle_do("release")
         self._developers()
@@ -228,12 +251,26 @@ class EcosystemModel(mesa.Model):
             return float("nan")
         return signed_lag(hist[leader], hist[follower], t, self.pre_slope)
 
+    def _enter(self, t: int) -> None:
+        """Labs whose entry month is ``t`` enter with the compute of their first model and release it now,
+        at least at the open-weight spillover floor (their capability is set at release)."""
+        s = self.labs_state
+        self.t = t
+        new = np.flatnonzero((s.entry == t) & (t > 0))
+        if new.size == 0:
+            return
+        s.active[new] = True
+        s.compute[new] = self.k0[new]
+        s.income[new] = self.income0[new]
+        s.accrued[new] = self.c0[new]
+        s.capability[new] = np.log10(self.c0[new] * self.efficiency())  # raised to the floor at release
+
     def _chips(self, t: int) -> None:
         s, c = self.labs_state, self.scenario.compute
-        money = self.scenario.labs.compute_spend_share * s.income / (1.0 - self.subsidy[s.region])
-        theta, leak = effective_control(self.export_control, self.leakage)
+        money = self.scenario.labs.compute_spend_share * s.income / (1.0 - self.subsidy[s.region]) * s.active
+        theta, leak, allowed = effective_control(self.export_control, self.leakage, self.compliant)
         price = chip_price(t, c.price_usd_per_h100e, c.price_perf_doubling_months)
-        alt_cap = self.alt0 * c.alt_supply_growth_per_year ** (t / 12)
+        alt_cap = alt_supply_cap(t, self.alt0, c.alt_supply_growth_per_year, self.compliant_share, allowed)
         frontier, alt = chip_market(money, s.region, theta, leak, price, c.eta_alt, alt_cap)
         s.compute = depreciate(s.compute, c.depreciation_months) + frontier + alt
         self._spend = money
@@ -243,12 +280,13 @@ class EcosystemModel(mesa.Model):
         need = np.where(s.open, 0.0, self.inference_need(self.share))
         serve = np.minimum(need, c.max_inference_share * s.compute)
         s.quality = np.where(need > 0, serve / np.where(need > 0, need, 1.0), 1.0)
-        s.accrued += c.train_share * (s.compute - serve) * self.fpm * c.final_run_share
+        s.accrued += c.train_share * (s.compute - serve) * self.fpm * c.final_run_share * s.active
 
     def _developers(self) -> None:
         d = self.dev
         access_now = self._access(np.arange(d.n))
-        lost = ~access_now[np.arange(d.n), d.chosen]
+        has = d.chosen >= 0
+        lost = ~has | ~access_now[np.arange(d.n), np.where(has, d.chosen, 0)]
         review = (self.rng.random(d.n) < self.scenario.developers.review_rate) | lost
         idx = np.flatnonzero(review)
         if idx.size:
@@ -260,20 +298,25 @@ class EcosystemModel(mesa.Model):
         s, lp = self.labs_state, self.scenario.labs
         m = self.market_size()
         s.revenue = self.share * m * np.where(s.open, lp.open_capture, lp.margin * s.quality)
-        pool = self.pool0 * self.funding_growth ** (t / 12)
-        c_max = np.array([s.capability[s.region == r].max() if (s.region == r).any() else 0.0 for r in range(R)])
-        w = np.exp(lp.funding_kappa * (s.capability - c_max[s.region]))
+        act = s.active
+        pool = self.funding_growth ** (t / 12) * np.bincount(s.region[act], weights=self.capital_base[act],
+                                                             minlength=R)
+        cap = np.where(act, s.capability, -np.inf)
+        c_max = np.array([cap[s.region == r].max() if (act & (s.region == r)).any() else 0.0 for r in range(R)])
+        w = np.where(act, np.exp(lp.funding_kappa * (cap - c_max[s.region])), 0.0)
         w_sum = np.bincount(s.region, weights=w, minlength=R)
-        funding = pool[s.region] * w / w_sum[s.region]
+        funding = np.where(act, pool[s.region] * w / np.where(w_sum[s.region] > 0, w_sum[s.region], 1.0), 0.0)
         s.income = s.revenue + funding
 
     def _record(self, t: int) -> None:
         s, rec = self.labs_state, self._rec
-        reg, op = s.region, s.open
+        act = s.active
+        reg, op = s.region, s.open & act
+        cap = np.where(act, s.capability, -np.inf)
         for r, name in enumerate(REGIONS):
-            mask = reg == r
+            mask = (reg == r) & act
             rec[f"open_share_{name}"][t] = op[mask].mean() if mask.any() else np.nan
-            rec[f"frontier_{name}"][t] = s.capability[mask].max() if mask.any() else np.nan
+            rec[f"frontier_{name}"][t] = cap[mask].max() if mask.any() else np.nan
             rec[f"compute_{name}"][t] = s.compute[mask].sum()
             rec[f"revenue_{name}"][t] = s.revenue[mask].sum()
             for strat, smask in (("open", op), ("closed", ~op)):
@@ -281,18 +324,18 @@ class EcosystemModel(mesa.Model):
         total_k = s.compute.sum()
         for name in REGIONS:
             rec[f"compute_share_{name}"][t] = rec[f"compute_{name}"][t] / total_k
-        f_open = s.capability[op].max() if op.any() else -np.inf
-        f_closed = s.capability[~op].max() if (~op).any() else -np.inf
+        f_open = cap[op].max() if op.any() else -np.inf
+        f_closed = cap[act & ~op].max() if (act & ~op).any() else -np.inf
         rec["frontier_open"][t] = f_open if np.isfinite(f_open) else np.nan
         rec["frontier_closed"][t] = f_closed if np.isfinite(f_closed) else np.nan
-        rec["frontier"][t] = s.capability.max()
-        rec["frontier_train_flop"][t] = np.log10(s.train_flop.max())
+        rec["frontier"][t] = cap.max()
+        rec["frontier_train_flop"][t] = np.log10(s.train_flop[act].max())
         h = self._hist
         prev = (lambda key: h[key][t - 1]) if t > 0 else (lambda key: -np.inf)
         h["closed"][t] = max(prev("closed"), f_closed)
         h["open"][t] = max(prev("open"), f_open)
         for r in range(R):
-            cur = s.capability[reg == r].max() if (reg == r).any() else -np.inf
+            cur = cap[(reg == r) & act].max() if ((reg == r) & act).any() else -np.inf
             self._reg_hist[r, t] = max(self._reg_hist[r, t - 1] if t > 0 else -np.inf, cur)
         if np.isfinite(h["closed"][t]) and np.isfinite(h["open"][t]):
             rec["open_closed_lag_months"][t] = signed_lag(h["closed"], h["open"], t, self.pre_slope)
@@ -300,7 +343,9 @@ class EcosystemModel(mesa.Model):
         rec["us_cn_gap_months"][t] = self._region_lag(US, CN, t)
         outside_cn = self.dev.region != CN
         cn_open = (reg == CN) & op
-        rec["noncn_on_cn_open"][t] = cn_open[self.dev.chosen[outside_cn]].mean() if outside_cn.any() else np.nan
+        chosen = self.dev.chosen[outside_cn]
+        rec["noncn_on_cn_open"][t] = (cn_open[chosen] & (chosen >= 0)).mean() if outside_cn.any() else np.nan
+        rec["adopt_none"][t] = float((self.dev.chosen < 0).mean())
         rec["hhi"][t] = float((self.share ** 2).sum())
         rec["export_control_US_CN"][t] = self.export_control[US, CN]
         rec["leakage_US"][t] = self.leakage[US]
@@ -309,6 +354,7 @@ class EcosystemModel(mesa.Model):
         for f in self._panel:
             self._panel[f][t] = getattr(s, f) if f not in ("adopters",) else self.adopters
         self._panel["open"][t] = op
+        self._panel["active"][t] = act
 
     # ------------------------------------------------------------------ outputs
     def timeseries(self) -> pd.DataFrame:
@@ -318,6 +364,7 @@ class EcosystemModel(mesa.Model):
         is open), frontier_{R|open|closed} and frontier (capability, log10 effective FLOP),
         frontier_train_flop (log10 physical FLOP of the largest release), open_closed_lag_months,
         us_cn_gap_oom, us_cn_gap_months, adopt_{R}_{open|closed} (share of all developers on such models),
+        adopt_none (share of developers with no accessible model; the adopt_* columns sum to 1),
         noncn_on_cn_open (share of developers outside China on Chinese open models), compute_{R} (H100e),
         compute_share_{R}, revenue_{R} (USD/month), hhi (adoption concentration, 0..1), policy observables
         export_control_US_CN, leakage_US, subsidy_CN, and market_usd (USD/month)."""
@@ -328,12 +375,12 @@ class EcosystemModel(mesa.Model):
         return df
 
     def lab_panel(self) -> pd.DataFrame:
-        """Per lab per month: month, date, lab, region, strategy, capability, compute (H100e), adopters
-        (developer agents), revenue (USD/month)."""
+        """Per active lab per month: month, date, lab, region, strategy, capability, compute (H100e), adopters
+        (developer agents), revenue (USD/month). Labs appear from their entry month on."""
         n, k = self.steps, self.n_labs
         names = [a.name for a in self.lab_agents]
         regions = [a.region for a in self.lab_agents]
-        return pd.DataFrame({
+        df = pd.DataFrame({
             "month": np.repeat(np.arange(n), k),
             "date": np.repeat([month_label(self.scenario.start, t) for t in range(n)], k),
             "lab": np.tile(names, n), "region": np.tile(regions, n),
@@ -343,6 +390,7 @@ class EcosystemModel(mesa.Model):
             "adopters": self._panel["adopters"][:n].ravel().astype(np.int64),
             "revenue": self._panel["revenue"][:n].ravel(),
         })
+        return df[self._panel["active"][:n].ravel() > 0].reset_index(drop=True)
 
     def release_log(self) -> pd.DataFrame:
         """One row per release: month, date, lab, region, strategy, capability, previous_capability,

@@ -131,13 +131,21 @@ class Compute(_Strict):
                               "at similar or lower prices",
                        description="Performance per dollar of alternative (domestic or compliant) chips relative to frontier chips.")
     alt_supply_h100e: dict[Region, Bounded(0.0, 1e12)] = P(
-        {"US": 1e9, "CN": 400.0, "EU": 1e9, "ROW": 1e9}, unit="H100e per month", plausible=(100.0, 5_000.0),
-        source="assumption; Huawei Ascend output ~1e5 H100e/yr in 2024 (SemiAnalysis, CSIS estimates), "
-               "of which frontier labs get a part; unconstrained (1e9) where no controls bind",
+        {"US": 1e9, "CN": 60.0, "EU": 1e9, "ROW": 1e9}, unit="H100e per month", plausible=(20.0, 300.0),
+        source="assumption in model units: Huawei Ascend plus compliant imports were ~2e5 H100e/yr in 2024 "
+               "(SemiAnalysis, CSIS estimates), of which the frontier labs' final-run-relevant stock (see "
+               "final_run_share) is a small part; set so the cap binds for China's labs under the 2023-24 "
+               "controls, as reports of chip shortages suggest; unconstrained (1e9) where no controls bind",
         description="Supply cap of alternative chips available to a region's labs at the start date, shared pro rata.")
     alt_supply_growth_per_year: float = P(2.0, unit="x per year", ge=0.5, le=10.0, plausible=(1.3, 3.0),
                                           source="assumption (domestic chip ramp-up)",
                                           description="Growth factor of the alternative-chip supply cap.")
+    compliant_share_of_alt: dict[Region, Bounded(0.0, 1.0)] = P(
+        {"US": 0.0, "CN": 0.55, "EU": 0.0, "ROW": 0.5}, unit="fraction", plausible=(0.3, 0.7),
+        source="estimate for China 2024: ~1M H20 (TPP 2,368, ~0.15 H100e each) vs ~0.3M Ascend 910B (TPP 6,016, "
+               "~0.38 H100e each) (press and SemiAnalysis estimates; TPP from Epoch's hardware data)",
+        description="Share of a region's alternative-chip supply that is compliant (downgraded) chips imported from the "
+                    "controlling exporter rather than domestic chips; an exporter's compliant_exports scales it.")
 
 
 
@@ -280,6 +288,11 @@ class Government(_Strict):
     leakage: float = P(0.2, unit="fraction", ge=0.0, le=1.0, plausible=(0.05, 0.5),
                        source="assumption; smuggling, overseas cloud access and stockpiles (CNAS 2024 estimates)",
                        description="Share of controlled demand that still obtains frontier chips.")
+    compliant_exports: dict[Region, Bounded(0.0, 1.0)] = P(
+        {}, unit="0..1", plausible=(0.0, 1.0),
+        source="scenario (e.g. the 2025-04 US licence requirement for H20 exports to China sets CN to 0)",
+        description="Share of compliant (below-threshold) chip exports this government still allows to each importer it "
+                    "controls (default 1: all); cuts that importer's alternative-chip supply by its compliant share.")
     api_block: list[Region] = P([], unit="regions", source="scenario (e.g. OpenAI blocked API access from China, 2024-07)",
                                 description="Regions whose developers this region's labs do not serve.")
     ban_foreign_closed: bool = P(False, unit="flag", source="scenario",

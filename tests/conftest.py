@@ -14,11 +14,13 @@ BASELINE = ROOT / "scenarios" / "baseline.toml"
 
 
 def small(scenario: Scenario | None = None, **values) -> Scenario:
-    """``scenario`` with dotted-path ``values`` set; without a scenario, a quick one: the baseline on the
-    archetype roster with 1,000 developers, 60 months and no dated events."""
+    """``scenario`` with dotted-path ``values`` set; without a scenario, a quick one independent of the
+    calibration: schema defaults with the baseline's standing policies (US leakage 0.25, China's ban on
+    foreign closed APIs, 10% subsidy), the archetype roster, 1,000 developers, 60 months, no dated events."""
     if scenario is None:
-        scenario = with_values(load_scenario(BASELINE), {"roster": str(ARCHETYPES), "developers.n": 1000,
-                                                         "months": 60, "events": []})
+        scenario = with_values(Scenario(), {
+            "roster": str(ARCHETYPES), "developers.n": 1000, "months": 60, "governments.US.leakage": 0.25,
+            "governments.CN.ban_foreign_closed": True, "governments.CN.subsidy_rate": 0.1})
     return with_values(scenario, values)
 
 
