@@ -30,3 +30,59 @@ def test_version_and_licence():
     assert res.exit_code == 0 and sim.__version__ in res.output
     assert "MIT License" in (ROOT / "LICENSE").read_text()
     assert f"[{sim.__version__}]" in (ROOT / "CHANGELOG.md").read_text()
+
+
+def test_parameter_table_is_current():
+    """docs/parameters.md equals what `aieco scenarios params` prints (regenerate it when the schema changes)."""
+    res = CliRunner().invoke(main, ["scenarios", "params", "--specs", str(ROOT / "experiments")])
+    assert res.exit_code == 0, res.output
+    committed = (ROOT / "docs" / "parameters.md").read_text()
+    assert res.output == committed, ("docs/parameters.md is out of date: run "
+                                     "`aieco scenarios params --format markdown > docs/parameters.md`")
+
+
+def _all_commands(group, prefix=()):
+    import click
+
+    for name, cmd in group.commands.items():
+        yield (*prefix, name), cmd
+        if isinstance(cmd, click.Group):
+            yield from _all_commands(cmd, (*prefix, name))
+
+
+def test_every_command_help_mentions_each_option():
+    runner = CliRunner()
+    for path, cmd in _all_commands(main):
+        res = runner.invoke(main, [*path, "--help"])
+        assert res.exit_code == 0, (path, res.output)
+        for p in cmd.params:
+            for opt in getattr(p, "opts", []):
+                if opt.startswith("-") and p.param_type_name == "option":
+                    assert opt in res.output, (path, opt)
+
+
+def test_readme_commands_are_accepted_by_the_cli():
+    """Every `aieco ...` line in the README's code blocks names a command that exists (its --help runs)."""
+    import re
+    import shlex
+
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```(?:bash|sh|console)?\n(.*?)```", text, flags=re.S)
+    lines = [seg.strip() for b in blocks for line in b.splitlines() for seg in line.split("&&")]
+    cmds = [shlex.split(seg.split("#")[0]) for seg in lines if seg.startswith("aieco ")]
+    assert len(cmds) >= 5
+    runner = CliRunner()
+    for argv in cmds:
+        words = [w for w in argv[1:] if not w.startswith("-")]
+        path, group = [], main
+        for w in words:  # descend through groups while the word is a subcommand
+            sub = getattr(group, "commands", {}).get(w)
+            if sub is None:
+                break
+            path.append(w)
+            group = sub
+        res = runner.invoke(main, [*path, "--help"])
+        assert res.exit_code == 0, (argv, res.output)
+        used = [w.split("=")[0] for w in argv if w.startswith("--")]
+        for opt in used:
+            assert opt in res.output or opt in ("--help", "--version"), (argv, opt)

@@ -167,4 +167,18 @@ def validate(files: tuple[str, ...], sets: tuple[str, ...], roster: bool) -> Non
         raise SystemExit(BAD_INPUT)
 
 
+@scenarios.command()
+@click.option("--format", "fmt", type=click.Choice(["markdown", "csv"]), default="markdown", show_default=True,
+              help="Output format.")
+@click.option("--specs", type=click.Path(file_okay=False), default="experiments", show_default=True,
+              help="Folder of sweep/sensitivity specs whose factors mark a parameter as varied.")
+def params(fmt: str, specs: str) -> None:
+    """Print the table of every scenario parameter: path, unit, default, valid range, plausible range,
+    source or assumption, and which shipped specs vary it (docs/parameters.md is this, in Markdown)."""
+    from sim.paramdoc import parameter_table, to_markdown
+
+    table = parameter_table(specs if Path(specs).is_dir() else None)
+    click.echo(to_markdown(table) if fmt == "markdown" else table.to_csv(index=False), nl=False)
+
+
 COMMANDS = [scenarios]
