@@ -49,6 +49,7 @@ from sim import REGIONS
 __all__ = [
     "ACCESSIBILITY_LABELS",
     "CLOSED",
+    "DEFAULT_EXCLUDED_CATEGORIES",
     "DEFAULT_ORG_ALIASES",
     "EPOCH_CITATION",
     "EU_COUNTRIES",
@@ -136,6 +137,7 @@ MODEL_COLUMNS: tuple[str, ...] = (
     "model",
     "organization",
     "org",
+    "org_category",
     "publication_date",
     "date_precision",
     "year",
@@ -152,7 +154,9 @@ MODEL_COLUMNS: tuple[str, ...] = (
 """Columns of the normalised model table returned by the loaders, in this order.
 
 model (str, Epoch "Model"/"System"), organization (str, raw field), org (first listed organisation,
-aliases not applied), publication_date (Timestamp or NaT), date_precision ("day"/"month"/"year"/""),
+aliases not applied), org_category (Epoch's "Organization categorization" of that first organisation, e.g.
+"Industry", "Academia", "Research collective", "Government"; "" if blank or the column is absent, as in the
+large-scale and frontier exports), publication_date (Timestamp or NaT), date_precision ("day"/"month"/"year"/""),
 year (Int64, <NA> if no date), training_compute_flop (float FLOP, NaN if unknown), accessibility
 (OPEN/CLOSED/UNRELEASED/UNKNOWN), accessibility_label (raw), countries (tuple of str), regions (tuple of
 distinct regions in listed order, empty if no country), primary_region (region of the first country,
@@ -162,13 +166,19 @@ missing if none), frontier_flag (bool, Epoch "Frontier model" column, False if a
 ROSTER_COLUMNS: tuple[str, ...] = (
     "name",
     "region",
+    "category",
     "training_compute_flop",
     "strategy",
     "open_bias",
     "n_models",
+    "n_flagship",
     "latest_model",
     "latest_release",
 )
+
+DEFAULT_EXCLUDED_CATEGORIES: tuple[str, ...] = ("Academia",)
+"""Epoch "Organization categorization" values whose organisations :func:`build_roster` leaves out by
+default (compared case-insensitively)."""
 
 TARGET_FILES: tuple[str, ...] = (
     "open_share_by_region_year.csv",
@@ -192,7 +202,10 @@ _COLUMN_CANDIDATES: dict[str, tuple[str, ...]] = {
     "training_compute_flop": ("Training compute (FLOP)",),
     "accessibility": ("Model accessibility",),
 }
-_OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"frontier_flag": ("Frontier model",)}
+_OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "frontier_flag": ("Frontier model",),
+    "org_category": ("Organization categorization",),
+}
 
 _LIST_SEP = re.compile(r",(?! )")  # Epoch joins list items with "," ; names may contain ", "
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
@@ -447,6 +460,7 @@ def load_epoch_csv(path: str | Path, *, on_malformed: str = "raise") -> tuple[pd
             index = {h: i for i, h in enumerate(header)}
             idx = {k: index[v] for k, v in cols.items()}
             fidx = index[opt["frontier_flag"]] if "frontier_flag" in opt else None
+            cidx = index[opt["org_category"]] if "org_category" in opt else None
             prev_end = reader.line_num
             for row_no, cells in enumerate(reader, start=1):
                 line = prev_end + 1
@@ -501,6 +515,7 @@ def load_epoch_csv(path: str | Path, *, on_malformed: str = "raise") -> tuple[pd
                     report.n_blank_organization += 1
                 if len(orgs) > 1:
                     report.n_multi_org += 1
+                categories = split_list(cells[cidx]) if cidx is not None and cidx < len(cells) else []
                 flag = False
                 if fidx is not None and fidx < len(cells):
                     flag = cells[fidx].strip().casefold() in ("true", "yes", "1", "checked")
@@ -509,6 +524,7 @@ def load_epoch_csv(path: str | Path, *, on_malformed: str = "raise") -> tuple[pd
                         cell("model"),
                         cell("organization"),
                         orgs[0] if orgs else "",
+                        categories[0] if categories else "",
                         date,
                         precision,
                         compute,
@@ -609,6 +625,16 @@ def _canonical_org(org: str, aliases: dict[str, str]) -> str:
     return aliases.get(org, org)
 
 
+def _org_category(g: pd.DataFrame) -> str:
+    """Most frequent non-blank ``org_category`` of an organisation's models ("" if none; ties: name order)."""
+    if "org_category" not in g:
+        return ""
+    votes = g.loc[g["org_category"].fillna("") != "", "org_category"].value_counts()
+    if votes.empty:
+        return ""
+    return sorted(votes[votes == votes.max()].index)[0]
+
+
 def build_roster(
     models_df: pd.DataFrame,
     at: str | pd.Timestamp = "2022-01",
@@ -618,34 +644,52 @@ def build_roster(
     default_strategy: str = CLOSED,
     bias_clip: float = 2.0,
     org_aliases: dict[str, str] | None = None,
+    flagship_oom: float | None = 1.0,
+    exclude_categories: Iterable[str] = DEFAULT_EXCLUDED_CATEGORIES,
 ) -> pd.DataFrame:
     """Initial lab roster at date ``at`` from a model table (:func:`load_epoch` output).
 
     Inclusion: an organisation is included if at least one of its models has training compute
-    ``>= min_compute_flop`` (FLOP) and a publication date in ``[at - window_years, at)``.
-    A model belongs to its first listed organisation, after ``org_aliases`` (default
-    :data:`DEFAULT_ORG_ALIASES`; pass ``{}`` for Epoch's names as they are). Models without an
-    organisation or date are ignored. Only models published before ``at`` are used for every column:
+    ``>= min_compute_flop`` (FLOP) and a publication date in ``[at - window_years, at)``, and its Epoch
+    "Organization categorization" (``category`` below) is not in ``exclude_categories`` (default
+    :data:`DEFAULT_EXCLUDED_CATEGORIES`: universities, which sell no model access and have no budget the
+    model's market could feed; pass ``()`` to keep them). A model belongs to its first listed
+    organisation, after ``org_aliases`` (default :data:`DEFAULT_ORG_ALIASES`; pass ``{}`` for Epoch's names
+    as they are). Models without an organisation or date are ignored. Only models published before ``at``
+    are used for every column except ``category``:
 
     - ``name``: organisation.
     - ``region``: the most frequent region among its models' *first listed* countries; ties go to the
       first in :data:`sim.REGIONS` order (US, CN, EU, ROW); ROW if no model has a country.
+    - ``category``: the most frequent non-blank ``org_category`` among *all* its models, whatever their
+      date (the kind of organisation is a fixed attribute; Epoch's category of the first listed
+      organisation, given only in the notable-models export); "" if never given.
     - ``training_compute_flop``: the largest known training compute of its models (float FLOP).
-    - ``strategy``: OPEN or CLOSED, from its latest model with known accessibility (OPEN/CLOSED;
-      UNRELEASED and UNKNOWN skipped; same-day ties: the larger compute); ``default_strategy`` if none.
-    - ``open_bias``: ``clip(ln((k_open + 1) / (k_closed + 1)), -bias_clip, bias_clip)`` with
-      ``k_open``/``k_closed`` its numbers of OPEN/CLOSED models (a logit-scale prior for open release;
-      0 when it has no known releases).
+    - ``strategy``: OPEN or CLOSED. With ``flagship_oom`` set (default 1.0), from its *flagship* models
+      only: those with known compute within ``flagship_oom`` orders of magnitude of its best
+      (``>= best / 10**flagship_oom``). The latest flagship with accessibility OPEN, CLOSED or UNRELEASED
+      sets it, UNRELEASED counting as CLOSED (a withheld flagship is not an open one); same-day ties: the
+      larger compute. With ``flagship_oom=None`` (the earlier rule), from its latest model of any size with
+      accessibility OPEN or CLOSED (UNRELEASED skipped). UNKNOWN is always skipped; ``default_strategy`` if
+      nothing is left.
+    - ``open_bias``: ``clip(ln((k_open + 1) / (k_closed + 1)), -bias_clip, bias_clip)``, a logit-scale
+      prior for open release, 0 without known releases. With ``flagship_oom`` set, ``k_open`` and
+      ``k_closed`` count its flagships (UNRELEASED as closed); otherwise all its OPEN and CLOSED models.
     - ``n_models``: number of its models published before ``at`` (any accessibility, any compute).
+    - ``n_flagship``: number of its flagship models (all its models with known compute if
+      ``flagship_oom`` is None).
     - ``latest_model``, ``latest_release``: the model that set ``strategy`` and its date (YYYY-MM-DD);
-      if none, its latest model of any kind.
+      if none, its latest flagship (latest model of any kind if ``flagship_oom`` is None).
 
     Returns a DataFrame with columns :data:`ROSTER_COLUMNS`, sorted by region (REGIONS order) then
-    compute descending, then name. Raises ``ValueError`` for a bad ``at`` or ``default_strategy`` and
-    ``KeyError`` if ``models_df`` lacks the loader's columns.
+    compute descending, then name. Raises ``ValueError`` for a bad ``at``, ``default_strategy`` or
+    ``flagship_oom`` and ``KeyError`` if ``models_df`` lacks the loader's columns.
     """
     if default_strategy not in (OPEN, CLOSED):
         raise ValueError(f"default_strategy must be OPEN or CLOSED, not {default_strategy!r}")
+    if flagship_oom is not None and not (flagship_oom >= 0):
+        raise ValueError(f"flagship_oom must be >= 0 or None, not {flagship_oom!r}")
+    excluded = {str(c).casefold() for c in exclude_categories}
     aliases = DEFAULT_ORG_ALIASES if org_aliases is None else org_aliases
     t = _month_start(at)
     t0 = t - pd.DateOffset(months=round(12 * window_years))
@@ -653,34 +697,51 @@ def build_roster(
         models_df["publication_date"].notna() & (models_df["publication_date"] < t) & (models_df["org"] != "")
     ].copy()
     df["lab"] = df["org"].map(lambda o: _canonical_org(o, aliases))
+    every = models_df.loc[models_df["org"] != ""]
+    every_lab = every["org"].map(lambda o: _canonical_org(o, aliases))
     recent_big = df[(df["publication_date"] >= t0) & (df["training_compute_flop"] >= min_compute_flop)]
     labs = sorted(set(recent_big["lab"]))
+    order = ["publication_date", "training_compute_flop"]
     rows = []
     for lab in labs:
         g = df[df["lab"] == lab]
+        category = _org_category(every[every_lab == lab])
+        if category.casefold() in excluded:
+            continue
         votes = g["primary_region"].dropna().value_counts()
         if votes.empty:
             region = "ROW"
         else:
             top = votes[votes == votes.max()].index
             region = next(r for r in REGIONS if r in top)
-        known = g[g["accessibility"].isin((OPEN, CLOSED))]
+        best = float(g["training_compute_flop"].max())
+        if flagship_oom is None:
+            flagships = g[g["training_compute_flop"].notna()]
+            known = g[g["accessibility"].isin((OPEN, CLOSED))]
+            fallback = g
+        else:
+            flagships = g[g["training_compute_flop"] >= best / 10**flagship_oom]
+            known = flagships[flagships["accessibility"].isin((OPEN, CLOSED, UNRELEASED))]
+            fallback = flagships
         k_open = int((known["accessibility"] == OPEN).sum())
-        k_closed = int((known["accessibility"] == CLOSED).sum())
-        pool = known if len(known) else g
-        latest = pool.sort_values(
-            ["publication_date", "training_compute_flop"], ascending=[False, False], na_position="last"
-        ).iloc[0]
-        strategy = latest["accessibility"] if len(known) else default_strategy
+        k_closed = len(known) - k_open
+        pool = known if len(known) else fallback
+        latest = pool.sort_values(order, ascending=[False, False], na_position="last").iloc[0]
+        if len(known):
+            strategy = OPEN if latest["accessibility"] == OPEN else CLOSED
+        else:
+            strategy = default_strategy
         bias = float(np.clip(np.log((k_open + 1) / (k_closed + 1)), -bias_clip, bias_clip))
         rows.append(
             (
                 lab,
                 region,
-                float(g["training_compute_flop"].max()),
+                category,
+                best,
                 strategy,
                 round(bias, 4),
                 len(g),
+                len(flagships),
                 latest["model"],
                 latest["publication_date"].strftime("%Y-%m-%d"),
             )

@@ -322,18 +322,66 @@ def test_roster_inclusion_and_columns(roster_models):
     assert list(r["name"]) == ["LabA", "Meta AI", "LabD", "LabE"]  # region order, then compute desc
     g = r.set_index("name")
     assert list(g["region"]) == ["US", "US", "US", "EU"]
-    # LabA: best compute before `at` (A4 is later), strategy from A2 (A3 unreleased is skipped)
+    assert set(g["category"]) == {""}  # no "Organization categorization" column in this fixture
+    # LabA: best compute before `at` (A4 is later) is A3 (8e22); flagships = within 1 OOM = A1 (API) and
+    # A3 (unreleased, counts as closed); the small open A2 does not count
     assert g.loc["LabA", "training_compute_flop"] == 8e22
-    assert g.loc["LabA", "strategy"] == OPEN
-    assert g.loc["LabA", "latest_model"] == "A2" and g.loc["LabA", "latest_release"] == "2021-05-01"
-    assert g.loc["LabA", "n_models"] == 3
-    assert g.loc["LabA", "open_bias"] == pytest.approx(0.0)  # ln(2/2)
-    # LabD: no known accessibility -> default CLOSED, latest model of any kind, tie US/EU -> US
+    assert g.loc["LabA", "strategy"] == CLOSED
+    assert g.loc["LabA", "latest_model"] == "A3" and g.loc["LabA", "latest_release"] == "2021-09-01"
+    assert g.loc["LabA", "n_models"] == 3 and g.loc["LabA", "n_flagship"] == 2
+    assert g.loc["LabA", "open_bias"] == pytest.approx(math.log(1 / 3), abs=1e-4)
+    # LabD: its only flagship (CD1) has blank accessibility -> default CLOSED; tie US/EU -> US
     assert g.loc["LabD", "strategy"] == CLOSED and g.loc["LabD", "latest_model"] == "CD1"
     assert g.loc["LabE", "strategy"] == CLOSED and g.loc["LabE", "open_bias"] == 0.0
-    # Meta AI: 3 open, 0 closed -> ln(4) = 1.386
-    assert g.loc["Meta AI", "open_bias"] == pytest.approx(math.log(4), abs=1e-4)
+    # Meta AI: one flagship (F1, open); the two 1e20 models are more than 1 OOM below -> ln(2/1)
+    assert g.loc["Meta AI", "open_bias"] == pytest.approx(math.log(2), abs=1e-4)
     assert g.loc["Meta AI", "n_models"] == 3 and g.loc["Meta AI", "strategy"] == OPEN
+
+
+def test_roster_earlier_latest_release_rule(roster_models):
+    """flagship_oom=None: the previous rule (latest OPEN/CLOSED model of any size; UNRELEASED skipped)."""
+    g = emp.build_roster(roster_models, at="2022-01", flagship_oom=None).set_index("name")
+    assert g.loc["LabA", "strategy"] == OPEN
+    assert g.loc["LabA", "latest_model"] == "A2" and g.loc["LabA", "latest_release"] == "2021-05-01"
+    assert g.loc["LabA", "open_bias"] == pytest.approx(0.0)  # ln(2/2)
+    assert g.loc["Meta AI", "open_bias"] == pytest.approx(math.log(4), abs=1e-4)
+    assert g.loc["LabD", "strategy"] == CLOSED and g.loc["LabD", "latest_model"] == "CD1"
+    # wider flagship band: A2 (1e21) is within 2 OOM of 8e22 but older than A3
+    g2 = emp.build_roster(roster_models, at="2022-01", flagship_oom=2.0).set_index("name")
+    assert g2.loc["LabA", "n_flagship"] == 3 and g2.loc["LabA", "strategy"] == CLOSED
+    with pytest.raises(ValueError):
+        emp.build_roster(roster_models, at="2022-01", flagship_oom=-1.0)
+
+
+def test_roster_excludes_academia_by_epoch_category(tmp_path):
+    header = [*NEW_HEADER, "Organization categorization"]
+    us = ["United States of America"]
+    rows = [
+        # Uni: qualifies by compute but Epoch calls it Academia (majority of its models) -> left out
+        ("U1", "Uni", "2021-05-01", us, 5e22, "Open weights (unrestricted)", "Academia"),
+        ("U2", "Uni,Corp", "2018-05-01", us, 1e20, "Open weights (unrestricted)", "Academia,Industry"),
+        ("U3", "Uni", "2017-05-01", us, 1e19, "", "Industry"),  # odd label: outvoted 2 to 1
+        # Corp: first listed category is Industry even when a co-author is academic
+        ("C1", "Corp,Uni", "2021-07-01", us, 3e23, "API access", "Industry,Academia"),
+        ("C2", "Corp", "2021-09-01", us, 4e22, "Open weights (unrestricted)", "Industry"),
+        # Inst: no category anywhere (as in Epoch's large-scale export) -> kept
+        ("I1", "Inst", "2021-03-01", ["China"], 2e23, "Unreleased", ""),
+    ]
+    recs = [[m, o, d, "", ",".join(c), repr(x), a, "", cat] for m, o, d, c, x, a, cat in rows]
+    df, _ = emp.load_epoch_csv(write_csv(tmp_path / "cat.csv", header, recs))
+    assert list(df["org_category"]) == ["Academia", "Academia", "Industry", "Industry", "Industry", ""]
+    r = emp.build_roster(df, at="2022-01").set_index("name")
+    assert list(r.index) == ["Corp", "Inst"]
+    assert r.loc["Corp", "category"] == "Industry" and r.loc["Inst", "category"] == ""
+    # Corp: flagships are C1 (3e23) and C2 (4e22 >= 3e23 / 10); the latest, C2, is open
+    assert r.loc["Corp", "n_flagship"] == 2 and r.loc["Corp", "strategy"] == OPEN
+    assert r.loc["Inst", "strategy"] == CLOSED
+    assert r.loc["Inst", "open_bias"] == pytest.approx(math.log(1 / 2), abs=1e-4)
+    kept = emp.build_roster(df, at="2022-01", exclude_categories=()).set_index("name")
+    assert "Uni" in kept.index and kept.loc["Uni", "category"] == "Academia"
+    # the category is a fixed attribute: read from all its models, even those after `at`
+    late = emp.build_roster(df, at="2021-06").set_index("name")
+    assert "Uni" not in late.index
 
 
 def test_roster_parameters(roster_models):
@@ -543,11 +591,18 @@ def test_real_open_shares_match_committed_table():
 def test_real_roster_matches_committed_roster():
     models, _ = emp.load_epoch(EPOCH_DIR, ("notable", "large_scale"))
     rebuilt = emp.build_roster(models, at="2022-01")
-    committed = emp.read_table(REPO / "data" / "roster_2022-01.csv")
+    committed = emp.read_table(REPO / "data" / "roster_2022-01.csv").fillna({"category": ""})  # blank cell
     pd.testing.assert_frame_equal(rebuilt, committed, check_dtype=False, rtol=1e-5)
-    assert 15 <= len(rebuilt) <= 40
+    assert 10 <= len(rebuilt) <= 40  # 12 with the flagship rule and universities left out
     assert {"OpenAI", "Google", "Baidu", "DeepMind"} <= set(rebuilt["name"])
     assert set(rebuilt["region"]) == {"US", "CN", "EU", "ROW"}
+    g = rebuilt.set_index("name")
+    # flagship rule: Google and DeepMind are CLOSED (FLAN 137B/GLaM and Gopher unreleased), Meta stays OPEN
+    assert g.loc["Google", "strategy"] == CLOSED and g.loc["DeepMind", "strategy"] == CLOSED
+    assert g.loc["Meta AI", "strategy"] == OPEN
+    # universities are left out by Epoch's organisation category
+    assert not (rebuilt["category"] == "Academia").any()
+    assert not {"Tsinghua University", "Carnegie Mellon University (CMU)"} & set(rebuilt["name"])
 
 
 @needs_epoch

@@ -1,0 +1,123 @@
+"""``aieco validate``: simulated patterns P1-P3 side by side with the empirical targets (issue 3, item 4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from sim.cli.common import console, err_console, fail, progress_bar, scenario_or_exit, set_option
+from sim.validation import P1_DEFINITIONS
+
+DEFAULT_SCENARIO = str(Path("scenarios") / "baseline.toml")
+
+
+def verdict_table(result, title: str) -> Table:
+    """Rich table of the side-by-side comparison with a pass/fail per row (tolerances printed below it)."""
+    from sim.validation import display_rows
+
+    t = Table(title=title, title_justify="left")
+    for h, just in (("pattern", "left"), ("item", "left"), ("role", "left"), ("simulated median [5%, 95%]", "right"),
+                    ("sim. mean", "right"), ("empirical [90%]", "right"), ("verdict", "left")):
+        t.add_column(h, justify=just, no_wrap=h != "item")
+    for row in display_rows(result.table):
+        pattern, kind, item, role, sim, mean, emp, _alt, _tol, verdict = row
+        style = {"FAIL": "red", "pass": "green"}.get(verdict, "")
+        t.add_row(f"{pattern} {kind}", item, role, sim, mean, emp, f"[{style}]{verdict}[/]" if style else verdict)
+    return t
+
+
+@click.command()
+@click.argument("scenario", required=False, default=DEFAULT_SCENARIO, type=click.Path(dir_okay=False))
+@click.option("--replications", "-r", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Replications (seeds SeedSequence(seed, spawn_key=(r,))).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Base seed (default: the scenario's).")
+@set_option
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: results/<scenario name>/validation).")
+@click.option("--targets", "targets_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder of the target tables (default: data/targets of this project).")
+@click.option("--p1-definition", type=click.Choice(P1_DEFINITIONS), default="incl_unreleased", show_default=True,
+              help="Empirical P1 share: UNRELEASED models counted as not open, or known accessibility only.")
+@click.option("--format", "formats", default="png,pdf", show_default=True,
+              help="Figure formats, comma-separated: png, pdf, svg.")
+@click.option("--no-figures", is_flag=True, help="Write the tables only.")
+def validate(scenario: str, replications: int, seed: int | None, sets: tuple[str, ...], out: str | None,
+             targets_dir: str | None, p1_definition: str, formats: str, no_figures: bool) -> None:
+    """Compare SCENARIO (default scenarios/baseline.toml) with the empirical patterns P1-P3.
+
+    \b
+    P1 open-weight share of releases, China and US, 2022-2025; P2 open-closed lag (yearly mean, months);
+    P3 frontier training compute growth per year. Simulated median and 90% interval across replications vs
+    the empirical value and its 90% interval (data/targets, from Epoch AI, CC BY 4.0), with pass/fail under
+    the tolerances printed below the table. 2025 is held out from calibration; 2019-2021 are not simulated.
+
+    \b
+    Writes to --out: validation.csv and validation.md (the table and verdicts),
+    validation_replications.csv (per-replication statistics), manifest.json and
+    figures/validation_p{1,2,3}_double.{png,pdf} with provenance sidecars.
+    Exit code 0 whatever the verdict; 2 for bad input.
+    """
+    from sim.labs import RosterError
+    from sim.provenance import base_manifest, write_json_atomic
+    from sim.validation import (
+        ValidationInputError,
+        draw_validation_figures,
+        load_targets,
+        to_markdown,
+        tolerance_text,
+    )
+    from sim.validation import (
+        validate as run_validation,
+    )
+
+    extra = list(sets) + ([f"seed={seed}"] if seed is not None else [])
+    sc = scenario_or_exit(scenario, tuple(extra))
+    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
+    bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
+    if bad:
+        fail(f"--format: {bad[0]!r} is not one of png, pdf, svg")
+    try:
+        targets = load_targets(targets_dir, p1_definition)
+        with progress_bar(replications, f"validate {sc.name}: {replications} replications") as advance:
+            result = run_validation(sc, replications, targets, progress=lambda r: advance())
+    except ValidationInputError as e:
+        fail(str(e))
+    except RosterError as e:
+        fail(f"{scenario}: field 'roster': {e}")
+    out_dir = Path(out) if out else Path("results") / sc.name / "validation"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result.table.to_csv(out_dir / "validation.csv", index=False, float_format="%.6g")
+    result.stats.to_csv(out_dir / "validation_replications.csv", index=False, float_format="%.6g")
+    notes = [f"Scenario `{Path(scenario)}` ('{sc.name}'), {replications} replications, {sc.developers.n} developers, "
+             f"{sc.start} + {sc.months} months, base seed {sc.seed}."]
+    title = f"Validation of '{sc.name}' against Epoch AI data (patterns P1-P3)"
+    (out_dir / "validation.md").write_text(to_markdown(result.table, result.verdicts, targets, title, notes),
+                                           encoding="utf-8")
+    manifest = base_manifest("validation")
+    manifest.update({"scenario_file": str(Path(scenario).resolve()), "scenario": sc.resolved_dict(),
+                     "replications": replications, "seeds": result.replications.seeds, "targets": targets.source,
+                     "p1_definition": p1_definition, "tolerances": tolerance_text(targets),
+                     "verdicts": result.verdicts.to_dict(orient="records")})
+    write_json_atomic(out_dir / "manifest.json", manifest)
+    n_fig = 0
+    if not no_figures:
+        prov = {k: manifest[k] for k in ("command", "versions", "git", "created")}
+        prov.update({"results": str(out_dir), "seeds": result.replications.seeds, "scenario": sc.name})
+        paths = draw_validation_figures(result.replications.timeseries, result.stats, targets, out_dir / "figures",
+                                        sc.name, fmts, prov)
+        n_fig = sum(p.suffix != ".json" for p in paths)
+    out_console = console if console.is_terminal else Console(highlight=False, width=150)
+    out_console.print(verdict_table(result, f"{title}: {replications} replications"))
+    for k, text in tolerance_text(targets).items():
+        out_console.print(f"[bold]{k}[/] tolerance: {text}", soft_wrap=True)
+    summary = ", ".join(f"{v.pattern} {'PASS' if v.passed else 'FAIL'} (criteria {v.criteria_passed}/{v.criteria}, "
+                        f"levels {v.levels_passed}/{v.levels})" for v in result.verdicts.itertuples(index=False))
+    out_console.print(f"verdict: {summary}", soft_wrap=True)
+    err_console.print(f"wrote {out_dir}/: validation.csv, validation.md, validation_replications.csv, manifest.json"
+                      + (f", {n_fig} figure files in figures/" if n_fig else ""))
+
+
+COMMANDS = [validate]

@@ -1,0 +1,345 @@
+"""Tests for sim.validation, sim.calibration and the ``aieco validate`` / ``aieco calibrate`` commands."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import BASELINE, ROOT
+
+from sim import validation as val
+from sim.calibration import (
+    CalibrationError,
+    DistanceSettings,
+    distance,
+    fitted_tables,
+    load_spec,
+)
+from sim.cli import main
+from sim.scenario import load_scenario, with_values
+
+TARGETS = ROOT / "data" / "targets"
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+# ------------------------------------------------------------------------------------------------
+# hand-made targets and statistics
+
+
+def hand_targets() -> val.Targets:
+    share = pd.DataFrame(
+        [("CN", y, s, s - 0.1, s + 0.1, 20, s) for y, s in ((2022, 0.6), (2023, 0.6), (2024, 0.5), (2025, 0.8))]
+        + [("US", y, s, s - 0.1, s + 0.1, 40, s) for y, s in ((2022, 0.5), (2023, 0.4), (2024, 0.3), (2025, 0.2))],
+        columns=["region", "year", "share", "lo", "hi", "n", "share_alt"])
+    lag = pd.DataFrame({"year": [2022, 2023, 2024, 2025], "lag_mean": [20.0, 18.0, 12.0, 19.0],
+                        "lag_end": [19.0, 10.0, 13.0, 25.0]})
+    trend = pd.DataFrame({"method": ["running_top5"], "growth": [4.5], "lo": [4.1], "hi": [4.9]})
+    return val.Targets(share, lag, trend, val.growth_band(trend))
+
+
+def stats_from(p1: dict, p2: dict, p3: dict, reps: int = 3, spread: float = 0.0) -> pd.DataFrame:
+    """Per-replication statistics with the given means (replication r is offset by (r - mid) * spread)."""
+    rows = []
+    for r in range(reps):
+        off = (r - (reps - 1) / 2) * spread
+        rows += [("P1", reg, y, r, v + off, 4) for (reg, y), v in p1.items()]
+        rows += [("P2", "", y, r, v + 10 * off, 12) for y, v in p2.items()]
+        rows += [("P3", "", y, r, v, 12 * (y - 2021)) for y, v in p3.items()]
+    return pd.DataFrame(rows, columns=["pattern", "region", "year", "replication", "value", "n"])
+
+
+def exact_stats(t: val.Targets) -> pd.DataFrame:
+    p1 = {(r.region, r.year): r.share for r in t.open_share.itertuples()}
+    p2 = dict(zip(t.lag["year"], t.lag["lag_mean"], strict=True))
+    p3 = {y: float(t.headline_growth["growth"]) for y in (2023, 2024, 2025)}
+    return stats_from(p1, p2, p3)
+
+
+def row(table: pd.DataFrame, item: str) -> pd.Series:
+    hit = table[table["item"] == item]
+    assert len(hit) == 1, (item, list(table["item"]))
+    return hit.iloc[0]
+
+
+def test_compare_pass_fail_logic_on_hand_made_tables():
+    t = hand_targets()
+    p1 = {("CN", 2022): 0.45, ("CN", 2023): 0.45, ("CN", 2024): 0.45, ("CN", 2025): 0.55,   # 2025 below 0.6
+          ("US", 2022): 0.5, ("US", 2023): 0.5, ("US", 2024): 0.2, ("US", 2025): 0.2}
+    p2 = {2022: 20.0, 2023: 30.0, 2024: 14.0, 2025: 19.0}
+    p3 = {2023: 1.5, 2024: 4.2, 2025: 6.0}
+    table = val.compare(stats_from(p1, p2, p3, spread=0.05), t)
+    assert list(table.columns) == list(val.TABLE_COLUMNS)
+    # P1 level: tolerance = empirical interval +/- 0.10 around the replication mean
+    assert row(table, "open share of releases, CN 2022")["passed"]  # 0.45 within [0.4, 0.8]
+    assert not row(table, "open share of releases, CN 2025")["passed"]  # 0.55 below 0.6
+    assert row(table, "open share of releases, CN 2025")["role"] == "held-out"
+    assert row(table, "open share of releases, US 2024")["role"] == "calibration"
+    # P1 criteria: CN - US per year, and the widening of the gap from 2023 to 2025
+    assert not row(table, "CN minus US open share, 2023")["passed"]  # -0.05
+    assert row(table, "CN minus US open share, 2024")["passed"]  # +0.25
+    assert row(table, "CN minus US open share, 2025")["passed"]  # +0.35
+    w = row(table, "CN-US gap widening, 2023 to 2025")
+    assert w["passed"] and w["sim_mean"] == pytest.approx(0.4) and w["empirical"] == pytest.approx(0.6 - 0.2)
+    # P2 level within 6 months of the yearly mean; criterion: 2023-24 median in 5-22 months
+    assert not row(table, "open-closed lag, 2023 mean (months)")["passed"]  # 30 vs 18
+    assert row(table, "open-closed lag, 2024 mean (months)")["passed"]  # 14 vs 12
+    crit = row(table, "open-closed lag, 2023-2024 mean (months)")
+    assert crit["kind"] == "criterion" and crit["sim_median"] == pytest.approx(22.0) and crit["passed"]
+    # P3: band = envelope of Epoch 4-5x and the CI 4.1-4.9 -> [4.0, 5.0]
+    assert t.growth_band == (4.0, 5.0)
+    assert not row(table, "frontier training compute growth 2022-2023 (x/yr)")["passed"]
+    assert row(table, "frontier training compute growth 2022-2024 (x/yr)")["passed"]
+    last = row(table, "frontier training compute growth 2022-2025 (x/yr)")
+    assert last["kind"] == "criterion" and not last["passed"]  # 6.0 > 5.0
+    v = val.verdicts(table).set_index("pattern")
+    assert not v.loc["P1", "passed"] and v.loc["P1", "criteria_passed"] == 3 and v.loc["P1", "criteria"] == 4
+    assert v.loc["P2", "passed"] and v.loc["P2", "levels_passed"] == 3
+    assert not v.loc["P3", "passed"]
+    md = val.to_markdown(table, val.verdicts(table), t)
+    assert "| P2 | PASS |" in md and "FAIL" in md and "Tolerances" in md
+
+
+def test_missing_values_are_not_passes():
+    t = hand_targets()
+    p1 = {("CN", 2023): math.nan, ("US", 2023): 0.4, ("CN", 2024): 0.5, ("US", 2024): 0.3}
+    table = val.compare(stats_from(p1, {2023: math.nan, 2024: 12.0}, {2024: math.nan}), t)
+    assert pd.isna(row(table, "open share of releases, CN 2023")["passed"])
+    assert pd.isna(row(table, "CN minus US open share, 2023")["passed"])
+    assert pd.isna(row(table, "open-closed lag, 2023 mean (months)")["passed"])
+    assert pd.isna(row(table, "frontier training compute growth 2022-2024 (x/yr)")["passed"])
+    v = val.verdicts(table).set_index("pattern")
+    assert not v.loc["P1", "passed"] and not v.loc["P3", "passed"]
+
+
+def test_committed_targets_load_with_both_p1_definitions():
+    t = val.load_targets(TARGETS)
+    cn23 = t.share("CN", 2023)
+    assert cn23["share"] == pytest.approx(0.583333, abs=1e-5)  # 14 / (17 + 7)
+    assert cn23["lo"] < cn23["share"] < cn23["hi"] and cn23["share_alt"] == pytest.approx(0.823529, abs=1e-5)
+    assert t.growth_band == pytest.approx((4.0, 5.48324), abs=1e-4)
+    assert t.headline_growth["method"] == "running_top5"
+    assert t.lag_mean(2024) == pytest.approx(11.6906, abs=1e-3)
+    k = val.load_targets(TARGETS, "known_only")
+    assert k.share("US", 2025)["share"] == pytest.approx(0.203704, abs=1e-5)
+    with pytest.raises(val.ValidationInputError, match="p1_definition"):
+        val.load_targets(TARGETS, "other")
+
+
+def test_bad_target_tables_name_the_file_and_column(tmp_path):
+    with pytest.raises(val.ValidationInputError, match="not found"):
+        val.load_targets(tmp_path / "nope")
+    for f in TARGETS.glob("*.csv"):
+        (tmp_path / f.name).write_text(f.read_text())
+    lag = tmp_path / "open_closed_lag_by_year.csv"
+    lag.write_text("year,lag_months\n2023,5\n")
+    with pytest.raises(val.ValidationInputError, match=r"open_closed_lag_by_year.csv: missing column\(s\) lag_months_mean"):
+        val.load_targets(tmp_path)
+
+
+# ------------------------------------------------------------------------------------------------
+# simulated statistics on a short run
+
+
+@pytest.fixture(scope="module")
+def short_result():
+    sc = with_values(load_scenario(BASELINE), {"developers.n": 300, "months": 48})
+    return val.validate(sc, replications=2)
+
+
+def test_validation_produces_every_pattern_row(short_result):
+    table = short_result.table
+    for reg in ("CN", "US"):
+        for y in (2022, 2023, 2024, 2025):
+            assert f"open share of releases, {reg} {y}" in set(table["item"])
+    items = set(table["item"])
+    assert {f"CN minus US open share, {y}" for y in (2023, 2024, 2025)} <= items
+    assert "CN-US gap widening, 2023 to 2025" in items
+    assert {f"open-closed lag, {y} mean (months)" for y in (2022, 2023, 2024, 2025)} <= items
+    assert "open-closed lag, 2023-2024 mean (months)" in items
+    assert {f"frontier training compute growth 2022-{y} (x/yr)" for y in (2023, 2024, 2025)} <= items
+    assert set(table["pattern"]) == {"P1", "P2", "P3"}
+    assert (table["n_reps"] == 2).all()
+    assert list(short_result.verdicts["pattern"]) == ["P1", "P2", "P3"]
+    st = short_result.stats
+    assert set(st["replication"]) == {0, 1}
+    p1 = st[st["pattern"] == "P1"]
+    assert p1["value"].between(0, 1).all() and (p1["n"] > 0).all()
+    assert (st[st["pattern"] == "P3"]["value"] > 0).all()
+
+
+def test_expected_statistic_matches_realised_in_expectation(short_result):
+    reps = short_result.replications
+    exp = val.simulated_statistics(reps.timeseries, reps.releases, statistic="expected")
+    p1 = exp[exp["pattern"] == "P1"]
+    assert p1["value"].between(0, 1).all()
+    both = p1.merge(short_result.stats[short_result.stats["pattern"] == "P1"], on=["region", "year", "replication"])
+    assert abs(both["value_x"].mean() - both["value_y"].mean()) < 0.3
+    with pytest.raises(val.ValidationInputError):
+        val.simulated_statistics(reps.timeseries, reps.releases, statistic="median")
+
+
+def test_frontier_growth_recovers_a_known_rate():
+    dates = [f"{2022 + m // 12}-{m % 12 + 1:02d}" for m in range(48)]
+    ts = pd.DataFrame({"date": dates, "frontier_train_flop": 24 + np.log10(3.0) * np.arange(48) / 12})
+    assert val.frontier_growth(ts, 2024) == pytest.approx(3.0, rel=1e-6)
+
+
+# ------------------------------------------------------------------------------------------------
+# calibration distance and spec
+
+
+def test_distance_is_zero_at_the_targets_and_positive_otherwise():
+    t = val.load_targets(TARGETS)
+    st = exact_stats(t)
+    d, parts = distance(st, t)
+    assert d == pytest.approx(0.0, abs=1e-12) and all(v == pytest.approx(0.0, abs=1e-12) for v in parts.values())
+    for pattern, delta in (("P1", 0.05), ("P2", 3.0), ("P3", 0.5)):
+        moved = st.copy()
+        m = moved["pattern"] == pattern
+        moved.loc[m, "value"] = moved.loc[m, "value"] + delta
+        d2, parts2 = distance(moved, t)
+        assert d2 > 0 and parts2[pattern] > 0
+        assert all(parts2[k] == pytest.approx(0.0, abs=1e-12) for k in parts2 if k != pattern)
+    # the known scale: P1 off by one share_scale everywhere -> P1 term = 1 (mean of z^2)
+    moved = st.copy()
+    moved.loc[moved["pattern"] == "P1", "value"] += 0.10
+    assert distance(moved, t)[1]["P1"] == pytest.approx(1.0)
+    # weights and the held-out year are respected
+    s = DistanceSettings(weights={"P1": 0.0, "P2": 1.0, "P3": 1.0})
+    assert distance(moved, t, settings=s)[0] == pytest.approx(0.0, abs=1e-12)
+    only_2025 = st.copy()
+    only_2025.loc[(only_2025["pattern"] == "P2") & (only_2025["year"] == 2025), "value"] += 30
+    assert distance(only_2025, t)[0] == pytest.approx(0.0, abs=1e-12)
+    assert distance(only_2025, t, years=(2025,))[0] > 0
+
+
+def test_committed_spec_loads_and_its_fitted_tables_write_whole_region_dicts():
+    spec = load_spec(ROOT / "experiments" / "calibration.toml")
+    assert 1 <= len(spec.parameters) <= 6 and all(p.why for p in spec.parameters)
+    assert spec.calibration_years == (2022, 2023, 2024) and spec.heldout_years == (2025,)
+    base = load_scenario(BASELINE)
+    tables = fitted_tables(base, {"labs.beta": 3.0, "market.funding_growth_per_year.US": 2.5})
+    assert tables["labs"] == {"beta": 3.0}
+    assert set(tables["market.funding_growth_per_year"]) == {"US", "CN", "EU", "ROW"}
+
+
+TINY_SPEC = """
+scenario = "{scenario}"
+output = "{out}/calibrated.toml"
+out_dir = "{out}/report"
+targets = "{targets}"
+months = 48
+replications = 1
+developers_n = 200
+check_replications = 1
+check_developers_n = 200
+
+[optimizer]
+method = "differential_evolution"
+maxiter = 1
+popsize = 1
+seed = 1
+workers = 1
+
+[[parameters]]
+path = "labs.distill_gap"
+bounds = [0.2, 1.5]
+why = "test"
+
+[[parameters]]
+path = "market.funding_growth_per_year.US"
+bounds = [1.5, 3.5]
+why = "test"
+"""
+
+
+def write_spec(tmp_path, text: str = TINY_SPEC, **fmt) -> str:
+    values = {"scenario": BASELINE, "out": tmp_path, "targets": TARGETS, **fmt}
+    p = tmp_path / "spec.toml"
+    p.write_text(textwrap.dedent(text).format(**values))
+    return str(p)
+
+
+def test_calibrate_command_writes_a_scenario_that_loads(tmp_path):
+    res = invoke("calibrate", write_spec(tmp_path), "--no-figures")
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "calibrated.toml"
+    text = out.read_text()
+    assert text.startswith("# Calibrated parameters") and "Epoch AI" in text and "Distance" in text
+    sc = load_scenario(out)
+    assert 0.2 <= sc.labs.distill_gap <= 1.5 and 1.5 <= sc.market.funding_growth_per_year["US"] <= 3.5
+    assert sc.market.funding_growth_per_year["CN"] == load_scenario(BASELINE).market.funding_growth_per_year["CN"]
+    # a child that extends it (as the baseline does) inherits the fitted values and keeps its own settings
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "calibrated.toml"\nname = "child"\n[labs]\nbeta = 7.0\n')
+    c = load_scenario(child)
+    assert c.name == "child" and c.labs.beta == 7.0 and c.labs.distill_gap == sc.labs.distill_gap
+    report = tmp_path / "report"
+    for name in ("fit.md", "fit_parameters.csv", "fit_history.csv", "check_table.csv", "diagnostics.csv",
+                 "manifest.json"):
+        assert (report / name).is_file(), name
+    hist = pd.read_csv(report / "fit_history.csv")
+    assert len(hist) >= 2 and (hist["distance"] >= 0).all()
+    assert "Held-out 2025" in (report / "fit.md").read_text()
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda s: s.replace('path = "labs.distill_gap"', 'path = "labs.distil_gap"'), "did you mean 'labs.distill_gap'"),
+    (lambda s: s.replace("bounds = [0.2, 1.5]", "bounds = [0.2, 9.0]"), "valid range"),
+    (lambda s: s.replace("months = 48", "months = 48\nmonhts = 3"), "unknown key(s) monhts"),
+    (lambda s: s.replace('method = "differential_evolution"', 'method = "anneal"'), "method"),
+    (lambda s: s.replace("replications = 1", "replications = 0"), "must be >= 1"),
+])
+def test_bad_calibration_spec_exits_2(tmp_path, edit, message):
+    res = invoke("calibrate", write_spec(tmp_path, edit(TINY_SPEC)))
+    assert res.exit_code == 2, res.output
+    assert message in res.output and "Traceback" not in res.output
+    with pytest.raises(CalibrationError):
+        load_spec(write_spec(tmp_path, edit(TINY_SPEC)))
+
+
+def test_calibrate_missing_spec_or_scenario_exits_2(tmp_path):
+    res = invoke("calibrate", tmp_path / "missing.toml")
+    assert res.exit_code == 2 and "not found" in res.output
+    res = invoke("calibrate", write_spec(tmp_path, scenario=tmp_path / "nope.toml"))
+    assert res.exit_code == 2 and "scenario file not found" in res.output
+
+
+# ------------------------------------------------------------------------------------------------
+# aieco validate
+
+
+def test_validate_command_writes_table_report_and_figures(tmp_path):
+    out = tmp_path / "v"
+    res = invoke("validate", BASELINE, "-r", 2, "--set", "developers.n=200", "--set", "months=48", "--out", out,
+                 "--format", "png")
+    assert res.exit_code == 0, res.output
+    assert "P1" in res.stdout and "tolerance" in res.stdout and "verdict:" in res.stdout
+    table = pd.read_csv(out / "validation.csv")
+    assert list(table.columns) == list(val.TABLE_COLUMNS) and set(table["pattern"]) == {"P1", "P2", "P3"}
+    md = (out / "validation.md").read_text()
+    assert "## Verdict" in md and "held-out" in md
+    assert (out / "manifest.json").is_file() and (out / "validation_replications.csv").is_file()
+    for p in ("p1", "p2", "p3"):
+        assert (out / "figures" / f"validation_{p}_double.png").is_file()
+        assert (out / "figures" / f"validation_{p}_double.json").is_file()
+
+
+@pytest.mark.parametrize("args", [
+    ("validate", "missing.toml"),
+    ("validate", BASELINE, "--set", "labs.beta=-3"),
+    ("validate", BASELINE, "--targets", "no/such/folder"),
+    ("validate", BASELINE, "--format", "gif"),
+    ("validate", BASELINE, "--set", "start=2030-01", "--set", "months=12", "--set", "events=[]"),
+])
+def test_validate_bad_input_exits_2(args):
+    res = invoke(*args, "-r", 1, "--set", "developers.n=100")
+    assert res.exit_code == 2, res.output
+    assert "error" in res.output and "Traceback" not in res.output
