@@ -129,9 +129,11 @@ DEFAULT_ORG_ALIASES: dict[str, str] = {
     "Facebook AI Research": "Meta AI",
     "Meta": "Meta AI",
     "Microsoft Research": "Microsoft",
+    "Google DeepMind": "Google",
 }
 """Sub-units merged into one lab for the roster. DeepMind (UK, independent until 2023-04) is kept apart
-from Google and from "Google DeepMind"; Microsoft Research Asia (CN) is kept apart from Microsoft."""
+from Google as the European lab it was at the start; releases of the merged "Google DeepMind" count for
+Google (so the merger is not a new entrant); Microsoft Research Asia (CN) is kept apart from Microsoft."""
 
 MODEL_COLUMNS: tuple[str, ...] = (
     "model",
@@ -174,6 +176,7 @@ ROSTER_COLUMNS: tuple[str, ...] = (
     "n_flagship",
     "latest_model",
     "latest_release",
+    "entry",
 )
 
 DEFAULT_EXCLUDED_CATEGORIES: tuple[str, ...] = ("Academia",)
@@ -646,6 +649,8 @@ def build_roster(
     org_aliases: dict[str, str] | None = None,
     flagship_oom: float | None = 1.0,
     exclude_categories: Iterable[str] = DEFAULT_EXCLUDED_CATEGORIES,
+    entrants_until: str | pd.Timestamp | None = None,
+    entrant_oom: float = 1.5,
 ) -> pd.DataFrame:
     """Initial lab roster at date ``at`` from a model table (:func:`load_epoch` output).
 
@@ -681,8 +686,20 @@ def build_roster(
     - ``latest_model``, ``latest_release``: the model that set ``strategy`` and its date (YYYY-MM-DD);
       if none, its latest flagship (latest model of any kind if ``flagship_oom`` is None).
 
-    Returns a DataFrame with columns :data:`ROSTER_COLUMNS`, sorted by region (REGIONS order) then
-    compute descending, then name. Raises ``ValueError`` for a bad ``at``, ``default_strategy`` or
+    - ``entry``: "" for the organisations above (present at ``at``).
+
+    Entrants (with ``entrants_until``): an organisation not in the roster above, not in
+    ``exclude_categories``, whose first model within ``entrant_oom`` orders of magnitude of the frontier
+    (the largest training compute of any model published up to that date) appears in
+    ``[at, entrants_until]`` (month precision). Its row: ``entry`` = that model's month (YYYY-MM),
+    ``training_compute_flop`` = that model's compute, ``strategy`` from that model's accessibility
+    (UNRELEASED counts as CLOSED, UNKNOWN gives ``default_strategy``), ``open_bias`` = 0 (no history before
+    entry: the model, not later behaviour, must explain an entrant's choices), ``n_models`` =
+    ``n_flagship`` = 1, ``latest_model``/``latest_release`` = that model. Entry dates make the historical
+    wave of new labs (Anthropic, Mistral, DeepSeek, Moonshot, ...) part of every scenario alike.
+
+    Returns a DataFrame with columns :data:`ROSTER_COLUMNS`, sorted by entry (start labs first), region
+    (REGIONS order), compute descending, then name. Raises ``ValueError`` for a bad ``at``, ``default_strategy`` or
     ``flagship_oom`` and ``KeyError`` if ``models_df`` lacks the loader's columns.
     """
     if default_strategy not in (OPEN, CLOSED):
@@ -746,10 +763,40 @@ def build_roster(
                 latest["publication_date"].strftime("%Y-%m-%d"),
             )
         )
+    rows = [(*r, "") for r in rows]
+    if entrants_until is not None:
+        rows += _entrants(models_df, t, _month_start(entrants_until), {r[0] for r in rows}, aliases, excluded,
+                          entrant_oom, default_strategy)
     roster = pd.DataFrame(rows, columns=list(ROSTER_COLUMNS))
     roster["_r"] = roster["region"].map({r: i for i, r in enumerate(REGIONS)})
-    roster = roster.sort_values(["_r", "training_compute_flop", "name"], ascending=[True, False, True])
+    roster = roster.sort_values(["entry", "_r", "training_compute_flop", "name"], ascending=[True, True, False, True])
     return roster.drop(columns="_r").reset_index(drop=True)
+
+
+def _entrants(models_df: pd.DataFrame, start: pd.Timestamp, until: pd.Timestamp, present: set[str],
+              aliases: dict[str, str], excluded: set[str], entrant_oom: float,
+              default_strategy: str) -> list[tuple]:
+    """Roster rows of organisations entering in ``[start, until]`` (see :func:`build_roster`)."""
+    every = models_df.loc[(models_df["org"] != "") & models_df["publication_date"].notna()].copy()
+    every["lab"] = every["org"].map(lambda o: _canonical_org(o, aliases))
+    every = every.sort_values(["publication_date", "training_compute_flop"], ascending=[True, False])
+    frontier = every["training_compute_flop"].fillna(0.0).cummax()
+    near = every[every["training_compute_flop"] >= frontier / 10**entrant_oom]
+    end = until + pd.DateOffset(months=1)
+    rows = []
+    for lab, g in near.groupby("lab", sort=True):
+        first = g.iloc[0]
+        if lab in present or not (start <= first["publication_date"] < end):
+            continue
+        if _org_category(every[every["lab"] == lab]).casefold() in excluded:
+            continue
+        acc = first["accessibility"]
+        strategy = OPEN if acc == OPEN else CLOSED if acc in (CLOSED, UNRELEASED) else default_strategy
+        region = first["primary_region"] if isinstance(first["primary_region"], str) else "ROW"
+        rows.append((lab, region, _org_category(every[every["lab"] == lab]),
+                     float(first["training_compute_flop"]), strategy, 0.0, 1, 1, first["model"],
+                     first["publication_date"].strftime("%Y-%m-%d"), first["publication_date"].strftime("%Y-%m")))
+    return rows
 
 
 # --------------------------------------------------------------------------------------------------

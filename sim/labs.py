@@ -24,8 +24,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.model import EcosystemModel
 
 ROSTER_COLUMNS = ("name", "region", "training_compute_flop", "strategy", "open_bias")
-OPTIONAL_COLUMNS = ("entry",)
-"""``entry`` (YYYY-MM, may be blank): the month a lab enters; blank or before the start: present at the start."""
+OPTIONAL_COLUMNS = ("entry", "latest_release")
+"""``entry`` (YYYY-MM, may be blank): the month a lab enters; blank or before the start: present at the start.
+``latest_release`` (YYYY-MM[-DD]): date of the model behind ``training_compute_flop``; its age at the start
+sizes the lab's initial compute (blank: age 0)."""
 
 
 class RosterError(ValueError):
@@ -81,6 +83,7 @@ def load_roster(path: str | Path) -> pd.DataFrame:
         raise RosterError(f"{path}: column name: duplicate lab {dup.iloc[0]!r}")
     out = df[list(ROSTER_COLUMNS)].copy()
     out["entry"] = df["entry"].fillna("").astype(str).str.strip() if "entry" in df.columns else ""
+    out["latest_release"] = df["latest_release"].fillna("").astype(str) if "latest_release" in df.columns else ""
     out["strategy"] = out["strategy"].str.upper()
     out["training_compute_flop"] = out["training_compute_flop"].astype(float)
     out["open_bias"] = out["open_bias"].astype(float)

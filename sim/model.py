@@ -41,6 +41,16 @@ def month_label(start: str, t: int) -> str:
     return f"{k // 12:04d}-{k % 12 + 1:02d}"
 
 
+def _age_months(start: str, date: object) -> float:
+    """Months from ``date`` (YYYY-MM[-DD], or blank/NaN) to ``start``; 0 when unknown or after the start."""
+    if not isinstance(date, str) or len(date) < 7:
+        return 0.0
+    try:
+        return float(max(0, month_index(date[:7], start)))
+    except ValueError:
+        return 0.0
+
+
 class EcosystemModel(mesa.Model):
     """Agent-based model of the AI ecosystem (DESIGN.md).
 
@@ -86,24 +96,31 @@ class EcosystemModel(mesa.Model):
         entry = np.array([month_index(sc.start, e) if e else 0 for e in entry_col], dtype=int)
         active = entry <= 0
         phase = np.where(active, phase, entry % cycle)  # an entrant releases in its entry month
-        # Compute that trains such a model in one cycle (closed labs first serve their API: about
-        # inference_intensity of their compute), and the income that keeps that stock on its region's
-        # balanced growth path: monthly purchases = stock x (monthly funding growth - 1 + 1/depreciation).
+        # Compute that trained such a model over one cycle (closed labs first serve their API: about
+        # inference_intensity of their compute), grown along the region's balanced growth path (funding
+        # growth x price-performance) from the middle of that cycle to now (the model is `age` months old;
+        # entrants: age 0); and the income whose chip purchases keep the stock on that path:
+        # monthly purchases = stock x (monthly growth - 1 + 1/depreciation).
         reg0 = np.array([REGIONS.index(r) for r in roster["region"]])
-        growth_m = np.array([sc.market.funding_growth_per_year[r] for r in REGIONS])[reg0] ** (1 / 12)
+        g_year = (np.array([sc.market.funding_growth_per_year[r] for r in REGIONS])[reg0]
+                  * 2 ** (12 / c.price_perf_doubling_months))
+        age = np.array([_age_months(sc.start, d) for d in roster.get("latest_release", [""] * k)])
+        age = np.where(entry > 0, 0.0, age)
+        lift = g_year ** ((age + cycle / 2) / 12)
         serve0 = np.where(np.array(roster["strategy"] == "OPEN", dtype=bool), 0.0, min(c.inference_intensity,
                                                                                        c.max_inference_share))
-        self.k0 = c0 / (c.train_share * (1 - serve0) * c.final_run_share * self.fpm * cycle)
-        self.income0 = (self.k0 * c.price_usd_per_h100e * (growth_m - 1 + 1 / c.depreciation_months)
+        self.k0 = lift * c0 / (c.train_share * (1 - serve0) * c.final_run_share * self.fpm * cycle)
+        self.income0 = (self.k0 * c.price_usd_per_h100e * (g_year ** (1 / 12) - 1 + 1 / c.depreciation_months)
                         / sc.labs.compute_spend_share)
         self.c0 = c0
+        self.lift = lift
         months_to_release = phase % cycle
         self.labs_state = LabTable(
             region=np.array([REGIONS.index(r) for r in roster["region"]]),
             open=np.array(roster["strategy"] == "OPEN", dtype=bool) & active,
             compute=np.where(active, self.k0, 0.0),
             capability=np.log10(c0),
-            accrued=np.where(active, c0 * (cycle - months_to_release) / cycle, 0.0),
+            accrued=np.where(active, lift * c0 * (cycle - months_to_release) / cycle, 0.0),
             train_flop=c0.copy(),
             income=np.where(active, self.income0, 0.0),
             revenue=np.zeros(k),
@@ -262,7 +279,7 @@ class EcosystemModel(mesa.Model):
         s.active[new] = True
         s.compute[new] = self.k0[new]
         s.income[new] = self.income0[new]
-        s.accrued[new] = self.c0[new]
+        s.accrued[new] = self.c0[new] * self.lift[new]
         s.capability[new] = np.log10(self.c0[new] * self.efficiency())  # raised to the floor at release
 
     def _chips(self, t: int) -> None:

@@ -590,9 +590,14 @@ def test_real_open_shares_match_committed_table():
 @needs_epoch
 def test_real_roster_matches_committed_roster():
     models, _ = emp.load_epoch(EPOCH_DIR, ("notable", "large_scale"))
-    rebuilt = emp.build_roster(models, at="2022-01")
-    committed = emp.read_table(REPO / "data" / "roster_2022-01.csv").fillna({"category": ""})  # blank cell
+    rebuilt = emp.build_roster(models, at="2022-01", entrants_until="2025-12")
+    committed = emp.read_table(REPO / "data" / "roster_2022-01.csv").fillna({"category": "", "entry": ""})
     pd.testing.assert_frame_equal(rebuilt, committed, check_dtype=False, rtol=1e-5)
+    entrants = rebuilt[rebuilt["entry"] != ""]
+    assert {"Anthropic", "Mistral AI", "DeepSeek", "xAI"} <= set(entrants["name"])
+    assert (entrants["entry"] >= "2022-01").all() and (entrants["entry"] <= "2025-12").all()
+    assert (entrants["open_bias"] == 0).all()
+    rebuilt = rebuilt[rebuilt["entry"] == ""]
     assert 10 <= len(rebuilt) <= 40  # 12 with the flagship rule and universities left out
     assert {"OpenAI", "Google", "Baidu", "DeepMind"} <= set(rebuilt["name"])
     assert set(rebuilt["region"]) == {"US", "CN", "EU", "ROW"}
@@ -617,3 +622,24 @@ def test_real_targets_match_committed_and_are_plausible():
     assert 6 < lag.loc[[2023, 2024], "lag_months_mean"].mean() < 24
     share = tables["compute_share_by_region_year.csv"]
     assert share.groupby("year")["share"].sum().to_numpy() == pytest.approx(np.ones(7))
+
+
+def test_entrants_rule_on_fixture():
+    """An organisation enters when its first model within `entrant_oom` OOM of the frontier appears."""
+    rows = [  # org, date, compute, accessibility
+        ("Incumbent", "2021-06-01", 1e24, "API access"),
+        ("Incumbent", "2023-06-01", 1e25, "API access"),
+        ("Small", "2023-01-01", 1e21, "Open weights (unrestricted)"),  # far below the frontier: never enters
+        ("Newcomer", "2022-05-01", 1e22, "Open weights (unrestricted)"),  # too small then
+        ("Newcomer", "2024-03-15", 2e24, "Open weights (unrestricted)"),  # within 1.5 OOM of 1e25: enters
+        ("Late", "2026-02-01", 1e25, "API access"),  # after entrants_until
+    ]
+    df = pd.DataFrame([{"model": f"{o}-{d}", "organization": o, "org": o, "org_category": "Industry",
+                        "publication_date": pd.Timestamp(d), "training_compute_flop": c, "accessibility":
+                        emp.map_accessibility(a), "primary_region": "US", "regions": ["US"], "year": int(d[:4])}
+                       for o, d, c, a in rows])
+    r = emp.build_roster(df, at="2022-01", min_compute_flop=1e22, entrants_until="2025-12")
+    assert list(r["name"]) == ["Incumbent", "Newcomer"]
+    new = r.set_index("name").loc["Newcomer"]
+    assert new["entry"] == "2024-03" and new["strategy"] == OPEN and new["training_compute_flop"] == 2e24
+    assert new["open_bias"] == 0

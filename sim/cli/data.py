@@ -72,15 +72,21 @@ def data() -> None:
     show_default=True,
     help="... published in this many years before --at.",
 )
+@click.option("--entrants-until", default=None, metavar="YYYY-MM",
+              help="Also list labs entering after --at up to this month, with their entry month.")
+@click.option("--entrant-oom", type=float, default=1.5, show_default=True,
+              help="An entrant's first model must be within this many orders of magnitude of the frontier.")
 @click.option(
     "--out", type=click.Path(dir_okay=False), default=None, help="Write the CSV here instead of stdout."
 )
-def roster(epoch_dir: str | None, at: str, min_compute: float, window_years: float, out: str | None) -> None:
+def roster(epoch_dir: str | None, at: str, min_compute: float, window_years: float, entrants_until: str | None,
+           entrant_oom: float, out: str | None) -> None:
     """Print (or write) the lab roster at --at from Epoch's notable and large-scale models."""
     directory = _require_epoch_dir(epoch_dir)
     try:
         models, report = empirical.load_epoch(directory, ("notable", "large_scale"))
-        table = empirical.build_roster(models, at, min_compute_flop=min_compute, window_years=window_years)
+        table = empirical.build_roster(models, at, min_compute_flop=min_compute, window_years=window_years,
+                                       entrants_until=entrants_until, entrant_oom=entrant_oom)
     except empirical.EmpiricalDataError as exc:
         _fail(exc)
         return
@@ -91,6 +97,10 @@ def roster(epoch_dir: str | None, at: str, min_compute: float, window_years: flo
         command += f" --min-compute {min_compute:g}"
     if window_years != 3.0:
         command += f" --window-years {window_years:g}"
+    if entrants_until:
+        command += f" --entrants-until {entrants_until}"
+    if entrant_oom != 1.5:
+        command += f" --entrant-oom {entrant_oom:g}"
     if out:
         command += f" --out {out}"
         empirical.write_table(table, out, _header(command))
