@@ -1,0 +1,344 @@
+"""Benchmark of the sweep layer (issue 5) against mesa's ``batch_run`` and EMA Workbench (not a test).
+
+Part A, the same 200 runs everywhere: the baseline scenario (108 months, 5,000 developers, the 2022-01
+roster), a 10 x 10 grid of US export-control strictness on China (from 2022-10) x leakage, 2 replications,
+seeds ``seed_for(seed, point, replication)`` in every framework, so that all produce the same numbers
+(checked). Measured: wall time, runs per second, and the driver's peak resident memory.
+
+- ``aieco serial`` / ``aieco processes`` / ``aieco dask``: :func:`sim.sweep.run_sweep`.
+- ``mesa batch_run``: ``mesa.batch_run`` on a thin ``EcosystemModel`` subclass taking keyword
+  parameters and a ``DataCollector`` (what batch_run requires); ``number_processes = workers``.
+- ``EMA MultiprocessingEvaluator``: ``ema_workbench`` with a function model, the same 200 experiments
+  given as explicit ``Scenario`` objects; skipped when ema_workbench cannot be imported (run with
+  ``--ema-python`` pointing at an interpreter that has it).
+
+Part B, a 10,000-run Latin hypercube (the 16 factors of ``experiments/uncertainty_lhs.toml``, summary
+metrics only) on the process pool: the driver's peak memory and the parallel efficiency
+``(rate with W workers / rate serial) / W``, the serial rate measured on a smaller LHS of the same factors.
+
+Every part runs in its own fresh Python process, so each driver's peak RSS (``ru_maxrss`` of that
+process, children excluded) is its own. Usage::
+
+    python benchmarks/bench_sweep.py                      # everything (~25 min on 2 cores)
+    python benchmarks/bench_sweep.py --skip-lhs           # part A only
+    python benchmarks/bench_sweep.py --lhs-runs 2000 --lhs-developers 500
+    python benchmarks/bench_sweep.py --ema-python /path/to/venv/bin/python
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import mesa
+import numpy as np
+
+from sim.metrics import summarize
+from sim.model import EcosystemModel
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+LHS_SPEC = ROOT / "experiments" / "uncertainty_lhs.toml"
+CONTROLS = [round(float(x), 4) for x in np.linspace(0.0, 1.0, 10)]
+LEAKAGES = [round(float(x), 4) for x in np.linspace(0.0, 0.5, 10)]
+REPLICATIONS = 2
+CHECK_METRICS = ("open_share_CN", "us_cn_gap_months", "noncn_on_cn_open", "frontier_capability")
+
+
+def rss_mb() -> float:
+    """Peak resident memory of this process so far (MB; Linux reports ru_maxrss in KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def grid_spec_text() -> str:
+    return f"""name = "bench_grid"
+base = "{BASELINE}"
+replications = {REPLICATIONS}
+design = "grid"
+[[factors]]
+name = "export_control"
+path = "governments.US.export_control.CN"
+levels = {CONTROLS}
+from_month = "2022-10"
+[[factors]]
+name = "leakage"
+path = "governments.US.leakage"
+levels = {LEAKAGES}
+"""
+
+
+# ----------------------------------------------------------------------------- shared model wrapper
+
+_SPEC = None
+
+
+def _grid_spec():
+    """The benchmark grid spec, loaded once per process (the spec file's path is in $BENCH_SPEC)."""
+    global _SPEC
+    if _SPEC is None:
+        from sim.sweep import load_spec
+
+        _SPEC = load_spec(os.environ["BENCH_SPEC"])
+    return _SPEC
+
+
+def scenario_and_seed(export_control: float, leakage: float, replication: int):
+    """The scenario and seed of one run, built exactly as the sweep builds it."""
+    from sim.runs import seed_for
+    from sim.sweep.designs import build_scenario, point_overrides
+
+    spec = _grid_spec()
+    point = CONTROLS.index(export_control) * len(LEAKAGES) + LEAKAGES.index(leakage)
+    base, values = point_overrides(spec, {"export_control": export_control, "leakage": leakage})
+    return build_scenario(spec.bases, base, values), seed_for(spec.seed, point, replication), point
+
+
+def ema_model(export_control: float = 0.0, leakage: float = 0.2, replication: int = 0) -> dict:
+    """EMA Workbench function model: one run, its summary metrics."""
+    from sim.runs import run_one
+
+    sc, seed, point = scenario_and_seed(export_control, leakage, replication)
+    res = run_one(sc, seed)
+    return {"point": point, **{m: res.summary[m] for m in CHECK_METRICS}}
+
+
+class BatchModel(EcosystemModel):
+    """EcosystemModel as mesa.batch_run wants it: keyword parameters, a DataCollector, ``running``."""
+
+    def __init__(self, export_control: float = 0.0, leakage: float = 0.2, replication: int = 0):
+        sc, seed, point = scenario_and_seed(export_control, leakage, replication)
+        super().__init__(sc, seed=seed)
+        self.point = point
+        self._summary: dict | None = None
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "point": "point", **{m: (lambda mod, m=m: mod.final(m)) for m in CHECK_METRICS}})
+        self.running = True
+
+    def final(self, metric: str) -> float:
+        """A summary metric at the last month (computed once), NaN before."""
+        if self.steps < self.months:
+            return float("nan")
+        if self._summary is None:
+            self._summary = summarize(self.timeseries(), self.release_log())
+        return self._summary[metric]
+
+    def step(self) -> None:
+        super().step()
+        self.datacollector.collect(self)
+        if self.steps >= self.months:
+            self.running = False
+
+
+# ----------------------------------------------------------------------------- the parts
+
+def part_aieco(executor: str, workers: int, tmp: Path) -> dict:
+    from sim.sweep import load_results, load_spec, run_sweep
+
+    spec = load_spec(os.environ["BENCH_SPEC"])
+    rss0 = rss_mb()
+    out = tmp / f"aieco_{executor}"
+    o = run_sweep(spec, out, executor=executor, workers=workers, progress=False)
+    df = load_results(out)
+    return {"runs": o.ran, "failed": o.failed, "seconds": o.seconds, "rss_after_imports_mb": rss0,
+            "values": df.sort_values(["point", "replication"])[list(CHECK_METRICS)].to_numpy().tolist()}
+
+
+def part_mesa(workers: int, tmp: Path) -> dict:
+    import mesa  # noqa: F401 - imported first, as a user would (it forces the 'spawn' start method)
+    from mesa.batchrunner import batch_run
+
+    rss0 = rss_mb()
+    t0 = time.perf_counter()
+    rows = batch_run(BatchModel, parameters={
+        "export_control": CONTROLS, "leakage": LEAKAGES, "replication": list(range(REPLICATIONS))},
+        number_processes=workers, iterations=1, data_collection_period=-1, max_steps=10_000,
+        display_progress=False)
+    seconds = time.perf_counter() - t0
+    rows = sorted(rows, key=lambda r: (r["point"], r["replication"]))
+    return {"runs": len(rows), "failed": 0, "seconds": seconds, "rss_after_imports_mb": rss0,
+            "values": [[r[m] for m in CHECK_METRICS] for r in rows]}
+
+
+def part_ema(workers: int, tmp: Path) -> dict:
+    import logging
+
+    from ema_workbench import (
+        IntegerParameter,
+        Model,
+        MultiprocessingEvaluator,
+        RealParameter,
+        ScalarOutcome,
+        Scenario,
+    )
+
+    logging.getLogger("EMA").setLevel(logging.WARNING)
+    model = Model("aieco", function=ema_model)
+    model.uncertainties = [RealParameter("export_control", 0.0, 1.0), RealParameter("leakage", 0.0, 0.5),
+                           IntegerParameter("replication", 0, REPLICATIONS - 1)]
+    model.outcomes = [ScalarOutcome("point"), *[ScalarOutcome(m) for m in CHECK_METRICS]]
+    scenarios = [Scenario(f"s{i}", export_control=c, leakage=lk, replication=r)
+                 for i, (c, lk, r) in enumerate((c, lk, r) for c in CONTROLS for lk in LEAKAGES
+                                                for r in range(REPLICATIONS))]
+    rss0 = rss_mb()
+    t0 = time.perf_counter()
+    with MultiprocessingEvaluator(model, n_processes=workers) as ev:
+        experiments, outcomes = ev.perform_experiments(scenarios=scenarios)
+    seconds = time.perf_counter() - t0
+    order = np.lexsort((experiments["replication"].to_numpy(), outcomes["point"]))
+    return {"runs": len(experiments), "failed": 0, "seconds": seconds, "rss_after_imports_mb": rss0,
+            "values": np.column_stack([outcomes[m][order] for m in CHECK_METRICS]).tolist()}
+
+
+def lhs_spec_text(samples: int, developers: int) -> str:
+    """The factors of experiments/uncertainty_lhs.toml, with more points, 1 replication, no optimisation
+    of the hypercube, and a reduced developer population."""
+    import tomllib
+
+    raw = tomllib.loads(LHS_SPEC.read_text())
+    lines = [f'name = "bench_lhs_{samples}"', f'base = "{BASELINE}"', "replications = 1",
+             "[design]", 'kind = "lhs"', f"samples = {samples}", "[set]", f"developers.n = {developers}"]
+    for f in raw["factors"]:
+        lines.append("[[factors]]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in f.items()]
+    return "\n".join(lines) + "\n"
+
+
+def part_lhs(executor: str, workers: int, samples: int, developers: int, tmp: Path) -> dict:
+    from sim.sweep import load_spec, overview, run_sweep
+
+    f = tmp / f"lhs_{samples}.toml"
+    f.write_text(lhs_spec_text(samples, developers))
+    spec = load_spec(f)
+    rss0 = rss_mb()
+    out = tmp / f"lhs_{executor}_{samples}"
+    o = run_sweep(spec, out, executor=executor, workers=workers, progress=sys.stderr.isatty())
+    ov = overview(out)
+    parts = len(list((out / "summary").glob("*.parquet")))
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    return {"runs": o.ran, "failed": o.failed, "seconds": o.seconds, "rss_after_imports_mb": rss0,
+            "ok": ov["ok"], "missing": ov["missing"], "parts": parts, "store_mb": size / 2**20}
+
+
+# ----------------------------------------------------------------------------- driver
+
+def run_part(name: str, args: argparse.Namespace, tmp: Path, python: str | None = None) -> dict | None:
+    """Run one part in a fresh interpreter; returns its measurements (None when skipped)."""
+    out_json = tmp / f"{name}.json"
+    cmd = [python or sys.executable, str(Path(__file__).resolve()), "--part", name, "--tmp", str(tmp),
+           "--workers", str(args.workers), "--lhs-runs", str(args.lhs_runs),
+           "--lhs-serial-runs", str(args.lhs_serial_runs), "--lhs-developers", str(args.lhs_developers),
+           "--json", str(out_json)]
+    print(f"-- {name} ...", file=sys.stderr, flush=True)
+    env = {**os.environ, "BENCH_SPEC": str(tmp / "grid.toml"), "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    try:
+        proc.wait(timeout=args.part_timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the part and its worker processes
+        proc.wait()
+        print(f"   {name}: no result after {args.part_timeout:.0f} s; killed (hung?)", file=sys.stderr)
+        return {"error": f"no result after {args.part_timeout:.0f} s (killed)"}
+    r = proc
+    if r.returncode == 3:
+        print(f"   {name}: skipped (not installed in {python or sys.executable})", file=sys.stderr)
+        return None
+    if r.returncode != 0:
+        print(f"   {name}: FAILED (exit {r.returncode})", file=sys.stderr)
+        return {"error": f"exit {r.returncode}"}
+    res = json.loads(out_json.read_text())
+    print(f"   {name}: {res['runs']} runs in {res['seconds']:.1f} s = {res['runs'] / res['seconds']:.2f} runs/s, "
+          f"driver peak RSS {res['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
+    return res
+
+
+def child(args: argparse.Namespace) -> None:
+    tmp = Path(args.tmp)
+    name = args.part
+    if name.startswith("aieco_"):
+        res = part_aieco(name.removeprefix("aieco_"), args.workers, tmp)
+    elif name == "mesa_batch_run":
+        res = part_mesa(args.workers, tmp)
+    elif name == "ema":
+        try:
+            import ema_workbench  # noqa: F401
+        except ImportError:
+            sys.exit(3)
+        res = part_ema(args.workers, tmp)
+    elif name == "lhs_serial":
+        res = part_lhs("serial", 1, args.lhs_serial_runs, args.lhs_developers, tmp)
+    elif name == "lhs_processes":
+        res = part_lhs("processes", args.workers, args.lhs_runs, args.lhs_developers, tmp)
+    else:
+        raise SystemExit(f"unknown part {name}")
+    res["peak_rss_mb"] = rss_mb()
+    Path(args.json).write_text(json.dumps(res))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--lhs-runs", type=int, default=10_000)
+    ap.add_argument("--lhs-serial-runs", type=int, default=400)
+    ap.add_argument("--lhs-developers", type=int, default=500,
+                    help="developers.n of the LHS sweep (reduced from 5,000 to fit in ~10 minutes on 2 cores)")
+    ap.add_argument("--only", nargs="*", default=None, help="run only these parts (e.g. aieco_serial ema)")
+    ap.add_argument("--skip-lhs", action="store_true")
+    ap.add_argument("--skip-compare", action="store_true")
+    ap.add_argument("--ema-python", default=None, help="interpreter with ema_workbench installed")
+    ap.add_argument("--part-timeout", type=float, default=1800.0,
+                    help="seconds after which a part is killed and reported as hung")
+    ap.add_argument("--results", default=None, help="write all measurements to this JSON file")
+    ap.add_argument("--part", help=argparse.SUPPRESS)
+    ap.add_argument("--tmp", help=argparse.SUPPRESS)
+    ap.add_argument("--json", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.part:
+        child(args)
+        return
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
+    (tmp / "grid.toml").write_text(grid_spec_text())
+    results: dict[str, dict | None] = {"machine": {"cores": len(os.sched_getaffinity(0)), "workers": args.workers,
+                                                   "python": sys.version.split()[0]}}
+    try:
+        if not args.skip_compare:
+            for name in ("aieco_serial", "aieco_processes", "aieco_dask", "mesa_batch_run", "ema"):
+                if not args.only or name in args.only:
+                    results[name] = run_part(name, args, tmp, python=args.ema_python if name == "ema" else None)
+            ref = np.array((results.get("aieco_serial") or {}).get("values", []), dtype=float)
+            for name in ("aieco_processes", "aieco_dask", "mesa_batch_run", "ema"):
+                r = results.get(name)
+                if r and "values" in r and ref.size:
+                    r["same_results_as_serial"] = bool(np.allclose(ref, np.array(r["values"], dtype=float),
+                                                                   equal_nan=True, rtol=0, atol=1e-12))
+            for r in results.values():
+                if r and "values" in r:
+                    del r["values"]
+        if not args.skip_lhs:
+            for name in ("lhs_serial", "lhs_processes"):
+                if not args.only or name in args.only:
+                    results[name] = run_part(name, args, tmp)
+            s, p = results.get("lhs_serial"), results.get("lhs_processes")
+            if s and p and "seconds" in s and "seconds" in p:
+                rate1 = s["runs"] / s["seconds"]
+                rate_w = p["runs"] / p["seconds"]
+                p["speedup"] = rate_w / rate1
+                p["parallel_efficiency"] = rate_w / rate1 / args.workers
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(json.dumps(results, indent=2))
+    if args.results:
+        Path(args.results).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
