@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim import REGIONS
 from sim.capability import release_capability
-from sim.market import counterfactual_share, p_open
+from sim.market import p_open
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import EcosystemModel
@@ -177,10 +177,7 @@ class Lab(mesa.Agent):
         s = m.labs_state
         i = self.i
         p = m.scenario.labs
-        v_open, v_closed, acc_open, acc_closed, v_all, acc_all = m.counterfactual_utilities(i)
-        acc_all[:, i] = False
-        share_open = counterfactual_share(v_all, acc_all, v_open, acc_open)
-        share_closed = counterfactual_share(v_all, acc_all, v_closed, acc_closed)
+        share_open, share_closed = m.counterfactual_shares(i)
         market = m.market_size()
         need = m.inference_need(share_closed)
         quality = min(1.0, m.scenario.compute.max_inference_share * s.compute[i] / need) if need > 0 else 1.0

@@ -51,11 +51,15 @@ def deterministic_utility(w_cap: np.ndarray, w_open: np.ndarray, w_sov: np.ndarr
     largest capability passed (it only shifts all columns alike, so choices do not depend on it).
     """
     c_rel = (capability - (capability.max() if c_max is None else c_max)) / c_scale
-    price = np.where(lab_open, price_open, price_closed)
-    foreign = dev_region[:, None] != lab_region[None, :]
-    sov = foreign * (foreign_distrust[lab_region] * np.where(lab_open, 1.0 - open_sov_discount, 1.0))[None, :]
-    return (w_cap[:, None] * c_rel[None, :] - w_price * price[None, :] + w_open[:, None] * lab_open[None, :]
-            - w_sov[:, None] * sov + (w_net * np.log(adoption_share + NET_EPS))[None, :])
+    base = -w_price * np.where(lab_open, price_open, price_closed) + w_net * np.log(adoption_share + NET_EPS)
+    n_regions = len(foreign_distrust)
+    sov_rk = (dev_region_matrix(lab_region, n_regions)
+              * (foreign_distrust[lab_region] * np.where(lab_open, 1.0 - open_sov_discount, 1.0))[None, :])
+    v = np.multiply.outer(w_cap, c_rel)
+    v += np.multiply.outer(w_open, lab_open.astype(float))
+    v -= w_sov[:, None] * sov_rk[dev_region]
+    v += base
+    return v
 
 
 def choose(v: np.ndarray, access: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -77,21 +81,15 @@ def logit_shares(v: np.ndarray, access: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def counterfactual_share(v_others: np.ndarray, access_others: np.ndarray, v_own: np.ndarray,
-                         access_own: np.ndarray) -> float:
-    """Expected market share of one model given the others (logit), averaged over developers.
+def own_share(others_exp_sum: np.ndarray, own_exp: np.ndarray) -> float:
+    """Expected logit market share of one model, averaged over developers.
 
-    v_others : (n, K) utilities of the *other* models (the own column is ignored via ``access_others``),
-    v_own : (n,) utilities of the own model under one option, access_own : (n,) bool.
-    Returns a share in [0, 1]."""
-    z = np.where(access_others, v_others, -np.inf)
-    m = np.maximum(z.max(axis=1), np.where(access_own, v_own, -np.inf))
-    m = np.where(np.isfinite(m), m, 0.0)
-    s_other = np.exp(z - m[:, None]).sum(axis=1)
-    e_own = np.where(access_own, np.exp(v_own - m), 0.0)
-    denom = s_other + e_own
+    others_exp_sum : (n,) sum over the *other* accessible models of ``exp(V - ref)`` for each developer;
+    own_exp : (n,) ``exp(V_own - ref)`` (0 where the model is inaccessible), with the same per-developer
+    reference ``ref``. Returns a share in [0, 1] (0 when no developer can reach any model)."""
+    denom = others_exp_sum + own_exp
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(denom > 0, e_own / denom, 0.0)
+        p = np.where(denom > 0, own_exp / denom, 0.0)
     return float(p.mean())
 
 

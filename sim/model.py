@@ -26,7 +26,7 @@ from sim.compute import (
 from sim.developers import DeveloperPopulation
 from sim.governments import GovernmentAgent
 from sim.labs import Lab, LabTable, load_roster
-from sim.market import accessibility, choose, deterministic_utility
+from sim.market import accessibility, choose, deterministic_utility, own_share
 from sim.scenario import Scenario, month_index
 
 R = len(REGIONS)
@@ -192,27 +192,57 @@ class EcosystemModel(mesa.Model):
             open_sov_discount=p.open_sov_discount, w_net=p.w_net)
 
     def _access(self, idx: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
+        """(len(idx), K) accessibility for developers ``idx``: computed per region (R x K), then indexed."""
         s = self.labs_state
-        return accessibility(self.dev.region[idx], s.region, s.open if lab_open is None else lab_open,
-                             self.api_block, self.ban_foreign_closed) & s.active[None, :]
+        by_region = accessibility(np.arange(R), s.region, s.open if lab_open is None else lab_open,
+                                  self.api_block, self.ban_foreign_closed) & s.active[None, :]
+        return by_region[self.dev.region[idx]]
 
-    def counterfactual_utilities(self, i: int):
-        """Utilities on the payoff sample with lab ``i`` open and closed (others as they are).
-
-        Returns (v_open (n,), v_closed (n,), access_open (n,), access_closed (n,), v_all (n, K), access_all (n, K))."""
+    def _prepare_payoff_sample(self) -> None:
+        """Cache ``exp(V - ref)`` of every model for the payoff sample (n_s x K) and its row sums, so a
+        lab's counterfactual shares cost O(n_s) (DESIGN.md §4; labs evaluate them at each release)."""
         idx = self.payoff_idx
-        lab_open = self.labs_state.open.copy()
-        lab_open[i] = True
-        v1, a1 = self._utility(idx, lab_open), self._access(idx, lab_open)
-        lab_open[i] = False
-        v0, a0 = self._utility(idx, lab_open), self._access(idx, lab_open)
-        return v1[:, i].copy(), v0[:, i].copy(), a1[:, i].copy(), a0[:, i].copy(), v1, a1
+        self._ps_cmax = float(np.max(self.labs_state.capability[self.labs_state.active], initial=0.0))
+        v = self._utility(idx)
+        a = self._access(idx)
+        v = np.where(a, v, -np.inf)
+        self._ps_ref = np.where(a.any(axis=1), v.max(axis=1), 0.0)
+        self._ps_exp = np.exp(v - self._ps_ref[:, None])
+        self._ps_sum = self._ps_exp.sum(axis=1)
+
+    def _column_exp(self, i: int) -> np.ndarray:
+        """(n_s, 2) ``exp(V_i - ref)`` of lab ``i``'s model as it is now, released open (column 0) and
+        closed (column 1); 0 where inaccessible."""
+        s, d, p = self.labs_state, self.dev, self.scenario.developers
+        idx = self.payoff_idx
+        both = np.array([True, False])
+        region, cap, share = np.repeat(s.region[i], 2), np.repeat(s.capability[i], 2), np.repeat(self.share[i], 2)
+        v = deterministic_utility(
+            d.w_cap[idx], d.w_open[idx], d.w_sov[idx], d.region[idx], cap, both, region, share,
+            c_scale=p.c_scale, w_price=p.w_price, price_closed=p.price_closed, price_open=p.price_open,
+            foreign_distrust=self.distrust, open_sov_discount=p.open_sov_discount, w_net=p.w_net,
+            c_max=self._ps_cmax)
+        acc = accessibility(np.arange(R), region, both, self.api_block, self.ban_foreign_closed)[d.region[idx]]
+        return np.where(acc & s.active[i], np.exp(v - self._ps_ref[:, None]), 0.0)
+
+    def counterfactual_shares(self, i: int) -> tuple[float, float]:
+        """Expected market shares (share_open, share_closed) of lab ``i``'s current model released open or
+        closed, every other model as it is, on the payoff sample (logit demand)."""
+        others = self._ps_sum - self._ps_exp[:, i]
+        e = self._column_exp(i)
+        return own_share(others, e[:, 0]), own_share(others, e[:, 1])
+
+    def _update_payoff_sample(self, i: int) -> None:
+        new = self._column_exp(i)[:, 0 if self.labs_state.open[i] else 1]
+        self._ps_sum += new - self._ps_exp[:, i]
+        self._ps_exp[:, i] = new
 
     def on_release(self, lab: Lab, old: float, prob: float, pi_open: float, pi_closed: float,
                    share_open: float, share_closed: float) -> None:
-        """Log a release (called by the lab)."""
+        """Log a release (called by the lab) and update the payoff-sample cache with the new model."""
         s = self.labs_state
         i = lab.i
+        self._update_payoff_sample(i)
         self._releases.append({
             "month": self.t, "date": month_label(self.scenario.start, self.t), "lab": lab.name,
             "region": lab.region, "strategy": "OPEN" if s.open[i] else "CLOSED",
@@ -233,6 +263,7 @@ class EcosystemModel(mesa.Model):
         s, cycle = self.labs_state, self.scenario.labs.release_cycle_months
         due = [a for a in self.lab_agents if s.active[a.i] and (t - s.phase[a.i]) % cycle == 0]
         if due:
+            self._prepare_payoff_sample()
             mesa.agent.AgentSet(due, random=self.random).shuffle_do("release")
         self._developers()
         self._accounting(t)
