@@ -15,7 +15,8 @@ writes the fitted values as a scenario that others can ``extends``.
   (the mean release probability ``p_open``; the realised share has the same expectation but is a step
   function of the parameters under common random numbers); ``s_emp`` is the empirical share (definition
   ``p1_definition``, default UNRELEASED counted as not open, see :mod:`sim.validation`).
-- ``L_sim`` is the mean over replications of the yearly mean of ``open_closed_lag_months``; ``L_emp`` Epoch's
+- ``L_sim`` is the mean over replications of the yearly mean of ``open_closed_compute_lag_months``
+  (:data:`sim.validation.P2_COLUMN`); ``L_emp`` Epoch's
   yearly mean lag in training compute.
 - ``G_sim`` is the frontier training compute growth per year fitted from 2022-01 to the last calibration year
   (one value per replication, :func:`sim.validation.frontier_growth`); ``G_emp`` the headline empirical growth

@@ -157,7 +157,13 @@ class EcosystemModel(mesa.Model):
         self._panel = {f: np.zeros((self.months, k))
                        for f in ("capability", "compute", "adopters", "revenue", "open", "active")}
         self._releases: list[dict] = []
-        self._hist = {key: np.full(self.months, -np.inf) for key in ("closed", "open")}
+        self._hist = {key: np.full(self.months, -np.inf) for key in ("closed", "open", "flop_closed", "flop_open")}
+        # best physical training compute (log10 FLOP) released so far, by strategy; starts from the roster
+        lab_open0 = self.labs_state.open
+        self._best_flop = {
+            "open": float(np.log10(c0[active & lab_open0].max())) if (active & lab_open0).any() else -np.inf,
+            "closed": float(np.log10(c0[active & ~lab_open0].max())) if (active & ~lab_open0).any() else -np.inf}
+        self.pre_slope_flop = np.log10(PRE_START_COMPUTE_GROWTH_PER_YEAR) / 12
         self._reg_hist = np.full((R, self.months), -np.inf)
 
     # ------------------------------------------------------------------ helpers used by agents
@@ -243,6 +249,9 @@ class EcosystemModel(mesa.Model):
         s = self.labs_state
         i = lab.i
         self._update_payoff_sample(i)
+        key = "open" if s.open[i] else "closed"
+        if s.train_flop[i] > 0:
+            self._best_flop[key] = max(self._best_flop[key], float(np.log10(s.train_flop[i])))
         self._releases.append({
             "month": self.t, "date": month_label(self.scenario.start, self.t), "lab": lab.name,
             "region": lab.region, "strategy": "OPEN" if s.open[i] else "CLOSED",
@@ -387,6 +396,11 @@ class EcosystemModel(mesa.Model):
             self._reg_hist[r, t] = max(self._reg_hist[r, t - 1] if t > 0 else -np.inf, cur)
         if np.isfinite(h["closed"][t]) and np.isfinite(h["open"][t]):
             rec["open_closed_lag_months"][t] = signed_lag(h["closed"], h["open"], t, self.pre_slope)
+        for key in ("open", "closed"):
+            h[f"flop_{key}"][t] = max(prev(f"flop_{key}"), self._best_flop[key])
+        if np.isfinite(h["flop_closed"][t]) and np.isfinite(h["flop_open"][t]):
+            rec["open_closed_compute_lag_months"][t] = signed_lag(h["flop_closed"], h["flop_open"], t,
+                                                                  self.pre_slope_flop)
         rec["us_cn_gap_oom"][t] = rec["frontier_US"][t] - rec["frontier_CN"][t]
         rec["us_cn_gap_months"][t] = self._region_lag(US, CN, t)
         outside_cn = self.dev.region != CN
@@ -410,7 +424,9 @@ class EcosystemModel(mesa.Model):
 
         Columns: month (0-based), date (YYYY-MM), open_share_{R} (share of region's labs whose current model
         is open), frontier_{R|open|closed} and frontier (capability, log10 effective FLOP),
-        frontier_train_flop (log10 physical FLOP of the largest release), open_closed_lag_months,
+        frontier_train_flop (log10 physical FLOP of the largest release), open_closed_lag_months (in
+        capability, i.e. effective compute including the spillover floor), open_closed_compute_lag_months
+        (in physical training compute of the largest open vs closed release so far, as Epoch measures it),
         us_cn_gap_oom, us_cn_gap_months, adopt_{R}_{open|closed} (share of all developers on such models),
         adopt_none (share of developers with no accessible model; the adopt_* columns sum to 1),
         noncn_on_cn_open (share of developers outside China on Chinese open models), compute_{R} (H100e),

@@ -14,9 +14,12 @@ Simulated statistics (one value per replication, :func:`simulated_statistics`):
   roster does for flagships (the model has no third option: a lab that does not publish weights is CLOSED);
   ``"known_only"`` uses the headline ``open_share`` (OPEN / (OPEN + CLOSED)). Both come with 90% Wilson
   intervals.
-- **P2** open-closed lag: the yearly mean of the model's monthly ``open_closed_lag_months`` (months by which
-  the best open model trails the best closed one, a horizontal distance between the two frontier curves in
-  effective compute) vs Epoch's yearly mean of month-end lags in training compute (``lag_months_mean``).
+- **P2** open-closed lag: the yearly mean of the model's monthly ``open_closed_compute_lag_months``
+  (``P2_COLUMN``: months by which the largest open release so far trails the largest closed one in physical
+  training compute, the horizontal distance between the two running-maximum curves, as Epoch measures it)
+  vs Epoch's yearly mean of month-end lags in training compute (``lag_months_mean``). The model's capability
+  lag ``open_closed_lag_months`` (effective compute including the distillation floor, comparable to Epoch's
+  benchmark lag of ~13 months) is drawn alongside.
 - **P3** frontier training compute growth: ``10**slope`` of an OLS fit of ``frontier_train_flop`` (log10
   physical FLOP of the largest current release) on time, over the months 2022-01 to December of the end
   year, vs the growth fitted to Epoch's running top-5 models 2018-2025 (headline) and Epoch's 4-5x per year.
@@ -60,6 +63,7 @@ __all__ = [
     "P1_REGIONS",
     "P1_SHARE_TOL",
     "P2_BAND",
+    "P2_COLUMN",
     "P2_BAND_YEARS",
     "P2_LAG_TOL_MONTHS",
     "SIM_YEARS",
@@ -85,6 +89,8 @@ P1_SHARE_TOL = 0.10
 P1_ORDER_YEARS: tuple[int, ...] = (2023, 2024, 2025)
 P1_DEFINITIONS = ("incl_unreleased", "known_only")
 P2_LAG_TOL_MONTHS = 6.0
+P2_COLUMN = "open_closed_compute_lag_months"
+"""Simulated lag compared with Epoch's training-compute lag (like with like)."""
 P2_BAND = (5.0, 22.0)
 P2_BAND_YEARS: tuple[int, ...] = (2023, 2024)
 EPOCH_GROWTH_BAND = (4.0, 5.0)
@@ -262,7 +268,7 @@ def simulated_statistics(timeseries: pd.DataFrame, releases: pd.DataFrame, years
                     rows.append(("P1", reg, y, r, float(mean), int(cnt)))
                 else:
                     rows.append(("P1", reg, y, r, math.nan, 0))
-    lag = ts.assign(year=ts_year).groupby(["replication", "year"])["open_closed_lag_months"].agg(["mean", "count"])
+    lag = ts.assign(year=ts_year).groupby(["replication", "year"])[P2_COLUMN].agg(["mean", "count"])
     for r in reps:
         for y in sim_years:
             mean, cnt = lag.loc[(r, y)] if (r, y) in lag.index else (math.nan, 0)
@@ -550,7 +556,9 @@ def fig_p2(ts: pd.DataFrame, targets: Targets, name: str = "", width: str = "dou
     fig, ax = figure(width, 0.45)
     ax.axhspan(P2_BAND[0], P2_BAND[1], color="#999999", alpha=0.12, lw=0,
                label=f"Epoch: {P2_BAND[0]:g}-{P2_BAND[1]:g} months (benchmarks)")
-    band(ax, ts, "open_closed_lag_months", color=STRATEGY_COLORS["open"], label="Simulated lag (median, 50/90%)")
+    band(ax, ts, P2_COLUMN, color=STRATEGY_COLORS["open"], label="Simulated, training compute (median, 50/90%)")
+    band(ax, ts, "open_closed_lag_months", color=NEUTRAL, ls="--", bands=(),
+         label="Simulated, capability (median)")
     lag = targets.lag.dropna(subset=["lag_mean"])
     ax.plot(pd.to_datetime(lag["year"].astype(str) + "-07-01"), lag["lag_mean"], "s", color=NEUTRAL, ms=3.5,
             label="Epoch training compute: yearly mean")
@@ -563,8 +571,8 @@ def fig_p2(ts: pd.DataFrame, targets: Targets, name: str = "", width: str = "dou
     ax.set_title("P2: lag of the best open model behind the best closed model")
     date_axis(ax)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    caption(fig, f"aieco, scenario '{name}'. Simulated: lag in effective compute (capability); empirical: lag in "
-                 "training compute of Epoch AI's notable and large-scale models (CC BY 4.0). Range: Epoch AI, "
+    caption(fig, f"aieco, scenario '{name}'. Simulated: lag in training compute (band) and in capability "
+                 "(dashed); empirical: lag in training compute of Epoch AI's notable and large-scale models (CC BY 4.0). Range: Epoch AI, "
                  "'How far behind are open models?' (2024). Grey: 2025, held out.")
     return fig
 
