@@ -256,7 +256,8 @@ def run_part(name: str, args: argparse.Namespace, tmp: Path, python: str | None 
         return {"error": f"exit {r.returncode}"}
     res = json.loads(out_json.read_text())
     print(f"   {name}: {res['runs']} runs in {res['seconds']:.1f} s = {res['runs'] / res['seconds']:.2f} runs/s, "
-          f"driver peak RSS {res['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
+          f"driver peak RSS {res['peak_rss_mb']:.0f} MB, CPU {res['cpu_seconds']:.0f} s, "
+          f"load {res['load_average'][0]:.1f}", file=sys.stderr, flush=True)
     return res
 
 
@@ -280,6 +281,9 @@ def child(args: argparse.Namespace) -> None:
     else:
         raise SystemExit(f"unknown part {name}")
     res["peak_rss_mb"] = rss_mb()
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    res["cpu_seconds"] = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime  # driver + reaped workers
+    res["load_average"] = os.getloadavg()
     Path(args.json).write_text(json.dumps(res))
 
 

@@ -198,6 +198,20 @@ def test_existing_folder_needs_resume_and_same_spec(tmp_path):
     assert (o.skipped, o.ran, o.ok, o.missing) == (6, 6, 12, 0)
 
 
+def test_two_drivers_never_share_a_folder(tmp_path):
+    import fcntl
+
+    from sim.sweep import SweepError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / ".lock", "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another driver holds it
+        with pytest.raises(SweepError, match="another sweep is writing"):
+            run_sweep(load_spec(write_spec(tmp_path, GRID)), out, executor="serial", progress=False)
+    assert [p.name for p in out.iterdir()] == [".lock"]
+
+
 # --------------------------------------------------------------------------------------------- executors
 
 def test_serial_processes_and_dask_give_identical_tables(tmp_path):

@@ -128,8 +128,10 @@ def open_executor(kind: str = "processes", workers: int | None = None, scheduler
         handle.restart = restart
         try:
             yield handle
-        finally:
-            handle.executor.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # interrupted: do not wait for the running tasks
+            handle.executor.shutdown(wait=False, cancel_futures=True)
+            raise
+        handle.executor.shutdown(wait=True)
         return
 
     # dask

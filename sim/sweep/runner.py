@@ -16,10 +16,11 @@ the number of workers, the batch size or the order in which tasks finish.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, wait
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -227,7 +228,7 @@ def run_sweep(spec: SweepSpec, out: str | Path | None = None, *, executor: str =
             store.check_resume(manifest, spec, plan.matrix, reps, out)
         except store.StoreError as e:
             raise SweepError(str(e)) from None
-    elif out.exists() and (not out.is_dir() or any(out.iterdir())):
+    elif out.exists() and (not out.is_dir() or any(p.name != ".lock" for p in out.iterdir())):
         raise SweepError(f"{out} exists and is not a sweep results folder; choose another --out")
     if retry_failed and manifest is None:
         say("note: --retry-failed with nothing to retry (new sweep)")
@@ -240,16 +241,37 @@ def run_sweep(spec: SweepSpec, out: str | Path | None = None, *, executor: str =
     except ExecutorError as e:
         raise SweepError(str(e)) from None
     try:
-        return _execute(plan, out, manifest, handle, resume, retry_failed, batch_size, progress, say)
-    finally:
-        ctx.__exit__(None, None, None)
+        with _lock(out):
+            outcome = _execute(plan, out, manifest, handle, resume, retry_failed, batch_size, progress, say)
+    except BaseException:
+        if not ctx.__exit__(*sys.exc_info()):
+            raise
+        raise  # pragma: no cover - the executor context never swallows exceptions
+    ctx.__exit__(None, None, None)
+    return outcome
+
+
+@contextmanager
+def _lock(out: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``out/.lock`` while a sweep writes there (released by the OS
+    if the process dies), so that two drivers never fill the same folder."""
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".lock", "a+") as f:
+        try:
+            import fcntl
+
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - not POSIX: no lock
+            pass
+        except OSError:
+            raise SweepError(f"{out}: another sweep is writing to this folder right now") from None
+        yield
 
 
 def _execute(plan: Plan, out: Path, manifest: dict | None, handle: ExecutorHandle, resume: bool, retry_failed: bool,
              batch_size: int | None, progress: bool, say: Callable[[str], None]) -> SweepOutcome:
     spec, reps = plan.spec, plan.replications
     t0 = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
     if manifest is None:
         manifest = store.create_manifest(spec, plan.matrix, salib_problem(spec), reps, handle.description)
         resumed = False
