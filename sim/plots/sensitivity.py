@@ -1,0 +1,336 @@
+"""Figures of a sensitivity analysis (``aieco sensitivity``), from its tidy tables, in the shared style.
+
+- :func:`fig_sobol`: per output, S1 and ST bars with bootstrap intervals, parameters sorted by ST, the
+  replication-noise floor of ST, and the moment-independent second opinion (PAWN or delta) beside it with
+  its dummy-input floor;
+- :func:`fig_morris`: per output, mu* bars with intervals and the mu*-sigma plane with the usual
+  sigma/mu* = 0.1, 0.5, 1 lines (linear, monotonic, non-linear or interacting effects);
+- :func:`fig_convergence`: per output, the indices at N/8, N/4, N/2 and N (Morris: trajectories) with
+  their intervals, and the verdict of the convergence check;
+- :func:`fig_overview`: every output at once: ST (Morris: mu* relative to the output's largest) as a map.
+
+:func:`draw_sensitivity_figures` draws them all for a results folder (``aieco figures`` calls it).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.plots.style import NEUTRAL, caption, figure, save
+from sim.provenance import file_sha256
+
+ST_COLOR, S1_COLOR = "#56B4E9", "#0072B2"
+"""Total (light) and first-order (dark) Sobol' indices: told apart by lightness, so also in greyscale."""
+SECOND_COLOR = "#E69F00"
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), "-", "--"]
+MAX_BARS = 25
+"""At most this many parameters per bar chart (the rest are summarised in the caption)."""
+MAX_LINES = 6
+"""Parameters drawn in colour in a convergence plot (the most influential); the others in grey."""
+
+
+def _out_label(output: str, meta: dict) -> str:
+    unit = (meta.get(output) or [None])[0]
+    return f"{output} ({unit})" if unit and unit not in ("1", "share", "0..1") else output
+
+
+def _height(n: int, width: str, extra: float = 1.2) -> float:
+    """Aspect (height / width) of a bar chart with ``n`` bars."""
+    w = 7.0 if width == "double" else 3.5
+    per = 0.19 if width == "double" else 0.16
+    return (extra + per * n) / w
+
+
+def _report(reports: pd.DataFrame, output: str) -> dict:
+    if reports is None or reports.empty or output not in set(reports["output"]):
+        return {}
+    return reports.set_index("output").loc[output].to_dict()
+
+
+def _fmt_verdict(rep: dict) -> str:
+    v = rep.get("verdict") or "n/a"
+    return f"Convergence check: {v}" + ("" if v == "converged" or not rep.get("warnings") or
+                                        (isinstance(rep.get("warnings"), float)) else f" ({rep['warnings']})")
+
+
+def _shorten(names: list[str], n: int) -> list[str]:
+    return [x if len(x) <= n else "…" + x[-(n - 1):] for x in names]
+
+
+def fig_sobol(indices: pd.DataFrame, output: str, reports: pd.DataFrame | None = None, meta: dict | None = None,
+              width: str = "double", name: str = ""):
+    """S1 and ST of ``output`` with their intervals (bars sorted by ST) and, when present, the second opinion
+    (PAWN or delta) with its dummy-input floor. The dashed line on the Sobol' panel is the replication noise
+    share of the variance: every ST carries about this much of it, so an ST near it means 'no effect'."""
+    meta = meta or {}
+    rep = _report(reports, output)
+    d = indices[(indices["output"] == output) & (indices["method"] == "sobol")]
+    s1 = d[d["index"] == "S1"].set_index("parameter")
+    st = d[d["index"] == "ST"].set_index("parameter")
+    order = list(st.sort_values("value", ascending=False).index)
+    shown = order[:MAX_BARS]
+    sec = indices[(indices["output"] == output) & indices["method"].isin(["pawn", "delta"])]
+    methods = list(dict.fromkeys(sec["method"]))
+    n = len(shown)
+    if methods:
+        fig, axes = figure(width, _height(n, width), ncols=1 + len(methods),
+                           gridspec_kw={"width_ratios": [2.2] + [1] * len(methods)}, sharey=True)
+        ax, axs2 = axes[0], list(axes[1:])
+    else:
+        fig, ax = figure(width, _height(n, width))
+        axs2 = []
+    y = np.arange(n)[::-1]
+    h = 0.38
+    ax.barh(y + h / 2, st.loc[shown, "value"], h, color=ST_COLOR, edgecolor=S1_COLOR, lw=0.5, label="ST (total)")
+    ax.errorbar(st.loc[shown, "value"], y + h / 2, xerr=st.loc[shown, "conf"], fmt="none", ecolor=NEUTRAL,
+                elinewidth=0.7, capsize=1.5)
+    ax.barh(y - h / 2, s1.loc[shown, "value"], h, color=S1_COLOR, label="S1 (first order)")
+    ax.errorbar(s1.loc[shown, "value"], y - h / 2, xerr=s1.loc[shown, "conf"], fmt="none", ecolor=NEUTRAL,
+                elinewidth=0.7, capsize=1.5)
+    ax.axvline(0, color=NEUTRAL, lw=0.6)
+    noise = rep.get("noise_share")
+    if noise is not None and np.isfinite(noise):
+        ax.axvline(noise, color=NEUTRAL, ls="--", lw=0.8, label=f"replication noise ({noise:.2f})")
+    ax.set_yticks(y, _shorten(shown, 38))
+    lo = min(0.0, float(np.nanmin(d["ci_low"]))) - 0.02
+    hi = max(0.1, float(np.nanmax(d["ci_high"])) * 1.05)
+    ax.set_xlim(lo, min(hi, 1.1))
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_xlabel("Sobol' index (share of output variance)")
+    ax.set_title("Variance-based: S1 and ST", loc="left")
+    ax.legend(loc="best", fontsize="small")
+    ax.grid(axis="y", visible=False)
+    for ax2, m in zip(axs2, methods, strict=True):
+        g = sec[sec["method"] == m].set_index("parameter")
+        vals = g.reindex(shown)
+        ax2.barh(y, vals["value"], 0.6, color=SECOND_COLOR)
+        ax2.errorbar(vals["value"], y, xerr=[vals["value"] - vals["ci_low"], vals["ci_high"] - vals["value"]],
+                     fmt="none", ecolor=NEUTRAL, elinewidth=0.7, capsize=1.5)
+        if "(dummy)" in g.index:
+            dv = float(g.at["(dummy)", "ci_high"])
+            ax2.axvline(dv, color=NEUTRAL, ls=":", lw=0.9, label=f"dummy input ({dv:.2f})")
+            ax2.legend(loc="best", fontsize="small")
+        ax2.set_xlim(0, max(0.1, float(np.nanmax(g["ci_high"])) * 1.08))
+        ax2.set_xlabel("PAWN (median KS distance)" if m == "pawn" else "Borgonovo's delta")
+        ax2.set_title("Moment-independent", loc="left")
+        ax2.grid(axis="y", visible=False)
+    fig.suptitle(f"What drives {_out_label(output, meta)}", x=0.0, ha="left", fontsize="medium")
+    n_all = len(order)
+    more = f" {n_all - n} less influential parameters not shown." if n_all > n else ""
+    nb = int(d["n"].max()) if len(d) else 0
+    conf = float(d["conf_level"].iloc[0]) if len(d) else 0.95
+    caption(fig, f"aieco sensitivity '{name}': Sobol' indices from a Saltelli design with N = {nb} base samples; "
+                 f"bars: estimates, whiskers: {conf:.0%} bootstrap intervals.{more} "
+                 f"{_fmt_verdict(rep)}."
+                 + (" Second opinion on the design's independent rows; dotted line: a dummy input's upper bound "
+                    "(values below it mean no detectable effect)." if methods else "")
+                 + (" Dashed line: replication noise share; an ST near it means no effect."
+                    if noise is not None and np.isfinite(noise) else ""))
+    return fig
+
+
+def fig_morris(indices: pd.DataFrame, output: str, reports: pd.DataFrame | None = None, meta: dict | None = None,
+               width: str = "double", name: str = ""):
+    """Morris screening of ``output``: mu* with its interval (bars, sorted) and the mu*-sigma plane with the
+    sigma/mu* = 0.1, 0.5 and 1 lines. mu* is in output units per full range of the factor (unit cube)."""
+    meta = meta or {}
+    rep = _report(reports, output)
+    d = indices[(indices["output"] == output) & (indices["method"] == "morris")]
+    mus = d[d["index"] == "mu_star"].set_index("parameter")
+    sig = d[d["index"] == "sigma"].set_index("parameter")["value"]
+    order = list(mus.sort_values("value", ascending=False).index)
+    shown = order[:MAX_BARS]
+    n = len(shown)
+    fig, (ax, ax2) = figure(width, max(_height(n, width), 0.5), ncols=2, gridspec_kw={"width_ratios": [1.25, 1]})
+    y = np.arange(n)[::-1]
+    ax.barh(y, mus.loc[shown, "value"], 0.6, color=S1_COLOR)
+    ax.errorbar(mus.loc[shown, "value"], y, xerr=mus.loc[shown, "conf"], fmt="none", ecolor=NEUTRAL, elinewidth=0.7,
+                capsize=1.5)
+    ax.set_yticks(y, _shorten(shown, 34))
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_xlabel("mu* (output change over a factor's range)")
+    ax.set_title("Ranking: mean absolute effect", loc="left")
+    ax.grid(axis="y", visible=False)
+    x = mus["value"].to_numpy(float)
+    s = sig.reindex(mus.index).to_numpy(float)
+    top = max(float(np.nanmax(x)) if len(x) else 1.0, 1e-12)
+    smax = float(np.nanmax(s)) if np.isfinite(s).any() else top
+    lim = max(top, smax) * 1.1
+    for r, lab in ((0.1, "0.1"), (0.5, "0.5"), (1.0, "1")):
+        ax2.plot([0, lim], [0, r * lim], color="#999999", lw=0.6, ls=":")
+        ax2.text(lim / max(r, 1.0) * 0.98, min(r, 1.0) * lim * 0.98, f"σ/μ* = {lab}", fontsize="x-small",
+                 color="#777777", ha="right", va="top" if r >= 1 else "bottom")
+    finite = np.isfinite(s)
+    ax2.scatter(x[finite], s[finite], s=12, color=S1_COLOR, zorder=3)
+    if (~finite).any():
+        ax2.scatter(x[~finite], np.zeros((~finite).sum()), s=14, marker="|", color=NEUTRAL, zorder=3,
+                    label="group (σ undefined)")
+        ax2.legend(loc="upper left", fontsize="small")
+    labelled = [p for p in order[:8] if p in mus.index]
+    pos = {p: (mus.at[p, "value"], (sig.get(p) if np.isfinite(sig.get(p, np.nan)) else 0.0)) for p in labelled}
+    placed: list[tuple[float, float]] = []
+    for p in labelled:
+        px, py = pos[p]
+        ty = py
+        for qx, qy in placed:  # nudge labels that would sit on top of each other
+            if abs(qx - px) < 0.25 * lim and abs(qy - ty) < 0.05 * lim:
+                ty = qy - 0.055 * lim
+        placed.append((px, ty))
+        ax2.annotate(_shorten([p.split(".", 1)[-1]], 24)[0], (px, py), xytext=(px - 0.01 * lim, ty),
+                     fontsize="x-small", ha="right", va="center", color=NEUTRAL,
+                     arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#999999"} if ty != py else None)
+    ax2.set_xlim(0, lim)
+    ax2.set_ylim(0, lim)
+    ax2.set_xlabel("mu*")
+    ax2.set_ylabel("sigma (spread of the effects)")
+    ax2.set_title("Linear, monotonic or interacting?", loc="left")
+    fig.suptitle(f"Morris screening of {_out_label(output, meta)}", x=0.0, ha="left", fontsize="medium")
+    nb = int(d["n"].max()) if len(d) else 0
+    conf = float(d["conf_level"].iloc[0]) if len(d) else 0.95
+    more = f" {len(order) - n} less influential factors not shown." if len(order) > n else ""
+    caption(fig, f"aieco sensitivity '{name}': Morris elementary effects over r = {nb} trajectories; whiskers: "
+                 f"{conf:.0%} bootstrap intervals of mu*.{more} Right: points far above the σ/μ* = 1 line act "
+                 f"non-linearly or through interactions; the 8 largest are labelled. {_fmt_verdict(rep)}.")
+    return fig
+
+
+def fig_convergence(convergence: pd.DataFrame, output: str, design: str, reports: pd.DataFrame | None = None,
+                    meta: dict | None = None, width: str = "double", name: str = ""):
+    """The indices of ``output`` at N/8, N/4, N/2 and N (Morris: r/8 ... r) with their intervals: the most
+    influential parameters in colour, the others in grey. Flat lines inside narrow bands: converged."""
+    meta = meta or {}
+    rep = _report(reports, output)
+    c = convergence[convergence["output"] == output]
+    panels = ["ST", "S1"] if design == "sobol" else ["mu_star"]
+    last = c[c["n"] == c["n"].max()]
+    key = "ST" if design == "sobol" else "mu_star"
+    top = list(last[last["index"] == key].sort_values("value", ascending=False)["parameter"][:MAX_LINES])
+    fig, axes = figure(width, 0.42 if width == "double" else 0.8, ncols=len(panels), sharey=design == "sobol")
+    axes = np.atleast_1d(axes)
+    for ax, ix in zip(axes, panels, strict=True):
+        g = c[c["index"] == ix]
+        for p, gp in g.groupby("parameter", sort=False):
+            if p in top:
+                continue
+            gp = gp.sort_values("n")
+            ax.plot(gp["n"], gp["value"], color="#BBBBBB", lw=0.6, zorder=1)
+        for i, p in enumerate(top):
+            gp = g[g["parameter"] == p].sort_values("n")
+            col = PALETTE[i % len(PALETTE)]
+            ax.fill_between(gp["n"], gp["ci_low"], gp["ci_high"], color=col, alpha=0.15, lw=0)
+            ax.plot(gp["n"], gp["value"], color=col, ls=LINESTYLES[i % len(LINESTYLES)], marker=MARKERS[i % len(MARKERS)],
+                    ms=3, label=_shorten([p], 30)[0], zorder=3)
+        ax.set_xscale("log", base=2)
+        ns = sorted(g["n"].unique())
+        ax.set_xticks(ns, [str(int(v)) for v in ns])
+        ax.minorticks_off()
+        ax.set_xlabel("base samples N" if design == "sobol" else "trajectories r")
+        ax.set_title({"ST": "Total index ST", "S1": "First-order index S1", "mu_star": "mu*"}[ix], loc="left")
+        if design == "sobol":
+            ax.axhline(0, color=NEUTRAL, lw=0.5)
+    axes[0].set_ylabel("index" if design == "sobol" else "mu*")
+    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    v = rep.get("verdict") or "n/a"
+    fig.suptitle(f"Convergence of the indices of {_out_label(output, meta)}: {v}", x=0.0, ha="left",
+                 fontsize="medium")
+    warn = rep.get("warnings")
+    warn = warn if isinstance(warn, str) and warn else "none"
+    conf = float(c["conf_level"].iloc[0]) if len(c) else 0.95
+    caption(fig, f"aieco sensitivity '{name}': the analysis repeated on the first 1/8, 1/4, 1/2 and all of the "
+                 f"sample; bands: {conf:.0%} bootstrap intervals; grey: the other parameters. Warnings: {warn}")
+    return fig
+
+
+def fig_overview(indices: pd.DataFrame, design: str, outputs: list[str], meta: dict | None = None,
+                 width: str = "double", name: str = ""):
+    """All outputs at once: ST (Sobol') or mu* relative to each output's largest (Morris) as a map, parameters
+    sorted by their largest value across outputs."""
+    import matplotlib.pyplot as plt
+
+    meta = meta or {}
+    key, method = ("ST", "sobol") if design == "sobol" else ("mu_star", "morris")
+    d = indices[(indices["method"] == method) & (indices["index"] == key) & indices["output"].isin(outputs)]
+    tab = d.pivot_table(index="parameter", columns="output", values="value", sort=False)
+    tab = tab[[o for o in outputs if o in tab.columns]]
+    if design == "morris":
+        tab = tab / tab.max(axis=0).replace(0, np.nan)
+    tab = tab.loc[tab.max(axis=1).sort_values(ascending=False).index][:MAX_BARS + 15]
+    n, m = tab.shape
+    fig, ax = figure(width, _height(n, width, extra=1.6))
+    vals = tab.to_numpy(float)
+    im = ax.imshow(np.clip(vals, 0, 1), aspect="auto", cmap="viridis", vmin=0, vmax=1)
+    ax.set_yticks(range(n), _shorten(list(tab.index), 38))
+    ax.set_xticks(range(m), [o.replace("_mean12", "\n(mean of last 12 months)") for o in tab.columns],
+                  fontsize="x-small")
+    ax.grid(False)
+    for i in range(n):
+        for j in range(m):
+            v = vals[i, j]
+            if np.isfinite(v):
+                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize="x-small",
+                        color="white" if v < 0.55 else "black")
+    cb = fig.colorbar(im, ax=ax, shrink=0.8, pad=0.02)
+    cb.set_label("ST" if design == "sobol" else "mu* / largest mu* of the output")
+    ax.set_title("Total Sobol' index of every parameter for every output" if design == "sobol"
+                 else "Morris mu* of every factor for every output (relative)", loc="left")
+    caption(fig, f"aieco sensitivity '{name}'. Parameters sorted by their largest value across outputs. "
+                 + ("ST = share of the output's variance that involves the parameter, alone or with others."
+                    if design == "sobol" else "Each column divided by its largest mu*: 1 = the most influential."))
+    plt.setp(ax.get_xticklabels(), rotation=0)
+    return fig
+
+
+def draw_sensitivity_figures(results_dir: str | Path, formats: tuple[str, ...] = ("png", "pdf"),
+                             width: str = "double", out_dir: str | Path | None = None) -> list[Path]:
+    """Draw every sensitivity figure of a results folder (``aieco sensitivity`` output: ``indices.parquet``,
+    ``convergence.parquet``, ``outputs.csv``, ``manifest.json``) into ``out_dir`` (default
+    ``results_dir/figures``), each with a provenance sidecar. Outputs that were not analysed (constant, NaN)
+    get no figure. Returns the written paths. Raises FileNotFoundError for a folder without those tables."""
+    results_dir = Path(results_dir)
+    man_path = results_dir / "manifest.json"
+    for p in (man_path, results_dir / "indices.parquet", results_dir / "convergence.parquet"):
+        if not p.is_file():
+            raise FileNotFoundError(f"{results_dir}: not a sensitivity results folder ({p.name} missing)")
+    manifest = json.loads(man_path.read_text(encoding="utf-8"))
+    indices = pd.read_parquet(results_dir / "indices.parquet")
+    convergence = pd.read_parquet(results_dir / "convergence.parquet")
+    reports = pd.read_csv(results_dir / "outputs.csv") if (results_dir / "outputs.csv").is_file() else None
+    design = manifest.get("design", "sobol")
+    name = manifest.get("name", "")
+    meta: dict = {}
+    sweep_man = results_dir / (manifest.get("sweep") or "sweep") / "manifest.json"
+    if sweep_man.is_file():
+        meta = json.loads(sweep_man.read_text(encoding="utf-8")).get("metrics", {})
+    from sim.provenance import base_manifest
+
+    prov = {**{k: v for k, v in base_manifest("figure").items() if k in ("command", "versions", "git", "created")},
+            "results": str(results_dir), "manifest_sha256": file_sha256(man_path),
+            "analysis_seeds": manifest.get("analysis_seeds")}
+    out = Path(out_dir) if out_dir else results_dir / "figures"
+    paths: list[Path] = []
+    analysed = list(dict.fromkeys(indices.loc[indices["method"].isin(["sobol", "morris"]), "output"]))
+    for o in analysed:
+        safe = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in o)
+        if design == "sobol":
+            fig = fig_sobol(indices, o, reports, meta, width, name)
+            paths += save(fig, out / f"sensitivity_sobol_{safe}_{width}", formats, prov)
+        else:
+            fig = fig_morris(indices, o, reports, meta, width, name)
+            paths += save(fig, out / f"sensitivity_morris_{safe}_{width}", formats, prov)
+        if (convergence["output"] == o).any() and convergence.loc[convergence["output"] == o, "n"].nunique() > 1:
+            fig = fig_convergence(convergence, o, design, reports, meta, width, name)
+            paths += save(fig, out / f"sensitivity_convergence_{safe}_{width}", formats, prov)
+    if len(analysed) > 1:
+        fig = fig_overview(indices, design, analysed, meta, width, name)
+        paths += save(fig, out / f"sensitivity_overview_{width}", formats, prov)
+    return paths
+
+
+__all__ = ["draw_sensitivity_figures", "fig_convergence", "fig_morris", "fig_overview", "fig_sobol"]
+
