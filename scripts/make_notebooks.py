@@ -168,6 +168,8 @@ for pattern, text in tolerance_text(targets).items():
 
 
 def write(name: str, cells) -> None:
+    for k, cell in enumerate(cells):  # stable ids: regenerating a notebook changes only what changed
+        cell.id = f"{Path(name).stem[:2]}-{k:02d}"
     nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                             "language": "python"},
                                              "language_info": {"name": "python"}})
