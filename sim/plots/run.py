@@ -17,119 +17,205 @@ from sim.plots.style import (
     NEUTRAL,
     REGION_COLORS,
     REGION_LABELS,
+    REGION_STYLES,
     STRATEGY_COLORS,
     STRATEGY_HATCH,
+    STRATEGY_LABELS,
     STRATEGY_STYLES,
     band,
+    band_handles,
     caption,
     date_axis,
     figure,
+    provenance,
     save,
     to_dates,
 )
-from sim.provenance import file_sha256
 
 
 def _reps(ts: pd.DataFrame) -> int:
     return int(ts["replication"].nunique()) if "replication" in ts else 1
 
 
-def _cap(ts: pd.DataFrame, name: str, extra: str = "") -> str:
+def _cap(ts: pd.DataFrame, name: str, extra: str = "", spread: bool = True) -> str:
     n = _reps(ts)
-    spread = "median and 50%/90% bands across" if n > 1 else "one"
-    return f"aieco, scenario '{name}', {spread} {n} replication{'s' if n > 1 else ''}. {extra}".strip()
+    if spread:
+        what = "median and middle 50%/90% across" if n > 1 else "one"
+    else:
+        what = "median of" if n > 1 else "one"
+    return f"aieco, scenario '{name}', {what} {n} replication{'s' if n > 1 else ''}. {extra}".strip()
 
 
 def fig_open_share(ts: pd.DataFrame, name: str = "", width: str = "double"):
-    """Share of each region's labs whose current model is open-weight, over time (y: 0..1)."""
-    fig, ax = figure(width, 0.5)
-    for r in REGIONS:
-        if ts[f"open_share_{r}"].notna().any():
-            band(ax, ts, f"open_share_{r}", color=REGION_COLORS[r], label=REGION_LABELS[r])
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_ylabel("Labs with open-weight current model (share)")
-    ax.set_xlabel("Date")
-    ax.set_title("Open-weight share of labs by region")
-    date_axis(ax)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    caption(fig, _cap(ts, name))
+    """Share of each region's labs whose current model is open-weight, over time (0..1): one panel per
+    region (small multiples), median across replications with the middle 50% and 90% bands."""
+    regions = [r for r in REGIONS if ts[f"open_share_{r}"].notna().any()]
+    cols = len(regions) if width == "double" else 2
+    rows = int(np.ceil(len(regions) / cols))
+    fig, axes = figure(width, 0.30 if width == "double" else 0.42 * rows, rows, cols, sharey=True, sharex=True)
+    axes = np.atleast_1d(axes).ravel()
+    for i, (ax, r) in enumerate(zip(axes, regions, strict=False)):
+        band(ax, ts, f"open_share_{r}", color=REGION_COLORS[r], label="median")
+        mean = ts.groupby("date")[f"open_share_{r}"].mean()
+        ax.plot(to_dates(mean.index), mean.to_numpy(), color=NEUTRAL, lw=0.7, ls=(0, (1, 1)))
+        ax.set_title(REGION_LABELS[r], loc="left", color=REGION_COLORS[r], fontweight="bold")
+        ax.set_ylim(-0.03, 1.03)
+        if i % cols == 0:
+            ax.set_ylabel("Share of labs")
+        date_axis(ax)
+    for ax in axes[len(regions):]:
+        ax.axis("off")
+    from matplotlib.lines import Line2D
+
+    hs, labels = band_handles(NEUTRAL)
+    fig.legend([Line2D([], [], color=NEUTRAL), Line2D([], [], color=NEUTRAL, lw=0.7, ls=(0, (1, 1))), *hs],
+               ["median of replications", "mean", *labels], loc="outside lower center", ncols=4 if cols > 2 else 2,
+               handlelength=1.8, columnspacing=1.2)
+    fig.suptitle("Labs whose current model is open-weight, by region", x=0.0, ha="left",
+                 fontsize=plt_rc("axes.titlesize"))
+    caption(fig, _cap(ts, name, "A region's share moves in steps: it has few labs."))
     return fig
 
 
+def plt_rc(key: str):
+    import matplotlib.pyplot as plt
+
+    return plt.rcParams[key]
+
+
 def fig_frontier(ts: pd.DataFrame, name: str = "", width: str = "double"):
-    """Frontier capability by region and by strategy (log10 effective FLOP), and the open-closed lag (months)."""
-    fig, (ax, ax2) = figure(width, 0.42 if width == "double" else 1.1, 1 if width == "double" else 2,
-                            2 if width == "double" else 1)
-    for r in REGIONS:
-        band(ax, ts, f"frontier_{r}", color=REGION_COLORS[r], label=REGION_LABELS[r], bands=(0.9,))
-    for s in ("open", "closed"):
-        band(ax, ts, f"frontier_{s}", color=NEUTRAL, ls=STRATEGY_STYLES[s] if s == "closed" else ":",
-             label=f"Best {s} model", bands=())
-    ax.set_ylabel("Capability (log10 effective FLOP)")
-    ax.set_title("Frontier capability")
-    date_axis(ax)
-    ax.legend(loc="upper left", ncols=1)
-    band(ax2, ts, "open_closed_lag_months", color=STRATEGY_COLORS["open"], label="Open behind closed")
-    band(ax2, ts, "us_cn_gap_months", color=REGION_COLORS["CN"], label="China behind US", ls="--")
-    ax2.axhline(0, color=NEUTRAL, lw=0.6)
-    ax2.axhspan(5, 22, color="#999999", alpha=0.12, lw=0, label="Epoch: open lag 5-22 months")
+    """Left: the best closed and the best open model's capability (log10 effective FLOP), median and 90%
+    band, annotated with the open-closed lag at the horizon (median and 90% across replications).
+    Right: the lags over time in months (open behind closed; China behind the US), with Epoch's 5-22 months."""
+    double = width == "double"
+    fig, (ax, ax2) = figure(width, 0.42 if double else 1.25, 1 if double else 2, 2 if double else 1)
+    for s in ("closed", "open"):
+        band(ax, ts, f"frontier_{s}", color=STRATEGY_COLORS[s], ls=STRATEGY_STYLES[s],
+             label=f"Best {STRATEGY_LABELS[s].lower()} model", bands=(0.9,))
     last = ts[ts["month"] == ts["month"].max()]
-    lag = float(np.nanmedian(last["open_closed_lag_months"]))
-    if np.isfinite(lag):
-        ax2.annotate(f"{lag:.0f} months", xy=(to_dates([last["date"].iloc[0]])[0], lag), xytext=(-4, 6),
-                     textcoords="offset points", ha="right", fontsize=7, color=STRATEGY_COLORS["open"])
+    lag = last["open_closed_lag_months"].to_numpy(float)
+    lag = lag[np.isfinite(lag)]
+    if lag.size:
+        spread = f"\n(90% of replications: {np.quantile(lag, 0.05):.0f} to {np.quantile(lag, 0.95):.0f})" \
+            if lag.size > 1 else ""
+        med = float(np.median(lag))
+        unit = "month" if round(abs(med)) == 1 else "months"
+        ax.text(0.98, 0.04, f"Open-weight lag in {last['date'].iloc[0]}:\nmedian {med:.0f} {unit}{spread}",
+                transform=ax.transAxes, ha="right", va="bottom", fontsize=plt_rc("legend.fontsize"), color=NEUTRAL,
+                bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#bbbbbb", "lw": 0.5})
+    ax.set_ylabel("Capability (log10 effective FLOP)")
+    ax.set_title("Frontier capability, open vs closed", loc="left")
+    date_axis(ax)
+    ax.legend(loc="upper left")
+    band(ax2, ts, "open_closed_lag_months", color=STRATEGY_COLORS["open"], label="Open models behind closed")
+    band(ax2, ts, "us_cn_gap_months", color=REGION_COLORS["CN"], label="China behind the US", ls="--")
+    ax2.axhline(0, color=NEUTRAL, lw=0.6)
+    d0, d1 = to_dates(["2023-01", "2024-12"])
+    ax2.fill_between([d0, d1], 5, 22, color="#999999", alpha=0.2, lw=0, zorder=0,
+                     label="Epoch (2024): open lag 5-22 months\nin 2023-24")
     ax2.set_ylabel("Lag (months)")
-    ax2.set_title("Capability lags")
+    ax2.set_title("Capability lags", loc="left")
     date_axis(ax2)
-    ax2.legend(loc="upper left")
-    caption(fig, _cap(ts, name, "Capability = log10 of training FLOP x algorithmic efficiency (2022-01 = 1). "
-                      "Lag range: Epoch AI, 'How far behind are open models?' (2024)."))
+    ax2.set_ylim(top=ax2.get_ylim()[1] + 0.25 * (ax2.get_ylim()[1] - ax2.get_ylim()[0]))  # room for the legend
+    ax2.legend(loc="upper right")
+    caption(fig, _cap(ts, name, "Lines: median; shading: middle 90% (lags: also the middle 50%). Capability = "
+                      "log10 of training FLOP x algorithmic efficiency (2022-01 = 1); a lag is how many months "
+                      "earlier the leader reached the follower's capability. Range: Epoch AI, 'How far behind are "
+                      "open models?' (2024)."))
+    return fig
+
+
+def fig_regions(ts: pd.DataFrame, name: str = "", width: str = "double"):
+    """Frontier capability of each region's best model (log10 effective FLOP), median and 90% band."""
+    fig, ax = figure(width, 0.5 if width == "double" else 0.75)
+    for r in REGIONS:
+        band(ax, ts, f"frontier_{r}", color=REGION_COLORS[r], ls=REGION_STYLES[r], label=REGION_LABELS[r],
+             bands=(0.9,))
+    ax.set_ylabel("Capability (log10 effective FLOP)")
+    ax.set_xlabel("Date")
+    ax.set_title("Frontier capability by region", loc="left")
+    date_axis(ax)
+    ax.legend(loc="upper left", handlelength=2.6)
+    caption(fig, _cap(ts, name, "Lines: median; shading: middle 90%. Capability = log10 of training FLOP x "
+                      "algorithmic efficiency (2022-01 = 1)."))
     return fig
 
 
 def fig_adoption(ts: pd.DataFrame, name: str = "", width: str = "double"):
     """Developer adoption shares by lab region x strategy, stacked areas (median across replications,
-    renormalised to sum to 1)."""
+    renormalised to sum to 1). Closed models hatched and darker, open-weight models lighter."""
     cols = [(r, s) for r in REGIONS for s in ("closed", "open")]
     med = ts.groupby("date")[[f"adopt_{r}_{s}" for r, s in cols]].median()
     med = med.div(med.sum(axis=1), axis=0)
-    fig, ax = figure(width, 0.5)
+    double = width == "double"
+    fig, ax = figure(width, 0.5 if double else 1.0)
     dates = to_dates(med.index)
     polys = ax.stackplot(dates, *[med[f"adopt_{r}_{s}"].to_numpy() for r, s in cols],
-                         colors=[REGION_COLORS[r] for r, _ in cols], alpha=0.9, lw=0.3, edgecolor="white",
-                         labels=[f"{REGION_LABELS[r]}, {s}" for r, s in cols])
+                         colors=[REGION_COLORS[r] for r, _ in cols], alpha=0.9, lw=0.5, edgecolor="white",
+                         labels=[f"{REGION_LABELS[r]}, {STRATEGY_LABELS[s].lower()}" for r, s in cols])
     for p, (_, s) in zip(polys, cols, strict=True):
         p.set_hatch(STRATEGY_HATCH[s])
         if s == "open":
-            p.set_alpha(0.55)
+            p.set_alpha(0.5)
+    _label_bands(ax, dates, [med[f"adopt_{r}_{s}"].to_numpy() for r, s in cols],
+                 [f"{'US' if r == 'US' else REGION_LABELS[r]} {s}" for r, s in cols], double)
     ax.set_ylim(0, 1)
     ax.set_xlim(dates.iloc[0], dates.iloc[-1])
     ax.set_ylabel("Share of developers")
     ax.set_xlabel("Date")
-    ax.set_title("Which models developers build on (lab region x strategy)")
+    ax.set_title("Which models developers build on (lab region x strategy)", loc="left")
     date_axis(ax)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), reverse=True)
-    caption(fig, _cap(ts, name, "Closed models hatched; medians renormalised to sum to 1."))
+    if double:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), reverse=True)
+    else:
+        fig.legend(*[x[::-1] for x in ax.get_legend_handles_labels()], loc="outside lower center", ncols=2)
+    caption(fig, _cap(ts, name, "Closed models hatched. Medians of each share, renormalised to sum to 1.",
+                      spread=False))
     return fig
+
+
+def _label_bands(ax, dates: pd.Series, layers: list[np.ndarray], labels: list[str], double: bool) -> None:
+    """Write each stacked band's name inside it, where it is thickest (away from the edges), if it is thick
+    enough for the text: the areas then read without the legend, in greyscale too."""
+    import matplotlib.patheffects as pe
+
+    base = np.zeros(len(dates))
+    n = len(dates)
+    lo_i, hi_i = int(0.12 * n), max(int(0.88 * n), int(0.12 * n) + 1)
+    min_h = 0.06 if double else 0.085
+    for y, text in zip(layers, labels, strict=True):
+        y = np.nan_to_num(y)
+        k = lo_i + int(np.argmax(y[lo_i:hi_i]))
+        if y[k] >= min_h:
+            ax.text(dates.iloc[k], base[k] + y[k] / 2, text, ha="center", va="center", fontsize=6 if double else 5,
+                    color="black", path_effects=[pe.withStroke(linewidth=1.6, foreground="white")], zorder=5)
+        base = base + y
 
 
 def fig_compute(ts: pd.DataFrame, name: str = "", width: str = "double"):
-    """Compute held by each region's labs (H100-equivalents, log scale)."""
-    fig, ax = figure(width, 0.5)
+    """Compute held by each region's labs (H100-equivalents, log scale), median and 50%/90% bands."""
+    fig, ax = figure(width, 0.5 if width == "double" else 0.75)
     for r in REGIONS:
-        band(ax, ts, f"compute_{r}", color=REGION_COLORS[r], label=REGION_LABELS[r])
+        band(ax, ts, f"compute_{r}", color=REGION_COLORS[r], ls=REGION_STYLES[r], label=REGION_LABELS[r])
     ax.set_yscale("log")
     ax.set_ylabel("Compute (H100-equivalents)")
     ax.set_xlabel("Date")
-    ax.set_title("Compute by region")
+    ax.set_title("Compute held by each region's labs", loc="left")
     date_axis(ax)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    caption(fig, _cap(ts, name, "H100e = 989 TFLOP/s dense BF16."))
+    ax.legend(loc="upper left", handlelength=2.6)
+    caption(fig, _cap(ts, name, "H100-equivalent = 989 TFLOP/s dense BF16."))
     return fig
 
 
-RUN_FIGURES = {"open_share": fig_open_share, "frontier": fig_frontier, "adoption": fig_adoption,
-               "compute": fig_compute}
+def fig_fan(ts: pd.DataFrame, name: str = "", width: str = "double"):
+    """Headline metrics over time as fan charts (see :func:`sim.plots.fan.fig_fan`)."""
+    from sim.plots.fan import fig_fan as _fan
+
+    return _fan(ts, name, width)
+
+
+RUN_FIGURES = {"open_share": fig_open_share, "frontier": fig_frontier, "frontier_regions": fig_regions,
+               "adoption": fig_adoption, "compute": fig_compute, "headline_fan": fig_fan}
 """Figure name -> function(timeseries, scenario name, width) for a run folder."""
 
 
@@ -146,11 +232,8 @@ def draw_run_figures(results_dir: str | Path, formats: tuple[str, ...] = ("png",
             raise FileNotFoundError(f"{results_dir}: not a run folder ({p.name} missing)")
     ts = pd.read_parquet(ts_path)
     manifest = json.loads(man_path.read_text())
-    from sim.provenance import base_manifest
-
-    prov = {**{k: v for k, v in base_manifest("figure").items() if k in ("command", "versions", "git", "created")},
-            "results": str(results_dir), "manifest_sha256": file_sha256(man_path), "seeds": manifest.get("seeds")}
     name = manifest.get("scenario", {}).get("name", "")
+    prov = provenance(results_dir, manifest, scenario=name)
     out = Path(out_dir) if out_dir else results_dir / "figures"
     paths: list[Path] = []
     for key, fn in RUN_FIGURES.items():

@@ -1,8 +1,12 @@
 """One style for every aieco figure: colourblind-safe colours, paper widths, captions, saving with provenance.
 
 Colours are the Okabe-Ito palette (Okabe & Ito 2008, "Color Universal Design"), fixed per region and per
-strategy so a region has the same colour in every figure. Strategies also differ by line style, so figures
-stay readable in greyscale.
+strategy so a region has the same colour in every figure. Regions and strategies also differ by line style
+(closed models are hatched in areas), so figures stay readable in greyscale. Maps (heatmaps) use viridis,
+whose lightness rises monotonically, so they read in greyscale too.
+
+Sizes: ``figure(width)`` gives a 3.5 in (single column) or 7 in (full page) figure with fonts of 6-9 pt at
+print size; ``save`` writes vector PDF/SVG and 300-dpi PNG plus a JSON provenance sidecar.
 """
 
 from __future__ import annotations
@@ -25,7 +29,14 @@ REGION_LABELS = {"US": "United States", "CN": "China", "EU": "Europe", "ROW": "R
 STRATEGY_COLORS = {"open": "#E69F00", "closed": "#56B4E9"}
 STRATEGY_STYLES = {"open": "-", "closed": "--"}
 STRATEGY_HATCH = {"open": "", "closed": "///"}
+STRATEGY_LABELS = {"open": "Open-weight", "closed": "Closed"}
+REGION_STYLES = {"US": "-", "CN": "--", "EU": "-.", "ROW": (0, (1, 1.2))}
+"""Line style per region, so that region lines differ in greyscale as well as in colour."""
 NEUTRAL = "#444444"
+SEQUENTIAL_CMAP = "viridis"
+"""Colour map of heatmaps: perceptually uniform, colourblind-safe, lightness monotonic (greyscale-safe)."""
+POSITIVE, NEGATIVE = "#0072B2", "#D55E00"
+"""Colours of positive and negative effects (tornado bars); negative bars are also hatched."""
 WIDTHS_IN = {"single": 3.5, "double": 7.0}
 """Figure widths in inches: single journal column and full page width."""
 FORMATS = ("pdf", "svg", "png")
@@ -62,9 +73,21 @@ def to_dates(labels: Iterable[str]) -> pd.DatetimeIndex:
     return pd.to_datetime(pd.Series(list(labels)), format="%Y-%m")
 
 
-def date_axis(ax) -> None:
-    """Years on a time axis."""
-    ax.xaxis.set_major_locator(mdates.YearLocator(2 if ax.figure.get_figwidth() < 5 else 1))
+def date_axis(ax, span_years: float | None = None) -> None:
+    """Years on a time axis, spaced so that the labels do not collide in the panel (about 0.32 in per label).
+
+    span_years: the years shown (default: from the axis limits)."""
+    if span_years is None:
+        lo, hi = ax.get_xlim()
+        span_years = max(1.0, (hi - lo) / 365.25)
+    spec = ax.get_subplotspec()
+    ncols = spec.get_gridspec().ncols if spec is not None else 1
+    panel_in = 0.8 * ax.figure.get_figwidth() / ncols  # positions are final only at draw time
+    if spec is not None and ax.figure.get_layout_engine() is None:
+        panel_in = ax.get_position().width * ax.figure.get_figwidth()
+    labels = max(panel_in / 0.32 - 1.0, 1.0)
+    step = max(1, int(np.ceil(span_years / labels - 1e-9)))
+    ax.xaxis.set_major_locator(mdates.YearLocator(step))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
@@ -84,25 +107,62 @@ def band(ax, df: pd.DataFrame, col: str, *, color: str, label: str, ls: str = "-
     ax.plot(dates, med.to_numpy(), color=color, ls=ls, label=label)
 
 
+def band_handles(color: str = "#888888", bands: tuple[float, ...] = (0.90, 0.50)) -> tuple[list, list[str]]:
+    """Legend proxies (handles, labels) for the bands drawn by :func:`band` ("90% of replications" ...)."""
+    from matplotlib.patches import Patch
+
+    handles = [Patch(facecolor=color, alpha=0.12 + 0.1 * i + (0.12 if i else 0), lw=0)
+               for i, _ in enumerate(bands)]
+    return handles, [f"middle {b:.0%} of replications" for b in bands]
+
+
 def caption(fig, text: str) -> None:
-    """A source/caption line under the figure (small, grey)."""
-    fig.text(0.0, -0.01, text, ha="left", va="top", fontsize=plt.rcParams["legend.fontsize"], color="#555555",
-             wrap=True, transform=fig.transFigure)
+    """A source/caption line under the figure (small, grey), wrapped to the figure width (it lies below the
+    figure's box; ``save`` crops to include it)."""
+    import textwrap
+
+    size = plt.rcParams["legend.fontsize"]
+    chars = max(20, int(fig.get_figwidth() * 72 / (size * 0.53)))
+    fig.text(0.0, -0.004 * 7 / fig.get_figheight(), textwrap.fill(" ".join(text.split()), chars), ha="left",
+             va="top", fontsize=size, color="#555555", linespacing=1.3, transform=fig.transFigure)
 
 
-def save(fig, out_stem: str | Path, formats: Iterable[str] = ("png", "pdf"), provenance: dict | None = None) -> list[Path]:
-    """Save ``fig`` as ``out_stem.<fmt>`` for each format (PNG at 300 dpi) plus ``out_stem.json``, a sidecar
-    with the provenance (command, results manifest hash, seeds, versions, git commit). Closes the figure.
+def _palette_png(path: Path) -> None:
+    """Rewrite a PNG with an adaptive 256-colour palette (no dithering): the same look for flat-coloured
+    figures at about 40% of the size."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        im.load()
+        rgb = im.convert("RGB")
+    rgb.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+        path, optimize=True, dpi=(PNG_DPI, PNG_DPI))
+
+
+def save(fig, out_stem: str | Path, formats: Iterable[str] = ("png", "pdf"), provenance: dict | None = None,
+         compact_png: bool = True) -> list[Path]:
+    """Save ``fig`` as ``out_stem.<fmt>`` for each format (PNG at 300 dpi; with ``compact_png`` as a 256-colour
+    palette image) plus ``out_stem.json``, a sidecar with the provenance (command, results manifest hash,
+    seeds, versions, git commit). Closes the figure.
 
     Raises ValueError for an unknown format. Returns the written paths."""
     out_stem = Path(out_stem)
     out_stem.parent.mkdir(parents=True, exist_ok=True)
+    if fig.get_layout_engine() is not None and fig.legends:
+        # Freeze the constrained layout, then pin figure legends to the figure box: bbox_inches="tight" would
+        # otherwise anchor an "outside" legend to the cropped box, over the caption.
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")
+        for leg in fig.legends:
+            leg.set_bbox_to_anchor((0, 0, 1, 1), transform=fig.transFigure)
     paths = []
     for fmt in formats:
         if fmt not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
         p = out_stem.with_suffix(f".{fmt}")
         fig.savefig(p, bbox_inches="tight", pad_inches=0.05, dpi=PNG_DPI if fmt == "png" else None)
+        if fmt == "png" and compact_png:
+            _palette_png(p)
         paths.append(p)
     if provenance is not None:
         side = out_stem.with_suffix(".json")
@@ -111,6 +171,62 @@ def save(fig, out_stem: str | Path, formats: Iterable[str] = ("png", "pdf"), pro
         paths.append(side)
     plt.close(fig)
     return paths
+
+
+def provenance(results_dir: str | Path, manifest: dict | None = None, **extra: Any) -> dict[str, Any]:
+    """Sidecar fields of a figure drawn from a results folder: the command that drew it, versions, git
+    commit, time, the results folder, the SHA-256 of its ``manifest.json`` and the seeds it records
+    (``extra`` fields are added, and override)."""
+    from sim.provenance import base_manifest, file_sha256
+
+    results_dir = Path(results_dir)
+    man_path = results_dir / "manifest.json"
+    if manifest is None and man_path.is_file():
+        manifest = json.loads(man_path.read_text())
+    manifest = manifest or {}
+    seeds: Any = manifest.get("seeds")
+    if manifest.get("kind") == "sweep":  # a table of points x replications: the rule, not the list
+        seeds = {"base_seed": manifest.get("base_seed"), "rule": manifest.get("seed_rule"),
+                 "runs": manifest.get("total_runs")}
+    now = base_manifest("figure")
+    return {**{k: now[k] for k in ("command", "versions", "git", "created")},
+            "results": str(results_dir), "results_kind": manifest.get("kind"),
+            "manifest_sha256": file_sha256(man_path) if man_path.is_file() else None,
+            "results_command": manifest.get("command"), "results_git": manifest.get("git"),
+            "seeds": seeds, **extra}
+
+
+_METRIC_NAMES = {
+    "open_share_US": "Open-weight share of US labs", "open_share_CN": "Open-weight share of Chinese labs",
+    "open_share_EU": "Open-weight share of European labs", "open_share_ROW": "Open-weight share of other labs",
+    "open_closed_lag_months": "Open models' lag behind closed", "us_cn_gap_oom": "US minus China frontier",
+    "us_cn_gap_months": "China's lag behind the US",
+    "noncn_on_cn_open": "Non-Chinese developers on Chinese open models",
+    "adopt_CN_open": "Developers on Chinese open models", "adopt_US_closed": "Developers on US closed models",
+    "compute_share_CN": "China's share of lab compute", "hhi": "Concentration of adoption (HHI)",
+    "frontier_compute_growth": "Frontier training compute growth", "frontier_capability": "Frontier capability",
+    **{f"release_open_share_{r}": f"Open-weight share of {n} releases"
+       for r, n in (("US", "US"), ("CN", "Chinese"), ("EU", "European"), ("ROW", "other"))},
+}
+_UNITS = {"share": "share", "months": "months", "OOM": "OOM of effective FLOP", "0..1": "0-1",
+          "x per year": "x per year", "log10 effective FLOP": "log10 effective FLOP"}
+
+
+def metric_label(metric: str) -> tuple[str, str]:
+    """(readable name, unit) of a summary metric (``sim.metrics.SUMMARY_METRICS``), e.g.
+    ``open_share_CN_mean12`` -> ("Open-weight share of Chinese labs, last 12 months", "share")."""
+    from sim.metrics import SUMMARY_METRICS
+
+    base = metric[:-len("_mean12")] if metric.endswith("_mean12") else metric
+    name = _METRIC_NAMES.get(base, base.replace("_", " "))
+    if base != metric:
+        name += ", mean of last 12 months"
+    unit = _UNITS.get(SUMMARY_METRICS.get(metric, ("", ""))[0], SUMMARY_METRICS.get(metric, ("", ""))[0])
+    if unit == "share":
+        of = ("releases" if base.startswith("release_") else "labs" if base.startswith("open_share")
+              else "compute" if base.startswith("compute_share") else "developers")
+        unit = f"share of {of}"
+    return name, unit
 
 
 def finite_or_nan(x: float) -> float:

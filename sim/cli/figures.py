@@ -1,0 +1,68 @@
+"""``aieco figures``: draw every figure a results folder supports, in the shared style, with provenance.
+
+Exit codes: 0 figures drawn; 2 bad input (missing, malformed or unsupported results folder; bad option).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sim.cli.common import console, err_console, fail
+
+
+@click.command()
+@click.argument("results_dir", metavar="RESULTS_DIR", type=click.Path(file_okay=True, dir_okay=True))
+@click.option("--format", "formats", default="pdf,svg,png", show_default=True,
+              help="Figure formats, comma-separated: pdf and svg (vector), png (300 dpi).")
+@click.option("--width", type=click.Choice(["single", "double", "both"]), default="double", show_default=True,
+              help="Figure width: single column (3.5 in), full page (7 in), or both.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Output folder. [default: RESULTS_DIR/figures]")
+@click.option("--list", "list_only", is_flag=True,
+              help="List the figures this kind of results supports; draw none.")
+def figures(results_dir: str, formats: str, width: str, out: str | None, list_only: bool) -> None:
+    """Draw every figure RESULTS_DIR supports: a run, a comparison, a sweep, a validation or a sensitivity
+    analysis (told apart by the `kind` in its manifest.json).
+
+    \b
+    Each figure is written as <figure>_<width>.<format> with <figure>_<width>.json beside it: the command,
+    the results folder and the SHA-256 of its manifest, seeds, package versions and git commit.
+    \b
+    Examples:
+      aieco figures results/baseline
+      aieco figures results/sweeps/export_controls_grid --width both --format png,pdf --out figures/grid
+    """
+    from sim.plots.catalogue import CATALOGUE, ResultsError, draw_figures, results_kind
+
+    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
+    bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
+    if bad or not fmts:
+        fail(f"--format: {bad[0] if bad else formats!r} is not one of png, pdf, svg")
+    try:
+        kind = results_kind(results_dir)
+    except ResultsError as e:
+        fail(str(e))
+    if list_only:
+        console.print(f"{results_dir}: {kind} results; figures:", highlight=False)
+        for f in CATALOGUE[kind]:
+            when = "" if f.when == "always" else f"  [when: {f.when}]"
+            console.print(f"  {f.stem}  ({f.function}){when}\n      {f.shows}", highlight=False, soft_wrap=True)
+        return
+    notes: list[str] = []
+    try:
+        paths = draw_figures(results_dir, fmts, width, out, note=notes.append)
+    except ResultsError as e:
+        fail(str(e))
+    for n in dict.fromkeys(notes):
+        err_console.print(f"note: {n}", highlight=False, markup=False, soft_wrap=True)
+    figs = [p for p in paths if p.suffix != ".json"]
+    where = Path(out) if out else Path(results_dir) / "figures"
+    err_console.print(f"{kind} results: {len(figs)} figure files and {len(paths) - len(figs)} provenance sidecars "
+                      f"in {where}/", highlight=False, markup=False, soft_wrap=True)
+    for p in figs:
+        click.echo(str(p))
+
+
+COMMANDS = [figures]

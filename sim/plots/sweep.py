@@ -1,0 +1,660 @@
+"""Figures of a parameter sweep (``aieco sweep``), from its tidy results table (:func:`sim.sweep.load_results`).
+
+* :func:`fig_heatmap` -- a metric over a 2-D grid (for example China's open-weight share over export-control
+  strictness x leakage): the mean of each cell over replications, printed in the cell, contour lines of a
+  quadratic response surface fitted to every run (so that contours follow the trend, not the noise of the
+  cell means), and the baseline scenario marked.
+* :func:`fig_slices` -- the same metric along each factor at a few levels of the other: mean line with the
+  middle 50% and 90% of replications.
+* :func:`fig_line` -- a metric along the single numeric factor of a 1-D sweep.
+* :func:`fig_tornado` -- which uncertain parameters move a metric most, from a sampled design (LHS, Sobol',
+  Morris) or a grid: partial rank correlation coefficients (PRCC) or standardised regression coefficients
+  (SRC), with bootstrap 90% intervals.
+
+:func:`draw_sweep_figures` draws every figure a sweep folder supports, each with a provenance sidecar.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.plots.style import (
+    NEGATIVE,
+    NEUTRAL,
+    POSITIVE,
+    SEQUENTIAL_CMAP,
+    caption,
+    figure,
+    metric_label,
+    provenance,
+    save,
+)
+
+SWEEP_METRICS = ("open_share_CN_mean12", "us_cn_gap_months_mean12", "noncn_on_cn_open_mean12",
+                 "compute_share_CN_mean12")
+"""Metrics drawn by default (the horizon value is used where the 12-month mean was not recorded)."""
+
+SAMPLED_DESIGNS = ("lhs", "sobol", "morris")
+
+NOISE_SES = 4.0
+"""Heatmap colour scales of non-share metrics span at least +/- this many standard errors of a cell mean."""
+
+MIN_CONTOUR_SPAN = 0.05
+"""Contours are drawn when the fitted surface is significant (F-test p < 0.05) and varies by at least this
+share of the colour scale (else they would draw structure into a flat surface)."""
+
+FACTOR_LABELS = {
+    "governments.US.export_control.CN": "US chip-control strictness on China",
+    "governments.US.leakage": "Export-control leakage",
+    "compute.tau_alg_months": "Algorithmic halving time",
+    "compute.final_run_share": "Compute share of the final run",
+    "compute.eta_alt": "Alternative chips' performance per dollar",
+    "compute.alt_supply_h100e.CN": "China's alternative chip supply",
+    "compute.alt_supply_growth_per_year": "Growth of alternative chip supply",
+    "labs.distill_gap": "Distillation gap (open spillover floor)",
+    "labs.beta": "Labs' open/closed choice sensitivity",
+    "labs.open_capture": "Revenue captured by open labs",
+    "labs.spill_coef": "Cost of opening a leading model",
+    "labs.funding_kappa": "Funding response to capability lead",
+    "developers.w_open_mean": "Developers' value of open weights",
+    "developers.w_sov_mean": "Developers' distrust of foreign APIs",
+    "developers.w_net": "Network effect in adoption",
+    "market.market_share_of_funding": "Developer market relative to funding",
+    "market.funding_growth_per_year.CN": "Growth of China's lab funding",
+    "market.funding_growth_per_year.US": "Growth of US lab funding",
+}
+"""Readable labels of factor paths (others are shown as their path)."""
+
+FACTOR_ALIASES = {"export_control_CN": "governments.US.export_control.CN", "leakage": "governments.US.leakage"}
+"""Factor names used by the experiment specs -> their scenario paths (for labels when only the name is known)."""
+
+LEVEL_STYLES = ("-", "--", (0, (1, 1.2)))
+LEVEL_SHADES = (0.15, 0.5, 0.8)
+"""Slices at up to three levels: line style and position in the viridis colour map (dark, middle, light)."""
+
+
+class SweepFigureError(ValueError):
+    """The sweep results cannot give the requested figure (factor or metric missing, too few runs)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------
+
+def factor_label(name: str, path: str | None = None, unit: bool = True) -> str:
+    """Readable label of a factor (by its path, else its name), with its unit from the scenario schema."""
+    key = path or FACTOR_ALIASES.get(name, name)
+    label = FACTOR_LABELS.get(key) or FACTOR_LABELS.get(name) or name.replace("_", " ")
+    if unit:
+        try:
+            from sim.scenario import field_info
+
+            u = field_info(key).get("unit") or ""
+        except Exception:  # noqa: BLE001 - a factor that is not a schema field (e.g. a scenario choice)
+            u = ""
+        u = {"fraction": "share", "0..1 strictness": "0-1", "1 (logit slope)": "logit slope"}.get(u, u)
+        if u:
+            label += f" ({u})"
+    return label
+
+
+def _factor_paths(manifest: dict[str, Any]) -> dict[str, str]:
+    return {f.get("name"): f.get("path") for f in manifest.get("resolved", {}).get("factors", [])}
+
+
+def numeric_factors(results: pd.DataFrame, factors: Sequence[str]) -> list[str]:
+    """The factors with numeric values that vary in the results."""
+    out = []
+    for f in factors:
+        if f in results and pd.api.types.is_numeric_dtype(results[f]) and results[f].nunique() > 1:
+            out.append(f)
+    return out
+
+
+def pick_metric(results: pd.DataFrame, metric: str) -> str:
+    """``metric``, or its horizon version when the 12-month mean is not in the results."""
+    if metric in results:
+        return metric
+    base = metric.removesuffix("_mean12")
+    if base in results:
+        return base
+    raise SweepFigureError(f"metric {metric!r} is not in the sweep results")
+
+
+def _ok(results: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
+    df = results[results["status"] == "ok"] if "status" in results else results
+    return df.dropna(subset=list(cols))
+
+
+def baseline_point(manifest: dict[str, Any], factors: Sequence[str]) -> dict[str, float]:
+    """The value each factor takes in the sweep's base scenario at the horizon: the field's value, or the
+    last dated event that sets it (e.g. the baseline's export controls tighten to 0.9 in 2024-12).
+    Factors that are not scenario fields are left out."""
+    bases = manifest.get("bases") or []
+    if not bases:
+        return {}
+    sc = bases[0].get("scenario", {})
+    paths = _factor_paths(manifest)
+    out: dict[str, float] = {}
+    for f in factors:
+        path = paths.get(f) or f
+        node: Any = sc
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        value = node if isinstance(node, int | float) and not isinstance(node, bool) else None
+        if value is None:  # not set in the scenario, e.g. no export control on CN: the schema's default
+            try:
+                from sim.scenario import field_info
+
+                default = field_info(path).get("default")
+                value = default if isinstance(default, int | float) and not isinstance(default, bool) else None
+            except Exception:  # noqa: BLE001 - not a schema field (e.g. a scenario choice)
+                value = None
+        for ev in sc.get("events") or []:
+            if ev.get("government") and f"governments.{ev['government']}.{ev.get('field')}" == path:
+                if isinstance(ev.get("value"), int | float):
+                    value = ev["value"]
+        if value is not None:
+            out[f] = float(value)
+    return out
+
+
+def horizon(manifest: dict[str, Any]) -> str:
+    """The last simulated month (YYYY-MM) of the sweep's base scenario, or '' if unknown."""
+    try:
+        from sim.model import month_label
+
+        sc = manifest["bases"][0]["scenario"]
+        return month_label(sc["start"], int(sc["months"]) - 1)
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def _when(metric: str, when: str) -> str:
+    if not when:
+        return ""
+    if metric.endswith("_mean12"):
+        return f" Values: mean of the 12 months to {when}."
+    return f" Values at {when}."
+
+
+def _lower_first(text: str) -> str:
+    """'Export-control leakage' -> 'export-control leakage'; 'US chip ...' stays."""
+    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
+
+
+def _edges(levels: np.ndarray) -> np.ndarray:
+    """Cell edges for sorted grid levels (midpoints; the outer cells are as wide as their neighbours)."""
+    if levels.size == 1:
+        return np.array([levels[0] - 0.5, levels[0] + 0.5])
+    mid = (levels[1:] + levels[:-1]) / 2
+    return np.concatenate([[levels[0] - (mid[0] - levels[0])], mid, [levels[-1] + (levels[-1] - mid[-1])]])
+
+
+def quadratic_surface(x: np.ndarray, y: np.ndarray, z: np.ndarray):
+    """Least-squares fit z ~ 1 + x + y + x^2 + xy + y^2 over all runs.
+
+    Returns (predict(X, Y), R^2, p-value of the F-test of the fit against a constant)."""
+    from scipy.stats import f as f_dist
+
+    def design(a, b):
+        return np.column_stack([np.ones_like(a), a, b, a * a, a * b, b * b])
+
+    coef, *_ = np.linalg.lstsq(design(x, y), z, rcond=None)
+    resid = z - design(x, y) @ coef
+    ss_res, ss_tot = float((resid ** 2).sum()), float(((z - z.mean()) ** 2).sum())
+    r2 = 1 - ss_res / ss_tot if ss_tot > 0 else float("nan")
+    k, n = 5, len(z)
+    if n > k + 1 and ss_res > 0 and ss_tot > 0:
+        p = float(f_dist.sf(((ss_tot - ss_res) / k) / (ss_res / (n - k - 1)), k, n - k - 1))
+    else:
+        p = 0.0 if ss_tot > 0 else 1.0
+
+    def predict(X, Y):
+        return (design(X.ravel(), Y.ravel()) @ coef).reshape(X.shape)
+
+    return predict, float(r2), p
+
+
+def _digits(span: float, se: float = float("nan")) -> int:
+    """Decimals for cell values: enough to tell apart values over ``span`` (two significant digits of the
+    span), and no more than the standard error ``se`` of a value supports."""
+    span = abs(span) if np.isfinite(span) and span > 0 else 1.0
+    d = int(np.clip(1 - np.floor(np.log10(span)), 0, 6))
+    if np.isfinite(se) and se > 0:
+        d = min(d, int(np.clip(-np.floor(np.log10(se)), 0, 6)))
+    return d
+
+
+def _p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+
+
+def _sig(v: float) -> str:
+    """``v`` to two significant digits (a standard error)."""
+    return f"{v:.2g}" if np.isfinite(v) else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# 2-D heatmap and slices
+# ---------------------------------------------------------------------------------------------
+
+def fig_heatmap(results: pd.DataFrame, x: str, y: str, metric: str, *, baseline: dict[str, float] | None = None,
+                width: str = "double", x_label: str | None = None, y_label: str | None = None, note: str = ""):
+    """Heatmap of ``metric`` over the grid of factors ``x`` (horizontal) and ``y`` (vertical).
+
+    Cells: mean over replications (printed). Lines: contours of a quadratic response surface fitted to all
+    runs. Star: the baseline point (``baseline[x], baseline[y]``) when given. Returns the Figure."""
+    df = _ok(results, [x, y, metric])
+    if df.empty:
+        raise SweepFigureError(f"no successful runs with {metric!r}")
+    xs, ys = np.sort(df[x].unique()).astype(float), np.sort(df[y].unique()).astype(float)
+    cell = df.groupby([y, x])[metric].agg(["mean", "std", "count"])
+    mean = cell["mean"].unstack(x).reindex(index=ys, columns=xs)
+    Z = mean.to_numpy(float)
+    double = width == "double"
+    fig, ax = figure(width, 0.62 if double else 0.95)
+    import matplotlib.patheffects as pe
+
+    lo, hi = (float(np.nanmin(Z)), float(np.nanmax(Z))) if np.isfinite(Z).any() else (0.0, 1.0)
+    name, unit = metric_label(metric)
+    n = int(cell["count"].median()) if len(cell) else 0
+    se = float(np.nanmedian(cell["std"] / np.sqrt(cell["count"]))) if n > 1 else float("nan")
+    vmin, vmax = _colour_range(lo, hi, unit, float(np.nanmean(Z)), se)
+    mesh = ax.pcolormesh(_edges(xs), _edges(ys), Z, cmap=SEQUENTIAL_CMAP, shading="flat", lw=0, vmin=vmin,
+                         vmax=vmax)
+    cb = fig.colorbar(mesh, ax=ax, pad=0.02, fraction=0.05 if double else 0.07, aspect=25)
+    cb.set_label(f"{unit.capitalize()} (mean of replications)" if unit else "Mean of replications")
+    cb.outline.set_visible(False)
+    span = hi - lo
+    digits = _digits(span, se)
+    if xs.size * ys.size <= 100:
+        for i, yv in enumerate(ys):
+            for j, xv in enumerate(xs):
+                v = Z[i, j]
+                dark = np.isfinite(v) and (v - vmin) / ((vmax - vmin) or 1) < 0.55
+                face = mesh.cmap(mesh.norm(v)) if np.isfinite(v) else "white"
+                ax.text(xv, yv, f"{v:.{digits}f}" if np.isfinite(v) else "", ha="center", va="center",
+                        fontsize=6 if double else 5, color="white" if dark else "black", zorder=4,
+                        path_effects=[pe.withStroke(linewidth=2.5, foreground=face)])  # hides lines beneath
+    fit = ""
+    if xs.size >= 3 and ys.size >= 3:
+        predict, r2, p = quadratic_surface(df[x].to_numpy(float), df[y].to_numpy(float),
+                                           df[metric].to_numpy(float))
+        gx, gy = np.meshgrid(np.linspace(xs[0], xs[-1], 80), np.linspace(ys[0], ys[-1], 80))
+        gz = predict(gx, gy)
+        fit_span = float(np.nanmax(gz) - np.nanmin(gz))
+        if p < 0.05 and fit_span >= MIN_CONTOUR_SPAN * (vmax - vmin):
+            levels = _nice_levels(gz)
+            if levels:
+                cs = ax.contour(gx, gy, gz, levels=levels, colors="white", linewidths=0.9)
+                for c in _contour_artists(cs):
+                    c.set_path_effects([pe.Stroke(linewidth=2.0, foreground="black", alpha=0.55), pe.Normal()])
+                step = levels[1] - levels[0] if len(levels) > 1 else abs(levels[0]) or 1.0
+                digits = max(0, int(-np.floor(np.log10(step) + 1e-9)))
+                texts = ax.clabel(cs, fontsize=6 if double else 5, fmt=lambda v: f"{v:.{digits}f}",
+                                  inline_spacing=2, manual=_label_spots(cs, xs, ys))
+                for t in texts:
+                    t.set_color("white")
+                    t.set_path_effects([pe.withStroke(linewidth=1.5, foreground="black")])
+            fit = (f" Lines: contours of a quadratic fit to all {len(df)} runs (R\u00b2 = {r2:.2f}, "
+                   f"F-test {_p(p)}).")
+        elif p >= 0.05:
+            fit = (f" No contour lines: a quadratic fit to the {len(df)} runs explains no more than run-to-run "
+                   f"noise (R\u00b2 = {r2:.2f}, F-test {_p(p)}).")
+        else:
+            fit = (f" No contour lines: the quadratic fit to the {len(df)} runs varies by only "
+                   f"{_sig(fit_span)} {unit} over the grid, under {MIN_CONTOUR_SPAN:.0%} of the colour "
+                   f"scale.")
+    if baseline and x in baseline and y in baseline:
+        ax.plot([baseline[x]], [baseline[y]], marker="*", ms=11 if double else 8, color="white", mec="black",
+                mew=0.8, ls="none", zorder=5)
+        ax.annotate("baseline", xy=(baseline[x], baseline[y]), xytext=(0, 7 if double else 5),
+                    textcoords="offset points", ha="center", va="bottom", fontsize=6 if double else 5,
+                    color="white", zorder=6, path_effects=[pe.withStroke(linewidth=1.5, foreground="black")])
+    ax.set_xlim(_edges(xs)[[0, -1]])
+    ax.set_ylim(_edges(ys)[[0, -1]])
+    ax.set_xticks(xs)
+    ax.set_yticks(ys)
+    ax.grid(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(length=0)
+    ax.set_xlabel(x_label or factor_label(x))
+    ax.set_ylabel(textwrap.fill(y_label or factor_label(y), 28 if double else 24))
+    ax.set_title(textwrap.fill(name, 60 if double else 44), loc="left")
+    noise = f" Typical standard error of a cell mean: {_sig(se)} {unit}." if np.isfinite(se) else ""
+    if np.isfinite(se) and not unit.startswith("share"):
+        noise += f" The colour scale spans at least \u00b1{NOISE_SES:g} standard errors."
+    caption(fig, f"aieco sweep: mean of {n} replication{'s' * (n > 1)} per cell.{noise}{fit} {note}".strip())
+    return fig
+
+
+def _colour_range(lo: float, hi: float, unit: str, centre: float = float("nan"),
+                  se: float = float("nan")) -> tuple[float, float]:
+    """Colour limits. Shares: from zero (colours show proportions) to a round value above the maximum, or to
+    1 when they exceed 0.5. Other metrics: the range of the cell means, widened to at least
+    ``centre`` +/- NOISE_SES standard errors of a cell mean, so that differences within run-to-run noise
+    take only the middle of the colour scale."""
+    from matplotlib.ticker import MaxNLocator
+
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return 0.0, 1.0
+    if lo >= 0 and unit.startswith("share"):
+        if hi > 0.5:
+            return 0.0, 1.0
+        ticks = MaxNLocator(5).tick_values(0.0, hi)
+        return 0.0, float(ticks[ticks >= hi][0]) if (ticks >= hi).any() else hi
+    if np.isfinite(centre) and np.isfinite(se) and se > 0:
+        lo, hi = min(lo, centre - NOISE_SES * se), max(hi, centre + NOISE_SES * se)
+    return lo, hi
+
+
+def _nice_levels(z: np.ndarray, n: int = 5) -> list[float]:
+    """Round contour levels strictly inside the range of z."""
+    from matplotlib.ticker import MaxNLocator
+
+    lo, hi = float(np.nanmin(z)), float(np.nanmax(z))
+    if not np.isfinite(lo) or hi <= lo:
+        return []
+    return [v for v in MaxNLocator(n).tick_values(lo, hi) if lo < v < hi]
+
+
+def _label_spots(cs, xs: np.ndarray, ys: np.ndarray) -> list[tuple[float, float]]:
+    """One spot per contour level for its label: the point of the line farthest from the numbers printed at
+    the cell centres (and away from the plot's edges), so that labels and cell values do not overlap."""
+    dx = float(np.diff(xs).min()) if xs.size > 1 else 1.0
+    dy = float(np.diff(ys).min()) if ys.size > 1 else 1.0
+    spots = []
+    for segs in cs.allsegs:
+        best, score = None, -1.0
+        for seg in segs:
+            for px, py in seg:
+                u, v = (px - xs[0]) / ((xs[-1] - xs[0]) or 1), (py - ys[0]) / ((ys[-1] - ys[0]) or 1)
+                if not (0.04 <= u <= 0.96 and 0.04 <= v <= 0.96):
+                    continue
+                du = float(np.min(np.abs(px - xs))) / dx  # 0 at a cell centre, 0.5 on its edge
+                dv = float(np.min(np.abs(py - ys))) / dy
+                sc = max(du / 0.45, dv / 0.25)
+                if sc > score:
+                    best, score = (float(px), float(py)), sc
+        if best is not None:
+            spots.append(best)
+    return spots
+
+
+def _contour_artists(cs) -> list:
+    return [cs] if not hasattr(cs, "collections") or not cs.collections else list(cs.collections)
+
+
+def _slice_levels(levels: np.ndarray, baseline: float | None = None) -> list[float]:
+    """Up to three levels to slice at: lowest, the one nearest the baseline (else the middle), highest."""
+    levels = np.sort(levels)
+    if levels.size <= 3:
+        return [float(v) for v in levels]
+    mid = levels[np.argmin(np.abs(levels - baseline))] if baseline is not None else levels[levels.size // 2]
+    out = [float(levels[0]), float(mid), float(levels[-1])]
+    return sorted(set(out)) if len(set(out)) == 3 else [float(levels[0]), float(levels[levels.size // 2]),
+                                                         float(levels[-1])]
+
+
+def _slice_panel(ax, df: pd.DataFrame, along: str, at: str, metric: str, at_levels: list[float],
+                 at_label: str, baseline: dict[str, float] | None) -> None:
+    import matplotlib as mpl
+
+    cmap = mpl.colormaps[SEQUENTIAL_CMAP]
+    for k, lev in enumerate(at_levels):
+        sub = df[np.isclose(df[at].astype(float), lev)]
+        g = sub.groupby(along)[metric]
+        xs = np.array(sorted(g.groups), dtype=float)
+        color = cmap(LEVEL_SHADES[k % 3] if len(at_levels) > 1 else 0.15)
+        if sub["replication"].nunique() > 1:
+            ax.fill_between(xs, g.quantile(0.25).to_numpy(), g.quantile(0.75).to_numpy(), color=color, alpha=0.16,
+                            lw=0)
+        ax.plot(xs, g.mean().to_numpy(), color=color, ls=LEVEL_STYLES[k % 3], marker="o", ms=2.5,
+                label=f"{lev:g}")
+    if baseline and along in baseline:
+        ax.axvline(baseline[along], color=NEUTRAL, lw=0.7, ls=(0, (1, 1.5)))
+        ax.annotate("baseline", xy=(baseline[along], 0.0), xycoords=("data", "axes fraction"), xytext=(2, 3),
+                    textcoords="offset points", ha="left", va="bottom", rotation=90, fontsize=6, color=NEUTRAL)
+    ax.legend(title=textwrap.fill(at_label, 30), loc="best", alignment="left", handlelength=2.4, frameon=True,
+              framealpha=0.85, facecolor="white", edgecolor="none")
+
+
+def fig_slices(results: pd.DataFrame, x: str, y: str, metric: str, *, baseline: dict[str, float] | None = None,
+               width: str = "double", x_label: str | None = None, y_label: str | None = None, note: str = ""):
+    """``metric`` along ``x`` at up to three levels of ``y`` (left or top panel) and along ``y`` at up to three
+    levels of ``x`` (right or bottom): mean over replications with the middle 50% of replications.
+    Returns the Figure."""
+    df = _ok(results, [x, y, metric])
+    if df.empty:
+        raise SweepFigureError(f"no successful runs with {metric!r}")
+    double = width == "double"
+    fig, (a1, a2) = figure(width, 0.42 if double else 1.3, 1 if double else 2, 2 if double else 1, sharey=True)
+    xl, yl = x_label or factor_label(x), y_label or factor_label(y)
+    b = baseline or {}
+    _slice_panel(a1, df, x, y, metric, _slice_levels(df[y].unique(), b.get(y)), yl, baseline)
+    _slice_panel(a2, df, y, x, metric, _slice_levels(df[x].unique(), b.get(x)), xl, baseline)
+    name, unit = metric_label(metric)
+    a1.set_xlabel(xl)
+    a2.set_xlabel(yl)
+    a1.set_ylabel(unit.capitalize())
+    if not double:
+        a2.set_ylabel(unit.capitalize())
+        a2.tick_params(labelleft=True)
+    if unit.startswith("share"):
+        lo = min(0.0, float(df[metric].min()))
+        a1.set_ylim(bottom=lo)
+    fig.suptitle(textwrap.fill(name, 70 if double else 48), x=0.0, ha="left",
+                 fontsize=a1.title.get_fontsize())
+    n = int(df.groupby([x, y]).size().median())
+    caption(fig, f"aieco sweep: lines are the mean of {n} replication{'s' * (n > 1)} at each grid point; "
+                 f"shading, the middle 50% of replications. {note}".strip())
+    return fig
+
+
+def fig_line(results: pd.DataFrame, x: str, metric: str, *, baseline: dict[str, float] | None = None,
+             width: str = "double", x_label: str | None = None, note: str = ""):
+    """``metric`` along the one numeric factor ``x`` of a sweep: mean and middle 50% of replications."""
+    df = _ok(results, [x, metric]).assign(_all=0.0)
+    if df.empty:
+        raise SweepFigureError(f"no successful runs with {metric!r}")
+    fig, ax = figure(width, 0.5 if width == "double" else 0.75)
+    _slice_panel(ax, df, x, "_all", metric, [0.0], "", baseline)
+    ax.get_legend().remove()
+    name, unit = metric_label(metric)
+    ax.set_xlabel(x_label or factor_label(x))
+    ax.set_ylabel(unit.capitalize())
+    ax.set_title(textwrap.fill(name, 60 if width == "double" else 44), loc="left")
+    n = int(df.groupby(x).size().median())
+    caption(fig, f"aieco sweep: mean of {n} replication{'s' * (n > 1)} per level; shading, the middle 50% of "
+                 f"replications. {note}".strip())
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# tornado: PRCC / SRC
+# ---------------------------------------------------------------------------------------------
+
+def _prcc(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Partial rank correlation of each column of X with y, controlling for the other columns."""
+    from scipy.stats import rankdata
+
+    R = np.column_stack([rankdata(X[:, j]) for j in range(X.shape[1])] + [rankdata(y)])
+    C = np.corrcoef(R, rowvar=False)
+    P = np.linalg.pinv(C)
+    k = X.shape[1]
+    return -P[:k, k] / np.sqrt(np.abs(P[np.arange(k), np.arange(k)] * P[k, k]))
+
+
+def _src(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Standardised regression coefficients of y on the columns of X."""
+    Xs = (X - X.mean(0)) / np.where(X.std(0) > 0, X.std(0), 1)
+    ys = (y - y.mean()) / (y.std() or 1)
+    coef, *_ = np.linalg.lstsq(np.column_stack([np.ones(len(ys)), Xs]), ys, rcond=None)
+    return coef[1:]
+
+
+def sensitivity_indices(results: pd.DataFrame, factors: Sequence[str], metric: str, method: str = "prcc",
+                        n_boot: int = 300, seed: int = 0) -> tuple[pd.DataFrame, float]:
+    """PRCC (``method="prcc"``) or SRC (``"src"``) of ``metric`` on each numeric factor, over the successful
+    runs, with bootstrap 90% intervals.
+
+    Returns (table with columns factor, value, lo, hi, sorted by |value| descending; R^2 of the linear
+    regression of the metric on the factors, on ranks for PRCC). Raises SweepFigureError with too few runs."""
+    if method not in ("prcc", "src"):
+        raise ValueError(f"method must be 'prcc' or 'src', got {method!r}")
+    factors = numeric_factors(results, factors)
+    df = _ok(results, [*factors, metric])
+    if len(factors) < 1 or len(df) < len(factors) + 3:
+        raise SweepFigureError(f"{len(df)} successful runs with {len(factors)} numeric factors: too few for "
+                               f"{method.upper()}")
+    X, y = df[factors].to_numpy(float), df[metric].to_numpy(float)
+    fn = _prcc if method == "prcc" else _src
+    value = fn(X, y)
+    rng = np.random.default_rng(seed)
+    boots = np.array([fn(X[i], y[i]) for i in (rng.integers(0, len(y), len(y)) for _ in range(n_boot))])
+    lo, hi = np.nanquantile(boots, [0.05, 0.95], axis=0)
+    from scipy.stats import rankdata
+
+    A, b = (np.column_stack([rankdata(c) for c in X.T]), rankdata(y)) if method == "prcc" else (X, y)
+    A1 = np.column_stack([np.ones(len(b)), A])
+    coef, *_ = np.linalg.lstsq(A1, b, rcond=None)
+    r2 = 1 - (b - A1 @ coef).var() / b.var() if b.var() > 0 else float("nan")
+    table = pd.DataFrame({"factor": factors, "value": value, "lo": lo, "hi": hi})
+    table = table.reindex(table["value"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+    return table, float(r2)
+
+
+def fig_tornado(results: pd.DataFrame, factors: Sequence[str], metric: str, *, method: str = "prcc",
+                labels: dict[str, str] | None = None, width: str = "double", max_factors: int = 16,
+                note: str = ""):
+    """Tornado chart: each factor's PRCC or SRC with ``metric`` as a horizontal bar (largest on top) with its
+    bootstrap 90% interval. Positive bars blue, negative bars vermillion and hatched. Returns the Figure."""
+    table, r2 = sensitivity_indices(results, factors, metric, method)
+    table = table.head(max_factors)
+    k = len(table)
+    double = width == "double"
+    fig, ax = figure(width, (0.12 + 0.035 * k) if double else (0.25 + 0.075 * k))
+    yy = np.arange(k)[::-1]
+    for yi, r in zip(yy, table.itertuples(index=False), strict=True):
+        pos = r.value >= 0
+        ax.barh(yi, r.value, height=0.7, color=POSITIVE if pos else NEGATIVE, alpha=0.85,
+                hatch="" if pos else "////", edgecolor="white", lw=0)
+        ax.plot([r.lo, r.hi], [yi, yi], color=NEUTRAL, lw=0.8, solid_capstyle="butt")
+    labels = labels or {}
+    wrap = 40 if double else 24
+    ax.set_yticks(yy, [textwrap.fill(labels.get(f, factor_label(f, unit=False)), wrap) for f in table["factor"]])
+    ax.axvline(0, color=NEUTRAL, lw=0.7)
+    ax.set_xlim(-1.05, 1.05)
+    ax.set_ylim(-0.6, k - 0.4)
+    ax.grid(axis="y", visible=False)
+    ax.tick_params(axis="y", length=0)
+    what = "Partial rank correlation (PRCC)" if method == "prcc" else "Standardised regression coefficient (SRC)"
+    ax.set_xlabel(f"{what} with the metric" if double else f"{method.upper()} with the metric")
+    name, _ = metric_label(metric)
+    fig.suptitle(textwrap.fill(f"What moves it: {name}", 80 if double else 50), x=0.0, ha="left",
+                 fontsize=ax.title.get_fontsize())
+    from matplotlib.patches import Patch
+
+    fig.legend([Patch(color=POSITIVE, alpha=0.85), Patch(facecolor=NEGATIVE, alpha=0.85, hatch="////",
+                                                          edgecolor="white", lw=0)],
+              ["raises the metric", "lowers the metric"], loc="outside lower center", ncols=2)
+    n = int(_ok(results, [metric])["status"].size) if "status" in results else len(results)
+    fit = "rank regression" if method == "prcc" else "linear regression"
+    caption(fig, f"aieco sweep: {n} runs. Bars: {method.upper()} of each parameter with the metric, controlling "
+                 f"for the others; whiskers: bootstrap 90% intervals. R\u00b2 of the {fit} on all parameters: "
+                 f"{r2:.2f} (the share of the metric's variation these monotone effects explain). {note}".strip())
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# drawing a sweep folder
+# ---------------------------------------------------------------------------------------------
+
+def _load(results_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    from sim.sweep.store import StoreError, load_results, read_manifest
+
+    try:
+        manifest = read_manifest(results_dir)
+        results = load_results(results_dir, include_traceback=False)
+    except StoreError as e:
+        raise FileNotFoundError(str(e)) from None
+    return results, manifest
+
+
+def sweep_plan(results: pd.DataFrame, manifest: dict[str, Any],
+               metrics: Sequence[str] | None = None) -> list[tuple[str, str, dict[str, Any]]]:
+    """The figures a sweep supports: (figure stem, function name, arguments) for each, without drawing."""
+    factors = list(manifest["design"]["factors"])
+    num = numeric_factors(results, factors)
+    design = manifest["design"].get("kind", "")
+    mets = []
+    for m in metrics or SWEEP_METRICS:
+        try:
+            mets.append(pick_metric(results, m))
+        except SweepFigureError:
+            continue
+    plan: list[tuple[str, str, dict[str, Any]]] = []
+    ok = results[results["status"] == "ok"] if "status" in results else results
+    if ok.empty:
+        return plan
+    for m in mets:
+        short = m.removesuffix("_mean12")
+        if design == "grid" and len(num) >= 2:
+            x, y = num[0], num[1]
+            plan.append((f"heatmap_{short}", "fig_heatmap", {"x": x, "y": y, "metric": m}))
+            plan.append((f"slices_{short}", "fig_slices", {"x": x, "y": y, "metric": m}))
+        elif design == "grid" and len(num) == 1:
+            plan.append((f"line_{short}", "fig_line", {"x": num[0], "metric": m}))
+        if (design in SAMPLED_DESIGNS or len(num) >= 3) and len(ok) >= len(num) + 3:
+            plan.append((f"tornado_{short}", "fig_tornado", {"factors": num, "metric": m}))
+    return plan
+
+
+def draw_sweep_figures(results_dir: str | Path, formats: tuple[str, ...] = ("png", "pdf"), width: str = "double",
+                       out_dir: str | Path | None = None, metrics: Sequence[str] | None = None) -> list[Path]:
+    """Draw every figure a sweep folder supports (:func:`sweep_plan`) into ``out_dir`` (default
+    ``results_dir/figures``), named ``sweep_<figure>_<width>``, each with a provenance sidecar.
+
+    Raises FileNotFoundError when the folder is not a sweep results folder."""
+    results_dir = Path(results_dir)
+    results, manifest = _load(results_dir)
+    paths = _factor_paths(manifest)
+    factors = list(manifest["design"]["factors"])
+    base = baseline_point(manifest, factors)
+    labels = {f: factor_label(f, paths.get(f)) for f in factors}
+    when = horizon(manifest)
+    name = manifest.get("name", "")
+    base_label = (manifest.get("bases") or [{}])[0].get("label", "baseline")
+    base_note = ""
+    if base:
+        vals = "; ".join(f"{_lower_first(factor_label(f, paths.get(f), unit=False))} = {v:g}"
+                         for f, v in base.items())
+        base_note = f" Baseline: scenario '{base_label}' at the horizon ({vals})."
+    prov = provenance(results_dir, manifest, sweep=name, design=manifest["design"].get("kind"))
+    out = Path(out_dir) if out_dir else results_dir / "figures"
+    written: list[Path] = []
+    for stem, fn_name, kw in sweep_plan(results, manifest, metrics):
+        note = f"Sweep '{name}'." + _when(kw["metric"], when)
+        if fn_name == "fig_heatmap":
+            fig = fig_heatmap(results, kw["x"], kw["y"], kw["metric"], baseline=base, width=width,
+                              x_label=labels[kw["x"]], y_label=labels[kw["y"]], note=note + base_note)
+        elif fn_name == "fig_slices":
+            fig = fig_slices(results, kw["x"], kw["y"], kw["metric"], baseline=base, width=width,
+                             x_label=labels[kw["x"]], y_label=labels[kw["y"]], note=note + base_note)
+        elif fn_name == "fig_line":
+            fig = fig_line(results, kw["x"], kw["metric"], baseline=base, width=width, x_label=labels[kw["x"]],
+                           note=note + base_note)
+        else:
+            fig = fig_tornado(results, kw["factors"], kw["metric"], width=width,
+                              labels={f: factor_label(f, paths.get(f), unit=False) for f in factors}, note=note)
+        written += save(fig, out / f"sweep_{stem}_{width}", formats, {**prov, "figure_args": kw})
+    return written
+
