@@ -45,6 +45,7 @@ Layering: imports the sweep layer and the model layer's metric registry; the plo
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 import tomllib
@@ -89,8 +90,8 @@ CI_WIDE = 0.1
 DRIFT = 0.05
 """A Sobol' index 'still moves' when it changes by more than this between N/2 and N (beyond its interval)."""
 
-MORRIS_WIDE = 0.1
-"""A Morris mu* interval is wide when its half-width exceeds this share of the largest mu*."""
+MORRIS_WIDE = 0.5
+"""A Morris mu* interval of an important factor is wide when its half-width exceeds this share of its mu*."""
 
 FRACTIONS = (0.125, 0.25, 0.5, 1.0)
 """Shares of the sample used by the convergence check."""
@@ -154,6 +155,9 @@ class OutputReport:
     noise_share : with replications, the share of the variance of the point means that is the
         replication noise of a mean (Monte Carlo noise; every ST carries about this much of it). NaN with
         one replication.
+    mu_star_floor : Morris, with replications: the mu* that replication noise alone produces,
+        ``2 sigma / (sqrt(pi) Delta)`` for point-mean noise ``sigma`` and step ``Delta``; a factor below about
+        twice this is indistinguishable from noise. NaN otherwise.
     verdict : ``converged``, ``not converged`` or ``n/a``; ``warnings`` say why."""
 
     output: str
@@ -165,6 +169,7 @@ class OutputReport:
     sd: float = float("nan")
     skew: float = float("nan")
     noise_share: float = float("nan")
+    mu_star_floor: float = float("nan")
     verdict: str = "n/a"
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -673,31 +678,66 @@ def _sobol_verdict(rep: OutputReport, full: pd.DataFrame, conv: pd.DataFrame, op
                                 f"more than {opts.drift:g} and their interval (largest {v:.2f}, {ix} of {p})")
     else:
         rep.notes.append("too few base samples for a convergence sequence")
+    if np.isfinite(rep.noise_share) and rep.noise_share > 0:
+        near = int((st["value"] <= 1.5 * rep.noise_share).sum())
+        if near:
+            rep.notes.append(f"{near} of {len(st)} parameters have ST within 1.5 x the replication-noise share "
+                             f"({rep.noise_share:.2f}): no effect distinguishable from noise")
     rep.verdict = "not converged" if rep.warnings else "converged"
 
 
 def _morris_verdict(rep: OutputReport, full: pd.DataFrame, conv: pd.DataFrame, opts: Options) -> None:
-    """Convergence verdict of a Morris screening: mu* intervals wide relative to the largest mu*, or the
-    set of important factors (mu* >= 10% of the largest) changing between r/2 and r."""
+    """Convergence verdict of a Morris screening. Important factors: mu* at least 10% of the largest and at
+    least twice the replication-noise floor (when known). Not converged when an important factor's mu*
+    interval is wider than half its mu*, or the set of important factors changes between r/2 and r."""
     m = full[full["index"] == "mu_star"]
-    top = float(m["value"].max())
-    if top > 0:
-        wide = m[m["conf"] > MORRIS_WIDE * top]
-        if len(wide):
-            rep.warnings.append(f"mu* intervals wide: {len(wide)} of {len(m)} half-widths exceed "
-                                f"{MORRIS_WIDE:.0%} of the largest mu*; add trajectories")
+    floor = 2 * rep.mu_star_floor if np.isfinite(rep.mu_star_floor) else 0.0
+
+    def important(c: pd.DataFrame) -> pd.DataFrame:
+        return c[c["value"] >= max(0.1 * c["value"].max(), floor)]
+
+    imp = important(m)
+    wide = imp[imp["conf"] > MORRIS_WIDE * imp["value"]]
+    if len(wide):
+        rep.warnings.append(f"mu* intervals wide: {len(wide)} of the {len(imp)} important factors have a half-width "
+                            f"above {MORRIS_WIDE:.0%} of their mu* (e.g. {wide.iloc[0]['parameter']}); add "
+                            f"trajectories or replications")
+    if floor > 0:
+        below = int((m["value"] < floor).sum())
+        if below:
+            rep.notes.append(f"{below} of {len(m)} factors have mu* below twice the replication-noise floor "
+                             f"({rep.mu_star_floor:.3g}): indistinguishable from noise")
     ns = sorted(conv["n"].unique())
     if len(ns) >= 2:
-        def important(n: int) -> set[str]:
-            c = conv[(conv["n"] == n) & (conv["index"] == "mu_star")]
-            return set(c.loc[c["value"] >= 0.1 * c["value"].max(), "parameter"])
-        a, b = important(ns[-2]), important(ns[-1])
+        a = set(important(conv[(conv["n"] == ns[-2]) & (conv["index"] == "mu_star")])["parameter"])
+        b = set(important(conv[(conv["n"] == ns[-1]) & (conv["index"] == "mu_star")])["parameter"])
         if a != b:
             rep.warnings.append(f"the important factors change between r={ns[-2]} and r={ns[-1]} "
                                 f"(gained: {', '.join(sorted(b - a)) or '-'}; lost: {', '.join(sorted(a - b)) or '-'})")
     else:
         rep.notes.append("too few trajectories for a convergence sequence")
     rep.verdict = "not converged" if rep.warnings else "converged"
+
+
+def _check_layout(Ub: np.ndarray, membership: list[str], params: list[str], kind: str, where: Path) -> None:
+    """Check that the design was drawn with these groups (or none): in a Saltelli block, row 1 + j is row A
+    with group j's columns taken from row B; in a Morris trajectory each step moves exactly one group.
+    Raises SensitivityError otherwise (analysing with other groups than the sweep's gives wrong indices)."""
+    cols = [np.array([m == p for m in membership]) for p in params]
+    msg = (f"{where}: the design was not drawn with {'these groups' if len(params) < len(membership) else 'ungrouped factors'}; "
+           f"analyse with the groups the sweep was run with")
+    if kind == "sobol":
+        A, B = Ub[:, 0, :], Ub[:, -1, :]
+        for j, c in enumerate(cols):
+            expected = np.where(c, B, A)
+            if not np.allclose(Ub[:, 1 + j, :], expected):
+                raise SensitivityError(msg)
+        return
+    moved = np.abs(np.diff(Ub[: min(len(Ub), 20)], axis=1)) > 1e-12  # (trajectories, steps, factors)
+    for t in moved:
+        for step in t:
+            if not any(np.array_equal(step, c) for c in cols):
+                raise SensitivityError(msg)
 
 
 def _read_sweep(sweep_dir: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
@@ -761,6 +801,7 @@ def analyse(sweep_dir: str | Path, options: Options | None = None) -> Sensitivit
     problem = {"num_vars": k, "names": factors, "bounds": [[0.0, 1.0]] * k}
     if glist:
         problem["groups"] = glist
+    _check_layout(U.reshape(n_blocks, step, k), glist or factors, params, kind, sweep_dir)
 
     # runs: (point, replication) -> value; missing runs count as NaN
     inside = df[(df["point"] < npts) & (df["replication"] < reps)]
@@ -832,6 +873,9 @@ def analyse(sweep_dir: str | Path, options: Options | None = None) -> Sensitivit
             if ok.any() and np.var(ybar[np.isfinite(ybar)]) > 0:
                 noise = float(np.nanmean(within[ok] / nrep[ok]))
                 rep.noise_share = noise / float(np.var(ybar[np.isfinite(ybar)]))
+                if kind == "morris":
+                    p = int(dopts.get("num_levels", 4))
+                    rep.mu_star_floor = 2 * math.sqrt(noise) / math.sqrt(math.pi) / (p / (2 * (p - 1)))
                 if rep.noise_share > 0.1:
                     rep.notes.append(f"replication noise is {rep.noise_share:.0%} of the variance of the point "
                                      f"means; every ST carries about that much of it (add replications)")

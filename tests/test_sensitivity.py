@@ -190,6 +190,11 @@ def test_morris_screens_the_gfunction_and_groups(tmp_path):
     sigma = gi.query("index == 'sigma'").set_index("parameter")["value"]
     assert np.isnan(sigma["inert"]) and np.isfinite(sigma["x1"])
     assert any("sigma is NaN for groups" in n for n in g.result.outputs[0].notes)
+    # analysing a design with other groups than it was drawn with is refused, not silently wrong
+    with pytest.raises(SensitivityError, match="groups the sweep was run with"):
+        analyse(g.out, Options(second_opinion="none"))
+    with pytest.raises(SensitivityError, match="groups the sweep was run with"):
+        analyse(r.out, Options(second_opinion="none", groups={"a": ["x1", "x2"]}))
 
 
 def test_grouped_sobol_on_ishigami(tmp_path):
@@ -229,6 +234,18 @@ def test_replications_are_averaged_and_noise_is_measured(tmp_path):
     s = r.result.indices.set_index(["index", "parameter"])["value"]
     assert abs(s["S1", "x2"]) < 0.06 and s["ST", "x2"] == pytest.approx(rep.noise_share, abs=0.08)
     assert s["S1", "x1"] > 0.7
+
+
+def test_morris_noise_floor(tmp_path):
+    """Same function, Morris with 2 replications: noise alone gives mu* = 2 sigma / (sqrt(pi) Delta) with
+    sigma = 0.2 / sqrt(2) and Delta = 2/3, i.e. 0.24; the inert x2 sits near it, x1 (true effect 1) far above."""
+    text = spec_text("aieco_sa_helpers:noisy", ["noisy"], 2, 'kind = "morris"\nsamples = 40\nseed = 3', reps=2)
+    r = run(write(tmp_path, text), tmp_path / "out", second_opinion="none")
+    rep = r.result.outputs[0]
+    assert rep.mu_star_floor == pytest.approx(2 * 0.2 / np.sqrt(2) / np.sqrt(np.pi) / (2 / 3), abs=0.07)
+    mu = r.result.indices.query("index == 'mu_star'").set_index("parameter")["value"]
+    assert mu["x2"] < 2 * rep.mu_star_floor < mu["x1"]
+    assert any("indistinguishable from noise" in n for n in rep.notes)
 
 
 # ---------------------------------------------------------------------------------------------

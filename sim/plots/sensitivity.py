@@ -53,37 +53,60 @@ def _report(reports: pd.DataFrame, output: str) -> dict:
     return reports.set_index("output").loc[output].to_dict()
 
 
-def _fmt_verdict(rep: dict) -> str:
+def _fmt_verdict(rep: dict, short: bool = False) -> str:
     v = rep.get("verdict") or "n/a"
-    return f"Convergence check: {v}" + ("" if v == "converged" or not rep.get("warnings") or
-                                        (isinstance(rep.get("warnings"), float)) else f" ({rep['warnings']})")
+    w = rep.get("warnings")
+    w = w if isinstance(w, str) and w else ""
+    if v == "converged" or not w:
+        return f"Convergence check: {v}"
+    if short:
+        return f"Convergence check: {v} ({w.count(' | ') + 1} warning(s): see the convergence figure)"
+    return f"Convergence check: {v} ({w})"
 
 
 def _shorten(names: list[str], n: int) -> list[str]:
     return [x if len(x) <= n else "…" + x[-(n - 1):] for x in names]
 
 
+def _labels(names: list[str], width: str) -> list[str]:
+    """Parameter labels: full paths on a full-page figure; on a single column without the section
+    (``labs.``, ``market.``...), which the other parameters' names make clear, and at most 24 characters."""
+    if width == "double":
+        return _shorten(names, 38)
+    short = [x.split(".", 1)[1] if "." in x and x.split(".", 1)[0] in _SECTIONS else x for x in names]
+    return _shorten([x.replace("_per_year", "").replace("_months", "") for x in short], 24)
+
+
+_SECTIONS = {"compute", "labs", "developers", "market", "governments"}
+
+
+def _max_bars(width: str) -> int:
+    return MAX_BARS if width == "double" else 12
+
+
 def fig_sobol(indices: pd.DataFrame, output: str, reports: pd.DataFrame | None = None, meta: dict | None = None,
               width: str = "double", name: str = ""):
     """S1 and ST of ``output`` with their intervals (bars sorted by ST) and, when present, the second opinion
-    (PAWN or delta) with its dummy-input floor. The dashed line on the Sobol' panel is the replication noise
-    share of the variance: every ST carries about this much of it, so an ST near it means 'no effect'."""
+    (PAWN or delta) with its dummy-input floor: a panel beside the bars on a full-page figure, markers on
+    the bars on a single column. The dashed line is the replication noise share of the variance: every ST
+    carries about this much of it, so an ST near it means 'no effect'."""
     meta = meta or {}
     rep = _report(reports, output)
     d = indices[(indices["output"] == output) & (indices["method"] == "sobol")]
     s1 = d[d["index"] == "S1"].set_index("parameter")
     st = d[d["index"] == "ST"].set_index("parameter")
     order = list(st.sort_values("value", ascending=False).index)
-    shown = order[:MAX_BARS]
+    shown = order[:_max_bars(width)]
     sec = indices[(indices["output"] == output) & indices["method"].isin(["pawn", "delta"])]
     methods = list(dict.fromkeys(sec["method"]))
     n = len(shown)
-    if methods:
+    beside = bool(methods) and width == "double"
+    if beside:
         fig, axes = figure(width, _height(n, width), ncols=1 + len(methods),
                            gridspec_kw={"width_ratios": [2.2] + [1] * len(methods)}, sharey=True)
         ax, axs2 = axes[0], list(axes[1:])
     else:
-        fig, ax = figure(width, _height(n, width))
+        fig, ax = figure(width, _height(n, width, extra=1.6 if width == "single" else 1.2))
         axs2 = []
     y = np.arange(n)[::-1]
     h = 0.38
@@ -97,21 +120,29 @@ def fig_sobol(indices: pd.DataFrame, output: str, reports: pd.DataFrame | None =
     noise = rep.get("noise_share")
     if noise is not None and np.isfinite(noise):
         ax.axvline(noise, color=NEUTRAL, ls="--", lw=0.8, label=f"replication noise ({noise:.2f})")
-    ax.set_yticks(y, _shorten(shown, 38))
+    if methods and not beside:  # single column: the second opinion as markers on the same 0..1 axis
+        for m, mk in zip(methods, ("D", "o"), strict=False):
+            g = sec[sec["method"] == m].set_index("parameter").reindex(shown)
+            ax.scatter(g["value"], y, marker=mk, s=12, color=SECOND_COLOR, edgecolor="black", lw=0.4, zorder=4,
+                       label="PAWN (distribution)" if m == "pawn" else "delta (distribution)")
+    ax.set_yticks(y, _labels(shown, width))
     lo = min(0.0, float(np.nanmin(d["ci_low"]))) - 0.02
     hi = max(0.1, float(np.nanmax(d["ci_high"])) * 1.05)
     ax.set_xlim(lo, min(hi, 1.1))
     ax.set_ylim(-0.7, n - 0.3)
     ax.set_xlabel("Sobol' index (share of output variance)")
-    ax.set_title("Variance-based: S1 and ST", loc="left")
-    ax.legend(loc="best", fontsize="small")
+    ax.set_title("Variance-based: S1 and ST" if beside else f"What drives {_out_label(output, meta)}", loc="left")
+    if beside:
+        ax.legend(loc="best", fontsize="small")
+    else:
+        ax.legend(loc="lower right", fontsize="small")  # bars are sorted: the lower right is empty
     ax.grid(axis="y", visible=False)
-    for ax2, m in zip(axs2, methods, strict=True):
+    for ax2, m in zip(axs2, methods if beside else [], strict=True):
         g = sec[sec["method"] == m].set_index("parameter")
         vals = g.reindex(shown)
         ax2.barh(y, vals["value"], 0.6, color=SECOND_COLOR)
-        ax2.errorbar(vals["value"], y, xerr=[vals["value"] - vals["ci_low"], vals["ci_high"] - vals["value"]],
-                     fmt="none", ecolor=NEUTRAL, elinewidth=0.7, capsize=1.5)
+        ax2.errorbar(vals["value"], y, xerr=vals["conf"].clip(lower=0), fmt="none", ecolor=NEUTRAL, elinewidth=0.7,
+                     capsize=1.5)
         if "(dummy)" in g.index:
             dv = float(g.at["(dummy)", "ci_high"])
             ax2.axvline(dv, color=NEUTRAL, ls=":", lw=0.9, label=f"dummy input ({dv:.2f})")
@@ -120,17 +151,24 @@ def fig_sobol(indices: pd.DataFrame, output: str, reports: pd.DataFrame | None =
         ax2.set_xlabel("PAWN (median KS distance)" if m == "pawn" else "Borgonovo's delta")
         ax2.set_title("Moment-independent", loc="left")
         ax2.grid(axis="y", visible=False)
-    fig.suptitle(f"What drives {_out_label(output, meta)}", x=0.0, ha="left", fontsize="medium")
+    if beside:
+        fig.suptitle(f"What drives {_out_label(output, meta)}", x=0.0, ha="left", fontsize="medium")
     n_all = len(order)
     more = f" {n_all - n} less influential parameters not shown." if n_all > n else ""
     nb = int(d["n"].max()) if len(d) else 0
     conf = float(d["conf_level"].iloc[0]) if len(d) else 0.95
-    caption(fig, f"aieco sensitivity '{name}': Sobol' indices from a Saltelli design with N = {nb} base samples; "
-                 f"bars: estimates, whiskers: {conf:.0%} bootstrap intervals.{more} "
-                 f"{_fmt_verdict(rep)}."
-                 + (" Second opinion on the design's independent rows; dotted line: a dummy input's upper bound "
-                    "(values below it mean no detectable effect)." if methods else "")
-                 + (" Dashed line: replication noise share; an ST near it means no effect."
+    dummy = ""
+    if methods:
+        g = sec[sec["parameter"] == "(dummy)"]
+        dummy = (" Second opinion (moment-independent, on the design's independent rows): "
+                 + ("dotted line: a dummy input's upper bound; values below it mean no detectable effect."
+                    if beside else
+                    ", ".join(f"{'PAWN' if m == 'pawn' else 'delta'} of a dummy input {v:.2f} (values below: no "
+                              f"detectable effect)"
+                              for m, v in zip(g["method"], g["ci_high"], strict=True)) + "."))
+    caption(fig, f"aieco sensitivity '{name}': Sobol' indices, Saltelli design, N = {nb} base samples; whiskers: "
+                 f"{conf:.0%} bootstrap intervals.{more} {_fmt_verdict(rep, short=True)}.{dummy}"
+                 + (" Dashed: replication noise share; an ST near it means no effect."
                     if noise is not None and np.isfinite(noise) else ""))
     return fig
 
@@ -138,22 +176,37 @@ def fig_sobol(indices: pd.DataFrame, output: str, reports: pd.DataFrame | None =
 def fig_morris(indices: pd.DataFrame, output: str, reports: pd.DataFrame | None = None, meta: dict | None = None,
                width: str = "double", name: str = ""):
     """Morris screening of ``output``: mu* with its interval (bars, sorted) and the mu*-sigma plane with the
-    sigma/mu* = 0.1, 0.5 and 1 lines. mu* is in output units per full range of the factor (unit cube)."""
+    sigma/mu* = 0.1, 0.5 and 1 lines; the 8 most influential factors are numbered in both panels. mu* is in
+    output units per full range of the factor (unit cube). The dashed line is the mu* that replication
+    noise alone gives (when the design has replications)."""
     meta = meta or {}
     rep = _report(reports, output)
     d = indices[(indices["output"] == output) & (indices["method"] == "morris")]
     mus = d[d["index"] == "mu_star"].set_index("parameter")
     sig = d[d["index"] == "sigma"].set_index("parameter")["value"]
     order = list(mus.sort_values("value", ascending=False).index)
-    shown = order[:MAX_BARS]
+    shown = order[:_max_bars(width)]
+    numbered = {p: i + 1 for i, p in enumerate(order[:8])}
     n = len(shown)
-    fig, (ax, ax2) = figure(width, max(_height(n, width), 0.5), ncols=2, gridspec_kw={"width_ratios": [1.25, 1]})
+    if width == "double":
+        fig, (ax, ax2) = figure(width, max(_height(n, width), 0.5), ncols=2, gridspec_kw={"width_ratios": [1.3, 1]})
+    else:  # single column: bars above, the mu*-sigma plane below
+        fig, (ax, ax2) = figure(width, (0.16 * n + 3.6) / 3.5, nrows=2,
+                                gridspec_kw={"height_ratios": [0.16 * n + 0.3, 2.2]})
     y = np.arange(n)[::-1]
     ax.barh(y, mus.loc[shown, "value"], 0.6, color=S1_COLOR)
     ax.errorbar(mus.loc[shown, "value"], y, xerr=mus.loc[shown, "conf"], fmt="none", ecolor=NEUTRAL, elinewidth=0.7,
                 capsize=1.5)
-    ax.set_yticks(y, _shorten(shown, 34))
+    labels = [f"{lab} [{numbered[p]}]" if p in numbered else lab for p, lab in zip(shown, _labels(shown, width),
+                                                                                   strict=True)]
+    ax.set_yticks(y, labels)
     ax.set_ylim(-0.7, n - 0.3)
+    floor = rep.get("mu_star_floor")
+    has_floor = floor is not None and np.isfinite(floor)
+    if has_floor:
+        ax.axvline(floor, color=NEUTRAL, ls="--", lw=0.8, label=f"noise alone ({floor:.3g})")
+        ax.axvline(2 * floor, color=NEUTRAL, ls=":", lw=0.8, label="twice that")
+        ax.legend(loc="lower right", fontsize="small")
     ax.set_xlabel("mu* (output change over a factor's range)")
     ax.set_title("Ranking: mean absolute effect", loc="left")
     ax.grid(axis="y", visible=False)
@@ -167,36 +220,39 @@ def fig_morris(indices: pd.DataFrame, output: str, reports: pd.DataFrame | None 
         ax2.text(lim / max(r, 1.0) * 0.98, min(r, 1.0) * lim * 0.98, f"σ/μ* = {lab}", fontsize="x-small",
                  color="#777777", ha="right", va="top" if r >= 1 else "bottom")
     finite = np.isfinite(s)
-    ax2.scatter(x[finite], s[finite], s=12, color=S1_COLOR, zorder=3)
+    ax2.scatter(x[finite], s[finite], s=10, color=S1_COLOR, zorder=3)
     if (~finite).any():
         ax2.scatter(x[~finite], np.zeros((~finite).sum()), s=14, marker="|", color=NEUTRAL, zorder=3,
                     label="group (σ undefined)")
         ax2.legend(loc="upper left", fontsize="small")
-    labelled = [p for p in order[:8] if p in mus.index]
-    pos = {p: (mus.at[p, "value"], (sig.get(p) if np.isfinite(sig.get(p, np.nan)) else 0.0)) for p in labelled}
-    placed: list[tuple[float, float]] = []
-    for p in labelled:
-        px, py = pos[p]
-        ty = py
-        for qx, qy in placed:  # nudge labels that would sit on top of each other
-            if abs(qx - px) < 0.25 * lim and abs(qy - ty) < 0.05 * lim:
-                ty = qy - 0.055 * lim
-        placed.append((px, ty))
-        ax2.annotate(_shorten([p.split(".", 1)[-1]], 24)[0], (px, py), xytext=(px - 0.01 * lim, ty),
-                     fontsize="x-small", ha="right", va="center", color=NEUTRAL,
-                     arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#999999"} if ty != py else None)
+    if has_floor:
+        ax2.axvline(floor, color=NEUTRAL, ls="--", lw=0.8)
+    for p, k in numbered.items():
+        px = float(mus.at[p, "value"])
+        py = float(sig.get(p)) if np.isfinite(sig.get(p, np.nan)) else 0.0
+        ax2.annotate(str(k), (px, py), xytext=(2.5, 2.5), textcoords="offset points", fontsize="x-small",
+                     color="#000000", fontweight="bold")
     ax2.set_xlim(0, lim)
     ax2.set_ylim(0, lim)
+    ax2.set_box_aspect(1)
+    ax2.set_anchor("N")
     ax2.set_xlabel("mu*")
     ax2.set_ylabel("sigma (spread of the effects)")
     ax2.set_title("Linear, monotonic or interacting?", loc="left")
-    fig.suptitle(f"Morris screening of {_out_label(output, meta)}", x=0.0, ha="left", fontsize="medium")
+    if width == "single":
+        ax2.set_title("")
+        ax.set_title(f"Morris screening of {_out_label(output, meta)}", loc="left")
+    else:
+        fig.suptitle(f"Morris screening of {_out_label(output, meta)}", x=0.0, ha="left", fontsize="medium")
     nb = int(d["n"].max()) if len(d) else 0
     conf = float(d["conf_level"].iloc[0]) if len(d) else 0.95
     more = f" {len(order) - n} less influential factors not shown." if len(order) > n else ""
     caption(fig, f"aieco sensitivity '{name}': Morris elementary effects over r = {nb} trajectories; whiskers: "
-                 f"{conf:.0%} bootstrap intervals of mu*.{more} Right: points far above the σ/μ* = 1 line act "
-                 f"non-linearly or through interactions; the 8 largest are labelled. {_fmt_verdict(rep)}.")
+                 f"{conf:.0%} bootstrap intervals of mu*.{more} Numbers [1]-[8] mark the most influential in both "
+                 f"panels; points above the σ/μ* = 1 line act non-linearly or through interactions."
+                 + (" Dashed: the mu* replication noise alone gives; factors below the dotted line (twice it) are "
+                    "indistinguishable from noise." if has_floor else "")
+                 + f" {_fmt_verdict(rep, short=True)}.")
     return fig
 
 
@@ -211,7 +267,10 @@ def fig_convergence(convergence: pd.DataFrame, output: str, design: str, reports
     last = c[c["n"] == c["n"].max()]
     key = "ST" if design == "sobol" else "mu_star"
     top = list(last[last["index"] == key].sort_values("value", ascending=False)["parameter"][:MAX_LINES])
-    fig, axes = figure(width, 0.42 if width == "double" else 0.8, ncols=len(panels), sharey=design == "sobol")
+    if width == "double":
+        fig, axes = figure(width, 0.42, ncols=len(panels), sharey=design == "sobol")
+    else:  # single column: panels stacked, legend below
+        fig, axes = figure(width, 0.62 * len(panels) + 0.25, nrows=len(panels), sharex=True)
     axes = np.atleast_1d(axes)
     for ax, ix in zip(axes, panels, strict=True):
         g = c[c["index"] == ix]
@@ -225,20 +284,26 @@ def fig_convergence(convergence: pd.DataFrame, output: str, design: str, reports
             col = PALETTE[i % len(PALETTE)]
             ax.fill_between(gp["n"], gp["ci_low"], gp["ci_high"], color=col, alpha=0.15, lw=0)
             ax.plot(gp["n"], gp["value"], color=col, ls=LINESTYLES[i % len(LINESTYLES)], marker=MARKERS[i % len(MARKERS)],
-                    ms=3, label=_shorten([p], 30)[0], zorder=3)
+                    ms=3, label=_labels([p], width)[0], zorder=3)
         ax.set_xscale("log", base=2)
         ns = sorted(g["n"].unique())
         ax.set_xticks(ns, [str(int(v)) for v in ns])
         ax.minorticks_off()
-        ax.set_xlabel("base samples N" if design == "sobol" else "trajectories r")
+        if width == "double" or ax is axes[-1]:
+            ax.set_xlabel("base samples N" if design == "sobol" else "trajectories r")
         ax.set_title({"ST": "Total index ST", "S1": "First-order index S1", "mu_star": "mu*"}[ix], loc="left")
         if design == "sobol":
             ax.axhline(0, color=NEUTRAL, lw=0.5)
     axes[0].set_ylabel("index" if design == "sobol" else "mu*")
-    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     v = rep.get("verdict") or "n/a"
-    fig.suptitle(f"Convergence of the indices of {_out_label(output, meta)}: {v}", x=0.0, ha="left",
-                 fontsize="medium")
+    if width == "double":
+        axes[-1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+        fig.suptitle(f"Convergence of the indices of {_out_label(output, meta)}: {v}", x=0.0, ha="left",
+                     fontsize="medium")
+    else:
+        h, lab = axes[-1].get_legend_handles_labels()
+        fig.legend(h, lab, loc="outside lower center", ncol=2, fontsize="small")
+        fig.suptitle(f"Convergence, {_shorten([output], 28)[0]}: {v}", x=0.0, ha="left", fontsize="medium")
     warn = rep.get("warnings")
     warn = warn if isinstance(warn, str) and warn else "none"
     conf = float(c["conf_level"].iloc[0]) if len(c) else 0.95
@@ -251,8 +316,6 @@ def fig_overview(indices: pd.DataFrame, design: str, outputs: list[str], meta: d
                  width: str = "double", name: str = ""):
     """All outputs at once: ST (Sobol') or mu* relative to each output's largest (Morris) as a map, parameters
     sorted by their largest value across outputs."""
-    import matplotlib.pyplot as plt
-
     meta = meta or {}
     key, method = ("ST", "sobol") if design == "sobol" else ("mu_star", "morris")
     d = indices[(indices["method"] == method) & (indices["index"] == key) & indices["output"].isin(outputs)]
@@ -265,9 +328,13 @@ def fig_overview(indices: pd.DataFrame, design: str, outputs: list[str], meta: d
     fig, ax = figure(width, _height(n, width, extra=1.6))
     vals = tab.to_numpy(float)
     im = ax.imshow(np.clip(vals, 0, 1), aspect="auto", cmap="viridis", vmin=0, vmax=1)
-    ax.set_yticks(range(n), _shorten(list(tab.index), 38))
-    ax.set_xticks(range(m), [o.replace("_mean12", "\n(mean of last 12 months)") for o in tab.columns],
-                  fontsize="x-small")
+    ax.set_yticks(range(n), _labels(list(tab.index), width))
+    if width == "double":
+        xl = [o.replace("_mean12", "\n(mean of last 12 months)") for o in tab.columns]
+    else:
+        xl = [o.replace("_mean12", "").replace("_", " ") for o in tab.columns]
+    ax.set_xticks(range(m), xl, fontsize="x-small", rotation=0 if width == "double" else 35,
+                  ha="center" if width == "double" else "right")
     ax.grid(False)
     for i in range(n):
         for j in range(m):
@@ -277,12 +344,12 @@ def fig_overview(indices: pd.DataFrame, design: str, outputs: list[str], meta: d
                         color="white" if v < 0.55 else "black")
     cb = fig.colorbar(im, ax=ax, shrink=0.8, pad=0.02)
     cb.set_label("ST" if design == "sobol" else "mu* / largest mu* of the output")
-    ax.set_title("Total Sobol' index of every parameter for every output" if design == "sobol"
-                 else "Morris mu* of every factor for every output (relative)", loc="left")
+    ax.set_title(("Total Sobol' index of every parameter for every output" if design == "sobol"
+                  else "Morris mu* of every factor for every output (relative)") if width == "double"
+                 else ("Total Sobol' index ST" if design == "sobol" else "Relative Morris mu*"), loc="left")
     caption(fig, f"aieco sensitivity '{name}'. Parameters sorted by their largest value across outputs. "
                  + ("ST = share of the output's variance that involves the parameter, alone or with others."
                     if design == "sobol" else "Each column divided by its largest mu*: 1 = the most influential."))
-    plt.setp(ax.get_xticklabels(), rotation=0)
     return fig
 
 
