@@ -238,6 +238,22 @@ def test_serial_processes_and_dask_give_identical_tables(tmp_path):
     pd.testing.assert_frame_equal(ref, sim.load_results(tmp_path / "serial"))  # the package-level entry point
 
 
+def test_worker_does_not_keep_finished_models_alive(tmp_path):
+    """mesa <= 3.3 keeps every model alive through the class attribute Agent._ids (mesa#3179); the worker
+    releases them, so a long sweep's workers (and a serial driver) keep flat memory."""
+    import gc
+
+    import mesa
+
+    def live_models() -> int:
+        gc.collect()
+        return sum(isinstance(o, mesa.Model) for o in gc.get_objects())
+
+    before = live_models()  # models other tests may still hold
+    run_sweep(load_spec(write_spec(tmp_path, GRID)), tmp_path / "out", executor="serial", progress=False)
+    assert live_models() <= before  # none of the sweep's 12 models survives it
+
+
 # --------------------------------------------------------------------------------------------- resume
 
 def test_resume_after_kill_gives_exactly_the_full_set(tmp_path):

@@ -9,10 +9,13 @@ cannot come.
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import time
 import traceback
+import weakref
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +27,37 @@ from sim.sweep.designs import build_scenario
 from sim.sweep.spec import resolve_function
 
 _FUNCTIONS: dict[str, Callable] = {}
+
+
+class _WeakCounters(weakref.WeakKeyDictionary):
+    """``mesa.Agent._ids`` that does not keep models alive: an id counter per live model."""
+
+    def __getitem__(self, model: Any) -> Any:
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = self[model] = itertools.count(1)
+            return counter
+
+
+def release_finished_models() -> bool:
+    """Work around mesa#3179 (mesa <= 3.3): ``mesa.Agent._ids``, a class-level ``defaultdict`` keyed by model,
+    keeps every model ever built alive, so a worker that runs thousands of models grows without bound
+    (about 0.5-1 MB per run here). Replace it by a weak-keyed equivalent (same ids: a counter from 1 per
+    model). Idempotent; returns whether the patch was applied. Harmless on mesa versions with the fix."""
+    import mesa
+
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, defaultdict):
+        weak = _WeakCounters()
+        for model, counter in list(ids.items()):  # models alive now keep their counters
+            weak[model] = counter
+        mesa.Agent._ids = weak
+        return True
+    return False
+
+
+release_finished_models()
 
 
 @dataclass(frozen=True)
