@@ -2,7 +2,7 @@
 # Regenerate the repository's figures/ folder: the ONE documented command (see figures/README.md).
 #
 #   scripts/make_figures.sh              # from anywhere in the repository: ~30-40 min on 2 cores, of which
-#                                        # ~25 are the Sobol' analysis (SOBOL=0 skips it: 5-10 min)
+#                                        # ~25 are the Sobol' analysis (SOBOL=0 skips it: 5-15 min)
 #   scripts/make_figures.sh --draw-only  # redraw figures/ from the results folders of the last full run
 #
 # Steps (each one results folder under $RESULTS, then `aieco figures` into figures/<set>/):

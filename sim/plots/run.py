@@ -37,13 +37,17 @@ def _reps(ts: pd.DataFrame) -> int:
     return int(ts["replication"].nunique()) if "replication" in ts else 1
 
 
-def _cap(ts: pd.DataFrame, name: str, extra: str = "", spread: bool = True) -> str:
+def _cap(ts: pd.DataFrame, name: str, extra: str = "", spread: bool | None = True) -> str:
+    """Caption: scenario and replications; ``spread`` True: "median and middle 50%/90% across", False: "median
+    of", None: the count only (the figure's own text says what is drawn)."""
     n = _reps(ts)
-    if spread:
+    if spread is None:
+        what = ""
+    elif spread:
         what = "median and middle 50%/90% across" if n > 1 else "one"
     else:
         what = "median of" if n > 1 else "one"
-    return f"aieco, scenario '{name}', {what} {n} replication{'s' if n > 1 else ''}. {extra}".strip()
+    return " ".join(f"aieco, scenario '{name}', {what} {n} replication{'s' if n > 1 else ''}. {extra}".split())
 
 
 def fig_open_share(ts: pd.DataFrame, name: str = "", width: str = "double"):
@@ -96,11 +100,11 @@ def fig_frontier(ts: pd.DataFrame, name: str = "", width: str = "double"):
     lag = last["open_closed_lag_months"].to_numpy(float)
     lag = lag[np.isfinite(lag)]
     if lag.size:
-        spread = f"\n(90% of replications: {np.quantile(lag, 0.05):.0f} to {np.quantile(lag, 0.95):.0f})" \
-            if lag.size > 1 else ""
-        med = float(np.median(lag))
-        unit = "month" if round(abs(med)) == 1 else "months"
-        ax.text(0.98, 0.04, f"Open-weight lag in {last['date'].iloc[0]}:\nmedian {med:.0f} {unit}{spread}",
+        lo, hi = (round(float(q)) for q in np.quantile(lag, [0.05, 0.95]))  # round(): no "-0"
+        spread = f"\n(90% of replications: {lo} to {hi})" if lag.size > 1 else ""
+        med = round(float(np.median(lag)))
+        unit = "month" if abs(med) == 1 else "months"
+        ax.text(0.98, 0.04, f"Open-weight lag in {last['date'].iloc[0]}:\nmedian {med} {unit}{spread}",
                 transform=ax.transAxes, ha="right", va="bottom", fontsize=plt_rc("legend.fontsize"), color=NEUTRAL,
                 bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#bbbbbb", "lw": 0.5})
     ax.set_ylabel("Capability (log10 effective FLOP)")
@@ -118,8 +122,8 @@ def fig_frontier(ts: pd.DataFrame, name: str = "", width: str = "double"):
     date_axis(ax2)
     ax2.set_ylim(top=ax2.get_ylim()[1] + 0.25 * (ax2.get_ylim()[1] - ax2.get_ylim()[0]))  # room for the legend
     ax2.legend(loc="upper right")
-    caption(fig, _cap(ts, name, "Lines: median; shading: middle 90% (lags: also the middle 50%). Capability = "
-                      "log10 of training FLOP x algorithmic efficiency (2022-01 = 1); a lag is how many months "
+    caption(fig, _cap(ts, name, spread=None, extra="Lines: median; shading: middle 90% (lags: also the middle "
+                      "50%). Capability = log10 of training FLOP x algorithmic efficiency (2022-01 = 1); a lag is how many months "
                       "earlier the leader reached the follower's capability. Range: Epoch AI, 'How far behind are "
                       "open models?' (2024)."))
     return fig
@@ -136,8 +140,8 @@ def fig_regions(ts: pd.DataFrame, name: str = "", width: str = "double"):
     ax.set_title("Frontier capability by region", loc="left")
     date_axis(ax)
     ax.legend(loc="upper left", handlelength=2.6)
-    caption(fig, _cap(ts, name, "Lines: median; shading: middle 90%. Capability = log10 of training FLOP x "
-                      "algorithmic efficiency (2022-01 = 1)."))
+    caption(fig, _cap(ts, name, spread=None, extra="Lines: median; shading: middle 90%. Capability = log10 of "
+                      "training FLOP x algorithmic efficiency (2022-01 = 1)."))
     return fig
 
 

@@ -222,13 +222,16 @@ def quadratic_surface(x: np.ndarray, y: np.ndarray, z: np.ndarray):
     return predict, float(r2), p
 
 
-def _digits(span: float, se: float = float("nan")) -> int:
+def _digits(span: float, se: float = float("nan"), largest: float = 1.0) -> int:
     """Decimals for cell values: enough to tell apart values over ``span`` (two significant digits of the
-    span), and no more than the standard error ``se`` of a value supports."""
+    span), no more than the standard error ``se`` of a value supports, and no more than three significant
+    digits of the ``largest`` value."""
     span = abs(span) if np.isfinite(span) and span > 0 else 1.0
     d = int(np.clip(1 - np.floor(np.log10(span)), 0, 6))
     if np.isfinite(se) and se > 0:
         d = min(d, int(np.clip(-np.floor(np.log10(se)), 0, 6)))
+    if np.isfinite(largest) and largest > 0:
+        d = min(d, int(np.clip(2 - np.floor(np.log10(largest)), 0, 6)))
     return d
 
 
@@ -273,7 +276,7 @@ def fig_heatmap(results: pd.DataFrame, x: str, y: str, metric: str, *, baseline:
     cb.set_label(f"{unit.capitalize()} (mean of replications)" if unit else "Mean of replications")
     cb.outline.set_visible(False)
     span = hi - lo
-    digits = _digits(span, se)
+    digits = _digits(span, se, float(np.nanmax(np.abs(Z))) if np.isfinite(Z).any() else 1.0)
     if xs.size * ys.size <= 100:
         for i, yv in enumerate(ys):
             for j, xv in enumerate(xs):
@@ -330,6 +333,8 @@ def fig_heatmap(results: pd.DataFrame, x: str, y: str, metric: str, *, baseline:
     ax.set_ylabel(textwrap.fill(y_label or factor_label(y), 28 if double else 24))
     ax.set_title(textwrap.fill(name, 60 if double else 44), loc="left")
     noise = f" Typical standard error of a cell mean: {_sig(se)} {unit}." if np.isfinite(se) else ""
+    if se == 0:
+        noise = " Most cells have the same value in every replication."
     if np.isfinite(se) and not unit.startswith("share"):
         noise += f" The colour scale spans at least \u00b1{NOISE_SES:g} standard errors."
     caption(fig, f"aieco sweep: mean of {n} replication{'s' * (n > 1)} per cell.{noise}{fit} {note}".strip())
