@@ -20,8 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.stats import qmc
 
 from sim.scenario import Scenario, ScenarioError, month_index, with_values
 from sim.sweep.spec import Factor, SpecError, SweepSpec, _gov_field, event_matches
@@ -65,6 +63,8 @@ def unit_sample(spec: SweepSpec) -> np.ndarray | None:
     if spec.design == "grid":
         return None
     if spec.design == "lhs":
+        from scipy.stats import qmc  # imported here: a grid sweep's driver never needs scipy.stats
+
         sampler = qmc.LatinHypercube(d=k, scramble=opts.get("scramble", True), optimization=opts.get("optimization"),
                                      rng=np.random.default_rng(seed))
         return sampler.random(n)
@@ -84,6 +84,8 @@ def unit_sample(spec: SweepSpec) -> np.ndarray | None:
 
 def from_unit(f: Factor, u: np.ndarray) -> list[Any]:
     """Map unit-cube coordinates ``u`` of factor ``f`` to its values."""
+    from scipy import stats
+
     u = np.asarray(u, dtype=float)
     if f.kind in ("levels", "scenario"):
         idx = np.minimum((u * len(f.levels)).astype(int), len(f.levels) - 1)
