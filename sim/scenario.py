@@ -314,6 +314,8 @@ class Government(_Strict):
 
 
 GOV_FIELDS = tuple(Government.model_fields)
+REGION_KEYED_GOV_FIELDS = ("export_control", "compliant_exports")
+"""Government fields that are per-importer dicts; events address them as ``field.REGION``."""
 
 
 class Event(_Strict):
@@ -339,8 +341,8 @@ class Event(_Strict):
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(f"unknown government field {head!r}{hint}; allowed: {', '.join(GOV_FIELDS)}")
         if key:
-            if head != "export_control":
-                raise ValueError(f"only export_control takes a region suffix, not {head!r}")
+            if head not in REGION_KEYED_GOV_FIELDS:
+                raise ValueError(f"only {' and '.join(REGION_KEYED_GOV_FIELDS)} take a region suffix, not {head!r}")
             if key not in REGIONS:
                 raise ValueError(f"unknown region {key!r}; allowed: {', '.join(REGIONS)}")
         # validate the value by applying it to a default Government
@@ -706,7 +708,7 @@ def parameter_paths() -> list[str]:
             elif name in ("governments",):
                 for r in REGIONS:
                     walk(Government, f"{path}.{r}.")
-            elif name == "export_control":
+            elif name in REGION_KEYED_GOV_FIELDS:
                 out.extend(f"{path}.{r}" for r in REGIONS)
             elif name not in ("events", "reaction", "extends", "events_mode"):
                 out.append(path)
@@ -756,7 +758,7 @@ def field_info(path: str) -> dict[str, Any]:
     extra = f.json_schema_extra or {}
     default = f.get_default(call_default_factory=True)
     if key is not None and isinstance(default, dict):
-        default = default.get(key, 0.0 if name == "export_control" else None)
+        default = default.get(key, {"export_control": 0.0, "compliant_exports": 1.0}.get(name))
     return {"path": path, "unit": extra.get("unit"), "default": default, "ge": ge, "le": le,
             "plausible": extra.get("plausible"), "source": extra.get("source"), "description": f.description}
 

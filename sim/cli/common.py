@@ -34,11 +34,26 @@ def fail(message: str, code: int = BAD_INPUT) -> NoReturn:
 
 
 def scenario_or_exit(path: str, sets: tuple[str, ...] = ()) -> Scenario:
-    """Load a scenario with ``--set`` overrides; on bad input print the error and exit 2."""
+    """Load a scenario with ``--set`` overrides; on bad input print the error and exit 2.
+
+    Warns when a ``--set`` sets a government field that a dated event of the scenario changes later: the
+    value holds from the start only until that event."""
     try:
-        return load_scenario(path, list(sets))
+        sc = load_scenario(path, list(sets))
     except ScenarioError as e:
         fail(str(e))
+    for text in sets:
+        key = text.partition("=")[0].strip()
+        parts = key.split(".")
+        if len(parts) >= 3 and parts[0] == "governments":
+            field = ".".join(parts[2:])
+            hits = [e.month for e in sc.events if e.government == parts[1] and e.field == field]
+            if hits:
+                err_console.print(f"[yellow]warning:[/] --set {key}: the scenario's dated events change this field "
+                                  f"in {', '.join(hits)}; your value holds only until then (edit or drop those "
+                                  "events in a scenario file that extends this one to hold it throughout)",
+                                  markup=True, soft_wrap=True)
+    return sc
 
 
 set_option = click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=VALUE",

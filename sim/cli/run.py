@@ -54,8 +54,9 @@ def horizon_table(summary, title: str) -> Table:
 @click.option("--format", "formats", default="png,pdf", show_default=True,
               help="Figure formats, comma-separated: png, pdf, svg.")
 @click.option("--no-figures", is_flag=True, help="Write tables and manifest only.")
+@click.option("--overwrite", is_flag=True, help="Replace the results already in --out.")
 def run(scenario: str, seed: int | None, replications: int, months: int | None, sets: tuple[str, ...],
-        out: str | None, formats: str, no_figures: bool) -> None:
+        out: str | None, formats: str, no_figures: bool, overwrite: bool) -> None:
     """Run SCENARIO (a TOML file) and write Parquet tables, manifest.json and figures.
 
     \b
@@ -77,6 +78,12 @@ def run(scenario: str, seed: int | None, replications: int, months: int | None, 
     if bad:
         fail(f"--format: {bad[0]!r} is not one of png, pdf, svg")
     out_dir = Path(out) if out else Path("results") / sc.name
+    if (out_dir / "manifest.json").exists() and not overwrite:
+        fail(f"{out_dir} already holds results (manifest.json); choose another --out or add --overwrite")
+    if overwrite and out_dir.is_dir():
+        import shutil
+
+        shutil.rmtree(out_dir)
     try:
         with progress_bar(replications, f"{sc.name}: {sc.months} months x {replications} replications") as advance:
             reps = run_replications(sc, replications, progress=lambda r: advance())

@@ -12,13 +12,16 @@ print size; ``save`` writes vector PDF/SVG and 300-dpi PNG plus a JSON provenanc
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import matplotlib
 
-matplotlib.use("Agg")  # headless by default; notebooks can switch backends before importing aieco
+if "ipykernel" not in sys.modules and not os.environ.get("MPLBACKEND"):
+    matplotlib.use("Agg")  # headless for the CLI and scripts; Jupyter keeps its inline backend
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
