@@ -63,6 +63,7 @@ FACTOR_LABELS = {
     "labs.spill_coef": "Cost of opening a leading model",
     "labs.funding_kappa": "Funding response to capability lead",
     "developers.w_open_mean": "Developers' value of open weights",
+    "developers.w_cap_mean": "Developers' value of capability",
     "developers.w_sov_mean": "Developers' distrust of foreign APIs",
     "developers.w_net": "Network effect in adoption",
     "market.market_share_of_funding": "Developer market relative to funding",
