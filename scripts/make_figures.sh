@@ -54,7 +54,7 @@ mkdir -p "$RESULTS" "$FIGURES"
 
 say "1/5 baseline: aieco run scenarios/baseline.toml, 20 replications"
 if (( ! DRAW_ONLY )); then
-    aieco run scenarios/baseline.toml --replications 20 --out "$RESULTS/baseline" --no-figures
+    aieco run scenarios/baseline.toml --replications 20 --out "$RESULTS/baseline" --no-figures --overwrite
 fi
 draw "$RESULTS/baseline" baseline
 
