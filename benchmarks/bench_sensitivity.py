@@ -219,7 +219,8 @@ def main() -> None:
         report["sobol_baseline"] = baseline(args.out, args.workers, args.fresh)
     dest = ROOT / "results" / "benchmarks" / "sensitivity.json"
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    old = json.loads(dest.read_text()) if dest.is_file() else {}
+    dest.write_text(json.dumps({**old, **report}, indent=2, default=str) + "\n")  # parts run apart accumulate
     print(f"\nwritten: {dest}")
 
 

@@ -97,6 +97,11 @@ FRACTIONS = (0.125, 0.25, 0.5, 1.0)
 """Shares of the sample used by the convergence check."""
 
 SWEEP_DIR = "sweep"
+NOISE_DIR = "noise_probe"
+PROBE_REPLICATIONS = 4
+"""Runs per point of the noise probe (see :func:`run_noise_probe`)."""
+AUTO_NOISE_PROBE = 32
+"""Points of the noise probe the CLI adds to a one-replication design of a stochastic model."""
 MANIFEST = "manifest.json"
 INDICES = "indices"
 CONVERGENCE = "convergence"
@@ -129,7 +134,9 @@ class Options:
     second_resamples : bootstrap resamples of delta and PAWN (these are slower).
     conf_level : confidence level of every interval.
     exclude_nan : analyse outputs with NaN runs by dropping the affected blocks/trajectories.
-    ci_wide, drift : thresholds of the convergence check (:data:`CI_WIDE`, :data:`DRIFT`)."""
+    ci_wide, drift : thresholds of the convergence check (:data:`CI_WIDE`, :data:`DRIFT`).
+    noise_probe : run this many design points :data:`PROBE_REPLICATIONS` times more (``out/noise_probe``) to
+        measure the replication noise when the design itself has one replication per point."""
 
     outputs: list[str] | None = None
     groups: dict[str, list[str]] | None = None
@@ -140,6 +147,7 @@ class Options:
     exclude_nan: bool = False
     ci_wide: float = CI_WIDE
     drift: float = DRIFT
+    noise_probe: int = 0
 
     def describe(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -152,9 +160,9 @@ class OutputReport:
     status : ``ok``, ``constant`` (no variance: no indices), ``nan`` (NaN runs, not excluded: no indices)
         or ``too_few`` (too few complete blocks left after excluding NaN).
     n_used, n_total : blocks (Sobol': base samples) or trajectories (Morris) used, of those designed.
-    noise_share : with replications, the share of the variance of the point means that is the
-        replication noise of a mean (Monte Carlo noise; every ST carries about this much of it). NaN with
-        one replication.
+    noise_share : the share of the variance of the point means that is the replication noise of a mean
+        (Monte Carlo noise; every ST carries about this much of it), measured from the replications, or
+        with one replication from the noise probe (``noise_source`` says which). NaN when unknown.
     mu_star_floor : Morris, with replications: the mu* that replication noise alone produces,
         ``2 sigma / (sqrt(pi) Delta)`` for point-mean noise ``sigma`` and step ``Delta``; a factor below about
         twice this is indistinguishable from noise. NaN otherwise.
@@ -170,6 +178,7 @@ class OutputReport:
     skew: float = float("nan")
     noise_share: float = float("nan")
     mu_star_floor: float = float("nan")
+    noise_source: str = ""
     verdict: str = "n/a"
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -458,17 +467,43 @@ def run_design(spec: SweepSpec, out: str | Path, *, groups: dict[str, list[str]]
                             progress=progress, echo=echo)
 
 
-def _run_grouped(spec: SweepSpec, out: Path, groups: dict[str, list[str]], *, executor: str, workers: int | None,
-                 scheduler: str | None, resume: bool, retry_failed: bool, batch_size: int | None, timeout: float,
-                 progress: bool, echo: Callable[[str], None] | None) -> Any:
+def _run_grouped(spec: SweepSpec, out: Path, groups: dict[str, list[str]], **kw: Any) -> Any:
     """:func:`sim.sweep.run_sweep` with a grouped design in place of the spec's own (same checks, same
     executor handling, same store; the design's fingerprint makes ``--resume`` refuse other groups)."""
+    matrix, unit = sensitivity_design(spec, groups)
+    return _run_plan(spec, out, matrix, unit, spec.replications, hint=" (for a grouped design, resume with the "
+                     "same --groups)", **kw)
+
+
+def run_noise_probe(spec: SweepSpec, out: str | Path, points: int = AUTO_NOISE_PROBE,
+                    replications: int = PROBE_REPLICATIONS, *, groups: dict[str, list[str]] | None = None,
+                    **kw: Any) -> Any:
+    """Run ``points`` points of the design ``replications`` times each into the sweep store ``out`` (same
+    runner, executors and store), to measure the replication noise of a one-replication design: the first
+    point (row A) of each of the first Saltelli blocks, or the first point of each Morris trajectory. Keyword
+    arguments as :func:`run_design`. Returns the :class:`~sim.sweep.SweepOutcome`."""
+    matrix, unit = sensitivity_design(spec, groups)
+    gl = group_list(spec, groups)
+    g = len(dict.fromkeys(gl)) if gl else len(spec.factors)
+    step = (2 * g + 2 if spec.design_options.get("calc_second_order", True) else g + 2) if spec.design == "sobol" \
+        else g + 1
+    rows = np.arange(0, len(matrix), step)[:max(1, int(points))]
+    sub = matrix.iloc[rows].reset_index(drop=True)
+    sub["point"] = np.arange(len(sub), dtype=np.int64)
+    with declared_outputs(spec.run_function):
+        return _run_plan(spec, Path(out), sub, unit[rows], int(replications), hint="", **kw)
+
+
+def _run_plan(spec: SweepSpec, out: Path, matrix: pd.DataFrame, unit: np.ndarray, replications: int, *, hint: str,
+              executor: str, workers: int | None, scheduler: str | None, resume: bool, retry_failed: bool,
+              batch_size: int | None, timeout: float, progress: bool, echo: Callable[[str], None] | None) -> Any:
+    """What :func:`sim.sweep.run_sweep` does after planning, for a design matrix built here (grouped designs,
+    the noise probe): the same folder checks, executor, lock and store."""
     from sim.sweep import runner
 
     say = echo or (lambda _m: None)
     base = runner.plan_sweep(spec)  # validates the base scenarios and loads the rosters
-    matrix, unit = sensitivity_design(spec, groups)
-    plan = runner.Plan(spec, matrix, unit, validate_points(spec, matrix), base.rosters, spec.replications)
+    plan = runner.Plan(spec, matrix, unit, validate_points(spec, matrix), base.rosters, replications)
     manifest = None
     if (out / store.MANIFEST).is_file():
         try:
@@ -478,7 +513,7 @@ def _run_grouped(spec: SweepSpec, out: Path, groups: dict[str, list[str]], *, ex
                                         f"another --out")
             store.check_resume(manifest, spec, plan.matrix, plan.replications, out)
         except store.StoreError as e:
-            raise runner.SweepError(f"{e} (for a grouped design, resume with the same --groups)") from None
+            raise runner.SweepError(f"{e}{hint}") from None
     elif out.exists() and (not out.is_dir() or any(p.name != ".lock" for p in out.iterdir())):
         raise runner.SweepError(f"{out} exists and is not a sweep results folder; choose another --out")
     try:
@@ -719,6 +754,28 @@ def _morris_verdict(rep: OutputReport, full: pd.DataFrame, conv: pd.DataFrame, o
     rep.verdict = "not converged" if rep.warnings else "converged"
 
 
+def _probe_variances(sweep_dir: Path, outputs: list[str]) -> dict[str, tuple[float, str]]:
+    """Replication-noise variance of a single run, per output, from the noise probe beside the sweep
+    (``../noise_probe``): the mean over the probe's points of the variance across their runs."""
+    pdir = sweep_dir.parent / NOISE_DIR
+    if sweep_dir.name != SWEEP_DIR or not (pdir / store.MANIFEST).is_file():
+        return {}
+    try:
+        df = store.load_results(pdir, include_traceback=False)
+    except store.StoreError:
+        return {}
+    df = df[df["status"] == "ok"]
+    out: dict[str, tuple[float, str]] = {}
+    for o in outputs:
+        if o not in df.columns:
+            continue
+        g = df.groupby("point")[o]
+        v = g.var(ddof=1)[g.count() >= 2].dropna()
+        if len(v):
+            out[o] = (float(v.mean()), f"noise probe ({len(v)} points x {int(g.count().max())} runs)")
+    return out
+
+
 def _check_layout(Ub: np.ndarray, membership: list[str], params: list[str], kind: str, where: Path) -> None:
     """Check that the design was drawn with these groups (or none): in a Saltelli block, row 1 + j is row A
     with group j's columns taken from row B; in a Morris trajectory each step moves exactly one group.
@@ -811,6 +868,8 @@ def analyse(sweep_dir: str | Path, options: Options | None = None) -> Sensitivit
     errors = np.full((npts, reps), None, dtype=object)
     errors[pts, rps] = inside["error"].to_numpy(object)
 
+    probe = _probe_variances(sweep_dir, outputs) if reps == 1 else {}
+
     rows: list[dict[str, Any]] = []
     conv_rows: list[dict[str, Any]] = []
     reports: list[OutputReport] = []
@@ -864,21 +923,27 @@ def analyse(sweep_dir: str | Path, options: Options | None = None) -> Sensitivit
         if abs(rep.skew) > 1:
             rep.notes.append(f"skewed output (skewness {rep.skew:.1f}): variance-based indices describe the "
                              f"variance only; compare with the moment-independent second opinion")
+        noise = float("nan")
         if reps > 1:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 within = np.nanvar(Yr, axis=1, ddof=1)
                 nrep = np.isfinite(Yr).sum(axis=1)
             ok = nrep >= 2
-            if ok.any() and np.var(ybar[np.isfinite(ybar)]) > 0:
+            if ok.any():
                 noise = float(np.nanmean(within[ok] / nrep[ok]))
-                rep.noise_share = noise / float(np.var(ybar[np.isfinite(ybar)]))
-                if kind == "morris":
-                    p = int(dopts.get("num_levels", 4))
-                    rep.mu_star_floor = 2 * math.sqrt(noise) / math.sqrt(math.pi) / (p / (2 * (p - 1)))
-                if rep.noise_share > 0.1:
-                    rep.notes.append(f"replication noise is {rep.noise_share:.0%} of the variance of the point "
-                                     f"means; every ST carries about that much of it (add replications)")
+                rep.noise_source = f"replications ({reps} per point)"
+        elif out in probe:
+            noise, rep.noise_source = probe[out]
+        if np.isfinite(noise) and np.var(y) > 0:
+            rep.noise_share = noise / float(np.var(y))
+            if kind == "morris":
+                p = int(dopts.get("num_levels", 4))
+                rep.mu_star_floor = 2 * math.sqrt(noise) / math.sqrt(math.pi) / (p / (2 * (p - 1)))
+            if rep.noise_share > 0.1:
+                rep.notes.append(f"replication noise is {rep.noise_share:.0%} of the variance of the point "
+                                 f"values ({rep.noise_source}); every ST carries about that much of it (add "
+                                 f"replications)")
         sd = analysis_seed(base_seed, out, kind)
         seeds[f"{out}/{kind}"] = sd
         full: list[dict[str, Any]] = []
@@ -1060,6 +1125,16 @@ def run_sensitivity(spec: SweepSpec, out: str | Path | None = None, *, options: 
                          scheduler=scheduler, resume=resume, retry_failed=retry_failed, batch_size=batch_size,
                          timeout=timeout, progress=progress, echo=echo)
     t_sweep = time.perf_counter() - t1
+    probe_outcome = None
+    if opts.noise_probe > 0 and spec.replications == 1:
+        tp = time.perf_counter()
+        if echo:
+            echo(f"noise probe: {opts.noise_probe} design points x {PROBE_REPLICATIONS} runs")
+        probe_outcome = run_noise_probe(spec, out / NOISE_DIR, opts.noise_probe, groups=opts.groups,
+                                        executor=executor, workers=workers, scheduler=scheduler,
+                                        resume=(out / NOISE_DIR / store.MANIFEST).is_file(), retry_failed=retry_failed,
+                                        batch_size=batch_size, timeout=timeout, progress=progress, echo=echo)
+        t_sweep += time.perf_counter() - tp
     t2 = time.perf_counter()
     result = analyse(out / SWEEP_DIR, opts)
     t_analysis = time.perf_counter() - t2
@@ -1070,6 +1145,9 @@ def run_sensitivity(spec: SweepSpec, out: str | Path | None = None, *, options: 
     extra = {"spec_file": str(spec.file), "spec": spec.describe(), "timings": timings,
              "sweep_outcome": {"total": outcome.total, "ok": outcome.ok, "failed": outcome.failed,
                                "missing": outcome.missing, "ran": outcome.ran, "executor": outcome.executor},
+             "noise_probe": None if probe_outcome is None else {
+                 "folder": NOISE_DIR, "points": opts.noise_probe, "runs_per_point": PROBE_REPLICATIONS,
+                 "total": probe_outcome.total, "ok": probe_outcome.ok, "failed": probe_outcome.failed},
              **(extra_manifest or {})}
     paths = write_results(result, out, extra)
     return SensitivityRun(result, outcome, out, timings, paths)
@@ -1097,5 +1175,5 @@ def compare_analytic(indices: pd.DataFrame, analytic: pd.DataFrame, output: str)
 __all__ = ["CI_WIDE", "DESIGNS", "DRIFT", "DUMMY", "FRACTIONS", "INDEX_COLUMNS", "SECOND_OPINIONS", "Options",
            "OutputReport", "SensitivityError", "SensitivityResult", "SensitivityRun", "analyse", "analysis_seed",
            "check_inputs", "compare_analytic", "declared_outputs", "design_points", "group_list", "load_indices",
-           "load_sensitivity_spec", "n_base", "parse_groups", "pawn_medians", "read_manifest", "run_design", "run_sensitivity",
+           "load_sensitivity_spec", "n_base", "parse_groups", "pawn_medians", "run_noise_probe", "read_manifest", "run_design", "run_sensitivity",
            "sensitivity_design", "write_results"]

@@ -3,10 +3,13 @@ same pipeline as the model (spec -> design -> sweep runner and store -> SALib), 
 outputs, replication noise, grouped factors, resume, reproducibility, figures and the CLI.
 
 Everything runs on the serial executor (the executors themselves are tested in test_sweep.py). The
-Ishigami check runs at the issue's N = 4096 (20,480 runs of a microsecond function, about 10 s); the
-G-function check at N = 1024, where the largest bootstrap half-width is about 0.07 for S1 of x1 and the
-estimates sit within 0.02 of the analytic values, so 0.03 still separates right from wrong (the N = 2048
-check of experiments/gfunction.toml is in benchmarks/bench_sensitivity.py).
+analytic checks run at N = 1024 (Ishigami) and N = 512 (G-function) instead of the issue's N = 4096, to keep
+this file near a minute on a shared two-core machine; benchmarks/bench_sensitivity.py runs the N = 4096
+Ishigami and N = 2048 G-function checks on the shipped specs (largest errors 0.004 and 0.006). The tolerance
+stays at the issue's 0.03 although the bootstrap half-widths at these N are 0.05-0.09: the bootstrap treats
+the design as random points, while a scrambled Sobol' sequence integrates far more accurately (at these N the
+estimates sit within 0.015 of the analytic values), and the seeds are fixed, so the check is deterministic,
+not flaky. 0.03 still catches every mistake that matters (S1 and ST of x1 differ by 0.24, x3's S1 by 0.24).
 """
 
 from __future__ import annotations
@@ -119,14 +122,16 @@ def test_analytic_indices():
 
 @pytest.fixture(scope="module")
 def ishigami_run(tmp_path_factory):
-    """experiments/ishigami.toml as shipped: N = 4096, through the sweep runner and store (serial)."""
-    out = tmp_path_factory.mktemp("ish") / "out"
-    return run(ROOT / "experiments" / "ishigami.toml", out, second_opinion="pawn", second_resamples=30)
+    """experiments/ishigami.toml at N = 1024, through the sweep runner and store (serial)."""
+    d = tmp_path_factory.mktemp("ish")
+    text = (ROOT / "experiments" / "ishigami.toml").read_text().replace("samples = 4096", "samples = 1024")
+    text = text.replace('base = "../scenarios/baseline.toml"', f'base = "{BASELINE}"')
+    return run(write(d, text, "ishigami.toml"), d / "out", second_opinion="pawn", second_resamples=30)
 
 
-def test_ishigami_matches_analytic_at_n4096(ishigami_run):
+def test_ishigami_matches_analytic(ishigami_run):
     res = ishigami_run.result
-    assert ishigami_run.outcome.ok == 4096 * 5 and ishigami_run.outcome.failed == 0
+    assert ishigami_run.outcome.ok == 1024 * 5 and ishigami_run.outcome.failed == 0
     cmp = compare_analytic(res.indices, ishigami_indices(), "ishigami")
     assert len(cmp) == 6
     assert (cmp["error"].abs() < 0.03).all(), cmp
@@ -137,12 +142,12 @@ def test_ishigami_matches_analytic_at_n4096(ishigami_run):
     assert list(idx.columns) == ["output", "method", "index", "parameter", "parameter2", "value", "conf", "ci_low",
                                  "ci_high", "conf_level", "n"]
     s = idx[idx["method"] == "sobol"]
-    assert np.allclose(s["ci_high"] - s["value"], s["conf"]) and (s["n"] == 4096).all()
+    assert np.allclose(s["ci_high"] - s["value"], s["conf"]) and (s["n"] == 1024).all()
     # the second opinion ranks x2 > x1 > x3 > dummy (the dummy marks the estimator's floor)
     pawn = idx[idx["method"] == "pawn"].set_index("parameter")["value"]
     assert pawn["x2"] > pawn["x1"] > pawn["x3"] > pawn[DUMMY]
     # convergence: N/8 .. N
-    assert sorted(res.convergence["n"].unique()) == [512, 1024, 2048, 4096]
+    assert sorted(res.convergence["n"].unique()) == [128, 256, 512, 1024]
 
 
 def test_written_tables_and_manifest(ishigami_run):
@@ -163,7 +168,7 @@ def test_written_tables_and_manifest(ishigami_run):
 
 
 def test_gfunction_matches_analytic(tmp_path):
-    text = (ROOT / "experiments" / "gfunction.toml").read_text().replace("samples = 2048", "samples = 1024")
+    text = (ROOT / "experiments" / "gfunction.toml").read_text().replace("samples = 2048", "samples = 512")
     text = text.replace('base = "../scenarios/baseline.toml"', f'base = "{BASELINE}"')
     r = run(write(tmp_path, text), tmp_path / "out", second_opinion="none")
     cmp = compare_analytic(r.result.indices, gfunction_indices(), "gfunction")
@@ -200,9 +205,9 @@ def test_morris_screens_the_gfunction_and_groups(tmp_path):
 def test_grouped_sobol_on_ishigami(tmp_path):
     """Group {x1, x3}: its closed first-order index is (V1 + V13) / V = 0.558, its total the same."""
     text = spec_text("sim.testfunctions:ishigami", ["ishigami"], 3,
-                     'kind = "sobol"\nsamples = 1024\ncalc_second_order = false\nseed = 3')
+                     'kind = "sobol"\nsamples = 512\ncalc_second_order = false\nseed = 3')
     r = run(write(tmp_path, text), tmp_path / "out", second_opinion="none", groups={"x13": ["x1", "x3"]})
-    assert r.outcome.total == 1024 * 4
+    assert r.outcome.total == 512 * 4
     s = r.result.indices.set_index(["index", "parameter"])["value"]
     assert s["S1", "x13"] == pytest.approx(0.558, abs=0.05) and s["ST", "x13"] == pytest.approx(0.558, abs=0.05)
     assert s["S1", "x2"] == pytest.approx(0.442, abs=0.05)
@@ -234,6 +239,19 @@ def test_replications_are_averaged_and_noise_is_measured(tmp_path):
     s = r.result.indices.set_index(["index", "parameter"])["value"]
     assert abs(s["S1", "x2"]) < 0.06 and s["ST", "x2"] == pytest.approx(rep.noise_share, abs=0.08)
     assert s["S1", "x1"] > 0.7
+
+
+def test_noise_probe_measures_single_run_noise(tmp_path):
+    """One replication per point: the noise probe (16 points x 4 runs) measures the noise of a single run,
+    0.04 against Var(x1) = 1/12 + 0.04, a share of 0.32."""
+    text = spec_text("aieco_sa_helpers:noisy", ["noisy"], 2, 'kind = "sobol"\nsamples = 128\n'
+                     'calc_second_order = false\nseed = 11')
+    r = run(write(tmp_path, text), tmp_path / "out", second_opinion="none", noise_probe=16)
+    rep = r.result.outputs[0]
+    assert rep.noise_source.startswith("noise probe (16 points x 4 runs)")
+    assert rep.noise_share == pytest.approx(0.04 / (1 / 12 + 0.04), abs=0.1)
+    assert (r.out / "noise_probe" / "manifest.json").is_file()
+    assert json.loads((r.out / "manifest.json").read_text())["noise_probe"]["total"] == 64
 
 
 def test_morris_noise_floor(tmp_path):

@@ -38,7 +38,8 @@ def _print_output(res, rep) -> None:
                       highlight=False)
         return
     top = res.top(rep.output, 6)
-    t = Table(title=f"{rep.output}: {rep.verdict}" + (f"; replication noise {rep.noise_share:.0%} of variance"
+    t = Table(title=f"{rep.output}: {rep.verdict}" + (f"; replication noise {rep.noise_share:.0%} of variance "
+                                                     f"({rep.noise_source})"
                                                      if rep.noise_share == rep.noise_share else ""),
               title_justify="left")
     t.add_column("parameter", justify="left")
@@ -87,6 +88,10 @@ def _print_output(res, rep) -> None:
 @click.option("--exclude-nan", is_flag=True,
               help="Analyse outputs with NaN (or failed) runs by dropping the affected Sobol' blocks or Morris "
                    "trajectories. Without it such outputs are reported and not analysed.")
+@click.option("--noise-probe", type=click.IntRange(min=0), default=None, metavar="K",
+              help="With one replication per point, run K design points 4 times more to measure the replication "
+                   "noise (the floor every ST carries). [default: 32 for the model, 0 for deterministic test "
+                   "functions or with replications]")
 @click.option("--num-resamples", type=click.IntRange(min=10), default=1000, show_default=True,
               help="Bootstrap resamples of the Sobol'/Morris intervals.")
 @click.option("--conf-level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True,
@@ -101,7 +106,7 @@ def _print_output(res, rep) -> None:
 @set_option
 def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler: str | None, out: str | None,
                 resume: bool, retry_failed: bool, outputs: str | None, replications: int | None, groups: str | None,
-                second_opinion: str, exclude_nan: bool, num_resamples: int, conf_level: float, formats: str,
+                second_opinion: str, exclude_nan: bool, noise_probe: int | None, num_resamples: int, conf_level: float, formats: str,
                 no_figures: bool, batch_size: int | None, timeout: float, dry_run: bool, no_progress: bool,
                 sets: tuple[str, ...]) -> None:
     """Global sensitivity analysis of the experiment SPEC (design "sobol" or "morris").
@@ -123,6 +128,7 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
       aieco sensitivity experiments/sobol_baseline.toml --groups "chips=eta_alt,alt_supply_CN"
     """
     from sim.sensitivity import (
+        AUTO_NOISE_PROBE,
         Options,
         SensitivityError,
         check_inputs,
@@ -144,14 +150,20 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
         fail(f"--format: {bad[0] if bad else formats!r} is not one of png, pdf, svg")
     try:
         sp = load_sensitivity_spec(spec, replications=replications, sets=sets)
+        if noise_probe is None:
+            from sim.sweep.spec import resolve_function
+
+            deterministic = hasattr(resolve_function(sp.run_function), "outputs")
+            noise_probe = AUTO_NOISE_PROBE if sp.replications == 1 and not deterministic else 0
         opts = Options(outputs=[o.strip() for o in outputs.split(",") if o.strip()] if outputs else None,
                        groups=parse_groups(groups), second_opinion=second_opinion, num_resamples=num_resamples,
-                       conf_level=conf_level, exclude_nan=exclude_nan)
+                       conf_level=conf_level, exclude_nan=exclude_nan, noise_probe=noise_probe)
         if dry_run:
             check_inputs(sp, opts)
             n = design_points(sp, opts.groups)
+            probe = f" + noise probe {noise_probe} x 4 runs" if noise_probe and sp.replications == 1 else ""
             click.echo(f"{sp.file.name}: design {sp.design}, {len(sp.factors)} factors, {n} points x "
-                       f"{sp.replications} replications = {n * sp.replications} runs; outputs: "
+                       f"{sp.replications} replications = {n * sp.replications} runs{probe}; outputs: "
                        f"{', '.join(opts.outputs or sp.metrics)}")
             return
     except (SpecError, SensitivityError) as e:

@@ -143,12 +143,13 @@ def fig_sobol(indices: pd.DataFrame, output: str, reports: pd.DataFrame | None =
         ax2.barh(y, vals["value"], 0.6, color=SECOND_COLOR)
         ax2.errorbar(vals["value"], y, xerr=vals["conf"].clip(lower=0), fmt="none", ecolor=NEUTRAL, elinewidth=0.7,
                      capsize=1.5)
+        xl = "PAWN (median KS distance)" if m == "pawn" else "Borgonovo's delta"
         if "(dummy)" in g.index:
             dv = float(g.at["(dummy)", "ci_high"])
-            ax2.axvline(dv, color=NEUTRAL, ls=":", lw=0.9, label=f"dummy input ({dv:.2f})")
-            ax2.legend(loc="best", fontsize="small")
+            ax2.axvline(dv, color=NEUTRAL, ls=":", lw=0.9)
+            xl += f"\ndotted: dummy input ({dv:.2f})"
         ax2.set_xlim(0, max(0.1, float(np.nanmax(g["ci_high"])) * 1.08))
-        ax2.set_xlabel("PAWN (median KS distance)" if m == "pawn" else "Borgonovo's delta")
+        ax2.set_xlabel(xl)
         ax2.set_title("Moment-independent", loc="left")
         ax2.grid(axis="y", visible=False)
     if beside:
