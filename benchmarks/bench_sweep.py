@@ -50,7 +50,8 @@ BASELINE = ROOT / "scenarios" / "baseline.toml"
 LHS_SPEC = ROOT / "experiments" / "uncertainty_lhs.toml"
 CONTROLS = [round(float(x), 4) for x in np.linspace(0.0, 1.0, 10)]
 LEAKAGES = [round(float(x), 4) for x in np.linspace(0.0, 0.5, 10)]
-REPLICATIONS = 2
+REPLICATIONS = int(os.environ.get("BENCH_REPS", "2"))  # per grid point (20 in the --tiny comparison)
+TINY_REPLICATIONS = 20
 CHECK_METRICS = ("open_share_CN", "us_cn_gap_months", "noncn_on_cn_open", "frontier_capability")
 
 
@@ -59,10 +60,19 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def grid_spec_text() -> str:
-    return f"""name = "bench_grid"
+TINY_SET = """[set]
+months = 12
+developers.n = 100
+events = []
+"""
+
+
+def grid_spec_text(replications: int = 2, tiny: bool = False) -> str:
+    """The comparison grid; ``tiny``: a 12-month, 100-developer model (~10 ms a run), where the frameworks'
+    own overhead per run dominates."""
+    return (TINY_SET if tiny else "") + f"""name = "bench_grid"
 base = "{BASELINE}"
-replications = {REPLICATIONS}
+replications = {replications}
 design = "grid"
 [[factors]]
 name = "export_control"
@@ -199,28 +209,29 @@ def part_ema(workers: int, tmp: Path) -> dict:
             "values": np.column_stack([outcomes[m][order] for m in CHECK_METRICS]).tolist()}
 
 
-def lhs_spec_text(samples: int, developers: int) -> str:
+def lhs_spec_text(samples: int, developers: int, months: int) -> str:
     """The factors of experiments/uncertainty_lhs.toml, with more points, 1 replication, no optimisation
     of the hypercube, and a reduced developer population."""
     import tomllib
 
     raw = tomllib.loads(LHS_SPEC.read_text())
     lines = [f'name = "bench_lhs_{samples}"', f'base = "{BASELINE}"', "replications = 1",
-             "[design]", 'kind = "lhs"', f"samples = {samples}", "[set]", f"developers.n = {developers}"]
+             "[design]", 'kind = "lhs"', f"samples = {samples}", "[set]", f"developers.n = {developers}", f"months = {months}"]
     for f in raw["factors"]:
         lines.append("[[factors]]")
         lines += [f"{k} = {json.dumps(v)}" for k, v in f.items()]
     return "\n".join(lines) + "\n"
 
 
-def part_lhs(executor: str, workers: int, samples: int, developers: int, tmp: Path) -> dict:
+def part_lhs(executor: str, workers: int, samples: int, developers: int, months: int, tmp: Path) -> dict:
     from sim.sweep import load_spec, overview, run_sweep
 
     f = tmp / f"lhs_{samples}.toml"
-    f.write_text(lhs_spec_text(samples, developers))
+    f.write_text(lhs_spec_text(samples, developers, months))
     spec = load_spec(f)
     rss0 = rss_mb()
     out = tmp / f"lhs_{executor}_{samples}"
+    shutil.rmtree(out, ignore_errors=True)
     o = run_sweep(spec, out, executor=executor, workers=workers, progress=sys.stderr.isatty())
     ov = overview(out)
     parts = len(list((out / "summary").glob("*.parquet")))
@@ -231,23 +242,28 @@ def part_lhs(executor: str, workers: int, samples: int, developers: int, tmp: Pa
 
 # ----------------------------------------------------------------------------- driver
 
-def run_part(name: str, args: argparse.Namespace, tmp: Path, python: str | None = None) -> dict | None:
+def run_part(name: str, args: argparse.Namespace, tmp: Path, python: str | None = None, variant: str = "full",
+             ) -> dict | None:
     """Run one part in a fresh interpreter; returns its measurements (None when skipped)."""
-    out_json = tmp / f"{name}.json"
+    out_json = tmp / f"{name}_{variant}.json"
     cmd = [python or sys.executable, str(Path(__file__).resolve()), "--part", name, "--tmp", str(tmp),
            "--workers", str(args.workers), "--lhs-runs", str(args.lhs_runs),
            "--lhs-serial-runs", str(args.lhs_serial_runs), "--lhs-developers", str(args.lhs_developers),
+           "--lhs-months", str(args.lhs_months),
            "--json", str(out_json)]
-    print(f"-- {name} ...", file=sys.stderr, flush=True)
-    env = {**os.environ, "BENCH_SPEC": str(tmp / "grid.toml"), "PYTHONWARNINGS": "ignore"}
+    print(f"-- {name} ({variant}) ...", file=sys.stderr, flush=True)
+    reps = TINY_REPLICATIONS if variant == "tiny" else 2
+    env = {**os.environ, "BENCH_SPEC": str(tmp / f"grid_{variant}.toml"), "BENCH_REPS": str(reps),
+           "PYTHONWARNINGS": "ignore"}
+    timeout = args.part_timeout * (8 if name == "lhs_processes" else 1)
     proc = subprocess.Popen(cmd, env=env, start_new_session=True)
     try:
-        proc.wait(timeout=args.part_timeout)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)  # the part and its worker processes
         proc.wait()
-        print(f"   {name}: no result after {args.part_timeout:.0f} s; killed (hung?)", file=sys.stderr)
-        return {"error": f"no result after {args.part_timeout:.0f} s (killed)"}
+        print(f"   {name}: no result after {timeout:.0f} s; killed (hung?)", file=sys.stderr)
+        return {"error": f"no result after {timeout:.0f} s (killed)"}
     r = proc
     if r.returncode == 3:
         print(f"   {name}: skipped (not installed in {python or sys.executable})", file=sys.stderr)
@@ -276,9 +292,9 @@ def child(args: argparse.Namespace) -> None:
             sys.exit(3)
         res = part_ema(args.workers, tmp)
     elif name == "lhs_serial":
-        res = part_lhs("serial", 1, args.lhs_serial_runs, args.lhs_developers, tmp)
+        res = part_lhs("serial", 1, args.lhs_serial_runs, args.lhs_developers, args.lhs_months, tmp)
     elif name == "lhs_processes":
-        res = part_lhs("processes", args.workers, args.lhs_runs, args.lhs_developers, tmp)
+        res = part_lhs("processes", args.workers, args.lhs_runs, args.lhs_developers, args.lhs_months, tmp)
     else:
         raise SystemExit(f"unknown part {name}")
     res["peak_rss_mb"] = rss_mb()
@@ -293,11 +309,15 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--lhs-runs", type=int, default=10_000)
     ap.add_argument("--lhs-serial-runs", type=int, default=400)
-    ap.add_argument("--lhs-developers", type=int, default=500,
+    ap.add_argument("--lhs-developers", type=int, default=300,
                     help="developers.n of the LHS sweep (reduced from 5,000 to fit in ~10 minutes on 2 cores)")
+    ap.add_argument("--lhs-months", type=int, default=60,
+                    help="months of the LHS sweep (reduced from 108 to fit in ~10 minutes on 2 cores)")
     ap.add_argument("--repeats", type=int, default=2,
                     help="rounds of the 200-run comparison; each framework's fastest round is kept")
     ap.add_argument("--only", nargs="*", default=None, help="run only these parts (e.g. aieco_serial ema)")
+    ap.add_argument("--tiny", action="store_true",
+                    help="also compare on a tiny model (12 months, 100 developers; 2,000 runs): overhead-bound")
     ap.add_argument("--skip-lhs", action="store_true")
     ap.add_argument("--skip-compare", action="store_true")
     ap.add_argument("--ema-python", default=None, help="interpreter with ema_workbench installed")
@@ -313,44 +333,59 @@ def main() -> None:
         return
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
-    (tmp / "grid.toml").write_text(grid_spec_text())
+    (tmp / "grid_full.toml").write_text(grid_spec_text(2))
+    (tmp / "grid_tiny.toml").write_text(grid_spec_text(TINY_REPLICATIONS, tiny=True))
     results: dict[str, dict | None] = {"machine": {"cores": len(os.sched_getaffinity(0)), "workers": args.workers,
                                                    "python": sys.version.split()[0]}}
     try:
-        if not args.skip_compare:
+        variants = [] if args.skip_compare else ["full", *(["tiny"] if args.tiny else [])]
+        for variant in variants:
+            suffix = "" if variant == "full" else "_tiny"
             names = [n for n in ("aieco_serial", "aieco_processes", "aieco_dask", "mesa_batch_run", "ema")
                      if not args.only or n in args.only]
             for _ in range(args.repeats):  # rounds, interleaved, so that every framework sees the same load
                 for name in names:
-                    r = run_part(name, args, tmp, python=args.ema_python if name == "ema" else None)
-                    best = results.get(name)
+                    r = run_part(name, args, tmp, python=args.ema_python if name == "ema" else None, variant=variant)
+                    best = results.get(name + suffix)
                     if r is not None and "seconds" in r:
                         r["all_seconds"] = [*(best or {}).get("all_seconds", []), round(r["seconds"], 2)]
                         if best is None or "seconds" not in best or r["seconds"] < best["seconds"]:
-                            results[name] = r
+                            results[name + suffix] = r
                         else:
                             best["all_seconds"] = r["all_seconds"]
                     elif best is None:
-                        results[name] = r
-            ref = np.array((results.get("aieco_serial") or {}).get("values", []), dtype=float)
+                        results[name + suffix] = r
+            ref = np.array((results.get("aieco_serial" + suffix) or {}).get("values", []), dtype=float)
             for name in ("aieco_processes", "aieco_dask", "mesa_batch_run", "ema"):
-                r = results.get(name)
+                r = results.get(name + suffix)
                 if r and "values" in r and ref.size:
                     r["same_results_as_serial"] = bool(np.allclose(ref, np.array(r["values"], dtype=float),
                                                                    equal_nan=True, rtol=0, atol=1e-12))
-            for r in results.values():
-                if r and "values" in r:
-                    del r["values"]
+        for r in results.values():
+            if r and "values" in r:
+                del r["values"]
         if not args.skip_lhs:
-            for name in ("lhs_serial", "lhs_processes"):
+            # serial before and after the parallel sweep, so that the serial rate sees the same (shared) machine
+            serial = []
+            for name in ("lhs_serial", "lhs_processes", "lhs_serial"):
                 if not args.only or name in args.only:
-                    results[name] = run_part(name, args, tmp)
-            s, p = results.get("lhs_serial"), results.get("lhs_processes")
-            if s and p and "seconds" in s and "seconds" in p:
-                rate1 = s["runs"] / s["seconds"]
+                    r = run_part(name, args, tmp)
+                    if name == "lhs_serial" and r and "seconds" in r:
+                        serial.append(r)
+                    else:
+                        results[name] = r
+            p = results.get("lhs_processes")
+            if serial:
+                results["lhs_serial"] = {**serial[-1], "rounds": serial,
+                                         "runs_per_second": float(np.mean([s["runs"] / s["seconds"] for s in serial]))}
+            if serial and p and "seconds" in p:
+                rate1 = results["lhs_serial"]["runs_per_second"]
                 rate_w = p["runs"] / p["seconds"]
                 p["speedup"] = rate_w / rate1
                 p["parallel_efficiency"] = rate_w / rate1 / args.workers
+                cpu1 = float(np.mean([s["cpu_seconds"] / s["runs"] for s in serial]))
+                p["cpu_per_run_serial"] = cpu1
+                p["cpu_per_run_parallel"] = p["cpu_seconds"] / p["runs"]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(results, indent=2))
