@@ -13,9 +13,11 @@ The pipeline behind ``aieco sensitivity SPEC`` (each step a plain function):
    SALib to each chosen output: Sobol' first-order ``S1``, total ``ST`` and optionally second-order ``S2``
    indices with bootstrap confidence intervals (:func:`SALib.analyze.sobol.analyze`); or Morris ``mu``,
    ``mu_star`` (with a bootstrap interval) and ``sigma`` (:func:`SALib.analyze.morris.analyze`). As a
-   moment-independent second opinion it adds Borgonovo's ``delta`` (:func:`SALib.analyze.delta.analyze`)
-   and/or ``PAWN`` (:func:`SALib.analyze.pawn.analyze`, bootstrap interval ours), each with a dummy input
-   that shows the estimator's floor. SALib has no convergence check; :func:`analyse` repeats the analysis
+   moment-independent second opinion it adds ``PAWN`` (default; :func:`SALib.analyze.pawn.analyze`,
+   bootstrap interval ours) and/or Borgonovo's ``delta`` (:func:`SALib.analyze.delta.analyze`; slow: its
+   kernel density estimates take minutes per output when BLAS threads compete), each with a dummy input
+   that shows the estimator's floor. The replication noise of a stochastic model is measured from the
+   replications, or for a one-replication design from a small noise probe (:func:`run_noise_probe`). SALib has no convergence check; :func:`analyse` repeats the analysis
    on the first N/8, N/4, N/2 and N base samples (Morris: trajectories) and warns when intervals are still
    wide, when ``S1 > ST`` beyond their intervals, or when indices still move between N/2 and N.
 4. :func:`write_results` writes the tidy tables (``indices``, ``convergence``: CSV and Parquet), the
@@ -495,8 +497,9 @@ def run_noise_probe(spec: SweepSpec, out: str | Path, points: int = AUTO_NOISE_P
 
 
 def _run_plan(spec: SweepSpec, out: Path, matrix: pd.DataFrame, unit: np.ndarray, replications: int, *, hint: str,
-              executor: str, workers: int | None, scheduler: str | None, resume: bool, retry_failed: bool,
-              batch_size: int | None, timeout: float, progress: bool, echo: Callable[[str], None] | None) -> Any:
+              executor: str = "processes", workers: int | None = None, scheduler: str | None = None,
+              resume: bool = False, retry_failed: bool = False, batch_size: int | None = None, timeout: float = 10.0,
+              progress: bool = True, echo: Callable[[str], None] | None = None) -> Any:
     """What :func:`sim.sweep.run_sweep` does after planning, for a design matrix built here (grouped designs,
     the noise probe): the same folder checks, executor, lock and store."""
     from sim.sweep import runner

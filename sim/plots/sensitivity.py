@@ -314,7 +314,7 @@ def fig_convergence(convergence: pd.DataFrame, output: str, design: str, reports
 
 
 def fig_overview(indices: pd.DataFrame, design: str, outputs: list[str], meta: dict | None = None,
-                 width: str = "double", name: str = ""):
+                 width: str = "double", name: str = "", reports: pd.DataFrame | None = None):
     """All outputs at once: ST (Sobol') or mu* relative to each output's largest (Morris) as a map, parameters
     sorted by their largest value across outputs."""
     meta = meta or {}
@@ -330,12 +330,15 @@ def fig_overview(indices: pd.DataFrame, design: str, outputs: list[str], meta: d
     vals = tab.to_numpy(float)
     im = ax.imshow(np.clip(vals, 0, 1), aspect="auto", cmap="viridis", vmin=0, vmax=1)
     ax.set_yticks(range(n), _labels(list(tab.index), width))
+    import textwrap
+
+    xl = [o.replace("_mean12", "").replace("_", " ") for o in tab.columns]
     if width == "double":
-        xl = [o.replace("_mean12", "\n(mean of last 12 months)") for o in tab.columns]
-    else:
-        xl = [o.replace("_mean12", "").replace("_", " ") for o in tab.columns]
+        xl = [textwrap.fill(x, max(8, int(60 / max(m, 1)))) for x in xl]
     ax.set_xticks(range(m), xl, fontsize="x-small", rotation=0 if width == "double" else 35,
                   ha="center" if width == "double" else "right")
+    if any(o.endswith("_mean12") for o in tab.columns):
+        ax.set_xlabel("output (mean of the last 12 months)", fontsize="x-small")
     ax.grid(False)
     for i in range(n):
         for j in range(m):
@@ -348,9 +351,16 @@ def fig_overview(indices: pd.DataFrame, design: str, outputs: list[str], meta: d
     ax.set_title(("Total Sobol' index of every parameter for every output" if design == "sobol"
                   else "Morris mu* of every factor for every output (relative)") if width == "double"
                  else ("Total Sobol' index ST" if design == "sobol" else "Relative Morris mu*"), loc="left")
+    noise = ""
+    if design == "sobol" and reports is not None and "noise_share" in reports:
+        ns = reports.set_index("output")["noise_share"].reindex(list(tab.columns)).dropna()
+        if len(ns):
+            noise = (" Replication noise, which every ST carries: " + ", ".join(
+                f"{o.replace('_mean12', '')} {v:.2f}" for o, v in ns.items()) + ".")
     caption(fig, f"aieco sensitivity '{name}'. Parameters sorted by their largest value across outputs. "
                  + ("ST = share of the output's variance that involves the parameter, alone or with others."
-                    if design == "sobol" else "Each column divided by its largest mu*: 1 = the most influential."))
+                    if design == "sobol" else "Each column divided by its largest mu*: 1 = the most influential.")
+                 + noise)
     return fig
 
 
@@ -395,7 +405,7 @@ def draw_sensitivity_figures(results_dir: str | Path, formats: tuple[str, ...] =
             fig = fig_convergence(convergence, o, design, reports, meta, width, name)
             paths += save(fig, out / f"sensitivity_convergence_{safe}_{width}", formats, prov)
     if len(analysed) > 1:
-        fig = fig_overview(indices, design, analysed, meta, width, name)
+        fig = fig_overview(indices, design, analysed, meta, width, name, reports)
         paths += save(fig, out / f"sensitivity_overview_{width}", formats, prov)
     return paths
 
