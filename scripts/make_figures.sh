@@ -54,12 +54,14 @@ mkdir -p "$RESULTS" "$FIGURES"
 
 say "1/5 baseline: aieco run scenarios/baseline.toml, 20 replications"
 if (( ! DRAW_ONLY )); then
+    rm -rf "$RESULTS/baseline"
     aieco run scenarios/baseline.toml --replications 20 --out "$RESULTS/baseline" --no-figures --overwrite
 fi
 draw "$RESULTS/baseline" baseline
 
 say "2/5 scenario comparison: baseline vs no_export_controls vs strict_controls, 20 replications"
 if (( ! DRAW_ONLY )); then
+    rm -rf "$RESULTS/comparison"
     aieco compare scenarios/baseline.toml scenarios/no_export_controls.toml scenarios/strict_controls.toml \
         --replications 20 --out "$RESULTS/comparison" --no-figures
 fi
