@@ -301,7 +301,7 @@ def test_heatmap_cells_labels_and_baseline(grid_results, results):
     assert "mean of 2 replications" in cap and ("contours" in cap or "No contour lines" in cap)
 
 
-def test_heatmap_draws_contours_when_the_fit_beats_noise():
+def test_heatmap_draws_contours_only_where_cells_differ_beyond_noise():
     rng = np.random.default_rng(0)
     x, y = np.meshgrid([0.0, 0.5, 1.0], [0.0, 0.25, 0.5])
     df = pd.DataFrame({"a": np.repeat(x.ravel(), 4), "b": np.repeat(y.ravel(), 4),
@@ -311,11 +311,15 @@ def test_heatmap_draws_contours_when_the_fit_beats_noise():
     fig = sweepplots.fig_heatmap(df, "a", "b", "us_cn_gap_months")
     assert "Lines: contours" in _caption(fig)
     noise = df.assign(us_cn_gap_months=rng.normal(10, 1, len(df)))
-    assert "No contour lines: a quadratic fit" in _caption(sweepplots.fig_heatmap(noise, "a", "b",
-                                                                                  "us_cn_gap_months"))
+    assert "within run-to-run noise" in _caption(sweepplots.fig_heatmap(noise, "a", "b", "us_cn_gap_months"))
     # a share of labs that is significant but flat on its 0-1 colour scale gets no contours either
     flat = df.assign(open_share_CN=0.98 + 0.01 * df["a"] + rng.normal(0, 0.001, len(df)))
-    assert "varies by only" in _caption(sweepplots.fig_heatmap(flat, "a", "b", "open_share_CN"))
+    assert "vary by only" in _caption(sweepplots.fig_heatmap(flat, "a", "b", "open_share_CN"))
+    # a corner effect on a noisy plateau: contours around the corner, none through the plateau
+    z = np.full((3, 3), 0.6)
+    z[0, 2] = 1.0
+    levels, _ = sweepplots.contour_levels(z + rng.normal(0, 0.01, (3, 3)), se=0.02, colour_span=1.0)
+    assert levels and all(v > 0.65 for v in levels)
 
 
 def test_slices_and_line(grid_results):
@@ -325,7 +329,7 @@ def test_slices_and_line(grid_results):
     assert "strictness" in a1.get_xlabel() and "leakage" in a2.get_xlabel().lower()
     assert a1.get_ylabel() == "Share of labs"
     assert "leakage" in a1.get_legend().get_title().get_text().lower()
-    assert _texts(a1.get_legend().get_texts()) == ["0", "0.25", "0.5"]
+    assert _texts(a1.get_legend().get_texts()) == ["0", "0.25", "0.5", "baseline"]
     fig = sweepplots.fig_line(grid_results, "leakage", "us_cn_gap_months_mean12")
     assert fig.axes[0].get_ylabel() == "Months" and "leakage" in fig.axes[0].get_xlabel().lower()
 

@@ -65,7 +65,7 @@ CATALOGUE: dict[str, tuple[FigureInfo, ...]] = {
     ),
     "sweep": (
         FigureInfo("sweep_heatmap_<metric>", "sim.plots.sweep.fig_heatmap",
-                   "Metric over a 2-D grid: cell means, contours of a quadratic fit (when it beats the noise), "
+                   "Metric over a 2-D grid: cell means, contours where cells differ by more than their noise, "
                    "baseline marked", "grid design with two numeric factors"),
         FigureInfo("sweep_slices_<metric>", "sim.plots.sweep.fig_slices",
                    "Metric along each factor at three levels of the other, mean and middle 50% of replications",

@@ -1,11 +1,11 @@
 """Figures of a parameter sweep (``aieco sweep``), from its tidy results table (:func:`sim.sweep.load_results`).
 
 * :func:`fig_heatmap` -- a metric over a 2-D grid (for example China's open-weight share over export-control
-  strictness x leakage): the mean of each cell over replications, printed in the cell, contour lines of a
-  quadratic response surface fitted to every run (so that contours follow the trend, not the noise of the
-  cell means), and the baseline scenario marked.
+  strictness x leakage): the mean of each cell over replications, printed in the cell; contour lines of
+  the cell means only at levels that the cells cross by more than their run-to-run noise
+  (:func:`contour_levels`); colour scales that do not turn noise into contrast; the baseline marked.
 * :func:`fig_slices` -- the same metric along each factor at a few levels of the other: mean line with the
-  middle 50% and 90% of replications.
+  middle 50% of replications.
 * :func:`fig_line` -- a metric along the single numeric factor of a 1-D sweep.
 * :func:`fig_tornado` -- which uncertain parameters move a metric most, from a sampled design (LHS, Sobol',
   Morris) or a grid: partial rank correlation coefficients (PRCC) or standardised regression coefficients
@@ -46,8 +46,10 @@ NOISE_SES = 4.0
 """Heatmap colour scales of non-share metrics span at least +/- this many standard errors of a cell mean."""
 
 MIN_CONTOUR_SPAN = 0.05
-"""Contours are drawn when the fitted surface is significant (F-test p < 0.05) and varies by at least this
-share of the colour scale (else they would draw structure into a flat surface)."""
+"""No contours when the cell means vary by less than this share of the colour scale (a flat surface)."""
+
+CONTOUR_STEP_SES = 3.0
+"""Contour levels are at least this many standard errors of a cell mean apart."""
 
 FACTOR_LABELS = {
     "governments.US.export_control.CN": "US chip-control strictness on China",
@@ -198,31 +200,6 @@ def _edges(levels: np.ndarray) -> np.ndarray:
     return np.concatenate([[levels[0] - (mid[0] - levels[0])], mid, [levels[-1] + (levels[-1] - mid[-1])]])
 
 
-def quadratic_surface(x: np.ndarray, y: np.ndarray, z: np.ndarray):
-    """Least-squares fit z ~ 1 + x + y + x^2 + xy + y^2 over all runs.
-
-    Returns (predict(X, Y), R^2, p-value of the F-test of the fit against a constant)."""
-    from scipy.stats import f as f_dist
-
-    def design(a, b):
-        return np.column_stack([np.ones_like(a), a, b, a * a, a * b, b * b])
-
-    coef, *_ = np.linalg.lstsq(design(x, y), z, rcond=None)
-    resid = z - design(x, y) @ coef
-    ss_res, ss_tot = float((resid ** 2).sum()), float(((z - z.mean()) ** 2).sum())
-    r2 = 1 - ss_res / ss_tot if ss_tot > 0 else float("nan")
-    k, n = 5, len(z)
-    if n > k + 1 and ss_res > 0 and ss_tot > 0:
-        p = float(f_dist.sf(((ss_tot - ss_res) / k) / (ss_res / (n - k - 1)), k, n - k - 1))
-    else:
-        p = 0.0 if ss_tot > 0 else 1.0
-
-    def predict(X, Y):
-        return (design(X.ravel(), Y.ravel()) @ coef).reshape(X.shape)
-
-    return predict, float(r2), p
-
-
 def _digits(span: float, se: float = float("nan"), largest: float = 1.0) -> int:
     """Decimals for cell values: enough to tell apart values over ``span`` (two significant digits of the
     span), no more than the standard error ``se`` of a value supports, and no more than three significant
@@ -234,10 +211,6 @@ def _digits(span: float, se: float = float("nan"), largest: float = 1.0) -> int:
     if np.isfinite(largest) and largest > 0:
         d = min(d, int(np.clip(2 - np.floor(np.log10(largest)), 0, 6)))
     return d
-
-
-def _p(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
 
 
 def _sig(v: float) -> str:
@@ -253,8 +226,9 @@ def fig_heatmap(results: pd.DataFrame, x: str, y: str, metric: str, *, baseline:
                 width: str = "double", x_label: str | None = None, y_label: str | None = None, note: str = ""):
     """Heatmap of ``metric`` over the grid of factors ``x`` (horizontal) and ``y`` (vertical).
 
-    Cells: mean over replications (printed). Lines: contours of a quadratic response surface fitted to all
-    runs. Star: the baseline point (``baseline[x], baseline[y]``) when given. Returns the Figure."""
+    Cells: mean over replications (printed). Lines: contours of the cell means at the levels of
+    :func:`contour_levels` (none when the differences are within noise; the caption says why). Star: the
+    baseline point (``baseline[x], baseline[y]``) when given. Returns the Figure."""
     df = _ok(results, [x, y, metric])
     if df.empty:
         raise SweepFigureError(f"no successful runs with {metric!r}")
@@ -288,34 +262,23 @@ def fig_heatmap(results: pd.DataFrame, x: str, y: str, metric: str, *, baseline:
                         fontsize=6 if double else 5, color="white" if dark else "black", zorder=4,
                         path_effects=[pe.withStroke(linewidth=2.5, foreground=face)])  # hides lines beneath
     fit = ""
-    if xs.size >= 3 and ys.size >= 3:
-        predict, r2, p = quadratic_surface(df[x].to_numpy(float), df[y].to_numpy(float),
-                                           df[metric].to_numpy(float))
-        gx, gy = np.meshgrid(np.linspace(xs[0], xs[-1], 80), np.linspace(ys[0], ys[-1], 80))
-        gz = predict(gx, gy)
-        fit_span = float(np.nanmax(gz) - np.nanmin(gz))
-        if p < 0.05 and fit_span >= MIN_CONTOUR_SPAN * (vmax - vmin):
-            levels = _nice_levels(gz)
-            if levels:
-                cs = ax.contour(gx, gy, gz, levels=levels, colors="white", linewidths=0.9)
-                for c in _contour_artists(cs):
-                    c.set_path_effects([pe.Stroke(linewidth=2.0, foreground="black", alpha=0.55), pe.Normal()])
-                step = levels[1] - levels[0] if len(levels) > 1 else abs(levels[0]) or 1.0
-                digits = max(0, int(-np.floor(np.log10(step) + 1e-9)))
-                texts = ax.clabel(cs, fontsize=6 if double else 5, fmt=lambda v: f"{v:.{digits}f}",
-                                  inline_spacing=2, manual=_label_spots(cs, xs, ys))
-                for t in texts:
-                    t.set_color("white")
-                    t.set_path_effects([pe.withStroke(linewidth=1.5, foreground="black")])
-            fit = (f" Lines: contours of a quadratic fit to all {len(df)} runs (R\u00b2 = {r2:.2f}, "
-                   f"F-test {_p(p)}).")
-        elif p >= 0.05:
-            fit = (f" No contour lines: a quadratic fit to the {len(df)} runs explains no more than run-to-run "
-                   f"noise (R\u00b2 = {r2:.2f}, F-test {_p(p)}).")
+    if xs.size >= 2 and ys.size >= 2 and np.isfinite(Z).all():
+        levels, why = contour_levels(Z, se, vmax - vmin)
+        if levels:
+            cs = ax.contour(xs, ys, Z, levels=levels, colors="white", linewidths=0.9)
+            for c in _contour_artists(cs):
+                c.set_path_effects([pe.Stroke(linewidth=2.0, foreground="black", alpha=0.55), pe.Normal()])
+            step = levels[1] - levels[0] if len(levels) > 1 else abs(levels[0]) or 1.0
+            ldig = max(0, int(-np.floor(np.log10(step) + 1e-9)))
+            texts = ax.clabel(cs, fontsize=6 if double else 5, fmt=lambda v: f"{v:.{ldig}f}",
+                              inline_spacing=2, manual=_label_spots(cs, xs, ys))
+            for t in texts:
+                t.set_color("white")
+                t.set_path_effects([pe.withStroke(linewidth=1.5, foreground="black")])
+            fit = (" Lines: contours of the cell means (interpolated between cells), at levels at least "
+                   f"{CONTOUR_STEP_SES:g} standard errors apart that the cells clearly cross.")
         else:
-            fit = (f" No contour lines: the quadratic fit to the {len(df)} runs varies by only "
-                   f"{_sig(fit_span)} {unit} over the grid, under {MIN_CONTOUR_SPAN:.0%} of the colour "
-                   f"scale.")
+            fit = f" No contour lines: {why}."
     if baseline and x in baseline and y in baseline:
         ax.plot([baseline[x]], [baseline[y]], marker="*", ms=11 if double else 8, color="white", mec="black",
                 mew=0.8, ls="none", zorder=5)
@@ -362,14 +325,32 @@ def _colour_range(lo: float, hi: float, unit: str, centre: float = float("nan"),
     return lo, hi
 
 
-def _nice_levels(z: np.ndarray, n: int = 5) -> list[float]:
-    """Round contour levels strictly inside the range of z."""
+def contour_levels(Z: np.ndarray, se: float, colour_span: float) -> tuple[list[float], str]:
+    """Contour levels for a grid of cell means ``Z`` whose means have standard error ``se``: round levels
+    inside the range of ``Z``, at least CONTOUR_STEP_SES standard errors apart, dropping a level when more than
+    a quarter of the cells lie within 2 standard errors of it (its line would trace noise). None when the cells
+    vary by less than MIN_CONTOUR_SPAN of the colour scale. Returns (levels, reason when there are none)."""
     from matplotlib.ticker import MaxNLocator
 
-    lo, hi = float(np.nanmin(z)), float(np.nanmax(z))
-    if not np.isfinite(lo) or hi <= lo:
-        return []
-    return [v for v in MaxNLocator(n).tick_values(lo, hi) if lo < v < hi]
+    lo, hi = float(np.nanmin(Z)), float(np.nanmax(Z))
+    if not hi > lo:
+        return [], "every cell has the same value"
+    if colour_span > 0 and hi - lo < MIN_CONTOUR_SPAN * colour_span:
+        return [], (f"the cell means vary by only {_sig(hi - lo)}, under {MIN_CONTOUR_SPAN:.0%} of the colour "
+                    "scale")
+    se = se if np.isfinite(se) and se > 0 else 0.0
+    levels: list[float] = []
+    for n in (4, 3, 2, 1):  # few lines: a map with many contours is hard to read
+        ticks = [float(v) for v in MaxNLocator(n).tick_values(lo, hi) if lo < v < hi]
+        step = ticks[1] - ticks[0] if len(ticks) > 1 else hi - lo
+        if step >= CONTOUR_STEP_SES * se:
+            levels = ticks
+            break
+    if se > 0:
+        levels = [v for v in levels if np.mean(np.abs(Z - v) < 2 * se) <= 0.25]
+    if not levels:
+        return [], "the differences between cells are within run-to-run noise"
+    return levels, ""
 
 
 def _label_spots(cs, xs: np.ndarray, ys: np.ndarray) -> list[tuple[float, float]]:
@@ -426,11 +407,10 @@ def _slice_panel(ax, df: pd.DataFrame, along: str, at: str, metric: str, at_leve
         ax.plot(xs, g.mean().to_numpy(), color=color, ls=LEVEL_STYLES[k % 3], marker="o", ms=2.5,
                 label=f"{lev:g}")
     if baseline and along in baseline:
-        ax.axvline(baseline[along], color=NEUTRAL, lw=0.7, ls=(0, (1, 1.5)))
-        ax.annotate("baseline", xy=(baseline[along], 0.0), xycoords=("data", "axes fraction"), xytext=(2, 3),
-                    textcoords="offset points", ha="left", va="bottom", rotation=90, fontsize=6, color=NEUTRAL)
-    ax.legend(title=textwrap.fill(at_label, 30), loc="best", alignment="left", handlelength=2.4, frameon=True,
-              framealpha=0.85, facecolor="white", edgecolor="none")
+        ax.axvline(baseline[along], color=NEUTRAL, lw=0.7, ls=(0, (1, 1.5)), label="baseline")
+    # above the panel, in one row: never over the data
+    ax.legend(title=at_label, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=len(at_levels) + 1,
+              alignment="left", handlelength=2.0, columnspacing=1.0, borderaxespad=0.0)
 
 
 def fig_slices(results: pd.DataFrame, x: str, y: str, metric: str, *, baseline: dict[str, float] | None = None,
@@ -474,6 +454,8 @@ def fig_line(results: pd.DataFrame, x: str, metric: str, *, baseline: dict[str, 
     fig, ax = figure(width, 0.5 if width == "double" else 0.75)
     _slice_panel(ax, df, x, "_all", metric, [0.0], "", baseline)
     ax.get_legend().remove()
+    if baseline and x in baseline:
+        ax.legend(handles=[ax.get_lines()[-1]], loc="best")
     name, unit = metric_label(metric)
     ax.set_xlabel(x_label or factor_label(x))
     ax.set_ylabel(unit.capitalize())
