@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from sim.cli.common import console, fail
@@ -35,10 +36,11 @@ def results(directory: str, n_errors: int) -> None:
     try:
         ov = overview(directory)
     except StoreError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     state = "unfinished (running, or interrupted: continue with --resume)" if ov["running"] else "finished"
-    console.print(f"[bold]{directory}[/]: sweep {ov['name']!r}, design {ov['design']}, {ov['points']} points x "
-                  f"{ov['replications']} replications = {ov['total']} runs; factors: {', '.join(ov['factors'])}",
+    console.print(f"[bold]{escape(directory)}[/]: sweep {escape(repr(ov['name']))}, design {ov['design']}, "
+                  f"{ov['points']} points x {ov['replications']} replications = {ov['total']} runs; factors: "
+                  f"{escape(', '.join(ov['factors']))}",
                   soft_wrap=True, highlight=False)
     git = ov["git"] or {}
     console.print(f"created {ov['created']}, {ov['sessions']} session(s), last {state}; git "
@@ -56,7 +58,7 @@ def results(directory: str, n_errors: int) -> None:
                           ("NaN", "right")):
             t.add_column(col, justify=just)
         for row in ov["metrics"].itertuples(index=False):
-            t.add_row(row.metric, _num(row.min), _num(row.median), _num(row.max), str(row.nan))
+            t.add_row(escape(row.metric), _num(row.min), _num(row.median), _num(row.max), str(row.nan))
         console.print(t)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 
 import click
+from rich.markup import escape
 
 from sim.cli.common import err_console, fail, set_option
 from sim.sweep.designs import n_points
@@ -65,7 +66,7 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
     try:
         sp = load_spec(spec, replications=replications, sets=sets)
     except SpecError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     if dry_run:
         n = n_points(sp)
         reps = sp.replications
@@ -82,7 +83,7 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
                             retry_failed=retry_failed, batch_size=batch_size, timeout=timeout, progress=progress,
                             echo=echo)
     except (SpecError, SweepError) as e:
-        fail(str(e))
+        fail(escape(str(e)))
     except KeyboardInterrupt:
         err_console.print(f"interrupted; finished runs are kept. Continue with: aieco sweep {spec} "
                           f"--out {out or 'results/sweeps/' + sp.name} --resume", markup=False)
@@ -92,8 +93,8 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
     click.echo(f"{o.out}: {o.total} runs: {o.ok} ok, {o.failed} failed, {o.missing} missing "
                f"(this session: {o.ran} runs in {o.seconds:.1f} s{rate}; {o.executor})")
     if o.failed:
-        fail(f"{o.failed} of {o.total} runs failed (errors and tracebacks in the results; see "
-             f"`aieco results {o.out}`)", code=1)
+        fail(escape(f"{o.failed} of {o.total} runs failed (errors and tracebacks in the results; see "
+                    f"`aieco results {o.out}`)"), code=1)
     if o.missing:
         fail(f"{o.missing} of {o.total} runs are missing; continue with --resume", code=1)
 
