@@ -70,7 +70,7 @@ events = []
 def grid_spec_text(replications: int = 2, tiny: bool = False) -> str:
     """The comparison grid; ``tiny``: a 12-month, 100-developer model (~10 ms a run), where the frameworks'
     own overhead per run dominates."""
-    return (TINY_SET if tiny else "") + f"""name = "bench_grid"
+    text = f"""name = "bench_grid"
 base = "{BASELINE}"
 replications = {replications}
 design = "grid"
@@ -84,6 +84,7 @@ name = "leakage"
 path = "governments.US.leakage"
 levels = {LEAKAGES}
 """
+    return text.replace("[[factors]]", (TINY_SET if tiny else "") + "[[factors]]", 1)
 
 
 # ----------------------------------------------------------------------------- shared model wrapper

@@ -228,7 +228,7 @@ def _pydantic_errors(err: ValidationError, source: str) -> str:
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.5)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             lines.append(f"{source}: field '{where}': unknown key{hint} (allowed: {', '.join(allowed)})")
-        elif loc == ("design",):
+        elif loc == ("design",) and e["type"] != "missing":
             lines.append(f"{source}: field 'design': expected a design name ({', '.join(DESIGNS)}) or a [design] table "
                          f"with 'kind' (got {e.get('input')!r})")
         elif e["type"] == "missing":
