@@ -9,15 +9,10 @@ from typing import NoReturn
 
 import click
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.markup import escape
+from rich.progress import Progress
 
+from sim.progress import progress_columns
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
 BAD_INPUT = 2
@@ -28,8 +23,9 @@ console = Console(highlight=False)
 
 
 def fail(message: str, code: int = BAD_INPUT) -> NoReturn:
-    """Print one clear error line (no traceback) and exit with ``code`` (default 2)."""
-    err_console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    """Print one clear error line (no traceback) and exit with ``code`` (default 2). ``message`` is plain
+    text: brackets in it (pydantic's ``[key]``, a TOML ``[design]``) are printed as they are."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True)
     sys.exit(code)
 
 
@@ -64,9 +60,55 @@ set_option = click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=V
 @contextmanager
 def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
     """A rich progress bar on stderr with count, elapsed time and ETA; yields ``advance(n=1)``."""
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TextColumn("ETA"), TimeRemainingColumn())
-    with Progress(*columns, console=err_console, transient=False, disable=not err_console.is_terminal
+    with Progress(*progress_columns(), console=err_console, transient=False, disable=not err_console.is_terminal
                   and total <= 1) as prog:
         task = prog.add_task(label, total=total)
         yield lambda n=1: prog.advance(task, n)
+
+
+def executor_options(f: Callable) -> Callable:
+    """The options every command that runs a design shares (``aieco sweep``, ``aieco sensitivity``):
+    --executor, --workers, --scheduler, --batch-size and --timeout."""
+    from sim.sweep.executors import EXECUTORS
+
+    options = [
+        click.option("--executor", type=click.Choice(EXECUTORS), default=None,
+                     help="Where runs execute: this process, a local process pool, or Dask. "
+                          "[default: processes; dask when --scheduler is given]"),
+        click.option("--workers", type=click.IntRange(min=1), default=None,
+                     help="Worker processes (processes) or LocalCluster workers (dask). [default: all cores]"),
+        click.option("--scheduler", metavar="ADDRESS", default=None,
+                     help="Address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786); implies --executor dask."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=None,
+                     help="Runs per task. [default: the spec's, else about 8 tasks per worker, at most 64 runs]"),
+        click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+                     help="Seconds to wait for the Dask scheduler."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def resolve_executor(executor: str | None, scheduler: str | None, resume: bool, retry_failed: bool) -> str:
+    """The executor to use (default processes, dask when a scheduler is given); exits 2 on a contradiction."""
+    if executor is None:
+        executor = "dask" if scheduler else "processes"
+    if scheduler and executor != "dask":
+        fail(f"--scheduler needs --executor dask (got --executor {executor})")
+    if retry_failed and not resume:
+        fail("--retry-failed needs --resume")
+    return executor
+
+
+def resume_hint(command: str, spec: str, out: str, replications: int | None, sets: tuple[str, ...]) -> str:
+    """The command line that continues an interrupted sweep: the same spec, --out, --replications and
+    --set values (those define the sweep; a resume without them is refused as a different sweep), plus
+    --resume. Quoted for a POSIX shell."""
+    import shlex
+
+    args = ["aieco", command, spec, "--out", out]
+    if replications is not None:
+        args += ["--replications", str(replications)]
+    for s in sets:
+        args += ["--set", s]
+    return shlex.join([*args, "--resume"])

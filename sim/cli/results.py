@@ -36,7 +36,7 @@ def results(directory: str, n_errors: int) -> None:
     try:
         ov = overview(directory)
     except StoreError as e:
-        fail(escape(str(e)))
+        fail(str(e))
     state = "unfinished (running, or interrupted: continue with --resume)" if ov["running"] else "finished"
     console.print(f"[bold]{escape(directory)}[/]: sweep {escape(repr(ov['name']))}, design {ov['design']}, "
                   f"{ov['points']} points x {ov['replications']} replications = {ov['total']} runs; factors: "

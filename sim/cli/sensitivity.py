@@ -19,8 +19,15 @@ import time
 import click
 from rich.table import Table
 
-from sim.cli.common import console, err_console, fail, set_option
-from sim.sweep.executors import EXECUTORS
+from sim.cli.common import (
+    console,
+    err_console,
+    executor_options,
+    fail,
+    resolve_executor,
+    resume_hint,
+    set_option,
+)
 from sim.sweep.runner import SweepError
 from sim.sweep.spec import SpecError
 
@@ -65,13 +72,7 @@ def _print_output(res, rep) -> None:
 
 @click.command()
 @click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("--executor", type=click.Choice(EXECUTORS), default=None,
-              help="Where runs execute: this process, a local process pool, or Dask. "
-                   "[default: processes; dask when --scheduler is given]")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes (processes) or LocalCluster workers (dask). [default: all cores]")
-@click.option("--scheduler", metavar="ADDRESS", default=None,
-              help="Address of a running Dask scheduler; implies --executor dask.")
+@executor_options
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Results folder (the runs go to its sweep/ subfolder). [default: results/sensitivity/<spec name>]")
 @click.option("--resume", is_flag=True, help="Continue the analysis in --out: run only missing runs, then re-analyse.")
@@ -98,9 +99,6 @@ def _print_output(res, rep) -> None:
               help="Confidence level of every interval.")
 @click.option("--format", "formats", default="png,pdf", show_default=True, help="Figure formats (png, pdf, svg).")
 @click.option("--no-figures", is_flag=True, help="Write the tables only.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Runs per task (see aieco sweep).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
-              help="Seconds to wait for the Dask scheduler.")
 @click.option("--dry-run", is_flag=True, help="Check the spec and print the design size; run nothing.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @set_option
@@ -138,12 +136,7 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
         run_sensitivity,
     )
 
-    if executor is None:
-        executor = "dask" if scheduler else "processes"
-    if scheduler and executor != "dask":
-        fail(f"--scheduler needs --executor dask (got --executor {executor})")
-    if retry_failed and not resume:
-        fail("--retry-failed needs --resume")
+    executor = resolve_executor(executor, scheduler, resume, retry_failed)
     fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
     bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
     if bad or not fmts:
@@ -180,9 +173,8 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
     except (SpecError, SweepError, SensitivityError) as e:
         fail(str(e))
     except KeyboardInterrupt:
-        where = out or f"results/sensitivity/{sp.name}"
-        err_console.print(f"interrupted; finished runs are kept. Continue with: aieco sensitivity {spec} --out "
-                          f"{where} --resume", markup=False)
+        hint = resume_hint("sensitivity", spec, out or f"results/sensitivity/{sp.name}", replications, sets)
+        err_console.print(f"interrupted; finished runs are kept. Continue with: {hint}", markup=False)
         sys.exit(130)
     res, o = run.result, run.outcome
     click.echo(f"{run.out}: {sp.design} design, {o.total} runs ({o.ok} ok, {o.failed} failed, {o.missing} missing; "

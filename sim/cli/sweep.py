@@ -11,34 +11,22 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.markup import escape
 
-from sim.cli.common import err_console, fail, set_option
+from sim.cli.common import err_console, executor_options, fail, resolve_executor, resume_hint, set_option
 from sim.sweep.designs import n_points
-from sim.sweep.executors import EXECUTORS
 from sim.sweep.runner import SweepError, run_sweep
 from sim.sweep.spec import SpecError, load_spec
 
 
 @click.command()
 @click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("--executor", type=click.Choice(EXECUTORS), default=None,
-              help="Where runs execute: this process, a local process pool, or Dask. "
-                   "[default: processes; dask when --scheduler is given]")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes (processes) or LocalCluster workers (dask). [default: all cores]")
-@click.option("--scheduler", metavar="ADDRESS", default=None,
-              help="Address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786); implies --executor dask.")
+@executor_options
 @click.option("--replications", type=click.IntRange(min=1), default=None,
               help="Replications per design point (overrides the spec).")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Results folder. [default: results/sweeps/<spec name>]")
 @click.option("--resume", is_flag=True, help="Continue the sweep in --out: run only what is not done yet.")
 @click.option("--retry-failed", is_flag=True, help="With --resume, run failed runs again.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=None,
-              help="Runs per task. [default: the spec's, else about 8 tasks per worker, at most 64 runs]")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
-              help="Seconds to wait for the Dask scheduler.")
 @click.option("--dry-run", is_flag=True, help="Validate the spec and print the design size; run nothing.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @set_option
@@ -57,16 +45,11 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
       aieco sweep experiments/uncertainty_lhs.toml --replications 5 --out results/lhs --resume
       aieco sweep experiments/uncertainty_lhs.toml --scheduler tcp://scheduler:8786
     """
-    if executor is None:
-        executor = "dask" if scheduler else "processes"
-    if scheduler and executor != "dask":
-        fail(f"--scheduler needs --executor dask (got --executor {executor})")
-    if retry_failed and not resume:
-        fail("--retry-failed needs --resume")
+    executor = resolve_executor(executor, scheduler, resume, retry_failed)
     try:
         sp = load_spec(spec, replications=replications, sets=sets)
     except SpecError as e:
-        fail(escape(str(e)))
+        fail(str(e))
     if dry_run:
         n = n_points(sp)
         reps = sp.replications
@@ -83,18 +66,18 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
                             retry_failed=retry_failed, batch_size=batch_size, timeout=timeout, progress=progress,
                             echo=echo)
     except (SpecError, SweepError) as e:
-        fail(escape(str(e)))
+        fail(str(e))
     except KeyboardInterrupt:
-        err_console.print(f"interrupted; finished runs are kept. Continue with: aieco sweep {spec} "
-                          f"--out {out or 'results/sweeps/' + sp.name} --resume", markup=False)
+        hint = resume_hint("sweep", spec, out or f"results/sweeps/{sp.name}", replications, sets)
+        err_console.print(f"interrupted; finished runs are kept. Continue with: {hint}", markup=False)
         sys.exit(130)
     o = outcome
     rate = f", {o.runs_per_second:.1f} runs/s" if o.ran else ""
     click.echo(f"{o.out}: {o.total} runs: {o.ok} ok, {o.failed} failed, {o.missing} missing "
                f"(this session: {o.ran} runs in {o.seconds:.1f} s{rate}; {o.executor})")
     if o.failed:
-        fail(escape(f"{o.failed} of {o.total} runs failed (errors and tracebacks in the results; see "
-                    f"`aieco results {o.out}`)"), code=1)
+        fail(f"{o.failed} of {o.total} runs failed (errors and tracebacks in the results; see "
+             f"`aieco results {o.out}`)", code=1)
     if o.missing:
         fail(f"{o.missing} of {o.total} runs are missing; continue with --resume", code=1)
 
