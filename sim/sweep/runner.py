@@ -151,19 +151,12 @@ class _Progress:
         if not enabled:
             return
         from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+        from rich.progress import Progress
+
+        from sim.progress import progress_columns
 
         console = Console(stderr=True, highlight=False)
-        self.prog = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TextColumn("runs · [red]{task.fields[failed]} failed[/] · {task.fields[rate]}"),
-                             TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+        self.prog = Progress(*progress_columns("runs · [red]{task.fields[failed]} failed[/] · {task.fields[rate]}"),
                              console=console, transient=False, refresh_per_second=4)
         self.task = self.prog.add_task(label, total=total, completed=done, failed=failed, rate="")
         self.t0 = time.perf_counter()
