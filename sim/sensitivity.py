@@ -50,7 +50,6 @@ import json
 import math
 import sys
 import time
-import tomllib
 import warnings
 import zlib
 from collections.abc import Callable, Iterator
@@ -62,7 +61,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.metrics import SUMMARY_METRICS
 from sim.provenance import base_manifest, file_sha256, write_json_atomic
 from sim.sweep import store
 from sim.sweep.designs import design_matrix, from_unit, n_points, validate_points
@@ -253,42 +251,11 @@ DUMMY = "(dummy)"
 # Specs: loading, outputs declared by run functions, checks
 # ---------------------------------------------------------------------------------------------
 
-@contextmanager
-def declared_outputs(run_function: str | None) -> Iterator[dict[str, tuple[str, str]]]:
-    """While open, the outputs a run function declares (``fn.outputs = {name: (unit, description)}``, as
-    the test functions of :mod:`sim.testfunctions` do) count as summary metrics, so that a spec may list
-    them and the store may describe them. Nothing changes for run functions that declare none."""
-    outs: dict[str, tuple[str, str]] = {}
-    if run_function:
-        try:
-            outs = dict(getattr(resolve_function(run_function), "outputs", None) or {})
-        except Exception:  # noqa: BLE001 - load_spec reports an unimportable run function
-            outs = {}
-    added = [k for k in outs if k not in SUMMARY_METRICS]
-    for k in added:
-        SUMMARY_METRICS[k] = tuple(outs[k])  # type: ignore[assignment]
-    try:
-        yield outs
-    finally:
-        for k in added:
-            SUMMARY_METRICS.pop(k, None)
-
-
-def _spec_run_function(path: str | Path) -> str | None:
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    rf = raw.get("run_function")
-    return rf if isinstance(rf, str) else None
-
-
 def load_sensitivity_spec(path: str | Path, *, replications: int | None = None,
                           sets: list[str] | tuple[str, ...] = ()) -> SweepSpec:
     """Load an experiment spec for sensitivity analysis (:func:`sim.sweep.load_spec`, with the outputs its
     run function declares). Raises SpecError (invalid spec) or SensitivityError (not a sobol/morris design)."""
-    with declared_outputs(_spec_run_function(path)):
-        spec = load_spec(path, replications=replications, sets=sets)
+    spec = load_spec(path, replications=replications, sets=sets)
     if spec.design not in DESIGNS:
         raise SensitivityError(f"{spec.file}: field 'design': sensitivity analysis needs design 'sobol' (variance-"
                                f"based indices) or 'morris' (screening), got {spec.design!r}; use `aieco sweep` "
@@ -459,14 +426,13 @@ def run_design(spec: SweepSpec, out: str | Path, *, groups: dict[str, list[str]]
     Raises SpecError or SweepError (bad spec, folder or executor), before anything is written."""
     from sim.sweep.runner import run_sweep
 
-    with declared_outputs(spec.run_function):
-        if not groups:
-            return run_sweep(spec, out, executor=executor, workers=workers, scheduler=scheduler, resume=resume,
-                             retry_failed=retry_failed, batch_size=batch_size, timeout=timeout, progress=progress,
-                             echo=echo)
-        return _run_grouped(spec, Path(out), groups, executor=executor, workers=workers, scheduler=scheduler,
-                            resume=resume, retry_failed=retry_failed, batch_size=batch_size, timeout=timeout,
-                            progress=progress, echo=echo)
+    if not groups:
+        return run_sweep(spec, out, executor=executor, workers=workers, scheduler=scheduler, resume=resume,
+                         retry_failed=retry_failed, batch_size=batch_size, timeout=timeout, progress=progress,
+                         echo=echo)
+    return _run_grouped(spec, Path(out), groups, executor=executor, workers=workers, scheduler=scheduler,
+                        resume=resume, retry_failed=retry_failed, batch_size=batch_size, timeout=timeout,
+                        progress=progress, echo=echo)
 
 
 def _run_grouped(spec: SweepSpec, out: Path, groups: dict[str, list[str]], **kw: Any) -> Any:
@@ -492,8 +458,7 @@ def run_noise_probe(spec: SweepSpec, out: str | Path, points: int = AUTO_NOISE_P
     rows = np.arange(0, len(matrix), step)[:max(1, int(points))]
     sub = matrix.iloc[rows].reset_index(drop=True)
     sub["point"] = np.arange(len(sub), dtype=np.int64)
-    with declared_outputs(spec.run_function):
-        return _run_plan(spec, Path(out), sub, unit[rows], int(replications), hint="", **kw)
+    return _run_plan(spec, Path(out), sub, unit[rows], int(replications), hint="", **kw)
 
 
 def _run_plan(spec: SweepSpec, out: Path, matrix: pd.DataFrame, unit: np.ndarray, replications: int, *, hint: str,
@@ -1177,6 +1142,6 @@ def compare_analytic(indices: pd.DataFrame, analytic: pd.DataFrame, output: str)
 
 __all__ = ["CI_WIDE", "DESIGNS", "DRIFT", "DUMMY", "FRACTIONS", "INDEX_COLUMNS", "SECOND_OPINIONS", "Options",
            "OutputReport", "SensitivityError", "SensitivityResult", "SensitivityRun", "analyse", "analysis_seed",
-           "check_inputs", "compare_analytic", "declared_outputs", "design_points", "group_list", "load_indices",
+           "check_inputs", "compare_analytic", "design_points", "group_list", "load_indices",
            "load_sensitivity_spec", "n_base", "parse_groups", "pawn_medians", "run_noise_probe", "read_manifest", "run_design", "run_sensitivity",
            "sensitivity_design", "write_results"]

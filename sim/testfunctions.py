@@ -15,9 +15,8 @@ indices are invariant under such monotone one-to-one maps of an input, so the an
 The model never runs: the carriers' meaning in the model is irrelevant here.
 
 How outputs are named. A run function may declare ``outputs`` (``{name: (unit, description)}``);
-:mod:`sim.sensitivity` registers them as summary metrics while it loads the spec and runs the sweep, so a
-test-function spec lists ``metrics = ["ishigami"]``. (``aieco sweep`` on such a spec reports the metric as
-unknown: run test-function specs with ``aieco sensitivity``.)
+:func:`sim.sweep.load_spec` accepts those names in the spec's ``metrics`` (and records them all when the
+spec lists none), so ``aieco sweep`` and ``aieco sensitivity`` both run a test-function spec.
 
 Analytic indices: :func:`ishigami_indices` (Ishigami & Homma 1990; Sobol' & Levitan 1999) and
 :func:`gfunction_indices` (Saltelli & Sobol' 1995; Saltelli et al. 2010, "Variance based sensitivity analysis

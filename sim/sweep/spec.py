@@ -185,6 +185,9 @@ class SweepSpec:
     run_function: str
     batch_size: int | None
     sets: dict[str, Any] = field(default_factory=dict)
+    metric_info: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """(unit, description) of each recorded metric: from sim.metrics.SUMMARY_METRICS, or from the
+    ``outputs`` the run function declares."""
 
     @property
     def factor_names(self) -> list[str]:
@@ -256,6 +259,17 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[f"{prefix}{k}"] = v
     return out
+
+
+def declared_outputs(fn: Callable) -> dict[str, tuple[str, str]]:
+    """The outputs a run function declares as ``fn.outputs = {name: (unit, description)}`` (the test
+    functions of :mod:`sim.testfunctions` do); empty for the model's own run function, whose outputs are
+    :data:`sim.metrics.SUMMARY_METRICS`. Raises SpecError when the attribute is malformed."""
+    outs = getattr(fn, "outputs", None) or {}
+    try:
+        return {str(k): (str(v[0]), str(v[1])) for k, v in dict(outs).items()}
+    except (TypeError, ValueError, IndexError):
+        raise SpecError(f"{fn.__module__}.{fn.__name__}.outputs must be {{name: (unit, description)}}") from None
 
 
 def resolve_function(ref: str) -> Callable:
@@ -418,20 +432,28 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
         if len(factors) < 2 and kind in ("sobol", "morris"):
             raise SpecError(f"{src}: field 'factors': design {kind!r} needs at least 2 factors")
 
-    # --- metrics and run function -------------------------------------------------------------
-    metrics = list(SUMMARY_METRICS) if sf.metrics is None else list(dict.fromkeys(sf.metrics))
-    for m in metrics:
-        if m not in SUMMARY_METRICS:
-            close = difflib.get_close_matches(m, SUMMARY_METRICS, n=1, cutoff=0.5)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise SpecError(f"{src}: field 'metrics': unknown metric {m!r}{hint} (see sim.metrics.SUMMARY_METRICS)")
-    if not metrics:
-        raise SpecError(f"{src}: field 'metrics': list at least one metric (or omit it to record all)")
+    # --- run function and metrics -------------------------------------------------------------
     try:
-        resolve_function(sf.run_function)
+        fn = resolve_function(sf.run_function)
     except Exception as e:  # noqa: BLE001 - any import problem is a spec error
         raise SpecError(f"{src}: field 'run_function': cannot import {sf.run_function!r}: "
                         f"{type(e).__name__}: {e}") from None
+    declared = declared_outputs(fn)
+    known = {**SUMMARY_METRICS, **declared}
+    if sf.metrics is None:
+        metrics = list(declared or SUMMARY_METRICS)
+    else:
+        metrics = list(dict.fromkeys(sf.metrics))
+    for m in metrics:
+        if m not in known:
+            close = difflib.get_close_matches(m, list(known), n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            where = (f"the outputs {sf.run_function} declares ({', '.join(declared)}) or " if declared else "")
+            raise SpecError(f"{src}: field 'metrics': unknown metric {m!r}{hint} (allowed: {where}"
+                            "sim.metrics.SUMMARY_METRICS)")
+    if not metrics:
+        raise SpecError(f"{src}: field 'metrics': list at least one metric (or omit it to record all)")
+    metric_info = {m: tuple(known[m]) for m in metrics}
 
     seed = sf.seed if sf.seed is not None else bases[0].seed
     return SweepSpec(
@@ -439,7 +461,7 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
         base_labels=list(labels), base_files=[str((here / f).resolve()) if not Path(f).is_absolute() else f
                                               for f in files],
         factors=factors, design=kind, samples=samples, design_seed=d.seed if d.seed is not None else seed,
-        design_options=options, seed=seed, replications=sf.replications, metrics=metrics,
+        design_options=options, seed=seed, replications=sf.replications, metrics=metrics, metric_info=metric_info,
         timeseries=sf.timeseries, run_function=sf.run_function, batch_size=sf.batch_size, sets=sets)
 
 

@@ -170,7 +170,7 @@ def create_manifest(spec: Any, matrix: pd.DataFrame, problem: dict[str, Any], re
         "base_seed": spec.seed,
         "seed_rule": SEED_RULE,
         "seeds": seeds_table(spec.seed, len(matrix), replications),
-        "metrics": {k: list(SUMMARY_METRICS[k]) for k in spec.metrics},
+        "metrics": {k: list(spec.metric_info.get(k) or SUMMARY_METRICS[k]) for k in spec.metrics},
         "timeseries": spec.timeseries,
         "tables": {"design": DESIGN, "summary": f"{SUMMARY_DIR}/*.parquet",
                    **({"timeseries": f"{TIMESERIES_DIR}/*.parquet"} if spec.timeseries else {})},
