@@ -239,7 +239,11 @@ class Developers(_Strict):
             raise ValueError("shares must be >= 0")
         s = sum(v.get(r, 0.0) for r in REGIONS)
         if abs(s - 1.0) > 1e-6:
-            raise ValueError(f"shares must sum to 1 (they sum to {s:.6g})")
+            missing = [r for r in REGIONS if r not in v]
+            note = (f"; the table is replaced as a whole, not merged: give every region ({', '.join(missing)} "
+                    "missing have share 0), e.g. --set "
+                    "'developers.region_shares={US=0.4,CN=0.2,EU=0.2,ROW=0.2}'") if missing else ""
+            raise ValueError(f"shares must sum to 1 (they sum to {s:.6g}){note}")
         return {r: float(v.get(r, 0.0)) for r in REGIONS}
 
 
@@ -606,8 +610,10 @@ def _format_errors(err: ValidationError, source: str, data: dict,
                    origins: list[tuple[str, int]] | None = None) -> str:
     lines = []
     for e in err.errors():
-        loc = ".".join(str(x) for x in e["loc"])
+        loc = ".".join(str(x) for x in e["loc"] if x != "[key]")
         msg = e["msg"]
+        if e["loc"] and e["loc"][-1] == "[key]":  # a bad key of a region-keyed table
+            msg = f"not an allowed key here: {msg}"
         if loc.startswith("events."):
             src, loc = _event_source(loc, source, origins)
             msg = msg.removeprefix("Value error, ")

@@ -14,8 +14,8 @@ from sim.cli.common import console, err_console, fail
 
 @click.command()
 @click.argument("results_dir", metavar="RESULTS_DIR", type=click.Path(file_okay=True, dir_okay=True))
-@click.option("--format", "formats", default="pdf,svg,png", show_default=True,
-              help="Figure formats, comma-separated: pdf and svg (vector), png (300 dpi).")
+@click.option("--format", "formats", default="png,pdf", show_default=True,
+              help="Figure formats, comma-separated: png (300 dpi), pdf and svg (vector). Same default as aieco run.")
 @click.option("--width", type=click.Choice(["single", "double", "both"]), default="double", show_default=True,
               help="Figure width: single column (3.5 in), full page (7 in), or both.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
