@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import small
+from conftest import BASELINE, TINY_SET, small
 
 from sim.cli import main
 from sim.plots import catalogue, fan, style
@@ -26,16 +26,6 @@ from sim.plots import run as runplots
 from sim.plots import sweep as sweepplots
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.toml"
-ARCHETYPES = ROOT / "data" / "roster_archetypes.csv"
-TINY_SET = f"""
-[set]
-months = 24
-developers.n = 200
-developers.payoff_sample = 100
-events = []
-roster = "{ARCHETYPES}"
-"""
 METRICS = 'metrics = ["open_share_CN_mean12", "us_cn_gap_months_mean12", "noncn_on_cn_open_mean12"]\n'
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import TINY_SET
 
 from sim.cli import main
 from sim.metrics import SUMMARY_METRICS
@@ -43,7 +44,6 @@ from sim.testfunctions import CARRIERS, gfunction_indices, ishigami_indices
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
-ARCHETYPES = ROOT / "data" / "roster_archetypes.csv"
 
 HELPERS = '''
 """Run functions for the sensitivity tests: a constant output, NaN outputs, replication noise."""
@@ -399,12 +399,6 @@ def test_model_end_to_end_with_figures(tmp_path):
 base = "{BASELINE}"
 replications = 1
 metrics = ["open_share_CN_mean12", "open_share_US_mean12"]
-[set]
-months = 24
-developers.n = 200
-developers.payoff_sample = 100
-events = []
-roster = "{ARCHETYPES}"
 [design]
 kind = "sobol"
 samples = 16
@@ -415,7 +409,7 @@ range = "plausible"
 [[factors]]
 path = "developers.w_open_mean"
 range = "plausible"
-'''
+''' + TINY_SET
     spec = write(tmp_path, text)
     out = tmp_path / "o"
     res = CliRunner().invoke(main, ["sensitivity", str(spec), "--executor", "serial", "--out", str(out),

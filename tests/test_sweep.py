@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import BASELINE, TINY_SET
 
 import sim
 from sim.cli import main
@@ -28,17 +29,7 @@ from sim.sweep.designs import design_matrix, n_points
 from sim.sweep.spec import SpecError
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.toml"
-ARCHETYPES = ROOT / "data" / "roster_archetypes.csv"
 
-TINY_SET = f"""
-[set]
-months = 24
-developers.n = 200
-developers.payoff_sample = 100
-events = []
-roster = "{ARCHETYPES}"
-"""
 
 FAILING_MODEL = '''
 """A run function for tests: fails when labs.beta is above 5, else runs the model."""
@@ -198,6 +189,37 @@ def test_existing_folder_needs_resume_and_same_spec(tmp_path):
     assert (o.skipped, o.ran, o.ok, o.missing) == (6, 6, 12, 0)
 
 
+def test_interrupt_prints_a_resume_command_that_works(tmp_path, monkeypatch):
+    """Ctrl-C prints the command that continues the sweep; it keeps --replications and --set (a resume
+    without the --set would be refused as a different sweep) and, run as printed, completes the set."""
+    import shlex
+
+    import sim.cli.sweep as cli_sweep
+
+    spec = write_spec(tmp_path, GRID)
+    out = tmp_path / "out"
+    real = cli_sweep.run_sweep
+
+    def interrupted(sp, out, **kw):  # one replication of each point finishes, then Ctrl-C
+        real(sp, out, **{**kw, "replications": 1, "progress": False})
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_sweep, "run_sweep", interrupted)
+    args = ["sweep", str(spec), "--executor", "serial", "--out", str(out), "--replications", "3",
+            "--set", "governments.US.leakage=0.3"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 130, r.output
+    hint = r.output.split("Continue with: ")[1].strip()
+    monkeypatch.setattr(cli_sweep, "run_sweep", real)
+    words = shlex.split(hint)
+    assert words[:2] == ["aieco", "sweep"] and words[-1] == "--resume"
+    assert "--replications" in words and "governments.US.leakage=0.3" in words
+    r = CliRunner().invoke(main, [*words[1:], "--executor", "serial", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    df = load_results(out)
+    assert len(df) == 6 * 3 and not df.duplicated(["point", "replication"]).any()
+
+
 def test_two_drivers_never_share_a_folder(tmp_path):
     import fcntl
 
@@ -355,3 +377,29 @@ def test_timeseries_parts_and_scenario_factor(tmp_path):
     ts = load_timeseries(out)
     assert len(ts) == 4 * 24 and set(ts["point"]) == {0, 1, 2, 3}
     assert (ts.loc[ts["point"] >= 2, "leakage_US"] == 0.0).all()
+
+
+def test_a_run_function_declares_its_outputs(tmp_path):
+    """`aieco sweep` runs a spec whose run function declares its own outputs (the Ishigami test function):
+    the declared output is a valid metric, recorded with its unit, and its values are the function's."""
+    from sim.testfunctions import ishigami_values
+
+    text = (ROOT / "experiments" / "ishigami.toml").read_text()
+    text = text.replace('base = "../scenarios/baseline.toml"', f'base = "{BASELINE}"')
+    text = text.replace('kind = "sobol"', 'kind = "lhs"').replace("samples = 4096", "samples = 16")
+    text = text.replace("calc_second_order = false\n", "")
+    spec = tmp_path / "ishigami.toml"
+    spec.write_text(text)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["sweep", str(spec), "--executor", "serial", "--out", str(out), "--no-progress"])
+    assert r.exit_code == 0, r.output
+    df = load_results(out).sort_values("point")
+    assert len(df) == 16
+    np.testing.assert_allclose(df["ishigami"], ishigami_values(df[["x1", "x2", "x3"]].to_numpy()), rtol=1e-12)
+    manifest = __import__("json").loads((out / "manifest.json").read_text())
+    assert manifest["metrics"]["ishigami"][0] == "1"
+    # a metric the function does not declare is refused, and the message lists what it declares
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace('metrics = ["ishigami"]', 'metrics = ["ishigamy"]'))
+    with pytest.raises(SpecError, match=r"did you mean 'ishigami'.*declares \(ishigami\)"):
+        load_spec(bad)
