@@ -203,7 +203,8 @@ def part_ema(workers: int, tmp: Path) -> dict:
     rss0 = rss_mb()
     t0 = time.perf_counter()
     with MultiprocessingEvaluator(model, n_processes=workers) as ev:
-        experiments, outcomes = ev.perform_experiments(scenarios=scenarios)
+        # log_progress=True: progress goes to the (silenced) logger instead of a tqdm bar on stderr
+        experiments, outcomes = ev.perform_experiments(scenarios=scenarios, log_progress=True)
     seconds = time.perf_counter() - t0
     order = np.lexsort((experiments["replication"].to_numpy(), outcomes["point"]))
     return {"runs": len(experiments), "failed": 0, "seconds": seconds, "rss_after_imports_mb": rss0,

@@ -206,3 +206,24 @@ def test_compliant_export_ban_cuts_alternative_supply():
         a = run_one(sc, seed).timeseries["compute_CN"].iloc[-1]
         b = run_one(banned, seed).timeseries["compute_CN"].iloc[-1]
         assert b < 0.6 * a, (a, b)  # the compliant half of the supply is gone
+
+
+def test_roster_cache_sees_edits_and_returns_copies(tmp_path):
+    """load_roster caches the parsed file per process, but an edited file is read again, a bad edit is
+    still reported, and a caller changing its table does not change the next caller's."""
+    import os
+
+    from sim.labs import RosterError, load_roster
+
+    f = tmp_path / "roster.csv"
+    f.write_text("name,region,training_compute_flop,strategy,open_bias\nA,US,1e23,OPEN,0\n")
+    first = load_roster(f)
+    first.loc[0, "open_bias"] = 99.0
+    assert load_roster(f).loc[0, "open_bias"] == 0.0
+    f.write_text("name,region,training_compute_flop,strategy,open_bias\nA,US,1e23,OPEN,0\nB,CN,2e23,CLOSED,1\n")
+    os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 1_000_000))  # coarse clocks: force a new mtime
+    assert list(load_roster(f)["name"]) == ["A", "B"]
+    f.write_text("name,region,training_compute_flop,strategy,open_bias\nA,MARS,1e23,OPEN,0\n")
+    os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 2_000_000))
+    with pytest.raises(RosterError, match="row 1, column region"):
+        load_roster(f)
