@@ -19,7 +19,8 @@ metrics only) on the process pool: the driver's peak memory and the parallel eff
 Every part runs in its own fresh Python process, so each driver's peak RSS (``ru_maxrss`` of that
 process, children excluded) is its own. Usage::
 
-    python benchmarks/bench_sweep.py                      # everything (~25 min on 2 cores)
+    python benchmarks/bench_sweep.py                      # part A and part B (~18 min on 2 quiet cores)
+    python benchmarks/bench_sweep.py --tiny               # + part A on a tiny model (~4 min more)
     python benchmarks/bench_sweep.py --skip-lhs           # part A only
     python benchmarks/bench_sweep.py --lhs-runs 2000 --lhs-developers 500
     python benchmarks/bench_sweep.py --ema-python /path/to/venv/bin/python

@@ -403,3 +403,15 @@ def test_a_run_function_declares_its_outputs(tmp_path):
     bad.write_text(text.replace('metrics = ["ishigami"]', 'metrics = ["ishigamy"]'))
     with pytest.raises(SpecError, match=r"did you mean 'ishigami'.*declares \(ishigami\)"):
         load_spec(bad)
+
+
+@pytest.mark.parametrize("total, size, workers", [(200, 13, 2), (10_000, 64, 2), (7, 64, 4), (10, 4, 1), (1, 5, 3)])
+def test_batch_sizes_cover_every_run_and_shrink_at_the_tail(total, size, workers):
+    from sim.sweep.runner import batch_sizes
+
+    sizes = batch_sizes(total, size, workers)
+    assert sum(sizes) == total and all(1 <= n <= size for n in sizes)
+    assert sizes == sorted(sizes, reverse=True) or workers == 1
+    if workers > 1:
+        # the last 2 x workers tasks hold at most one run each: no worker idles behind a full batch
+        assert all(n == 1 for n in sizes[-min(len(sizes), 2 * workers) + 1:]) or total < 2 * workers

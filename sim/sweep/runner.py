@@ -114,15 +114,31 @@ def auto_batch_size(remaining: int, workers: int) -> int:
     return max(1, min(MAX_BATCH, math.ceil(remaining / (workers * TASKS_PER_WORKER))))
 
 
-def _batches(plan: Plan, todo: np.ndarray, size: int, first_task: int) -> Iterator[Batch]:
-    """Batches of the runs still to do, in (point, replication) order; memory: one batch at a time."""
+def batch_sizes(total: int, size: int, workers: int) -> list[int]:
+    """Runs per task for ``total`` runs: ``size`` each, except that the tail shrinks (guided
+    self-scheduling: no task is larger than the runs left / (2 x workers)), so that the workers finish
+    together instead of one idling while another works through a last full batch. One worker: all
+    ``size``. The sizes sum to ``total``."""
+    out, left = [], total
+    while left > 0:
+        n = size if workers <= 1 else max(1, min(size, math.ceil(left / (2 * workers))))
+        out.append(min(n, left))
+        left -= out[-1]
+    return out
+
+
+def _batches(plan: Plan, todo: np.ndarray, size: int, first_task: int, workers: int = 1) -> Iterator[Batch]:
+    """Batches of the runs still to do, in (point, replication) order, sized by :func:`batch_sizes`;
+    memory: one batch at a time."""
     spec = plan.spec
     metrics = tuple(spec.metrics)
     points, reps = np.nonzero(todo)
     task = first_task
-    for start in range(0, len(points), size):
+    stop = 0
+    for n in batch_sizes(len(points), size, workers):
+        first, stop = stop, stop + n
         runs = []
-        for p, r in zip(points[start:start + size].tolist(), reps[start:start + size].tolist(), strict=True):
+        for p, r in zip(points[first:stop].tolist(), reps[first:stop].tolist(), strict=True):
             base, values = plan.overrides[p]
             runs.append(RunRequest(p, r, seed_for(spec.seed, p, r), base, values))
         used = sorted({q.base for q in runs})
@@ -288,7 +304,7 @@ def _execute(plan: Plan, out: Path, manifest: dict | None, handle: ExecutorHandl
     max_inflight = max(1, INFLIGHT_PER_WORKER * handle.workers) if handle.kind != "serial" else 1
 
     ran = ran_failed = restarts = 0
-    batches = _batches(plan, todo, size, first_task=0)
+    batches = _batches(plan, todo, size, first_task=0, workers=handle.workers if handle.kind != "serial" else 1)
     inflight: dict[Future, tuple[int, list[tuple[int, int, int]]]] = {}
     stop_submitting = False
 
