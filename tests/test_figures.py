@@ -456,3 +456,14 @@ def test_cli_exits_2_on_missing_or_malformed_folders(results, tmp_path):
         assert "Traceback" not in r.output
     r = CliRunner().invoke(main, ["figures", str(results["run"]), "--format", "jpg"])
     assert r.exit_code == 2 and "jpg" in r.output
+
+
+def test_sensitivity_titles_use_readable_output_names():
+    """Figure titles and overview columns name outputs in words, not column codes."""
+    from sim.plots.sensitivity import _out_label
+
+    assert style.short_metric_label("noncn_on_cn_open_mean12") == "Non-CN devs on CN open"
+    assert style.short_metric_label("some_new_metric") == "some new metric"
+    assert _out_label("us_cn_gap_months_mean12", {"us_cn_gap_months_mean12": ["months", "..."]}) == \
+        "US-China gap (months, last-12-month mean)"
+    assert _out_label("open_share_CN", {"open_share_CN": ["share", "..."]}) == "Open share, CN"

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.plots.style import NEUTRAL, caption, figure, save
+from sim.plots.style import NEUTRAL, caption, figure, save, short_metric_label
 from sim.provenance import file_sha256
 
 ST_COLOR, S1_COLOR = "#56B4E9", "#0072B2"
@@ -36,8 +36,12 @@ MAX_LINES = 6
 
 
 def _out_label(output: str, meta: dict) -> str:
+    """A title-sized name of an output, e.g. ``us_cn_gap_months_mean12`` -> "US-China gap (months,
+    last-12-month mean)"; unitless shares get no unit."""
     unit = (meta.get(output) or [None])[0]
-    return f"{output} ({unit})" if unit and unit not in ("1", "share", "0..1") else output
+    notes = [u for u in (unit if unit and unit not in ("1", "share", "0..1") else None,
+                         "last-12-month mean" if output.endswith("_mean12") else None) if u]
+    return short_metric_label(output) + (f" ({', '.join(notes)})" if notes else "")
 
 
 def _height(n: int, width: str, extra: float = 1.2) -> float:
@@ -304,7 +308,7 @@ def fig_convergence(convergence: pd.DataFrame, output: str, design: str, reports
     else:
         h, lab = axes[-1].get_legend_handles_labels()
         fig.legend(h, lab, loc="outside lower center", ncol=2, fontsize="small")
-        fig.suptitle(f"Convergence, {_shorten([output], 28)[0]}: {v}", x=0.0, ha="left", fontsize="medium")
+        fig.suptitle(f"Convergence, {short_metric_label(output)}: {v}", x=0.0, ha="left", fontsize="medium")
     warn = rep.get("warnings")
     warn = warn if isinstance(warn, str) and warn else "none"
     conf = float(c["conf_level"].iloc[0]) if len(c) else 0.95
@@ -332,7 +336,7 @@ def fig_overview(indices: pd.DataFrame, design: str, outputs: list[str], meta: d
     ax.set_yticks(range(n), _labels(list(tab.index), width))
     import textwrap
 
-    xl = [o.replace("_mean12", "").replace("_", " ") for o in tab.columns]
+    xl = [short_metric_label(o) for o in tab.columns]
     if width == "double":
         xl = [textwrap.fill(x, max(8, int(60 / max(m, 1)))) for x in xl]
     ax.set_xticks(range(m), xl, fontsize="x-small", rotation=0 if width == "double" else 35,
@@ -356,7 +360,7 @@ def fig_overview(indices: pd.DataFrame, design: str, outputs: list[str], meta: d
         ns = reports.set_index("output")["noise_share"].reindex(list(tab.columns)).dropna()
         if len(ns):
             noise = (" Replication noise, which every ST carries: " + ", ".join(
-                f"{o.replace('_mean12', '')} {v:.2f}" for o, v in ns.items()) + ".")
+                f"{short_metric_label(o)} {v:.2f}" for o, v in ns.items()) + ".")
     caption(fig, f"aieco sensitivity '{name}'. Parameters sorted by their largest value across outputs. "
                  + ("ST = share of the output's variance that involves the parameter, alone or with others."
                     if design == "sobol" else "Each column divided by its largest mu*: 1 = the most influential.")

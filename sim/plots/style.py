@@ -232,5 +232,23 @@ def metric_label(metric: str) -> tuple[str, str]:
     return name, unit
 
 
+_SHORT_NAMES = {
+    "open_share_US": "Open share, US", "open_share_CN": "Open share, CN", "open_share_EU": "Open share, EU",
+    "open_share_ROW": "Open share, RoW", "open_closed_lag_months": "Open-closed lag",
+    "us_cn_gap_months": "US-China gap", "us_cn_gap_oom": "US-China gap (OOM)",
+    "noncn_on_cn_open": "Non-CN devs on CN open", "adopt_CN_open": "Devs on CN open",
+    "adopt_US_closed": "Devs on US closed", "compute_share_CN": "China's compute share",
+    "hhi": "Adoption HHI", "frontier_compute_growth": "Frontier compute growth",
+    "frontier_capability": "Frontier capability",
+}
+
+
+def short_metric_label(metric: str) -> str:
+    """A column-header-sized name of a summary metric (``_mean12`` dropped: say it once elsewhere), e.g.
+    ``noncn_on_cn_open_mean12`` -> "Non-CN devs on CN open"; unknown metrics: underscores become spaces."""
+    base = metric[:-len("_mean12")] if metric.endswith("_mean12") else metric
+    return _SHORT_NAMES.get(base, base.replace("_", " "))
+
+
 def finite_or_nan(x: float) -> float:
     return float(x) if np.isfinite(x) else float("nan")
