@@ -514,12 +514,21 @@ def _held_out_shade(ax, dates: bool = False) -> None:
         ax.axvspan(2024.5, 2025.5, color="#999999", alpha=0.10, lw=0)
 
 
+def _legend(ax, width: str) -> None:
+    """Legend beside the panel on a full-page figure; below it on a single column, where a legend at the
+    side would squeeze the panel to a sliver."""
+    if width == "double":
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    else:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, fontsize="x-small")
+
+
 def fig_p1(stats: pd.DataFrame, targets: Targets, name: str = "", width: str = "double"):
     """P1: open share of releases by year, CN and US: simulated median, mean and 90% band across replications,
     empirical shares with 90% Wilson intervals (2019-2025)."""
     from sim.plots.style import REGION_COLORS, REGION_LABELS, caption, figure
 
-    fig, ax = figure(width, 0.5)
+    fig, ax = figure(width, 0.5 if width == "double" else 1.3)
     p1 = stats[stats["pattern"] == "P1"]
     for reg in P1_REGIONS:
         col = REGION_COLORS[reg]
@@ -539,8 +548,9 @@ def fig_p1(stats: pd.DataFrame, targets: Targets, name: str = "", width: str = "
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("Year")
     ax.set_ylabel("Open-weight share of releases")
-    ax.set_title("P1: open-weight share of releases, China vs United States")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title("P1: open-weight share of releases, China vs United States" if width == "double"
+                 else "P1: open-weight share, CN vs US", loc="left")
+    _legend(ax, width)
     n = int(p1["replication"].nunique()) if len(p1) else 0
     caption(fig, f"aieco, scenario '{name}', {n} replications: band = 5-95% across replications. Points: Epoch AI "
                  f"notable models ({targets.p1_definition}), 90% Wilson intervals. Grey: 2025, held out from "
@@ -553,7 +563,7 @@ def fig_p2(ts: pd.DataFrame, targets: Targets, name: str = "", width: str = "dou
     5-22 month range."""
     from sim.plots.style import NEUTRAL, STRATEGY_COLORS, band, caption, date_axis, figure
 
-    fig, ax = figure(width, 0.45)
+    fig, ax = figure(width, 0.45 if width == "double" else 1.35)
     ax.axhspan(P2_BAND[0], P2_BAND[1], color="#999999", alpha=0.12, lw=0,
                label=f"Epoch: {P2_BAND[0]:g}-{P2_BAND[1]:g} months (benchmarks)")
     band(ax, ts, P2_COLUMN, color=STRATEGY_COLORS["open"], label="Simulated, training compute (median, 50/90%)")
@@ -568,9 +578,10 @@ def fig_p2(ts: pd.DataFrame, targets: Targets, name: str = "", width: str = "dou
     _held_out_shade(ax, dates=True)
     ax.set_ylabel("Open behind closed (months)")
     ax.set_xlabel("Date")
-    ax.set_title("P2: lag of the best open model behind the best closed model")
+    ax.set_title("P2: lag of the best open model behind the best closed model" if width == "double"
+                 else "P2: best open behind best closed", loc="left")
     date_axis(ax)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _legend(ax, width)
     caption(fig, f"aieco, scenario '{name}'. Simulated: lag in training compute (band) and in capability "
                  "(dashed); empirical: lag in training compute of Epoch AI's notable and large-scale models (CC BY 4.0). Range: Epoch AI, "
                  "'How far behind are open models?' (2024). Grey: 2025, held out.")
@@ -582,7 +593,10 @@ def fig_p3(ts: pd.DataFrame, stats: pd.DataFrame, targets: Targets, name: str = 
     per year (simulated median and 90% interval vs the empirical fits and the 4-5x band)."""
     from sim.plots.style import NEUTRAL, REGION_COLORS, band, caption, date_axis, figure
 
-    fig, (ax, ax2) = figure(width, 0.42, 1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
+    if width == "double":
+        fig, (ax, ax2) = figure(width, 0.42, 1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
+    else:  # one column: the two panels stacked
+        fig, (ax, ax2) = figure(width, 1.55, 2, 1)
     band(ax, ts, "frontier_train_flop", color=REGION_COLORS["US"], label="Simulated (median, 50/90%)")
     if "frontier_flop" in targets.lag:
         lag = targets.lag.dropna(subset=["frontier_flop"])
@@ -608,7 +622,8 @@ def fig_p3(ts: pd.DataFrame, stats: pd.DataFrame, targets: Targets, name: str = 
         labels.append(str(t.method).replace("epoch_", "").replace("_", "\n"))
         k += 1
     ax2.axhspan(*EPOCH_GROWTH_BAND, color="#999999", alpha=0.15, lw=0, label="Epoch 4-5x/yr")
-    ax2.set_xticks(range(k), labels, fontsize=6)
+    ax2.set_xticks(range(k), [x.replace("\n", " ") for x in labels] if width == "single" else labels,
+                   fontsize=6, rotation=0 if width == "double" else 30, ha="center" if width == "double" else "right")
     ax2.set_yscale("log")
     from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
 

@@ -330,6 +330,12 @@ def test_validate_command_writes_table_report_and_figures(tmp_path):
     for p in ("p1", "p2", "p3"):
         assert (out / "figures" / f"validation_{p}_double.png").is_file()
         assert (out / "figures" / f"validation_{p}_double.json").is_file()
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert set(ts["replication"]) == {0, 1} and len(ts) == 2 * 48
+    # `aieco figures` redraws all three patterns from the folder
+    res = invoke("figures", out, "--width", "single", "--format", "png", "--out", tmp_path / "again")
+    assert res.exit_code == 0, res.output
+    assert {f"validation_{p}_single.png" for p in ("p1", "p2", "p3")} <= {f.name for f in (tmp_path / "again").iterdir()}
 
 
 @pytest.mark.parametrize("args", [

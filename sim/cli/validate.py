@@ -91,6 +91,8 @@ def validate(scenario: str, replications: int, seed: int | None, sets: tuple[str
     out_dir.mkdir(parents=True, exist_ok=True)
     result.table.to_csv(out_dir / "validation.csv", index=False, float_format="%.6g")
     result.stats.to_csv(out_dir / "validation_replications.csv", index=False, float_format="%.6g")
+    # the monthly series of every replication: `aieco figures` redraws P2 and P3 from them (about 1 MB)
+    result.replications.timeseries.to_parquet(out_dir / "timeseries.parquet", index=False)
     notes = [f"Scenario `{Path(scenario)}` ('{sc.name}'), {replications} replications, {sc.developers.n} developers, "
              f"{sc.start} + {sc.months} months, base seed {sc.seed}."]
     title = f"Validation of '{sc.name}' against Epoch AI data (patterns P1-P3)"
@@ -116,7 +118,8 @@ def validate(scenario: str, replications: int, seed: int | None, sets: tuple[str
     summary = ", ".join(f"{v.pattern} {'PASS' if v.passed else 'FAIL'} (criteria {v.criteria_passed}/{v.criteria}, "
                         f"levels {v.levels_passed}/{v.levels})" for v in result.verdicts.itertuples(index=False))
     out_console.print(f"verdict: {summary}", soft_wrap=True)
-    err_console.print(f"wrote {out_dir}/: validation.csv, validation.md, validation_replications.csv, manifest.json"
+    err_console.print(f"wrote {out_dir}/: validation.csv, validation.md, validation_replications.csv, "
+                      "timeseries.parquet, manifest.json"
                       + (f", {n_fig} figure files in figures/" if n_fig else ""))
 
 

@@ -191,8 +191,9 @@ def _draw_validation(d: Path, formats, width, out, note: Notes) -> list[Path]:
         paths += save(fig_p2(ts, targets, name, width), out / f"validation_p2_{width}", formats, prov)
         paths += save(fig_p3(ts, stats, targets, name, width), out / f"validation_p3_{width}", formats, prov)
     else:
-        note(f"{d}: validation_p2 and validation_p3 skipped: they need the monthly time series, which this "
-             f"validation folder does not keep (timeseries.parquet); `aieco validate` draws them itself")
+        note(f"{d}: validation_p2 and validation_p3 skipped: they need the monthly time series "
+             f"(timeseries.parquet), which validation folders written by earlier versions of aieco lack; "
+             f"rerun `aieco validate` to get them")
     return paths
 
 
