@@ -415,3 +415,62 @@ def test_batch_sizes_cover_every_run_and_shrink_at_the_tail(total, size, workers
     if workers > 1:
         # the last 2 x workers tasks hold at most one run each: no worker idles behind a full batch
         assert all(n == 1 for n in sizes[-min(len(sizes), 2 * workers) + 1:]) or total < 2 * workers
+
+
+STUCK_MODEL = '''
+"""A run function for tests: runs the model, but gets stuck (sleeps for ten minutes) at the last grid point
+(US export control on China 1.0, labs.beta 8)."""
+import time
+
+from sim.runs import run_one as _run_one
+
+
+def run_one(scenario, seed, roster=None):
+    if scenario.labs.beta > 5 and scenario.governments["US"].export_control.get("CN", 0) > 0.99:
+        time.sleep(600)
+    return _run_one(scenario, seed, roster)
+'''
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupt_with_stuck_runs_exits_at_once_and_leaves_no_workers(tmp_path, sig, code):
+    """Ctrl-C (SIGINT to the driver) and SIGTERM (kill, SLURM's scancel) while worker processes are stuck in
+    runs: the driver terminates its workers, records the session as interrupted, prints the continuation
+    command and exits within seconds (it used to wait for the stuck runs forever)."""
+    import json
+
+    (tmp_path / "stuck_model.py").write_text(STUCK_MODEL)
+    spec = write_spec(tmp_path, GRID.replace("design =", 'run_function = "stuck_model:run_one"\ndesign ='))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-c", "from sim.cli import main; main()", "sweep", str(spec), "--executor",
+           "processes", "--workers", "2", "--batch-size", "1", "--out", str(out), "--no-progress"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+    try:
+        deadline = time.time() + 90  # until 10 of the 12 runs are done and both workers are stuck
+        while time.time() < deadline and proc.poll() is None:
+            parts = list((out / "summary").glob("*.parquet")) if (out / "summary").is_dir() else []
+            if len(parts) >= 10:
+                break
+            time.sleep(0.05)
+        time.sleep(1.0)
+        assert proc.poll() is None, "the sweep should be stuck, not finished"
+        t0 = time.time()
+        proc.send_signal(sig)  # to the driver only, as `kill` does
+        _, err = proc.communicate(timeout=30)
+        stopped_in = time.time() - t0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == code, err
+    assert stopped_in < 15
+    assert "Continue with: aieco sweep" in err and "--resume" in err
+    # no worker process of this session survives (they would sit on a core for ten minutes)
+    ps = subprocess.run(["ps", "-eo", "pid,pgid,args"], capture_output=True, text=True).stdout
+    assert not [line for line in ps.splitlines()
+                if line.split()[1:2] == [str(proc.pid)] and "<defunct>" not in line], ps
+    sessions = json.loads((out / "manifest.json").read_text())["sessions"]
+    assert sessions[-1].get("interrupted") or sessions[-1].get("status") == "interrupted", sessions[-1]
+    assert len(load_results(out)) == 10  # the finished runs are kept

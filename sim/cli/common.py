@@ -100,10 +100,13 @@ def resolve_executor(executor: str | None, scheduler: str | None, resume: bool, 
     return executor
 
 
-def resume_hint(command: str, spec: str, out: str, replications: int | None, sets: tuple[str, ...]) -> str:
+def resume_hint(command: str, spec: str, out: str, replications: int | None, sets: tuple[str, ...],
+                executor: str = "processes", scheduler: str | None = None, workers: int | None = None,
+                extra: tuple[str, ...] = ()) -> str:
     """The command line that continues an interrupted sweep: the same spec, --out, --replications and
-    --set values (those define the sweep; a resume without them is refused as a different sweep), plus
-    --resume. Quoted for a POSIX shell."""
+    --set values (those define the sweep; a resume without them is refused as a different sweep), the same
+    executor, scheduler and workers (so that a cluster sweep resumes on the cluster), ``extra`` arguments
+    (e.g. ``--groups``), plus --resume. Quoted for a POSIX shell."""
     import shlex
 
     args = ["aieco", command, spec, "--out", out]
@@ -111,4 +114,42 @@ def resume_hint(command: str, spec: str, out: str, replications: int | None, set
         args += ["--replications", str(replications)]
     for s in sets:
         args += ["--set", s]
-    return shlex.join([*args, "--resume"])
+    if scheduler:
+        args += ["--scheduler", scheduler]
+    elif executor != "processes":
+        args += ["--executor", executor]
+    if workers is not None and not scheduler:
+        args += ["--workers", str(workers)]
+    return shlex.join([*args, *extra, "--resume"])
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[dict[str, int | None]]:
+    """While open, SIGTERM (what ``kill``, SLURM's ``scancel`` and time limits send) raises KeyboardInterrupt
+    in the main thread, so a sweep stops the way Ctrl-C stops it: workers terminated, the session recorded
+    as interrupted, the continuation command printed. Yields a dict whose ``"signal"`` is the signal number
+    that stopped the command (None for Ctrl-C or none). No-op outside the main thread."""
+    import signal
+    import threading
+
+    state: dict[str, int | None] = {"signal": None}
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+
+    def handler(signum: int, _frame: object) -> None:
+        state["signal"] = signum
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def exit_code_after_interrupt(state: dict[str, int | None]) -> int:
+    """128 + the signal: 143 after SIGTERM, 130 after Ctrl-C (SIGINT)."""
+    import signal
+
+    return 128 + (state.get("signal") or signal.SIGINT)

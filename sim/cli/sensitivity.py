@@ -23,10 +23,12 @@ from sim.cli.common import (
     console,
     err_console,
     executor_options,
+    exit_code_after_interrupt,
     fail,
     resolve_executor,
     resume_hint,
     set_option,
+    sigterm_as_interrupt,
 )
 from sim.sweep.runner import SweepError
 from sim.sweep.spec import SpecError
@@ -166,16 +168,19 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
     def echo(msg: str) -> None:
         err_console.print(msg, markup=False, highlight=False, soft_wrap=True)
 
-    try:
-        run = run_sensitivity(sp, out, options=opts, executor=executor, workers=workers, scheduler=scheduler,
-                              resume=resume, retry_failed=retry_failed, batch_size=batch_size, timeout=timeout,
-                              progress=progress, echo=echo)
-    except (SpecError, SweepError, SensitivityError) as e:
-        fail(str(e))
-    except KeyboardInterrupt:
-        hint = resume_hint("sensitivity", spec, out or f"results/sensitivity/{sp.name}", replications, sets)
-        err_console.print(f"interrupted; finished runs are kept. Continue with: {hint}", markup=False)
-        sys.exit(130)
+    with sigterm_as_interrupt() as stopped:
+        try:
+            run = run_sensitivity(sp, out, options=opts, executor=executor, workers=workers, scheduler=scheduler,
+                                  resume=resume, retry_failed=retry_failed, batch_size=batch_size,
+                                  timeout=timeout, progress=progress, echo=echo)
+        except (SpecError, SweepError, SensitivityError) as e:
+            fail(str(e))
+        except KeyboardInterrupt:
+            hint = resume_hint("sensitivity", spec, out or f"results/sensitivity/{sp.name}", replications, sets,
+                               executor, scheduler, workers, ("--groups", groups) if groups else ())
+            why = "terminated (SIGTERM)" if stopped["signal"] else "interrupted"
+            err_console.print(f"{why}; finished runs are kept. Continue with: {hint}", markup=False)
+            sys.exit(exit_code_after_interrupt(stopped))
     res, o = run.result, run.outcome
     click.echo(f"{run.out}: {sp.design} design, {o.total} runs ({o.ok} ok, {o.failed} failed, {o.missing} missing; "
                f"this session {o.ran} in {o.seconds:.1f} s on {o.executor}); analysis {res.seconds:.1f} s")

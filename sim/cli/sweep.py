@@ -12,7 +12,16 @@ import sys
 
 import click
 
-from sim.cli.common import err_console, executor_options, fail, resolve_executor, resume_hint, set_option
+from sim.cli.common import (
+    err_console,
+    executor_options,
+    exit_code_after_interrupt,
+    fail,
+    resolve_executor,
+    resume_hint,
+    set_option,
+    sigterm_as_interrupt,
+)
 from sim.sweep.designs import n_points
 from sim.sweep.runner import SweepError, run_sweep
 from sim.sweep.spec import SpecError, load_spec
@@ -61,16 +70,19 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
     def echo(msg: str) -> None:
         err_console.print(msg, markup=False, highlight=False, soft_wrap=True)
 
-    try:
-        outcome = run_sweep(sp, out, executor=executor, workers=workers, scheduler=scheduler, resume=resume,
-                            retry_failed=retry_failed, batch_size=batch_size, timeout=timeout, progress=progress,
-                            echo=echo)
-    except (SpecError, SweepError) as e:
-        fail(str(e))
-    except KeyboardInterrupt:
-        hint = resume_hint("sweep", spec, out or f"results/sweeps/{sp.name}", replications, sets)
-        err_console.print(f"interrupted; finished runs are kept. Continue with: {hint}", markup=False)
-        sys.exit(130)
+    with sigterm_as_interrupt() as stopped:
+        try:
+            outcome = run_sweep(sp, out, executor=executor, workers=workers, scheduler=scheduler, resume=resume,
+                                retry_failed=retry_failed, batch_size=batch_size, timeout=timeout,
+                                progress=progress, echo=echo)
+        except (SpecError, SweepError) as e:
+            fail(str(e))
+        except KeyboardInterrupt:
+            hint = resume_hint("sweep", spec, out or f"results/sweeps/{sp.name}", replications, sets, executor,
+                               scheduler, workers)
+            why = "terminated (SIGTERM)" if stopped["signal"] else "interrupted"
+            err_console.print(f"{why}; finished runs are kept. Continue with: {hint}", markup=False)
+            sys.exit(exit_code_after_interrupt(stopped))
     o = outcome
     rate = f", {o.runs_per_second:.1f} runs/s" if o.ran else ""
     click.echo(f"{o.out}: {o.total} runs: {o.ok} ok, {o.failed} failed, {o.missing} missing "

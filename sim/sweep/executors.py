@@ -81,6 +81,24 @@ def _process_pool(workers: int, start_method: str) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
+def kill_pool(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
+    """Stop a process pool at once: cancel its pending tasks and terminate its worker processes (SIGTERM,
+    then SIGKILL after ``grace`` seconds). ``shutdown(wait=False)`` alone is not enough: Python joins the
+    pool at exit, so a run that is stuck (or merely long) would keep an interrupted sweep from exiting.
+    Uses the pool's ``_processes`` table (CPython's ProcessPoolExecutor; absent elsewhere: then only
+    cancels)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        p.join(timeout=grace)
+        if p.is_alive():
+            p.kill()
+            p.join(timeout=grace)
+
+
 @contextmanager
 def open_executor(kind: str = "processes", workers: int | None = None, scheduler: str | None = None, *,
                   timeout: float = 10.0, start_method: str = "spawn", dask_processes: bool = True,
@@ -128,8 +146,8 @@ def open_executor(kind: str = "processes", workers: int | None = None, scheduler
         handle.restart = restart
         try:
             yield handle
-        except BaseException:  # interrupted: do not wait for the running tasks
-            handle.executor.shutdown(wait=False, cancel_futures=True)
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM) or failed: stop the workers now
+            kill_pool(handle.executor)
             raise
         handle.executor.shutdown(wait=True)
         return
