@@ -182,6 +182,8 @@ def open_executor(kind: str = "processes", workers: int | None = None, scheduler
         nthreads = sum(client.nthreads().values()) or 1
         try:
             dashboard = client.dashboard_link
+            if "dashboard" not in (client.scheduler_info().get("services") or {}):
+                dashboard = None  # e.g. a scheduler started with --no-dashboard: the link would lead nowhere
         except Exception:  # noqa: BLE001 - no dashboard (bokeh missing) is not an error
             dashboard = None
         if dashboard and "bokeh" not in _installed():
