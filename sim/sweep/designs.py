@@ -157,8 +157,7 @@ def point_overrides(spec: SweepSpec, row: dict[str, Any]) -> tuple[int, dict[str
     for f in spec.factors:
         if f.kind == "scenario":
             continue
-        v = row[f.name]
-        v = v.item() if isinstance(v, np.generic) else v
+        v = _plain(row[f.name])
         gf = _gov_field(f.path)
         if f.from_month is not None:
             drop.append(gf)
@@ -175,6 +174,11 @@ def point_overrides(spec: SweepSpec, row: dict[str, Any]) -> tuple[int, dict[str
         evs.sort(key=lambda e: month_index(scenario.start, e["month"]))  # stable: base order within a month
         values["events"] = evs
     return base, values
+
+
+def _plain(v: Any) -> Any:
+    """A numpy scalar as the Python number it holds (so messages show ``19``, not ``np.int64(19)``)."""
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def build_scenario(bases: list[Scenario], base: int, values: dict[str, Any]) -> Scenario:
@@ -199,7 +203,7 @@ def validate_points(spec: SweepSpec, matrix: pd.DataFrame) -> list[tuple[int, di
         try:
             build_scenario(spec.bases, base, values)
         except ScenarioError as e:
-            vals = ", ".join(f"{n}={matrix[n].iat[p]!r}" for n in names)
+            vals = ", ".join(f"{n}={_plain(matrix[n].iat[p])!r}" for n in names)
             msg = str(e).replace("design point: ", "")
             raise SpecError(f"{spec.file}: design point {p} ({vals}) is not a valid scenario: {msg}") from None
     return out

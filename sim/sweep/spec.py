@@ -23,6 +23,7 @@ import difflib
 import importlib
 import math
 import tomllib
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,8 @@ from sim.metrics import SUMMARY_METRICS
 from sim.scenario import (
     Scenario,
     ScenarioError,
+    _month_add,
+    apply_event_value,
     field_info,
     load_scenario,
     month_index,
@@ -59,6 +62,16 @@ DEFAULT_RUN_FUNCTION = "sim.runs:run_one"
 
 class SpecError(ValueError):
     """An experiment spec is invalid. The message names the spec file, the field and what is allowed."""
+
+
+class SpecWarning(UserWarning):
+    """A note on how a valid spec was read (e.g. dated events dropped by a shorter horizon); also kept in
+    :attr:`SweepSpec.notes`."""
+
+
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """``"1 replication"``, ``"2 replications"``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {nouns or noun + 's'}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,6 +201,9 @@ class SweepSpec:
     metric_info: dict[str, tuple[str, str]] = field(default_factory=dict)
     """(unit, description) of each recorded metric: from sim.metrics.SUMMARY_METRICS, or from the
     ``outputs`` the run function declares."""
+    notes: list[str] = field(default_factory=list)
+    """What loading changed beyond the spec's own words (each also issued as a :class:`SpecWarning`), e.g.
+    the base's dated events dropped because ``set`` shortens the horizon."""
 
     @property
     def factor_names(self) -> list[str]:
@@ -203,7 +219,7 @@ class SweepSpec:
                 "design_options": self.design_options, "seed": self.seed, "replications": self.replications,
                 "factors": [f.describe() for f in self.factors], "metrics": self.metrics,
                 "timeseries": self.timeseries, "run_function": self.run_function, "set": self.sets,
-                "base_files": self.base_files, "base_labels": self.base_labels}
+                "base_files": self.base_files, "base_labels": self.base_labels, "notes": self.notes}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -303,7 +319,13 @@ def load_spec(path: str | Path, *, replications: int | None = None, sets: list[s
     ------
     SpecError : missing file, invalid TOML, unknown key (closest suggested), unknown design, unknown
         factor path (closest suggested), a range outside the field's valid range, a Sobol' sample size
-        that is not a power of 2 (nearest offered), an invalid base scenario or design point.
+        that is not a power of 2 (nearest offered), an invalid base scenario or design point, a ``set`` of a
+        field that a factor varies, a run function that cannot be imported.
+
+    Warns
+    -----
+    SpecWarning : for each note in ``SweepSpec.notes``, e.g. dated events of the base dropped because a
+        ``set`` of ``months`` or ``start`` moves the horizon (:func:`fit_events_to_horizon`).
     """
     path = Path(path)
     src = str(path)
@@ -342,12 +364,18 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
 
     # --- overrides of the base scenario -------------------------------------------------------
     sets = _flatten(sf.set)
+    from_cli: set[str] = set()
     for text in extra_sets:
         try:
             parts, value = parse_override(text)
         except ScenarioError as e:
             raise SpecError(str(e)) from None
-        sets[".".join(parts)] = value
+        key = ".".join(parts)
+        # an inline table sets its keys, like a [set] table: other keys keep the base's values
+        new = _flatten(value, key + ".") if isinstance(value, dict) and value else {key: value}
+        sets.update(new)
+        from_cli.update(new)
+    _check_set_conflicts(sf.factors, sets, from_cli, src)
 
     # --- base scenario(s) ---------------------------------------------------------------------
     scen_factors = [i for i, f in enumerate(sf.factors) if f.scenarios is not None]
@@ -366,12 +394,14 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
             raise SpecError(f"{src}: field '{where}.scenarios': list at least one scenario file")
         labels = fs.labels or [Path(f).stem for f in files]
         if len(labels) != len(files):
-            raise SpecError(f"{src}: field '{where}.labels': {len(labels)} labels for {len(files)} scenarios")
+            raise SpecError(f"{src}: field '{where}.labels': {plural(len(labels), 'label')} for "
+                            f"{plural(len(files), 'scenario')}")
         if len(set(labels)) != len(labels):
             raise SpecError(f"{src}: field '{where}.labels': labels must be unique (got {labels}); give 'labels'")
     else:
         files, labels, where = [sf.base], [Path(sf.base).stem], "base"
     bases: list[Scenario] = []
+    notes: list[str] = []
     for f in files:
         fp = Path(f) if Path(f).is_absolute() else here / f
         try:
@@ -379,8 +409,11 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
         except ScenarioError as e:
             raise SpecError(f"{src}: field '{where}': {e}") from None
         if sets:
+            fitted, fit_notes = fit_events_to_horizon(sc, sets)
+            given = ", ".join(f"{k} = {sets[k]}" for k in ("start", "months") if k in sets)
+            notes += [f"{src}: set {given} on {fp.name}: {note}" for note in fit_notes]
             try:
-                sc = with_values(sc, sets, source=f"{src}: field 'set' (on {fp.name})")
+                sc = with_values(sc, {**fitted, **sets}, source=f"{src}: field 'set' (on {fp.name})")
             except ScenarioError as e:
                 raise SpecError(str(e)) from None
         bases.append(sc)
@@ -437,32 +470,112 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
         fn = resolve_function(sf.run_function)
     except Exception as e:  # noqa: BLE001 - any import problem is a spec error
         raise SpecError(f"{src}: field 'run_function': cannot import {sf.run_function!r}: "
-                        f"{type(e).__name__}: {e}") from None
+                        f"{type(e).__name__}: {e}{_import_hint(sf.run_function, e, here)}") from None
     declared = declared_outputs(fn)
-    known = {**SUMMARY_METRICS, **declared}
+    known = declared or SUMMARY_METRICS  # a run function that declares its outputs records those
     if sf.metrics is None:
-        metrics = list(declared or SUMMARY_METRICS)
+        metrics = list(known)
     else:
         metrics = list(dict.fromkeys(sf.metrics))
     for m in metrics:
         if m not in known:
             close = difflib.get_close_matches(m, list(known), n=1, cutoff=0.5)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            where = (f"the outputs {sf.run_function} declares ({', '.join(declared)}) or " if declared else "")
-            raise SpecError(f"{src}: field 'metrics': unknown metric {m!r}{hint} (allowed: {where}"
-                            "sim.metrics.SUMMARY_METRICS)")
+            allowed = (f"the outputs {sf.run_function} declares ({', '.join(known)})" if declared
+                       else ", ".join(known))
+            raise SpecError(f"{src}: field 'metrics': unknown metric {m!r}{hint} (allowed: {allowed})")
     if not metrics:
         raise SpecError(f"{src}: field 'metrics': list at least one metric (or omit it to record all)")
     metric_info = {m: tuple(known[m]) for m in metrics}
 
     seed = sf.seed if sf.seed is not None else bases[0].seed
+    for note in notes:
+        warnings.warn(note, SpecWarning, stacklevel=3)
     return SweepSpec(
         file=path, name=sf.name or path.stem, description=sf.description, raw=raw, bases=bases,
         base_labels=list(labels), base_files=[str((here / f).resolve()) if not Path(f).is_absolute() else f
                                               for f in files],
         factors=factors, design=kind, samples=samples, design_seed=d.seed if d.seed is not None else seed,
         design_options=options, seed=seed, replications=sf.replications, metrics=metrics, metric_info=metric_info,
-        timeseries=sf.timeseries, run_function=sf.run_function, batch_size=sf.batch_size, sets=sets)
+        timeseries=sf.timeseries, run_function=sf.run_function, batch_size=sf.batch_size, sets=sets, notes=notes)
+
+
+def _check_set_conflicts(factors: list[FactorSpec], sets: dict[str, Any], from_cli: set[str], src: str) -> None:
+    """Refuse a ``set`` / ``--set`` value of a field a factor varies (the factor's value would replace it at
+    every point): the same path, a key inside it or a table holding it. A factor with ``from_month`` is
+    exempt: the set value is its field's value before that month."""
+    for i, fs in enumerate(factors):
+        if fs.path is None or fs.from_month is not None:
+            continue
+        for key in sets:
+            if key == fs.path or key.startswith(fs.path + ".") or fs.path.startswith(key + "."):
+                what = f"--set {key}" if key in from_cli else f"field 'set.{key}'"
+                remove = "the --set" if key in from_cli else "the entry from [set]"
+                raise SpecError(f"{src}: {what}: factors[{i}] ({fs.name or fs.path}) varies {fs.path}, so this "
+                                f"value would be replaced at every design point; remove {remove} or the factor")
+
+
+def fit_events_to_horizon(scenario: Scenario, sets: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """What ``set`` values of ``start`` or ``months`` do to ``scenario``'s dated events, as ``aieco run
+    --months`` does: events after the new horizon are dropped (they would never take effect); events before
+    a later start are in force from the start (folded into the governments' starting values, which the
+    other ``set`` values may then override). Nothing changes when ``sets`` gives ``events`` itself.
+
+    Returns ``({path: value}`` to apply before ``sets``, notes saying what was dropped or folded)."""
+    if not {"start", "months"} & sets.keys() or any(k == "events" or k.startswith("events.") for k in sets):
+        return {}, []
+    start, months = sets.get("start", scenario.start), sets.get("months", scenario.months)
+    try:
+        month_index(start, start)
+    except (TypeError, ValueError):
+        return {}, []  # an invalid start: with_values reports it
+    if not isinstance(months, int) or isinstance(months, bool) or months < 1:
+        return {}, []
+    kept, before, after = [], [], []
+    for ev in scenario.events:
+        k = month_index(start, ev.month)
+        (before if k < 0 else after if k >= months else kept).append(ev)
+    if not before and not after:
+        return {}, []
+    values: dict[str, Any] = {"events": [ev.model_dump(mode="python") for ev in kept]}
+    govs = {}
+    for ev in before:
+        gov = govs.setdefault(ev.government, scenario.governments[ev.government].model_copy(deep=True))
+        apply_event_value(gov, ev.field, ev.value)
+    values.update({f"governments.{r}": g.model_dump(mode="python") for r, g in govs.items()})
+
+    def listed(evs: list) -> str:
+        return "; ".join(f"{ev.month} {ev.government} {ev.field} = {ev.value!r}" for ev in evs)
+
+    notes = []
+    if after:
+        notes.append(f"the horizon ends in {_month_add(start, months - 1)}; dropped "
+                     f"{plural(len(after), 'dated event')} after it: {listed(after)}")
+    if before:
+        notes.append(f"{plural(len(before), 'dated event')} before the start {start} "
+                     f"{'is' if len(before) == 1 else 'are'} in force from it: {listed(before)}")
+    return values, notes
+
+
+def _import_hint(ref: str, err: Exception, spec_dir: Path) -> str:
+    """A hint for a run function whose module cannot be found: it must be importable by the driver and the
+    workers."""
+    mod = ref.partition(":")[0]
+    missing = getattr(err, "name", None)
+    if not isinstance(err, ModuleNotFoundError) or not missing or not (mod == missing or mod.startswith(missing + ".")):
+        return ""
+    rel = Path(*mod.split("."))
+    where = ""
+    if not ((Path.cwd() / f"{rel}.py").is_file() or (Path.cwd() / rel).is_dir()) and (
+            (spec_dir / f"{rel}.py").is_file() or (spec_dir / rel).is_dir()):
+        try:
+            folder = spec_dir.relative_to(Path.cwd())
+        except ValueError:
+            folder = spec_dir
+        where = f" ({rel} is next to the spec: PYTHONPATH={folder})"
+    return (f". The module must be importable by the driver and the workers: an installed package, or a file "
+            f"on the Python path (a file in the current folder needs PYTHONPATH=., e.g. `PYTHONPATH=. aieco sweep "
+            f"...`){where}")
 
 
 def _g(x: float | None) -> str:
