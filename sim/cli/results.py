@@ -15,6 +15,20 @@ from sim.cli.common import console, fail
 from sim.sweep.store import StoreError, overview
 
 
+def _n(k: int, word: str) -> str:
+    """``1 point``, ``2 points``."""
+    return f"{k} {word}" if k == 1 else f"{k} {word}s"
+
+
+_STATE = {
+    "finished": "finished at {finished}",
+    "interrupted": "was interrupted at {finished} (continue with --resume)",
+    "running": "is still running (a sweep holds the folder's lock)",
+    "crashed": "never recorded an end: it crashed or was killed (continue with --resume)",
+    "running or crashed": "has no recorded end: still running, or crashed (then continue with --resume)",
+}
+
+
 def _num(x: float) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
@@ -37,15 +51,25 @@ def results(directory: str, n_errors: int) -> None:
         ov = overview(directory)
     except StoreError as e:
         fail(str(e))
-    state = "unfinished (running, or interrupted: continue with --resume)" if ov["running"] else "finished"
     console.print(f"[bold]{escape(directory)}[/]: sweep {escape(repr(ov['name']))}, design {ov['design']}, "
-                  f"{ov['points']} points x {ov['replications']} replications = {ov['total']} runs; factors: "
+                  f"{_n(ov['points'], 'point')} x {_n(ov['replications'], 'replication')} = "
+                  f"{_n(ov['total'], 'run')}; {'factor' if len(ov['factors']) == 1 else 'factors'}: "
                   f"{escape(', '.join(ov['factors']))}",
                   soft_wrap=True, highlight=False)
     git = ov["git"] or {}
-    console.print(f"created {ov['created']}, {ov['sessions']} session(s), last {state}; git "
-                  f"{(git.get('commit') or 'unknown')[:10]}{' (dirty)' if git.get('dirty') else ''}",
+    last = ov.get("last_session")
+    if last is None:
+        state = "no session recorded"
+    else:
+        which = "which" if ov["sessions"] == 1 else "the last"
+        state = f"{_n(ov['sessions'], 'session')}, {which} " + _STATE[last["state"]].format(
+            finished=last.get("finished") or "?")
+    console.print(f"created {ov['created']} (git {(git.get('commit') or 'unknown')[:10]}"
+                  f"{', uncommitted changes' if git.get('dirty') else ''}); {escape(state)}",
                   soft_wrap=True, highlight=False)
+    for session, changes in ov.get("code_changed", []):
+        console.print(f"[yellow]warning[/]: session {session} ran other code than the sweep started with: "
+                      f"{escape('; '.join(changes))}", soft_wrap=True, highlight=False)
     console.print(f"runs: [green]{ov['ok']} done[/], [red]{ov['failed']} failed[/], {ov['missing']} missing",
                   highlight=False)
     if ov["failed"] and n_errors:

@@ -3,7 +3,9 @@
 Layout of a results folder::
 
     manifest.json          spec (as written and resolved), base scenario(s) resolved, design matrix,
-                           seeds, SALib problem, versions, git commit, command, sessions
+                           seeds, SALib problem, versions, git commit, command, sessions (each with
+                           its own versions, git commit and source hash, and how its code differed
+                           from the start's, if it did)
     design.parquet         point, the factor values, and the unit-cube coordinates (``unit:NAME``)
     summary/sNNN-tNNNNNN.parquet     one part per finished task: one row per run (summary metrics,
                                      status, error, traceback, run_seconds)
@@ -22,7 +24,9 @@ import hashlib
 import json
 import os
 import re
+import sys
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -118,6 +122,54 @@ def _hash(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def source_hash(run_function: str | None = None) -> str:
+    """A hash of the code a run executes: every ``.py`` file of the ``sim`` package, and the module of
+    ``run_function`` (``"module:function"``) when it lives outside ``sim``. It tells edits apart that git
+    cannot (a tree already dirty, or no git at all)."""
+    import sim
+
+    root = Path(sim.__file__).resolve().parent
+    files = [(f.relative_to(root).as_posix(), f) for f in sorted(root.rglob("*.py"))]
+    mod = sys.modules.get((run_function or "").partition(":")[0])
+    origin = getattr(mod, "__file__", None)
+    if origin and not Path(origin).resolve().is_relative_to(root):
+        files.append((f"run_function:{Path(origin).name}", Path(origin)))
+    h = hashlib.sha256()
+    for name, f in files:
+        try:
+            data = f.read_bytes()
+        except OSError:
+            data = b"<unreadable>"
+        h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return h.hexdigest()[:16]
+
+
+def code_state(run_function: str | None = None, base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a run's result depends on besides its inputs: aieco and package versions, git commit and dirty
+    state, and :func:`source_hash`. Recorded at the start of a sweep and in every session. ``base``: a
+    :func:`sim.provenance.base_manifest` just made (saves asking git again)."""
+    b = base or base_manifest("sweep")
+    return {"aieco_version": b["aieco_version"], "versions": b["versions"], "git": b["git"],
+            "source_hash": source_hash(run_function)}
+
+
+def code_changes(start: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """How the code of ``now`` differs from that of ``start`` (two :func:`code_state` dicts, or a
+    manifest for ``start``): readable items, empty when nothing changed (or nothing can be compared)."""
+    out = []
+    g0, g1 = start.get("git") or {}, now.get("git") or {}
+    if g0.get("commit") != g1.get("commit"):
+        out.append(f"git commit {(g0.get('commit') or 'unknown')[:10]} -> {(g1.get('commit') or 'unknown')[:10]}")
+    if g0.get("dirty") != g1.get("dirty") and None not in (g0.get("dirty"), g1.get("dirty")):
+        out.append("uncommitted changes: " + " -> ".join("yes" if d else "none" for d in (g0["dirty"], g1["dirty"])))
+    if not out and start.get("source_hash") and now.get("source_hash") \
+            and start["source_hash"] != now["source_hash"]:
+        out.append("source files edited (same git state)")
+    v0, v1 = start.get("versions") or {}, now.get("versions") or {}
+    out += [f"{k} {v0[k]} -> {v1[k]}" for k in v0 if k in v1 and v0[k] != v1[k]]
+    return out
+
+
 def fingerprint(spec: Any, matrix: pd.DataFrame) -> dict[str, str]:
     """Hashes of what determines a sweep's results (everything but the replication count), part by part,
     so that a resume against changed inputs can say what changed."""
@@ -155,6 +207,7 @@ def create_manifest(spec: Any, matrix: pd.DataFrame, problem: dict[str, Any], re
     names = spec.factor_names
     m = base_manifest("sweep")
     m.update({
+        "source_hash": source_hash(spec.run_function),
         "name": spec.name,
         "spec_file": str(spec.file),
         "spec": spec.raw,
@@ -223,9 +276,15 @@ def check_resume(manifest: dict[str, Any], spec: Any, matrix: pd.DataFrame, repl
                          f"--replications {manifest['replications']} or more (or another --out)")
 
 
-def start_session(out: Path, manifest: dict[str, Any], replications: int, executor: str, resumed: bool) -> int:
+def start_session(out: Path, manifest: dict[str, Any], replications: int, executor: str, resumed: bool, *,
+                  say: Callable[[str], None] | None = None) -> int:
     """Record a new session (a start or a resume) in the manifest; returns its number. Growing the
-    replication count on resume extends the seeds and totals."""
+    replication count on resume extends the seeds and totals.
+
+    Each session records its code (:func:`code_state`: versions, git commit and dirty state, source hash).
+    When it differs from the code the sweep started with (the manifest's top level), the session goes on
+    (every run stays valid on its own) but the differences are recorded in the session (``code_changed``)
+    and passed to ``say`` as a warning (see :func:`code_warning`)."""
     if replications != manifest["replications"]:
         n = manifest["design"]["n_points"]
         manifest["replications"] = replications
@@ -235,10 +294,24 @@ def start_session(out: Path, manifest: dict[str, Any], replications: int, execut
     existing = [int(PART_RE.match(p.name).group(1)) for p in _parts(out / SUMMARY_DIR)]
     session = max([session, *(s + 1 for s in existing)])
     fresh = base_manifest("sweep")
-    manifest["sessions"].append({"session": session, "started": fresh["created"], "command": fresh["command"],
-                                 "executor": executor, "resumed": resumed, "finished": None})
+    code = code_state((manifest.get("resolved") or {}).get("run_function"), fresh)
+    entry = {"session": session, "started": fresh["created"], "command": fresh["command"],
+             "executor": executor, "resumed": resumed, "finished": None, **code}
+    changes = code_changes(manifest, code)
+    if changes:
+        entry["code_changed"] = changes
+    manifest["sessions"].append(entry)
     write_manifest(out, manifest)
+    if changes and say is not None:
+        say(code_warning(changes))
     return session
+
+
+def code_warning(changes: list[str]) -> str:
+    """The warning for a session whose code differs from the sweep's start (:func:`code_changes`)."""
+    return (f"warning: the code differs from when this sweep started ({'; '.join(changes)}). Going on: each run "
+            f"is valid, but runs of different sessions may not be comparable (each session's code is in the "
+            f"manifest); for one code version throughout, start again with another --out")
 
 
 def finish_session(out: Path, manifest: dict[str, Any], **info: Any) -> None:
@@ -281,7 +354,9 @@ def load_results(path: str | Path, *, include_timing: bool = False, include_trac
 
     Columns: ``point``, ``replication``, ``seed``, the factor values (one column per factor, named by
     the factor), the summary metrics, ``status`` (``"ok"`` or ``"error"``), ``error`` (type and message)
-    and ``traceback`` (unless ``include_traceback=False``), and ``run_seconds`` with ``include_timing``.
+    and ``traceback`` (unless ``include_traceback=False``), and ``run_seconds`` (each run's wall time in its
+    worker) only with ``include_timing``: timings differ from machine to machine, and without them the table
+    of a sweep is the same whichever executor, worker count or session produced it.
     Sorted by point and replication; a run retried after a failure appears once, with its last result.
     Failed runs have NaN metrics. Works while a sweep is still running (it reads the finished parts).
 
@@ -344,10 +419,47 @@ def load_timeseries(path: str | Path, points: list[int] | None = None) -> pd.Dat
     return df.sort_values(["point", "replication", "month"], kind="stable").reset_index(drop=True)
 
 
+def _lock_held(out: Path) -> bool | None:
+    """Whether a sweep driver holds the folder's lock right now (None: cannot tell)."""
+    f = out / ".lock"
+    if not f.is_file():
+        return None
+    try:
+        import fcntl
+
+        fd = os.open(f, os.O_RDONLY)
+    except (ImportError, OSError):
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def session_state(out: str | Path, session: dict[str, Any]) -> str:
+    """How a session of the manifest ended: ``"finished"``, ``"interrupted"`` (Ctrl-C, SIGTERM, an error
+    in the driver), ``"running"`` (no end recorded, and a driver holds the folder's lock), ``"crashed"``
+    (no end recorded and no driver: killed, or the machine went down) or ``"running or crashed"`` (no
+    end recorded; the lock cannot tell)."""
+    if session.get("interrupted") or session.get("status") == "interrupted":
+        return "interrupted"
+    if session.get("finished") is not None:
+        return "finished"
+    held = _lock_held(Path(out))
+    return "running or crashed" if held is None else "running" if held else "crashed"
+
+
 def overview(path: str | Path) -> dict[str, Any]:
     """What a results folder holds: name, design, points, replications, total, ok, failed, missing, the
     most common errors, and the range of every metric over the successful runs (a DataFrame with
-    min, median, max and the count of NaN)."""
+    min, median, max and the count of NaN); ``sessions`` (how many), ``last_session`` (its entry, with
+    ``state`` from :func:`session_state`), ``code_changed`` ((session, changes) for every session whose code
+    differed from the start; see :func:`code_changes`)."""
     path = Path(path)
     m = read_manifest(path)
     df = load_results(path, include_traceback=False)
@@ -365,9 +477,11 @@ def overview(path: str | Path) -> dict[str, Any]:
                      "median": float(np.median(fin)) if fin.size else np.nan,
                      "max": fin.max() if fin.size else np.nan, "nan": int((~np.isfinite(v)).sum())})
     sessions = m.get("sessions", [])
+    last = {**sessions[-1], "state": session_state(path, sessions[-1])} if sessions else None
     return {"name": m.get("name"), "design": m["design"]["kind"], "factors": m["design"]["factors"],
             "points": n_points, "replications": reps, "total": total, "ok": len(ok), "failed": len(failed),
             "missing": total - len(inside), "errors": Counter(failed["error"].fillna("?")).most_common(5),
             "metrics": pd.DataFrame(rows, columns=["metric", "min", "median", "max", "nan"]),
             "sessions": len(sessions), "running": bool(sessions) and sessions[-1].get("finished") is None,
-            "created": m.get("created"), "git": m.get("git", {})}
+            "created": m.get("created"), "git": m.get("git", {}), "last_session": last,
+            "code_changed": [(s.get("session"), s["code_changed"]) for s in sessions if s.get("code_changed")]}
