@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+import warnings
 
 import click
 from rich.table import Table
@@ -31,7 +32,7 @@ from sim.cli.common import (
     sigterm_as_interrupt,
 )
 from sim.sweep.runner import SweepError
-from sim.sweep.spec import SpecError
+from sim.sweep.spec import SpecError, SpecWarning, plural
 
 
 def _num(x: float, nd: int = 2) -> str:
@@ -144,7 +145,11 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
     if bad or not fmts:
         fail(f"--format: {bad[0] if bad else formats!r} is not one of png, pdf, svg")
     try:
-        sp = load_sensitivity_spec(spec, replications=replications, sets=sets)
+        with warnings.catch_warnings():  # the notes are printed below, once, as plain lines
+            warnings.simplefilter("ignore", SpecWarning)
+            sp = load_sensitivity_spec(spec, replications=replications, sets=sets)
+        for note in sp.notes:
+            err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
         if noise_probe is None:
             from sim.sweep.spec import resolve_function
 
@@ -158,7 +163,7 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
             n = design_points(sp, opts.groups)
             probe = f" + noise probe {noise_probe} x 4 runs" if noise_probe and sp.replications == 1 else ""
             click.echo(f"{sp.file.name}: design {sp.design}, {len(sp.factors)} factors, {n} points x "
-                       f"{sp.replications} replications = {n * sp.replications} runs{probe}; outputs: "
+                       f"{plural(sp.replications, 'replication')} = {plural(n * sp.replications, 'run')}{probe}; outputs: "
                        f"{', '.join(opts.outputs or sp.metrics)}")
             return
     except (SpecError, SensitivityError) as e:

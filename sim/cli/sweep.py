@@ -9,6 +9,7 @@ Exit codes: 0 all runs succeeded; 1 some runs failed (recorded in the store; the
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
@@ -24,7 +25,7 @@ from sim.cli.common import (
 )
 from sim.sweep.designs import n_points
 from sim.sweep.runner import SweepError, run_sweep
-from sim.sweep.spec import SpecError, load_spec
+from sim.sweep.spec import SpecError, SpecWarning, load_spec, plural
 
 
 @click.command()
@@ -56,14 +57,19 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
     """
     executor = resolve_executor(executor, scheduler, resume, retry_failed)
     try:
-        sp = load_spec(spec, replications=replications, sets=sets)
+        with warnings.catch_warnings():  # the notes are printed below, once, as plain lines
+            warnings.simplefilter("ignore", SpecWarning)
+            sp = load_spec(spec, replications=replications, sets=sets)
     except SpecError as e:
         fail(str(e))
+    for note in sp.notes:
+        err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     if dry_run:
         n = n_points(sp)
         reps = sp.replications
         click.echo(f"{sp.file.name}: design {sp.design}, {len(sp.factors)} factors "
-                   f"({', '.join(sp.factor_names)}), {n} points x {reps} replications = {n * reps} runs")
+                   f"({', '.join(sp.factor_names)}), {plural(n, 'point')} x {plural(reps, 'replication')} = "
+                   f"{plural(n * reps, 'run')}")
         return
     progress = not no_progress and err_console.is_terminal
 
