@@ -14,8 +14,9 @@ REGIONS: tuple[str, ...] = ("US", "CN", "EU", "ROW")
 __all__ = ["REGIONS", "__version__", "load_results"]
 
 
-def load_results(path):  # noqa: ANN001, ANN201 - thin lazy wrapper, documented in sim.sweep.store
-    """Load a sweep results folder as one tidy DataFrame (see :func:`sim.sweep.store.load_results`)."""
+def load_results(path, **options):  # noqa: ANN001, ANN201 - thin lazy wrapper, documented in sim.sweep.store
+    """Load a sweep results folder as one tidy DataFrame (see :func:`sim.sweep.store.load_results`; options
+    such as ``include_timing=True`` are passed on)."""
     from sim.sweep.store import load_results as _load
 
-    return _load(path)
+    return _load(path, **options)

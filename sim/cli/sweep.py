@@ -71,7 +71,7 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
                    f"({', '.join(sp.factor_names)}), {plural(n, 'point')} x {plural(reps, 'replication')} = "
                    f"{plural(n * reps, 'run')}")
         return
-    progress = not no_progress and err_console.is_terminal
+    progress = not no_progress  # a bar on a terminal, periodic log lines otherwise (sim.sweep.runner._Progress)
 
     def echo(msg: str) -> None:
         err_console.print(msg, markup=False, highlight=False, soft_wrap=True)

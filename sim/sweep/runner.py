@@ -339,7 +339,7 @@ def _execute(plan: Plan, out: Path, manifest: dict | None, handle: ExecutorHandl
         if removed:
             say(f"removed {removed} partial file(s) left by an interrupted session")
         resumed = True
-    session = store.start_session(out, manifest, reps, handle.description, resumed)
+    session = store.start_session(out, manifest, reps, handle.description, resumed, say=say)
     store.write_design(out, plan.matrix, plan.unit, spec.factor_names)
 
     done, failed_mask = store.done_mask(out, plan.n_points, reps, retry_failed=retry_failed)
