@@ -184,7 +184,7 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
             hint = resume_hint("sensitivity", spec, out or f"results/sensitivity/{sp.name}", replications, sets,
                                executor, scheduler, workers, ("--groups", groups) if groups else ())
             why = "terminated (SIGTERM)" if stopped["signal"] else "interrupted"
-            err_console.print(f"{why}; finished runs are kept. Continue with: {hint}", markup=False)
+            err_console.print(f"{why}; finished runs are kept. Continue with: {hint}", markup=False, soft_wrap=True)
             sys.exit(exit_code_after_interrupt(stopped))
     res, o = run.result, run.outcome
     click.echo(f"{run.out}: {sp.design} design, {o.total} runs ({o.ok} ok, {o.failed} failed, {o.missing} missing; "

@@ -87,7 +87,7 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
             hint = resume_hint("sweep", spec, out or f"results/sweeps/{sp.name}", replications, sets, executor,
                                scheduler, workers)
             why = "terminated (SIGTERM)" if stopped["signal"] else "interrupted"
-            err_console.print(f"{why}; finished runs are kept. Continue with: {hint}", markup=False)
+            err_console.print(f"{why}; finished runs are kept. Continue with: {hint}", markup=False, soft_wrap=True)
             sys.exit(exit_code_after_interrupt(stopped))
     o = outcome
     rate = f", {o.runs_per_second:.1f} runs/s" if o.ran else ""
