@@ -439,8 +439,9 @@ def _run_grouped(spec: SweepSpec, out: Path, groups: dict[str, list[str]], **kw:
     """:func:`sim.sweep.run_sweep` with a grouped design in place of the spec's own (same checks, same
     executor handling, same store; the design's fingerprint makes ``--resume`` refuse other groups)."""
     matrix, unit = sensitivity_design(spec, groups)
+    gl = group_list(spec, groups)
     return _run_plan(spec, out, matrix, unit, spec.replications, hint=" (for a grouped design, resume with the "
-                     "same --groups)", **kw)
+                     "same --groups)", seed_block=spec.seed_block(len(dict.fromkeys(gl)) if gl else None), **kw)
 
 
 def run_noise_probe(spec: SweepSpec, out: str | Path, points: int = AUTO_NOISE_PROBE,
@@ -462,7 +463,7 @@ def run_noise_probe(spec: SweepSpec, out: str | Path, points: int = AUTO_NOISE_P
 
 
 def _run_plan(spec: SweepSpec, out: Path, matrix: pd.DataFrame, unit: np.ndarray, replications: int, *, hint: str,
-              executor: str = "processes", workers: int | None = None, scheduler: str | None = None,
+              seed_block: int = 1, executor: str = "processes", workers: int | None = None, scheduler: str | None = None,
               resume: bool = False, retry_failed: bool = False, batch_size: int | None = None, timeout: float = 10.0,
               progress: bool = True, echo: Callable[[str], None] | None = None) -> Any:
     """What :func:`sim.sweep.run_sweep` does after planning, for a design matrix built here (grouped designs,
@@ -471,7 +472,7 @@ def _run_plan(spec: SweepSpec, out: Path, matrix: pd.DataFrame, unit: np.ndarray
 
     say = echo or (lambda _m: None)
     base = runner.plan_sweep(spec)  # validates the base scenarios and loads the rosters
-    plan = runner.Plan(spec, matrix, unit, validate_points(spec, matrix), base.rosters, replications)
+    plan = runner.Plan(spec, matrix, unit, validate_points(spec, matrix), base.rosters, replications, seed_block)
     manifest = None
     if (out / store.MANIFEST).is_file():
         try:
@@ -908,10 +909,14 @@ def analyse(sweep_dir: str | Path, options: Options | None = None) -> Sensitivit
             if kind == "morris":
                 p = int(dopts.get("num_levels", 4))
                 rep.mu_star_floor = 2 * math.sqrt(noise) / math.sqrt(math.pi) / (p / (2 * (p - 1)))
-            if rep.noise_share > 0.1:
+            if rep.noise_share > 0.1 and m.get("seed_mode") == "block":
+                rep.notes.append(f"replication noise is {rep.noise_share:.0%} of the variance of the point "
+                                 f"values ({rep.noise_source}); with seeds shared within each block it cancels "
+                                 f"in ST, but every index is a share of a variance that includes it")
+            elif rep.noise_share > 0.1:
                 rep.notes.append(f"replication noise is {rep.noise_share:.0%} of the variance of the point "
                                  f"values ({rep.noise_source}); every ST carries about that much of it (add "
-                                 f"replications)")
+                                 f"replications, or set seeds = \"block\" in the spec)")
         sd = analysis_seed(base_seed, out, kind)
         seeds[f"{out}/{kind}"] = sd
         full: list[dict[str, Any]] = []

@@ -107,6 +107,38 @@ ishigami.inputs = CARRIERS[:3]
 ishigami.outputs = {"ishigami": ("1", "Ishigami function (a=7, b=0.1) of x1..x3 on [-pi, pi]")}
 
 
+NOISE_SD = 1.0
+"""Standard deviation of the noise of :func:`noisy_ishigami` (Ishigami's variance is about 13.84, so the noise
+is about 7% of the total)."""
+
+
+def noisy_ishigami(scenario: Any, seed: int, roster: Any = None) -> FunctionResult:
+    """Run function: Ishigami plus Gaussian noise of sd :data:`NOISE_SD` drawn from ``seed``, a stochastic
+    model with known indices: with independent seeds per run, Jansen's ST of input i estimates
+    (V_Ti + sigma^2) / (V + sigma^2), inflated by the noise; with seeds shared within each Saltelli block
+    (``seeds = "block"``) the noise cancels in f(A) - f(AB_i) and ST estimates V_Ti / (V + sigma^2), and S1
+    estimates V_i / (V + sigma^2) either way (:func:`noisy_ishigami_indices`)."""
+    y = float(ishigami_values(carrier_values(scenario, 3))[0])
+    return FunctionResult(seed, {"noisy_ishigami": y + NOISE_SD * float(np.random.default_rng(seed).standard_normal())})
+
+
+noisy_ishigami.inputs = CARRIERS[:3]
+noisy_ishigami.outputs = {"noisy_ishigami": ("1", f"Ishigami (a=7, b=0.1) plus N(0, {NOISE_SD}^2) noise from the seed")}
+
+
+def noisy_ishigami_indices(seeds: str = "block") -> pd.DataFrame:
+    """What the Sobol' estimators converge to for :func:`noisy_ishigami`: columns parameter, S1, ST, as shares
+    of the total variance V + sigma^2, under ``seeds`` ``"block"`` (noise cancels in ST) or
+    ``"independent"`` (every ST carries sigma^2 more)."""
+    ana = ishigami_indices()
+    pi, a, b = math.pi, ISHIGAMI_A, ISHIGAMI_B
+    v = 0.5 * (1 + b * pi ** 4 / 5) ** 2 + a ** 2 / 8 + b ** 2 * pi ** 8 * (1 / 18 - 1 / 50)
+    tot = v + NOISE_SD ** 2
+    extra = 0.0 if seeds == "block" else NOISE_SD ** 2
+    return pd.DataFrame({"parameter": ana["parameter"], "S1": ana["S1"] * v / tot,
+                         "ST": (ana["ST"] * v + extra) / tot})
+
+
 def gfunction(scenario: Any, seed: int, roster: Any = None) -> FunctionResult:
     """Run function: Sobol's G-function with coefficients :data:`G_A` of the first 8 carriers."""
     y = float(gfunction_values(carrier_values(scenario, len(G_A)))[0])

@@ -474,3 +474,30 @@ def test_interrupt_with_stuck_runs_exits_at_once_and_leaves_no_workers(tmp_path,
     sessions = json.loads((out / "manifest.json").read_text())["sessions"]
     assert sessions[-1].get("interrupted") or sessions[-1].get("status") == "interrupted", sessions[-1]
     assert len(load_results(out)) == 10  # the finished runs are kept
+
+
+def test_seed_modes(tmp_path):
+    """`seeds = "common"`: replication r of every point has the seed aieco compare gives replication r
+    (paired differences); `"block"`: the points of a Saltelli block share seeds, blocks differ; "block" is
+    refused for a grid; changing the mode of a started sweep is refused on resume."""
+    from sim.sweep.runner import plan_sweep
+
+    common = write_spec(tmp_path, GRID.replace("replications = 2", 'replications = 2\nseeds = "common"'), "c.toml")
+    plan = plan_sweep(load_spec(common))
+    sp = plan.spec
+    assert {plan.seed(p, 1) for p in range(plan.n_points)} == {seed_for(sp.seed, 1)}
+    assert plan.seed(0, 0) != plan.seed(0, 1)
+    sobol = write_spec(tmp_path, 'seeds = "block"\n[design]\nkind = "sobol"\nsamples = 4\ncalc_second_order = false\n'
+                       + _factors('path = "labs.beta"\nrange = [2.0, 8.0]', 'path = "governments.US.leakage"\nrange = [0.1, 0.5]'),
+                       "s.toml")
+    plan = plan_sweep(load_spec(sobol))
+    assert plan.seed_block == 4 and plan.n_points == 16  # N x (k + 2), k = 2
+    seeds = [plan.seed(p, 0) for p in range(16)]
+    assert all(len(set(seeds[b * 4:(b + 1) * 4])) == 1 for b in range(4)) and len(set(seeds)) == 4
+    with pytest.raises(SpecError, match="'seeds'.*needs design 'sobol' or 'morris'"):
+        load_spec(write_spec(tmp_path, GRID.replace("replications = 2", 'seeds = "block"'), "g.toml"))
+    out = tmp_path / "out"
+    run_sweep(load_spec(common), out, executor="serial", progress=False)
+    indep = write_spec(tmp_path, GRID, "i.toml")
+    r = CliRunner().invoke(main, ["sweep", str(indep), "--executor", "serial", "--out", str(out), "--resume"])
+    assert r.exit_code == 2 and "seeds" in r.output

@@ -9,8 +9,10 @@
    a bounded number of tasks in flight; each finished task is written as a Parquet part at once;
 4. show progress (runs done, failures, ETA) and return a :class:`SweepOutcome`.
 
-A run's seed is ``seed_for(spec.seed, point, replication)``, so results do not depend on the executor,
-the number of workers, the batch size or the order in which tasks finish.
+A run's seed is ``seed_for(spec.seed, point, replication)`` (or, as the spec's ``seeds`` chooses, keyed by
+the replication alone or by the Saltelli block / Morris trajectory: :func:`sim.sweep.spec.run_seed`), so
+results do not depend on the executor, the number of workers, the batch size or the order in which tasks
+finish.
 """
 
 from __future__ import annotations
@@ -28,11 +30,10 @@ from typing import Any
 import numpy as np
 
 from sim.labs import RosterError, load_roster
-from sim.runs import seed_for
 from sim.sweep import store
 from sim.sweep.designs import design_matrix, salib_problem, validate_points
 from sim.sweep.executors import ExecutorError, ExecutorHandle, open_executor
-from sim.sweep.spec import SpecError, SweepSpec
+from sim.sweep.spec import SpecError, SweepSpec, run_seed
 from sim.sweep.worker import Batch, BatchResult, RunRequest, error_record, run_batch
 
 MAX_BATCH = 64
@@ -83,6 +84,12 @@ class Plan:
     overrides: list[tuple[int, dict[str, Any]]]
     rosters: dict[int, Any]
     replications: int
+    seed_block: int = 1
+    """Design points per seed block (``seeds = "block"``): a Saltelli block or Morris trajectory."""
+
+    def seed(self, point: int, replication: int) -> int:
+        """The seed of run (point, replication) under the spec's seed mode (:func:`sim.sweep.spec.run_seed`)."""
+        return run_seed(self.spec.seed, point, replication, self.spec.seeds, self.seed_block)
 
     @property
     def n_points(self) -> int:
@@ -106,7 +113,7 @@ def plan_sweep(spec: SweepSpec, replications: int | None = None) -> Plan:
                 rosters[i] = load_roster(sc.roster_path())
             except RosterError as e:
                 raise SpecError(f"{spec.file}: base scenario {spec.base_labels[i]}: {e}") from None
-    return Plan(spec, matrix, unit, overrides, rosters, replications or spec.replications)
+    return Plan(spec, matrix, unit, overrides, rosters, replications or spec.replications, spec.seed_block())
 
 
 def auto_batch_size(remaining: int, workers: int) -> int:
@@ -140,7 +147,7 @@ def _batches(plan: Plan, todo: np.ndarray, size: int, first_task: int, workers: 
         runs = []
         for p, r in zip(points[first:stop].tolist(), reps[first:stop].tolist(), strict=True):
             base, values = plan.overrides[p]
-            runs.append(RunRequest(p, r, seed_for(spec.seed, p, r), base, values))
+            runs.append(RunRequest(p, r, plan.seed(p, r), base, values))
         used = sorted({q.base for q in runs})
         yield Batch(task, runs, {b: spec.bases[b] for b in used},
                     {b: plan.rosters[b] for b in used if b in plan.rosters}, metrics, spec.timeseries,
@@ -332,7 +339,8 @@ def _execute(plan: Plan, out: Path, manifest: dict | None, handle: ExecutorHandl
     spec, reps = plan.spec, plan.replications
     t0 = time.perf_counter()
     if manifest is None:
-        manifest = store.create_manifest(spec, plan.matrix, salib_problem(spec), reps, handle.description)
+        manifest = store.create_manifest(spec, plan.matrix, salib_problem(spec), reps, handle.description,
+                                         seed_block=plan.seed_block)
         resumed = False
     else:
         removed = store.cleanup_partial(out)

@@ -69,6 +69,30 @@ class SpecWarning(UserWarning):
     :attr:`SweepSpec.notes`."""
 
 
+SEED_MODES = {
+    "independent": "seed_for(seed, point, replication): every run its own random numbers (default)",
+    "common": "seed_for(seed, replication): replication r of every point uses the same seed (common random "
+              "numbers: differences between points are paired, as in aieco compare)",
+    "block": "seed_for(seed, point // block, replication): the points of a Saltelli block or Morris trajectory "
+             "share their seeds, so replication noise cancels in the differences the indices are built from",
+}
+"""The seed rules a spec may choose with ``seeds = ...``."""
+
+
+def run_seed(base_seed: int, point: int, replication: int, mode: str = "independent", block: int = 1) -> int:
+    """The seed of run (point, replication) under ``mode`` (:data:`SEED_MODES`); ``block``: points per block
+    for ``"block"``. The same for every executor, worker count and completion order."""
+    from sim.runs import seed_for
+
+    if mode == "independent":
+        return seed_for(base_seed, point, replication)
+    if mode == "common":
+        return seed_for(base_seed, replication)
+    if mode == "block":
+        return seed_for(base_seed, point // max(1, int(block)), replication)
+    raise ValueError(f"unknown seed mode {mode!r} (allowed: {', '.join(SEED_MODES)})")
+
+
 def plural(n: int, noun: str, nouns: str | None = None) -> str:
     """``"1 replication"``, ``"2 replications"``."""
     return f"{n} {noun}" if n == 1 else f"{n} {nouns or noun + 's'}"
@@ -128,6 +152,7 @@ class SpecFile(_Strict):
     timeseries: bool = False
     run_function: str = DEFAULT_RUN_FUNCTION
     batch_size: int | None = Field(None, ge=1)
+    seeds: Literal["independent", "common", "block"] = "independent"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,6 +226,8 @@ class SweepSpec:
     metric_info: dict[str, tuple[str, str]] = field(default_factory=dict)
     """(unit, description) of each recorded metric: from sim.metrics.SUMMARY_METRICS, or from the
     ``outputs`` the run function declares."""
+    seeds: str = "independent"
+    """How runs get their seeds (:data:`SEED_MODES`, :func:`run_seed`)."""
     notes: list[str] = field(default_factory=list)
     """What loading changed beyond the spec's own words (each also issued as a :class:`SpecWarning`), e.g.
     the base's dated events dropped because ``set`` shortens the horizon."""
@@ -219,7 +246,21 @@ class SweepSpec:
                 "design_options": self.design_options, "seed": self.seed, "replications": self.replications,
                 "factors": [f.describe() for f in self.factors], "metrics": self.metrics,
                 "timeseries": self.timeseries, "run_function": self.run_function, "set": self.sets,
-                "base_files": self.base_files, "base_labels": self.base_labels, "notes": self.notes}
+                "base_files": self.base_files, "base_labels": self.base_labels, "notes": self.notes,
+                "seeds": self.seeds}
+
+    def seed_block(self, n_groups: int | None = None) -> int:
+        """Design points per seed block under ``seeds = "block"``: a Saltelli block of 2k + 2 rows with
+        second-order indices, k + 2 without, or a Morris trajectory of k + 1 rows (k factors, or ``n_groups``
+        groups of a grouped design); 1 for other designs and seed modes."""
+        if self.seeds != "block":
+            return 1
+        k = n_groups or len(self.factors)
+        if self.design == "sobol":
+            return 2 * k + 2 if self.design_options.get("calc_second_order", True) else k + 2
+        if self.design == "morris":
+            return k + 1
+        return 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -464,6 +505,10 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
                 options["optimal_trajectories"] = d.optimal_trajectories
         if len(factors) < 2 and kind in ("sobol", "morris"):
             raise SpecError(f"{src}: field 'factors': design {kind!r} needs at least 2 factors")
+    if sf.seeds == "block" and kind not in ("sobol", "morris"):
+        raise SpecError(f"{src}: field 'seeds': 'block' (common seeds within a Saltelli block or Morris trajectory) "
+                        f"needs design 'sobol' or 'morris', not {kind!r}; use 'common' for paired comparisons "
+                        "across the points of a grid or LHS")
 
     # --- run function and metrics -------------------------------------------------------------
     try:
@@ -497,7 +542,8 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
                                               for f in files],
         factors=factors, design=kind, samples=samples, design_seed=d.seed if d.seed is not None else seed,
         design_options=options, seed=seed, replications=sf.replications, metrics=metrics, metric_info=metric_info,
-        timeseries=sf.timeseries, run_function=sf.run_function, batch_size=sf.batch_size, sets=sets, notes=notes)
+        timeseries=sf.timeseries, run_function=sf.run_function, batch_size=sf.batch_size, sets=sets, notes=notes,
+        seeds=sf.seeds)
 
 
 def _check_set_conflicts(factors: list[FactorSpec], sets: dict[str, Any], from_cli: set[str], src: str) -> None:

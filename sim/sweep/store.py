@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 
 from sim.metrics import SUMMARY_METRICS
 from sim.provenance import base_manifest, write_json_atomic
-from sim.runs import seed_for
+from sim.sweep.spec import SEED_MODES, run_seed
 
 MANIFEST = "manifest.json"
 DESIGN = "design.parquet"
@@ -47,6 +47,7 @@ TIMESERIES_DIR = "timeseries"
 PART_RE = re.compile(r"^s(\d{3,})-t(\d{6,})\.parquet$")
 SEED_RULE = ("numpy.random.SeedSequence(base_seed, spawn_key=(point, replication)).generate_state(1, uint64) "
              "& (2**63-1)  [sim.runs.seed_for]")
+"""The default seed rule (``seeds = "independent"``); :func:`seed_rule` describes every mode."""
 MAX_MANIFEST_SEEDS = 1_000_000
 """Seeds are listed in the manifest up to this many runs (beyond, the seed column and the rule)."""
 
@@ -183,14 +184,26 @@ def fingerprint(spec: Any, matrix: pd.DataFrame) -> dict[str, str]:
         "metrics": _hash(d["metrics"]),
         "timeseries": _hash(d["timeseries"]),
         "run function": _hash(d["run_function"]),
+        # only when not the default, so that folders written before the option existed still resume
+        **({"seeds": _hash(d["seeds"])} if d.get("seeds", "independent") != "independent" else {}),
     }
 
 
-def seeds_table(base_seed: int, n_points: int, replications: int) -> list[list[int]] | None:
-    """Seeds per point and replication (``seeds[point][replication]``), or None above MAX_MANIFEST_SEEDS."""
+def seeds_table(base_seed: int, n_points: int, replications: int, mode: str = "independent",
+                block: int = 1) -> list[list[int]] | None:
+    """Seeds per point and replication (``seeds[point][replication]``) under the seed ``mode`` (see
+    :func:`sim.sweep.spec.run_seed`), or None above MAX_MANIFEST_SEEDS."""
     if n_points * replications > MAX_MANIFEST_SEEDS:
         return None
-    return [[seed_for(base_seed, p, r) for r in range(replications)] for p in range(n_points)]
+    return [[run_seed(base_seed, p, r, mode, block) for r in range(replications)] for p in range(n_points)]
+
+
+def seed_rule(mode: str = "independent", block: int = 1) -> str:
+    """The manifest's description of how a run's seed is derived."""
+    key = {"independent": "(point, replication)", "common": "(replication,)",
+           "block": f"(point // {block}, replication)"}[mode]
+    return (f"numpy.random.SeedSequence(base_seed, spawn_key={key}).generate_state(1, uint64) & (2**63-1)  "
+            f"[seeds = {mode!r}: {SEED_MODES[mode]}; sim.sweep.spec.run_seed]")
 
 
 def _json_safe_rows(matrix: pd.DataFrame, names: list[str]) -> list[list[Any]]:
@@ -202,7 +215,7 @@ def _json_safe_rows(matrix: pd.DataFrame, names: list[str]) -> list[list[Any]]:
 
 
 def create_manifest(spec: Any, matrix: pd.DataFrame, problem: dict[str, Any], replications: int,
-                    executor: str) -> dict[str, Any]:
+                    executor: str, seed_block: int = 1) -> dict[str, Any]:
     """The manifest of a new sweep (written by :func:`write_manifest`)."""
     names = spec.factor_names
     m = base_manifest("sweep")
@@ -221,8 +234,10 @@ def create_manifest(spec: Any, matrix: pd.DataFrame, problem: dict[str, Any], re
         "replications": replications,
         "total_runs": len(matrix) * replications,
         "base_seed": spec.seed,
-        "seed_rule": SEED_RULE,
-        "seeds": seeds_table(spec.seed, len(matrix), replications),
+        "seed_mode": spec.seeds,
+        "seed_block": seed_block,
+        "seed_rule": seed_rule(spec.seeds, seed_block),
+        "seeds": seeds_table(spec.seed, len(matrix), replications, spec.seeds, seed_block),
         "metrics": {k: list(spec.metric_info.get(k) or SUMMARY_METRICS[k]) for k in spec.metrics},
         "timeseries": spec.timeseries,
         "tables": {"design": DESIGN, "summary": f"{SUMMARY_DIR}/*.parquet",
@@ -267,7 +282,7 @@ def check_resume(manifest: dict[str, Any], spec: Any, matrix: pd.DataFrame, repl
     and ``replications`` does not shrink."""
     old = manifest.get("fingerprint", {})
     new = fingerprint(spec, matrix)
-    changed = [k for k in new if old.get(k) != new[k]]
+    changed = [k for k in dict.fromkeys([*new, *old]) if old.get(k) != new.get(k)]
     if changed:
         raise StoreError(f"{out}: holds a different sweep (changed since it started: {', '.join(changed)}); "
                          f"resume with the spec it was started with, or choose another --out")
@@ -289,7 +304,8 @@ def start_session(out: Path, manifest: dict[str, Any], replications: int, execut
         n = manifest["design"]["n_points"]
         manifest["replications"] = replications
         manifest["total_runs"] = n * replications
-        manifest["seeds"] = seeds_table(manifest["base_seed"], n, replications)
+        manifest["seeds"] = seeds_table(manifest["base_seed"], n, replications, manifest.get("seed_mode", "independent"),
+                                        manifest.get("seed_block", 1))
     session = len(manifest["sessions"])
     existing = [int(PART_RE.match(p.name).group(1)) for p in _parts(out / SUMMARY_DIR)]
     session = max([session, *(s + 1 for s in existing)])
