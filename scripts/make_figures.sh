@@ -12,8 +12,7 @@
 #   4. uncertainty   aieco sweep    experiments/uncertainty_lhs.toml: 500-point LHS, 1 replication (1-3 min)
 #   5. sobol         aieco sensitivity experiments/sobol_baseline.toml: 512 x 12 = 6,144 runs (~25 min on two
 #                    free cores); skipped with a message when SOBOL=0 or the spec or the command is missing.
-# Every set: PNG (300 dpi) and PDF at double width (7 in), PNG at single width (3.5 in; not for the Sobol'
-# set), each with a JSON provenance sidecar; the results manifest the figures came from is copied beside them as
+# Every set: PNG (300 dpi) and PDF at double width (7 in), PNG at single width (3.5 in), each with a JSON provenance sidecar; the results manifest the figures came from is copied beside them as
 # results_manifest.json (its SHA-256 is the sidecars' manifest_sha256).
 #
 # Environment: RESULTS (default results/figure_inputs, not committed), WORKERS (default 2),
@@ -89,8 +88,7 @@ if [[ "$SOBOL" != 0 && -f experiments/sobol_baseline.toml ]] && aieco sensitivit
         rm -rf "$SOBOL_RESULTS"
         aieco sensitivity experiments/sobol_baseline.toml --workers "$WORKERS" --out "$SOBOL_RESULTS"
     fi
-    # double width only: sim.plots.sensitivity's single-width layouts are not ready (see figures/README.md)
-    draw "$SOBOL_RESULTS" sobol_baseline double
+    draw "$SOBOL_RESULTS" sobol_baseline
 else
     echo "SKIPPED (SOBOL=0, or experiments/sobol_baseline.toml or 'aieco sensitivity' missing);" \
          "figures/sobol_baseline/ left as it is." >&2

@@ -153,3 +153,20 @@ def exit_code_after_interrupt(state: dict[str, int | None]) -> int:
     import signal
 
     return 128 + (state.get("signal") or signal.SIGINT)
+
+
+@contextmanager
+def stop_cleanly(command: str, spec: str, out: str, replications: int | None, sets: tuple[str, ...],
+                 executor: str = "processes", scheduler: str | None = None, workers: int | None = None,
+                 extra: tuple[str, ...] = ()) -> Iterator[None]:
+    """Run a sweep-like command so that Ctrl-C and SIGTERM stop it cleanly: the body's KeyboardInterrupt
+    (the runner has already terminated the workers and recorded the session) becomes one line with the
+    continuation command (:func:`resume_hint`) and exit code 130 (Ctrl-C) or 143 (SIGTERM)."""
+    with sigterm_as_interrupt() as stopped:
+        try:
+            yield
+        except KeyboardInterrupt:
+            hint = resume_hint(command, spec, out, replications, sets, executor, scheduler, workers, extra)
+            why = "terminated (SIGTERM)" if stopped["signal"] else "interrupted"
+            err_console.print(f"{why}; finished runs are kept. Continue with: {hint}", markup=False, soft_wrap=True)
+            sys.exit(exit_code_after_interrupt(stopped))

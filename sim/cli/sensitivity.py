@@ -13,7 +13,6 @@ folder, scheduler), with one error line and nothing written; 130 interrupted (fi
 from __future__ import annotations
 
 import math
-import sys
 import time
 import warnings
 
@@ -24,12 +23,10 @@ from sim.cli.common import (
     console,
     err_console,
     executor_options,
-    exit_code_after_interrupt,
     fail,
     resolve_executor,
-    resume_hint,
     set_option,
-    sigterm_as_interrupt,
+    stop_cleanly,
 )
 from sim.sweep.runner import SweepError
 from sim.sweep.spec import SpecError, SpecWarning, plural
@@ -173,19 +170,14 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
     def echo(msg: str) -> None:
         err_console.print(msg, markup=False, highlight=False, soft_wrap=True)
 
-    with sigterm_as_interrupt() as stopped:
+    with stop_cleanly("sensitivity", spec, out or f"results/sensitivity/{sp.name}", replications, sets, executor,
+                      scheduler, workers, ("--groups", groups) if groups else ()):
         try:
             run = run_sensitivity(sp, out, options=opts, executor=executor, workers=workers, scheduler=scheduler,
                                   resume=resume, retry_failed=retry_failed, batch_size=batch_size,
                                   timeout=timeout, progress=progress, echo=echo)
         except (SpecError, SweepError, SensitivityError) as e:
             fail(str(e))
-        except KeyboardInterrupt:
-            hint = resume_hint("sensitivity", spec, out or f"results/sensitivity/{sp.name}", replications, sets,
-                               executor, scheduler, workers, ("--groups", groups) if groups else ())
-            why = "terminated (SIGTERM)" if stopped["signal"] else "interrupted"
-            err_console.print(f"{why}; finished runs are kept. Continue with: {hint}", markup=False, soft_wrap=True)
-            sys.exit(exit_code_after_interrupt(stopped))
     res, o = run.result, run.outcome
     click.echo(f"{run.out}: {sp.design} design, {o.total} runs ({o.ok} ok, {o.failed} failed, {o.missing} missing; "
                f"this session {o.ran} in {o.seconds:.1f} s on {o.executor}); analysis {res.seconds:.1f} s")

@@ -8,21 +8,11 @@ Exit codes: 0 all runs succeeded; 1 some runs failed (recorded in the store; the
 
 from __future__ import annotations
 
-import sys
 import warnings
 
 import click
 
-from sim.cli.common import (
-    err_console,
-    executor_options,
-    exit_code_after_interrupt,
-    fail,
-    resolve_executor,
-    resume_hint,
-    set_option,
-    sigterm_as_interrupt,
-)
+from sim.cli.common import err_console, executor_options, fail, resolve_executor, set_option, stop_cleanly
 from sim.sweep.designs import n_points
 from sim.sweep.runner import SweepError, run_sweep
 from sim.sweep.spec import SpecError, SpecWarning, load_spec, plural
@@ -76,19 +66,14 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
     def echo(msg: str) -> None:
         err_console.print(msg, markup=False, highlight=False, soft_wrap=True)
 
-    with sigterm_as_interrupt() as stopped:
+    with stop_cleanly("sweep", spec, out or f"results/sweeps/{sp.name}", replications, sets, executor, scheduler,
+                      workers):
         try:
             outcome = run_sweep(sp, out, executor=executor, workers=workers, scheduler=scheduler, resume=resume,
                                 retry_failed=retry_failed, batch_size=batch_size, timeout=timeout,
                                 progress=progress, echo=echo)
         except (SpecError, SweepError) as e:
             fail(str(e))
-        except KeyboardInterrupt:
-            hint = resume_hint("sweep", spec, out or f"results/sweeps/{sp.name}", replications, sets, executor,
-                               scheduler, workers)
-            why = "terminated (SIGTERM)" if stopped["signal"] else "interrupted"
-            err_console.print(f"{why}; finished runs are kept. Continue with: {hint}", markup=False, soft_wrap=True)
-            sys.exit(exit_code_after_interrupt(stopped))
     o = outcome
     rate = f", {o.runs_per_second:.1f} runs/s" if o.ran else ""
     click.echo(f"{o.out}: {o.total} runs: {o.ok} ok, {o.failed} failed, {o.missing} missing "
