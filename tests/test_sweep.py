@@ -196,6 +196,7 @@ def test_interrupt_prints_a_resume_command_that_works(tmp_path, monkeypatch):
 
     import sim.cli.sweep as cli_sweep
 
+    monkeypatch.delenv("PYTHONPATH", raising=False)
     spec = write_spec(tmp_path, GRID)
     out = tmp_path / "out"
     real = cli_sweep.run_sweep
@@ -466,7 +467,8 @@ def test_interrupt_with_stuck_runs_exits_at_once_and_leaves_no_workers(tmp_path,
             proc.wait()
     assert proc.returncode == code, err
     assert stopped_in < 15
-    assert "Continue with: aieco sweep" in err and "--resume" in err
+    # the run function is found through PYTHONPATH, so the continuation command sets it again
+    assert f"Continue with: PYTHONPATH={tmp_path}" in err and " aieco sweep " in err and "--resume" in err
     # no worker process of this session survives (they would sit on a core for ten minutes)
     ps = subprocess.run(["ps", "-eo", "pid,pgid,args"], capture_output=True, text=True).stdout
     assert not [line for line in ps.splitlines()

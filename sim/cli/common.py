@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -120,7 +121,8 @@ def resume_hint(command: str, spec: str, out: str, replications: int | None, set
         args += ["--executor", executor]
     if workers is not None and not scheduler:
         args += ["--workers", str(workers)]
-    return shlex.join([*args, *extra, "--resume"])
+    env = os.environ.get("PYTHONPATH")  # a run_function found through PYTHONPATH needs it again
+    return (f"PYTHONPATH={shlex.quote(env)} " if env else "") + shlex.join([*args, *extra, "--resume"])
 
 
 @contextmanager

@@ -76,9 +76,17 @@ class ExecutorHandle:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def ignore_sigint() -> None:
+    """Worker initializer: a terminal's Ctrl-C reaches every process of the foreground group; the workers
+    leave it to the driver, which stops them (:func:`kill_pool`), instead of each printing a traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _process_pool(workers: int, start_method: str) -> ProcessPoolExecutor:
     ctx = multiprocessing.get_context(start_method)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=ignore_sigint)
 
 
 def kill_pool(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
@@ -136,7 +144,7 @@ def open_executor(kind: str = "processes", workers: int | None = None, scheduler
             raise ExecutorError(f"start method {start_method!r} is not available here "
                                 f"(allowed: {', '.join(multiprocessing.get_all_start_methods())})")
         n = workers or available_cores()
-        handle = ExecutorHandle("processes", _process_pool(n, start_method), n, f"processes ({n} workers, {start_method})")
+        handle = ExecutorHandle("processes", _process_pool(n, start_method), n, f"processes ({n} worker{'s' if n != 1 else ''}, {start_method})")
 
         def restart() -> Executor:
             handle.executor.shutdown(wait=False, cancel_futures=True)
