@@ -911,8 +911,10 @@ def analyse(sweep_dir: str | Path, options: Options | None = None) -> Sensitivit
                 rep.mu_star_floor = 2 * math.sqrt(noise) / math.sqrt(math.pi) / (p / (2 * (p - 1)))
             if rep.noise_share > 0.1 and m.get("seed_mode") == "block":
                 rep.notes.append(f"replication noise is {rep.noise_share:.0%} of the variance of the point "
-                                 f"values ({rep.noise_source}); with seeds shared within each block it cancels "
-                                 f"in ST, but every index is a share of a variance that includes it")
+                                 f"values ({rep.noise_source}); seeds shared within each block cancel it in ST "
+                                 f"only while runs with the same seed stay in step (agent-based runs drift "
+                                 f"apart once a parameter changes a decision), and every index is a share of "
+                                 f"a variance that includes it")
             elif rep.noise_share > 0.1:
                 rep.notes.append(f"replication noise is {rep.noise_share:.0%} of the variance of the point "
                                  f"values ({rep.noise_source}); every ST carries about that much of it (add "
