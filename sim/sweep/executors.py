@@ -76,17 +76,39 @@ class ExecutorHandle:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def ignore_sigint() -> None:
-    """Worker initializer: a terminal's Ctrl-C reaches every process of the foreground group; the workers
-    leave it to the driver, which stops them (:func:`kill_pool`), instead of each printing a traceback."""
+ORPHAN_CHECK_SECONDS = 2.0
+"""How often a pool worker checks that its driver is still alive."""
+
+
+def worker_init(driver_pid: int) -> None:
+    """Initializer of the pool's worker processes.
+
+    - SIGINT is ignored: a terminal's Ctrl-C reaches every process of the foreground group; the workers leave
+      it to the driver, which stops them (:func:`kill_pool`), instead of each printing a traceback.
+    - A daemon thread ends the worker (``os._exit``) when the driver is gone, e.g. after ``kill -9`` of the
+      driver alone: a worker stuck in a run would otherwise hold its core until the run ends."""
+    import os
     import signal
+    import threading
+    import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+    def watch() -> None:
+        while True:
+            time.sleep(ORPHAN_CHECK_SECONDS)
+            if os.getppid() != driver_pid:  # reparented: the driver has died
+                os._exit(1)
+
+    threading.Thread(target=watch, name="aieco-orphan-watch", daemon=True).start()
+
 
 def _process_pool(workers: int, start_method: str) -> ProcessPoolExecutor:
+    import os
+
     ctx = multiprocessing.get_context(start_method)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=ignore_sigint)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker_init,
+                               initargs=(os.getpid(),))
 
 
 def kill_pool(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
