@@ -516,3 +516,15 @@ def test_seed_modes(tmp_path):
     indep = write_spec(tmp_path, GRID, "i.toml")
     r = CliRunner().invoke(main, ["sweep", str(indep), "--executor", "serial", "--out", str(out), "--resume"])
     assert r.exit_code == 2 and "seeds" in r.output
+
+
+def test_dry_run_resume_says_what_would_run(tmp_path):
+    spec = write_spec(tmp_path, GRID.replace("replications = 2", "replications = 1"))
+    out = tmp_path / "out"
+    run_sweep(load_spec(spec), out, executor="serial", progress=False)
+    r = CliRunner().invoke(main, ["sweep", str(spec), "--out", str(out), "--resume", "--dry-run", "--replications", "3"])
+    assert r.exit_code == 0 and "6 of 18 runs done (0 failed); 12 runs would run" in r.output, r.output
+    other = write_spec(tmp_path, GRID.replace("[0.0, 0.5, 1.0]", "[0.0, 0.6, 1.0]"), name="other.toml")
+    r = CliRunner().invoke(main, ["sweep", str(other), "--out", str(out), "--resume", "--dry-run"])
+    assert r.exit_code == 2 and "different sweep" in r.output
+    assert len(load_results(out)) == 6  # a dry run runs nothing

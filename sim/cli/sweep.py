@@ -9,6 +9,7 @@ Exit codes: 0 all runs succeeded; 1 some runs failed (recorded in the store; the
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import click
 
@@ -60,6 +61,8 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
         click.echo(f"{sp.file.name}: design {sp.design}, {len(sp.factors)} factors "
                    f"({', '.join(sp.factor_names)}), {plural(n, 'point')} x {plural(reps, 'replication')} = "
                    f"{plural(n * reps, 'run')}")
+        if resume:
+            _dry_run_resume(sp, Path(out or f"results/sweeps/{sp.name}"), n, reps, retry_failed)
         return
     progress = not no_progress  # a bar on a terminal, periodic log lines otherwise (sim.sweep.runner._Progress)
 
@@ -83,6 +86,26 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
              f"`aieco results {o.out}`)", code=1)
     if o.missing:
         fail(f"{o.missing} of {o.total} runs are missing; continue with --resume", code=1)
+
+
+def _dry_run_resume(sp, folder: Path, n: int, reps: int, retry_failed: bool) -> None:  # noqa: ANN001
+    """With --dry-run --resume: check that the folder holds this sweep (exit 2 if not) and say how many runs
+    a resume would run."""
+    from sim.sweep import store
+    from sim.sweep.designs import design_matrix
+
+    if not (folder / store.MANIFEST).is_file():
+        click.echo(f"resume: {folder} holds no sweep yet; all {plural(n * reps, 'run')} would run")
+        return
+    try:
+        manifest = store.read_manifest(folder)
+        store.check_resume(manifest, sp, design_matrix(sp)[0], reps, folder)
+    except store.StoreError as e:
+        fail(str(e))
+    done, failed = store.done_mask(folder, n, reps, retry_failed=retry_failed)
+    click.echo(f"resume of {folder}: {int(done.sum())} of {plural(n * reps, 'run')} done "
+               f"({int((failed & ~done).sum() if retry_failed else failed.sum())} failed); "
+               f"{plural(int((~done).sum()), 'run')} would run")
 
 
 COMMANDS = [sweep]
