@@ -450,7 +450,8 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
         except ScenarioError as e:
             raise SpecError(f"{src}: field '{where}': {e}") from None
         if sets:
-            fitted, fit_notes = fit_events_to_horizon(sc, sets)
+            replaced = frozenset(fs.path for fs in sf.factors if fs.path and (fs.from_month or fs.events == "drop"))
+            fitted, fit_notes = fit_events_to_horizon(sc, sets, replaced)
             given = ", ".join(f"{k} = {sets[k]}" for k in ("start", "months") if k in sets)
             notes += [f"{src}: set {given} on {fp.name}: {note}" for note in fit_notes]
             try:
@@ -561,11 +562,15 @@ def _check_set_conflicts(factors: list[FactorSpec], sets: dict[str, Any], from_c
                                 f"value would be replaced at every design point; remove {remove} or the factor")
 
 
-def fit_events_to_horizon(scenario: Scenario, sets: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def fit_events_to_horizon(scenario: Scenario, sets: dict[str, Any], replaced: frozenset[str] = frozenset(),
+                          ) -> tuple[dict[str, Any], list[str]]:
     """What ``set`` values of ``start`` or ``months`` do to ``scenario``'s dated events, as ``aieco run
     --months`` does: events after the new horizon are dropped (they would never take effect); events before
     a later start are in force from the start (folded into the governments' starting values, which the
     other ``set`` values may then override). Nothing changes when ``sets`` gives ``events`` itself.
+
+    ``replaced``: paths (``governments.US.export_control.CN``) whose events a factor removes anyway (its
+    ``from_month`` or ``events = "drop"``); the notes leave those out.
 
     Returns ``({path: value}`` to apply before ``sets``, notes saying what was dropped or folded)."""
     if not {"start", "months"} & sets.keys() or any(k == "events" or k.startswith("events.") for k in sets):
@@ -593,13 +598,15 @@ def fit_events_to_horizon(scenario: Scenario, sets: dict[str, Any]) -> tuple[dic
     def listed(evs: list) -> str:
         return "; ".join(f"{ev.month} {ev.government} {ev.field} = {ev.value!r}" for ev in evs)
 
+    after = [ev for ev in after if f"governments.{ev.government}.{ev.field}" not in replaced]
+    before_noted = [ev for ev in before if f"governments.{ev.government}.{ev.field}" not in replaced]
     notes = []
     if after:
         notes.append(f"the horizon ends in {_month_add(start, months - 1)}; dropped "
                      f"{plural(len(after), 'dated event')} after it: {listed(after)}")
-    if before:
-        notes.append(f"{plural(len(before), 'dated event')} before the start {start} "
-                     f"{'is' if len(before) == 1 else 'are'} in force from it: {listed(before)}")
+    if before_noted:
+        notes.append(f"{plural(len(before_noted), 'dated event')} before the start {start} "
+                     f"{'is' if len(before_noted) == 1 else 'are'} in force from it: {listed(before_noted)}")
     return values, notes
 
 
