@@ -67,7 +67,8 @@ def _fake_code(monkeypatch, commit: str = "a" * 40, dirty: bool = False, numpy: 
 
     fake.__wrapped__ = real
     monkeypatch.setattr(store, "base_manifest", fake)
-    monkeypatch.setattr(store, "source_hash", lambda run_function=None: source)
+    monkeypatch.setattr(store, "source_hash", lambda run_function=None, files=None: source)
+    monkeypatch.setattr(store, "source_files", lambda run_function=None: {"runs.py": source})
 
 
 def test_every_session_records_its_code_and_a_changed_one_warns(tmp_path, monkeypatch):
@@ -89,7 +90,8 @@ def test_every_session_records_its_code_and_a_changed_one_warns(tmp_path, monkey
     assert m["git"]["dirty"] is False  # the top level is the start of the sweep
     last = m["sessions"][-1]
     assert last["git"]["dirty"] is True and last["versions"]["numpy"] == "2.0" and last["source_hash"] == "s2"
-    assert last["code_changed"] == ["uncommitted changes: none -> yes", "numpy 1.0 -> 2.0"]
+    assert last["code_changed"] == ["uncommitted changes: none -> yes", "source files changed: runs.py",
+                                    "numpy 1.0 -> 2.0"]
     assert overview(out)["code_changed"] == [(2, last["code_changed"])]
     r = CliRunner().invoke(main, ["results", str(out)])
     assert r.exit_code == 0 and "warning: session 2 ran other code" in r.output and "numpy 1.0 -> 2.0" in r.output
@@ -113,6 +115,17 @@ def test_code_changes_sees_edits_git_cannot():
     no_git = {"git": {"commit": None, "dirty": None}, "versions": {}, "source_hash": "x"}
     assert store.code_changes(no_git, {**no_git, "source_hash": "y"}) == ["source files edited (same git state)"]
     assert store.code_changes({"git": {}}, {**start}) == ["git commit unknown -> cccccccccc"]  # an old manifest
+    # with per-file hashes the warning names the files
+    files = {"runs.py": "a1", "model.py": "b1", "labs.py": "c1"}
+    a = {**start, "source_files": files}
+    b = {**start, "source_hash": "y", "source_files": {**files, "runs.py": "a2", "new.py": "d1"}}
+    assert store.code_changes(a, b) == ["source files changed: new.py, runs.py"]
+
+
+def test_source_files_name_what_a_run_executes():
+    files = store.source_files("sim.runs:run_one")
+    assert {"runs.py", "model.py", "sweep/store.py"} <= set(files) and all(len(h) == 12 for h in files.values())
+    assert store.source_hash(files=files) == store.source_hash("sim.runs:run_one")
 
 
 def test_source_hash_covers_a_run_function_outside_the_package(tmp_path, monkeypatch):

@@ -123,10 +123,10 @@ def _hash(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def source_hash(run_function: str | None = None) -> str:
-    """A hash of the code a run executes: every ``.py`` file of the ``sim`` package, and the module of
-    ``run_function`` (``"module:function"``) when it lives outside ``sim``. It tells edits apart that git
-    cannot (a tree already dirty, or no git at all)."""
+def source_files(run_function: str | None = None) -> dict[str, str]:
+    """Short SHA-256 of each file whose code a run executes: every ``.py`` file of the ``sim`` package (by
+    path inside it), and the module of ``run_function`` (``"module:function"``) when it lives outside
+    ``sim`` (as ``run_function:<file name>``)."""
     import sim
 
     root = Path(sim.__file__).resolve().parent
@@ -135,13 +135,23 @@ def source_hash(run_function: str | None = None) -> str:
     origin = getattr(mod, "__file__", None)
     if origin and not Path(origin).resolve().is_relative_to(root):
         files.append((f"run_function:{Path(origin).name}", Path(origin)))
-    h = hashlib.sha256()
+    out = {}
     for name, f in files:
         try:
             data = f.read_bytes()
         except OSError:
             data = b"<unreadable>"
-        h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        out[name] = hashlib.sha256(data).hexdigest()[:12]
+    return out
+
+
+def source_hash(run_function: str | None = None, files: dict[str, str] | None = None) -> str:
+    """One hash of :func:`source_files`: it tells edits apart that git cannot (a tree already dirty, or no
+    git at all)."""
+    files = source_files(run_function) if files is None else files
+    h = hashlib.sha256()
+    for name, digest in files.items():
+        h.update(name.encode() + b"\0" + digest.encode())
     return h.hexdigest()[:16]
 
 
@@ -150,8 +160,9 @@ def code_state(run_function: str | None = None, base: dict[str, Any] | None = No
     state, and :func:`source_hash`. Recorded at the start of a sweep and in every session. ``base``: a
     :func:`sim.provenance.base_manifest` just made (saves asking git again)."""
     b = base or base_manifest("sweep")
+    files = source_files(run_function)
     return {"aieco_version": b["aieco_version"], "versions": b["versions"], "git": b["git"],
-            "source_hash": source_hash(run_function)}
+            "source_hash": source_hash(files=files), "source_files": files}
 
 
 def code_changes(start: dict[str, Any], now: dict[str, Any]) -> list[str]:
@@ -163,7 +174,12 @@ def code_changes(start: dict[str, Any], now: dict[str, Any]) -> list[str]:
         out.append(f"git commit {(g0.get('commit') or 'unknown')[:10]} -> {(g1.get('commit') or 'unknown')[:10]}")
     if g0.get("dirty") != g1.get("dirty") and None not in (g0.get("dirty"), g1.get("dirty")):
         out.append("uncommitted changes: " + " -> ".join("yes" if d else "none" for d in (g0["dirty"], g1["dirty"])))
-    if not out and start.get("source_hash") and now.get("source_hash") \
+    f0, f1 = start.get("source_files") or {}, now.get("source_files") or {}
+    edited = sorted(k for k in {*f0, *f1} if f0.get(k) != f1.get(k)) if f0 and f1 else []
+    if edited:
+        more = f" and {len(edited) - 5} more" if len(edited) > 5 else ""
+        out.append(f"source files changed: {', '.join(edited[:5])}{more}")
+    elif not out and start.get("source_hash") and now.get("source_hash") \
             and start["source_hash"] != now["source_hash"]:
         out.append("source files edited (same git state)")
     v0, v1 = start.get("versions") or {}, now.get("versions") or {}
@@ -219,8 +235,10 @@ def create_manifest(spec: Any, matrix: pd.DataFrame, problem: dict[str, Any], re
     """The manifest of a new sweep (written by :func:`write_manifest`)."""
     names = spec.factor_names
     m = base_manifest("sweep")
+    files = source_files(spec.run_function)
     m.update({
-        "source_hash": source_hash(spec.run_function),
+        "source_hash": source_hash(files=files),
+        "source_files": files,
         "name": spec.name,
         "spec_file": str(spec.file),
         "spec": spec.raw,
