@@ -64,7 +64,7 @@ import pandas as pd
 from sim.provenance import base_manifest, file_sha256, write_json_atomic
 from sim.sweep import store
 from sim.sweep.designs import design_matrix, from_unit, n_points, validate_points
-from sim.sweep.spec import SweepSpec, load_spec, resolve_function
+from sim.sweep.spec import SweepSpec, block_size, load_spec, resolve_function
 
 DESIGNS = ("sobol", "morris")
 """Designs that can be analysed here (the sweep layer also has grid and lhs)."""
@@ -320,13 +320,16 @@ def n_base(spec: SweepSpec) -> int:
 
 def design_points(spec: SweepSpec, groups: dict[str, list[str]] | None = None) -> int:
     """Points of the (possibly grouped) design."""
-    gl = group_list(spec, groups)
-    if gl is None:
+    if not groups:
         return n_points(spec)
-    g = len(dict.fromkeys(gl))
-    if spec.design == "sobol":
-        return n_base(spec) * (2 * g + 2 if spec.design_options.get("calc_second_order", True) else g + 2)
-    return n_base(spec) * (g + 1)
+    return n_base(spec) * spec.block_size(n_groups(spec, groups))
+
+
+def n_groups(spec: SweepSpec, groups: dict[str, list[str]] | None) -> int:
+    """How many groups a (possibly grouped) design has: the groups, plus each factor in none; without
+    groups, the number of factors. Raises SensitivityError for unknown or repeated factors."""
+    gl = group_list(spec, groups)
+    return len(dict.fromkeys(gl)) if gl else len(spec.factors)
 
 
 def sensitivity_design(spec: SweepSpec, groups: dict[str, list[str]] | None = None
@@ -439,9 +442,8 @@ def _run_grouped(spec: SweepSpec, out: Path, groups: dict[str, list[str]], **kw:
     """:func:`sim.sweep.run_sweep` with a grouped design in place of the spec's own (same checks, same
     executor handling, same store; the design's fingerprint makes ``--resume`` refuse other groups)."""
     matrix, unit = sensitivity_design(spec, groups)
-    gl = group_list(spec, groups)
     return _run_plan(spec, out, matrix, unit, spec.replications, hint=" (for a grouped design, resume with the "
-                     "same --groups)", seed_block=spec.seed_block(len(dict.fromkeys(gl)) if gl else None), **kw)
+                     "same --groups)", seed_block=spec.seed_block(n_groups(spec, groups)), **kw)
 
 
 def run_noise_probe(spec: SweepSpec, out: str | Path, points: int = AUTO_NOISE_PROBE,
@@ -452,11 +454,7 @@ def run_noise_probe(spec: SweepSpec, out: str | Path, points: int = AUTO_NOISE_P
     point (row A) of each of the first Saltelli blocks, or the first point of each Morris trajectory. Keyword
     arguments as :func:`run_design`. Returns the :class:`~sim.sweep.SweepOutcome`."""
     matrix, unit = sensitivity_design(spec, groups)
-    gl = group_list(spec, groups)
-    g = len(dict.fromkeys(gl)) if gl else len(spec.factors)
-    step = (2 * g + 2 if spec.design_options.get("calc_second_order", True) else g + 2) if spec.design == "sobol" \
-        else g + 1
-    rows = np.arange(0, len(matrix), step)[:max(1, int(points))]
+    rows = np.arange(0, len(matrix), spec.block_size(n_groups(spec, groups)))[:max(1, int(points))]
     sub = matrix.iloc[rows].reset_index(drop=True)
     sub["point"] = np.arange(len(sub), dtype=np.int64)
     return _run_plan(spec, Path(out), sub, unit[rows], int(replications), hint="", **kw)
@@ -814,7 +812,7 @@ def analyse(sweep_dir: str | Path, options: Options | None = None) -> Sensitivit
         glist = [of.get(f, f) for f in factors]
     params = list(dict.fromkeys(glist)) if glist else factors
     g = len(params)
-    step = (2 * g + 2 if second else g + 2) if kind == "sobol" else g + 1
+    step = block_size(kind, g, second)
     if npts % step:
         raise SensitivityError(f"{sweep_dir}: the design has {npts} points, not a multiple of {step} (a {kind} "
                                f"design over {g} {'groups' if glist else 'factors'}); analyse with the groups the "

@@ -12,13 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from sim.cli.common import console, fail
+from sim.sweep.spec import plural
 from sim.sweep.store import StoreError, overview
-
-
-def _n(k: int, word: str) -> str:
-    """``1 point``, ``2 points``."""
-    return f"{k} {word}" if k == 1 else f"{k} {word}s"
-
 
 _STATE = {
     "finished": "finished at {finished}",
@@ -52,8 +47,8 @@ def results(directory: str, n_errors: int) -> None:
     except StoreError as e:
         fail(str(e))
     console.print(f"[bold]{escape(directory)}[/]: sweep {escape(repr(ov['name']))}, design {ov['design']}, "
-                  f"{_n(ov['points'], 'point')} x {_n(ov['replications'], 'replication')} = "
-                  f"{_n(ov['total'], 'run')}; {'factor' if len(ov['factors']) == 1 else 'factors'}: "
+                  f"{plural(ov['points'], 'point')} x {plural(ov['replications'], 'replication')} = "
+                  f"{plural(ov['total'], 'run')}; {'factor' if len(ov['factors']) == 1 else 'factors'}: "
                   f"{escape(', '.join(ov['factors']))}",
                   soft_wrap=True, highlight=False)
     git = ov["git"] or {}
@@ -62,7 +57,7 @@ def results(directory: str, n_errors: int) -> None:
         state = "no session recorded"
     else:
         which = "which" if ov["sessions"] == 1 else "the last"
-        state = f"{_n(ov['sessions'], 'session')}, {which} " + _STATE[last["state"]].format(
+        state = f"{plural(ov['sessions'], 'session')}, {which} " + _STATE[last["state"]].format(
             finished=last.get("finished") or "?")
     console.print(f"created {ov['created']} (git {(git.get('commit') or 'unknown')[:10]}"
                   f"{', uncommitted changes' if git.get('dirty') else ''}); {escape(state)}",

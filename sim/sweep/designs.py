@@ -27,16 +27,15 @@ from sim.sweep.spec import Factor, SpecError, SweepSpec, _gov_field, event_match
 
 def n_points(spec: SweepSpec) -> int:
     """Number of design points (rows of the design matrix)."""
-    k = len(spec.factors)
     if spec.design == "grid":
         return math.prod(len(grid_levels(f)) for f in spec.factors)
     n = int(spec.samples or 0)
     if spec.design == "lhs":
         return n
     if spec.design == "sobol":
-        return n * (2 * k + 2 if spec.design_options.get("calc_second_order", True) else k + 2)
+        return n * spec.block_size()
     if spec.design == "morris":
-        return int(spec.design_options.get("optimal_trajectories") or n) * (k + 1)
+        return int(spec.design_options.get("optimal_trajectories") or n) * spec.block_size()
     raise SpecError(f"unknown design {spec.design!r}")
 
 

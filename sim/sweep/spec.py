@@ -93,6 +93,17 @@ def run_seed(base_seed: int, point: int, replication: int, mode: str = "independ
     raise ValueError(f"unknown seed mode {mode!r} (allowed: {', '.join(SEED_MODES)})")
 
 
+def block_size(design: str, k: int, second_order: bool = True) -> int:
+    """Design points per block of a sampled sensitivity design over ``k`` factors (or groups): a Saltelli
+    block of 2k + 2 rows with second-order indices, k + 2 without; a Morris trajectory of k + 1 rows; 1 for
+    other designs (grid, lhs). The one statement of these layouts (SALib 1.5, ``sample.sobol``/``morris``)."""
+    if design == "sobol":
+        return 2 * k + 2 if second_order else k + 2
+    if design == "morris":
+        return k + 1
+    return 1
+
+
 def plural(n: int, noun: str, nouns: str | None = None) -> str:
     """``"1 replication"``, ``"2 replications"``."""
     return f"{n} {noun}" if n == 1 else f"{n} {nouns or noun + 's'}"
@@ -253,14 +264,13 @@ class SweepSpec:
         """Design points per seed block under ``seeds = "block"``: a Saltelli block of 2k + 2 rows with
         second-order indices, k + 2 without, or a Morris trajectory of k + 1 rows (k factors, or ``n_groups``
         groups of a grouped design); 1 for other designs and seed modes."""
-        if self.seeds != "block":
-            return 1
-        k = n_groups or len(self.factors)
-        if self.design == "sobol":
-            return 2 * k + 2 if self.design_options.get("calc_second_order", True) else k + 2
-        if self.design == "morris":
-            return k + 1
-        return 1
+        return self.block_size(n_groups) if self.seeds == "block" else 1
+
+    def block_size(self, n_groups: int | None = None) -> int:
+        """Design points per Saltelli block or Morris trajectory (:func:`block_size`), over the factors or
+        ``n_groups`` groups; 1 for grid and lhs designs."""
+        return block_size(self.design, n_groups or len(self.factors),
+                          bool(self.design_options.get("calc_second_order", True)))
 
 
 # ---------------------------------------------------------------------------------------------

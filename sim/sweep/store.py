@@ -45,9 +45,6 @@ DESIGN = "design.parquet"
 SUMMARY_DIR = "summary"
 TIMESERIES_DIR = "timeseries"
 PART_RE = re.compile(r"^s(\d{3,})-t(\d{6,})\.parquet$")
-SEED_RULE = ("numpy.random.SeedSequence(base_seed, spawn_key=(point, replication)).generate_state(1, uint64) "
-             "& (2**63-1)  [sim.runs.seed_for]")
-"""The default seed rule (``seeds = "independent"``); :func:`seed_rule` describes every mode."""
 MAX_MANIFEST_SEEDS = 1_000_000
 """Seeds are listed in the manifest up to this many runs (beyond, the seed column and the rule)."""
 
@@ -480,7 +477,7 @@ def session_state(out: str | Path, session: dict[str, Any]) -> str:
     in the driver), ``"running"`` (no end recorded, and a driver holds the folder's lock), ``"crashed"``
     (no end recorded and no driver: killed, or the machine went down) or ``"running or crashed"`` (no
     end recorded; the lock cannot tell)."""
-    if session.get("interrupted") or session.get("status") == "interrupted":
+    if session.get("interrupted"):
         return "interrupted"
     if session.get("finished") is not None:
         return "finished"
