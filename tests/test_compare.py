@@ -105,7 +105,10 @@ def test_cli_compare_bad_input_exit_2(tmp_path):
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "bad.toml" in res.output and "'extends'" in res.output and "none.toml" in res.output
     assert not (tmp_path / "o").exists()
-    res = invoke("compare", SCEN / "baseline.toml", "--also", "nonsense", "--out", tmp_path / "o")
+    two = (SCEN / "baseline.toml", SCEN / "no_export_controls.toml")
+    res = invoke("compare", *two, "--also", "nonsense", "--out", tmp_path / "o")
     assert res.exit_code == 2 and "nonsense" in res.output and "compute_share_CN" in res.output
-    res = invoke("compare", SCEN / "baseline.toml", "--set", "labs.beta=-1", "--out", tmp_path / "o")
+    res = invoke("compare", *two, "--set", "labs.beta=-1", "--out", tmp_path / "o")
     assert res.exit_code == 2 and "labs.beta" in res.output
+    res = invoke("compare", SCEN / "baseline.toml", "--out", tmp_path / "o")  # one scenario: nothing to compare
+    assert res.exit_code == 2 and "at least two scenarios" in res.output and not (tmp_path / "o").exists()

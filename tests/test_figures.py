@@ -310,6 +310,10 @@ def test_heatmap_draws_contours_only_where_cells_differ_beyond_noise():
     z[0, 2] = 1.0
     levels, _ = sweepplots.contour_levels(z + rng.normal(0, 0.01, (3, 3)), se=0.02, colour_span=1.0)
     assert levels and all(v > 0.65 for v in levels)
+    # one replication per cell: the noise is unknown, so no contours claim that cells differ
+    one = df.drop_duplicates(["a", "b"])
+    cap = _caption(sweepplots.fig_heatmap(one, "a", "b", "us_cn_gap_months"))
+    assert "noise is unknown" in cap and "Lines: contours" not in cap
 
 
 def test_slices_and_line(grid_results):

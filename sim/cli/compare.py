@@ -101,6 +101,9 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     """
     from sim.compare import run_comparison, write_comparison
 
+    if len(scenarios) < 2:
+        fail(f"compare needs at least two scenarios (the first is the reference), got {len(scenarios)}: "
+             f"e.g. aieco compare {scenarios[0]} scenarios/no_export_controls.toml; for one scenario use aieco run")
     fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
     bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
     if bad:

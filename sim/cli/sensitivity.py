@@ -159,7 +159,7 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
             check_inputs(sp, opts)
             n = design_points(sp, opts.groups)
             probe = f" + noise probe {noise_probe} x 4 runs" if noise_probe and sp.replications == 1 else ""
-            click.echo(f"{sp.file.name}: design {sp.design}, {len(sp.factors)} factors, {n} points x "
+            click.echo(f"{sp.file.name}: design {sp.design}, {plural(len(sp.factors), 'factor')}, {n} points x "
                        f"{plural(sp.replications, 'replication')} = {plural(n * sp.replications, 'run')}{probe}; outputs: "
                        f"{', '.join(opts.outputs or sp.metrics)}")
             return

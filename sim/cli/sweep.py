@@ -58,7 +58,7 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
     if dry_run:
         n = n_points(sp)
         reps = sp.replications
-        click.echo(f"{sp.file.name}: design {sp.design}, {len(sp.factors)} factors "
+        click.echo(f"{sp.file.name}: design {sp.design}, {plural(len(sp.factors), 'factor')} "
                    f"({', '.join(sp.factor_names)}), {plural(n, 'point')} x {plural(reps, 'replication')} = "
                    f"{plural(n * reps, 'run')}")
         if resume:

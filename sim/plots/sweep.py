@@ -329,7 +329,8 @@ def contour_levels(Z: np.ndarray, se: float, colour_span: float) -> tuple[list[f
     """Contour levels for a grid of cell means ``Z`` whose means have standard error ``se``: round levels
     inside the range of ``Z``, at least CONTOUR_STEP_SES standard errors apart, dropping a level when more than
     a quarter of the cells lie within 2 standard errors of it (its line would trace noise). None when the cells
-    vary by less than MIN_CONTOUR_SPAN of the colour scale. Returns (levels, reason when there are none)."""
+    vary by less than MIN_CONTOUR_SPAN of the colour scale, or when ``se`` is NaN (one replication per cell:
+    the noise is unknown). Returns (levels, reason when there are none)."""
     from matplotlib.ticker import MaxNLocator
 
     lo, hi = float(np.nanmin(Z)), float(np.nanmax(Z))
@@ -338,7 +339,9 @@ def contour_levels(Z: np.ndarray, se: float, colour_span: float) -> tuple[list[f
     if colour_span > 0 and hi - lo < MIN_CONTOUR_SPAN * colour_span:
         return [], (f"the cell means vary by only {_sig(hi - lo)}, under {MIN_CONTOUR_SPAN:.0%} of the colour "
                     "scale")
-    se = se if np.isfinite(se) and se > 0 else 0.0
+    if not np.isfinite(se):  # one replication per cell: how far apart cells must be to differ is unknown
+        return [], "with one replication per cell the run-to-run noise is unknown (add replications for contours)"
+    se = max(se, 0.0)  # 0: a deterministic model
     levels: list[float] = []
     for n in (4, 3, 2, 1):  # few lines: a map with many contours is hard to read
         ticks = [float(v) for v in MaxNLocator(n).tick_values(lo, hi) if lo < v < hi]
