@@ -92,10 +92,12 @@ def run_replications(scenario: Scenario, replications: int = 1, base_seed: int |
                         tables["summary"], time.perf_counter() - t0)
 
 
-def write_run(out_dir: str | Path, reps: Replications, scenario_file: str | None = None) -> Path:
+def write_run(out_dir: str | Path, reps: Replications, scenario_file: str | None = None,
+              overrides: list[str] | None = None) -> Path:
     """Write a run folder: ``timeseries.parquet``, ``labs.parquet``, ``releases.parquet``,
     ``summary.parquet`` and ``manifest.json`` (resolved scenario, seeds, versions, git commit, command,
-    wall time). Returns the folder."""
+    wall time, and ``overrides``: the changes to the scenario file, e.g. ``["governments.US.leakage=0.6"]``,
+    which figure captions name). Returns the folder."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name in OUTPUT_TABLES:
@@ -107,6 +109,7 @@ def write_run(out_dir: str | Path, reps: Replications, scenario_file: str | None
         "scenario_file": scenario_file, "scenario": reps.scenario.resolved_dict(),
         "replications": len(reps.seeds), "base_seed": reps.scenario.seed, "seeds": reps.seeds,
         "seed_rule": "numpy.random.SeedSequence(base_seed, spawn_key=(replication,)).generate_state(1, uint64) & (2**63-1)",
-        "wall_seconds": round(reps.wall_seconds, 3), "tables": [f"{n}.parquet" for n in OUTPUT_TABLES]})
+        "wall_seconds": round(reps.wall_seconds, 3), "tables": [f"{n}.parquet" for n in OUTPUT_TABLES],
+        "overrides": list(overrides or [])})
     write_json_atomic(out / "manifest.json", manifest)
     return out

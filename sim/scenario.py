@@ -786,8 +786,19 @@ def with_values(scenario: Scenario, values: dict[str, Any], source: str = "<over
     return out
 
 
+def split_events(scenario: Scenario, start: str, months: int) -> tuple[list[Event], list[Event], list[Event]]:
+    """``scenario``'s dated events before, inside and after the window of ``months`` months from ``start``
+    (YYYY-MM), each list in the scenario's order. Raises ValueError for a malformed month."""
+    before, inside, after = [], [], []
+    for ev in scenario.events:
+        k = month_index(start, ev.month)
+        (before if k < 0 else after if k >= months else inside).append(ev)
+    return before, inside, after
+
+
 def with_horizon(scenario: Scenario, months: int) -> Scenario:
     """A copy of ``scenario`` run for ``months`` months; dated events after the new horizon are dropped
     (they would never take effect). Raises ScenarioError for a horizon outside 1..600."""
-    kept = [e.model_dump() for e in scenario.events if month_index(scenario.start, e.month) < months]
+    before, inside, _ = split_events(scenario, scenario.start, months)
+    kept = [e.model_dump() for e in before + inside]
     return with_values(scenario, {"months": months, "events": kept}, source="--months")

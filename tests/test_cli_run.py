@@ -37,6 +37,9 @@ def test_run_writes_tables_manifest_and_figures(tmp_path):
             assert (out / "figures" / f"{fig}_double.{ext}").stat().st_size > 1000 or ext == "json"
     side = json.loads((out / "figures" / "frontier_double.json").read_text())
     assert side["seeds"] == man["seeds"] and len(side["manifest_sha256"]) == 64
+    # a changed scenario is labelled as changed, not as the named one
+    assert man["overrides"] == ["developers.n=500", "months=30"]
+    assert side["scenario"] == "baseline with developers.n=500, months=30"
     assert "open-weight share of labs, CN" in res.output
 
 

@@ -89,7 +89,8 @@ def run(scenario: str, seed: int | None, replications: int, months: int | None, 
             reps = run_replications(sc, replications, progress=lambda r: advance())
     except RosterError as e:
         fail(f"{scenario}: field 'roster': {e}")
-    write_run(out_dir, reps, scenario_file=str(Path(scenario).resolve()))
+    write_run(out_dir, reps, scenario_file=str(Path(scenario).resolve()),
+              overrides=[*sets, *([f"months={months}"] if months else [])])
     figs = []
     if not no_figures:
         from sim.plots.run import draw_run_figures

@@ -237,6 +237,8 @@ def draw_run_figures(results_dir: str | Path, formats: tuple[str, ...] = ("png",
     ts = pd.read_parquet(ts_path)
     manifest = json.loads(man_path.read_text())
     name = manifest.get("scenario", {}).get("name", "")
+    if manifest.get("overrides"):  # a changed scenario is not the named one: say how it was changed
+        name += " with " + ", ".join(manifest["overrides"])
     prov = provenance(results_dir, manifest, scenario=name)
     out = Path(out_dir) if out_dir else results_dir / "figures"
     paths: list[Path] = []

@@ -41,6 +41,7 @@ from sim.scenario import (
     load_scenario,
     month_index,
     parse_override,
+    split_events,
     with_values,
 )
 
@@ -592,10 +593,7 @@ def fit_events_to_horizon(scenario: Scenario, sets: dict[str, Any], replaced: fr
         return {}, []  # an invalid start: with_values reports it
     if not isinstance(months, int) or isinstance(months, bool) or months < 1:
         return {}, []
-    kept, before, after = [], [], []
-    for ev in scenario.events:
-        k = month_index(start, ev.month)
-        (before if k < 0 else after if k >= months else kept).append(ev)
+    before, kept, after = split_events(scenario, start, months)
     if not before and not after:
         return {}, []
     values: dict[str, Any] = {"events": [ev.model_dump(mode="python") for ev in kept]}
