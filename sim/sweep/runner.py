@@ -362,7 +362,7 @@ def _execute(plan: Plan, out: Path, manifest: dict | None, handle: ExecutorHandl
     max_inflight = max(1, INFLIGHT_PER_WORKER * handle.workers) if handle.kind != "serial" else 1
 
     ran = ran_failed = restarts = 0
-    batches = _batches(plan, todo, size, first_task=0, workers=handle.workers if handle.kind != "serial" else 1)
+    batches = _batches(plan, todo, size, first_task=0, workers=handle.workers)  # serial: 1 worker
     inflight: dict[Future, tuple[int, list[tuple[int, int, int]]]] = {}
     stop_submitting = False
 
