@@ -1,23 +1,42 @@
-"""Capability from training compute, the open-weight spillover floor and lags (DESIGN.md §2, §3 step 4).
+"""Capability from training compute, its ECI output mapping, and lags (DESIGN.md §2, §3 step 4; docs/ODD.md).
 
 Capability ``c`` is ``log10`` of effective training compute (FLOP x algorithmic efficiency relative to the
-start date); one unit is 10x effective compute.
+start date, plus a lab's efficiency offset); one unit is 10x effective compute. It is reported on Epoch's
+Capabilities Index (ECI) through the fitted affine link :func:`eci_from_capability`. What a release gains from
+other labs' models (distillation) is :mod:`sim.distillation`.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
-def release_capability(old: float, accrued_flop: float, efficiency: float, open_floor: float) -> float:
-    """Capability of a new release: ``max(old, log10(accrued_flop * efficiency), open_floor)``.
+def own_capability(accrued_flop: float, efficiency: float, offset_oom: float = 0.0) -> float:
+    """Capability of a lab's own training: ``log10(accrued_flop * efficiency) + offset_oom``; -inf without compute.
 
-    ``open_floor`` is the best accessible open capability minus the distillation gap (-inf when there is
-    no open model). Capability never falls. Raises ValueError for negative compute."""
-    if accrued_flop < 0:
-        raise ValueError(f"accrued training compute must be >= 0, got {accrued_flop}")
-    own = np.log10(accrued_flop * efficiency) if accrued_flop > 0 else -np.inf
-    return float(max(old, own, open_floor))
+    accrued_flop : physical training FLOP (>= 0; a negative value is treated as 0, since it can only come from
+    rounding); efficiency : algorithmic efficiency A(t) > 0; offset_oom : the lab's efficiency offset (OOM)."""
+    if not accrued_flop > 0:
+        return -math.inf
+    return float(np.log10(accrued_flop * efficiency) + offset_oom)
+
+
+def eci_from_capability(c: float | np.ndarray, *, eci_per_oom: float, eci_ref: float, tau_alg_months: float,
+                        start: str) -> float | np.ndarray:
+    """ECI of capability ``c`` (log10 effective FLOP relative to the scenario ``start``, YYYY-MM).
+
+    The link fitted on Epoch's data is ``ECI = eci_ref + eci_per_oom (log10 FLOP - 25) + g (year - 2024)``; with
+    ``g = 12 log10(2) eci_per_oom / tau_alg_months`` (the model's own algorithmic progress) a model of physical
+    FLOP ``F`` released ``t`` months after ``start`` has ``c = log10 F + t log10(2) / tau`` and so
+    ``ECI = eci_ref + eci_per_oom (c - 25) + g (start - 2024)``. Affine and increasing: lags measured in months are
+    the same on ``c`` and on ECI. Non-finite ``c`` gives NaN."""
+    y0 = int(start[:4]) + (int(start[5:7]) - 1) / 12
+    g = 12 * math.log10(2) * eci_per_oom / tau_alg_months
+    c = np.asarray(c, dtype=float)
+    out = np.where(np.isfinite(c), eci_ref + eci_per_oom * (c - 25.0) + g * (y0 - 2024.0), np.nan)
+    return float(out) if out.ndim == 0 else out
 
 
 def lag_months(history: np.ndarray, level: float, t: int, pre_slope: float) -> float:

@@ -18,17 +18,20 @@ import numpy as np
 import pandas as pd
 
 from sim import REGIONS
-from sim.capability import release_capability
+from sim.capability import own_capability
 from sim.market import p_open
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import EcosystemModel
 
 ROSTER_COLUMNS = ("name", "region", "training_compute_flop", "strategy", "open_bias")
-OPTIONAL_COLUMNS = ("entry", "latest_release")
+OPTIONAL_COLUMNS = ("entry", "exit", "latest_release", "efficiency_oom")
 """``entry`` (YYYY-MM, may be blank): the month a lab enters; blank or before the start: present at the start.
+``exit`` (YYYY-MM, may be blank): the month a lab leaves (acquired or stopped frontier work); blank: never.
 ``latest_release`` (YYYY-MM[-DD]): date of the model behind ``training_compute_flop``; its age at the start
-sizes the lab's initial compute (blank: age 0)."""
+sizes the lab's initial compute and its capability (blank: age 0).
+``efficiency_oom`` (OOM, default 0): the lab's capability offset per unit of effective compute, from the ECI
+link's shrunken per-lab residuals (data/targets/eci_link.csv)."""
 
 
 class RosterError(ValueError):
@@ -85,17 +88,29 @@ def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> 
             b = float("nan")
         if not np.isfinite(b):
             raise RosterError(f"{path}: row {i}, column open_bias: {row.open_bias!r} is not a number")
-    if "entry" in df.columns:
-        for i, v in enumerate(df["entry"], start=1):
+    for col in ("entry", "exit"):
+        if col not in df.columns:
+            continue
+        for i, v in enumerate(df[col], start=1):
             if isinstance(v, str) and v.strip() and not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", v.strip()):
-                raise RosterError(f"{path}: row {i}, column entry: {v!r} is not a month YYYY-MM (or blank)")
+                raise RosterError(f"{path}: row {i}, column {col}: {v!r} is not a month YYYY-MM (or blank)")
             if not isinstance(v, str) and pd.notna(v):
-                raise RosterError(f"{path}: row {i}, column entry: {v!r} is not a month YYYY-MM (or blank)")
+                raise RosterError(f"{path}: row {i}, column {col}: {v!r} is not a month YYYY-MM (or blank)")
+    if "efficiency_oom" in df.columns:
+        eff = pd.to_numeric(df["efficiency_oom"], errors="coerce")
+        bad = ~np.isfinite(eff.fillna(0.0)) | (eff.fillna(0.0).abs() > 3)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise RosterError(f"{path}: row {i + 1}, column efficiency_oom: {df['efficiency_oom'].iloc[i]!r} is not "
+                              "a number of OOM between -3 and 3 (or blank)")
     dup = df["name"][df["name"].duplicated()]
     if len(dup):
         raise RosterError(f"{path}: column name: duplicate lab {dup.iloc[0]!r}")
     out = df[list(ROSTER_COLUMNS)].copy()
     out["entry"] = df["entry"].fillna("").astype(str).str.strip() if "entry" in df.columns else ""
+    out["exit"] = df["exit"].fillna("").astype(str).str.strip() if "exit" in df.columns else ""
+    out["efficiency_oom"] = (pd.to_numeric(df["efficiency_oom"], errors="coerce").fillna(0.0)
+                             if "efficiency_oom" in df.columns else 0.0)
     out["latest_release"] = df["latest_release"].fillna("").astype(str) if "latest_release" in df.columns else ""
     out["strategy"] = out["strategy"].str.upper()
     out["training_compute_flop"] = out["training_compute_flop"].astype(float)
@@ -112,7 +127,8 @@ class LabTable:
     release; train_flop: physical FLOP of the latest release; income: USD received last month;
     revenue: USD revenue last month; quality: share of API demand a closed lab can serve (0..1);
     phase: month (mod cycle) of the lab's releases; open_bias: logit-scale trait; active: the lab has
-    entered; entry: month index of entry (<= 0: present at the start).
+    entered and not exited; entry: month index of entry (<= 0: present at the start); exit: month index of exit
+    (a large number: never); efficiency: capability offset (OOM) added to the lab's own effective compute.
     """
 
     region: np.ndarray
@@ -128,6 +144,8 @@ class LabTable:
     open_bias: np.ndarray
     active: np.ndarray
     entry: np.ndarray
+    exit: np.ndarray
+    efficiency: np.ndarray
 
 
 class Lab(mesa.Agent):
@@ -153,8 +171,9 @@ class Lab(mesa.Agent):
         return float(self.model.labs_state.compute[self.i])
 
     def release(self) -> None:
-        """Release a model this month (DESIGN.md §3 step 4): new capability with the spillover floor,
-        then the OPEN/CLOSED choice by counterfactual expected payoff; logs the release."""
+        """Release a model this month (DESIGN.md §3 step 4): the capability of its own training, raised by
+        distillation from the best teacher it can reach (:mod:`sim.distillation`), then the OPEN/CLOSED choice by
+        counterfactual expected payoff; logs the release."""
         m = self.model
         s = m.labs_state
         i = self.i
@@ -162,10 +181,10 @@ class Lab(mesa.Agent):
         others_open = s.open & s.active
         others_open[i] = False
         best_open_other = s.capability[others_open].max() if others_open.any() else -np.inf
-        floor = best_open_other - p.distill_gap
-        eff = m.efficiency()
         old = float(s.capability[i])
-        s.capability[i] = release_capability(old, float(s.accrued[i]), eff, floor)
+        own = own_capability(float(s.accrued[i]), m.efficiency(), float(s.efficiency[i]))
+        new, teacher = m.distill(i, own, float(s.accrued[i]))
+        s.capability[i] = max(old, new)
         s.train_flop[i] = s.accrued[i]
         s.accrued[i] = 0.0
         pi_open, pi_closed, share_open, share_closed = self.payoffs(best_open_other)
@@ -173,7 +192,7 @@ class Lab(mesa.Agent):
         allowed = gov.open_weight_threshold is None or s.capability[i] <= gov.open_weight_threshold
         prob = p_open(pi_open, pi_closed, p.beta, p.open_bias_scale * s.open_bias[i]) if allowed else 0.0
         s.open[i] = bool(m.rng.random() < prob)
-        m.on_release(self, old, prob, pi_open, pi_closed, share_open, share_closed)
+        m.on_release(self, old, prob, pi_open, pi_closed, share_open, share_closed, own=own, teacher=teacher)
 
     def payoffs(self, best_open_other: float) -> tuple[float, float, float, float]:
         """Expected payoffs (USD/month) of releasing the current model open or closed (DESIGN.md §4).

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim import REGIONS
-from sim.capability import signed_lag
+from sim.capability import eci_from_capability, signed_lag
 from sim.compute import (
     PRE_START_COMPUTE_GROWTH_PER_YEAR,
     algorithmic_efficiency,
@@ -24,9 +24,11 @@ from sim.compute import (
     flop_per_h100e_month,
 )
 from sim.developers import DeveloperPopulation
+from sim.distillation import distilled_capability, reachable_teachers
 from sim.governments import GovernmentAgent
 from sim.labs import Lab, LabTable, load_roster
 from sim.market import accessibility, choose, deterministic_utility, own_share
+from sim.reporters import MODEL_REPORTERS, StepView
 from sim.scenario import Scenario, month_index
 
 R = len(REGIONS)
@@ -94,7 +96,10 @@ class EcosystemModel(mesa.Model):
         phase = self.rng.integers(0, cycle, size=k)
         entry_col = roster["entry"] if "entry" in roster else pd.Series([""] * k)
         entry = np.array([month_index(sc.start, e) if e else 0 for e in entry_col], dtype=int)
-        active = entry <= 0
+        exit_col = roster["exit"] if "exit" in roster else pd.Series([""] * k)
+        exit_ = np.array([month_index(sc.start, e) if e else 10**9 for e in exit_col], dtype=int)
+        active = (entry <= 0) & (exit_ > 0)
+        eff_oom = np.array(roster["efficiency_oom"] if "efficiency_oom" in roster else np.zeros(k), dtype=float)
         phase = np.where(active, phase, entry % cycle)  # an entrant releases in its entry month
         # Compute that trained such a model over one cycle (closed labs first serve their API: about
         # inference_intensity of their compute), grown along the region's balanced growth path (funding
@@ -119,7 +124,8 @@ class EcosystemModel(mesa.Model):
             region=np.array([REGIONS.index(r) for r in roster["region"]]),
             open=np.array(roster["strategy"] == "OPEN", dtype=bool) & active,
             compute=np.where(active, self.k0, 0.0),
-            capability=np.log10(c0),
+            # a model released `age` months before the start has lost that much algorithmic progress
+            capability=np.log10(c0) + eff_oom + np.log10(algorithmic_efficiency(-age, c.tau_alg_months)),
             accrued=np.where(active, lift * c0 * (cycle - months_to_release) / cycle, 0.0),
             train_flop=c0.copy(),
             income=np.where(active, self.income0, 0.0),
@@ -129,6 +135,8 @@ class EcosystemModel(mesa.Model):
             open_bias=np.array(roster["open_bias"], dtype=float),
             active=active,
             entry=entry,
+            exit=exit_,
+            efficiency=eff_oom,
         )
         self.lab_agents: list[Lab] = [Lab(self, i, row.name, row.region) for i, row in enumerate(roster.itertuples())]
         self.n_labs = k
@@ -155,7 +163,11 @@ class EcosystemModel(mesa.Model):
         # recorders
         self._rec: dict[str, np.ndarray] = defaultdict(lambda: np.full(self.months, np.nan))
         self._panel = {f: np.zeros((self.months, k))
-                       for f in ("capability", "compute", "adopters", "revenue", "open", "active")}
+                       for f in ("capability", "compute", "adopters", "revenue", "open", "active", "train_flop")}
+        st = self.labs_state
+        # the models that exist at the start: teachers for releases before the distillation delay has passed
+        self._snap0 = {"capability": st.capability.copy(), "open": st.open.copy(), "active": st.active.copy(),
+                       "train_flop": st.train_flop.copy()}
         self._releases: list[dict] = []
         self._hist = {key: np.full(self.months, -np.inf) for key in ("closed", "open", "flop_closed", "flop_open")}
         # best physical training compute (log10 FLOP) released so far, by strategy; starts from the roster
@@ -170,6 +182,34 @@ class EcosystemModel(mesa.Model):
     def efficiency(self) -> float:
         """Algorithmic efficiency A(t) at the current month (relative to the start)."""
         return float(algorithmic_efficiency(self.t, self.scenario.compute.tau_alg_months))
+
+    def eci(self, c: float | np.ndarray) -> float | np.ndarray:
+        """Capability ``c`` (log10 effective FLOP) on Epoch's Capabilities Index (:func:`eci_from_capability`)."""
+        cp = self.scenario.compute
+        return eci_from_capability(c, eci_per_oom=cp.eci_per_oom, eci_ref=cp.eci_ref,
+                                   tau_alg_months=cp.tau_alg_months, start=self.scenario.start)
+
+    def teacher_snapshot(self) -> dict[str, np.ndarray]:
+        """The labs' models as they were ``labs.distill_delay_months`` ago (capability, open, active, train_flop;
+        each (K,)): what a release this month can learn from. Before the delay has passed, the models at the start."""
+        back = self.t - self.scenario.labs.distill_delay_months
+        if back < 0:
+            return self._snap0
+        return {f: self._panel[f][back] for f in ("capability", "open", "active", "train_flop")}
+
+    def distill(self, i: int, own: float, own_flop: float) -> tuple[float, int]:
+        """Capability of lab ``i``'s release after distillation (:func:`sim.distillation.distilled_capability`)
+        from the best teacher it can reach: another lab's model released at least the delay ago, open weights,
+        or a closed API that still serves lab ``i``'s region. Returns (capability, teacher index or -1)."""
+        s, p = self.labs_state, self.scenario.labs
+        snap = self.teacher_snapshot()
+        was_active = snap["active"] > 0
+        eff = reachable_teachers(int(s.region[i]), s.region, snap["open"] > 0, s.active, self.api_block,
+                                 self.ban_foreign_closed, p.api_distill_efficiency)
+        eff = np.where(was_active, eff, 0.0)
+        eff[i] = 0.0
+        return distilled_capability(own, own_flop, snap["capability"], snap["train_flop"], eff,
+                                    p.distill_share_at_parity, p.distill_compute_elasticity)
 
     def market_size(self) -> float:
         """World developer market this month (USD/month)."""
@@ -244,7 +284,7 @@ class EcosystemModel(mesa.Model):
         self._ps_exp[:, i] = new
 
     def on_release(self, lab: Lab, old: float, prob: float, pi_open: float, pi_closed: float,
-                   share_open: float, share_closed: float) -> None:
+                   share_open: float, share_closed: float, own: float = float("nan"), teacher: int = -1) -> None:
         """Log a release (called by the lab) and update the payoff-sample cache with the new model."""
         s = self.labs_state
         i = lab.i
@@ -255,7 +295,8 @@ class EcosystemModel(mesa.Model):
         self._releases.append({
             "month": self.t, "date": month_label(self.scenario.start, self.t), "lab": lab.name,
             "region": lab.region, "strategy": "OPEN" if s.open[i] else "CLOSED",
-            "capability": float(s.capability[i]), "previous_capability": old,
+            "capability": float(self.eci(s.capability[i])), "previous_capability": float(self.eci(old)),
+            "own_capability": float(self.eci(own)), "teacher": self.lab_agents[teacher].name if teacher >= 0 else "",
             "train_flop": float(s.train_flop[i]), "p_open": prob, "pi_open": pi_open, "pi_closed": pi_closed,
             "share_open": share_open, "share_closed": share_closed})
 
@@ -309,18 +350,27 @@ class EcosystemModel(mesa.Model):
         return signed_lag(hist[leader], hist[follower], t, self.pre_slope)
 
     def _enter(self, t: int) -> None:
-        """Labs whose entry month is ``t`` enter with the compute of their first model and release it now,
-        at least at the open-weight spillover floor (their capability is set at release)."""
+        """Labs whose exit month is ``t`` leave (their models are no longer offered); labs whose entry month is
+        ``t`` enter with the compute of their first model and release it now (capability set at release, with
+        distillation)."""
         s = self.labs_state
         self.t = t
-        new = np.flatnonzero((s.entry == t) & (t > 0))
+        gone = np.flatnonzero((s.exit == t) & s.active)
+        if gone.size:
+            s.active[gone] = False
+            s.open[gone] = False
+            s.compute[gone] = 0.0
+            s.income[gone] = 0.0
+            s.revenue[gone] = 0.0
+            s.accrued[gone] = 0.0
+        new = np.flatnonzero((s.entry == t) & (t > 0) & (s.exit > t))
         if new.size == 0:
             return
         s.active[new] = True
         s.compute[new] = self.k0[new]
         s.income[new] = self.income0[new]
         s.accrued[new] = self.c0[new] * self.lift[new]
-        s.capability[new] = np.log10(self.c0[new] * self.efficiency())  # raised to the floor at release
+        s.capability[new] = np.log10(self.c0[new] * self.efficiency()) + s.efficiency[new]  # raised at release
 
     def _chips(self, t: int) -> None:
         s, c = self.labs_state, self.scenario.compute
@@ -366,81 +416,71 @@ class EcosystemModel(mesa.Model):
         s.income = s.revenue + funding
 
     def _record(self, t: int) -> None:
-        s, rec = self.labs_state, self._rec
+        """Update the frontier histories and lags, then fill this month's row of every column of
+        :data:`sim.reporters.MODEL_REPORTERS` and of the lab panel."""
+        s = self.labs_state
         act = s.active
         reg, op = s.region, s.open & act
         cap = np.where(act, s.capability, -np.inf)
-        for r, name in enumerate(REGIONS):
-            mask = (reg == r) & act
-            rec[f"open_share_{name}"][t] = op[mask].mean() if mask.any() else np.nan
-            rec[f"frontier_{name}"][t] = cap[mask].max() if mask.any() else np.nan
-            rec[f"compute_{name}"][t] = s.compute[mask].sum()
-            rec[f"revenue_{name}"][t] = s.revenue[mask].sum()
-            for strat, smask in (("open", op), ("closed", ~op)):
-                rec[f"adopt_{name}_{strat}"][t] = self.share[mask & smask].sum()
-        total_k = s.compute.sum()
-        for name in REGIONS:
-            rec[f"compute_share_{name}"][t] = rec[f"compute_{name}"][t] / total_k
-        f_open = cap[op].max() if op.any() else -np.inf
-        f_closed = cap[act & ~op].max() if (act & ~op).any() else -np.inf
-        rec["frontier_open"][t] = f_open if np.isfinite(f_open) else np.nan
-        rec["frontier_closed"][t] = f_closed if np.isfinite(f_closed) else np.nan
-        rec["frontier"][t] = cap.max()
-        rec["frontier_train_flop"][t] = np.log10(s.train_flop[act].max())
-        h = self._hist
-        prev = (lambda key: h[key][t - 1]) if t > 0 else (lambda key: -np.inf)
-        h["closed"][t] = max(prev("closed"), f_closed)
-        h["open"][t] = max(prev("open"), f_open)
-        for r in range(R):
-            cur = cap[(reg == r) & act].max() if ((reg == r) & act).any() else -np.inf
-            self._reg_hist[r, t] = max(self._reg_hist[r, t - 1] if t > 0 else -np.inf, cur)
-        if np.isfinite(h["closed"][t]) and np.isfinite(h["open"][t]):
-            rec["open_closed_lag_months"][t] = signed_lag(h["closed"], h["open"], t, self.pre_slope)
-        for key in ("open", "closed"):
-            h[f"flop_{key}"][t] = max(prev(f"flop_{key}"), self._best_flop[key])
-        if np.isfinite(h["flop_closed"][t]) and np.isfinite(h["flop_open"][t]):
-            rec["open_closed_compute_lag_months"][t] = signed_lag(h["flop_closed"], h["flop_open"], t,
-                                                                  self.pre_slope_flop)
-        rec["us_cn_gap_oom"][t] = rec["frontier_US"][t] - rec["frontier_CN"][t]
-        rec["us_cn_gap_months"][t] = self._region_lag(US, CN, t)
-        outside_cn = self.dev.region != CN
-        cn_open = (reg == CN) & op
-        chosen = self.dev.chosen[outside_cn]
-        rec["noncn_on_cn_open"][t] = (cn_open[chosen] & (chosen >= 0)).mean() if outside_cn.any() else np.nan
-        rec["adopt_none"][t] = float((self.dev.chosen < 0).mean())
-        rec["hhi"][t] = float((self.share ** 2).sum())
-        rec["export_control_US_CN"][t] = self.export_control[US, CN]
-        rec["leakage_US"][t] = self.leakage[US]
-        rec["subsidy_CN"][t] = self.subsidy[CN]
-        rec["market_usd"][t] = self.market_size()
+        view = StepView(t=t, act=act, op=op, cap=cap, region_mask=(reg[None, :] == np.arange(R)[:, None]) & act)
+        self._update_histories(t, view)
+        for name, reporter in MODEL_REPORTERS.items():
+            self._rec[name][t] = reporter(self, view)
         for f in self._panel:
             self._panel[f][t] = getattr(s, f) if f not in ("adopters",) else self.adopters
         self._panel["open"][t] = op
         self._panel["active"][t] = act
 
+    def _update_histories(self, t: int, v: StepView) -> None:
+        """Running maxima of the open and closed frontiers (capability and physical compute) and of each region's,
+        and this month's lags from them (``self.lags_now``: open_closed, open_closed_compute, us_cn; NaN when a
+        side has no model)."""
+        h = self._hist
+        prev = (lambda key: h[key][t - 1]) if t > 0 else (lambda key: -np.inf)
+        f_open = v.cap[v.op].max() if v.op.any() else -np.inf
+        f_closed = v.cap[v.act & ~v.op].max() if (v.act & ~v.op).any() else -np.inf
+        h["closed"][t] = max(prev("closed"), f_closed)
+        h["open"][t] = max(prev("open"), f_open)
+        for r in range(R):
+            cur = v.cap[v.region_mask[r]].max() if v.region_mask[r].any() else -np.inf
+            self._reg_hist[r, t] = max(self._reg_hist[r, t - 1] if t > 0 else -np.inf, cur)
+        for key in ("open", "closed"):
+            h[f"flop_{key}"][t] = max(prev(f"flop_{key}"), self._best_flop[key])
+        lags = {"open_closed": np.nan, "open_closed_compute": np.nan}
+        if np.isfinite(h["closed"][t]) and np.isfinite(h["open"][t]):
+            lags["open_closed"] = signed_lag(h["closed"], h["open"], t, self.pre_slope)
+        if np.isfinite(h["flop_closed"][t]) and np.isfinite(h["flop_open"][t]):
+            lags["open_closed_compute"] = signed_lag(h["flop_closed"], h["flop_open"], t, self.pre_slope_flop)
+        lags["us_cn"] = self._region_lag(US, CN, t)
+        self.lags_now = lags
+
     # ------------------------------------------------------------------ outputs
     def timeseries(self) -> pd.DataFrame:
         """Model-level time series (one row per simulated month; DESIGN.md §6).
 
-        Columns: month (0-based), date (YYYY-MM), open_share_{R} (share of region's labs whose current model
-        is open), frontier_{R|open|closed} and frontier (capability, log10 effective FLOP),
-        frontier_train_flop (log10 physical FLOP of the largest release), open_closed_lag_months (in
-        capability, i.e. effective compute including the spillover floor), open_closed_compute_lag_months
-        (in physical training compute of the largest open vs closed release so far, as Epoch measures it),
-        us_cn_gap_oom, us_cn_gap_months, adopt_{R}_{open|closed} (share of all developers on such models),
+        Columns (:data:`sim.reporters.MODEL_REPORTERS`, in that order, after month and date): month (0-based),
+        date (YYYY-MM), open_share_{R} (share of region's labs whose current model is open), frontier_{R|open|
+        closed} and frontier (capability of the best such model, ECI points), frontier_train_flop (log10 physical
+        FLOP of the largest current release), best_open_CN / best_open_US (1 when the best open-weight model is
+        from that region, 0 otherwise, NaN without an open model), open_closed_lag_months (open behind closed in
+        capability: months since the closed running maximum first reached the open one, the same on ECI as on
+        effective compute), open_closed_compute_lag_months (in physical training compute of the largest open vs
+        closed release so far, as Epoch measures it), us_cn_gap_oom (OOM of effective compute), us_cn_gap_eci
+        (ECI points), us_cn_gap_months (China behind the US, running maxima), adopt_{R}_{open|closed} (share of
+        all developers on such models),
         adopt_none (share of developers with no accessible model; the adopt_* columns sum to 1),
         noncn_on_cn_open (share of developers outside China on Chinese open models), compute_{R} (H100e),
         compute_share_{R}, revenue_{R} (USD/month), hhi (adoption concentration, 0..1), policy observables
         export_control_US_CN, leakage_US, subsidy_CN, and market_usd (USD/month)."""
         n = self.steps
-        df = pd.DataFrame({k: v[:n] for k, v in self._rec.items()})
+        df = pd.DataFrame({k: self._rec[k][:n] for k in MODEL_REPORTERS})
         df.insert(0, "date", [month_label(self.scenario.start, t) for t in range(n)])
         df.insert(0, "month", np.arange(n))
         return df
 
     def lab_panel(self) -> pd.DataFrame:
-        """Per active lab per month: month, date, lab, region, strategy, capability, compute (H100e), adopters
-        (developer agents), revenue (USD/month). Labs appear from their entry month on."""
+        """Per active lab per month: month, date, lab, region, strategy, capability (ECI points), compute (H100e),
+        adopters (developer agents), revenue (USD/month). Labs appear from their entry month to their exit."""
         n, k = self.steps, self.n_labs
         names = [a.name for a in self.lab_agents]
         regions = [a.region for a in self.lab_agents]
@@ -449,7 +489,7 @@ class EcosystemModel(mesa.Model):
             "date": np.repeat([month_label(self.scenario.start, t) for t in range(n)], k),
             "lab": np.tile(names, n), "region": np.tile(regions, n),
             "strategy": np.where(self._panel["open"][:n].ravel() > 0, "OPEN", "CLOSED"),
-            "capability": self._panel["capability"][:n].ravel(),
+            "capability": self.eci(self._panel["capability"][:n].ravel()),
             "compute": self._panel["compute"][:n].ravel(),
             "adopters": self._panel["adopters"][:n].ravel().astype(np.int64),
             "revenue": self._panel["revenue"][:n].ravel(),
@@ -457,8 +497,11 @@ class EcosystemModel(mesa.Model):
         return df[self._panel["active"][:n].ravel() > 0].reset_index(drop=True)
 
     def release_log(self) -> pd.DataFrame:
-        """One row per release: month, date, lab, region, strategy, capability, previous_capability,
-        train_flop (physical FLOP), p_open, pi_open, pi_closed (USD/month), share_open, share_closed."""
-        cols = ["month", "date", "lab", "region", "strategy", "capability", "previous_capability", "train_flop",
+        """One row per release: month, date, lab, region, strategy, capability, previous_capability and
+        own_capability (of its own training, before distillation; all ECI points), teacher (the lab it learnt
+        from, "" for none), train_flop (physical FLOP), p_open, pi_open, pi_closed (USD/month), share_open,
+        share_closed."""
+        cols = ["month", "date", "lab", "region", "strategy", "capability", "previous_capability", "own_capability",
+                "teacher", "train_flop",
                 "p_open", "pi_open", "pi_closed", "share_open", "share_closed"]
         return pd.DataFrame(self._releases, columns=cols)

@@ -113,9 +113,22 @@ class Compute(_Strict):
                                    source="assumption; inference was roughly a third of AI compute in 2023-24 (Epoch AI commentary)",
                                    description="World inference demand of all developers, as a share of all labs' compute; "
                                                "a closed lab must serve its adopters' share of it.")
-    tau_alg_months: float = P(8.0, unit="months", ge=2.0, le=36.0, plausible=(5.0, 14.0),
-                              source="Ho et al. 2024, arXiv:2403.05812 (95% CI 5-14 months)",
-                              description="Halving time of compute needed for a given capability (algorithmic progress).")
+    tau_alg_months: float = P(4.5, unit="months", ge=1.0, le=36.0, plausible=(3.0, 8.0),
+                              source="this project's ECI link (data/targets/eci_link.csv; `aieco data targets`): "
+                                     "12 log10(2) x 9.57 ECI/OOM / 7.73 ECI/yr = 4.47 months (SEs imply about 2.5-8), "
+                                     "fitted on Epoch ECI x training compute, releases 2023-2024; it counts post-training "
+                                     "and data progress, hence faster than Ho et al. 2024's pre-training-only 8 months "
+                                     "(95% CI 5-14, arXiv:2403.05812)",
+                              description="Halving time of the compute needed for a given capability (algorithmic "
+                                          "progress, common to all labs).")
+    eci_per_oom: float = P(9.57, unit="ECI points per OOM", ge=0.1, le=50.0, plausible=(7.0, 12.0),
+                           source="this project's ECI link (data/targets/eci_link.csv): OLS of Epoch's Capabilities "
+                                  "Index on log10 training compute and release date, n=46 exact-name matches released "
+                                  "2023-2024, R^2 0.70, SE 1.35",
+                           description="Output mapping: ECI points per order of magnitude of effective compute.")
+    eci_ref: float = P(122.8, unit="ECI points", ge=0.0, le=300.0, plausible=(120.0, 126.0),
+                       source="this project's ECI link (data/targets/eci_link.csv): -116.5 + 25 x 9.57",
+                       description="Output mapping: ECI of a model trained with 1e25 FLOP released on 2024-01-01.")
     price_usd_per_h100e: float = P(60_000.0, unit="USD per H100e (2022)", ge=1_000.0, le=1e6, plausible=(30_000.0, 100_000.0),
                                    source="Epoch ML hardware data (A100 ~USD 15k at 0.31 H100e) x ~1.5 cluster overhead "
                                           "(Cottier et al. 2024)",
@@ -158,10 +171,29 @@ class Labs(_Strict):
     release_cycle_months: int = P(12, unit="months", ge=1, le=48, plausible=(6, 18),
                                   source="Epoch notable models: frontier labs release a flagship roughly yearly",
                                   description="Months between a lab's flagship releases (phases are staggered at random).")
-    distill_gap: float = P(0.5, unit="OOM of effective compute", ge=0.0, le=5.0, plausible=(0.2, 1.5),
-                           source="assumption; to be calibrated (issue 3)",
-                           description="Open-weight spillover floor: a release reaches at least the best accessible open "
-                                       "capability minus this gap (distillation, fine-tuning).")
+    distill_share_at_parity: float = P(0.63, unit="fraction of the gap", ge=0.0, le=0.95, plausible=(0.45, 0.8),
+                                       source="fit to DeepSeek-R1's distilled students (arXiv:2501.12948 Table 5, "
+                                              "GPQA Diamond; data/distillation_r1.csv; sim.distillation.fit_absorption): "
+                                              "0.63, logit SE 0.12",
+                                       description="Share of the capability gap to a teacher that a student with as much "
+                                                   "training compute as the teacher closes by distillation.")
+    distill_compute_elasticity: float = P(0.53, unit="logit per ln(compute ratio)", ge=0.0, le=3.0,
+                                          plausible=(0.3, 0.8),
+                                          source="same fit as distill_share_at_parity (5 students, 7B-70B): 0.53, SE 0.11",
+                                          description="How fast the share closed falls as the student's training compute "
+                                                      "falls below its teacher's (a student with 10x less compute closes "
+                                                      "less of the gap).")
+    distill_delay_months: int = P(3, unit="months", ge=1, le=36, plausible=(1, 9),
+                                  source="secondary: third-party distillations followed their teachers by 1-3 months "
+                                         "(Sky-T1 from QwQ, s1 from Gemini 2.0 Flash Thinking, OpenThinker from R1; "
+                                         "project reports, 2025); assumption for the upper end",
+                                  description="Months after a teacher's release before other labs' releases can learn from it.")
+    api_distill_efficiency: float = P(0.5, unit="fraction", ge=0.0, le=1.0, plausible=(0.2, 1.0),
+                                      source="assumption: through an API a student sees sampled outputs only (no weights "
+                                             "or logits; reasoning traces hidden, e.g. OpenAI o1), under rate limits and "
+                                             "terms of service that forbid training competitors",
+                                      description="Share of the open-weight distillation uplift a student gets from a "
+                                                  "closed model through its API (0: APIs teach nothing).")
     beta: float = P(4.0, unit="1 (logit slope)", ge=0.0, le=50.0, plausible=(1.0, 10.0),
                     source="assumption; to be calibrated",
                     description="Sensitivity of the open/closed choice to the normalised payoff difference.")

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import click
 
+from sim import eci as eci_mod
 from sim import empirical
 
 DEFAULT_EPOCH_DIR = Path("..") / "shared" / "data" / "epoch"
+DEFAULT_EXITS = Path(__file__).resolve().parents[2] / "data" / "lab_exits.csv"
 
 
 def _default_epoch_dir() -> str | None:
@@ -81,12 +83,21 @@ def data() -> None:
 )
 def roster(epoch_dir: str | None, at: str, min_compute: float, window_years: float, entrants_until: str | None,
            entrant_oom: float, out: str | None) -> None:
-    """Print (or write) the lab roster at --at from Epoch's notable and large-scale models."""
+    """Print (or write) the lab roster at --at from Epoch's notable and large-scale models, with exits from
+    data/lab_exits.csv and efficiency offsets from the ECI link (Epoch's eci_scores*.csv)."""
     directory = _require_epoch_dir(epoch_dir)
     try:
+        if entrants_until and empirical._month_start(entrants_until) < empirical._month_start(at):
+            raise click.BadParameter(f"--entrants-until {entrants_until} is before --at {at}")
+        if window_years <= 0:
+            raise click.BadParameter(f"--window-years must be > 0, got {window_years:g}")
         models, report = empirical.load_epoch(directory, ("notable", "large_scale"))
+        link, _ = eci_mod.build_eci_tables(directory)
+        efficiency = {k: v / link.per_oom for k, v in link.offsets.items()} if link.use_offsets else {}
+        exits = empirical.read_table(DEFAULT_EXITS)
         table = empirical.build_roster(models, at, min_compute_flop=min_compute, window_years=window_years,
-                                       entrants_until=entrants_until, entrant_oom=entrant_oom)
+                                       entrants_until=entrants_until, entrant_oom=entrant_oom, exits=exits,
+                                       efficiency_oom=efficiency)
     except empirical.EmpiricalDataError as exc:
         _fail(exc)
         return
@@ -128,6 +139,11 @@ def targets(epoch_dir: str | None, out_dir: str) -> None:
     command = f"aieco data targets --epoch-dir {epoch_dir} --out-dir {out_dir}"
     try:
         tables, report = empirical.build_targets(directory, out_dir, header_lines=_header(command))
+        link, eci_tables = eci_mod.build_eci_tables(directory)
+        eci_header = _header(command) + [f"ECI: {eci_mod.ECI_CITATION}."]
+        for name, df in eci_tables.items():
+            empirical.write_table(df, Path(out_dir) / name, eci_header)
+        tables.update(eci_tables)
     except empirical.EmpiricalDataError as exc:
         _fail(exc)
         return
