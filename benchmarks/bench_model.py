@@ -1,7 +1,10 @@
 """Speed of one model run (issue 2): wall time of the baseline after import, and cost per step vs developers.
 
-Run:  python benchmarks/bench_model.py [--repeats 5]
-Prints a table; the closing note of issue 2 quotes it. Timings are wall-clock medians over repeats on
+Run:  python benchmarks/bench_model.py [--repeats 5] [--cpu]
+      python benchmarks/bench_model.py --cpu --against ../base --repeats 10   # side by side with another tree
+Prints a table; the closing note of issue 2 quotes it. ``--against DIR`` (a ``git worktree`` of an older commit)
+times one baseline run of each tree in alternating subprocesses (CPU seconds after import and a warm-up run),
+``--repeats`` times each, and prints both medians and their ratio (the "Model 2" issues' speed budget). Timings are wall-clock medians over repeats on
 whatever machine runs it (2 cores for the quoted figures); other work on the machine inflates them.
 """
 
@@ -33,12 +36,50 @@ def time_run(scenario, seed: int) -> tuple[float, float]:
     return t1 - t0, t2 - t1
 
 
+_ONE_RUN = """
+import sys, time
+from pathlib import Path
+from sim.model import EcosystemModel
+from sim.scenario import load_scenario, with_horizon
+sc = load_scenario(Path(sys.argv[1]) / "scenarios" / "baseline.toml")
+EcosystemModel(with_horizon(sc, 12), seed=0).run()
+t = time.process_time()
+EcosystemModel(sc, seed=int(sys.argv[2])).run()
+print(time.process_time() - t)
+"""
+
+
+def side_by_side(other: Path, repeats: int) -> None:
+    """Median CPU seconds of one baseline run in this tree and in ``other``, interleaved, and their ratio."""
+    import os
+    import subprocess
+    import sys
+
+    times: dict[Path, list[float]] = {ROOT: [], other: []}
+    for k in range(repeats):
+        for tree in (other, ROOT) if k % 2 == 0 else (ROOT, other):
+            env = {**os.environ, "PYTHONPATH": str(tree)}
+            out = subprocess.run([sys.executable, "-c", _ONE_RUN, str(tree), str(k)], env=env, check=True,
+                                 capture_output=True, text=True, cwd=tree).stdout
+            times[tree].append(float(out.strip().splitlines()[-1]))
+    a, b = statistics.median(times[ROOT]), statistics.median(times[other])
+    print(f"clock: process CPU time; {repeats} interleaved repeats each, seeds 0..{repeats - 1}")
+    print(f"this tree ({ROOT.name}): median {a:.3f} s a run (min {min(times[ROOT]):.3f}, max {max(times[ROOT]):.3f})")
+    print(f"other ({other}): median {b:.3f} s a run (min {min(times[other]):.3f}, max {max(times[other]):.3f})")
+    print(f"ratio this / other: {a / b:.2f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--cpu", action="store_true",
                     help="time process CPU seconds instead of wall time (robust when the machine is busy)")
+    ap.add_argument("--against", type=Path, default=None,
+                    help="another checkout (e.g. a git worktree of an older commit) to time side by side")
     args = ap.parse_args()
+    if args.against is not None:
+        side_by_side(args.against.resolve(), args.repeats)
+        return
     global CLOCK
     if args.cpu:
         CLOCK = time.process_time

@@ -653,7 +653,7 @@ def build_roster(
     exclude_categories: Iterable[str] = DEFAULT_EXCLUDED_CATEGORIES,
     entrants_until: str | pd.Timestamp | None = None,
     entrant_oom: float = 1.5,
-    open_entrant_oom: float | None = 2.25,
+    open_entrant_oom: float | None = 2.1,
     bias_until: str | pd.Timestamp | None = "2024-01",
     bias_prior_n: float = 2.0,
     exits: pd.DataFrame | None = None,

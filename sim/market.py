@@ -63,14 +63,21 @@ def deterministic_utility(w_cap: np.ndarray, w_open: np.ndarray, w_sov: np.ndarr
 
 
 def choose(v: np.ndarray, access: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Random-utility (multinomial logit) choice by the Gumbel-max trick.
+    """Random-utility (multinomial logit) choice: each developer draws one model with probability
+    ``exp(V_k) / sum_j exp(V_j)`` over the models it can access (the distribution of Gumbel-max, drawn with one
+    uniform number a developer by the inverse CDF, which costs a K-th of the Gumbel draws).
 
     v : (n, K) systematic utilities; access : (n, K) bool. Returns (n,) int chosen column, -1 for a
     developer with no accessible model (for example before any lab of its region has entered, when foreign
     closed APIs are banned and no open model exists)."""
-    u = v + rng.gumbel(size=v.shape)
-    u[~access] = -np.inf
-    return np.where(access.any(axis=1), np.argmax(u, axis=1), -1)
+    z = np.where(access, v, -np.inf)
+    top = z.max(axis=1, keepdims=True) if z.shape[1] else np.zeros((z.shape[0], 1))
+    e = np.exp(z - np.where(np.isfinite(top), top, 0.0))
+    c = np.cumsum(e, axis=1)
+    total = c[:, -1] if c.shape[1] else np.zeros(len(c))
+    u = rng.random(len(c)) * total
+    idx = np.minimum((c <= u[:, None]).sum(axis=1), max(c.shape[1] - 1, 0))
+    return np.where(total > 0, idx, -1)
 
 
 def logit_shares(v: np.ndarray, access: np.ndarray) -> np.ndarray:

@@ -28,7 +28,7 @@ from sim.distillation import distilled_capability, reachable_teachers
 from sim.governments import GovernmentAgent
 from sim.labs import Lab, LabTable, load_roster
 from sim.market import accessibility, choose, deterministic_utility, own_share
-from sim.reporters import MODEL_REPORTERS, StepView
+from sim.reporters import MODEL_REPORTERS, StepView, step_view
 from sim.scenario import Scenario, month_index
 
 R = len(REGIONS)
@@ -185,9 +185,15 @@ class EcosystemModel(mesa.Model):
 
     def eci(self, c: float | np.ndarray) -> float | np.ndarray:
         """Capability ``c`` (log10 effective FLOP) on Epoch's Capabilities Index (:func:`eci_from_capability`)."""
-        cp = self.scenario.compute
-        return eci_from_capability(c, eci_per_oom=cp.eci_per_oom, eci_ref=cp.eci_ref,
-                                   tau_alg_months=cp.tau_alg_months, start=self.scenario.start)
+        if not hasattr(self, "_eci_offset"):
+            cp = self.scenario.compute
+            self._eci_offset = eci_from_capability(0.0, eci_per_oom=cp.eci_per_oom, eci_ref=cp.eci_ref,
+                                                   tau_alg_months=cp.tau_alg_months, start=self.scenario.start)
+        slope = self.scenario.compute.eci_per_oom
+        if np.ndim(c) == 0:
+            return self._eci_offset + slope * c if np.isfinite(c) else float("nan")
+        c = np.asarray(c, dtype=float)
+        return np.where(np.isfinite(c), self._eci_offset + slope * c, np.nan)
 
     def teacher_snapshot(self) -> dict[str, np.ndarray]:
         """The labs' models as they were ``labs.distill_delay_months`` ago (capability, open, active, train_flop;
@@ -276,10 +282,14 @@ class EcosystemModel(mesa.Model):
         closed, every other model as it is, on the payoff sample (logit demand)."""
         others = self._ps_sum - self._ps_exp[:, i]
         e = self._column_exp(i)
+        self._column_cache = (i, e)  # the release's own update reuses it (nothing it depends on changes between)
         return own_share(others, e[:, 0]), own_share(others, e[:, 1])
 
     def _update_payoff_sample(self, i: int) -> None:
-        new = self._column_exp(i)[:, 0 if self.labs_state.open[i] else 1]
+        cached = getattr(self, "_column_cache", None)
+        col = cached[1] if cached is not None and cached[0] == i else self._column_exp(i)
+        self._column_cache = None
+        new = col[:, 0 if self.labs_state.open[i] else 1]
         self._ps_sum += new - self._ps_exp[:, i]
         self._ps_exp[:, i] = new
 
@@ -419,10 +429,8 @@ class EcosystemModel(mesa.Model):
         """Update the frontier histories and lags, then fill this month's row of every column of
         :data:`sim.reporters.MODEL_REPORTERS` and of the lab panel."""
         s = self.labs_state
-        act = s.active
-        reg, op = s.region, s.open & act
-        cap = np.where(act, s.capability, -np.inf)
-        view = StepView(t=t, act=act, op=op, cap=cap, region_mask=(reg[None, :] == np.arange(R)[:, None]) & act)
+        view = step_view(self, t)
+        op, act = view.op, view.act
         self._update_histories(t, view)
         for name, reporter in MODEL_REPORTERS.items():
             self._rec[name][t] = reporter(self, view)
@@ -441,9 +449,7 @@ class EcosystemModel(mesa.Model):
         f_closed = v.cap[v.act & ~v.op].max() if (v.act & ~v.op).any() else -np.inf
         h["closed"][t] = max(prev("closed"), f_closed)
         h["open"][t] = max(prev("open"), f_open)
-        for r in range(R):
-            cur = v.cap[v.region_mask[r]].max() if v.region_mask[r].any() else -np.inf
-            self._reg_hist[r, t] = max(self._reg_hist[r, t - 1] if t > 0 else -np.inf, cur)
+        self._reg_hist[:, t] = np.maximum(self._reg_hist[:, t - 1], v.frontier) if t > 0 else v.frontier
         for key in ("open", "closed"):
             h[f"flop_{key}"][t] = max(prev(f"flop_{key}"), self._best_flop[key])
         lags = {"open_closed": np.nan, "open_closed_compute": np.nan}

@@ -26,13 +26,40 @@ US, CN = REGIONS.index("US"), REGIONS.index("CN")
 class StepView:
     """Arrays of one month, computed once for all reporters. ``act`` (K,) active labs; ``op`` (K,) active and
     open; ``cap`` (K,) capability (log10 effective FLOP, -inf when inactive); ``region_mask`` (R, K) active labs of
-    each region; ``t`` the month index."""
+    each region; ``t`` the month index; per-region (R,) sums ``compute``, ``revenue``, ``adopt_open``,
+    ``adopt_closed``, ``n_labs``, ``n_open`` and ``frontier`` (capability, -inf without labs), by one bincount each."""
 
     t: int
     act: np.ndarray
     op: np.ndarray
     cap: np.ndarray
     region_mask: np.ndarray
+    compute: np.ndarray
+    revenue: np.ndarray
+    adopt_open: np.ndarray
+    adopt_closed: np.ndarray
+    n_labs: np.ndarray
+    n_open: np.ndarray
+    frontier: np.ndarray
+
+
+def step_view(m: EcosystemModel, t: int) -> StepView:
+    """This month's :class:`StepView` of model ``m``."""
+    s = m.labs_state
+    act = s.active
+    op = s.open & act
+    cap = np.where(act, s.capability, -np.inf)
+    reg, R = s.region, len(REGIONS)
+    mask = (reg[None, :] == np.arange(R)[:, None]) & act
+
+    def by(w: np.ndarray) -> np.ndarray:
+        return np.bincount(reg, weights=w, minlength=R)
+
+    frontier = np.where(mask, cap[None, :], -np.inf).max(axis=1) if len(reg) else np.full(R, -np.inf)
+    return StepView(t=t, act=act, op=op, cap=cap, region_mask=mask, compute=by(np.where(act, s.compute, 0.0)),
+                    revenue=by(np.where(act, s.revenue, 0.0)), adopt_open=by(np.where(op, m.share, 0.0)),
+                    adopt_closed=by(np.where(act & ~op, m.share, 0.0)), n_labs=by(act.astype(float)),
+                    n_open=by(op.astype(float)), frontier=frontier)
 
 
 def _max_or_nan(x: np.ndarray) -> float:
@@ -61,6 +88,12 @@ def _noncn_on_cn_open(m: EcosystemModel, v: StepView) -> float:
     return float((cn_open[np.maximum(chosen, 0)] & (chosen >= 0)).mean())
 
 
+def _gap(v: StepView) -> float:
+    """US minus Chinese frontier capability (OOM); NaN when either region has no active lab."""
+    a, b = v.frontier[US], v.frontier[CN]
+    return float(a - b) if np.isfinite(a) and np.isfinite(b) else float("nan")
+
+
 def _lag(m: EcosystemModel, key: str) -> float:
     return float(m.lags_now.get(key, np.nan))
 
@@ -68,15 +101,14 @@ def _lag(m: EcosystemModel, key: str) -> float:
 def _region_reporters() -> dict[str, Callable]:
     out: dict[str, Callable] = {}
     for r, name in enumerate(REGIONS):
-        out[f"open_share_{name}"] = (lambda m, v, r=r: float(v.op[v.region_mask[r]].mean())
-                                     if v.region_mask[r].any() else float("nan"))
-        out[f"frontier_{name}"] = lambda m, v, r=r: float(m.eci(_frontier_c(v, v.region_mask[r])))
-        out[f"compute_{name}"] = lambda m, v, r=r: float(m.labs_state.compute[v.region_mask[r]].sum())
-        out[f"compute_share_{name}"] = (lambda m, v, r=r: float(m.labs_state.compute[v.region_mask[r]].sum()
-                                                                / max(m.labs_state.compute.sum(), 1e-300)))
-        out[f"revenue_{name}"] = lambda m, v, r=r: float(m.labs_state.revenue[v.region_mask[r]].sum())
-        out[f"adopt_{name}_open"] = lambda m, v, r=r: float(m.share[v.region_mask[r] & v.op].sum())
-        out[f"adopt_{name}_closed"] = lambda m, v, r=r: float(m.share[v.region_mask[r] & ~v.op].sum())
+        out[f"open_share_{name}"] = (lambda m, v, r=r: float(v.n_open[r] / v.n_labs[r]) if v.n_labs[r] > 0
+                                     else float("nan"))
+        out[f"frontier_{name}"] = lambda m, v, r=r: float(m.eci(v.frontier[r]))
+        out[f"compute_{name}"] = lambda m, v, r=r: float(v.compute[r])
+        out[f"compute_share_{name}"] = lambda m, v, r=r: float(v.compute[r] / max(v.compute.sum(), 1e-300))
+        out[f"revenue_{name}"] = lambda m, v, r=r: float(v.revenue[r])
+        out[f"adopt_{name}_open"] = lambda m, v, r=r: float(v.adopt_open[r])
+        out[f"adopt_{name}_closed"] = lambda m, v, r=r: float(v.adopt_closed[r])
     return out
 
 
@@ -91,9 +123,8 @@ MODEL_REPORTERS: dict[str, Callable[[EcosystemModel, StepView], float]] = {
     "best_open_US": lambda m, v: _best_open_region(m, v, US),
     "open_closed_lag_months": lambda m, v: _lag(m, "open_closed"),
     "open_closed_compute_lag_months": lambda m, v: _lag(m, "open_closed_compute"),
-    "us_cn_gap_oom": lambda m, v: _frontier_c(v, v.region_mask[US]) - _frontier_c(v, v.region_mask[CN]),
-    "us_cn_gap_eci": lambda m, v: m.scenario.compute.eci_per_oom * (_frontier_c(v, v.region_mask[US])
-                                                                    - _frontier_c(v, v.region_mask[CN])),
+    "us_cn_gap_oom": lambda m, v: _gap(v),
+    "us_cn_gap_eci": lambda m, v: m.scenario.compute.eci_per_oom * _gap(v),
     "us_cn_gap_months": lambda m, v: _lag(m, "us_cn"),
     "noncn_on_cn_open": _noncn_on_cn_open,
     "adopt_none": lambda m, v: float((m.dev.chosen < 0).mean()),
