@@ -63,6 +63,8 @@ def distilled_capability(own: float, own_flop: float, teacher_cap: np.ndarray, t
     gain = np.where(ok, eff * absorption(own_flop, teacher_flop, share_at_parity, elasticity) * np.where(ok, gap, 0.0),
                     0.0)
     k = int(np.argmax(gain))
+    if not gain[k] > 0:
+        return float(own), -1
     return float(own + gain[k]), k
 
 

@@ -314,12 +314,17 @@ def lab_flagships(eci: pd.DataFrame, models: pd.DataFrame, labs: Iterable[str], 
     return pd.DataFrame(rows, columns=["lab", "year", "flagship", "source", "accessibility"])
 
 
-def build_eci_tables(epoch_dir: str | Path, fit_until: int = 2024) -> tuple[EciLink, dict[str, pd.DataFrame]]:
+def build_eci_tables(epoch_dir: str | Path, fit_until: int = 2024, labs: Iterable[str] | None = None
+                     ) -> tuple[EciLink, dict[str, pd.DataFrame]]:
     """The ECI link and target tables from ``epoch_dir``: ``eci_link.csv`` (:meth:`EciLink.table`),
-    ``eci_monthly.csv`` (:func:`eci_monthly`), ``eci_patterns_by_year.csv`` (:func:`eci_patterns_by_year`)."""
+    ``eci_monthly.csv`` (:func:`eci_monthly`), ``eci_patterns_by_year.csv`` (:func:`eci_patterns_by_year`) and, given
+    ``labs`` (the roster's names), ``lab_flagships.csv`` (:func:`lab_flagships`, 2024 and 2025)."""
     eci = load_eci(find_eci_file(epoch_dir))
     models, _ = load_epoch(epoch_dir, ("notable", "large_scale"))
     link = fit_eci_link(match_compute(eci, models), fit_until=fit_until)
     monthly = eci_monthly(eci)
-    return link, {"eci_link.csv": link.table(), "eci_monthly.csv": monthly,
-                  "eci_patterns_by_year.csv": eci_patterns_by_year(monthly)}
+    tables = {"eci_link.csv": link.table(), "eci_monthly.csv": monthly,
+              "eci_patterns_by_year.csv": eci_patterns_by_year(monthly)}
+    if labs is not None:
+        tables["lab_flagships.csv"] = lab_flagships(eci, models, labs)
+    return link, tables

@@ -53,6 +53,8 @@ import pandas as pd
 from scipy import stats as sps
 
 from sim.empirical import read_table
+from sim.validation_eci import ECI_PATTERNS, compare_eci, eci_statistics, eci_verdicts, load_eci_targets
+from sim.validation_eci import TOLERANCE as ECI_TOLERANCE
 
 __all__ = [
     "CALIBRATION_YEARS",
@@ -136,6 +138,8 @@ class Targets:
     growth_band: tuple[float, float]
     p1_definition: str = "incl_unreleased"
     source: str = ""
+    eci_patterns: pd.DataFrame | None = None
+    lab_flagships: pd.DataFrame | None = None
 
     def share(self, region: str, year: int) -> pd.Series | None:
         row = self.open_share[(self.open_share["region"] == region) & (self.open_share["year"] == year)]
@@ -213,7 +217,9 @@ def load_targets(targets_dir: str | Path | None = None, p1_definition: str = "in
         raise ValidationInputError(f"{d / 'frontier_compute_trend.csv'}: no rows")
     head = trend["method"] == HEADLINE_TREND
     trend = pd.concat([trend[head], trend[~head]], ignore_index=True)
-    return Targets(share, lag, trend, growth_band(trend), p1_definition, str(d))
+    eci = load_eci_targets(d)
+    return Targets(share, lag, trend, growth_band(trend), p1_definition, str(d),
+                   eci_patterns=eci[0] if eci else None, lab_flagships=eci[1] if eci else None)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -302,6 +308,7 @@ def tolerance_text(targets: Targets | None = None) -> dict[str, str]:
         "P3": (f"frontier training compute growth (fit from {GROWTH_START_YEAR}-01): passes if the simulated "
                f"median lies in {band[0]:.2f}-{band[1]:.2f}x per year (Epoch 4-5x and the 90% CIs of the "
                "empirical fits)"),
+        **ECI_TOLERANCE,
     }
 
 
@@ -412,12 +419,17 @@ def verdicts(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for p in ("P1", "P2", "P3"):
         g = table[table["pattern"] == p]
+        if g.empty:
+            continue
         crit, lev = g[g["kind"] == "criterion"], g[g["kind"] == "level"]
         c_ok = int(crit["passed"].fillna(False).astype(bool).sum())
         l_ok = int(lev["passed"].fillna(False).astype(bool).sum())
         rows.append(dict(pattern=p, passed=bool(len(crit)) and c_ok == len(crit), criteria_passed=c_ok,
                          criteria=len(crit), levels_passed=l_ok, levels=len(lev)))
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if (table["pattern"].isin(ECI_PATTERNS)).any():
+        out = pd.concat([out, eci_verdicts(table)], ignore_index=True)
+    return out
 
 
 def _fmt(x: float, digits: int) -> str:
@@ -500,6 +512,11 @@ def validate(scenario, replications: int = 20, targets: Targets | None = None, b
     reps = run_replications(scenario, replications, base_seed=base_seed, progress=progress)
     stats = simulated_statistics(reps.timeseries, reps.releases)
     table = compare(stats, targets)
+    if targets.eci_patterns is not None:
+        eci_stats = eci_statistics(reps.timeseries, reps.releases)
+        table = pd.concat([table, compare_eci(eci_stats, targets.eci_patterns, targets.lab_flagships)],
+                          ignore_index=True)
+        stats = pd.concat([stats, eci_stats], ignore_index=True)
     return ValidationResult(reps, stats, table, verdicts(table), targets)
 
 

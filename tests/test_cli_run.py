@@ -55,7 +55,7 @@ def _bad(tmp_path, text: str) -> str:
 
 @pytest.mark.parametrize("text, expected", [
     ("[labs]\nbeta_ = 3\n", ["bad.toml", "labs.beta_", "did you mean 'labs.beta'"]),
-    ("[labs]\ndistill_gap = 9\n", ["labs.distill_gap", "less than or equal to 5"]),
+    ("[labs]\ndistill_share_at_parity = 2\n", ["labs.distill_share_at_parity", "less than or equal to 0.95"]),
     ("[developers]\nn = 'many'\n", ["developers.n", "valid integer"]),
     ('start = "2022-13"\n', ["'start'", "YYYY-MM"]),
     ("[developers]\nregion_shares = {US = 0.5}\n", ["developers.region_shares", "replaced as a whole",

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import REGIONS
-from sim.capability import lag_months, release_capability
+from sim.capability import eci_from_capability, lag_months
 from sim.market import accessibility, p_open
 from sim.model import EcosystemModel
 from sim.runs import run_one, run_replications, seed_for, write_run
@@ -47,13 +47,13 @@ def test_both_generators_seeded(small_scenario):
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(beta=st.floats(0, 20), distill_gap=st.floats(0, 3), open_capture=st.floats(0, 1),
+@given(beta=st.floats(0, 20), parity=st.floats(0, 0.95), open_capture=st.floats(0, 1),
        w_open=st.floats(-2, 2), review=st.floats(0, 1), theta=st.floats(0, 1), leak=st.floats(0, 1),
        block=st.booleans(), ban=st.booleans(), subsidy=st.floats(0, 0.9), seed=st.integers(0, 2**32))
-def test_invariants_over_random_parameters(small_scenario, beta, distill_gap, open_capture, w_open, review, theta,
+def test_invariants_over_random_parameters(small_scenario, beta, parity, open_capture, w_open, review, theta,
                                            leak, block, ban, subsidy, seed):
     sc = small(small_scenario, **{
-        "months": 36, "developers.n": 400, "labs.beta": beta, "labs.distill_gap": distill_gap,
+        "months": 36, "developers.n": 400, "labs.beta": beta, "labs.distill_share_at_parity": parity,
         "labs.open_capture": open_capture, "developers.w_open_mean": w_open, "developers.review_rate": review,
         "governments.US.export_control.CN": theta, "governments.US.leakage": leak,
         "governments.US.api_block": ["CN", "ROW"] if block else [], "governments.CN.ban_foreign_closed": ban,
@@ -73,20 +73,21 @@ def test_invariants_over_random_parameters(small_scenario, beta, distill_gap, op
 
 
 def _cn_late(r):
-    rel = r.releases[(r.releases.region == "CN") & (r.releases.month >= 48)]
-    return r.timeseries["compute_CN"].iloc[-1], rel.p_open.mean(), (rel.strategy == "OPEN").mean()
+    ts = r.timeseries
+    late = ts[ts.month >= 48]
+    return ts["compute_CN"].iloc[-1], late["frontier_CN"].mean()
 
 
-def test_stricter_controls_cut_chinese_compute_and_raise_open_share(small_scenario):
+def test_cutting_a_regions_compute_lowers_its_expected_capability(small_scenario):
+    """Paired seeds: stricter US controls cut China's compute in every seed and lower China's frontier
+    capability on average (the mechanism; how much depends on distillation and is not asserted)."""
     sc = small(small_scenario, months=108)
     loose = small(sc, **{"governments.US.export_control.CN": 0.0})
     strict = small(sc, **{"governments.US.export_control.CN": 0.95, "governments.US.leakage": 0.05})
     a = np.array([_cn_late(run_one(loose, s)) for s in SEEDS])
     b = np.array([_cn_late(run_one(strict, s)) for s in SEEDS])
     assert (b[:, 0] < 0.6 * a[:, 0]).all(), (a[:, 0], b[:, 0])  # less compute in every paired seed
-    assert (b[:, 1] > a[:, 1]).all(), (a[:, 1], b[:, 1])  # higher P(open) of Chinese releases, every seed
-    assert b[:, 1].mean() > a[:, 1].mean() + 0.05
-    assert b[:, 2].mean() > a[:, 2].mean()  # and a higher realised open share on average
+    assert b[:, 1].mean() < a[:, 1].mean(), (a[:, 1], b[:, 1])  # lower expected capability (ECI)
 
 
 def test_api_block_moves_blocked_developers():
@@ -106,26 +107,51 @@ def test_api_block_moves_blocked_developers():
         assert all(x == 0.0 for x in us_closed_cn_devs[12:])  # from the event's month on, none do
 
 
-def test_open_release_raises_rivals_floor():
-    assert release_capability(24.0, 1e20, 1.0, 26.0 - 0.5) == pytest.approx(25.5)
-    assert release_capability(27.0, 1e20, 1.0, 25.5) == 27.0  # never falls
-    # in the model: a tiny lab releasing after a strong open model jumps to the floor
-    sc = small(None, **{"labs.distill_gap": 0.3, "months": 13})
+def test_a_small_lab_learns_from_a_strong_open_model_but_stays_below_it():
+    sc = small(None, months=13)
     m = EcosystemModel(sc, seed=1)
     s = m.labs_state
     big = int(np.argmax(s.capability))
     s.open[big] = True
+    m._snap0["open"][big] = True  # it was open before the distillation delay too
     tiny = int(np.argmin(s.capability))
     s.phase[tiny] = 12
     s.phase[big] = 5
-    before = s.capability[tiny]
     m.run()
     rel = m.release_log()
-    tiny_name = m.lab_agents[tiny].name
-    r = rel[(rel.lab == tiny_name) & (rel.month == 12)].iloc[0]
-    others_open_best = rel[(rel.month <= 12) & (rel.strategy == "OPEN") & (rel.lab != tiny_name)].capability.max()
-    assert r.capability >= min(others_open_best, s.capability[big]) - 0.3 - 1e-9
-    assert r.capability > before + 0.5
+    r = rel[(rel.lab == m.lab_agents[tiny].name) & (rel.month == 12)].iloc[0]
+    assert r.teacher != "" and r.capability > r.own_capability + 0.5  # a real uplift ...
+    teacher = rel[(rel.lab == r.teacher) & (rel.month <= 12 - sc.labs.distill_delay_months)].capability.max()
+    teacher = max(teacher, float(m.eci(m._snap0["capability"][[a.name for a in m.lab_agents].index(r.teacher)])))
+    assert r.capability < teacher  # ... that never reaches the teacher
+
+
+def test_no_reachable_teacher_no_uplift():
+    """Closed teachers only, APIs teach nothing: every release is its own training (or the old model)."""
+    sc = small(None, months=24, **{"labs.api_distill_efficiency": 0.0, "labs.open_bias_scale": 0.0,
+                                   "labs.beta": 0.0})
+    m = EcosystemModel(sc, seed=2)
+    m.labs_state.open[:] = False
+    m._snap0["open"][:] = False
+    m.labs_state.open_bias[:] = -50.0  # never open
+    m.scenario.labs.open_bias_scale = 1.0
+    m.run()
+    rel = m.release_log()
+    assert (rel.strategy == "CLOSED").all() and (rel.teacher == "").all()
+    np.testing.assert_allclose(rel.capability, np.fmax(rel.own_capability.fillna(-np.inf), rel.previous_capability))
+
+
+def test_eci_mapping_matches_the_fitted_link():
+    # a model of 1e25 FLOP released on 2024-01 (24 months after a 2022-01 start): ECI = eci_ref
+    tau = 4.5
+    c = 25.0 + 24 * np.log10(2) / tau
+    assert eci_from_capability(c, eci_per_oom=9.57, eci_ref=122.8, tau_alg_months=tau, start="2022-01") == \
+        pytest.approx(122.8)
+    # +1 OOM of compute = +eci_per_oom points; the date slope is 12 log10(2) eci_per_oom / tau per year
+    assert eci_from_capability(c + 1, eci_per_oom=9.57, eci_ref=122.8, tau_alg_months=tau, start="2022-01") == \
+        pytest.approx(122.8 + 9.57)
+    assert np.isnan(eci_from_capability(-np.inf, eci_per_oom=9.57, eci_ref=122.8, tau_alg_months=tau,
+                                        start="2022-01"))
 
 
 def test_leader_with_wide_lead_stays_closed():
@@ -176,7 +202,7 @@ def test_entrant_appears_in_its_month_and_starts_at_least_at_the_floor(tmp_path)
     roster.write_text("name,region,training_compute_flop,strategy,open_bias,entry\n"
                       "Open-Leader,US,1e24,OPEN,12.0,\nCN-Entrant,CN,1e21,CLOSED,0.0,2023-07\n"
                       "Closed-Lab,EU,5e23,CLOSED,-12.0,\n")
-    sc = small(None, roster=str(roster), months=30, **{"labs.distill_gap": 0.4})
+    sc = small(None, roster=str(roster), months=30)
     m = EcosystemModel(sc, seed=3).run()
     panel, rel = m.lab_panel(), m.release_log()
     first = panel[panel.lab == "CN-Entrant"].date.min()
@@ -185,7 +211,7 @@ def test_entrant_appears_in_its_month_and_starts_at_least_at_the_floor(tmp_path)
     assert r0.date == "2023-07"
     leader = panel[(panel.lab == "Open-Leader") & (panel.date == "2023-07")].iloc[0]
     assert leader.strategy == "OPEN"
-    assert r0.capability >= leader.capability - 0.4 - 1e-9 and r0.capability > np.log10(1e21) + 2
+    assert r0.teacher == "Open-Leader" and r0.own_capability < r0.capability < leader.capability
     ts = m.timeseries()
     assert ts.loc[ts.date < "2023-07", "open_share_CN"].isna().all()  # no Chinese lab before entry
 

@@ -41,7 +41,7 @@ def family(tmp_path):
     roster = os.path.relpath(ARCHETYPES, tmp_path / "lib")
     write(tmp_path / "lib" / "parent.toml",
           f'name = "parent"\nroster = "{roster}"\nmonths = 48\n'
-          "[labs]\nbeta = 5.0\ndistill_gap = 0.7\n[governments.US]\nleakage = 0.3\n"
+          "[labs]\nbeta = 5.0\nspill_coef = 0.7\n[governments.US]\nleakage = 0.3\n"
           + event("2022-10", "export_control.CN", 0.4) + event("2024-01", "export_control.CN", 0.8))
     write(tmp_path / "child.toml",
           'extends = "lib/parent.toml"\nname = "child"\n[labs]\nbeta = 6.0\n[governments.US]\napi_block = ["CN"]\n'
@@ -53,7 +53,7 @@ def test_override_precedence_parent_child_set(family):
     sc = load_scenario(family / "child.toml", ["labs.beta=7"])
     assert sc.labs.beta == 7.0                       # --set beats the child
     assert load_scenario(family / "child.toml").labs.beta == 6.0  # the child beats the parent
-    assert sc.labs.distill_gap == 0.7 and sc.months == 48      # the parent's values are inherited
+    assert sc.labs.spill_coef == 0.7 and sc.months == 48      # the parent's values are inherited
     assert sc.governments["US"].leakage == 0.3 and sc.governments["US"].api_block == ["CN"]  # tables merge key by key
     assert sc.name == "child" and sc.roster_path() == ARCHETYPES
 

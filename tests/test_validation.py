@@ -249,7 +249,7 @@ seed = 1
 workers = 1
 
 [[parameters]]
-path = "labs.distill_gap"
+path = "labs.spill_coef"
 bounds = [0.2, 1.5]
 why = "test"
 
@@ -274,13 +274,13 @@ def test_calibrate_command_writes_a_scenario_that_loads(tmp_path):
     text = out.read_text()
     assert text.startswith("# Calibrated parameters") and "Epoch AI" in text and "Distance" in text
     sc = load_scenario(out)
-    assert 0.2 <= sc.labs.distill_gap <= 1.5 and 1.5 <= sc.market.funding_growth_per_year["US"] <= 3.5
+    assert 0.2 <= sc.labs.spill_coef <= 1.5 and 1.5 <= sc.market.funding_growth_per_year["US"] <= 3.5
     assert sc.market.funding_growth_per_year["CN"] == load_scenario(BASELINE).market.funding_growth_per_year["CN"]
     # a child that extends it (as the baseline does) inherits the fitted values and keeps its own settings
     child = tmp_path / "child.toml"
     child.write_text('extends = "calibrated.toml"\nname = "child"\n[labs]\nbeta = 7.0\n')
     c = load_scenario(child)
-    assert c.name == "child" and c.labs.beta == 7.0 and c.labs.distill_gap == sc.labs.distill_gap
+    assert c.name == "child" and c.labs.beta == 7.0 and c.labs.spill_coef == sc.labs.spill_coef
     report = tmp_path / "report"
     for name in ("fit.md", "fit_parameters.csv", "fit_history.csv", "check_table.csv", "diagnostics.csv",
                  "manifest.json"):
@@ -291,7 +291,7 @@ def test_calibrate_command_writes_a_scenario_that_loads(tmp_path):
 
 
 @pytest.mark.parametrize(("edit", "message"), [
-    (lambda s: s.replace('path = "labs.distill_gap"', 'path = "labs.distil_gap"'), "did you mean 'labs.distill_gap'"),
+    (lambda s: s.replace('path = "labs.spill_coef"', 'path = "labs.spil_coef"'), "did you mean 'labs.spill_coef'"),
     (lambda s: s.replace("bounds = [0.2, 1.5]", "bounds = [0.2, 9.0]"), "valid range"),
     (lambda s: s.replace("months = 48", "months = 48\nmonhts = 3"), "unknown key(s) monhts"),
     (lambda s: s.replace('method = "differential_evolution"', 'method = "anneal"'), "method"),

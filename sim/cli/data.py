@@ -16,6 +16,8 @@ from sim import empirical
 
 DEFAULT_EPOCH_DIR = Path("..") / "shared" / "data" / "epoch"
 DEFAULT_EXITS = Path(__file__).resolve().parents[2] / "data" / "lab_exits.csv"
+DEFAULT_ROSTER = Path(__file__).resolve().parents[2] / "data" / "roster_2022-01.csv"
+"""The roster whose labs P8 compares (``aieco data targets`` writes their 2024-2025 flagships)."""
 
 
 def _default_epoch_dir() -> str | None:
@@ -139,7 +141,8 @@ def targets(epoch_dir: str | None, out_dir: str) -> None:
     command = f"aieco data targets --epoch-dir {epoch_dir} --out-dir {out_dir}"
     try:
         tables, report = empirical.build_targets(directory, out_dir, header_lines=_header(command))
-        link, eci_tables = eci_mod.build_eci_tables(directory)
+        roster_names = empirical.read_table(DEFAULT_ROSTER)["name"].tolist()
+        link, eci_tables = eci_mod.build_eci_tables(directory, labs=roster_names)
         eci_header = _header(command) + [f"ECI: {eci_mod.ECI_CITATION}."]
         for name, df in eci_tables.items():
             empirical.write_table(df, Path(out_dir) / name, eci_header)
