@@ -317,7 +317,7 @@ def roster_models(tmp_path):
 
 
 def test_roster_inclusion_and_columns(roster_models):
-    r = emp.build_roster(roster_models, at="2022-01")
+    r = emp.build_roster(roster_models, at="2022-01", bias_until=None)
     assert list(r.columns) == list(emp.ROSTER_COLUMNS)
     assert list(r["name"]) == ["LabA", "Meta AI", "LabD", "LabE"]  # region order, then compute desc
     g = r.set_index("name")
@@ -340,7 +340,7 @@ def test_roster_inclusion_and_columns(roster_models):
 
 def test_roster_earlier_latest_release_rule(roster_models):
     """flagship_oom=None: the previous rule (latest OPEN/CLOSED model of any size; UNRELEASED skipped)."""
-    g = emp.build_roster(roster_models, at="2022-01", flagship_oom=None).set_index("name")
+    g = emp.build_roster(roster_models, at="2022-01", flagship_oom=None, bias_until=None).set_index("name")
     assert g.loc["LabA", "strategy"] == OPEN
     assert g.loc["LabA", "latest_model"] == "A2" and g.loc["LabA", "latest_release"] == "2021-05-01"
     assert g.loc["LabA", "open_bias"] == pytest.approx(0.0)  # ln(2/2)
@@ -370,14 +370,14 @@ def test_roster_excludes_academia_by_epoch_category(tmp_path):
     recs = [[m, o, d, "", ",".join(c), repr(x), a, "", cat] for m, o, d, c, x, a, cat in rows]
     df, _ = emp.load_epoch_csv(write_csv(tmp_path / "cat.csv", header, recs))
     assert list(df["org_category"]) == ["Academia", "Academia", "Industry", "Industry", "Industry", ""]
-    r = emp.build_roster(df, at="2022-01").set_index("name")
+    r = emp.build_roster(df, at="2022-01", bias_until=None).set_index("name")
     assert list(r.index) == ["Corp", "Inst"]
     assert r.loc["Corp", "category"] == "Industry" and r.loc["Inst", "category"] == ""
     # Corp: flagships are C1 (3e23) and C2 (4e22 >= 3e23 / 10); the latest, C2, is open
     assert r.loc["Corp", "n_flagship"] == 2 and r.loc["Corp", "strategy"] == OPEN
     assert r.loc["Inst", "strategy"] == CLOSED
     assert r.loc["Inst", "open_bias"] == pytest.approx(math.log(1 / 2), abs=1e-4)
-    kept = emp.build_roster(df, at="2022-01", exclude_categories=()).set_index("name")
+    kept = emp.build_roster(df, at="2022-01", exclude_categories=(), bias_until=None).set_index("name")
     assert "Uni" in kept.index and kept.loc["Uni", "category"] == "Academia"
     # the category is a fixed attribute: read from all its models, even those after `at`
     late = emp.build_roster(df, at="2021-06").set_index("name")
@@ -589,14 +589,23 @@ def test_real_open_shares_match_committed_table():
 
 @needs_epoch
 def test_real_roster_matches_committed_roster():
-    models, _ = emp.load_epoch(EPOCH_DIR, ("notable", "large_scale"))
-    rebuilt = emp.build_roster(models, at="2022-01", entrants_until="2025-12")
-    committed = emp.read_table(REPO / "data" / "roster_2022-01.csv").fillna({"category": "", "entry": ""})
+    from sim.cli.data import build_default_roster
+
+    rebuilt, _ = build_default_roster(EPOCH_DIR, at="2022-01", entrants_until="2025-12")
+    committed = emp.read_table(REPO / "data" / "roster_2022-01.csv").fillna({"category": "", "entry": "",
+                                                                            "exit": ""})
     pd.testing.assert_frame_equal(rebuilt, committed, check_dtype=False, rtol=1e-5)
     entrants = rebuilt[rebuilt["entry"] != ""]
-    assert {"Anthropic", "Mistral AI", "DeepSeek", "xAI"} <= set(entrants["name"])
+    # the labs that shaped 2024-2025, with the entry month of their first model (DeepSeek: large-scale file only)
+    assert {"Anthropic", "Mistral AI", "DeepSeek", "xAI", "Moonshot", "Z.ai (Zhipu AI)", "StepFun"} <= set(
+        entrants["name"])
+    assert entrants.set_index("name").loc["DeepSeek", "entry"] == "2024-01"
     assert (entrants["entry"] >= "2022-01").all() and (entrants["entry"] <= "2025-12").all()
-    assert (entrants["open_bias"] == 0).all()
+    every = rebuilt.set_index("name")
+    assert every.loc["Inflection AI", "exit"] == "2024-03"
+    # open_bias from each lab's own releases before 2024: Alibaba, Meta open-leaning; OpenAI, Google, Anthropic not
+    assert every.loc["Alibaba", "open_bias"] > 0 and every.loc["Meta AI", "open_bias"] > 0
+    assert max(every.loc[["OpenAI", "Google", "Anthropic"], "open_bias"]) < 0
     rebuilt = rebuilt[rebuilt["entry"] == ""]
     assert 10 <= len(rebuilt) <= 40  # 12 with the flagship rule and universities left out
     assert {"OpenAI", "Google", "Baidu", "DeepMind"} <= set(rebuilt["name"])
@@ -641,5 +650,48 @@ def test_entrants_rule_on_fixture():
     r = emp.build_roster(df, at="2022-01", min_compute_flop=1e22, entrants_until="2025-12")
     assert list(r["name"]) == ["Incumbent", "Newcomer"]
     new = r.set_index("name").loc["Newcomer"]
-    assert new["entry"] == "2024-03" and new["strategy"] == OPEN and new["training_compute_flop"] == 2e24
-    assert new["open_bias"] == 0
+    # it qualifies by its 2024 model but enters at its first model; sized by its models in the 12 months from entry
+    assert new["entry"] == "2022-05" and new["strategy"] == OPEN and new["training_compute_flop"] == 1e22
+    # open_bias: its one open release before 2024, shrunk toward the US rate (2 open of 4 models) with weight 2
+    assert new["open_bias"] == pytest.approx(np.log((1 + 2 * 0.5) / (3 - (1 + 2 * 0.5))), abs=1e-4)
+
+
+def test_eci_link_and_lags_on_fixture():
+    """sim.eci: the OLS link recovers known coefficients; running-maximum lags in months."""
+    from sim.eci import _step, eci_monthly, fit_eci_link, running_max_lag
+
+    rng = np.random.default_rng(0)
+    n = 40
+    t = np.r_[rng.uniform(-1.0, 1.0, n), rng.uniform(1.0, 2.0, 8)]  # years since 2024; the last 8 are 2025
+    lf = rng.uniform(23, 26, n + 8)
+    matched = pd.DataFrame({"t": t, "log10_flop": lf, "eci": -100 + 9.0 * lf + 8.0 * t + rng.normal(0, 0.1, n + 8),
+                            "lab": rng.choice(["A", "B"], n + 8)})
+    link = fit_eci_link(matched, fit_until=2024)
+    assert link.n == n and link.n_heldout == 8
+    assert link.per_oom == pytest.approx(9.0, abs=0.1) and link.per_year == pytest.approx(8.0, abs=0.15)
+    assert link.tau_alg_months == pytest.approx(12 * np.log10(2) * 9 / 8, rel=0.03)
+    assert link.rmse_heldout < 0.5
+    eci = pd.DataFrame({"model": ["C1", "O1", "C2", "O2"], "eci": [100.0, 95.0, 110.0, 104.0],
+                        "date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-05-01", "2024-08-01"]),
+                        "region": ["US", "CN", "US", "CN"], "accessibility": [CLOSED, OPEN, CLOSED, OPEN]})
+    closed, opened = _step(eci[eci.accessibility == CLOSED]), _step(eci[eci.accessibility == OPEN])
+    # at 2024-08-31 the open best (104) was first reached by the closed frontier on 2024-05-01: 4 months
+    assert running_max_lag(closed, opened, np.datetime64("2024-08-31")) == pytest.approx(122 / (365.25 / 12))
+    monthly = eci_monthly(eci, "2024-01", "2024-08").set_index("month")
+    assert np.isnan(monthly.loc["2024-01", "open_closed_lag_months"])  # no open model yet
+    assert monthly.loc["2024-08", "best_open_region"] == "CN"
+    assert (monthly["us_cn_lag_months"].dropna() >= 0).all()
+
+
+@needs_epoch
+def test_real_eci_tables_match_committed():
+    from sim.eci import build_eci_tables
+
+    roster = emp.read_table(REPO / "data" / "roster_2022-01.csv")
+    link, tables = build_eci_tables(EPOCH_DIR, labs=roster["name"])
+    for name, df in tables.items():
+        committed = emp.read_table(REPO / "data" / "targets" / name)
+        pd.testing.assert_frame_equal(df.reset_index(drop=True), committed, check_dtype=False, rtol=1e-5)
+    assert link.n == 46 and 0.6 < link.r2 < 0.8 and 7 < link.per_oom < 12
+    by_year = tables["eci_patterns_by_year.csv"].set_index("year")
+    assert by_year.loc[2025, "best_open_cn_share"] == 1.0 and 0.3 < by_year.loc[2024, "best_open_cn_share"] < 0.5

@@ -45,6 +45,21 @@ def _header(command: str) -> list[str]:
     ]
 
 
+def build_default_roster(directory: Path, at: str, **kw):
+    """The roster as ``aieco data roster`` builds it: :func:`sim.empirical.build_roster` on the notable and
+    large-scale exports in ``directory``, with exits from :data:`DEFAULT_EXITS` and efficiency offsets from the
+    ECI link (:func:`sim.eci.build_eci_tables`; used only when they lower its held-out error; none when the
+    directory holds no ``eci_scores*.csv``). ``kw`` go to
+    ``build_roster``. Returns (roster, load report); raises EmpiricalDataError for bad input."""
+    models, report = empirical.load_epoch(directory, ("notable", "large_scale"))
+    efficiency: dict[str, float] = {}
+    if sorted(Path(directory).glob("eci_scores*.csv")):  # without Epoch's ECI file: no efficiency offsets
+        link, _ = eci_mod.build_eci_tables(directory)
+        efficiency = {k: v / link.per_oom for k, v in link.offsets.items()} if link.use_offsets else {}
+    exits = empirical.read_table(DEFAULT_EXITS)
+    return empirical.build_roster(models, at, exits=exits, efficiency_oom=efficiency, **kw), report
+
+
 epoch_dir_option = click.option(
     "--epoch-dir",
     type=click.Path(file_okay=False),
@@ -93,13 +108,8 @@ def roster(epoch_dir: str | None, at: str, min_compute: float, window_years: flo
             raise click.BadParameter(f"--entrants-until {entrants_until} is before --at {at}")
         if window_years <= 0:
             raise click.BadParameter(f"--window-years must be > 0, got {window_years:g}")
-        models, report = empirical.load_epoch(directory, ("notable", "large_scale"))
-        link, _ = eci_mod.build_eci_tables(directory)
-        efficiency = {k: v / link.per_oom for k, v in link.offsets.items()} if link.use_offsets else {}
-        exits = empirical.read_table(DEFAULT_EXITS)
-        table = empirical.build_roster(models, at, min_compute_flop=min_compute, window_years=window_years,
-                                       entrants_until=entrants_until, entrant_oom=entrant_oom, exits=exits,
-                                       efficiency_oom=efficiency)
+        table, report = build_default_roster(directory, at, min_compute_flop=min_compute, window_years=window_years,
+                                             entrants_until=entrants_until, entrant_oom=entrant_oom)
     except empirical.EmpiricalDataError as exc:
         _fail(exc)
         return
