@@ -33,7 +33,7 @@ SUMMARY_METRICS: dict[str, tuple[str, str]] = {
     **{f"release_open_share_{r}": ("share", f"share of {r} releases over the whole run that were open-weight")
        for r in REGIONS},
     "frontier_compute_growth": ("x per year", "growth factor of the largest physical training run (log-linear fit)"),
-    "frontier_capability": ("log10 effective FLOP", "best capability at the horizon"),
+    "frontier_capability": ("ECI", "best capability at the horizon (Epoch Capabilities Index points)"),
 }
 """name -> (unit, description) of every summary metric."""
 

@@ -88,7 +88,7 @@ def plt_rc(key: str):
 
 
 def fig_frontier(ts: pd.DataFrame, name: str = "", width: str = "double"):
-    """Left: the best closed and the best open model's capability (log10 effective FLOP), median and 90%
+    """Left: the best closed and the best open model's capability (ECI points), median and 90%
     band, annotated with the open-closed lag at the horizon (median and 90% across replications).
     Right: the lags over time in months (open behind closed; China behind the US), with Epoch's 5-22 months."""
     double = width == "double"
@@ -107,7 +107,7 @@ def fig_frontier(ts: pd.DataFrame, name: str = "", width: str = "double"):
         ax.text(0.98, 0.04, f"Open-weight lag in {last['date'].iloc[0]}:\nmedian {med} {unit}{spread}",
                 transform=ax.transAxes, ha="right", va="bottom", fontsize=plt_rc("legend.fontsize"), color=NEUTRAL,
                 bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#bbbbbb", "lw": 0.5})
-    ax.set_ylabel("Capability (log10 effective FLOP)")
+    ax.set_ylabel("Capability (ECI)")
     ax.set_title("Frontier capability, open vs closed", loc="left")
     date_axis(ax)
     ax.legend(loc="upper left")
@@ -123,19 +123,20 @@ def fig_frontier(ts: pd.DataFrame, name: str = "", width: str = "double"):
     ax2.set_ylim(top=ax2.get_ylim()[1] + 0.25 * (ax2.get_ylim()[1] - ax2.get_ylim()[0]))  # room for the legend
     ax2.legend(loc="upper right")
     caption(fig, _cap(ts, name, spread=None, extra="Lines: median; shading: middle 90% (lags: also the middle "
-                      "50%). Capability = log10 of training FLOP x algorithmic efficiency (2022-01 = 1); a lag is how many months "
-                      "earlier the leader reached the follower's capability. Range: Epoch AI, 'How far behind are "
+                      "50%). Capability on Epoch's Capabilities Index (ECI), from log10 training FLOP x algorithmic efficiency "
+                      "by the fitted link (docs/ODD.md 7.6); a lag is how many months earlier the leader's running maximum "
+                      "reached the follower's. Range: Epoch AI, 'How far behind are "
                       "open models?' (2024)."))
     return fig
 
 
 def fig_regions(ts: pd.DataFrame, name: str = "", width: str = "double"):
-    """Frontier capability of each region's best model (log10 effective FLOP), median and 90% band."""
+    """Frontier capability of each region's best model (ECI points), median and 90% band."""
     fig, ax = figure(width, 0.5 if width == "double" else 0.75)
     for r in REGIONS:
         band(ax, ts, f"frontier_{r}", color=REGION_COLORS[r], ls=REGION_STYLES[r], label=REGION_LABELS[r],
              bands=(0.9,))
-    ax.set_ylabel("Capability (log10 effective FLOP)")
+    ax.set_ylabel("Capability (ECI)")
     ax.set_xlabel("Date")
     ax.set_title("Frontier capability by region", loc="left")
     date_axis(ax)

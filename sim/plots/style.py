@@ -212,7 +212,7 @@ _METRIC_NAMES = {
        for r, n in (("US", "US"), ("CN", "Chinese"), ("EU", "European"), ("ROW", "other"))},
 }
 _UNITS = {"share": "share", "months": "months", "OOM": "OOM of effective FLOP", "0..1": "0-1",
-          "x per year": "x per year", "log10 effective FLOP": "log10 effective FLOP"}
+          "x per year": "x per year", "log10 effective FLOP": "log10 effective FLOP", "ECI": "ECI points"}
 
 
 def metric_label(metric: str) -> tuple[str, str]:
