@@ -12,6 +12,8 @@
 #   4. uncertainty   aieco sweep    experiments/uncertainty_lhs.toml: 500-point LHS, 1 replication (1-3 min)
 #   5. sobol         aieco sensitivity experiments/sobol_baseline.toml: 512 x 12 = 6,144 runs (~25 min on two
 #                    free cores); skipped with a message when SOBOL=0 or the spec or the command is missing.
+#   6. distillation  python scripts/distillation_controls.py: strict controls vs baseline over the distillation
+#                    parameters' plausible range, 10 replications (~3 min); not redrawn with --draw-only.
 # Every set: PNG (300 dpi) and PDF at double width (7 in), PNG at single width (3.5 in), each with a JSON provenance sidecar; the results manifest the figures came from is copied beside them as
 # results_manifest.json (its SHA-256 is the sidecars' manifest_sha256).
 #
@@ -51,14 +53,14 @@ draw() {  # draw <results folder> <figure set> [double]: double width PNG+PDF, s
 
 mkdir -p "$RESULTS" "$FIGURES"
 
-say "1/5 baseline: aieco run scenarios/baseline.toml, 20 replications"
+say "1/6 baseline: aieco run scenarios/baseline.toml, 20 replications"
 if (( ! DRAW_ONLY )); then
     rm -rf "$RESULTS/baseline"
     aieco run scenarios/baseline.toml --replications 20 --out "$RESULTS/baseline" --no-figures --overwrite
 fi
 draw "$RESULTS/baseline" baseline
 
-say "2/5 scenario comparison: baseline vs no_export_controls vs strict_controls, 20 replications"
+say "2/6 scenario comparison: baseline vs no_export_controls vs strict_controls, 20 replications"
 if (( ! DRAW_ONLY )); then
     rm -rf "$RESULTS/comparison"
     aieco compare scenarios/baseline.toml scenarios/no_export_controls.toml scenarios/strict_controls.toml \
@@ -66,7 +68,7 @@ if (( ! DRAW_ONLY )); then
 fi
 draw "$RESULTS/comparison" comparison
 
-say "3/5 export-control grid: 36 points x $GRID_REPLICATIONS replications on $WORKERS workers (2-6 minutes)"
+say "3/6 export-control grid: 36 points x $GRID_REPLICATIONS replications on $WORKERS workers (2-6 minutes)"
 if (( ! DRAW_ONLY )); then
     rm -rf "$RESULTS/export_controls_grid"
     aieco sweep experiments/export_controls_grid.toml --workers "$WORKERS" --replications "$GRID_REPLICATIONS" \
@@ -74,7 +76,7 @@ if (( ! DRAW_ONLY )); then
 fi
 draw "$RESULTS/export_controls_grid" export_controls_grid
 
-say "4/5 uncertainty: 500-point Latin hypercube over 16 parameters, 1 replication each, on $WORKERS workers"
+say "4/6 uncertainty: 500-point Latin hypercube over 16 parameters, 1 replication each, on $WORKERS workers"
 if (( ! DRAW_ONLY )); then
     rm -rf "$RESULTS/uncertainty_lhs"
     aieco sweep experiments/uncertainty_lhs.toml --workers "$WORKERS" --replications 1 \
@@ -82,7 +84,7 @@ if (( ! DRAW_ONLY )); then
 fi
 draw "$RESULTS/uncertainty_lhs" uncertainty_lhs
 
-say "5/5 Sobol' analysis of the baseline"
+say "5/6 Sobol' analysis of the baseline"
 if [[ "$SOBOL" != 0 && -f experiments/sobol_baseline.toml ]] && aieco sensitivity --help >/dev/null 2>&1; then
     if (( ! DRAW_ONLY )); then
         rm -rf "$SOBOL_RESULTS"
@@ -92,6 +94,13 @@ if [[ "$SOBOL" != 0 && -f experiments/sobol_baseline.toml ]] && aieco sensitivit
 else
     echo "SKIPPED (SOBOL=0, or experiments/sobol_baseline.toml or 'aieco sensitivity' missing);" \
          "figures/sobol_baseline/ left as it is." >&2
+fi
+
+say "6/6 strict controls across the distillation parameters (scripts/distillation_controls.py)"
+if (( ! DRAW_ONLY )); then
+    python scripts/distillation_controls.py --replications 10 --out "$FIGURES/distillation_controls"
+else
+    echo "SKIPPED with --draw-only (the script runs its own simulations); $FIGURES/distillation_controls/ left as it is." >&2
 fi
 
 say "done: $(find "$FIGURES" -name '*.png' | wc -l) PNG files in $FIGURES/ (catalogue: $FIGURES/README.md)"

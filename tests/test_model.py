@@ -253,3 +253,20 @@ def test_roster_cache_sees_edits_and_returns_copies(tmp_path):
     os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 2_000_000))
     with pytest.raises(RosterError, match="row 1, column region"):
         load_roster(f)
+
+
+def test_a_lab_leaves_in_its_exit_month_and_its_developers_move(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,region,training_compute_flop,strategy,open_bias,entry,exit\n"
+                      "Stays,US,1e24,CLOSED,0.0,,\nLeaves,US,2e24,CLOSED,0.0,,2022-07\nOther,CN,5e23,OPEN,0.0,,\n")
+    sc = small(None, roster=str(roster), months=12)
+    m = EcosystemModel(sc, seed=4)
+    gone = [a.name for a in m.lab_agents].index("Leaves")
+    users = []
+    for _ in range(sc.months):
+        m.step()
+        users.append(int((m.dev.chosen == gone).sum()))
+    panel = m.lab_panel()
+    assert panel[panel.lab == "Leaves"].date.max() == "2022-06"  # active up to the month before its exit
+    assert max(users[:6]) > 0 and all(u == 0 for u in users[6:])  # its developers leave in the exit month
+    assert not m.labs_state.active[gone] and m.labs_state.compute[gone] == 0

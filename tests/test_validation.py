@@ -349,3 +349,32 @@ def test_validate_bad_input_exits_2(args):
     res = invoke(*args, "-r", 1, "--set", "developers.n=100")
     assert res.exit_code == 2, res.output
     assert "error" in res.output and "Traceback" not in res.output
+
+
+def test_eci_patterns_strict_rule_and_lab_matches():
+    """P5-P8 (sim.validation_eci): a level passes only when the empirical value lies inside the simulated 5-95%
+    interval; a lab-year matches when the simulated open share is > 0.5 exactly when the flagship was open."""
+    from sim.validation_eci import compare_eci, eci_verdicts
+
+    reps = np.arange(20)
+    stats = pd.concat([
+        pd.DataFrame({"pattern": "P5", "region": "", "year": 2024, "replication": reps, "value": np.linspace(0.2, 0.6, 20),
+                      "n": 12}),
+        pd.DataFrame({"pattern": "P5", "region": "", "year": 2025, "replication": reps, "value": 0.3, "n": 12}),
+        pd.DataFrame({"pattern": "P8", "region": "LabO", "year": 2024, "replication": reps, "value": 0.9, "n": 1}),
+        pd.DataFrame({"pattern": "P8", "region": "LabC", "year": 2024, "replication": reps, "value": 0.8, "n": 1}),
+    ])
+    patterns = pd.DataFrame({"year": [2024, 2025], "best_open_cn_share": [0.42, 1.0], "open_closed_lag_mean": [9.0, 5.0],
+                             "us_cn_lag_mean": [11.3, 5.0]})
+    flag = pd.DataFrame({"lab": ["LabO", "LabC"], "year": [2024, 2024], "flagship": ["o", "c"], "source": "eci",
+                         "accessibility": ["OPEN", "CLOSED"]})
+    t = compare_eci(stats, patterns, flag)
+    p5 = t[t.pattern == "P5"].set_index("year")["passed"]
+    assert bool(p5[2024]) and not bool(p5[2025])  # 0.42 inside [0.22, 0.58]; 1.0 far outside 0.3
+    assert t[t.pattern == "P6"]["passed"].isna().all()  # nothing simulated: no verdict, not a pass
+    p8 = t[(t.pattern == "P8") & (t.kind == "level")].set_index("region")["passed"]
+    assert bool(p8["LabO"]) and not bool(p8["LabC"])
+    crit = t[(t.pattern == "P8") & (t.kind == "criterion")].iloc[0]
+    assert crit.sim_mean == 0.5 and not bool(crit.passed)
+    v = eci_verdicts(t).set_index("pattern")
+    assert not v.loc["P5", "passed"] and not v.loc["P8", "passed"]
