@@ -53,7 +53,15 @@ import pandas as pd
 from scipy import stats as sps
 
 from sim.empirical import read_table
-from sim.validation_eci import ECI_PATTERNS, compare_eci, eci_statistics, eci_verdicts, load_eci_targets
+from sim.validation_eci import (
+    ECI_PATTERNS,
+    compare_eci,
+    eci_statistics,
+    eci_verdicts,
+    fig_eci,
+    load_eci_monthly,
+    load_eci_targets,
+)
 from sim.validation_eci import TOLERANCE as ECI_TOLERANCE
 
 __all__ = [
@@ -660,7 +668,8 @@ def fig_p3(ts: pd.DataFrame, stats: pd.DataFrame, targets: Targets, name: str = 
 def draw_validation_figures(ts: pd.DataFrame, stats: pd.DataFrame, targets: Targets, out_dir: str | Path,
                             name: str = "", formats: Sequence[str] = ("png", "pdf"), provenance: dict | None = None,
                             width: str = "double") -> list[Path]:
-    """Draw the P1, P2 and P3 figures into ``out_dir`` (``validation_p1_<width>.png`` etc.) with provenance
+    """Draw the P1, P2 and P3 figures into ``out_dir`` (``validation_p1_<width>.png`` etc.) and, when the targets
+    have the ECI tables and ``stats`` the P5 rows, the P5-P7 figure ``validation_eci_<width>``, with provenance
     sidecars via :func:`sim.plots.style.save`. Returns the written paths."""
     from sim.plots.style import save
 
@@ -670,4 +679,7 @@ def draw_validation_figures(ts: pd.DataFrame, stats: pd.DataFrame, targets: Targ
     paths += save(fig_p1(stats, targets, name, width), out / f"validation_p1_{width}", formats, prov)
     paths += save(fig_p2(ts, targets, name, width), out / f"validation_p2_{width}", formats, prov)
     paths += save(fig_p3(ts, stats, targets, name, width), out / f"validation_p3_{width}", formats, prov)
+    monthly = load_eci_monthly(targets.source) if targets.source else None
+    if monthly is not None and (stats["pattern"] == "P5").any():
+        paths += save(fig_eci(ts, stats, monthly, name, width), out / f"validation_eci_{width}", formats, prov)
     return paths

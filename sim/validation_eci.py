@@ -140,3 +140,54 @@ def eci_verdicts(table: pd.DataFrame) -> pd.DataFrame:
         rows.append(dict(pattern=p, passed=bool(len(g)) and passed, criteria_passed=c_ok if p == "P8" else l_ok,
                          criteria=len(crit) if p == "P8" else len(lev), levels_passed=l_ok, levels=len(lev)))
     return pd.DataFrame(rows)
+
+
+def load_eci_monthly(targets_dir: str | Path) -> pd.DataFrame | None:
+    """``eci_monthly.csv`` (month-end ECI frontiers and lags, :func:`sim.eci.eci_monthly`) or None if absent."""
+    p = Path(targets_dir) / "eci_monthly.csv"
+    return read_table(p) if p.is_file() else None
+
+
+def fig_eci(ts: pd.DataFrame, stats: pd.DataFrame, monthly: pd.DataFrame, name: str = "", width: str = "double"):
+    """P5-P7 against Epoch's ECI: the yearly share of months whose best open-weight model is Chinese (simulated
+    median and 5-95% interval vs empirical), and the monthly open-closed and US-China lags (simulated median and
+    bands vs Epoch's month-end running-maximum lags)."""
+    from sim.plots.style import NEUTRAL, REGION_COLORS, STRATEGY_COLORS, band, caption, date_axis, figure
+
+    double = width == "double"
+    fig, axes = figure(width, 0.36 if double else 2.1, 1 if double else 3, 3 if double else 1)
+    ax = axes[0]
+    p5 = stats[stats["pattern"] == "P5"]
+    for k, y in enumerate(sorted(p5["year"].unique())):
+        v = p5[p5["year"] == y]["value"].dropna().to_numpy(float)
+        if v.size:
+            med, lo, hi = np.quantile(v, [0.5, 0.05, 0.95])
+            ax.errorbar([y - 0.1], [med], yerr=[[med - lo], [hi - med]], fmt="o", color=REGION_COLORS["CN"],
+                        capsize=2, label="Simulated (median, 5-95%)" if k == 0 else None)
+    m = monthly.assign(year=monthly["month"].str[:4].astype(int))
+    emp = m[m["year"].isin(ECI_YEARS)].groupby("year")["best_open_region"].apply(lambda r: float((r == "CN").mean()))
+    ax.plot(emp.index + 0.1, emp.to_numpy(), "s", color=NEUTRAL, ms=4, label="Epoch ECI")
+    ax.set_xticks(list(ECI_YEARS))
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_ylabel("Share of months")
+    ax.set_title("P5: best open model is Chinese", loc="left")
+    ax.legend(loc="upper left", fontsize="x-small")
+    emp_dates = pd.to_datetime(monthly["month"] + "-15")
+    window = ts[(ts["date"] >= "2023-01") & (ts["date"] <= "2025-12")]
+    for ax, col, emp_col, color, title in (
+            (axes[1], "open_closed_lag_months", "open_closed_lag_months", STRATEGY_COLORS["open"],
+             "P6: open behind closed (ECI)"),
+            (axes[2], "us_cn_gap_months", "us_cn_lag_months", REGION_COLORS["CN"], "P7: China behind the US (ECI)")):
+        band(ax, window, col, color=color, label="Simulated (median, 50/90%)")
+        ax.plot(emp_dates, monthly[emp_col], color=NEUTRAL, lw=1.2, label="Epoch ECI, running max")
+        ax.axhline(0, color=NEUTRAL, lw=0.6)
+        ax.axvspan(pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-31"), color="#999999", alpha=0.10, lw=0)
+        ax.set_ylabel("Lag (months)")
+        ax.set_title(title, loc="left")
+        date_axis(ax)
+        ax.legend(loc="upper left", fontsize="x-small")
+    n = int(ts["replication"].nunique()) if "replication" in ts else 1
+    caption(fig, f"aieco, scenario '{name}', {n} replications. Empirical: Epoch AI, Epoch Capabilities Index "
+                 "(2025-12, CC BY 4.0): month-end running maxima; a lag is the months since the leader's running "
+                 "maximum first reached the follower's. Grey: 2025, held out. 2023 is censored by the file's start.")
+    return fig
