@@ -33,6 +33,7 @@ from sim.empirical import (
     OPEN,
     UNRELEASED,
     EmpiricalDataError,
+    _frontier_step,
     _model_key,
     country_to_region,
     load_epoch,
@@ -219,15 +220,7 @@ def fit_eci_link(matched: pd.DataFrame, fit_until: int = 2024) -> EciLink:
 
 def _step(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Record-setting models of ``df`` (dates, running-max ECI, names), each strictly above the last."""
-    df = df.sort_values(["date", "eci"], ascending=[True, False])
-    dates, vals, names, best = [], [], [], -math.inf
-    for d, v, m in zip(df["date"], df["eci"], df["model"], strict=True):
-        if v > best:
-            best = v
-            dates.append(d)
-            vals.append(v)
-            names.append(m)
-    return np.array(dates, dtype="datetime64[ns]"), np.array(vals, dtype=float), names
+    return _frontier_step(df, "date", "eci")
 
 
 def _value_at(step: tuple, t: np.datetime64) -> tuple[float, str]:

@@ -1056,12 +1056,14 @@ def frontier_compute_trend(
     )  # fmt: skip
 
 
-def _frontier_step(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Record-setting models: dates, running-max compute and names (each strictly above the last)."""
-    df = df.sort_values(["publication_date", "training_compute_flop"], ascending=[True, False])
+def _frontier_step(df: pd.DataFrame, date_col: str = "publication_date", value_col: str = "training_compute_flop"
+                   ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Record-setting models: dates, running-max ``value_col`` (default compute) and names, each strictly above
+    the last."""
+    df = df.sort_values([date_col, value_col], ascending=[True, False])
     dates, vals, names = [], [], []
     best = -math.inf
-    for d, c, m in zip(df["publication_date"], df["training_compute_flop"], df["model"], strict=True):
+    for d, c, m in zip(df[date_col], df[value_col], df["model"], strict=True):
         if c > best:
             best = c
             dates.append(d)

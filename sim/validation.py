@@ -61,6 +61,7 @@ from sim.validation_eci import (
     fig_eci,
     load_eci_monthly,
     load_eci_targets,
+    row_counts,
 )
 from sim.validation_eci import TOLERANCE as ECI_TOLERANCE
 
@@ -429,9 +430,7 @@ def verdicts(table: pd.DataFrame) -> pd.DataFrame:
         g = table[table["pattern"] == p]
         if g.empty:
             continue
-        crit, lev = g[g["kind"] == "criterion"], g[g["kind"] == "level"]
-        c_ok = int(crit["passed"].fillna(False).astype(bool).sum())
-        l_ok = int(lev["passed"].fillna(False).astype(bool).sum())
+        crit, lev, c_ok, l_ok = row_counts(g)
         rows.append(dict(pattern=p, passed=bool(len(crit)) and c_ok == len(crit), criteria_passed=c_ok,
                          criteria=len(crit), levels_passed=l_ok, levels=len(lev)))
     out = pd.DataFrame(rows)

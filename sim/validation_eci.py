@@ -118,11 +118,18 @@ def compare_eci(stats: pd.DataFrame, patterns: pd.DataFrame, flagships: pd.DataF
     if matches:
         rate = float(np.mean(matches))
         rows.append(_row("P8", "criterion", f"lab-years whose simulated strategy matches ({len(matches)})", "",
-                         max(years), (len(matches), rate, rate, rate, rate), 1.0, TOLERANCE["P8"],
+                         max(years), (int(p8["replication"].nunique()), rate, rate, rate, rate), 1.0, TOLERANCE["P8"],
                          rate >= P8_MATCH_RATE))
     out = pd.DataFrame(rows)
     out["passed"] = out["passed"].astype("boolean")
     return out
+
+
+def row_counts(g: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+    """A pattern's criterion rows, level rows and how many of each passed (a missing result is not a pass)."""
+    crit, lev = g[g["kind"] == "criterion"], g[g["kind"] == "level"]
+    return (crit, lev, int(crit["passed"].fillna(False).astype(bool).sum()),
+            int(lev["passed"].fillna(False).astype(bool).sum()))
 
 
 def eci_verdicts(table: pd.DataFrame) -> pd.DataFrame:
@@ -133,9 +140,7 @@ def eci_verdicts(table: pd.DataFrame) -> pd.DataFrame:
         g = table[table["pattern"] == p]
         if g.empty:
             continue
-        crit, lev = g[g["kind"] == "criterion"], g[g["kind"] == "level"]
-        c_ok = int(crit["passed"].fillna(False).astype(bool).sum())
-        l_ok = int(lev["passed"].fillna(False).astype(bool).sum())
+        crit, lev, c_ok, l_ok = row_counts(g)
         passed = (c_ok == len(crit)) if p == "P8" else (l_ok == len(lev))
         rows.append(dict(pattern=p, passed=bool(len(g)) and passed, criteria_passed=c_ok if p == "P8" else l_ok,
                          criteria=len(crit) if p == "P8" else len(lev), levels_passed=l_ok, levels=len(lev)))

@@ -164,9 +164,12 @@ def test_validation_produces_every_pattern_row(short_result):
     assert {f"open-closed lag, {y} mean (months)" for y in (2022, 2023, 2024, 2025)} <= items
     assert "open-closed lag, 2023-2024 mean (months)" in items
     assert {f"frontier training compute growth 2022-{y} (x/yr)" for y in (2023, 2024, 2025)} <= items
-    assert set(table["pattern"]) == {"P1", "P2", "P3"}
-    assert (table["n_reps"] == 2).all()
-    assert list(short_result.verdicts["pattern"]) == ["P1", "P2", "P3"]
+    assert set(table["pattern"]) == {"P1", "P2", "P3", "P5", "P6", "P7", "P8"}
+    assert {f"best open-weight model is Chinese, share of months, {y}" for y in (2024, 2025)} <= items
+    assert {f"US-China gap on ECI (months), {y}" for y in (2024, 2025)} <= items
+    assert (table[table["pattern"] != "P8"]["n_reps"] == 2).all()
+    assert (table[table["pattern"] == "P8"]["n_reps"] <= 2).all()  # a lab may not release in a year of a run
+    assert list(short_result.verdicts["pattern"]) == ["P1", "P2", "P3", "P5", "P6", "P7", "P8"]
     st = short_result.stats
     assert set(st["replication"]) == {0, 1}
     p1 = st[st["pattern"] == "P1"]
@@ -323,7 +326,7 @@ def test_validate_command_writes_table_report_and_figures(tmp_path):
     assert res.exit_code == 0, res.output
     assert "P1" in res.stdout and "tolerance" in res.stdout and "verdict:" in res.stdout
     table = pd.read_csv(out / "validation.csv")
-    assert list(table.columns) == list(val.TABLE_COLUMNS) and set(table["pattern"]) == {"P1", "P2", "P3"}
+    assert list(table.columns) == list(val.TABLE_COLUMNS) and set(table["pattern"]) == {"P1", "P2", "P3", "P5", "P6", "P7", "P8"}
     md = (out / "validation.md").read_text()
     assert "## Verdict" in md and "held-out" in md
     assert (out / "manifest.json").is_file() and (out / "validation_replications.csv").is_file()
