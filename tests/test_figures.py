@@ -192,7 +192,7 @@ def test_open_share_small_multiples(ts, width):
 def test_frontier_and_lags(ts, width):
     fig = runplots.fig_frontier(ts, "tiny", width)
     ax, ax2 = fig.axes[:2]
-    assert ax.get_ylabel() == "Capability (log10 effective FLOP)" and ax2.get_ylabel() == "Lag (months)"
+    assert ax.get_ylabel() == "Capability (ECI)" and ax2.get_ylabel() == "Lag (months)"
     legend = _legend_texts(fig)
     assert {"Best closed model", "Best open-weight model", "Open models behind closed",
             "China behind the US"} <= set(legend)
