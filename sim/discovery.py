@@ -89,7 +89,7 @@ class Options:
     box: int | None = None
     inputs: str = "all"
     seed: int = 0
-    n_trees: int = 250
+    n_trees: int = 100
 
     def check(self) -> None:
         """Raise DiscoveryError for a value outside its range, naming the allowed ones."""
@@ -343,10 +343,10 @@ def _run_prim(x: pd.DataFrame, y: np.ndarray, types, roles, opts: Options):
     # EMA counts the cases of interest as y >= threshold and keeps the trajectory only when the last box's mean
     # reaches it; with y in {0, 1}, any threshold in (0, 1] counts right, and a tiny one keeps the trajectory
     # (the box is chosen from it by `choose`, with the user's density threshold)
-    p = prim.Prim(x, y.astype(float), threshold=1e-9, peel_alpha=opts.peel_alpha, paste_alpha=opts.paste_alpha,
-                  mass_min=opts.mass_min)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # pandas deprecation notes from inside EMA
+        p = prim.Prim(x, y.astype(float), threshold=1e-9, peel_alpha=opts.peel_alpha, paste_alpha=opts.paste_alpha,
+                      mass_min=opts.mass_min)
         box = p.find_box()
     traj = box.peeling_trajectory
     cand = pd.DataFrame({"id": traj["id"].astype(int), "coverage": traj["coverage"].astype(float),
@@ -406,7 +406,7 @@ def _box_init(x: pd.DataFrame) -> pd.DataFrame:
 
 
 def feature_scores(x: pd.DataFrame, y: np.ndarray, roles: dict[str, str], seed: int = 0,
-                   n_trees: int = 250) -> pd.DataFrame:
+                   n_trees: int = 100) -> pd.DataFrame:
     """Extra-trees impurity importance of each input for the condition (EMA's ``get_ex_feature_scores``,
     classification, max_features = a third of the inputs): columns factor, role, score (sum 1), rank."""
     _, _, fs, rit = _ema()
@@ -579,7 +579,7 @@ def load_discovery(results_dir: str | Path) -> tuple[dict[str, Any], dict[str, p
         elif name != "splits":
             raise DiscoveryError(f"{d}: incomplete discovery folder ({p.name} missing)")
     if "limits" in tables:
-        tables["limits"]["levels"] = tables["limits"]["levels"].fillna("").astype(str)
+        tables["limits"]["levels"] = ["" if pd.isna(v) else str(v) for v in tables["limits"]["levels"]]
     return m, tables
 
 

@@ -75,10 +75,12 @@ def _print(res) -> None:
               help="Smallest box (PRIM) or leaf (CART), as a share of the runs.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Random state of the extra-trees scores and of CART's tie-breaking.")
+@click.option("--trees", "n_trees", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Trees of the extra-trees feature scores.")
 @click.option("--format", "formats", default="png,pdf", show_default=True, help="Figure formats (png, pdf, svg).")
 @click.option("--no-figures", is_flag=True, help="Write the tables only.")
 def discover(results_dir: str, where: str, method: str, out: str | None, inputs: str, threshold: float,
-             box_id: int | None, peel_alpha: float, paste_alpha: float, mass_min: float, seed: int, formats: str,
+             box_id: int | None, peel_alpha: float, paste_alpha: float, mass_min: float, seed: int, n_trees: int, formats: str,
              no_figures: bool) -> None:
     """Scenario discovery on a sweep: in which region of its factors (uncertainties and levers) does the
     outcome CONDITION happen?
@@ -106,7 +108,7 @@ def discover(results_dir: str, where: str, method: str, out: str | None, inputs:
     if bad or not fmts:
         fail(f"--format: {bad[0] if bad else formats!r} is not one of png, pdf, svg")
     opts = Options(method=method, threshold=threshold, peel_alpha=peel_alpha, paste_alpha=paste_alpha,
-                   mass_min=mass_min, box=box_id, inputs=inputs, seed=seed)
+                   mass_min=mass_min, box=box_id, inputs=inputs, seed=seed, n_trees=n_trees)
     try:
         sweep = sweep_folder(results_dir)
         import json
