@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.provenance import base_manifest, file_sha256, write_json_atomic
+from sim.provenance import base_manifest, file_sha256, package_versions, write_json_atomic
 from sim.sweep import store
 
 METHODS = ("prim", "cart")
@@ -48,6 +48,9 @@ METHODS = ("prim", "cart")
 
 INPUTS = ("all", "uncertainties", "levers")
 """Which factors are the inputs: all of them, or only those of one kind (the spec's ``kind``)."""
+
+ANALYSIS_PACKAGES = ("ema_workbench", "scikit-learn")
+"""Packages the analysis uses, whose versions the manifest records beside the simulation's."""
 
 MANIFEST = "manifest.json"
 TABLES = {"candidates": "candidates.csv", "limits": "limits.csv", "scores": "scores.csv", "cases": "cases.parquet",
@@ -77,6 +80,8 @@ class Options:
     peel_alpha, paste_alpha : share of the runs in the box peeled off (pasted back) per PRIM step.
     mass_min : PRIM stops peeling, and CART stops splitting, at boxes holding this share of the runs.
     box : report this box of the PRIM trajectory (or CART leaf id) instead of the chosen one.
+    qp_max : PRIM: restrictions of the chosen box whose quasi-p-values all exceed this are dropped, the
+        least significant first (:func:`prune`); 1 keeps every restriction. Not applied to a given ``box``.
     inputs : ``"all"``, ``"uncertainties"`` or ``"levers"`` (:data:`INPUTS`).
     seed : random state of the extra trees and of CART's tie-breaking.
     n_trees : trees of the extra-trees feature scoring."""
@@ -87,6 +92,7 @@ class Options:
     paste_alpha: float = 0.05
     mass_min: float = 0.05
     box: int | None = None
+    qp_max: float = 0.05
     inputs: str = "all"
     seed: int = 0
     n_trees: int = 100
@@ -97,12 +103,13 @@ class Options:
             raise DiscoveryError(f"method {self.method!r} is not one of {', '.join(METHODS)}")
         if self.inputs not in INPUTS:
             raise DiscoveryError(f"inputs {self.inputs!r} is not one of {', '.join(INPUTS)}")
-        for name, lo, hi in (("threshold", 0.0, 1.0), ("peel_alpha", 0.001, 0.5), ("paste_alpha", 0.001, 0.5),
+        for name, lo, hi in (("threshold", 0.0, 1.0), ("qp_max", 0.0, 1.0), ("peel_alpha", 0.001, 0.5), ("paste_alpha", 0.001, 0.5),
                              ("mass_min", 0.001, 0.5)):
             v = getattr(self, name)
-            if not lo < v <= hi if name == "threshold" else not lo <= v <= hi:
+            open_low = name in ("threshold", "qp_max")
+            if not lo < v <= hi if open_low else not lo <= v <= hi:
                 raise DiscoveryError(f"{name} = {v} is outside its allowed range ({lo}, {hi}]"
-                                     if name == "threshold" else f"{name} = {v} is outside [{lo}, {hi}]")
+                                     if open_low else f"{name} = {v} is outside [{lo}, {hi}]")
         if self.n_trees < 1:
             raise DiscoveryError(f"n_trees = {self.n_trees}: at least 1")
 
@@ -111,9 +118,10 @@ class Options:
 class DiscoveryResult:
     """What :func:`discover` found.
 
-    candidates : one row per candidate box (PRIM: the peeling trajectory in order; CART: the leaves):
-        id, coverage, density, mass, res_dim (restricted factors), n (runs inside), k (cases of interest
-        inside), chosen (bool).
+    candidates : one row per candidate box (PRIM: the peeling trajectory in order, then the boxes made by
+        dropping insignificant restrictions, :func:`prune`; CART: the leaves): id, coverage, density, mass,
+        res_dim (restricted factors), n (runs inside), k (cases of interest inside), pruned (made by
+        :func:`prune`), chosen (bool).
     limits : the chosen box, one row per input factor: factor, role, type (numeric or categorical),
         lower, upper (numeric: the box's limits; categorical: NaN), levels (categorical: the levels kept,
         ``|``-separated), data_min, data_max (the sweep's range), restricted_lower, restricted_upper (bool),
@@ -338,6 +346,38 @@ def _limits(box_lim: pd.DataFrame, box_init: pd.DataFrame, types: dict[str, str]
     return out
 
 
+def _prim_table(box: Any, n_peeled: int) -> pd.DataFrame:
+    traj = box.peeling_trajectory
+    return pd.DataFrame({"id": traj["id"].astype(int), "coverage": traj["coverage"].astype(float),
+                         "density": traj["density"].astype(float), "mass": traj["mass"].astype(float),
+                         "res_dim": traj["res_dim"].astype(int), "n": traj["n"].astype(int),
+                         "k": traj["k"].astype(int), "pruned": traj["id"].astype(int) >= n_peeled})
+
+
+def prune(box: Any, i: int, qp_max: float) -> tuple[int, list[tuple[str, float]]]:
+    """Drop, one at a time, the restricted factor of PRIM box ``i`` whose quasi-p-values are all above
+    ``qp_max`` (the largest first; EMA's ``PrimBox.drop_restriction``, which adds the new box to the
+    trajectory), until every remaining restriction has a side with qp <= ``qp_max`` (Bryant and Lempert
+    2010: keep only restrictions that are unlikely to be luck). Returns the id of the final box and the
+    (factor, smallest qp) dropped, in order."""
+    dropped: list[tuple[str, float]] = []
+    while True:
+        worst = {}
+        for dim, q in box.qp[i].items():
+            sides = [float(v) for v in q if v is not None and v == v and v >= 0]
+            if sides:
+                worst[dim] = min(sides)
+        bad = {d: v for d, v in worst.items() if v > qp_max}
+        if not bad:
+            return i, dropped
+        dim = max(bad, key=bad.get)
+        dropped.append((dim, bad[dim]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            box.drop_restriction(dim, i)
+        i = len(box.peeling_trajectory) - 1
+
+
 def _run_prim(x: pd.DataFrame, y: np.ndarray, types, roles, opts: Options):
     prim, _, _, _ = _ema()
     # EMA counts the cases of interest as y >= threshold and keeps the trajectory only when the last box's mean
@@ -348,12 +388,18 @@ def _run_prim(x: pd.DataFrame, y: np.ndarray, types, roles, opts: Options):
         p = prim.Prim(x, y.astype(float), threshold=1e-9, peel_alpha=opts.peel_alpha, paste_alpha=opts.paste_alpha,
                       mass_min=opts.mass_min)
         box = p.find_box()
-    traj = box.peeling_trajectory
-    cand = pd.DataFrame({"id": traj["id"].astype(int), "coverage": traj["coverage"].astype(float),
-                         "density": traj["density"].astype(float), "mass": traj["mass"].astype(float),
-                         "res_dim": traj["res_dim"].astype(int), "n": traj["n"].astype(int),
-                         "k": traj["k"].astype(int)})
-    return cand, lambda i: _limits(box.box_lims[i], p.box_init, types, roles, box.qp[i]), p.box_init
+    n_peeled = len(box.peeling_trajectory)
+    chosen, note = _pick(_prim_table(box, n_peeled), opts)
+    if opts.box is None and opts.qp_max < 1:
+        first = chosen
+        chosen, dropped = prune(box, chosen, opts.qp_max)
+        if dropped:
+            note = "; ".join(filter(None, [note, (
+                f"box {first} of the peeling trajectory had {int(box.peeling_trajectory['res_dim'].iloc[first])} "
+                f"restricted factors; dropped those with every quasi-p-value above {opts.qp_max:g} (--qp-max): "
+                + ", ".join(f"{d} ({q:.2g})" for d, q in dropped) + f"; reported: box {chosen}")]))
+    return _prim_table(box, n_peeled), chosen, note, _limits(box.box_lims[chosen], p.box_init, types, roles,
+                                                             box.qp[chosen])
 
 
 def _run_cart(x: pd.DataFrame, y: np.ndarray, types, roles, opts: Options):
@@ -374,7 +420,7 @@ def _run_cart(x: pd.DataFrame, y: np.ndarray, types, roles, opts: Options):
     cand = pd.DataFrame({"id": leaves.astype(int), "coverage": [s["coverage"] for s in stats],
                          "density": [s["density"] for s in stats], "mass": [s["mass"] for s in stats],
                          "res_dim": [int(s["res dim"]) for s in stats], "n": n[leaves].astype(int),
-                         "k": k[leaves].round().astype(int)})
+                         "k": k[leaves].round().astype(int), "pruned": False})
     boxes = dict(zip(leaves.tolist(), c.boxes, strict=True))
     internal = np.flatnonzero(tree.children_left != -1)
     depth = np.zeros(tree.node_count, dtype=int)
@@ -390,7 +436,21 @@ def _run_cart(x: pd.DataFrame, y: np.ndarray, types, roles, opts: Options):
                            "k": k[internal].round().astype(int)})
     splits["density"] = splits["k"] / splits["n"]
     text = export_text(c.clf, feature_names=names, decimals=3, show_weights=True)
-    return cand, lambda i: _limits(boxes[i], box_init, types, roles), box_init, splits, text
+    chosen, note = _pick(cand, opts)
+    return cand, chosen, note, _limits(boxes[chosen], box_init, types, roles), splits, text
+
+
+def _pick(cand: pd.DataFrame, opts: Options) -> tuple[int, str | None]:
+    """The box the user asked for (``opts.box``), else :func:`choose`'s. Raises DiscoveryError for an id
+    that is not a candidate."""
+    if opts.box is None:
+        return choose(cand, opts.threshold)
+    if opts.box not in set(cand["id"]):
+        ids = list(cand["id"])
+        span = f"0-{ids[-1]}" if opts.method == "prim" else ", ".join(map(str, ids))
+        raise DiscoveryError(f"--box {opts.box}: no such {'box on the trajectory' if opts.method == 'prim' else 'leaf'}"
+                             f" (allowed: {span})")
+    return int(opts.box), None
 
 
 def _box_init(x: pd.DataFrame) -> pd.DataFrame:
@@ -477,22 +537,12 @@ def discover(results_dir: str | Path, where: str, options: Options | None = None
     roles = {n: roles[n] for n in types}
     splits, text = pd.DataFrame(), ""
     if opts.method == "prim":
-        cand, limits_of, _ = _run_prim(x, y, types, roles, opts)
+        cand, chosen, note, limits = _run_prim(x, y, types, roles, opts)
     else:
-        cand, limits_of, _, splits, text = _run_cart(x, y, types, roles, opts)
-    if opts.box is not None:
-        if opts.box not in set(cand["id"]):
-            ids = list(cand["id"])
-            span = f"0-{ids[-1]}" if opts.method == "prim" else ", ".join(map(str, ids))
-            raise DiscoveryError(f"--box {opts.box}: no such {'box on the trajectory' if opts.method == 'prim' else 'leaf'}"
-                                 f" (allowed: {span})")
-        chosen = int(opts.box)
-    else:
-        chosen, note = choose(cand, opts.threshold)
-        if note:
-            notes.append(note)
+        cand, chosen, note, limits, splits, text = _run_cart(x, y, types, roles, opts)
+    if note:
+        notes.append(note)
     cand["chosen"] = cand["id"] == chosen
-    limits = limits_of(chosen)
     scores = feature_scores(x, y, roles, opts.seed, opts.n_trees)
     in_box = np.ones(len(x), dtype=bool)
     for r in limits.itertuples():
@@ -529,6 +579,7 @@ def write_results(result: DiscoveryResult, out: str | Path) -> list[Path]:
     sweep_man = result.sweep / MANIFEST
     sm = json.loads(sweep_man.read_text(encoding="utf-8"))
     man = base_manifest("discovery")
+    man["versions"] = package_versions(ANALYSIS_PACKAGES)
     man.update({"name": sm.get("name"), "where": result.where, "method": result.options.method,
                 "options": asdict(result.options), "metrics_used": result.metrics_used,
                 "sweep": str(result.sweep.resolve()), "sweep_manifest_sha256": file_sha256(sweep_man),

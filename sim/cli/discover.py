@@ -67,6 +67,8 @@ def _print(res) -> None:
               help="Density the chosen box must reach (the box of highest coverage that does is chosen).")
 @click.option("--box", "box_id", type=click.IntRange(min=0), default=None,
               help="Report this box of the PRIM trajectory (or CART leaf) instead of the chosen one.")
+@click.option("--qp-max", type=click.FloatRange(0, 1, min_open=True), default=0.05, show_default=True,
+              help="PRIM: drop the chosen box's restrictions whose quasi-p-values all exceed this (1: keep all).")
 @click.option("--peel-alpha", type=click.FloatRange(0.001, 0.5), default=0.05, show_default=True,
               help="PRIM: share of the box's runs peeled off per step.")
 @click.option("--paste-alpha", type=click.FloatRange(0.001, 0.5), default=0.05, show_default=True,
@@ -80,7 +82,7 @@ def _print(res) -> None:
 @click.option("--format", "formats", default="png,pdf", show_default=True, help="Figure formats (png, pdf, svg).")
 @click.option("--no-figures", is_flag=True, help="Write the tables only.")
 def discover(results_dir: str, where: str, method: str, out: str | None, inputs: str, threshold: float,
-             box_id: int | None, peel_alpha: float, paste_alpha: float, mass_min: float, seed: int, n_trees: int, formats: str,
+             box_id: int | None, qp_max: float, peel_alpha: float, paste_alpha: float, mass_min: float, seed: int, n_trees: int, formats: str,
              no_figures: bool) -> None:
     """Scenario discovery on a sweep: in which region of its factors (uncertainties and levers) does the
     outcome CONDITION happen?
@@ -108,7 +110,7 @@ def discover(results_dir: str, where: str, method: str, out: str | None, inputs:
     if bad or not fmts:
         fail(f"--format: {bad[0] if bad else formats!r} is not one of png, pdf, svg")
     opts = Options(method=method, threshold=threshold, peel_alpha=peel_alpha, paste_alpha=paste_alpha,
-                   mass_min=mass_min, box=box_id, inputs=inputs, seed=seed, n_trees=n_trees)
+                   mass_min=mass_min, box=box_id, qp_max=qp_max, inputs=inputs, seed=seed, n_trees=n_trees)
     try:
         sweep = sweep_folder(results_dir)
         import json
