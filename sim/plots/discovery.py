@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.plots.sensitivity import MARKERS, PALETTE, _height, _labels
-from sim.plots.style import NEUTRAL, caption, figure, provenance, save
+from sim.plots.sensitivity import _height, _labels
+from sim.plots.style import NEUTRAL, SEQUENTIAL_CMAP, caption, figure, provenance, save
 
 ROLE_COLORS = {"uncertainty": "#0072B2", "lever": "#E69F00"}
 """Uncertainties blue, levers orange (Okabe-Ito); levers are also hatched, so they differ in greyscale."""
@@ -35,20 +35,32 @@ def _condition(manifest: dict) -> str:
 
 
 def fig_tradeoff(candidates: pd.DataFrame, manifest: dict, width: str = "double"):
-    """Coverage (x) against density (y) of each candidate box, coloured and marked by its number of
-    restricted factors; PRIM's trajectory joined in peeling order; the density threshold dashed; the chosen
-    box ringed and labelled."""
+    """Coverage (x) against density (y) of each candidate box, coloured by its number of restricted factors
+    (viridis); PRIM's trajectory joined in peeling order, boxes made by dropping insignificant restrictions
+    hollow; the density threshold dashed, the share of all runs of interest dotted; the chosen box ringed."""
     method = manifest.get("method", "prim")
     threshold = (manifest.get("options") or {}).get("threshold")
     fig, ax = figure(width, 0.62 if width == "double" else 0.85)
     c = candidates.sort_values("id") if method == "prim" else candidates
+    pruned = c["pruned"].astype(bool) if "pruned" in c else pd.Series(False, index=c.index)
     if method == "prim":
-        ax.plot(c["coverage"], c["density"], color="#BBBBBB", lw=0.7, zorder=1)
-    for j, r in enumerate(sorted(c["res_dim"].unique())):
-        s = c[c["res_dim"] == r]
-        ax.scatter(s["coverage"], s["density"], s=14 if width == "double" else 9, color=PALETTE[j % len(PALETTE)],
-                   marker=MARKERS[j % len(MARKERS)], zorder=2, lw=0.3, edgecolor="white",
-                   label=f"{r} restricted factor{'s' if r != 1 else ''}")
+        ax.plot(c.loc[~pruned, "coverage"], c.loc[~pruned, "density"], color="#BBBBBB", lw=0.7, zorder=1)
+    size = 14 if width == "double" else 9
+    import matplotlib as mpl
+
+    top = max(1, int(c["res_dim"].max()))
+    norm = mpl.colors.BoundaryNorm(np.arange(-0.5, top + 1.5), mpl.colormaps[SEQUENTIAL_CMAP].N)
+    cmap = mpl.colormaps[SEQUENTIAL_CMAP]
+    ax.scatter(c.loc[~pruned, "coverage"], c.loc[~pruned, "density"], s=size, c=c.loc[~pruned, "res_dim"], cmap=cmap,
+               norm=norm, zorder=2, lw=0.3, edgecolor="white")
+    if pruned.any():
+        ax.scatter(c.loc[pruned, "coverage"], c.loc[pruned, "density"], s=size * 2.5, facecolor="none", zorder=2,
+                   edgecolor=cmap(norm(c.loc[pruned, "res_dim"].to_numpy())), lw=1.0, label="after dropping "
+                   f"restrictions\nwith qp > {(manifest.get('options') or {}).get('qp_max', 0.05):g}")
+        ax.legend(loc="lower left", fontsize="x-small")
+    cb = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.8, pad=0.02,
+                      ticks=range(0, top + 1, max(1, (top + 1) // 6)))
+    cb.set_label("restricted factors")
     ch = c[c["chosen"].astype(bool)].iloc[0]
     ax.scatter([ch["coverage"]], [ch["density"]], s=110, facecolor="none", edgecolor="black", lw=1.1, zorder=3)
     what = "box" if method == "prim" else "leaf"
@@ -69,8 +81,6 @@ def fig_tradeoff(candidates: pd.DataFrame, manifest: dict, width: str = "double"
     ax.set_ylim(0, 1.06)
     ax.set_xlabel("Coverage: share of the cases of interest inside the box")
     ax.set_ylabel("Density: share of the box's\nruns that are of interest")
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="x-small", title="box restricts",
-              title_fontsize="x-small")
     title = "PRIM peeling trajectory" if method == "prim" else "CART leaves"
     ax.set_title(f"{title}: where does '{_condition(manifest)}' happen?" if width == "double" else title, loc="left")
     caption(fig, f"aieco discover on sweep '{manifest.get('name', '')}': {_rate(manifest)} meet "
@@ -78,7 +88,10 @@ def fig_tradeoff(candidates: pd.DataFrame, manifest: dict, width: str = "double"
                  + ("Each point is a box on PRIM's peeling trajectory (EMA Workbench), from the whole input space "
                     "(coverage 1) inwards; " if method == "prim" else "Each point is a leaf of a CART tree "
                                                                        "(EMA Workbench / scikit-learn); ")
-                 + f"the chosen {what} has the highest coverage among those at or above the density threshold.")
+                 + f"the chosen {what} has the highest coverage among those at or above the density threshold"
+                 + (", with the restrictions whose quasi-p-values all exceed "
+                    f"{(manifest.get('options') or {}).get('qp_max', 0.05):g} then dropped (hollow)."
+                    if "pruned" in candidates and candidates["pruned"].astype(bool).any() else "."))
     return fig
 
 
@@ -108,7 +121,7 @@ def fig_box_limits(limits: pd.DataFrame, manifest: dict, width: str = "double"):
             for v, q, pos, ok, ha in ((row.lower, row.qp_lower, a, row.restricted_lower, "right"),
                                       (row.upper, row.qp_upper, b, row.restricted_upper, "left")):
                 if ok:
-                    qp = f" (qp {q:.0e})" if q == q else ""
+                    qp = f" (qp {q:.1g})" if q == q else ""
                     ax.text(pos + (-0.01 if ha == "right" else 0.01), yi + 0.3, f"{v:.3g}{qp}", ha=ha, va="bottom",
                             fontsize="x-small", color="black")
             ax.text(-0.01, yi, f"{row.data_min:.3g}", ha="right", va="center", fontsize="xx-small", color=NEUTRAL)
