@@ -129,7 +129,7 @@ def fig_box_limits(limits: pd.DataFrame, manifest: dict, width: str = "double"):
     ax.set_yticks(y, [f"{lab}{' (lever)' if role == 'lever' else ''}" for lab, role in zip(labels, r["role"],
                                                                                            strict=True)])
     ax.set_ylim(-0.7, len(r) - 0.2 if len(r) else 0.7)
-    ax.set_xlim(-0.12, 1.12)
+    ax.set_xlim(-0.12 if width == "double" else -0.22, 1.12)
     ax.set_xticks([0, 1], ["min in the sweep", "max in the sweep"])
     ax.grid(False)
     ax.spines["left"].set_visible(False)
@@ -138,15 +138,18 @@ def fig_box_limits(limits: pd.DataFrame, manifest: dict, width: str = "double"):
                 fontsize="small")
     box = manifest.get("box") or {}
     what = "PRIM box" if manifest.get("method", "prim") == "prim" else "CART leaf"
-    ax.set_title(f"The chosen {what}: coverage {box.get('coverage', float('nan')):.2f}, density "
-                 f"{box.get('density', float('nan')):.2f}, mass {box.get('mass', float('nan')):.2f}", loc="left")
+    stats = (f"coverage {box.get('coverage', float('nan')):.2f}, density {box.get('density', float('nan')):.2f}, "
+             f"mass {box.get('mass', float('nan')):.2f}")
+    ax.set_title(f"The chosen {what}: {stats}" if width == "double" else f"The chosen {what}\n{stats}", loc="left")
+    ax.tick_params(axis="y", length=0)
     free = list(limits.loc[~limits["restricted"].astype(bool), "factor"])
     from matplotlib.patches import Patch
 
     roles = list(dict.fromkeys(r["role"])) or ["uncertainty"]
-    ax.legend([Patch(facecolor=ROLE_COLORS[k], hatch=ROLE_HATCH[k], edgecolor="white") for k in roles],
-              [ROLE_LABELS[k] for k in roles], loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=len(roles),
-              fontsize="x-small")
+    if width == "double":  # on a single column the "(lever)" in the labels says it
+        ax.legend([Patch(facecolor=ROLE_COLORS[k], hatch=ROLE_HATCH[k], edgecolor="white") for k in roles],
+                  [ROLE_LABELS[k] for k in roles], loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=len(roles),
+                  fontsize="x-small")
     caption(fig, f"'{_condition(manifest)}' on sweep '{manifest.get('name', '')}' ({_rate(manifest)}). Each bar is "
                  f"the box's part of the factor's range in the sweep, with its limits; quasi-p-values (qp) (one-sided binomial test, Bryant "
                  f"and Lempert 2010) say how likely the restriction's gain in density is by chance. "
