@@ -15,7 +15,7 @@
 #   6. distillation  python scripts/distillation_controls.py: strict controls vs baseline over the distillation
 #                    parameters' plausible range, 10 replications (~3 min); not redrawn with --draw-only.
 #   7. discovery     aieco sweep experiments/discovery_lhs.toml (400 runs, 2-7 min) and aieco discover on it with
-#                    the condition $DISCOVERY_WHERE (default: China's frontier within 6 months of the US's)
+#                    the condition $DISCOVERY_WHERE (default: China's frontier within 9 months of the US's)
 #
 # ONLY=discovery scripts/make_figures.sh (or ONLY=baseline,comparison) makes only the named sets (baseline,
 # comparison, export_controls_grid, uncertainty_lhs, sobol_baseline, distillation_controls, discovery); the
@@ -27,7 +27,7 @@
 # GRID_REPLICATIONS (default 20; 10 halves the sweep's time, with visibly noisier cell means), SOBOL (default 1),
 # SOBOL_RESULTS (default $RESULTS/sobol_baseline; with --draw-only, point it at a finished analysis, e.g.
 # SOBOL_RESULTS=results/sensitivity/sobol_baseline scripts/make_figures.sh --draw-only), DISCOVERY_WHERE (default
-# "us_cn_gap_months_mean12 < 6"), ONLY (default: every set).
+# "us_cn_gap_months_mean12 < 9"), ONLY (default: every set).
 set -euo pipefail
 DRAW_ONLY=0
 if [[ "${1:-}" == "--draw-only" ]]; then DRAW_ONLY=1; elif [[ $# -gt 0 ]]; then
@@ -40,7 +40,7 @@ GRID_REPLICATIONS="${GRID_REPLICATIONS:-20}"
 SOBOL="${SOBOL:-1}"
 SOBOL_RESULTS="${SOBOL_RESULTS:-$RESULTS/sobol_baseline}"
 FIGURES=figures
-DISCOVERY_WHERE="${DISCOVERY_WHERE:-us_cn_gap_months_mean12 < 6}"
+DISCOVERY_WHERE="${DISCOVERY_WHERE:-us_cn_gap_months_mean12 < 9}"
 ONLY="${ONLY:-}"
 
 say() { printf '\n== %s\n' "$*" >&2; }

@@ -63,7 +63,7 @@ MIN_CASES = 5
 _ALLOWED_NODES = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.Invert,
                   ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.BitAnd, ast.BitOr, ast.Compare, ast.Lt,
                   ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq, ast.Name, ast.Load, ast.Constant)
-_EXAMPLE = "e.g. 'noncn_on_cn_open_mean12 > 0.3' or 'us_cn_gap_months_mean12 < 6 and open_share_US_mean12 < 0.2'"
+_EXAMPLE = "e.g. 'noncn_on_cn_open_mean12 > 0.3' or 'us_cn_gap_months_mean12 < 9 and open_share_US_mean12 < 0.2'"
 
 
 class DiscoveryError(ValueError):
