@@ -27,7 +27,7 @@
 # GRID_REPLICATIONS (default 20; 10 halves the sweep's time, with visibly noisier cell means), SOBOL (default 1),
 # SOBOL_RESULTS (default $RESULTS/sobol_baseline; with --draw-only, point it at a finished analysis, e.g.
 # SOBOL_RESULTS=results/sensitivity/sobol_baseline scripts/make_figures.sh --draw-only), DISCOVERY_WHERE (default
-# "us_cn_gap_months_mean12 < 9"), ONLY (default: every set).
+# "us_cn_gap_months_mean12 < 9"), DISCOVERY_ARGS (default "--peel-alpha 0.1"), ONLY (default: every set).
 set -euo pipefail
 DRAW_ONLY=0
 if [[ "${1:-}" == "--draw-only" ]]; then DRAW_ONLY=1; elif [[ $# -gt 0 ]]; then
@@ -41,6 +41,9 @@ SOBOL="${SOBOL:-1}"
 SOBOL_RESULTS="${SOBOL_RESULTS:-$RESULTS/sobol_baseline}"
 FIGURES=figures
 DISCOVERY_WHERE="${DISCOVERY_WHERE:-us_cn_gap_months_mean12 < 9}"
+# PRIM peels 10% of the box per step: with a few dozen cases of interest in 11 factors, 5% steps restrict inert
+# factors on a handful of runs (see figures/README.md)
+DISCOVERY_ARGS="${DISCOVERY_ARGS:---peel-alpha 0.1}"
 ONLY="${ONLY:-}"
 
 say() { printf '\n== %s\n' "$*" >&2; }
@@ -130,7 +133,9 @@ say "7/7 scenario discovery: 400-run Latin hypercube over levers and uncertainti
 if (( ! DRAW_ONLY )); then
     rm -rf "$RESULTS/discovery_lhs" "$RESULTS/discovery"
     aieco sweep experiments/discovery_lhs.toml --workers "$WORKERS" --out "$RESULTS/discovery_lhs" --no-progress
-    aieco discover "$RESULTS/discovery_lhs" --where "$DISCOVERY_WHERE" --out "$RESULTS/discovery" --no-figures
+    # shellcheck disable=SC2086  # DISCOVERY_ARGS is a list of options
+    aieco discover "$RESULTS/discovery_lhs" --where "$DISCOVERY_WHERE" $DISCOVERY_ARGS --out "$RESULTS/discovery" \
+        --no-figures
 fi
 draw "$RESULTS/discovery" discovery
 [[ -f "$RESULTS/discovery_lhs/manifest.json" ]] && cp "$RESULTS/discovery_lhs/manifest.json" "$FIGURES/discovery/sweep_manifest.json"
