@@ -14,13 +14,20 @@
 #                    free cores); skipped with a message when SOBOL=0 or the spec or the command is missing.
 #   6. distillation  python scripts/distillation_controls.py: strict controls vs baseline over the distillation
 #                    parameters' plausible range, 10 replications (~3 min); not redrawn with --draw-only.
+#   7. discovery     aieco sweep experiments/discovery_lhs.toml (400 runs, 2-7 min) and aieco discover on it with
+#                    the condition $DISCOVERY_WHERE (default: China's frontier within 9 months of the US's)
+#
+# ONLY=discovery scripts/make_figures.sh (or ONLY=baseline,comparison) makes only the named sets (baseline,
+# comparison, export_controls_grid, uncertainty_lhs, sobol_baseline, distillation_controls, discovery); the
+# other folders of figures/ are left as they are.
 # Every set: PNG (300 dpi) and PDF at double width (7 in), PNG at single width (3.5 in), each with a JSON provenance sidecar; the results manifest the figures came from is copied beside them as
 # results_manifest.json (its SHA-256 is the sidecars' manifest_sha256).
 #
 # Environment: RESULTS (default results/figure_inputs, not committed), WORKERS (default 2),
 # GRID_REPLICATIONS (default 20; 10 halves the sweep's time, with visibly noisier cell means), SOBOL (default 1),
 # SOBOL_RESULTS (default $RESULTS/sobol_baseline; with --draw-only, point it at a finished analysis, e.g.
-# SOBOL_RESULTS=results/sensitivity/sobol_baseline scripts/make_figures.sh --draw-only).
+# SOBOL_RESULTS=results/sensitivity/sobol_baseline scripts/make_figures.sh --draw-only), DISCOVERY_WHERE (default
+# "us_cn_gap_months_mean12 < 9"), DISCOVERY_ARGS (default "--peel-alpha 0.1"), ONLY (default: every set).
 set -euo pipefail
 DRAW_ONLY=0
 if [[ "${1:-}" == "--draw-only" ]]; then DRAW_ONLY=1; elif [[ $# -gt 0 ]]; then
@@ -33,8 +40,14 @@ GRID_REPLICATIONS="${GRID_REPLICATIONS:-20}"
 SOBOL="${SOBOL:-1}"
 SOBOL_RESULTS="${SOBOL_RESULTS:-$RESULTS/sobol_baseline}"
 FIGURES=figures
+DISCOVERY_WHERE="${DISCOVERY_WHERE:-us_cn_gap_months_mean12 < 9}"
+# PRIM peels 10% of the box per step: with a few dozen cases of interest in 11 factors, 5% steps restrict inert
+# factors on a handful of runs (see figures/README.md)
+DISCOVERY_ARGS="${DISCOVERY_ARGS:---peel-alpha 0.1}"
+ONLY="${ONLY:-}"
 
 say() { printf '\n== %s\n' "$*" >&2; }
+want() { [[ -z "$ONLY" || ",$ONLY," == *",$1,"* ]]; }  # want <set>: is this set to be made?
 
 draw() {  # draw <results folder> <figure set> [double]: double width PNG+PDF, single width PNG (unless
           # "double" is given), and the results manifest
@@ -53,38 +66,47 @@ draw() {  # draw <results folder> <figure set> [double]: double width PNG+PDF, s
 
 mkdir -p "$RESULTS" "$FIGURES"
 
-say "1/6 baseline: aieco run scenarios/baseline.toml, 20 replications"
+if want baseline; then
+say "1/7 baseline: aieco run scenarios/baseline.toml, 20 replications"
 if (( ! DRAW_ONLY )); then
     rm -rf "$RESULTS/baseline"
     aieco run scenarios/baseline.toml --replications 20 --out "$RESULTS/baseline" --no-figures --overwrite
 fi
 draw "$RESULTS/baseline" baseline
+fi
 
-say "2/6 scenario comparison: baseline vs no_export_controls vs strict_controls, 20 replications"
+if want comparison; then
+say "2/7 scenario comparison: baseline vs no_export_controls vs strict_controls, 20 replications"
 if (( ! DRAW_ONLY )); then
     rm -rf "$RESULTS/comparison"
     aieco compare scenarios/baseline.toml scenarios/no_export_controls.toml scenarios/strict_controls.toml \
         --replications 20 --out "$RESULTS/comparison" --no-figures
 fi
 draw "$RESULTS/comparison" comparison
+fi
 
-say "3/6 export-control grid: 36 points x $GRID_REPLICATIONS replications on $WORKERS workers (2-6 minutes)"
+if want export_controls_grid; then
+say "3/7 export-control grid: 36 points x $GRID_REPLICATIONS replications on $WORKERS workers (2-6 minutes)"
 if (( ! DRAW_ONLY )); then
     rm -rf "$RESULTS/export_controls_grid"
     aieco sweep experiments/export_controls_grid.toml --workers "$WORKERS" --replications "$GRID_REPLICATIONS" \
         --out "$RESULTS/export_controls_grid" --no-progress
 fi
 draw "$RESULTS/export_controls_grid" export_controls_grid
+fi
 
-say "4/6 uncertainty: 500-point Latin hypercube over 16 parameters, 1 replication each, on $WORKERS workers"
+if want uncertainty_lhs; then
+say "4/7 uncertainty: 500-point Latin hypercube over 16 parameters, 1 replication each, on $WORKERS workers"
 if (( ! DRAW_ONLY )); then
     rm -rf "$RESULTS/uncertainty_lhs"
     aieco sweep experiments/uncertainty_lhs.toml --workers "$WORKERS" --replications 1 \
         --out "$RESULTS/uncertainty_lhs" --no-progress
 fi
 draw "$RESULTS/uncertainty_lhs" uncertainty_lhs
+fi
 
-say "5/6 Sobol' analysis of the baseline"
+if want sobol_baseline; then
+say "5/7 Sobol' analysis of the baseline"
 if [[ "$SOBOL" != 0 && -f experiments/sobol_baseline.toml ]] && aieco sensitivity --help >/dev/null 2>&1; then
     if (( ! DRAW_ONLY )); then
         rm -rf "$SOBOL_RESULTS"
@@ -95,12 +117,28 @@ else
     echo "SKIPPED (SOBOL=0, or experiments/sobol_baseline.toml or 'aieco sensitivity' missing);" \
          "figures/sobol_baseline/ left as it is." >&2
 fi
+fi
 
-say "6/6 strict controls across the distillation parameters (scripts/distillation_controls.py)"
+if want distillation_controls; then
+say "6/7 strict controls across the distillation parameters (scripts/distillation_controls.py)"
 if (( ! DRAW_ONLY )); then
     python scripts/distillation_controls.py --replications 10 --out "$FIGURES/distillation_controls"
 else
     echo "SKIPPED with --draw-only (the script runs its own simulations); $FIGURES/distillation_controls/ left as it is." >&2
+fi
+fi
+
+if want discovery; then
+say "7/7 scenario discovery: 400-run Latin hypercube over levers and uncertainties, then PRIM for '$DISCOVERY_WHERE'"
+if (( ! DRAW_ONLY )); then
+    rm -rf "$RESULTS/discovery_lhs" "$RESULTS/discovery"
+    aieco sweep experiments/discovery_lhs.toml --workers "$WORKERS" --out "$RESULTS/discovery_lhs" --no-progress
+    # shellcheck disable=SC2086  # DISCOVERY_ARGS is a list of options
+    aieco discover "$RESULTS/discovery_lhs" --where "$DISCOVERY_WHERE" $DISCOVERY_ARGS --out "$RESULTS/discovery" \
+        --no-figures
+fi
+draw "$RESULTS/discovery" discovery
+[[ -f "$RESULTS/discovery_lhs/manifest.json" ]] && cp "$RESULTS/discovery_lhs/manifest.json" "$FIGURES/discovery/sweep_manifest.json"
 fi
 
 say "done: $(find "$FIGURES" -name '*.png' | wc -l) PNG files in $FIGURES/ (catalogue: $FIGURES/README.md)"

@@ -20,10 +20,10 @@ import numpy as np
 PACKAGES = ("aieco", "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "SALib", "pydantic", "dask")
 
 
-def package_versions() -> dict[str, str]:
-    """Versions of Python and of the packages results depend on."""
+def package_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """Versions of Python and of the packages results depend on (:data:`PACKAGES`, and ``extra`` ones)."""
     out = {"python": platform.python_version()}
-    for p in PACKAGES:
+    for p in (*PACKAGES, *extra):
         try:
             out[p] = version(p)
         except PackageNotFoundError:

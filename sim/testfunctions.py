@@ -149,6 +149,24 @@ gfunction.inputs = CARRIERS[:len(G_A)]
 gfunction.outputs = {"gfunction": ("1", f"Sobol' G-function of x1..x{len(G_A)} on [0, 1], a = {list(G_A)}")}
 
 
+BOX = {"x1": (0.7, 1.0), "x2": (0.0, 0.3)}
+"""The box of :func:`box`: the cases of interest are exactly x1 > 0.7 and x2 < 0.3; x3 and x4 are inert."""
+
+
+def box(scenario: Any, seed: int, roster: Any = None) -> FunctionResult:
+    """Run function for scenario discovery with a known answer: ``in_box`` is 1 when the first carrier
+    (x1) is above 0.7 and the second (x2) below 0.3 (:data:`BOX`), else 0, whatever x3 and x4 (carriers 3
+    and 4); ``x1_minus_x2`` is a smooth output of the same inputs. Noise-free."""
+    u = carrier_values(scenario, 4)
+    inside = u[0] > BOX["x1"][0] and u[1] < BOX["x2"][1]
+    return FunctionResult(seed, {"in_box": float(inside), "x1_minus_x2": float(u[0] - u[1])})
+
+
+box.inputs = CARRIERS[:4]
+box.outputs = {"in_box": ("1", "1 when x1 > 0.7 and x2 < 0.3, else 0 (x3, x4 inert)"),
+               "x1_minus_x2": ("1", "x1 - x2")}
+
+
 # ---------------------------------------------------------------------------------------------
 # Analytic indices
 # ---------------------------------------------------------------------------------------------
@@ -182,5 +200,5 @@ ANALYTIC = {"sim.testfunctions:ishigami": ("ishigami", ishigami_indices),
 """run function -> (output, analytic indices function), for comparisons."""
 
 
-__all__ = ["ANALYTIC", "CARRIERS", "FunctionResult", "G_A", "carrier_values", "gfunction", "gfunction_indices",
+__all__ = ["ANALYTIC", "BOX", "CARRIERS", "box", "FunctionResult", "G_A", "carrier_values", "gfunction", "gfunction_indices",
            "gfunction_values", "ishigami", "ishigami_indices", "ishigami_values"]

@@ -245,3 +245,40 @@ def test_counts_are_singular_for_one(tmp_path):
         load_spec(spec)
     with pytest.warns(SpecWarning, match=r"dropped 1 dated event after it: 2024-12"):
         load_spec(write_spec(tmp_path, BETA, SMALL_SET + "months = 35\n"))
+
+
+# --------------------------------------------------------------------------------------------- levers
+
+LEVER_AND_UNCERTAINTY = """
+design = "grid"
+[[factors]]
+path = "governments.US.subsidy_rate"
+kind = "lever"
+levels = [0.0, 0.2]
+[[factors]]
+path = "compute.eta_alt"
+levels = [0.3, 0.5]
+"""
+
+
+def test_factor_kind_marks_levers_apart_from_uncertainties(tmp_path):
+    spec = _load_quietly(write_spec(tmp_path, LEVER_AND_UNCERTAINTY))
+    assert [f.role for f in spec.factors] == ["lever", "uncertainty"]
+    assert [f["role"] for f in spec.describe()["factors"]] == ["lever", "uncertainty"]
+
+
+def test_a_factor_role_does_not_change_the_resume_fingerprint(tmp_path):
+    a = _load_quietly(write_spec(tmp_path, LEVER_AND_UNCERTAINTY, name="a.toml"))
+    b = _load_quietly(write_spec(tmp_path, LEVER_AND_UNCERTAINTY.replace('kind = "lever"\n', ""), name="b.toml"))
+    assert b.factors[0].role == "uncertainty"
+    assert fingerprint(a, design_matrix(a)[0]) == fingerprint(b, design_matrix(b)[0])
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("policy", r"factors\[0\].kind': unknown kind 'policy'; did you mean 'lever'\? \(allowed: 'uncertainty', .*'lever'"),
+    ("leverr", r"unknown kind 'leverr'; did you mean 'lever'\?"),
+    ("xyz", r"unknown kind 'xyz' \(allowed: 'uncertainty', "),
+])
+def test_unknown_factor_kind_names_the_allowed_ones(tmp_path, word, expected):
+    with pytest.raises(SpecError, match=expected):
+        _load_quietly(write_spec(tmp_path, LEVER_AND_UNCERTAINTY.replace('"lever"', f'"{word}"')))

@@ -23,8 +23,8 @@ from sim.cli.common import console, err_console, fail
 @click.option("--list", "list_only", is_flag=True,
               help="List the figures this kind of results supports; draw none.")
 def figures(results_dir: str, formats: str, width: str, out: str | None, list_only: bool) -> None:
-    """Draw every figure RESULTS_DIR supports: a run, a comparison, a sweep, a validation or a sensitivity
-    analysis (told apart by the `kind` in its manifest.json).
+    """Draw every figure RESULTS_DIR supports: a run, a comparison, a sweep, a validation, a sensitivity
+    analysis or a scenario discovery (told apart by the `kind` in its manifest.json).
 
     \b
     Each figure is written as <figure>_<width>.<format> with <figure>_<width>.json beside it: the command,

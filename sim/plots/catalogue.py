@@ -9,7 +9,9 @@ Every results folder written by aieco has a ``manifest.json`` whose ``kind`` say
 - ``sweep`` (``aieco sweep``): :mod:`sim.plots.sweep` -- heatmaps, slices, tornado charts;
 - ``validation`` (``aieco validate``): :mod:`sim.validation` -- simulated bands with empirical points;
 - ``sensitivity`` (``aieco sensitivity``): :mod:`sim.plots.sensitivity` -- Sobol'/Morris bar charts; and
-  tornado charts from the analysis's sample.
+  tornado charts from the analysis's sample;
+- ``discovery`` (``aieco discover``): :mod:`sim.plots.discovery` -- PRIM/CART trade-off, box limits, feature
+  scores.
 
 :func:`draw_figures` detects the kind and draws every figure the folder supports, delegating to the
 per-kind draw functions; :data:`CATALOGUE` lists them (``aieco figures --list``, ``figures/README.md``).
@@ -91,6 +93,16 @@ CATALOGUE: dict[str, tuple[FigureInfo, ...]] = {
         FigureInfo("sweep_tornado_<metric>", "sim.plots.sweep.fig_tornado",
                    "Tornado chart (PRCC) from the analysis's own sample", "the folder keeps its sweep"),
     ),
+    "discovery": (
+        FigureInfo("discovery_tradeoff", "sim.plots.discovery.fig_tradeoff",
+                   "Coverage vs density of every candidate box (PRIM's peeling trajectory or CART's leaves), by "
+                   "number of restricted factors, with the density threshold and the chosen box"),
+        FigureInfo("discovery_box_limits", "sim.plots.discovery.fig_box_limits",
+                   "The chosen box's limits on each restricted factor within its sweep range, with quasi-p-values; "
+                   "levers and uncertainties told apart"),
+        FigureInfo("discovery_feature_scores", "sim.plots.discovery.fig_feature_scores",
+                   "Extra-trees feature score of every factor for the condition, levers hatched"),
+    ),
 }
 """Results kind -> the figures it supports (``<metric>``: one figure per metric of
 :data:`sim.plots.sweep.SWEEP_METRICS` that the results hold)."""
@@ -110,7 +122,7 @@ def read_manifest(results_dir: str | Path) -> dict[str, Any]:
         raise ResultsError(f"{d}: no such folder")
     if not d.is_dir():
         raise ResultsError(f"{d}: not a folder (give the results folder written by aieco run, compare, sweep, "
-                           f"validate or sensitivity)")
+                           f"validate, sensitivity or discover)")
     f = d / "manifest.json"
     if not f.is_file():
         raise ResultsError(f"{d}: not an aieco results folder (no manifest.json)")
@@ -213,8 +225,15 @@ def _draw_sensitivity(d: Path, formats, width, out, note: Notes) -> list[Path]:
     return paths
 
 
+def _draw_discovery(d: Path, formats, width, out, note: Notes) -> list[Path]:
+    from sim.plots.discovery import draw_discovery_figures
+
+    return draw_discovery_figures(d, formats, width, out)
+
+
 DRAWERS: dict[str, Callable[..., list[Path]]] = {"run": _draw_run, "compare": _draw_compare, "sweep": _draw_sweep,
-                                                 "validation": _draw_validation, "sensitivity": _draw_sensitivity}
+                                                 "validation": _draw_validation, "sensitivity": _draw_sensitivity,
+                                                 "discovery": _draw_discovery}
 """Results kind -> function(results_dir, formats, width, out_dir, note) that draws its figures."""
 
 
@@ -232,6 +251,9 @@ def _read_errors() -> tuple[type[BaseException], ...]:
     from sim.sweep.store import StoreError
 
     errors.append(StoreError)
+    from sim.discovery import DiscoveryError
+
+    errors.append(DiscoveryError)
     try:
         from sim.validation import ValidationInputError
 

@@ -60,6 +60,13 @@ RESERVED_COLUMNS = ("point", "replication", "seed", "status", "error", "tracebac
 
 DEFAULT_RUN_FUNCTION = "sim.runs:run_one"
 
+ROLES = {
+    "uncertainty": "a condition the decision maker cannot set: a parameter of the world or the model (default)",
+    "lever": "a policy the decision maker can set (EMA Workbench's levers): export controls, subsidies, blocks",
+}
+"""What a factor stands for, as ``kind = ...`` in a ``[[factors]]`` entry. Levers and uncertainties are sampled
+and run alike; scenario discovery (``aieco discover``) reports them apart and can restrict its inputs to one."""
+
 
 class SpecError(ValueError):
     """An experiment spec is invalid. The message names the spec file, the field and what is allowed."""
@@ -122,6 +129,7 @@ class FactorSpec(_Strict):
     """One ``[[factors]]`` entry as written in the file."""
 
     name: str | None = None
+    kind: str = "uncertainty"
     path: str | None = None
     scenarios: list[str] | None = None
     labels: list[str] | None = None
@@ -183,7 +191,9 @@ class Factor:
         sets the value at the start, the events still apply), ``"drop"`` (those events are removed: the
         value holds throughout) or None when no event touches the field.
     from_month : the factor's value takes effect by a dated event at this month, replacing the base's
-        events on that field."""
+        events on that field.
+    role : ``"uncertainty"`` or ``"lever"`` (:data:`ROLES`; the spec's ``kind = ...``): what the factor stands
+        for. It does not change how the factor is sampled or run."""
 
     name: str
     kind: str
@@ -199,6 +209,7 @@ class Factor:
     integer: bool = False
     events: str | None = None
     from_month: str | None = None
+    role: str = "uncertainty"
 
     def describe(self) -> dict[str, Any]:
         """JSON-safe description (for the manifest)."""
@@ -657,6 +668,22 @@ def event_matches(ev: Any, gov: str, fld: str) -> bool:
     return ev.government == gov and (ev.field == fld or (fld.startswith("export_control.") and ev.field == "export_control"))
 
 
+_ROLE_ALIASES = {"levers": "lever", "policy": "lever", "policies": "lever", "decision": "lever",
+                 "uncertainties": "uncertainty", "uncertain": "uncertainty", "parameter": "uncertainty",
+                 "assumption": "uncertainty"}
+
+
+def _role(kind: str, err: Callable[[str, str], SpecError]) -> str:
+    """The role a factor's ``kind`` names (:data:`ROLES`); raises SpecError for another word."""
+    k = kind.strip().lower()
+    if k in ROLES:
+        return k
+    close = [_ROLE_ALIASES[k]] if k in _ROLE_ALIASES else difflib.get_close_matches(k, ROLES, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise err("kind", f"unknown kind {kind!r}{hint} (allowed: " + "; ".join(
+        f"{r!r}, {d}" for r, d in ROLES.items()) + ")")
+
+
 def _resolve_factor(fs: FactorSpec, i: int, src: str, design: str, bases: list[Scenario],
                     labels: list[str]) -> Factor:
     where = f"factors[{i}]"
@@ -664,11 +691,13 @@ def _resolve_factor(fs: FactorSpec, i: int, src: str, design: str, bases: list[S
     def err(key: str, msg: str) -> SpecError:
         return SpecError(f"{src}: field '{where}.{key}': {msg}" if key else f"{src}: field '{where}': {msg}")
 
+    role = _role(fs.kind, err)
     if fs.scenarios is not None:
         for key in ("path", "levels", "range", "n_levels", "mean", "sd", "mode", "events", "from_month"):
             if getattr(fs, key) is not None:
-                raise err(key, "a factor listing 'scenarios' takes no other settings (only 'name' and 'labels')")
-        return Factor(name=fs.name or "scenario", kind="scenario", levels=tuple(labels))
+                raise err(key, "a factor listing 'scenarios' takes no other settings (only 'name', 'labels' and "
+                               "'kind')")
+        return Factor(name=fs.name or "scenario", kind="scenario", levels=tuple(labels), role=role)
     if fs.path is None:
         raise err("path", "required: the scenario field this factor sets (e.g. 'labs.beta'), or 'scenarios'")
     if fs.labels is not None:
@@ -708,7 +737,8 @@ def _resolve_factor(fs: FactorSpec, i: int, src: str, design: str, bases: list[S
                           f"override the factor's value; set events = \"drop\" (the value holds throughout), "
                           f"events = \"keep\" (it holds until the first event) or from_month = \"YYYY-MM\" (it takes "
                           f"effect then, replacing those events)")
-    common = dict(name=name, path=fs.path, integer=integer, events=events if gf else None, from_month=from_month)
+    common = dict(name=name, path=fs.path, integer=integer, events=events if gf else None, from_month=from_month,
+                  role=role)
 
     # a list of levels
     if fs.levels is not None:

@@ -190,7 +190,10 @@ def fingerprint(spec: Any, matrix: pd.DataFrame) -> dict[str, str]:
     d = spec.describe()
     return {
         "design": _hash({"design": d["design"], "samples": d["samples"], "design_seed": d["design_seed"],
-                         "design_options": d["design_options"], "factors": d["factors"],
+                         "design_options": d["design_options"],
+                         # a factor's role (lever or uncertainty) does not change its runs: not hashed, so that
+                         # folders written before roles existed still resume
+                         "factors": [{k: v for k, v in f.items() if k != "role"} for f in d["factors"]],
                          "matrix": matrix.to_dict("list")}),
         "base scenario": _hash([sc.resolved_dict() for sc in spec.bases]),
         "seed": _hash(d["seed"]),
