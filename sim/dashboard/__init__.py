@@ -1,0 +1,1 @@
+"""The `aieco dashboard` web app (placeholder; see app.py)."""
