@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import socket
 from pathlib import Path
 
 import click
 
 from sim.cli.common import err_console, fail
-
-OFFLINE_ENV = {
-    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",  # Solara's usage statistics would leave the machine
-    "SOLARA_THEME_LOADER": "plain",
-}
-"""Environment that keeps the server from contacting anything outside this machine (the front-end
-assets come from the ``solara-assets`` package)."""
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port free on ``host`` now."""
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
-
 
 def _check_paths(paths: tuple[str, ...]) -> list[Path]:
     """Each path must be a scenario file that loads or a results folder with a manifest; exit 2 otherwise."""
@@ -71,23 +54,15 @@ def dashboard(paths: tuple[str, ...], port: int, host: str, workers: int | None,
     Needs the dashboard extra: pip install -e ".[dashboard]". Works offline.
     """
     try:
-        from solara.__main__ import run as solara_run
+        import solara  # noqa: F401
+
+        from sim.dashboard.server import free_port, serve
     except ImportError:
         fail('the dashboard needs its extra: pip install -e ".[dashboard]"')
     checked = _check_paths(paths)
     port = port or free_port(host)
-    os.environ.update(OFFLINE_ENV)
-    os.environ["AIECO_DASHBOARD_PATHS"] = os.pathsep.join(map(str, checked))
-    os.environ["AIECO_DASHBOARD_OUT"] = str(Path(out).resolve())
-    if workers:
-        os.environ["AIECO_DASHBOARD_WORKERS"] = str(workers)
-    from sim.dashboard import jobs
-
-    jobs.warm_up()  # worker processes import the model while the server starts
     err_console.print(f"aieco dashboard at http://{host}:{port}/ (Ctrl-C stops it)")
-    args = ["sim.dashboard.app", "--port", str(port), "--host", host, "--production", "--no-check-version",
-            "--no-access-log", "--log-level-uvicorn", "warning", "--open" if open_browser else "--no-open"]
-    solara_run.main(args=args, prog_name="aieco dashboard", standalone_mode=True)
+    serve(checked, port, host, out, workers, open_browser)
 
 
 COMMANDS = [dashboard]

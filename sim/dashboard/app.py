@@ -247,8 +247,7 @@ def LeverInput(lever: Lever, start: Scenario):
                 solara.SelectMultiple(lever.label, list(current or []), list(REGIONS), on_value=set_value,
                                       dense=True)
             else:
-                solara.InputText(lever.label, value=text, on_value=on_text, error=bool(err), message=err or None,
-                                 dense=True)
+                solara.InputText(lever.label, value=text, on_value=on_text, error=bool(err), message=err or None)
 
 
 @solara.component

@@ -123,7 +123,7 @@ def fig_month(ts: pd.DataFrame, labs: pd.DataFrame, month: int, name: str = ""):
                        marker=marker, s=14, color=REGION_COLORS[r],
                        facecolors=REGION_COLORS[r] if strat == "CLOSED" else "white", linewidths=1)
     a1.set_xticks(range(len(REGIONS)), REGIONS)
-    a1.set_title("Labs: capability (square closed, circle open)", loc="left")
+    a1.set_title("Labs' capability", loc="left")
     a1.set_ylabel("log10 effective FLOP")
     comp = [float(row.get(f"compute_{r}", np.nan)) for r in REGIONS]
     a2.bar(REGIONS, comp, color=[REGION_COLORS[r] for r in REGIONS])
@@ -138,5 +138,6 @@ def fig_month(ts: pd.DataFrame, labs: pd.DataFrame, month: int, name: str = ""):
     a3.set_ylim(0, 1)
     a3.legend(loc="upper right", title="models")
     a3.set_title("Developers on each region's models", loc="left")
-    caption(fig, f"{name}: {row['date']} (month {month + 1} of the run).")
+    caption(fig, f"{name}: {row['date']} (month {month + 1} of the run). Left: one marker per lab, filled squares "
+                 "closed, open circles open-weight.")
     return fig
