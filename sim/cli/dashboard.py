@@ -8,6 +8,7 @@ import click
 
 from sim.cli.common import err_console, fail
 
+
 def _check_paths(paths: tuple[str, ...]) -> list[Path]:
     """Each path must be a scenario file that loads or a results folder with a manifest; exit 2 otherwise."""
     from sim.plots.catalogue import ResultsError, read_manifest

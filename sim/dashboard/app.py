@@ -24,7 +24,15 @@ from sim.compare import Comparison, comparison_of
 from sim.dashboard import jobs
 from sim.dashboard.browse import ResultsView
 from sim.dashboard.export import write_scenario
-from sim.dashboard.levers import Lever, check_value, get_value, later_events, parse_text, policy_levers, uncertain_levers
+from sim.dashboard.levers import (
+    Lever,
+    check_value,
+    get_value,
+    later_events,
+    parse_text,
+    policy_levers,
+    uncertain_levers,
+)
 from sim.dashboard.views import TABLE_CSS, comparison_figures, metric_table_html
 from sim.dashboard.watch import WatchView
 from sim.scenario import Scenario, ScenarioError, load_scenario, with_horizon, with_values

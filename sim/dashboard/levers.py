@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim import REGIONS
-from sim.scenario import REGION_KEYED_GOV_FIELDS, Scenario, ScenarioError, field_info, parameter_paths, with_values
+from sim.scenario import (
+    REGION_KEYED_GOV_FIELDS,
+    Scenario,
+    ScenarioError,
+    field_info,
+    parameter_paths,
+    with_values,
+)
 
 KINDS = ("float", "int", "bool", "regions", "optional_float")
 """Widget kinds: a number field, an integer field, a checkbox, a choice of regions, a number that may be
