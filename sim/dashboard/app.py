@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -181,11 +181,13 @@ def follow(job, start_path, start, reference, edited, r, t0) -> None:
         with _CACHE_LOCK:
             for lab, reps in fresh.items():
                 _CACHE[_key(reference if lab == "reference" else edited, r)] = reps
-    ref = _CACHE[_key(reference, r)]
-    ed = _CACHE[_key(edited, r)]
-    ref.scenario, ed.scenario = reference, edited
-    names = [reference.name, edited.name if edited.name != reference.name else f"{edited.name} (changed)"]
-    comp = comparison_of([ref, ed], names, time.perf_counter() - t0)
+    ref = replace(_CACHE[_key(reference, r)], scenario=reference)
+    ed = replace(_CACHE[_key(edited, r)], scenario=edited)
+    if _key(reference, r) == _key(edited, r):  # nothing changed: the run alone
+        comp = comparison_of([ed], [edited.name], time.perf_counter() - t0)
+    else:
+        names = [reference.name, edited.name if edited.name != reference.name else f"{edited.name} (changed)"]
+        comp = comparison_of([ref, ed], names, time.perf_counter() - t0)
     current_job.set(None)
     outcome.set(Outcome(start_path, start, edited, comp, {"reference": ref, "edited": ed},
                         time.perf_counter() - t0))
@@ -340,19 +342,27 @@ def RunButtons(start: Scenario | None, edited: Scenario | None, build_error: str
 @solara.component
 def Results():
     o = outcome.value
-    figs = solara.use_memo(lambda: comparison_figures(o.comparison) if o else {}, dependencies=[id(o)])
+    figs = solara.lab.use_task(lambda: comparison_figures(o.comparison, jobs.worker_pool()) if o else {},
+                               dependencies=[id(o)])
     if o is None:
         solara.Info("Set levers, then Run: the changed scenario runs beside its start with the same seeds.")
         return
     comp = o.comparison
-    solara.Markdown(f"**{comp.names[1]}** against **{comp.names[0]}**: {len(comp.seeds)} replications of "
-                    f"{o.edited.months} months, {o.seconds:.1f} s.")
+    what = (f"**{comp.names[1]}** against **{comp.names[0]}**" if len(comp.names) > 1
+            else f"**{comp.names[0]}** (no lever changed)")
+    solara.Markdown(f"{what}: {len(comp.seeds)} replications of {o.edited.months} months, {o.seconds:.1f} s.")
     solara.Style(TABLE_CSS)
     solara.HTML(unsafe_innerHTML=metric_table_html(comp), classes=["metric-table"])
-    for title, data in figs.items():
-        solara.Markdown(f"*{title}*")
-        solara.Image(data, width="100%")
     ExportBox(o)
+    if figs.pending or figs.not_called:
+        solara.ProgressLinear(True)
+        solara.Text("drawing the figures ...")
+    elif figs.error:
+        solara.Error(f"the figures failed: {figs.exception}")
+    else:
+        for title, data in (figs.value or {}).items():
+            solara.Markdown(f"*{title}*")
+            solara.Image(data, width="min(100%, 1000px)")
 
 
 @solara.component

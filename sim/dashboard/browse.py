@@ -63,7 +63,7 @@ def SweepView(folder: Path):
         plan = [("fig_line", {"x": x.value, "metric": metric.value})]
     for fn, kw in plan:
         try:
-            solara.Image(png(sweep_figure(results, manifest, fn, kw)), width="100%", classes=[f"sweep-{fn}"])
+            solara.Image(png(sweep_figure(results, manifest, fn, kw)), width="min(100%, 900px)", classes=[f"sweep-{fn}"])
         except SweepFigureError as e:
             solara.Warning(str(e))
 
@@ -80,7 +80,7 @@ def CatalogueView(folder: Path):
     else:
         for name, data in (task.value or {}).items():
             solara.Markdown(f"*{name}*")
-            solara.Image(data, width="100%")
+            solara.Image(data, width="min(100%, 1000px)")
 
 
 @solara.component

@@ -30,7 +30,10 @@ def default_workers() -> int:
 
 
 def _warm() -> None:
-    """Runs in each new worker: import the model so that the first replication does not pay for it."""
+    """Runs in each new worker: import the model and the figures so that the first task does not pay for it."""
+    import sim.dashboard.views  # noqa: F401
+    import sim.plots.compare  # noqa: F401
+    import sim.plots.run  # noqa: F401
     import sim.runs  # noqa: F401
 
 

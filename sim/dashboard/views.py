@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import io
+from concurrent.futures import Executor
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -43,34 +44,36 @@ def _fmt(v: float, unit: str) -> str:
 
 
 def metric_table_html(comp: Comparison, metrics: list[str] | None = None) -> str:
-    """An HTML table: per metric, the reference's and the changed scenario's median at the horizon
-    [90% interval], and the median paired difference [90% interval]. Each row carries ``data-metric``;
-    the difference cell ``data-diff`` (the median difference, a plain number) for tests and scripts."""
+    """An HTML table: per metric, each scenario's median at the horizon [90% interval] and, with two
+    scenarios, the median paired difference [90% interval]. Each row carries ``data-metric``; the
+    difference cell ``data-diff`` (the median difference, a plain number) for tests and scripts."""
     metrics = metrics or shown_metrics(comp)
     stats = compare_stats(comp.table, metrics)
-    ref, other = comp.names[0], comp.names[-1]
+    paired = len(comp.names) > 1
     rows = []
     for m in metrics:
         unit, desc = SUMMARY_METRICS[m]
         s = stats[stats["metric"] == m].set_index("scenario")
-        a, b = s.loc[ref], s.loc[other]
         cells = [f"<td title='{html.escape(desc)}'>{html.escape(m)} <small>[{html.escape(unit)}]</small></td>"]
-        for r in (a, b):
+        for name in comp.names:
+            r = s.loc[name]
             cells.append(f"<td>{_fmt(r['median'], unit)} <small>[{_fmt(r['lo'], unit)}, {_fmt(r['hi'], unit)}]"
                          "</small></td>")
-        if len(comp.names) > 1:
+        if paired:
+            b = s.loc[comp.names[-1]]
             mark = "clear" if b["clear"] else "noise"
             cells.append(f"<td class='diff {mark}' data-diff='{b['diff_median']:.12g}'>"
                          f"{_fmt(b['diff_median'], unit)} <small>[{_fmt(b['diff_lo'], unit)}, "
                          f"{_fmt(b['diff_hi'], unit)}]</small></td>")
         rows.append(f"<tr data-metric='{html.escape(m)}'>{''.join(cells)}</tr>")
     n = len(comp.seeds)
-    head = (f"<tr><th>metric at the horizon</th><th>{html.escape(ref)}</th><th>{html.escape(other)}</th>"
-            + ("<th>paired difference</th>" if len(comp.names) > 1 else "") + "</tr>")
+    head = ("<tr><th>metric at the horizon</th>" + "".join(f"<th>{html.escape(x)}</th>" for x in comp.names)
+            + ("<th>paired difference</th>" if paired else "") + "</tr>")
+    note = (" in both scenarios (common random numbers); the difference is taken per replication. A bold "
+            "difference is clear of the run-to-run noise (its 90% interval excludes 0)" if paired else "")
     return ("<table class='aieco-metrics'>" + head + "".join(rows) + "</table>"
-            f"<p><small>Median [90% interval] across {n} replication{'s' * (n != 1)}, the same seeds in both "
-            "scenarios (common random numbers); the difference is taken per replication. A bold difference "
-            "is clear of the run-to-run noise (its 90% interval excludes 0).</small></p>")
+            f"<p><small>Median [90% interval] across {n} replication{'s' * (n != 1)}, the same seeds{note}."
+            "</small></p>")
 
 
 TABLE_CSS = """
@@ -81,21 +84,39 @@ table.aieco-metrics td.diff.clear { font-weight: bold; }
 """
 
 
-def comparison_figures(comp: Comparison) -> dict[str, bytes]:
-    """{title: PNG} of a comparison: the metrics over time (median, middle 50%), the paired differences
-    at the horizon, and developer adoption of each scenario."""
+def _draw(kind: str, data: pd.DataFrame, names: list[str], metrics: list[str]) -> bytes:
+    """One figure of :func:`comparison_figures` as PNG (runs in a worker process or here)."""
     from sim.plots.compare import fig_compare_differences, fig_compare_timeseries
     from sim.plots.run import fig_adoption
 
+    if kind == "timeseries":
+        return png(fig_compare_timeseries(data, names, metrics))
+    if kind == "differences":
+        return png(fig_compare_differences(data, names, metrics))
+    return png(fig_adoption(data, names[0], "single"))
+
+
+def figure_plan(comp: Comparison) -> dict[str, tuple[str, pd.DataFrame, list[str], list[str]]]:
+    """{title: arguments of :func:`_draw`} of a comparison: the metrics over time (median, middle 50%),
+    the paired differences at the horizon (with two scenarios) and each scenario's developer adoption."""
     metrics = shown_metrics(comp)
-    out = {"Over time": png(fig_compare_timeseries(comp.timeseries, comp.names, metrics))}
+    plan = {"Over time": ("timeseries", comp.timeseries, list(comp.names), metrics)}
     if len(comp.names) > 1:
-        fig = fig_compare_differences(compare_stats(comp.table, metrics), comp.names, metrics)
-        out["Paired differences at the horizon"] = png(fig)
+        plan["Paired differences at the horizon"] = ("differences", compare_stats(comp.table, metrics),
+                                                     list(comp.names), metrics)
     for name in comp.names:
-        ts = comp.timeseries[comp.timeseries["scenario"] == name]
-        out[f"Adoption: {name}"] = png(fig_adoption(ts, name, "single"))
-    return out
+        plan[f"Adoption: {name}"] = ("adoption", comp.timeseries[comp.timeseries["scenario"] == name], [name], [])
+    return plan
+
+
+def comparison_figures(comp: Comparison, pool: Executor | None = None) -> dict[str, bytes]:
+    """{title: PNG} of :func:`figure_plan`, drawn in ``pool``'s processes at once when given (the figures
+    are independent), else one after another here."""
+    plan = figure_plan(comp)
+    if pool is None:
+        return {title: _draw(*args) for title, args in plan.items()}
+    futures = {title: pool.submit(_draw, *args) for title, args in plan.items()}
+    return {title: f.result() for title, f in futures.items()}
 
 
 def month_state(ts: pd.DataFrame, labs: pd.DataFrame, month: int) -> tuple[pd.Series, pd.DataFrame]:
