@@ -267,10 +267,21 @@ def LeverPanel(title: str, levers: list[Lever], start: Scenario):
         groups.setdefault(lv.group, []).append(lv)
     solara.Markdown(f"**{title}**")
     for group, items in groups.items():
-        changed = sum(1 for lv in items if lv.path in edits.value)
-        with solara.Details(f"{group}" + (f" ({changed} changed)" if changed else ""), expand=False):
-            for lv in items:
-                LeverInput(lv, start)
+        LeverGroup(group, items, start)
+
+
+@solara.component
+def LeverGroup(group: str, items: list[Lever], start: Scenario):
+    """A collapsible panel of levers; its widgets exist only while it is open (a light first page)."""
+    is_open, set_open = solara.use_state(False)
+    changed = sum(1 for lv in items if lv.path in edits.value)
+    with solara.v.ExpansionPanels(v_model=0 if is_open else None, on_v_model=lambda v: set_open(v == 0)):
+        with solara.v.ExpansionPanel():
+            solara.v.ExpansionPanelHeader(children=[group + (f" ({changed} changed)" if changed else "")])
+            with solara.v.ExpansionPanelContent():
+                if is_open:
+                    for lv in items:
+                        LeverInput(lv, start)
 
 
 @solara.component
