@@ -126,7 +126,17 @@ def test_metric_table_shows_the_paired_differences():
     assert all(png[:8] == b"\x89PNG\r\n\x1a\n" for png in figs.values())
 
 
-def test_watched_model_stops_at_its_horizon():
+def test_a_run_without_changes_is_shown_alone():
+    a = small(months=12, **{"developers.n": 200})
+    comp = comparison_of([run_replications(a, 2)], [a.name], 0.0)
+    html = metric_table_html(comp)
+    assert "paired difference" not in html and "data-diff" not in html
+    assert html.count("<tr data-metric=") == len([m for m in comp.timeseries.columns if f"'{m}'" in html])
+    assert set(comparison_figures(comp)) == {"Over time", f"Adoption: {a.name}"}
+
+
+def test_watched_model_stops_at_its_horizon_and_draws_each_month():
+    from sim.dashboard.views import fig_month, month_state
     from sim.dashboard.watch import WatchedModel
 
     m = WatchedModel(small(months=3, **{"developers.n": 100}), seed=7)
@@ -135,6 +145,12 @@ def test_watched_model_stops_at_its_horizon():
         m.step()
         steps += 1
     assert steps == 3 and len(m.timeseries()) == 3
+    row, labs = month_state(m.timeseries(), m.lab_panel(), 2)
+    assert row["month"] == 2 and len(labs) == int(m.lab_panel()["month"].eq(2).sum()) > 0
+    fig = fig_month(m.timeseries(), m.lab_panel(), 2, "x")
+    assert len(fig.axes) == 3 and fig.axes[1].get_title(loc="left").startswith("Compute by region")
+    with pytest.raises(IndexError, match="month 3 is not in the run"):
+        month_state(m.timeseries(), m.lab_panel(), 3)
 
 
 @pytest.mark.parametrize(("args", "message"), [
