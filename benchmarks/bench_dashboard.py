@@ -5,7 +5,8 @@ Run:  python benchmarks/bench_dashboard.py [--replications 20] [--workers 1 2] [
 Needs the dashboard and test extras and Debian's chromium + chromium-driver (as `.ci/run` installs them).
 Offline: the server's proxies and the browser's name resolution point nowhere (sim.dashboard.browser).
 
-1. Model time: ``run_replications(baseline, R)`` in this process (after import, serial).
+1. Model time: ``run_replications(baseline, R)`` in this process (after import, serial), measured again
+   before each dashboard (the load of other work on the machine drifts).
 2. For each worker count, a fresh ``aieco dashboard --workers N`` and a headless Chromium:
    first paint = from ``driver.get`` to the Run button being clickable (the app drawn and connected), for
    the first load after the server starts and for later loads (median); the browser's own
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -86,10 +88,12 @@ def main() -> None:
     args = ap.parse_args()
     from sim.dashboard.browser import chromium, outside_requests, requested_urls, serve
 
-    model = model_seconds(args.replications)
-    print(f"model: {args.replications} baseline replications, serial, in-process: {model:.2f} s")
-    out = {"replications": args.replications, "model_seconds": round(model, 3), "dashboard": []}
+    out = {"replications": args.replications, "dashboard": []}
     for workers in args.workers:
+        model = model_seconds(args.replications)  # measured again before each dashboard, under the same load
+        load = os.getloadavg()[0]
+        print(f"model: {args.replications} baseline replications, serial, in-process: {model:.2f} s "
+              f"(load average {load:.1f})")
         driver = chromium()
         try:
             with tempfile.TemporaryDirectory() as tmp, serve(["--workers", str(workers)], cwd=ROOT,
@@ -100,7 +104,8 @@ def main() -> None:
                 leaks = outside_requests(requested_urls(driver))
         finally:
             driver.quit()
-        row = {"workers": workers, "first_load_ready_s": round(first[0], 3), "first_load_fcp_s": round(first[1], 3),
+        row = {"workers": workers, "model_seconds": round(model, 3), "load_average": round(load, 2),
+               "first_load_ready_s": round(first[0], 3), "first_load_fcp_s": round(first[1], 3),
                "later_loads_ready_s": round(statistics.median(r for r, _ in later), 3),
                "later_loads_fcp_s": round(statistics.median(f for _, f in later), 3),
                "run_to_table_s": round(table, 3), "run_to_figures_s": round(shown, 3),

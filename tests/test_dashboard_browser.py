@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ARCHETYPES, ROOT
+from conftest import ARCHETYPES, BASELINE, ROOT, TINY_SET
 
 from sim.dashboard.browser import (
     chromium,
@@ -114,9 +114,7 @@ def test_open_sweep_folder(tmp_path, browser):
     """A sweep folder given on the command line opens on the 'Open results' tab: heatmap and slices, and
     the factor pickers redraw them."""
     spec = tmp_path / "grid.toml"
-    spec.write_text(textwrap.dedent(f"""\
-        base = "{ROOT / 'scenarios' / 'baseline.toml'}"
-        name = "tiny_grid"
+    spec.write_text(f'base = "{BASELINE}"\nname = "tiny_grid"\n' + textwrap.dedent(f"""\
         replications = 1
         design = "grid"
         [[factors]]
@@ -127,13 +125,7 @@ def test_open_sweep_folder(tmp_path, browser):
         name = "leakage"
         path = "governments.US.leakage"
         levels = [0.1, 0.5]
-        [set]
-        months = 24
-        developers.n = 200
-        developers.payoff_sample = 100
-        events = []
-        roster = "{ARCHETYPES}"
-        """))
+        """) + TINY_SET)
     out = tmp_path / "sweep"
     subprocess.run([sys.executable, "-c", "from sim.cli import main; main()", "sweep", str(spec), "--out", str(out),
                     "--workers", "1"], check=True, cwd=tmp_path, capture_output=True)

@@ -392,7 +392,7 @@ def ExportBox(o: Outcome):
         solara.InputText("folder", value=folder, classes=["export-folder"])
         solara.Button("Export scenario and results", on_click=do_export, classes=["export-button"])
         if exported.value:
-            solara.Text(exported.value, classes=["export-message"])
+            solara.Success(exported.value, classes=["export-message"], dense=True)
 
 
 @solara.component
