@@ -24,7 +24,7 @@ from sim.dashboard.levers import (
     policy_levers,
     uncertain_levers,
 )
-from sim.dashboard.views import comparison_figures, metric_table_html
+from sim.dashboard.views import comparison_figures, metric_table_html, paired_differences
 from sim.runs import OUTPUT_TABLES, run_replications
 from sim.scenario import GOV_FIELDS, field_info, load_scenario, parameter_paths, with_horizon, with_values
 
@@ -121,8 +121,14 @@ def test_metric_table_shows_the_paired_differences():
     cell = html.split("data-metric='compute_share_CN'")[1].split("data-diff='")[1].split("'")[0]
     assert np.isclose(float(cell), stats.loc["controls", "diff_median"]) and float(cell) < 0
     figs = comparison_figures(comp)
-    assert set(figs) == {"Over time", "Paired differences at the horizon", f"Adoption: {a.name}",
-                         "Adoption: controls"}
+    assert set(figs) == {"Over time", "Paired differences over time", "Paired differences at the horizon",
+                         f"Adoption: {a.name}", "Adoption: controls"}
+    d = paired_differences(comp, ["compute_share_CN"])
+    ts = comp.timeseries.set_index(["scenario", "replication", "month"])["compute_share_CN"]
+    last = d[d["month"] == d["month"].max()].set_index("replication")["compute_share_CN"]
+    want = ts["controls"].xs(23, level="month") - ts[a.name].xs(23, level="month")
+    np.testing.assert_allclose(last.to_numpy(), want.to_numpy())
+    np.testing.assert_allclose(np.median(last), stats.loc["controls", "diff_median"])
     assert all(png[:8] == b"\x89PNG\r\n\x1a\n" for png in figs.values())
 
 

@@ -93,15 +93,48 @@ def _draw(kind: str, data: pd.DataFrame, names: list[str], metrics: list[str]) -
         return png(fig_compare_timeseries(data, names, metrics))
     if kind == "differences":
         return png(fig_compare_differences(data, names, metrics))
+    if kind == "paired":
+        return png(fig_paired_differences(data, names, metrics))
     return png(fig_adoption(data, names[0], "single"))
+
+
+def paired_differences(comp: Comparison, metrics: list[str]) -> pd.DataFrame:
+    """The second scenario's time series minus the first's, replication by replication and month by month
+    (the same seeds): columns replication, month, date and ``metrics``."""
+    ts = comp.timeseries
+    a, b = (ts[ts["scenario"] == n].set_index(["replication", "month"]) for n in comp.names[:2])
+    d = b[metrics] - a[metrics]
+    d.insert(0, "date", b["date"])
+    return d.reset_index()
+
+
+def fig_paired_differences(diffs: pd.DataFrame, names: list[str], metrics: list[str]):
+    """Fan charts of :func:`paired_differences` (median, middle 50% and 90% across replications), one panel
+    per metric, with the zero line. Returns the Figure."""
+    from sim.plots.fan import fig_fan
+    from sim.plots.style import NEUTRAL
+
+    fig = fig_fan(diffs, f"{names[1]} minus {names[0]}, paired by replication", "double", metrics)
+    for ax, m in zip(fig.axes, metrics, strict=False):
+        v = diffs[m].to_numpy(float)
+        v = v[np.isfinite(v)]
+        lo, hi = (min(v.min(), 0.0), max(v.max(), 0.0)) if v.size else (-1.0, 1.0)
+        pad = 0.06 * (hi - lo or 1.0)
+        ax.set_ylim(lo - pad, hi + pad)
+        ax.axhline(0, color=NEUTRAL, lw=0.6, zorder=0)
+        ax.set_ylabel(f"Difference ({ax.get_ylabel().lower()})")
+    return fig
 
 
 def figure_plan(comp: Comparison) -> dict[str, tuple[str, pd.DataFrame, list[str], list[str]]]:
     """{title: arguments of :func:`_draw`} of a comparison: the metrics over time (median, middle 50%),
-    the paired differences at the horizon (with two scenarios) and each scenario's developer adoption."""
+    with two scenarios the paired differences over time and at the horizon, and each scenario's
+    developer adoption."""
     metrics = shown_metrics(comp)
     plan = {"Over time": ("timeseries", comp.timeseries, list(comp.names), metrics)}
     if len(comp.names) > 1:
+        plan["Paired differences over time"] = ("paired", paired_differences(comp, metrics), list(comp.names),
+                                                metrics)
         plan["Paired differences at the horizon"] = ("differences", compare_stats(comp.table, metrics),
                                                      list(comp.names), metrics)
     for name in comp.names:
