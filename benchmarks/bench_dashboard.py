@@ -43,6 +43,40 @@ def model_seconds(replications: int) -> float:
     return time.perf_counter() - t0
 
 
+def cpu_breakdown(replications: int) -> dict[str, float]:
+    """CPU seconds (``time.process_time``, which the load of other work on the machine barely changes) of
+    the model's runs and of each step the dashboard adds before the table and the figures are shown:
+    sending the runs back from the worker processes (pickle both ways), stacking them, the comparison and
+    the metric table, and the figures (drawn in the worker processes, in parallel, after the table)."""
+    import pickle
+
+    from sim.compare import comparison_of
+    from sim.dashboard.views import _draw, figure_plan, metric_table_html
+    from sim.labs import load_roster
+    from sim.runs import run_one, seed_for, stack_replications
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    roster = load_roster(sc.roster_path())
+    clock = time.process_time
+    t0 = clock()
+    runs = [run_one(sc, seed_for(sc.seed, r), roster) for r in range(replications)]
+    t1 = clock()
+    back = [pickle.loads(pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL)) for r in runs]
+    sent = [pickle.dumps((sc, seed_for(sc.seed, r), roster)) for r in range(replications)]
+    t2 = clock()
+    reps = stack_replications(sc, back, 0.0)
+    comp = comparison_of([reps], [sc.name], 0.0)
+    metric_table_html(comp)
+    t3 = clock()
+    for args in figure_plan(comp).values():
+        _draw(*args)
+    t4 = clock()
+    assert len(sent) == replications
+    return {"model_cpu_s": t1 - t0, "transfer_cpu_s": t2 - t1, "stack_and_table_cpu_s": t3 - t2,
+            "figures_cpu_s": t4 - t3}
+
+
 def page_ready(driver, url: str) -> tuple[float, float]:
     """(seconds from get to the Run button clickable, the browser's first-contentful-paint in seconds)."""
     from sim.dashboard.browser import wait_css
@@ -88,7 +122,11 @@ def main() -> None:
     args = ap.parse_args()
     from sim.dashboard.browser import chromium, outside_requests, requested_urls, serve
 
-    out = {"replications": args.replications, "dashboard": []}
+    cpu = cpu_breakdown(args.replications)
+    print(f"CPU seconds, {args.replications} baseline replications: model {cpu['model_cpu_s']:.2f}; the dashboard "
+          f"adds {cpu['transfer_cpu_s']:.2f} (runs to and from the workers) + {cpu['stack_and_table_cpu_s']:.2f} "
+          f"(stacking, comparison, table) before the table, and {cpu['figures_cpu_s']:.2f} for the figures")
+    out = {"replications": args.replications, "cpu": {k: round(v, 3) for k, v in cpu.items()}, "dashboard": []}
     for workers in args.workers:
         model = model_seconds(args.replications)  # measured again before each dashboard, under the same load
         load = os.getloadavg()[0]
