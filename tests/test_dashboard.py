@@ -4,6 +4,7 @@ runs, what the page shows, and the command's input checks. The browser tests are
 
 from __future__ import annotations
 
+import socket
 import tomllib
 
 import numpy as np
@@ -163,10 +164,14 @@ def test_watched_model_stops_at_its_horizon_and_draws_each_month():
     (["no/such/thing.toml"], "no such scenario file or results folder"),
     (["{tmp}"], "not an aieco results folder (no manifest.json)"),
     (["{bad}"], "field 'labs.beta'"),
+    (["--port", "{port}"], "in use on 127.0.0.1"),
 ])
-def test_dashboard_command_checks_its_paths(tmp_path, args, message):
+def test_dashboard_command_checks_its_input(tmp_path, args, message):
     bad = tmp_path / "bad.toml"
     bad.write_text("[labs]\nbeta = -1\n")
-    args = [a.format(tmp=tmp_path, bad=bad) for a in args]
-    res = CliRunner().invoke(main, ["dashboard", *args, "--no-open"])
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        args = [a.format(tmp=tmp_path, bad=bad, port=busy.getsockname()[1]) for a in args]
+        res = CliRunner().invoke(main, ["dashboard", *args, "--no-open"])
     assert res.exit_code == 2 and message in res.output

@@ -50,17 +50,19 @@ def dashboard(paths: tuple[str, ...], port: int, host: str, workers: int | None,
     results folders, export.
 
     \b
-    PATHS are scenario files (added to the scenarios you can start from) and results folders of
+    RESULTS_OR_SCENARIO are scenario files (added to the scenarios you can start from) and results folders of
     aieco run, compare, sweep, validate or sensitivity (offered on the "Open results" tab).
     Needs the dashboard extra: pip install -e ".[dashboard]". Works offline.
     """
     try:
         import solara  # noqa: F401
 
-        from sim.dashboard.server import free_port, serve
+        from sim.dashboard.server import free_port, port_free, serve
     except ImportError:
         fail('the dashboard needs its extra: pip install -e ".[dashboard]"')
     checked = _check_paths(paths)
+    if port and not port_free(host, port):
+        fail(f"--port {port}: in use on {host}; choose another port, or --port 0 for any free one")
     port = port or free_port(host)
     err_console.print(f"aieco dashboard at http://{host}:{port}/ (Ctrl-C stops it)")
     serve(checked, port, host, out, workers, open_browser)

@@ -86,10 +86,11 @@ message = solara.reactive("")
 exported = solara.reactive("")
 current_job: solara.Reactive[jobs.Job | None] = solara.reactive(None)
 
+CACHE_SIZE = 12
 _CACHE: dict[tuple[str, int], Any] = {}
 _CACHE_LOCK = threading.Lock()
-"""Finished runs by (scenario as JSON, replications), shared by the server's tabs; the start scenario is
-run once however many levers are tried against it."""
+"""Finished runs by (scenario as JSON, replications), shared by the server's tabs, the last CACHE_SIZE:
+the start scenario is run once however many levers are tried against it."""
 
 
 @dataclass
@@ -142,13 +143,17 @@ def _key(sc: Scenario, r: int) -> tuple[str, int]:
     return (repr(sorted(d.items())), r)
 
 
-def start_run(start_path: Path, start: Scenario, edited: Scenario, r: int) -> None:
+def reference_for(start: Scenario, edited: Scenario, keep: bool) -> Scenario:
+    """The start scenario run as the edited one is: the same horizon and seed, dated events kept or
+    dropped alike."""
+    values: dict[str, Any] = {"seed": edited.seed, **({} if keep else {"events": []})}
+    ref = with_values(start, values, source="dashboard")
+    return with_horizon(ref, edited.months) if ref.months != edited.months else ref
+
+
+def start_run(start_path: Path, start: Scenario, edited: Scenario, r: int, keep: bool) -> None:
     """Submit the replications that are not cached yet and follow them in a thread (progress, cancel)."""
-    reference = with_values(with_horizon(start, edited.months) if edited.months != start.months else start,
-                            {"seed": edited.seed}) if (edited.months != start.months or
-                                                       edited.seed != start.seed) else start
-    if not keep_events.value and reference.events:
-        reference = with_values(reference, {"events": []})
+    reference = reference_for(start, edited, keep)
     todo = {lab: sc for lab, sc in (("reference", reference), ("edited", edited)) if _key(sc, r) not in _CACHE}
     if "reference" in todo and "edited" in todo and _key(reference, r) == _key(edited, r):
         del todo["edited"]
@@ -156,8 +161,14 @@ def start_run(start_path: Path, start: Scenario, edited: Scenario, r: int) -> No
     current_job.set(job)
     outcome.set(None)
     message.set("")
-    t0 = time.perf_counter()
-    follow(job, start_path, start, reference, edited, r, t0)
+    follow(job, start_path, start, reference, edited, r, time.perf_counter())
+
+
+def _remember(key: tuple[str, int], reps: Any) -> None:
+    with _CACHE_LOCK:
+        _CACHE[key] = reps
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
 
 
 @solara.lab.task(prefer_threaded=True)
@@ -178,12 +189,22 @@ def follow(job, start_path, start, reference, edited, r, t0) -> None:
             message.set(f"the run failed: {type(e).__name__}: {e}")
             current_job.set(None)
             return
-        with _CACHE_LOCK:
-            for lab, reps in fresh.items():
-                _CACHE[_key(reference if lab == "reference" else edited, r)] = reps
-    ref = replace(_CACHE[_key(reference, r)], scenario=reference)
-    ed = replace(_CACHE[_key(edited, r)], scenario=edited)
-    if _key(reference, r) == _key(edited, r):  # nothing changed: the run alone
+        for lab, reps in fresh.items():
+            _remember(_key(reference if lab == "reference" else edited, r), reps)
+    else:
+        fresh = {}
+    same = _key(reference, r) == _key(edited, r)
+
+    def find(lab: str, sc: Scenario) -> Any:  # this job's runs first: the cache may have dropped them
+        if lab in fresh:
+            return fresh[lab]
+        if same and "reference" in fresh:
+            return fresh["reference"]
+        return _CACHE[_key(sc, r)]
+
+    ref = replace(find("reference", reference), scenario=reference)
+    ed = replace(find("edited", edited), scenario=edited)
+    if same:  # nothing changed: the run alone
         comp = comparison_of([ed], [edited.name], time.perf_counter() - t0)
     else:
         names = [reference.name, edited.name if edited.name != reference.name else f"{edited.name} (changed)"]
@@ -328,7 +349,7 @@ def RunButtons(start: Scenario | None, edited: Scenario | None, build_error: str
         if start is None or edited is None:
             return
         try:
-            start_run(Path(start_path()), start, edited, r)
+            start_run(Path(start_path()), start, edited, r, keep_events.value)
         except Exception as e:  # e.g. a bad roster: say so, keep the page
             message.set(f"{type(e).__name__}: {e}")
 

@@ -24,6 +24,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+def port_free(host: str, port: int) -> bool:
+    """True when ``port`` can be bound on ``host`` now."""
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def serve(paths: Sequence[Path], port: int, host: str = "127.0.0.1", out: str | Path = "results/dashboard",
           workers: int | None = None, open_browser: bool = False) -> None:
     """Serve :mod:`sim.dashboard.app` on ``host:port`` until interrupted.
