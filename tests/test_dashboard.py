@@ -94,6 +94,22 @@ def test_export_refuses_what_toml_cannot_say(tmp_path, baseline):
         scenario_toml(f, with_values(start, {"governments.US.open_weight_threshold": None}), tmp_path / "x.toml")
 
 
+def test_the_start_runs_alike_beside_the_edited_scenario(baseline):
+    from sim.dashboard.session import build_scenario, reference_for, run_key
+
+    edited = build_scenario(baseline, {LEVER: 1.0}, 24, 5, False, "")
+    assert (edited.name, edited.months, edited.seed, edited.events) == ("baseline_changed", 24, 5, [])
+    assert edited.governments["US"].export_control["CN"] == 1.0
+    ref = reference_for(baseline, edited, keep=False)
+    assert (ref.name, ref.months, ref.seed, ref.events) == ("baseline", 24, 5, [])
+    assert ref.governments["US"].export_control.get("CN", 0.0) == 0.0
+    same = build_scenario(baseline, {}, 0, -1, True, "")
+    assert same.name == "baseline" and run_key(same, 3) == run_key(with_values(same, {"name": "x"}), 3)
+    assert run_key(reference_for(baseline, same, True), 3) == run_key(same, 3) != run_key(same, 4)
+    kept = reference_for(baseline, build_scenario(baseline, {}, 24, -1, True, ""), keep=True)
+    assert [e.month for e in kept.events] == [e.month for e in baseline.events if e.month < "2024-01"]
+
+
 def test_background_job_gives_the_tables_of_a_serial_run_and_cancels():
     sc = small(months=24, **{"developers.n": 300})
     job = Job({"a": sc}, 3, sc.seed)

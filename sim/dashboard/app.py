@@ -11,19 +11,17 @@ State lives in module-level ``solara.reactive`` values, which Solara keeps per b
 from __future__ import annotations
 
 import os
-import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import solara
 import solara.lab
 
-from sim.compare import Comparison, comparison_of
-from sim.dashboard import jobs
+from sim.compare import comparison_of
+from sim.dashboard import jobs, session
 from sim.dashboard.browse import ResultsView
-from sim.dashboard.export import write_scenario
 from sim.dashboard.levers import (
     Lever,
     check_value,
@@ -35,7 +33,7 @@ from sim.dashboard.levers import (
 )
 from sim.dashboard.views import TABLE_CSS, comparison_figures, metric_table_html
 from sim.dashboard.watch import WatchView
-from sim.scenario import Scenario, ScenarioError, load_scenario, with_horizon, with_values
+from sim.scenario import Scenario, ScenarioError, load_scenario
 
 # ------------------------------------------------------------------ configuration
 
@@ -81,29 +79,10 @@ seed = solara.reactive(-1)  # -1: the scenario's own seed
 keep_events = solara.reactive(True)
 run_name = solara.reactive("")
 progress = solara.reactive((0, 0))
-outcome: solara.Reactive[Outcome | None] = solara.reactive(None)
+outcome: solara.Reactive[session.Outcome | None] = solara.reactive(None)
 message = solara.reactive("")
 exported = solara.reactive("")
 current_job: solara.Reactive[jobs.Job | None] = solara.reactive(None)
-
-CACHE_SIZE = 12
-_CACHE: dict[tuple[str, int], Any] = {}
-_CACHE_LOCK = threading.Lock()
-"""Finished runs by (scenario as JSON, replications), shared by the server's tabs, the last CACHE_SIZE:
-the start scenario is run once however many levers are tried against it."""
-
-
-@dataclass
-class Outcome:
-    """A finished dashboard run: the start and the edited scenario, their comparison (paired seeds),
-    the stacked replications of each, and the wall time from click to results."""
-
-    start_path: Path
-    start: Scenario
-    edited: Scenario
-    comparison: Comparison
-    runs: dict[str, Any]
-    seconds: float
 
 
 def start_path() -> str:
@@ -122,53 +101,17 @@ def load_start(path: str) -> Scenario:
     return load_scenario(path)
 
 
-def build_scenario(start: Scenario, values: dict[str, Any], horizon: int, base_seed: int, keep: bool,
-                   name: str) -> Scenario:
-    """The start scenario with the widgets' values, horizon (0: unchanged), seed (-1: unchanged), dated
-    events kept or dropped, and name. Raises ScenarioError naming the field."""
-    extra: dict[str, Any] = dict(values)
-    if base_seed >= 0:
-        extra["seed"] = base_seed
-    if not keep:
-        extra["events"] = []
-    extra["name"] = name or (f"{start.name}_changed" if extra or horizon else start.name)
-    sc = with_values(start, extra, source="dashboard")
-    return with_horizon(sc, horizon) if horizon and horizon != sc.months else sc
-
-
-def _key(sc: Scenario, r: int) -> tuple[str, int]:
-    d = sc.resolved_dict()
-    d.pop("name", None)
-    d.pop("description", None)
-    return (repr(sorted(d.items())), r)
-
-
-def reference_for(start: Scenario, edited: Scenario, keep: bool) -> Scenario:
-    """The start scenario run as the edited one is: the same horizon and seed, dated events kept or
-    dropped alike."""
-    values: dict[str, Any] = {"seed": edited.seed, **({} if keep else {"events": []})}
-    ref = with_values(start, values, source="dashboard")
-    return with_horizon(ref, edited.months) if ref.months != edited.months else ref
-
-
 def start_run(start_path: Path, start: Scenario, edited: Scenario, r: int, keep: bool) -> None:
     """Submit the replications that are not cached yet and follow them in a thread (progress, cancel)."""
-    reference = reference_for(start, edited, keep)
-    todo = {lab: sc for lab, sc in (("reference", reference), ("edited", edited)) if _key(sc, r) not in _CACHE}
-    if "reference" in todo and "edited" in todo and _key(reference, r) == _key(edited, r):
+    reference = session.reference_for(start, edited, keep)
+    todo = {lab: sc for lab, sc in (("reference", reference), ("edited", edited)) if session.run_key(sc, r) not in session.CACHE}
+    if "reference" in todo and "edited" in todo and session.run_key(reference, r) == session.run_key(edited, r):
         del todo["edited"]
     job = jobs.Job(todo, r, edited.seed) if todo else None
     current_job.set(job)
     outcome.set(None)
     message.set("")
     follow(job, start_path, start, reference, edited, r, time.perf_counter())
-
-
-def _remember(key: tuple[str, int], reps: Any) -> None:
-    with _CACHE_LOCK:
-        _CACHE[key] = reps
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
 
 
 @solara.lab.task(prefer_threaded=True)
@@ -190,17 +133,17 @@ def follow(job, start_path, start, reference, edited, r, t0) -> None:
             current_job.set(None)
             return
         for lab, reps in fresh.items():
-            _remember(_key(reference if lab == "reference" else edited, r), reps)
+            session.remember(session.run_key(reference if lab == "reference" else edited, r), reps)
     else:
         fresh = {}
-    same = _key(reference, r) == _key(edited, r)
+    same = session.run_key(reference, r) == session.run_key(edited, r)
 
     def find(lab: str, sc: Scenario) -> Any:  # this job's runs first: the cache may have dropped them
         if lab in fresh:
             return fresh[lab]
         if same and "reference" in fresh:
             return fresh["reference"]
-        return _CACHE[_key(sc, r)]
+        return session.CACHE[session.run_key(sc, r)]
 
     ref = replace(find("reference", reference), scenario=reference)
     ed = replace(find("edited", edited), scenario=edited)
@@ -210,22 +153,8 @@ def follow(job, start_path, start, reference, edited, r, t0) -> None:
         names = [reference.name, edited.name if edited.name != reference.name else f"{edited.name} (changed)"]
         comp = comparison_of([ref, ed], names, time.perf_counter() - t0)
     current_job.set(None)
-    outcome.set(Outcome(start_path, start, edited, comp, {"reference": ref, "edited": ed},
+    outcome.set(session.Outcome(start_path, start, edited, comp, {"reference": ref, "edited": ed},
                         time.perf_counter() - t0))
-
-
-def export(o: Outcome, folder: Path) -> list[Path]:
-    """Write ``<folder>/<name>.toml`` (extends the start file, holds the changes), ``<folder>/run/`` (the
-    edited scenario's run, as ``aieco run`` writes it) and ``<folder>/compare/`` (the comparison, as
-    ``aieco compare`` writes it). Returns the written paths."""
-    from sim.compare import write_comparison
-    from sim.runs import write_run
-
-    folder.mkdir(parents=True, exist_ok=True)
-    toml = write_scenario(o.start_path, o.edited, folder / f"{o.edited.name}.toml")
-    run = write_run(folder / "run", o.runs["edited"], scenario_file=str(toml.resolve()))
-    comp = write_comparison(folder / "compare", o.comparison, [str(o.start_path), str(toml.resolve())])
-    return [toml, run, comp]
 
 
 # ------------------------------------------------------------------ components
@@ -398,12 +327,12 @@ def Results():
 
 
 @solara.component
-def ExportBox(o: Outcome):
+def ExportBox(o: session.Outcome):
     folder = solara.use_reactive(str(out_root() / o.edited.name))
 
     def do_export() -> None:
         try:
-            paths = export(o, Path(folder.value))
+            paths = session.export(o, Path(folder.value))
         except (OSError, ValueError) as e:
             exported.set(f"export failed: {e}")
             return
@@ -427,7 +356,7 @@ def Page():
     edited, build_error = None, ""
     if start is not None:
         try:
-            edited = build_scenario(start, edits.value, months.value, seed.value, keep_events.value,
+            edited = session.build_scenario(start, edits.value, months.value, seed.value, keep_events.value,
                                     run_name.value)
         except ScenarioError as e:
             build_error = str(e)
