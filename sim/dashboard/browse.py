@@ -34,14 +34,14 @@ def sweep_choices(results, manifest) -> tuple[list[str], list[str]]:
 @solara.component
 def SweepView(folder: Path):
     """Pickers for the factors and the metric, and the figures they give."""
-    from sim.plots.sweep import SweepFigureError, load_sweep, sweep_figure
+    from sim.plots.sweep import SWEEP_METRICS, SweepFigureError, load_sweep, sweep_figure
 
     loaded = solara.use_memo(lambda: load_sweep(folder), dependencies=[str(folder)])
     results, manifest = loaded
     factors, metrics = sweep_choices(results, manifest)
     x = solara.use_reactive(factors[0] if factors else None)
     y = solara.use_reactive(factors[1] if len(factors) > 1 else None)
-    default_metric = next((m for m in metrics if m.endswith("_mean12")), metrics[0] if metrics else None)
+    default_metric = next((m for m in (*SWEEP_METRICS, *metrics) if m in metrics), None)
     metric = solara.use_reactive(default_metric)
     solara.Markdown(f"Sweep **{manifest.get('name', folder.name)}**: {manifest['design'].get('kind')} design, "
                     f"{len(results)} runs, factors {', '.join(manifest['design']['factors'])}.")
