@@ -207,7 +207,8 @@ def LeverInput(lever: Lever, start: Scenario):
                 solara.SelectMultiple(lever.label, list(current or []), list(REGIONS), on_value=set_value,
                                       dense=True)
             else:
-                solara.InputText(lever.label, value=text, on_value=on_text, error=bool(err), message=err or None)
+                solara.InputText(lever.label, value=text, on_value=on_text, error=bool(err),
+                                 message=err or lever.range_text or None)
 
 
 @solara.component
