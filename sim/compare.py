@@ -29,7 +29,7 @@ import pandas as pd
 
 from sim.metrics import HEADLINE_METRICS, SUMMARY_METRICS, WINDOW_MONTHS
 from sim.provenance import base_manifest, write_json_atomic
-from sim.runs import run_replications, seed_for
+from sim.runs import Replications, run_replications, seed_for
 from sim.scenario import Scenario, with_values
 
 INTERVAL = 0.90
@@ -110,17 +110,29 @@ def run_comparison(scenarios: Sequence[Scenario], replications: int, base_seed: 
     resolved = [s if s.seed == base else with_values(s, {"seed": base}) for s in scenarios]
     seeds = [seed_for(base, r) for r in range(replications)]
     t0 = time.perf_counter()
-    summaries, series = [], []
-    for j, (label, sc) in enumerate(zip(labels, resolved, strict=True)):
+    runs = []
+    for j, sc in enumerate(resolved):
         tick = (lambda r, done=j * replications: progress(done + r + 1)) if progress else None
-        reps = run_replications(sc, replications, base_seed=base, progress=tick)
-        assert reps.seeds == seeds  # common random numbers
-        summaries.append(reps.summary.assign(scenario=label))
-        series.append(reps.timeseries.assign(scenario=label))
-    summary = pd.concat(summaries, ignore_index=True)
-    ts = pd.concat(series, ignore_index=True)
+        runs.append(run_replications(sc, replications, base_seed=base, progress=tick))
+        assert runs[-1].seeds == seeds  # common random numbers
+    return comparison_of(runs, labels, time.perf_counter() - t0)
+
+
+def comparison_of(runs: Sequence[Replications], names: Sequence[str], wall_seconds: float) -> Comparison:
+    """A :class:`Comparison` of runs made with the same seeds (the first is the reference).
+
+    Raises ValueError when the runs' seeds differ (no common random numbers) or names and runs differ
+    in number."""
+    if len(runs) != len(names) or not runs:
+        raise ValueError(f"{len(names)} names for {len(runs)} runs")
+    if any(r.seeds != runs[0].seeds for r in runs):
+        raise ValueError("the runs do not share their seeds (common random numbers)")
+    labels = list(names)
+    summary = pd.concat([r.summary.assign(scenario=n) for r, n in zip(runs, labels, strict=True)], ignore_index=True)
+    ts = pd.concat([r.timeseries.assign(scenario=n) for r, n in zip(runs, labels, strict=True)], ignore_index=True)
     ts = ts[["scenario", "replication", *[c for c in ts.columns if c not in ("scenario", "replication")]]]
-    return Comparison(labels, resolved, base, seeds, tidy_table(summary, labels), ts, time.perf_counter() - t0)
+    return Comparison(labels, [r.scenario for r in runs], int(runs[0].scenario.seed), list(runs[0].seeds),
+                      tidy_table(summary, labels), ts, wall_seconds)
 
 
 def tidy_table(summary: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:

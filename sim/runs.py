@@ -78,18 +78,28 @@ def run_replications(scenario: Scenario, replications: int = 1, base_seed: int |
     base = scenario.seed if base_seed is None else base_seed
     seeds = [seed_for(base, r) for r in range(replications)]
     t0 = time.perf_counter()
-    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in OUTPUT_TABLES}
+    results = []
     for r, seed in enumerate(seeds):
-        res = run_one(scenario, seed, roster)
+        results.append(run_one(scenario, seed, roster))
+        if progress:
+            progress(r)
+    return stack_replications(scenario, results, time.perf_counter() - t0)
+
+
+def stack_replications(scenario: Scenario, results: list[RunResult], wall_seconds: float) -> Replications:
+    """:class:`Replications` from the runs of replications ``0..len(results)-1`` in order (each table
+    gains a ``replication`` column). Raises ValueError for an empty list."""
+    if not results:
+        raise ValueError("need at least one replication")
+    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in OUTPUT_TABLES}
+    for r, res in enumerate(results):
         parts["timeseries"].append(res.timeseries.assign(replication=r))
         parts["labs"].append(res.labs.assign(replication=r))
         parts["releases"].append(res.releases.assign(replication=r))
-        parts["summary"].append(pd.DataFrame([{"replication": r, "seed": seed, **res.summary}]))
-        if progress:
-            progress(r)
+        parts["summary"].append(pd.DataFrame([{"replication": r, "seed": res.seed, **res.summary}]))
     tables = {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
-    return Replications(scenario, seeds, tables["timeseries"], tables["labs"], tables["releases"],
-                        tables["summary"], time.perf_counter() - t0)
+    return Replications(scenario, [res.seed for res in results], tables["timeseries"], tables["labs"],
+                        tables["releases"], tables["summary"], wall_seconds)
 
 
 def write_run(out_dir: str | Path, reps: Replications, scenario_file: str | None = None,

@@ -14,7 +14,7 @@ import click
 from sim import __version__
 
 MODULES = ("run", "scenarios", "compare", "data", "validate", "calibrate", "sweep", "results", "sensitivity",
-           "discover", "figures")
+           "discover", "figures", "dashboard")
 
 
 class _Group(click.Group):

@@ -610,6 +610,44 @@ def sweep_plan(results: pd.DataFrame, manifest: dict[str, Any],
     return plan
 
 
+def sweep_figure(results: pd.DataFrame, manifest: dict[str, Any], fn_name: str, kw: dict[str, Any],
+                 width: str = "double"):
+    """One sweep figure: ``fn_name`` (``fig_heatmap``, ``fig_slices``, ``fig_line`` or ``fig_tornado``) with
+    the arguments ``kw`` of :func:`sweep_plan` (factors and metric), labelled and captioned from the
+    sweep's manifest (factor units, horizon, baseline point). Returns the Figure; raises SweepFigureError
+    when no run has the metric, ValueError for an unknown figure function."""
+    paths = _factor_paths(manifest)
+    factors = list(manifest["design"]["factors"])
+    base = baseline_point(manifest, factors)
+    labels = {f: factor_label(f, paths.get(f)) for f in factors}
+    name = manifest.get("name", "")
+    base_label = (manifest.get("bases") or [{}])[0].get("label", "baseline")
+    base_note = ""
+    if base:
+        vals = "; ".join(f"{_lower_first(factor_label(f, paths.get(f), unit=False))} = {v:g}"
+                         for f, v in base.items())
+        base_note = f" Baseline: scenario '{base_label}' at the horizon ({vals})."
+    note = f"Sweep '{name}'." + _when(kw["metric"], horizon(manifest))
+    if fn_name == "fig_heatmap":
+        return fig_heatmap(results, kw["x"], kw["y"], kw["metric"], baseline=base, width=width,
+                           x_label=labels[kw["x"]], y_label=labels[kw["y"]], note=note + base_note)
+    if fn_name == "fig_slices":
+        return fig_slices(results, kw["x"], kw["y"], kw["metric"], baseline=base, width=width,
+                          x_label=labels[kw["x"]], y_label=labels[kw["y"]], note=note + base_note)
+    if fn_name == "fig_line":
+        return fig_line(results, kw["x"], kw["metric"], baseline=base, width=width, x_label=labels[kw["x"]],
+                        note=note + base_note)
+    if fn_name == "fig_tornado":
+        return fig_tornado(results, kw["factors"], kw["metric"], width=width,
+                           labels={f: factor_label(f, paths.get(f), unit=False) for f in factors}, note=note)
+    raise ValueError(f"unknown sweep figure {fn_name!r}")
+
+
+def load_sweep(results_dir: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """(tidy results, manifest) of a sweep folder. Raises FileNotFoundError when it is not one."""
+    return _load(Path(results_dir))
+
+
 def draw_sweep_figures(results_dir: str | Path, formats: tuple[str, ...] = ("png", "pdf"), width: str = "double",
                        out_dir: str | Path | None = None, metrics: Sequence[str] | None = None) -> list[Path]:
     """Draw every figure a sweep folder supports (:func:`sweep_plan`) into ``out_dir`` (default
@@ -618,35 +656,10 @@ def draw_sweep_figures(results_dir: str | Path, formats: tuple[str, ...] = ("png
     Raises FileNotFoundError when the folder is not a sweep results folder."""
     results_dir = Path(results_dir)
     results, manifest = _load(results_dir)
-    paths = _factor_paths(manifest)
-    factors = list(manifest["design"]["factors"])
-    base = baseline_point(manifest, factors)
-    labels = {f: factor_label(f, paths.get(f)) for f in factors}
-    when = horizon(manifest)
-    name = manifest.get("name", "")
-    base_label = (manifest.get("bases") or [{}])[0].get("label", "baseline")
-    base_note = ""
-    if base:
-        vals = "; ".join(f"{_lower_first(factor_label(f, paths.get(f), unit=False))} = {v:g}"
-                         for f, v in base.items())
-        base_note = f" Baseline: scenario '{base_label}' at the horizon ({vals})."
-    prov = provenance(results_dir, manifest, sweep=name, design=manifest["design"].get("kind"))
+    prov = provenance(results_dir, manifest, sweep=manifest.get("name", ""), design=manifest["design"].get("kind"))
     out = Path(out_dir) if out_dir else results_dir / "figures"
     written: list[Path] = []
     for stem, fn_name, kw in sweep_plan(results, manifest, metrics):
-        note = f"Sweep '{name}'." + _when(kw["metric"], when)
-        if fn_name == "fig_heatmap":
-            fig = fig_heatmap(results, kw["x"], kw["y"], kw["metric"], baseline=base, width=width,
-                              x_label=labels[kw["x"]], y_label=labels[kw["y"]], note=note + base_note)
-        elif fn_name == "fig_slices":
-            fig = fig_slices(results, kw["x"], kw["y"], kw["metric"], baseline=base, width=width,
-                             x_label=labels[kw["x"]], y_label=labels[kw["y"]], note=note + base_note)
-        elif fn_name == "fig_line":
-            fig = fig_line(results, kw["x"], kw["metric"], baseline=base, width=width, x_label=labels[kw["x"]],
-                           note=note + base_note)
-        else:
-            fig = fig_tornado(results, kw["factors"], kw["metric"], width=width,
-                              labels={f: factor_label(f, paths.get(f), unit=False) for f in factors}, note=note)
+        fig = sweep_figure(results, manifest, fn_name, kw, width)
         written += save(fig, out / f"sweep_{stem}_{width}", formats, {**prov, "figure_args": kw})
     return written
-
