@@ -96,7 +96,7 @@ draw "$RESULTS/export_controls_grid" export_controls_grid
 fi
 
 if want uncertainty_lhs; then
-say "4/7 uncertainty: 500-point Latin hypercube over 16 parameters, 1 replication each, on $WORKERS workers"
+say "4/7 uncertainty: 500-point Latin hypercube over 17 parameters, 1 replication each, on $WORKERS workers"
 if (( ! DRAW_ONLY )); then
     rm -rf "$RESULTS/uncertainty_lhs"
     aieco sweep experiments/uncertainty_lhs.toml --workers "$WORKERS" --replications 1 \
