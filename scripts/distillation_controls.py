@@ -8,8 +8,8 @@ with common random numbers (paired seeds) and reports the paired difference stri
 - China's frontier capability (``frontier_CN``, ECI points) and
 - the US-China gap (``us_cn_gap_months``, months),
 
-averaged over 2026-2030 (the policy starts in 2025-01) and at the horizon (2030-12), with a 90% confidence interval
-of the mean over replications (t interval). Writes ``table.csv``, ``table.md`` and the figure
+averaged from 2026-01 to the horizon (2030-12 by default; the policy starts in 2025-01) and at the horizon, with a
+90% confidence interval of the mean over replications (t interval); ``window`` says which months the mean covers. Writes ``table.csv``, ``table.md`` and the figure
 ``distillation_controls`` (PNG + PDF, with a provenance sidecar) to ``--out``.
 
     python scripts/distillation_controls.py --replications 10 --out figures/distillation_controls
@@ -44,8 +44,9 @@ def _mean_ci(v: np.ndarray) -> tuple[float, float, float]:
 
 
 def effects(replications: int, months: int | None = None) -> pd.DataFrame:
-    """One row per grid point and metric: mean paired difference (strict - baseline) over 2026-2030 and at the
-    horizon, each with its 90% CI over replications."""
+    """One row per grid point and metric: mean paired difference (strict - baseline) from 2026-01 to the horizon
+    (``mean_after_2025``, over the months in ``window``) and at the horizon, each with its 90% CI over
+    replications."""
     base = load_scenario(ROOT / "scenarios" / "baseline.toml")
     strict = load_scenario(ROOT / "scenarios" / "strict_controls.toml")
     points = [(0.0, ELASTICITY[1])] + [(p, e) for p in PARITY for e in ELASTICITY]
@@ -60,11 +61,15 @@ def effects(replications: int, months: int | None = None) -> pd.DataFrame:
         wide = ts.pivot_table(index=["replication", "date"], columns="scenario", values=list(METRICS))
         for metric in METRICS:
             d = (wide[(metric, "strict_controls")] - wide[(metric, "baseline")]).rename("d").reset_index()
-            late = d[d["date"] >= "2026-01"].groupby("replication")["d"].mean().to_numpy(float)
+            after = d[d["date"] >= "2026-01"]
+            if after.empty:
+                raise SystemExit("the horizon ends before 2026-01: nothing to average after the policy (use --months >= 49)")
+            window = f"{after['date'].min()}..{after['date'].max()}"
+            late = after.groupby("replication")["d"].mean().to_numpy(float)
             end = d[d["date"] == d["date"].max()]["d"].to_numpy(float)
             m, lo, hi = _mean_ci(late)
             me, loe, hie = _mean_ci(end)
-            rows.append(dict(share_at_parity=parity, elasticity=elast, metric=metric, mean_2026_2030=m,
+            rows.append(dict(share_at_parity=parity, elasticity=elast, metric=metric, window=window, mean_after_2025=m,
                              ci_low=lo, ci_high=hi, at_horizon=me, horizon_ci_low=loe, horizon_ci_high=hie,
                              replications=replications))
     return pd.DataFrame(rows)
@@ -73,23 +78,25 @@ def effects(replications: int, months: int | None = None) -> pd.DataFrame:
 def draw(table: pd.DataFrame, out: Path, replications: int) -> None:
     fig, axes = figure("double", aspect=0.42, ncols=2)
     styles = {0.3: ":", 0.53: "-", 0.8: "--"}
+    shift = {0.3: -0.012, 0.53: 0.0, 0.8: 0.012}  # so the three series' error bars do not hide each other
     for ax, metric in zip(axes, METRICS, strict=True):
         t = table[table["metric"] == metric]
         for elast in ELASTICITY:
             g = t[(t["elasticity"] == elast) & (t["share_at_parity"] > 0)].sort_values("share_at_parity")
-            ax.errorbar(g["share_at_parity"], g["mean_2026_2030"],
-                        yerr=[g["mean_2026_2030"] - g["ci_low"], g["ci_high"] - g["mean_2026_2030"]],
+            ax.errorbar(g["share_at_parity"] + shift[elast], g["mean_after_2025"],
+                        yerr=[g["mean_after_2025"] - g["ci_low"], g["ci_high"] - g["mean_after_2025"]],
                         color=REGION_COLORS["CN"], ls=styles[elast], marker="o", ms=3, capsize=2,
                         label=f"elasticity {elast:g}")
         z = t[t["share_at_parity"] == 0].iloc[0]
-        ax.errorbar([0.0], [z["mean_2026_2030"]], yerr=[[z["mean_2026_2030"] - z["ci_low"]],
-                                                        [z["ci_high"] - z["mean_2026_2030"]]],
+        ax.errorbar([0.0], [z["mean_after_2025"]], yerr=[[z["mean_after_2025"] - z["ci_low"]],
+                                                        [z["ci_high"] - z["mean_after_2025"]]],
                     color=NEUTRAL, marker="s", ms=4, capsize=2, ls="none", label="no distillation")
         ax.axhline(0, color=NEUTRAL, lw=0.6)
         ax.set_xlabel("Share of the gap to a teacher closed at equal compute")
         ax.set_ylabel(f"Strict minus baseline: {METRICS[metric]}")
     axes[0].legend(frameon=False, fontsize=7)
-    caption(fig, f"Paired difference strict_controls - baseline, mean over 2026-2030, 90% CI of the mean over "
+    window = table["window"].iloc[0].replace("..", " to ")
+    caption(fig, f"Paired difference strict_controls - baseline, mean over {window}, 90% CI of the mean over "
                  f"{replications} replications (common random numbers); plausible ranges of the distillation "
                  "parameters (sim/scenario.py).")
     save(fig, out / "distillation_controls", ("png", "pdf"),

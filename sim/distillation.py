@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 DISTILLATION_TABLE = Path(__file__).resolve().parents[1] / "data" / "distillation_r1.csv"
 
@@ -43,7 +44,7 @@ def absorption(own_flop: float, teacher_flop: np.ndarray, share_at_parity: float
     if share_at_parity <= 0.0:
         return np.zeros_like(ratio)
     x = math.log(share_at_parity / (1.0 - share_at_parity)) + elasticity * ratio
-    return 1.0 / (1.0 + np.exp(-x))
+    return expit(x)
 
 
 def distilled_capability(own: float, own_flop: float, teacher_cap: np.ndarray, teacher_flop: np.ndarray,

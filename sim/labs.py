@@ -97,12 +97,22 @@ def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> 
             if not isinstance(v, str) and pd.notna(v):
                 raise RosterError(f"{path}: row {i}, column {col}: {v!r} is not a month YYYY-MM (or blank)")
     if "efficiency_oom" in df.columns:
-        eff = pd.to_numeric(df["efficiency_oom"], errors="coerce")
-        bad = ~np.isfinite(eff.fillna(0.0)) | (eff.fillna(0.0).abs() > 3)
+        raw = df["efficiency_oom"]
+        eff = pd.to_numeric(raw, errors="coerce")
+        blank = raw.isna() | raw.astype(str).str.strip().eq("")
+        bad = (eff.isna() & ~blank) | ~np.isfinite(eff.fillna(0.0)) | (eff.fillna(0.0).abs() > 3)
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise RosterError(f"{path}: row {i + 1}, column efficiency_oom: {df['efficiency_oom'].iloc[i]!r} is not "
-                              "a number of OOM between -3 and 3 (or blank)")
+            v = raw.iloc[i]
+            shown = repr(v) if isinstance(v, str) else f"{float(v):g}"
+            raise RosterError(f"{path}: row {i + 1}, column efficiency_oom: {shown} is not a number of OOM between "
+                              "-3 and 3 (or blank)")
+    if "entry" in df.columns and "exit" in df.columns:
+        for i, (en, ex) in enumerate(zip(df["entry"], df["exit"], strict=True), start=1):
+            en = en.strip() if isinstance(en, str) else ""
+            ex = ex.strip() if isinstance(ex, str) else ""
+            if en and ex and ex <= en:
+                raise RosterError(f"{path}: row {i}, column exit: {ex!r} is not after the lab's entry {en!r}")
     dup = df["name"][df["name"].duplicated()]
     if len(dup):
         raise RosterError(f"{path}: column name: duplicate lab {dup.iloc[0]!r}")

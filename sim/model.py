@@ -26,7 +26,7 @@ from sim.compute import (
 from sim.developers import DeveloperPopulation
 from sim.distillation import distilled_capability, reachable_teachers
 from sim.governments import GovernmentAgent
-from sim.labs import Lab, LabTable, load_roster
+from sim.labs import Lab, LabTable, RosterError, load_roster
 from sim.market import accessibility, choose, deterministic_utility, own_share
 from sim.reporters import MODEL_REPORTERS, StepView, step_view
 from sim.scenario import Scenario, month_index
@@ -51,6 +51,21 @@ def _age_months(start: str, date: object) -> float:
         return float(max(0, month_index(date[:7], start)))
     except ValueError:
         return 0.0
+
+
+def _check_lifetimes(entry: np.ndarray, exit_: np.ndarray, sc: Scenario, source: str, exits: list) -> None:
+    """Raise RosterError when a lab exits at or before the start, or when some month has no active lab."""
+    early = np.flatnonzero(exit_ <= 0)
+    if early.size:
+        i = int(early[0])
+        raise RosterError(f"{source}: row {i + 1}, column exit: {exits[i]!r} is at or before the scenario's start "
+                          f"{sc.start}; remove that lab (or its exit) from the roster")
+    months = np.arange(sc.months)
+    alive = (np.maximum(entry, 0)[None, :] <= months[:, None]) & (exit_[None, :] > months[:, None])
+    empty = np.flatnonzero(~alive.any(axis=1))
+    if empty.size:
+        raise RosterError(f"{source}: no lab is active in {month_label(sc.start, int(empty[0]))} (every lab has "
+                          "left or not yet entered); the model needs at least one active lab in every month")
 
 
 class EcosystemModel(mesa.Model):
@@ -89,6 +104,7 @@ class EcosystemModel(mesa.Model):
         self._refresh_policy()
 
         # labs
+        roster_given = roster
         roster = load_roster(sc.roster_path()) if roster is None else roster
         k = len(roster)
         cycle = sc.labs.release_cycle_months
@@ -98,6 +114,8 @@ class EcosystemModel(mesa.Model):
         entry = np.array([month_index(sc.start, e) if e else 0 for e in entry_col], dtype=int)
         exit_col = roster["exit"] if "exit" in roster else pd.Series([""] * k)
         exit_ = np.array([month_index(sc.start, e) if e else 10**9 for e in exit_col], dtype=int)
+        _check_lifetimes(entry, exit_, sc, str(sc.roster_path()) if roster_given is None else "roster",
+                         list(exit_col))
         active = (entry <= 0) & (exit_ > 0)
         eff_oom = np.array(roster["efficiency_oom"] if "efficiency_oom" in roster else np.zeros(k), dtype=float)
         phase = np.where(active, phase, entry % cycle)  # an entrant releases in its entry month

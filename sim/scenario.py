@@ -638,6 +638,14 @@ def _event_source(loc: str, source: str, origins: list[tuple[str, int]] | None) 
     return (source if own else f"{file} (inherited by {source})"), where
 
 
+REMOVED_PARAMETERS: dict[str, str] = {
+    "labs.distill_gap": ("removed with the free open-weight floor (issue 13); distillation is now a submodel with "
+                         "labs.distill_share_at_parity, labs.distill_compute_elasticity, labs.distill_delay_months and "
+                         "labs.api_distill_efficiency (docs/ODD.md 7.6)"),
+}
+"""Parameters that existed once: a scenario that still sets one is told what replaced it."""
+
+
 def _format_errors(err: ValidationError, source: str, data: dict,
                    origins: list[tuple[str, int]] | None = None) -> str:
     lines = []
@@ -653,6 +661,9 @@ def _format_errors(err: ValidationError, source: str, data: dict,
                 loc += ".value" if msg.startswith("value ") else ".field"
             got = repr(e.get("input"))
             lines.append(f"{src}: field '{loc}': {msg}" + (f" (got {got})" if len(got) <= 80 else ""))
+            continue
+        if e["type"] == "extra_forbidden" and loc in REMOVED_PARAMETERS:
+            lines.append(f"{source}: field '{loc}': {REMOVED_PARAMETERS[loc]}")
             continue
         if e["type"] == "extra_forbidden":
             parent = ".".join(str(x) for x in e["loc"][:-1])

@@ -447,7 +447,7 @@ def display_rows(table: pd.DataFrame) -> list[list[str]]:
     """Rows of strings for printing: item, role, simulated median [90%], mean, empirical [interval], alt, verdict."""
     out = []
     for r in table.itertuples(index=False):
-        d = 2 if r.pattern == "P1" else 1
+        d = 2 if r.pattern in ("P1", "P5", "P8") else 1
         sim = f"{_fmt(r.sim_median, d)} [{_fmt(r.sim_lo, d)}, {_fmt(r.sim_hi, d)}]" if r.n_reps else "n/a"
         emp = _fmt(r.empirical, d)
         if np.isfinite(r.emp_lo) and np.isfinite(r.emp_hi):

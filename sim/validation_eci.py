@@ -18,9 +18,11 @@ Empirical targets (committed in ``data/targets/`` by ``aieco data targets``; :mo
 The ECI file starts in 2023-02, so 2023's running maxima are censored (GPT-4 and LLaMA enter as the first records);
 only 2024 (calibration) and 2025 (held out) are compared.
 
-Verdict rule (strict, as the calibration issue asks): a level row passes when the empirical value lies within the
-simulated 5%-95% interval across replications (nothing else widens it); P8's criterion passes when at least
-:data:`P8_MATCH_RATE` of its lab-years match. A pattern passes when all its rows pass.
+Verdict rule (strict, as the calibration issue asks): each P5-P7 row (one per year, a criterion) passes when the
+empirical value lies within the simulated 5%-95% interval across replications (nothing else widens it); each P8
+lab-year (a level) matches as above, and P8's criterion passes when at least :data:`P8_MATCH_RATE` of the lab-years
+with simulated releases match. A pattern passes when all its criteria pass. Years the run does not simulate give no
+rows.
 """
 
 from __future__ import annotations
@@ -97,29 +99,37 @@ def _row(pattern, kind, item, region, year, summ, emp, tol, passed) -> dict:
 def compare_eci(stats: pd.DataFrame, patterns: pd.DataFrame, flagships: pd.DataFrame, years=ECI_YEARS) -> pd.DataFrame:
     """Rows of :data:`sim.validation.TABLE_COLUMNS` for P5-P8 (see the module docstring)."""
     rows = []
+    simulated = set(stats.loc[stats["pattern"].isin(_SIM_COLUMNS), "year"])
+    years = [y for y in years if y in simulated]  # a shorter run does not simulate 2025: no row, not a failure
     for p in ("P5", "P6", "P7"):
         for y in years:
             s = _summ(stats[(stats["pattern"] == p) & (stats["year"] == y)]["value"].to_numpy(float))
             e = patterns[patterns["year"] == y]
             emp = float(e[_EMP_COLUMNS[p]].iloc[0]) if len(e) else math.nan
             ok = pd.NA if not (s[0] and np.isfinite(emp)) else bool(s[2] - 1e-9 <= emp <= s[3] + 1e-9)
-            rows.append(_row(p, "level", f"{_ITEMS[p]}, {y}", "", y, s, emp, TOLERANCE[p], ok))
+            rows.append(_row(p, "criterion", f"{_ITEMS[p]}, {y}", "", y, s, emp, TOLERANCE[p], ok))
     p8 = stats[stats["pattern"] == "P8"]
-    matches = []
+    matches, match_years, skipped = [], set(), 0
     for f in flagships[flagships["year"].isin(years)].itertuples(index=False):
         vals = p8[(p8["region"] == f.lab) & (p8["year"] == f.year)]["value"].to_numpy(float)
         s = _summ(vals)
+        if not s[0]:  # the lab released nothing that year in any replication (e.g. it left): not comparable
+            skipped += 1
+            continue
         obs = 1.0 if f.accessibility == "OPEN" else 0.0
-        ok = pd.NA if not s[0] else bool((s[4] > 0.5) == (obs == 1.0))
-        if s[0]:
-            matches.append(bool(ok))
+        ok = bool((s[4] > 0.5) == (obs == 1.0))
+        matches.append(ok)
+        match_years.add(int(f.year))
         rows.append(_row("P8", "level", f"{f.lab} {f.year}: open share of releases (flagship {f.flagship}: "
                          f"{f.accessibility})", f.lab, int(f.year), s, obs, "mean > 0.5 iff flagship open", ok))
     if matches:
         rate = float(np.mean(matches))
-        rows.append(_row("P8", "criterion", f"lab-years whose simulated strategy matches ({len(matches)})", "",
-                         max(years), (int(p8["replication"].nunique()), rate, rate, rate, rate), 1.0, TOLERANCE["P8"],
-                         rate >= P8_MATCH_RATE))
+        note = f", {skipped} without simulated releases left out" if skipped else ""
+        row = _row("P8", "criterion", f"lab-years whose simulated strategy matches ({len(matches)}{note})", "",
+                   max(match_years), (int(p8["replication"].nunique()), rate, rate, rate, rate), 1.0,
+                   TOLERANCE["P8"], rate >= P8_MATCH_RATE)
+        row["role"] = "held-out" if 2025 in match_years else "calibration"
+        rows.append(row)
     out = pd.DataFrame(rows)
     out["passed"] = out["passed"].astype("boolean")
     return out
@@ -133,17 +143,16 @@ def row_counts(g: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
 
 
 def eci_verdicts(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per ECI pattern: a pattern passes when every one of its rows passes (P8: its criterion row; its
-    lab-years are counted as levels)."""
+    """One row per ECI pattern, as :func:`sim.validation.verdicts` counts: a pattern passes when every criterion row
+    passes (P5-P7: each year's row; P8: the share of matching lab-years), levels are counted (P8: its lab-years)."""
     rows = []
     for p in ECI_PATTERNS:
         g = table[table["pattern"] == p]
         if g.empty:
             continue
         crit, lev, c_ok, l_ok = row_counts(g)
-        passed = (c_ok == len(crit)) if p == "P8" else (l_ok == len(lev))
-        rows.append(dict(pattern=p, passed=bool(len(g)) and passed, criteria_passed=c_ok if p == "P8" else l_ok,
-                         criteria=len(crit) if p == "P8" else len(lev), levels_passed=l_ok, levels=len(lev)))
+        rows.append(dict(pattern=p, passed=bool(len(crit)) and c_ok == len(crit), criteria_passed=c_ok,
+                         criteria=len(crit), levels_passed=l_ok, levels=len(lev)))
     return pd.DataFrame(rows)
 
 

@@ -270,3 +270,28 @@ def test_a_lab_leaves_in_its_exit_month_and_its_developers_move(tmp_path):
     assert panel[panel.lab == "Leaves"].date.max() == "2022-06"  # active up to the month before its exit
     assert max(users[:6]) > 0 and all(u == 0 for u in users[6:])  # its developers leave in the exit month
     assert not m.labs_state.active[gone] and m.labs_state.compute[gone] == 0
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ("A,US,1e24,CLOSED,0.0,,,abc\nB,CN,1e24,OPEN,0.0,,,\n", "row 1, column efficiency_oom: 'abc' is not a number"),
+    ("A,US,1e24,CLOSED,0.0,,,9\nB,CN,1e24,OPEN,0.0,,,\n", "row 1, column efficiency_oom: 9 is not a number"),
+    ("A,US,1e24,CLOSED,0.0,2023-02,2022-06,\nB,CN,1e24,OPEN,0.0,,,\n", "row 1, column exit: '2022-06' is not after"),
+    ("A,US,1e24,CLOSED,0.0,,2021-06,\nB,CN,1e24,OPEN,0.0,,,\n", "row 1, column exit: '2021-06' is at or before"),
+    ("A,US,1e24,CLOSED,0.0,,2022-03,\nB,CN,1e24,OPEN,0.0,,2022-03,\n", "no lab is active in 2022-03"),
+    ("A,US,1e24,CLOSED,0.0,2022-04,,\nB,CN,1e24,OPEN,0.0,2022-05,,\n", "no lab is active in 2022-01"),
+])
+def test_bad_lab_lifetimes_and_offsets_are_roster_errors(tmp_path, rows, message):
+    from sim.labs import RosterError
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,region,training_compute_flop,strategy,open_bias,entry,exit,efficiency_oom\n" + rows)
+    with pytest.raises(RosterError, match=message.replace("(", r"\(")) as e:
+        EcosystemModel(small(None, roster=str(roster), months=12), seed=1)
+    assert str(roster) in str(e.value)
+
+
+def test_a_removed_parameter_names_its_replacements():
+    from sim.scenario import ScenarioError, with_values
+
+    with pytest.raises(ScenarioError, match="removed with the free open-weight floor.*distill_share_at_parity"):
+        with_values(small(None), {"labs.distill_gap": 0.5})

@@ -1,4 +1,5 @@
-"""``aieco validate``: simulated patterns P1-P3 side by side with the empirical targets (issue 3, item 4)."""
+"""``aieco validate``: simulated patterns P1-P3, and P5-P8 on Epoch's Capabilities Index, side by side with the
+empirical targets (issues 3 and 13)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def verdict_table(result, title: str) -> Table:
 @click.option("--no-figures", is_flag=True, help="Write the tables only.")
 def validate(scenario: str, replications: int, seed: int | None, sets: tuple[str, ...], out: str | None,
              targets_dir: str | None, p1_definition: str, formats: str, no_figures: bool) -> None:
-    """Compare SCENARIO (default scenarios/baseline.toml) with the empirical patterns P1-P3.
+    """Compare SCENARIO (default scenarios/baseline.toml) with the empirical patterns P1-P3 and, on Epoch's
+    Capabilities Index, P5-P8 (best open model's country, open-closed and US-China lags, named labs' strategies).
 
     \b
     P1 open-weight share of releases, China and US, 2022-2025; P2 open-closed lag (yearly mean, months);
@@ -57,7 +59,8 @@ def validate(scenario: str, replications: int, seed: int | None, sets: tuple[str
     \b
     Writes to --out: validation.csv and validation.md (the table and verdicts),
     validation_replications.csv (per-replication statistics), manifest.json and
-    figures/validation_p{1,2,3}_double.{png,pdf} with provenance sidecars.
+    figures/validation_p{1,2,3}_double.{png,pdf} and validation_eci_double.{png,pdf} (P5-P7) with provenance
+    sidecars.
     Exit code 0 whatever the verdict; 2 for bad input.
     """
     from sim.labs import RosterError
@@ -95,7 +98,7 @@ def validate(scenario: str, replications: int, seed: int | None, sets: tuple[str
     result.replications.timeseries.to_parquet(out_dir / "timeseries.parquet", index=False)
     notes = [f"Scenario `{Path(scenario)}` ('{sc.name}'), {replications} replications, {sc.developers.n} developers, "
              f"{sc.start} + {sc.months} months, base seed {sc.seed}."]
-    title = f"Validation of '{sc.name}' against Epoch AI data (patterns P1-P3)"
+    title = f"Validation of '{sc.name}' against Epoch AI data (patterns P1-P3, P5-P8)"
     (out_dir / "validation.md").write_text(to_markdown(result.table, result.verdicts, targets, title, notes),
                                            encoding="utf-8")
     manifest = base_manifest("validation")

@@ -85,6 +85,9 @@ CATALOGUE: dict[str, tuple[FigureInfo, ...]] = {
                    "P2: simulated open-closed lag vs Epoch's yearly lags", "the folder has timeseries.parquet"),
         FigureInfo("validation_p3", "sim.validation.fig_p3",
                    "P3: frontier training compute and its growth vs Epoch's", "the folder has timeseries.parquet"),
+        FigureInfo("validation_eci", "sim.validation_eci.fig_eci",
+                   "P5-P7 on Epoch's Capabilities Index: country of the best open model, open-closed and US-China lags",
+                   "the folder has timeseries.parquet and P5 rows, and the targets have eci_monthly.csv"),
     ),
     "sensitivity": (
         FigureInfo("(sensitivity figures)", "sim.plots.sensitivity.draw_sensitivity_figures",
@@ -202,6 +205,11 @@ def _draw_validation(d: Path, formats, width, out, note: Notes) -> list[Path]:
         ts = pd.read_parquet(ts_path)
         paths += save(fig_p2(ts, targets, name, width), out / f"validation_p2_{width}", formats, prov)
         paths += save(fig_p3(ts, stats, targets, name, width), out / f"validation_p3_{width}", formats, prov)
+        from sim.validation_eci import fig_eci, load_eci_monthly
+
+        monthly = load_eci_monthly(targets.source) if targets.source else None
+        if monthly is not None and (stats["pattern"] == "P5").any():
+            paths += save(fig_eci(ts, stats, monthly, name, width), out / f"validation_eci_{width}", formats, prov)
     else:
         note(f"{d}: validation_p2 and validation_p3 skipped: they need the monthly time series "
              f"(timeseries.parquet), which validation folders written by earlier versions of aieco lack; "

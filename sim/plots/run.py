@@ -141,8 +141,9 @@ def fig_regions(ts: pd.DataFrame, name: str = "", width: str = "double"):
     ax.set_title("Frontier capability by region", loc="left")
     date_axis(ax)
     ax.legend(loc="upper left", handlelength=2.6)
-    caption(fig, _cap(ts, name, spread=None, extra="Lines: median; shading: middle 90%. Capability = log10 of "
-                      "training FLOP x algorithmic efficiency (2022-01 = 1)."))
+    caption(fig, _cap(ts, name, spread=None, extra="Lines: median; shading: middle 90%. Capability on Epoch's "
+                      "Capabilities Index (ECI), from log10 training FLOP x algorithmic efficiency by the fitted link "
+                      "(docs/ODD.md 7.6)."))
     return fig
 
 
