@@ -34,6 +34,11 @@ sizes the lab's initial compute and its capability (blank: age 0).
 link's shrunken per-lab residuals (data/targets/eci_link.csv)."""
 
 
+MAX_TRAINING_FLOP = 1e33
+"""Largest ``training_compute_flop`` a roster may give (about a million times the largest runs of 2025);
+beyond it budgets and revenues overflow."""
+
+
 class RosterError(ValueError):
     """The roster file is missing or malformed; the message names the file, row and column."""
 
@@ -64,13 +69,23 @@ def load_roster(path: str | Path) -> pd.DataFrame:
 def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> pd.DataFrame:
     """Parse and check a roster file (see :func:`load_roster`); ``size``/``mtime_ns`` key the cache."""
     path = Path(shown)
-    df = pd.read_csv(resolved, comment="#", skipinitialspace=True)
+    try:
+        df = pd.read_csv(resolved, comment="#", skipinitialspace=True, encoding="utf-8")
+    except pd.errors.EmptyDataError:
+        raise RosterError(f"{path}: empty file (no header, no labs); required columns: "
+                          f"{', '.join(ROSTER_COLUMNS)}") from None
+    except UnicodeDecodeError as e:
+        raise RosterError(f"{path}: not a UTF-8 text (CSV) file (byte {e.start}: {e.reason})") from None
+    except (pd.errors.ParserError, OSError) as e:
+        raise RosterError(f"{path}: not a readable CSV file: {str(e).strip()}") from None
     missing = [c for c in ROSTER_COLUMNS if c not in df.columns]
     if missing:
         raise RosterError(f"{path}: missing column(s) {', '.join(missing)}; required: {', '.join(ROSTER_COLUMNS)}")
     if df.empty:
         raise RosterError(f"{path}: no labs")
     for i, row in enumerate(df.itertuples(index=False), start=1):
+        if pd.isna(row.name) or not str(row.name).strip():
+            raise RosterError(f"{path}: row {i}, column name: empty; every lab needs a name")
         if row.region not in REGIONS:
             raise RosterError(f"{path}: row {i}, column region: {row.region!r} is not one of {', '.join(REGIONS)}")
         if str(row.strategy).upper() not in ("OPEN", "CLOSED"):
@@ -79,9 +94,9 @@ def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> 
             c = float(row.training_compute_flop)
         except (TypeError, ValueError):
             c = float("nan")
-        if not np.isfinite(c) or c <= 0:
+        if not np.isfinite(c) or c <= 0 or c > MAX_TRAINING_FLOP:
             raise RosterError(f"{path}: row {i}, column training_compute_flop: {row.training_compute_flop!r} "
-                              "is not a positive number of FLOP")
+                              f"is not a positive number of FLOP up to {MAX_TRAINING_FLOP:.0e}")
         try:
             b = float(row.open_bias)
         except (TypeError, ValueError):
@@ -116,6 +131,16 @@ def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> 
     out["training_compute_flop"] = out["training_compute_flop"].astype(float)
     out["open_bias"] = out["open_bias"].astype(float)
     return out.reset_index(drop=True)
+
+
+def check_roster_start(roster: pd.DataFrame, start: str, source: str | Path = "roster") -> None:
+    """Raise RosterError unless at least one lab of ``roster`` (from :func:`load_roster`) is present at
+    ``start`` (YYYY-MM): its ``entry`` blank or not after ``start``. ``source`` names the file."""
+    entries = [e for e in roster.get("entry", pd.Series([""] * len(roster))) if e]
+    if len(entries) == len(roster) and all(e > start for e in entries):
+        raise RosterError(f"{source}: column entry: every lab enters after the scenario's start {start} (the "
+                          f"first in {min(entries)}); at least one lab must be present at the start (entry blank "
+                          "or not after the start)")
 
 
 @dataclass

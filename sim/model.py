@@ -26,7 +26,7 @@ from sim.compute import (
 from sim.developers import DeveloperPopulation
 from sim.distillation import distilled_capability, reachable_teachers
 from sim.governments import GovernmentAgent
-from sim.labs import Lab, LabTable, load_roster
+from sim.labs import Lab, LabTable, check_roster_start, load_roster
 from sim.market import accessibility, choose, deterministic_utility, own_share
 from sim.reporters import MODEL_REPORTERS, StepView, step_view
 from sim.scenario import Scenario, month_index
@@ -90,6 +90,7 @@ class EcosystemModel(mesa.Model):
 
         # labs
         roster = load_roster(sc.roster_path()) if roster is None else roster
+        check_roster_start(roster, sc.start, sc.roster_path())
         k = len(roster)
         cycle = sc.labs.release_cycle_months
         c0 = np.array(roster["training_compute_flop"], dtype=float)

@@ -72,9 +72,10 @@ def run_replications(scenario: Scenario, replications: int = 1, base_seed: int |
     Raises ValueError for ``replications < 1`` and RosterError for a bad roster."""
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
-    from sim.labs import load_roster
+    from sim.labs import check_roster_start, load_roster
 
     roster = load_roster(scenario.roster_path())
+    check_roster_start(roster, scenario.start, scenario.roster_path())
     base = scenario.seed if base_seed is None else base_seed
     seeds = [seed_for(base, r) for r in range(replications)]
     t0 = time.perf_counter()

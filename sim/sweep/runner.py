@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.labs import RosterError, load_roster
+from sim.labs import RosterError, check_roster_start, load_roster
 from sim.sweep import store
 from sim.sweep.designs import design_matrix, salib_problem, validate_points
 from sim.sweep.executors import ExecutorError, ExecutorHandle, open_executor
@@ -111,6 +111,8 @@ def plan_sweep(spec: SweepSpec, replications: int | None = None) -> Plan:
         for i, sc in enumerate(spec.bases):
             try:
                 rosters[i] = load_roster(sc.roster_path())
+                if not any(f.path == "start" for f in spec.factors):
+                    check_roster_start(rosters[i], sc.start, sc.roster_path())
             except RosterError as e:
                 raise SpecError(f"{spec.file}: base scenario {spec.base_labels[i]}: {e}") from None
     return Plan(spec, matrix, unit, overrides, rosters, replications or spec.replications, spec.seed_block())
