@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.metrics import summarize
 from sim.model import EcosystemModel
-from sim.provenance import base_manifest, write_json_atomic
+from sim.provenance import base_manifest, write_atomic, write_json_atomic
 from sim.scenario import Scenario
 
 OUTPUT_TABLES = ("timeseries", "labs", "releases", "summary")
@@ -112,9 +112,7 @@ def write_run(out_dir: str | Path, reps: Replications, scenario_file: str | None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name in OUTPUT_TABLES:
-        tmp = out / f".{name}.parquet.tmp"
-        reps.table(name).to_parquet(tmp, index=False)
-        tmp.replace(out / f"{name}.parquet")
+        write_atomic(out / f"{name}.parquet", lambda tmp, t=reps.table(name): t.to_parquet(tmp, index=False))
     manifest = base_manifest("run")
     manifest.update({
         "scenario_file": scenario_file, "scenario": reps.scenario.resolved_dict(),
