@@ -9,7 +9,7 @@ import numpy as np
 from rich.table import Table
 
 from sim import REGIONS
-from sim.cli.common import console, err_console, fail, progress_bar, scenario_or_exit, set_option
+from sim.cli.common import console, err_console, fail, progress_bar, scenario_or_exit, set_option, write_error
 from sim.labs import RosterError
 from sim.scenario import ScenarioError, with_horizon
 
@@ -89,8 +89,11 @@ def run(scenario: str, seed: int | None, replications: int, months: int | None, 
             reps = run_replications(sc, replications, progress=lambda r: advance())
     except RosterError as e:
         fail(f"{scenario}: field 'roster': {e}")
-    write_run(out_dir, reps, scenario_file=str(Path(scenario).resolve()),
-              overrides=[*sets, *([f"months={months}"] if months else [])])
+    try:
+        write_run(out_dir, reps, scenario_file=str(Path(scenario).resolve()),
+                  overrides=[*sets, *([f"months={months}"] if months else [])])
+    except OSError as e:
+        fail(write_error(e, out_dir), code=1)
     figs = []
     if not no_figures:
         from sim.plots.run import draw_run_figures

@@ -127,6 +127,18 @@ def kill_pool(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
         if p.is_alive():
             p.kill()
             p.join(timeout=grace)
+    join_manager(pool, grace)
+
+
+def join_manager(pool: ProcessPoolExecutor, timeout: float = 2.0) -> None:
+    """Wait (up to ``timeout`` seconds) for the pool's manager thread to end after a shutdown without
+    waiting. Otherwise, at interpreter exit, CPython's ``concurrent.futures.process._python_exit`` may wake
+    that thread through a pipe the thread is closing at the same moment, which prints ``Exception ignored
+    in: <module 'threading'> ... OSError: [Errno 9] Bad file descriptor`` after an interrupted sweep (a race
+    fixed in Python 3.12). Uses ``_executor_manager_thread`` (CPython; absent elsewhere: no-op)."""
+    thread = getattr(pool, "_executor_manager_thread", None)
+    if thread is not None and thread.is_alive():
+        thread.join(timeout)
 
 
 @contextmanager
@@ -170,6 +182,7 @@ def open_executor(kind: str = "processes", workers: int | None = None, scheduler
 
         def restart() -> Executor:
             handle.executor.shutdown(wait=False, cancel_futures=True)
+            join_manager(handle.executor)
             handle.executor = _process_pool(n, start_method)
             return handle.executor
 
