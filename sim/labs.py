@@ -8,6 +8,7 @@ and makes its own release decision.
 from __future__ import annotations
 
 import functools
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,7 +71,10 @@ def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> 
     """Parse and check a roster file (see :func:`load_roster`); ``size``/``mtime_ns`` key the cache."""
     path = Path(shown)
     try:
-        df = pd.read_csv(resolved, comment="#", skipinitialspace=True, encoding="utf-8")
+        text = Path(resolved).read_bytes().decode("utf-8")
+        if "\0" in text:
+            raise UnicodeDecodeError("utf-8", b"\0", text.index("\0"), text.index("\0") + 1, "NUL byte")
+        df = pd.read_csv(io.StringIO(text), comment="#", skipinitialspace=True)
     except pd.errors.EmptyDataError:
         raise RosterError(f"{path}: empty file (no header, no labs); required columns: "
                           f"{', '.join(ROSTER_COLUMNS)}") from None
@@ -122,8 +126,8 @@ def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> 
     if len(dup):
         raise RosterError(f"{path}: column name: duplicate lab {dup.iloc[0]!r}")
     out = df[list(ROSTER_COLUMNS)].copy()
-    out["entry"] = df["entry"].fillna("").astype(str).str.strip() if "entry" in df.columns else ""
-    out["exit"] = df["exit"].fillna("").astype(str).str.strip() if "exit" in df.columns else ""
+    out["entry"] = df["entry"].astype(object).fillna("").astype(str).str.strip() if "entry" in df.columns else ""
+    out["exit"] = df["exit"].astype(object).fillna("").astype(str).str.strip() if "exit" in df.columns else ""
     out["efficiency_oom"] = (pd.to_numeric(df["efficiency_oom"], errors="coerce").fillna(0.0)
                              if "efficiency_oom" in df.columns else 0.0)
     out["latest_release"] = df["latest_release"].fillna("").astype(str) if "latest_release" in df.columns else ""

@@ -414,7 +414,7 @@ class Event(_Strict):
         try:
             apply_event_value(Government(), self.field, self.value)
         except ValidationError as e:
-            msgs = "; ".join(x["msg"] for x in e.errors())
+            msgs = "; ".join(x["msg"].removeprefix("Value error, ") for x in e.errors())
             raise ValueError(f"value {self.value!r} not allowed for {self.field}: {msgs}") from None
         return self
 
