@@ -121,24 +121,25 @@ def kill_pool(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
     for p in procs:
         if p.is_alive():
             p.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
+    shutdown_now(pool, grace)
     for p in procs:
         p.join(timeout=grace)
         if p.is_alive():
             p.kill()
             p.join(timeout=grace)
-    join_manager(pool, grace)
 
 
-def join_manager(pool: ProcessPoolExecutor, timeout: float = 2.0) -> None:
-    """Wait (up to ``timeout`` seconds) for the pool's manager thread to end after a shutdown without
-    waiting. Otherwise, at interpreter exit, CPython's ``concurrent.futures.process._python_exit`` may wake
-    that thread through a pipe the thread is closing at the same moment, which prints ``Exception ignored
-    in: <module 'threading'> ... OSError: [Errno 9] Bad file descriptor`` after an interrupted sweep (a race
-    fixed in Python 3.12). Uses ``_executor_manager_thread`` (CPython; absent elsewhere: no-op)."""
-    thread = getattr(pool, "_executor_manager_thread", None)
-    if thread is not None and thread.is_alive():
-        thread.join(timeout)
+def shutdown_now(pool: ProcessPoolExecutor, timeout: float = 2.0) -> None:
+    """``pool.shutdown(wait=False, cancel_futures=True)``, then wait (up to ``timeout`` seconds) for the
+    pool's manager thread to end. Otherwise, at interpreter exit, CPython's
+    ``concurrent.futures.process._python_exit`` may wake that thread through a pipe the thread is closing at
+    the same moment, which prints ``Exception ignored in: <module 'threading'> ... OSError: [Errno 9] Bad
+    file descriptor`` after an interrupted sweep (a race fixed in Python 3.12). Uses the pool's
+    ``_executor_manager_thread`` (CPython; elsewhere only shuts down)."""
+    manager = getattr(pool, "_executor_manager_thread", None)  # shutdown() forgets it
+    pool.shutdown(wait=False, cancel_futures=True)
+    if manager is not None:
+        manager.join(timeout)
 
 
 @contextmanager
@@ -181,8 +182,7 @@ def open_executor(kind: str = "processes", workers: int | None = None, scheduler
         handle = ExecutorHandle("processes", _process_pool(n, start_method), n, f"processes ({n} worker{'s' if n != 1 else ''}, {start_method})")
 
         def restart() -> Executor:
-            handle.executor.shutdown(wait=False, cancel_futures=True)
-            join_manager(handle.executor)
+            shutdown_now(handle.executor)
             handle.executor = _process_pool(n, start_method)
             return handle.executor
 
