@@ -116,8 +116,10 @@ class EcosystemModel(mesa.Model):
         serve0 = np.where(np.array(roster["strategy"] == "OPEN", dtype=bool), 0.0, min(c.inference_intensity,
                                                                                        c.max_inference_share))
         self.k0 = lift * c0 / (c.train_share * (1 - serve0) * c.final_run_share * self.fpm * cycle)
-        self.income0 = (self.k0 * c.price_usd_per_h100e * (g_year ** (1 / 12) - 1 + 1 / c.depreciation_months)
-                        / sc.labs.compute_spend_share)
+        # purchases cannot be negative: a path that shrinks faster than depreciation (funding growth < 1/yr
+        # with slow price-performance) buys nothing (issue 17: negative income made compute negative)
+        self.income0 = np.maximum(0.0, self.k0 * c.price_usd_per_h100e
+                                  * (g_year ** (1 / 12) - 1 + 1 / c.depreciation_months) / sc.labs.compute_spend_share)
         self.c0 = c0
         self.lift = lift
         months_to_release = phase % cycle
@@ -163,6 +165,8 @@ class EcosystemModel(mesa.Model):
 
         # recorders
         self._rec: dict[str, np.ndarray] = defaultdict(lambda: np.full(self.months, np.nan))
+        for key in ("open_closed_lag_months", "open_closed_compute_lag_months"):  # NaN while undefined (issue 17)
+            self._rec[key] = np.full(self.months, np.nan)
         self._panel = {f: np.zeros((self.months, k))
                        for f in ("capability", "compute", "adopters", "revenue", "open", "active", "train_flop")}
         st = self.labs_state
