@@ -88,3 +88,17 @@ def test_readme_commands_are_accepted_by_the_cli():
         used = [w.split("=")[0] for w in argv if w.startswith("--")]
         for opt in used:
             assert opt in res.output or opt in ("--help", "--version"), (argv, opt)
+
+
+def test_parameter_table_gives_no_region_a_plausible_range_its_default_lies_outside():
+    """Issue 17: China's 20-300 alternative-chip range and its source were copied onto the US, EU and ROW
+    rows, whose default is 1e9 (unconstrained)."""
+    from sim.paramdoc import parameter_table
+
+    t = parameter_table()
+    for r in t.itertuples(index=False):
+        if r.plausible_range and r.default.replace(".", "", 1).replace("e+", "", 1).isdigit():
+            lo, hi = (float(x) for x in r.plausible_range.split(" - "))
+            assert lo <= float(r.default) <= hi, r.path
+    us = t.set_index("path").loc["compute.alt_supply_h100e.US"]
+    assert us["plausible_range"] == "" and "Huawei" not in us["source"] and "CN: 20 - 300" in us["source"]
