@@ -21,6 +21,10 @@ def test_notebook_runs(path, tmp_path):
     client = NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()  # raises CellExecutionError on any failing cell
+    for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        images = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+        # each cell draws at most one figure: two images are the figure shown twice (inline backend + repr)
+        assert len(images) <= 1, f"code cell {i} shows {len(images)} images:\n{cell.source}"
 
 
 def test_there_are_notebooks():
