@@ -44,7 +44,11 @@ SKIP = ("name", "description", "extends", "events_mode", "roster", "start", "eve
 governments (drawn per region below)."""
 
 BOUND_PROB = 0.05
-"""Probability of drawing exactly the lower (and, apart, the upper) bound of a range."""
+"""Probability of drawing exactly the lower (and, apart, the upper) bound of a range, and of drawing inside
+the lowest (and, apart, the highest) EDGE of it."""
+EDGE = 0.05
+"""Width of the edge of a range drawn near a bound, as a share of the range (of its logarithm when
+log-uniform)."""
 
 
 def _bounds(f: FieldInfo | Any) -> tuple[float | None, float | None]:
@@ -56,8 +60,8 @@ def _bounds(f: FieldInfo | Any) -> tuple[float | None, float | None]:
 
 
 def _number(rng: np.random.Generator, lo: float, hi: float, integer: bool) -> float | int:
-    """A value in ``lo..hi``: a bound with probability BOUND_PROB each, else uniform, or log-uniform when the
-    range is positive and spans more than three orders of magnitude (from 1 when ``lo`` is 0 and ``hi`` is
+    """A value in ``lo..hi``: a bound with probability BOUND_PROB each, near a bound (its EDGE) with
+    probability BOUND_PROB each, else uniform, or log-uniform when the range is positive and spans more than three orders of magnitude (from 1 when ``lo`` is 0 and ``hi`` is
     above 1e3). Integers stay exact at the bounds (a seed up to 2**63 - 1)."""
     u = rng.random()
     if u < BOUND_PROB:
@@ -65,10 +69,12 @@ def _number(rng: np.random.Generator, lo: float, hi: float, integer: bool) -> fl
     if u < 2 * BOUND_PROB:
         return hi
     floor = lo if lo > 0 else 1.0 if lo == 0 and hi > 1e3 else None
-    if floor is not None and hi > 1e3 * floor:
-        x = float(np.exp(rng.uniform(np.log(floor), np.log(hi))))
-    else:
-        x = float(rng.uniform(lo, hi))
+    log = floor is not None and hi > 1e3 * floor
+    a, b = (np.log(floor), np.log(hi)) if log else (lo, hi)
+    if u < 4 * BOUND_PROB:  # near a bound: the lowest or highest EDGE of the range
+        edge = EDGE * (b - a)
+        a, b = (a, a + edge) if u < 3 * BOUND_PROB else (b - edge, b)
+    x = float(np.exp(rng.uniform(a, b))) if log else float(rng.uniform(a, b))
     if integer:
         return int(min(max(round(x), lo), hi))
     return float(min(max(x, lo), hi))

@@ -419,7 +419,7 @@ def _execute(plan: Plan, out: Path, manifest: dict | None, handle: ExecutorHandl
                         say("a worker process died; its tasks are recorded as failed; restarting the pool")
                         for fut in list(inflight):  # every pending task of a broken pool is lost
                             task, keys = inflight.pop(fut)
-                            res = _failed_batch(keys, metrics, BrokenExecutor("the process pool broke"))
+                            res = _failed_batch(keys, metrics, BrokenExecutor("the executor broke: its workers died"))
                             store.write_part(out, session, task, res.records, list(metrics))
                             ran += len(keys)
                             ran_failed += len(keys)
