@@ -111,6 +111,22 @@ def write_json_atomic(path: str | Path, data: Any) -> None:
     write_atomic(path, write)
 
 
+def read_manifest_file(folder: str | Path, error: type[Exception], what: str) -> dict[str, Any]:
+    """``folder/manifest.json`` as a dict. Raises ``error`` (naming the file) when it is missing (the message
+    says the folder is not ``what``, e.g. "a sweep results folder"), unreadable, not JSON, or JSON that is not
+    an object (``[1, 2, 3]``)."""
+    f = Path(folder) / "manifest.json"
+    if not f.is_file():
+        raise error(f"{folder}: not {what} (no manifest.json)")
+    try:
+        m = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise error(f"{f}: unreadable manifest: {e}") from None
+    if not isinstance(m, dict):
+        raise error(f"{f}: not a results manifest (a JSON object with 'kind', ...), but a JSON {type(m).__name__}")
+    return m
+
+
 def file_sha256(path: str | Path) -> str:
     """SHA-256 hex digest of a file (used to tie figures to the manifest they came from)."""
     h = hashlib.sha256()

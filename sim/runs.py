@@ -114,9 +114,10 @@ def write_run(out_dir: str | Path, reps: Replications, scenario_file: str | None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name in OUTPUT_TABLES:
-        write_atomic(out / f"{name}.parquet", lambda tmp, t=reps.table(name): t.to_parquet(tmp, index=False))
+        table = reps.table(name)
+        write_atomic(out / f"{name}.parquet", lambda tmp, t=table: t.to_parquet(tmp, index=False))
         if csv:
-            write_atomic(out / f"{name}.csv", lambda tmp, t=reps.table(name): t.to_csv(tmp, index=False))
+            write_atomic(out / f"{name}.csv", lambda tmp, t=table: t.to_csv(tmp, index=False))
     manifest = base_manifest("run")
     manifest.update({
         "scenario_file": scenario_file, "scenario": reps.scenario.resolved_dict(),
@@ -149,21 +150,14 @@ def read_run(folder: str | Path) -> RecordedRun:
     """The run recorded in ``folder/manifest.json`` (written by :func:`write_run`): its resolved scenario
     (validated again, so a manifest edited by hand is checked like a scenario file), replications and
     base seed. Raises RunFolderError naming the file and the field."""
-    import json
-
+    from sim.provenance import read_manifest_file
     from sim.scenario import ScenarioError, scenario_from_dict
 
     folder = Path(folder)
     f = folder / "manifest.json"
-    if not f.is_file():
-        raise RunFolderError(f"{folder}: not a results folder of aieco run (no manifest.json)")
-    try:
-        m = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise RunFolderError(f"{f}: unreadable manifest: {e}") from None
-    if not isinstance(m, dict) or m.get("kind") != "run":
-        kind = m.get("kind") if isinstance(m, dict) else None
-        raise RunFolderError(f"{f}: field 'kind': {kind!r}; --from takes the folder of one `aieco run`")
+    m = read_manifest_file(folder, RunFolderError, "a results folder of aieco run")
+    if m.get("kind") != "run":
+        raise RunFolderError(f"{f}: field 'kind': {m.get('kind')!r}; --from takes the folder of one `aieco run`")
     for key, typ in (("scenario", dict), ("replications", int), ("base_seed", int)):
         if not isinstance(m.get(key), typ) or isinstance(m.get(key), bool):
             raise RunFolderError(f"{f}: field {key!r}: missing or not a {typ.__name__}")

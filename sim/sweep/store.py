@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.metrics import SUMMARY_METRICS
-from sim.provenance import base_manifest, write_atomic, write_json_atomic
+from sim.provenance import base_manifest, read_manifest_file, write_atomic, write_json_atomic
 from sim.sweep.spec import SEED_MODES, run_seed
 
 MANIFEST = "manifest.json"
@@ -326,15 +326,7 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     f = path / MANIFEST
     if not path.is_dir():
         raise StoreError(f"{path}: no such folder")
-    if not f.is_file():
-        raise StoreError(f"{path}: not a sweep results folder (no {MANIFEST})")
-    try:
-        m = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise StoreError(f"{f}: unreadable manifest: {e}") from None
-    if not isinstance(m, dict):
-        raise StoreError(f"{f}: not a results manifest (a JSON object with 'kind', 'design', ...), but a JSON "
-                         f"{type(m).__name__}")
+    m = read_manifest_file(path, StoreError, "a sweep results folder")
     if m.get("kind") != "sweep":
         raise StoreError(f"{path}: holds results of kind {m.get('kind')!r}, not a sweep")
     problem = _manifest_problem(m)
