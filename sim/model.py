@@ -165,8 +165,6 @@ class EcosystemModel(mesa.Model):
 
         # recorders
         self._rec: dict[str, np.ndarray] = defaultdict(lambda: np.full(self.months, np.nan))
-        for key in ("open_closed_lag_months", "open_closed_compute_lag_months"):  # NaN while undefined (issue 17)
-            self._rec[key] = np.full(self.months, np.nan)
         self._panel = {f: np.zeros((self.months, k))
                        for f in ("capability", "compute", "adopters", "revenue", "open", "active", "train_flop")}
         st = self.labs_state
