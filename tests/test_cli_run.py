@@ -16,6 +16,7 @@ def invoke(*args: str):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
+@pytest.mark.slow
 def test_run_writes_tables_manifest_and_figures(tmp_path):
     out = tmp_path / "out"
     res = invoke("run", BASELINE, "--replications", 2, "--months", 30, "--set", "developers.n=500", "--out", out)
@@ -92,14 +93,14 @@ def test_bad_roster_exit_2(tmp_path):
 
 # --------------------------------------------------------------------------------------------- first use
 
-SMALL = ("--months", "8", "--set", "developers.n=200", "--no-figures")
+SMALL = ("--months", "4", "--set", "developers.n=200", "--no-figures")
 
 
 def test_run_from_a_results_folder_reproduces_its_tables(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     res = invoke("run", BASELINE, "--replications", 2, "--seed", 7, *SMALL, "--out", "first")
     assert res.exit_code == 0, res.output
-    res = invoke("run", "--from", "first")
+    res = invoke("run", "--from", "first", "--no-figures")
     assert res.exit_code == 0, res.output
     assert "reproduced first: timeseries, labs, releases and summary are identical" in res.output
     for name in ("timeseries", "labs", "releases", "summary"):
@@ -108,12 +109,12 @@ def test_run_from_a_results_folder_reproduces_its_tables(tmp_path, monkeypatch):
     again = json.loads((tmp_path / "first-rerun" / "manifest.json").read_text())
     first = json.loads((tmp_path / "first" / "manifest.json").read_text())
     assert again["seeds"] == first["seeds"] and again["scenario"] == first["scenario"]
-    assert again["overrides"] == first["overrides"] == ["developers.n=200", "months=8", "seed=7"]
+    assert again["overrides"] == first["overrides"] == ["developers.n=200", "months=4", "seed=7"]
     # a folder whose tables no longer match what its manifest records is reported, exit 1
     df = pd.read_parquet("first/summary.parquet")
     df.loc[0, "open_share_US"] += 0.5
     df.to_parquet("first/summary.parquet")
-    res = invoke("run", "--from", "first", "--out", "third")
+    res = invoke("run", "--from", "first", "--out", "third", "--no-figures")
     assert res.exit_code == 1 and "does not reproduce first: summary: values differ in open_share_US" in res.output
 
 
@@ -147,7 +148,7 @@ def test_runs_with_changes_go_to_their_own_folder_and_say_where(tmp_path, monkey
     assert plain.exit_code == changed.exit_code == months.exit_code == 0, changed.output
     folders = sorted(p.name for p in (tmp_path / "results").iterdir())
     assert folders == ["baseline_developers.n=200", "baseline_developers.n=200_US.leakage=0.6_labs.beta=6",
-                       "baseline_developers.n=200_months=8"]
+                       "baseline_developers.n=200_months=4"]
     assert "wrote results/baseline_developers.n=200_US.leakage=0.6_labs.beta=6/" in changed.output
     from sim.cli.run import changes_slug
 
