@@ -6,6 +6,12 @@ Prints a table; the closing note of issue 2 quotes it. ``--against DIR`` (a ``gi
 times one baseline run of each tree in alternating subprocesses (CPU seconds after import and a warm-up run),
 ``--repeats`` times each, and prints both medians and their ratio (the "Model 2" issues' speed budget). Timings are wall-clock medians over repeats on
 whatever machine runs it (2 cores for the quoted figures); other work on the machine inflates them.
+The table ends with one line to compare with other machines (and with the README's figures):
+
+    SUMMARY aieco 0.1.0 (git 0563f80): baseline run (5,000 developers, 108 months) 0.31 s, 0.100 ms/step per 1k
+    developers | <CPU>, 2 cores, load 1.9 (1-min average, while measuring), Python 3.11.7
+
+``--quick`` runs a 12-month baseline and two developer counts only (a check that it runs, not a measurement).
 """
 
 from __future__ import annotations
@@ -69,14 +75,46 @@ def side_by_side(other: Path, repeats: int) -> None:
     print(f"ratio this / other: {a / b:.2f}x")
 
 
-def main() -> None:
+def machine() -> str:
+    """CPU model, cores, the 1-minute load average and the Python version of this machine."""
+    import os
+    import platform
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        load = f"load {os.getloadavg()[0]:.1f} (1-min average, while measuring)"
+    except (OSError, AttributeError):
+        load = "load unknown"
+    return f"{cpu}, {os.cpu_count()} cores, {load}, Python {platform.python_version()}"
+
+
+def summary_line(run_seconds: float, ms_per_1k: float, months: int, developers: int) -> str:
+    """The one line a user compares across machines: the baseline run time and the per-developer cost,
+    with the code version and the machine they were measured on."""
+    from sim import __version__
+    from sim.provenance import git_commit
+
+    commit = (git_commit().get("commit") or "unknown")[:7]
+    return (f"SUMMARY aieco {__version__} (git {commit}): baseline run ({developers:,} developers, {months} months) "
+            f"{run_seconds:.2f} s, {ms_per_1k:.3f} ms/step per 1k developers | {machine()}")
+
+
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="12 months, two developer counts: a check, not a measurement")
     ap.add_argument("--cpu", action="store_true",
                     help="time process CPU seconds instead of wall time (robust when the machine is busy)")
     ap.add_argument("--against", type=Path, default=None,
                     help="another checkout (e.g. a git worktree of an older commit) to time side by side")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     if args.against is not None:
         side_by_side(args.against.resolve(), args.repeats)
         return
@@ -86,6 +124,8 @@ def main() -> None:
     print(f"clock: {'process CPU time' if args.cpu else 'wall time'}")
     base = load_scenario(ROOT / "scenarios" / "baseline.toml")
     time_run(with_horizon(base, 12), 0)  # warm caches
+    if args.quick:
+        base = with_horizon(base, 12)
     runs = [time_run(base, s) for s in range(args.repeats)]
     total = [a + b for a, b in runs]
     print(f"baseline, {base.developers.n} developers, {base.months} months: median {statistics.median(total):.3f} s "
@@ -93,7 +133,7 @@ def main() -> None:
           f"min {min(total):.3f} s over {args.repeats} runs")
     print("\ndevelopers  s/run    ms/step  ms/step per 1k developers (above the labs-only cost)")
     rows = []
-    for n in (1_000, 5_000, 20_000, 100_000):
+    for n in (1_000, 5_000) if args.quick else (1_000, 5_000, 20_000, 100_000):
         sc = with_values(base, {"developers.n": n})
         reps = max(1, args.repeats if n <= 20_000 else 2)
         t = statistics.median(sum(time_run(sc, s)) for s in range(reps))
@@ -106,6 +146,7 @@ def main() -> None:
     pred = slope * ns + intercept
     r2 = 1 - ((ts - pred) ** 2).sum() / ((ts - ts.mean()) ** 2).sum()
     print(f"\nlinear fit: ms/step = {intercept:.3f} + {slope * 1000:.4f} x (developers / 1000);  R^2 = {r2:.4f}")
+    print(summary_line(statistics.median(total), slope * 1000, base.months, base.developers.n))
 
 
 if __name__ == "__main__":

@@ -82,12 +82,10 @@ The figure functions take the stacked time-series table (one row per replication
 matplotlib Figure in the project's style: median and 50%/90% bands across replications.
 """),
     code("""
-fig = fig_open_share(base_runs.timeseries, "baseline")
-fig
+fig = fig_open_share(base_runs.timeseries, "baseline")  # shown once, by the inline backend
 """),
     code("""
 fig = fig_frontier(leaky_runs.timeseries, "leaky controls")
-fig
 """),
 ]
 
@@ -137,7 +135,7 @@ cols = ["item", "role", "sim_median", "sim_lo", "sim_hi", "sim_mean", "empirical
 result.table[result.table.pattern == "P1"][cols].round(2)
 """),
     code("""
-fig_p1(result.stats, targets, scenario.name)
+fig_p1(result.stats, targets, scenario.name);
 """),
     md("""
 ## P2: how far open models trail
@@ -149,7 +147,7 @@ Simulated: months by which the largest open release so far trails the largest cl
 result.table[result.table.pattern == "P2"][cols].round(1)
 """),
     code("""
-fig_p2(result.replications.timeseries, targets, scenario.name)
+fig_p2(result.replications.timeseries, targets, scenario.name);
 """),
     md("""
 ## P3: frontier training compute growth
@@ -158,7 +156,7 @@ fig_p2(result.replications.timeseries, targets, scenario.name)
 result.table[result.table.pattern == "P3"][cols].round(2)
 """),
     code("""
-fig_p3(result.replications.timeseries, result.stats, targets, scenario.name)
+fig_p3(result.replications.timeseries, result.stats, targets, scenario.name);
 """),
     code("""
 for pattern, text in tolerance_text(targets).items():
@@ -226,7 +224,7 @@ leakage erodes it.
 """),
     code("""
 fig_heatmap(df, "export_control_CN", "leakage", "open_share_CN_mean12",
-            baseline={"export_control_CN": 0.9, "leakage": 0.25})
+            baseline={"export_control_CN": 0.9, "leakage": 0.25});
 """),
     md("""
 ## Slices
@@ -236,7 +234,7 @@ replications: with one replication per point (CI size) the lines are noisy; at 2
 show how much of a difference is signal.
 """),
     code("""
-fig_slices(df, "export_control_CN", "leakage", "us_cn_gap_months_mean12")
+fig_slices(df, "export_control_CN", "leakage", "us_cn_gap_months_mean12");
 """),
 ]
 
@@ -326,7 +324,7 @@ model_run.result.output_table()
 model_run.result.top("open_share_CN_mean12", k=4).round(3)
 """),
     code("""
-fig_sobol(model_run.result.indices, "open_share_CN_mean12", model_run.result.output_table())
+fig_sobol(model_run.result.indices, "open_share_CN_mean12", model_run.result.output_table());
 """),
     md("""
 ## Convergence
@@ -336,7 +334,7 @@ recomputed at N/8, N/4, N/2 and N: flat lines inside narrow intervals mean conve
 size they have not (the table above says so in its verdict column): raise `SAMPLES`.
 """),
     code("""
-fig_convergence(model_run.result.convergence, "open_share_CN_mean12", "sobol", model_run.result.output_table())
+fig_convergence(model_run.result.convergence, "open_share_CN_mean12", "sobol", model_run.result.output_table());
 """),
 ]
 

@@ -8,6 +8,7 @@ and makes its own release decision.
 from __future__ import annotations
 
 import functools
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,11 @@ OPTIONAL_COLUMNS = ("entry", "exit", "latest_release", "efficiency_oom")
 sizes the lab's initial compute and its capability (blank: age 0).
 ``efficiency_oom`` (OOM, default 0): the lab's capability offset per unit of effective compute, from the ECI
 link's shrunken per-lab residuals (data/targets/eci_link.csv)."""
+
+
+MAX_TRAINING_FLOP = 1e33
+"""Largest ``training_compute_flop`` a roster may give (about a million times the largest runs of 2025);
+beyond it budgets and revenues overflow."""
 
 
 class RosterError(ValueError):
@@ -64,13 +70,26 @@ def load_roster(path: str | Path) -> pd.DataFrame:
 def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> pd.DataFrame:
     """Parse and check a roster file (see :func:`load_roster`); ``size``/``mtime_ns`` key the cache."""
     path = Path(shown)
-    df = pd.read_csv(resolved, comment="#", skipinitialspace=True)
+    try:
+        text = Path(resolved).read_bytes().decode("utf-8")
+        if "\0" in text:
+            raise UnicodeDecodeError("utf-8", b"\0", text.index("\0"), text.index("\0") + 1, "NUL byte")
+        df = pd.read_csv(io.StringIO(text), comment="#", skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise RosterError(f"{path}: empty file (no header, no labs); required columns: "
+                          f"{', '.join(ROSTER_COLUMNS)}") from None
+    except UnicodeDecodeError as e:
+        raise RosterError(f"{path}: not a UTF-8 text (CSV) file (byte {e.start}: {e.reason})") from None
+    except (pd.errors.ParserError, OSError) as e:
+        raise RosterError(f"{path}: not a readable CSV file: {str(e).strip()}") from None
     missing = [c for c in ROSTER_COLUMNS if c not in df.columns]
     if missing:
         raise RosterError(f"{path}: missing column(s) {', '.join(missing)}; required: {', '.join(ROSTER_COLUMNS)}")
     if df.empty:
         raise RosterError(f"{path}: no labs")
     for i, row in enumerate(df.itertuples(index=False), start=1):
+        if pd.isna(row.name) or not str(row.name).strip():
+            raise RosterError(f"{path}: row {i}, column name: empty; every lab needs a name")
         if row.region not in REGIONS:
             raise RosterError(f"{path}: row {i}, column region: {row.region!r} is not one of {', '.join(REGIONS)}")
         if str(row.strategy).upper() not in ("OPEN", "CLOSED"):
@@ -79,9 +98,9 @@ def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> 
             c = float(row.training_compute_flop)
         except (TypeError, ValueError):
             c = float("nan")
-        if not np.isfinite(c) or c <= 0:
+        if not np.isfinite(c) or c <= 0 or c > MAX_TRAINING_FLOP:
             raise RosterError(f"{path}: row {i}, column training_compute_flop: {row.training_compute_flop!r} "
-                              "is not a positive number of FLOP")
+                              f"is not a positive number of FLOP up to {MAX_TRAINING_FLOP:.0e}")
         try:
             b = float(row.open_bias)
         except (TypeError, ValueError):
@@ -117,8 +136,8 @@ def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> 
     if len(dup):
         raise RosterError(f"{path}: column name: duplicate lab {dup.iloc[0]!r}")
     out = df[list(ROSTER_COLUMNS)].copy()
-    out["entry"] = df["entry"].fillna("").astype(str).str.strip() if "entry" in df.columns else ""
-    out["exit"] = df["exit"].fillna("").astype(str).str.strip() if "exit" in df.columns else ""
+    out["entry"] = df["entry"].astype(object).fillna("").astype(str).str.strip() if "entry" in df.columns else ""
+    out["exit"] = df["exit"].astype(object).fillna("").astype(str).str.strip() if "exit" in df.columns else ""
     out["efficiency_oom"] = (pd.to_numeric(df["efficiency_oom"], errors="coerce").fillna(0.0)
                              if "efficiency_oom" in df.columns else 0.0)
     out["latest_release"] = df["latest_release"].fillna("").astype(str) if "latest_release" in df.columns else ""
@@ -126,6 +145,16 @@ def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> 
     out["training_compute_flop"] = out["training_compute_flop"].astype(float)
     out["open_bias"] = out["open_bias"].astype(float)
     return out.reset_index(drop=True)
+
+
+def check_roster_start(roster: pd.DataFrame, start: str, source: str | Path = "roster") -> None:
+    """Raise RosterError unless at least one lab of ``roster`` (from :func:`load_roster`) is present at
+    ``start`` (YYYY-MM): its ``entry`` blank or not after ``start``. ``source`` names the file."""
+    entries = [e for e in roster.get("entry", pd.Series([""] * len(roster))) if e]
+    if len(entries) == len(roster) and all(e > start for e in entries):
+        raise RosterError(f"{source}: column entry: every lab enters after the scenario's start {start} (the "
+                          f"first in {min(entries)}); at least one lab must be present at the start (entry blank "
+                          "or not after the start)")
 
 
 @dataclass

@@ -26,7 +26,7 @@ from sim.compute import (
 from sim.developers import DeveloperPopulation
 from sim.distillation import distilled_capability, reachable_teachers
 from sim.governments import GovernmentAgent
-from sim.labs import Lab, LabTable, RosterError, load_roster
+from sim.labs import Lab, LabTable, RosterError, check_roster_start, load_roster
 from sim.market import accessibility, choose, deterministic_utility, own_share
 from sim.reporters import MODEL_REPORTERS, StepView, step_view
 from sim.scenario import Scenario, month_index
@@ -106,6 +106,7 @@ class EcosystemModel(mesa.Model):
         # labs
         roster_given = roster
         roster = load_roster(sc.roster_path()) if roster is None else roster
+        check_roster_start(roster, sc.start, sc.roster_path())
         k = len(roster)
         cycle = sc.labs.release_cycle_months
         c0 = np.array(roster["training_compute_flop"], dtype=float)
@@ -133,8 +134,10 @@ class EcosystemModel(mesa.Model):
         serve0 = np.where(np.array(roster["strategy"] == "OPEN", dtype=bool), 0.0, min(c.inference_intensity,
                                                                                        c.max_inference_share))
         self.k0 = lift * c0 / (c.train_share * (1 - serve0) * c.final_run_share * self.fpm * cycle)
-        self.income0 = (self.k0 * c.price_usd_per_h100e * (g_year ** (1 / 12) - 1 + 1 / c.depreciation_months)
-                        / sc.labs.compute_spend_share)
+        # purchases cannot be negative: a path that shrinks faster than depreciation (funding growth < 1/yr
+        # with slow price-performance) buys nothing (issue 17: negative income made compute negative)
+        self.income0 = np.maximum(0.0, self.k0 * c.price_usd_per_h100e
+                                  * (g_year ** (1 / 12) - 1 + 1 / c.depreciation_months) / sc.labs.compute_spend_share)
         self.c0 = c0
         self.lift = lift
         months_to_release = phase % cycle

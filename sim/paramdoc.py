@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim import REGIONS
 from sim.scenario import field_info, parameter_paths
 
 SKIP = ("name", "description", "seed", "roster")
@@ -46,16 +47,37 @@ def parameter_table(spec_dir: str | Path | None = None) -> pd.DataFrame:
     varied_in (comma-separated spec files). ``spec_dir`` defaults to no specs."""
     varied = varied_by_specs(spec_dir) if spec_dir else {}
     rows = []
-    for path in parameter_paths():
-        if path in SKIP:
-            continue
-        info = field_info(path)
+    paths = [p for p in parameter_paths() if p not in SKIP]
+    infos = {p: field_info(p) for p in paths}
+    for path in paths:
+        info = infos[path]
         desc = (info["description"] or "").split(" [")[0]
+        plausible, source = _fmt(info["plausible"]), info["source"] or ""
+        if path.rsplit(".", 1)[-1] in REGIONS and not _inside(info["default"], info["plausible"]):
+            plausible, source = _not_this_region(path, info, infos)
         rows.append({"path": path, "unit": info["unit"] or "", "default": _fmt(info["default"]),
                      "valid_range": _fmt([info["ge"], info["le"]]) if info["ge"] is not None or info["le"] is not None
-                     else "", "plausible_range": _fmt(info["plausible"]), "source": info["source"] or "",
+                     else "", "plausible_range": plausible, "source": source,
                      "description": desc, "varied_in": ", ".join(varied.get(path, []))})
     return pd.DataFrame(rows)
+
+
+def _inside(value, interval) -> bool:  # noqa: ANN001
+    """Whether a numeric default lies in a plausible ``[lo, hi]`` (True when either is not numeric)."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not interval:
+        return True
+    return interval[0] <= value <= interval[1]
+
+
+def _not_this_region(path: str, info: dict, infos: dict[str, dict]) -> tuple[str, str]:
+    """Plausible range and source of a per-region row whose default lies outside the plausible range the
+    regions share: that range (and its source) describe the regions whose defaults lie in it, not this one."""
+    head = path.rsplit(".", 1)[0]
+    fits = [p.rsplit(".", 1)[1] for p, i in infos.items()
+            if p.rsplit(".", 1)[0] == head and _inside(i["default"], i["plausible"])]
+    where = f" ({', '.join(fits)}: {_fmt(info['plausible'])})" if fits else ""
+    return "", (f"default {_fmt(info['default'])} lies outside the plausible range given for the other "
+                f"regions{where}; see their rows for its source")
 
 
 def to_markdown(table: pd.DataFrame) -> str:

@@ -10,6 +10,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -74,15 +75,56 @@ def _default(o: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
-def write_json_atomic(path: str | Path, data: Any) -> None:
-    """Write JSON to ``path`` atomically (temporary file in the same folder, then rename)."""
+def _umask() -> int:
+    """The process's file-creation mask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: str | Path, write: Callable[[Path], None]) -> None:
+    """Write ``path`` atomically: ``write(tmp)`` fills a temporary file in the same folder, which is then
+    renamed into place, so that a crash leaves the file complete or absent. The file gets the mode an
+    ordinary new file gets (0666 less the umask: 0644 under the usual 022), not mkstemp's 0600. On failure
+    (a full disk: OSError) the temporary file is removed and the error raised."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, default=_default, allow_nan=True)
-        f.write("\n")
-    os.replace(tmp, path)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(path: str | Path, data: Any) -> None:
+    """Write JSON to ``path`` atomically (see :func:`write_atomic`)."""
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2, default=_default, allow_nan=True)
+            f.write("\n")
+
+    write_atomic(path, write)
+
+
+def read_manifest_file(folder: str | Path, error: type[Exception], what: str) -> dict[str, Any]:
+    """``folder/manifest.json`` as a dict. Raises ``error`` (naming the file) when it is missing (the message
+    says the folder is not ``what``, e.g. "a sweep results folder"), unreadable, not JSON, or JSON that is not
+    an object (``[1, 2, 3]``)."""
+    f = Path(folder) / "manifest.json"
+    if not f.is_file():
+        raise error(f"{folder}: not {what} (no manifest.json)")
+    try:
+        m = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise error(f"{f}: unreadable manifest: {e}") from None
+    if not isinstance(m, dict):
+        raise error(f"{f}: not a results manifest (a JSON object with 'kind', ...), but a JSON {type(m).__name__}")
+    return m
 
 
 def file_sha256(path: str | Path) -> str:

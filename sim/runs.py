@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.metrics import summarize
 from sim.model import EcosystemModel
-from sim.provenance import base_manifest, write_json_atomic
+from sim.provenance import base_manifest, write_atomic, write_json_atomic
 from sim.scenario import Scenario
 
 OUTPUT_TABLES = ("timeseries", "labs", "releases", "summary")
@@ -72,9 +72,10 @@ def run_replications(scenario: Scenario, replications: int = 1, base_seed: int |
     Raises ValueError for ``replications < 1`` and RosterError for a bad roster."""
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
-    from sim.labs import load_roster
+    from sim.labs import check_roster_start, load_roster
 
     roster = load_roster(scenario.roster_path())
+    check_roster_start(roster, scenario.start, scenario.roster_path())
     base = scenario.seed if base_seed is None else base_seed
     seeds = [seed_for(base, r) for r in range(replications)]
     t0 = time.perf_counter()
@@ -103,17 +104,20 @@ def stack_replications(scenario: Scenario, results: list[RunResult], wall_second
 
 
 def write_run(out_dir: str | Path, reps: Replications, scenario_file: str | None = None,
-              overrides: list[str] | None = None) -> Path:
+              overrides: list[str] | None = None, csv: bool = False) -> Path:
     """Write a run folder: ``timeseries.parquet``, ``labs.parquet``, ``releases.parquet``,
     ``summary.parquet`` and ``manifest.json`` (resolved scenario, seeds, versions, git commit, command,
     wall time, and ``overrides``: the changes to the scenario file, e.g. ``["governments.US.leakage=0.6"]``,
-    which figure captions name). Returns the folder."""
+    which figure captions name); with ``csv`` also each table as ``<table>.csv``. Returns the folder.
+
+    Raises OSError when the folder cannot be written (a full disk); no temporary file is left behind."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name in OUTPUT_TABLES:
-        tmp = out / f".{name}.parquet.tmp"
-        reps.table(name).to_parquet(tmp, index=False)
-        tmp.replace(out / f"{name}.parquet")
+        table = reps.table(name)
+        write_atomic(out / f"{name}.parquet", lambda tmp, t=table: t.to_parquet(tmp, index=False))
+        if csv:
+            write_atomic(out / f"{name}.csv", lambda tmp, t=table: t.to_csv(tmp, index=False))
     manifest = base_manifest("run")
     manifest.update({
         "scenario_file": scenario_file, "scenario": reps.scenario.resolved_dict(),
@@ -122,4 +126,64 @@ def write_run(out_dir: str | Path, reps: Replications, scenario_file: str | None
         "wall_seconds": round(reps.wall_seconds, 3), "tables": [f"{n}.parquet" for n in OUTPUT_TABLES],
         "overrides": list(overrides or [])})
     write_json_atomic(out / "manifest.json", manifest)
+    return out
+
+
+class RunFolderError(ValueError):
+    """A folder is not a readable ``aieco run`` results folder; the message names the file and the field."""
+
+
+@dataclass
+class RecordedRun:
+    """What a run folder's manifest says was run: enough to run it again (:func:`read_run`)."""
+
+    folder: Path
+    scenario: Scenario
+    replications: int
+    base_seed: int
+    scenario_file: str | None
+    overrides: list[str]
+    manifest: dict
+
+
+def read_run(folder: str | Path) -> RecordedRun:
+    """The run recorded in ``folder/manifest.json`` (written by :func:`write_run`): its resolved scenario
+    (validated again, so a manifest edited by hand is checked like a scenario file), replications and
+    base seed. Raises RunFolderError naming the file and the field."""
+    from sim.provenance import read_manifest_file
+    from sim.scenario import ScenarioError, scenario_from_dict
+
+    folder = Path(folder)
+    f = folder / "manifest.json"
+    m = read_manifest_file(folder, RunFolderError, "a results folder of aieco run")
+    if m.get("kind") != "run":
+        raise RunFolderError(f"{f}: field 'kind': {m.get('kind')!r}; --from takes the folder of one `aieco run`")
+    for key, typ in (("scenario", dict), ("replications", int), ("base_seed", int)):
+        if not isinstance(m.get(key), typ) or isinstance(m.get(key), bool):
+            raise RunFolderError(f"{f}: field {key!r}: missing or not a {typ.__name__}")
+    try:
+        sc = scenario_from_dict(m["scenario"], source=f"{f} (field 'scenario')")
+    except ScenarioError as e:
+        raise RunFolderError(str(e)) from None
+    return RecordedRun(folder, sc, m["replications"], m["base_seed"], m.get("scenario_file"),
+                       list(m.get("overrides") or []), m)
+
+
+def table_differences(a: str | Path, b: str | Path) -> list[str]:
+    """The tables (:data:`OUTPUT_TABLES`) of run folder ``b`` that differ from those of ``a``, each with
+    how (missing, shape, columns, values): empty when every table is identical, value for value."""
+    out = []
+    for name in OUTPUT_TABLES:
+        fa, fb = Path(a) / f"{name}.parquet", Path(b) / f"{name}.parquet"
+        if not fa.is_file() or not fb.is_file():
+            out.append(f"{name}: missing in {fa.parent if not fa.is_file() else fb.parent}")
+            continue
+        da, db = pd.read_parquet(fa), pd.read_parquet(fb)
+        if list(da.columns) != list(db.columns):
+            out.append(f"{name}: columns differ")
+        elif da.shape != db.shape:
+            out.append(f"{name}: {da.shape[0]} rows vs {db.shape[0]}")
+        elif not da.equals(db):
+            bad = [c for c in da.columns if not da[c].equals(db[c])]
+            out.append(f"{name}: values differ in {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''}")
     return out

@@ -21,10 +21,19 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sim import REGIONS
 
@@ -37,6 +46,9 @@ def Bounded(lo: float, hi: float) -> Any:
 
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+START_RANGE = ("2000-01", "2100-12")
+"""Allowed range of a scenario's ``start`` (YYYY-MM): years far from the roster's make its initial compute and
+budgets overflow."""
 
 
 class ScenarioError(ValueError):
@@ -51,8 +63,32 @@ def P(default: Any, *, unit: str, source: str, description: str, plausible: tupl
     return Field(default, description=f"{description} [{unit}] Source: {source}", json_schema_extra=extra, **kw)
 
 
+def _admits(annotation: Any, *types: type) -> bool:
+    """Whether a field's type admits one of ``types`` (itself, or inside a union, container or Annotated)."""
+    if annotation in types:
+        return True
+    return any(_admits(a, *types) for a in typing.get_args(annotation))
+
+
+def _has_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, dict):
+        return any(isinstance(v, bool) for v in value.values())
+    return isinstance(value, list | tuple) and any(isinstance(v, bool) for v in value)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """``true``/``false`` where a number is expected is an error (pydantic would read it as 1/0)."""
+        ann = cls.model_fields[info.field_name].annotation if info.field_name else None
+        if _has_bool(value) and _admits(ann, int, float) and not _admits(ann, bool, Any):
+            raise ValueError("a boolean (true/false) is not a number; give a number")
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -385,7 +421,7 @@ class Event(_Strict):
         try:
             apply_event_value(Government(), self.field, self.value)
         except ValidationError as e:
-            msgs = "; ".join(x["msg"] for x in e.errors())
+            msgs = "; ".join(x["msg"].removeprefix("Value error, ") for x in e.errors())
             raise ValueError(f"value {self.value!r} not allowed for {self.field}: {msgs}") from None
         return self
 
@@ -417,7 +453,8 @@ class Scenario(_Strict):
         "merge", description="How this file's [[events]] combine with its parent's (resolved on load): 'merge' adds "
                              "them to the parent's, in date order (on the same month the child's come last, so they "
                              "win); 'replace' drops the parent's events.")
-    start: str = P("2022-01", unit="YYYY-MM", source="DESIGN.md §2", description="First simulated month.")
+    start: str = P("2022-01", unit="YYYY-MM", source="DESIGN.md §2",
+                   description=f"First simulated month ({START_RANGE[0]} to {START_RANGE[1]}).")
     months: int = P(108, unit="months", ge=1, le=600, source="DESIGN.md §2 (2022-01 to 2030-12)",
                     description="Number of monthly steps.")
     seed: int = P(20220101, unit="integer", ge=0, le=2**63 - 1, source="user choice",
@@ -438,6 +475,10 @@ class Scenario(_Strict):
     @classmethod
     def _start(cls, v: str) -> str:
         parse_month(v)
+        lo, hi = START_RANGE
+        if month_index(lo, v) < 0 or month_index(v, hi) < 0:
+            raise ValueError(f"{v} is outside the allowed range {lo} to {hi} (the model's chip, price and capability "
+                             "dynamics are anchored on a roster of labs of the 2020s)")
         return v
 
     @field_validator("governments", mode="before")
@@ -537,6 +578,11 @@ def _resolve_file(path: Path, chain: tuple[Path, ...], problems: list[str]) -> t
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(f"{path}: not valid TOML: {e}") from None
+    except UnicodeDecodeError as e:
+        raise ScenarioError(f"{path}: not a UTF-8 text file (byte {e.start}: {e.reason}); a scenario is TOML "
+                            "text") from None
+    except OSError as e:
+        raise ScenarioError(f"{path}: cannot read the scenario file: {e.strerror or e}") from None
     # a roster path is relative to the file that names it
     if isinstance(data.get("roster"), str):
         data["roster"] = str((path.parent / data["roster"]).resolve())
@@ -667,11 +713,15 @@ def _format_errors(err: ValidationError, source: str, data: dict,
             continue
         if e["type"] == "extra_forbidden":
             parent = ".".join(str(x) for x in e["loc"][:-1])
-            candidates = [p for p in _all_paths(Scenario)]
-            close = difflib.get_close_matches(loc, candidates, n=1, cutoff=0.6)
+            candidates = _all_paths(Scenario)
             siblings = [p.rsplit(".", 1)[-1] for p in candidates if "." in p and p.rsplit(".", 1)[0] == parent] \
                 if parent else [p for p in candidates if "." not in p]
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            key = loc.rsplit(".", 1)[-1]
+            close = difflib.get_close_matches(key, siblings, n=1, cutoff=0.6)  # within the section it is in
+            elsewhere = [p for p in candidates if p.rsplit(".", 1)[-1] == key and p != loc]
+            hint = (f"; did you mean {'.'.join([*([parent] if parent else []), close[0]])!r}?" if close
+                    else f"; {key!r} belongs in {elsewhere[0].rsplit('.', 1)[0]!r} ({elsewhere[0]!r})"
+                    if elsewhere else "")
             lines.append(f"{source}: field '{loc}': unknown key{hint} (allowed in '{parent or 'top level'}': "
                          f"{', '.join(sorted(set(siblings)))})")
             continue

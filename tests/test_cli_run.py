@@ -16,6 +16,7 @@ def invoke(*args: str):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
+@pytest.mark.slow
 def test_run_writes_tables_manifest_and_figures(tmp_path):
     out = tmp_path / "out"
     res = invoke("run", BASELINE, "--replications", 2, "--months", 30, "--set", "developers.n=500", "--out", out)
@@ -88,3 +89,85 @@ def test_bad_roster_exit_2(tmp_path):
     f.write_text(f'roster = "{roster}"\n')
     res = invoke("run", f, "--out", tmp_path / "o")
     assert res.exit_code == 2 and "row 1, column region" in res.output and "Traceback" not in res.output
+
+
+# --------------------------------------------------------------------------------------------- first use
+
+SMALL = ("--months", "4", "--set", "developers.n=200", "--no-figures")
+
+
+def test_run_from_a_results_folder_reproduces_its_tables(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = invoke("run", BASELINE, "--replications", 2, "--seed", 7, *SMALL, "--out", "first")
+    assert res.exit_code == 0, res.output
+    res = invoke("run", "--from", "first", "--no-figures")
+    assert res.exit_code == 0, res.output
+    assert "reproduced first: timeseries, labs, releases and summary are identical" in res.output
+    for name in ("timeseries", "labs", "releases", "summary"):
+        pd.testing.assert_frame_equal(pd.read_parquet(f"first/{name}.parquet"),
+                                      pd.read_parquet(f"first-rerun/{name}.parquet"))
+    again = json.loads((tmp_path / "first-rerun" / "manifest.json").read_text())
+    first = json.loads((tmp_path / "first" / "manifest.json").read_text())
+    assert again["seeds"] == first["seeds"] and again["scenario"] == first["scenario"]
+    assert again["overrides"] == first["overrides"] == ["developers.n=200", "months=4", "seed=7"]
+    # a folder whose tables no longer match what its manifest records is reported, exit 1
+    df = pd.read_parquet("first/summary.parquet")
+    df.loc[0, "open_share_US"] += 0.5
+    df.to_parquet("first/summary.parquet")
+    res = invoke("run", "--from", "first", "--out", "third", "--no-figures")
+    assert res.exit_code == 1 and "does not reproduce first: summary: values differ in open_share_US" in res.output
+
+
+@pytest.mark.parametrize("args, expect", [
+    (["--from", "nothing"], "no manifest.json"),
+    (["--from", "r", "--set", "labs.beta=2"], "drop --set"),
+    (["scenarios/x.toml", "--from", "r"], "drop SCENARIO"),
+    ([], "give a SCENARIO file"),
+])
+def test_run_from_bad_input(tmp_path, monkeypatch, args, expect):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "manifest.json").write_text(json.dumps({"kind": "run"}))
+    res = invoke("run", *args)
+    assert res.exit_code == 2 and expect in res.output and "Traceback" not in res.output, res.output
+
+
+def test_run_from_a_manifest_with_a_bad_scenario_names_the_field(tmp_path):
+    (tmp_path / "manifest.json").write_text(json.dumps({"kind": "run", "scenario": {"labs": {"beta": -1}},
+                                                        "replications": 1, "base_seed": 1}))
+    res = invoke("run", "--from", tmp_path)
+    assert res.exit_code == 2 and "manifest.json (field 'scenario'): field 'labs.beta'" in res.output, res.output
+
+
+def test_runs_with_changes_go_to_their_own_folder_and_say_where(tmp_path, monkeypatch):
+    """The README's tour: the second command used to collide with the quick start's results/baseline."""
+    monkeypatch.chdir(tmp_path)
+    plain = invoke("run", BASELINE, *SMALL[2:])  # only --set developers.n and --no-figures
+    changed = invoke("run", BASELINE, *SMALL[2:], "--set", "governments.US.leakage=0.6", "--set", "labs.beta=6")
+    months = invoke("run", BASELINE, *SMALL)
+    assert plain.exit_code == changed.exit_code == months.exit_code == 0, changed.output
+    folders = sorted(p.name for p in (tmp_path / "results").iterdir())
+    assert folders == ["baseline_developers.n=200", "baseline_developers.n=200_US.leakage=0.6_labs.beta=6",
+                       "baseline_developers.n=200_months=4"]
+    assert "wrote results/baseline_developers.n=200_US.leakage=0.6_labs.beta=6/" in changed.output
+    from sim.cli.run import changes_slug
+
+    long = changes_slug([f"developers.w_cap_mean={i / 10}" for i in range(20)])
+    assert len(long) <= 60 and long != changes_slug([f"developers.w_cap_mean={i / 10}" for i in range(21)])
+
+
+def test_one_replication_table_shows_values_not_intervals(tmp_path):
+    one = invoke("run", BASELINE, *SMALL, "--out", tmp_path / "a")
+    two = invoke("run", BASELINE, *SMALL, "--replications", 2, "--out", tmp_path / "b")
+    assert "median [90% interval]" not in one.output and "│ value" in one.output.replace("┃", "│")
+    assert "median [90% interval]" in two.output
+
+
+def test_csv_tables_match_the_parquet_tables(tmp_path):
+    res = invoke("run", BASELINE, *SMALL, "--csv", "--out", tmp_path)
+    assert res.exit_code == 0 and ".csv" in res.output, res.output
+    for name in ("timeseries", "labs", "releases", "summary"):
+        pq_, csv = pd.read_parquet(tmp_path / f"{name}.parquet"), pd.read_csv(tmp_path / f"{name}.csv")
+        assert list(csv.columns) == list(pq_.columns) and len(csv) == len(pq_) > 0
+        num = pq_.select_dtypes("number").columns
+        pd.testing.assert_frame_equal(csv[num], pq_[num], check_dtype=False)

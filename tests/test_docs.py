@@ -88,3 +88,47 @@ def test_readme_commands_are_accepted_by_the_cli():
         used = [w.split("=")[0] for w in argv if w.startswith("--")]
         for opt in used:
             assert opt in res.output or opt in ("--help", "--version"), (argv, opt)
+
+
+def test_parameter_table_gives_no_region_a_plausible_range_its_default_lies_outside():
+    """Issue 17: China's 20-300 alternative-chip range and its source were copied onto the US, EU and ROW
+    rows, whose default is 1e9 (unconstrained)."""
+    from sim.paramdoc import parameter_table
+
+    t = parameter_table()
+    for r in t.itertuples(index=False):
+        if r.plausible_range and r.default.replace(".", "", 1).replace("e+", "", 1).isdigit():
+            lo, hi = (float(x) for x in r.plausible_range.split(" - "))
+            assert lo <= float(r.default) <= hi, r.path
+    us = t.set_index("path").loc["compute.alt_supply_h100e.US"]
+    assert us["plausible_range"] == "" and "Huawei" not in us["source"] and "CN: 20 - 300" in us["source"]
+
+
+def _readme_block(lang: str, after: str) -> str:
+    """The first ```lang code block of the README after the line containing ``after``."""
+    text = (ROOT / "README.md").read_text()
+    rest = text[text.index(after):]
+    start = rest.index(f"```{lang}\n") + len(lang) + 4
+    return rest[start:rest.index("```", start)]
+
+
+def test_readme_adding_a_lab_example_runs(tmp_path, monkeypatch):
+    """The README's roster and scenario example, as a user would save them, runs with the new lab entering."""
+    import pandas as pd
+
+    from sim.labs import ROSTER_COLUMNS
+
+    roster = _readme_block("csv", "**Adding a lab")
+    scenario = _readme_block("toml", "**Adding a lab")
+    (tmp_path / "my_roster.csv").write_text(roster)
+    (tmp_path / "my_labs.toml").write_text(scenario.replace("scenarios/baseline.toml", str(ROOT / "scenarios" /
+                                                                                         "baseline.toml")))
+    readme = (ROOT / "README.md").read_text()
+    assert all(f"`{c}`" in readme for c in ROSTER_COLUMNS)
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, ["run", "my_labs.toml", "--months", "24", "--set", "developers.n=200",
+                                    "--no-figures", "--out", "o"])
+    assert res.exit_code == 0, res.output
+    labs = pd.read_parquet(tmp_path / "o" / "labs.parquet")
+    assert set(labs["lab"]) == {"Frontier-US", "Open-CN", "New-EU-Lab"}
+    assert labs[labs["lab"] == "New-EU-Lab"]["date"].min() == "2023-06"

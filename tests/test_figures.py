@@ -364,6 +364,7 @@ def _stems(paths) -> set[str]:
     return {p.stem for p in paths if p.suffix == ".pdf"}
 
 
+@pytest.mark.slow
 def test_catalogue_picks_the_figures_of_each_kind(results, tmp_path):
     assert catalogue.results_kind(results["run"]) == "run"
     got = _stems(catalogue.draw_figures(results["run"], ("pdf",), "single", tmp_path / "run"))
@@ -412,6 +413,7 @@ def test_catalogue_lists_every_kind():
     assert "sim.plots.sweep.fig_heatmap" in md and md.count("\n") > 10
 
 
+@pytest.mark.slow
 def test_cli_draws_both_widths(results, tmp_path):
     out = tmp_path / "figs"
     r = CliRunner().invoke(main, ["figures", str(results["compare"]), "--format", "pdf", "--width", "both",

@@ -278,7 +278,7 @@ def test_a_lab_leaves_in_its_exit_month_and_its_developers_move(tmp_path):
     ("A,US,1e24,CLOSED,0.0,2023-02,2022-06,\nB,CN,1e24,OPEN,0.0,,,\n", "row 1, column exit: '2022-06' is not after"),
     ("A,US,1e24,CLOSED,0.0,,2021-06,\nB,CN,1e24,OPEN,0.0,,,\n", "row 1, column exit: '2021-06' is at or before"),
     ("A,US,1e24,CLOSED,0.0,,2022-03,\nB,CN,1e24,OPEN,0.0,,2022-03,\n", "no lab is active in 2022-03"),
-    ("A,US,1e24,CLOSED,0.0,2022-04,,\nB,CN,1e24,OPEN,0.0,2022-05,,\n", "no lab is active in 2022-01"),
+    ("A,US,1e24,CLOSED,0.0,2022-04,,\nB,CN,1e24,OPEN,0.0,2022-05,,\n", "every lab enters after"),
 ])
 def test_bad_lab_lifetimes_and_offsets_are_roster_errors(tmp_path, rows, message):
     from sim.labs import RosterError

@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "experiments").glob("*.ipynb"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
@@ -21,6 +22,10 @@ def test_notebook_runs(path, tmp_path):
     client = NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()  # raises CellExecutionError on any failing cell
+    for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        images = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+        # each cell draws at most one figure: two images are the figure shown twice (inline backend + repr)
+        assert len(images) <= 1, f"code cell {i} shows {len(images)} images:\n{cell.source}"
 
 
 def test_there_are_notebooks():

@@ -128,6 +128,7 @@ def ishigami_run(tmp_path_factory):
     return run(ROOT / "experiments" / "ishigami.toml", out, second_opinion="pawn", second_resamples=30)
 
 
+@pytest.mark.slow
 def test_ishigami_matches_analytic_at_n4096(ishigami_run):
     res = ishigami_run.result
     assert ishigami_run.outcome.ok == 4096 * 5 and ishigami_run.outcome.failed == 0
@@ -149,6 +150,7 @@ def test_ishigami_matches_analytic_at_n4096(ishigami_run):
     assert sorted(res.convergence["n"].unique()) == [512, 1024, 2048, 4096]
 
 
+@pytest.mark.slow
 def test_written_tables_and_manifest(ishigami_run):
     out = ishigami_run.out
     for f in ("indices.csv", "indices.parquet", "convergence.csv", "convergence.parquet", "outputs.csv",
@@ -166,6 +168,7 @@ def test_written_tables_and_manifest(ishigami_run):
     assert "ishigami" not in SUMMARY_METRICS
 
 
+@pytest.mark.slow
 def test_gfunction_matches_analytic(tmp_path):
     text = (ROOT / "experiments" / "gfunction.toml").read_text().replace("samples = 2048", "samples = 512")
     text = text.replace('base = "../scenarios/baseline.toml"', f'base = "{BASELINE}"')
@@ -201,6 +204,7 @@ def test_morris_screens_the_gfunction_and_groups(tmp_path):
         analyse(r.out, Options(second_opinion="none", groups={"a": ["x1", "x2"]}))
 
 
+@pytest.mark.slow
 def test_grouped_sobol_on_ishigami(tmp_path):
     """Group {x1, x3}: its closed first-order index is (V1 + V13) / V = 0.558, its total the same."""
     text = spec_text("sim.testfunctions:ishigami", ["ishigami"], 3,
@@ -367,6 +371,7 @@ def test_parse_groups():
 # seeds, reproducibility, resume
 # ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_analysis_is_reproducible_with_nonzero_seeds(ishigami_run):
     seeds = {analysis_seed(s, o, m) for s in (0, 1, 2**40) for o in ("a", "b") for m in ("sobol", "pawn")}
     assert len(seeds) == 12 and min(seeds) > 0 and max(seeds) < 2**31
@@ -392,6 +397,7 @@ def test_existing_folder_needs_resume(tmp_path):
 # the model itself, end to end, and the figures
 # ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_model_end_to_end_with_figures(tmp_path):
     """A tiny Sobol' design on the model (archetype roster, 200 developers, 24 months) through the CLI:
     tables, figures (S1/ST bars, convergence, overview), exit 0."""
@@ -436,6 +442,7 @@ def test_morris_figure(tmp_path):
     assert {"sensitivity_morris_gfunction_single.png", "sensitivity_convergence_gfunction_single.png"} <= names
 
 
+@pytest.mark.slow
 def test_block_seeds_keep_noise_out_of_the_total_indices(tmp_path):
     """A stochastic model with known indices (Ishigami + N(0, 1) noise from the seed), Sobol' N = 2048: with
     independent seeds every ST carries the noise variance (+0.067 here); with seeds shared within each

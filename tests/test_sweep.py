@@ -237,6 +237,7 @@ def test_two_drivers_never_share_a_folder(tmp_path):
 
 # --------------------------------------------------------------------------------------------- executors
 
+@pytest.mark.slow
 def test_serial_processes_and_dask_give_identical_tables(tmp_path):
     from distributed import LocalCluster
 
@@ -279,6 +280,7 @@ def test_worker_does_not_keep_finished_models_alive(tmp_path):
 
 # --------------------------------------------------------------------------------------------- resume
 
+@pytest.mark.slow
 def test_resume_after_kill_gives_exactly_the_full_set(tmp_path):
     body = """
     replications = 5
@@ -433,6 +435,7 @@ def run_one(scenario, seed, roster=None):
 '''
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGKILL, -9)])
 def test_interrupt_with_stuck_runs_exits_at_once_and_leaves_no_workers(tmp_path, sig, code):
     """Ctrl-C (SIGINT to the driver) and SIGTERM (kill, SLURM's scancel) while worker processes are stuck in

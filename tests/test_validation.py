@@ -270,6 +270,7 @@ def write_spec(tmp_path, text: str = TINY_SPEC, **fmt) -> str:
     return str(p)
 
 
+@pytest.mark.slow
 def test_calibrate_command_writes_a_scenario_that_loads(tmp_path):
     res = invoke("calibrate", write_spec(tmp_path), "--no-figures")
     assert res.exit_code == 0, res.output
@@ -319,6 +320,7 @@ def test_calibrate_missing_spec_or_scenario_exits_2(tmp_path):
 # aieco validate
 
 
+@pytest.mark.slow
 def test_validate_command_writes_table_report_and_figures(tmp_path):
     out = tmp_path / "v"
     res = invoke("validate", BASELINE, "-r", 2, "--set", "developers.n=200", "--set", "months=48", "--out", out,

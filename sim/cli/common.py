@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -172,3 +173,13 @@ def stop_cleanly(command: str, spec: str, out: str, replications: int | None, se
             why = "terminated (SIGTERM)" if stopped["signal"] else "interrupted"
             err_console.print(f"{why}; finished runs are kept. Continue with: {hint}", markup=False, soft_wrap=True)
             sys.exit(exit_code_after_interrupt(stopped))
+        except OSError as e:  # a full disk, a folder made read-only: the store stopped writing
+            hint = resume_hint(command, spec, out, replications, sets, executor, scheduler, workers, extra)
+            fail(f"{write_error(e, out)}; finished runs are kept. Make room (or fix the folder), then continue "
+                 f"with: {hint}", code=1)
+
+
+def write_error(e: OSError, out: str | Path) -> str:
+    """One line for an OSError raised while writing results: what failed, the file, and the folder."""
+    where = f" ({e.filename})" if e.filename else ""
+    return f"cannot write to {out}: {e.strerror or e}{where}"

@@ -69,6 +69,21 @@ epoch_dir_option = click.option(
 )
 
 
+def _check_months(at: str, entrants_until: str | None) -> None:
+    """Exit 2 unless --at (and --entrants-until) are months YYYY-MM and --entrants-until is after --at."""
+    from sim.scenario import month_index, parse_month
+
+    for flag, value in (("--at", at), ("--entrants-until", entrants_until)):
+        if value is not None:
+            try:
+                parse_month(value)
+            except ValueError as e:
+                raise click.BadParameter(str(e), param_hint=f"'{flag}'") from None
+    if entrants_until is not None and month_index(at, entrants_until) <= 0:
+        raise click.BadParameter(f"{entrants_until} is not after --at {at}; entrants are labs entering after "
+                                 "the roster date", param_hint="'--entrants-until'")
+
+
 @click.group()
 def data() -> None:
     """Derive the initial lab roster and empirical targets from Epoch AI data (CC BY 4.0)."""
@@ -79,21 +94,21 @@ def data() -> None:
 @click.option("--at", "at", default="2022-01", show_default=True, help="Roster date, YYYY-MM.")
 @click.option(
     "--min-compute",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     default=1e22,
     show_default=True,
     help="Include organisations with a model of at least this training compute (FLOP) ...",
 )
 @click.option(
     "--window-years",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     default=3.0,
     show_default=True,
     help="... published in this many years before --at.",
 )
 @click.option("--entrants-until", default=None, metavar="YYYY-MM",
               help="Also list labs entering after --at up to this month, with their entry month.")
-@click.option("--entrant-oom", type=float, default=1.5, show_default=True,
+@click.option("--entrant-oom", type=click.FloatRange(min=0), default=1.5, show_default=True,
               help="An entrant's first model must be within this many orders of magnitude of the frontier.")
 @click.option(
     "--out", type=click.Path(dir_okay=False), default=None, help="Write the CSV here instead of stdout."
@@ -103,6 +118,7 @@ def roster(epoch_dir: str | None, at: str, min_compute: float, window_years: flo
     """Print (or write) the lab roster at --at from Epoch's notable and large-scale models, with exits from
     data/lab_exits.csv and efficiency offsets from the ECI link (Epoch's eci_scores*.csv)."""
     directory = _require_epoch_dir(epoch_dir)
+    _check_months(at, entrants_until)
     try:
         if entrants_until and empirical._month_start(entrants_until) < empirical._month_start(at):
             raise click.BadParameter(f"--entrants-until {entrants_until} is before --at {at}")
@@ -115,6 +131,11 @@ def roster(epoch_dir: str | None, at: str, min_compute: float, window_years: flo
         return
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
+    at_start = table["entry"].fillna("").astype(str).str.strip() == "" if "entry" in table else ~table.index.isna()
+    if not at_start.any():
+        _fail(f"--at {at}: no organisation has a model of at least --min-compute {min_compute:g} FLOP published "
+              f"in the --window-years {window_years:g} years before it, so the roster would have no lab at the "
+              "start; widen the window or lower --min-compute")
     command = f"aieco data roster --epoch-dir {epoch_dir} --at {at}"
     if min_compute != 1e22:
         command += f" --min-compute {min_compute:g}"

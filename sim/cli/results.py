@@ -67,6 +67,12 @@ def results(directory: str, n_errors: int) -> None:
                       f"{escape('; '.join(changes))}", soft_wrap=True, highlight=False)
     console.print(f"runs: [green]{ov['ok']} done[/], [red]{ov['failed']} failed[/], {ov['missing']} missing",
                   highlight=False)
+    if ov["unreadable"]:
+        bad = ov["unreadable"]
+        console.print(f"[yellow]warning[/]: {plural(len(bad), 'part')} cannot be read ({escape(', '.join(bad[:5]))}"
+                      f"{' ...' if len(bad) > 5 else ''}): truncated or overwritten; their runs count as missing. "
+                      "`aieco sweep SPEC --out DIR --resume` sets them aside and runs them again",
+                      soft_wrap=True, highlight=False)
     if ov["failed"] and n_errors:
         console.print("most common errors (count, error):", highlight=False)
         for msg, k in ov["errors"][:n_errors]:

@@ -9,7 +9,7 @@ import numpy as np
 from rich.table import Table
 
 from sim import REGIONS
-from sim.cli.common import console, err_console, fail, progress_bar, scenario_or_exit, set_option
+from sim.cli.common import console, err_console, fail, progress_bar, scenario_or_exit, set_option, write_error
 from sim.labs import RosterError
 from sim.scenario import ScenarioError, with_horizon
 
@@ -27,10 +27,11 @@ def _fmt(values, digits: int = 2) -> str:
 
 
 def horizon_table(summary, title: str) -> Table:
-    """Rich table of the headline metrics at the horizon: median [5%, 95%] across replications."""
+    """Rich table of the headline metrics at the horizon: median [5%, 95%] across replications (the value
+    itself with one replication)."""
     t = Table(title=title, title_justify="left")
     t.add_column("metric at the horizon")
-    t.add_column("median [90% interval]", justify="right")
+    t.add_column("median [90% interval]" if len(summary) > 1 else "value", justify="right")
     for r in REGIONS:
         t.add_row(f"open-weight share of labs, {r}", _fmt(summary[f"open_share_{r}"]))
     t.add_row("open-closed lag (months)", _fmt(summary["open_closed_lag_months"], 1))
@@ -40,44 +41,97 @@ def horizon_table(summary, title: str) -> Table:
     return t
 
 
+def changes_slug(changes: list[str], limit: int = 60) -> str:
+    """A folder-name part for a run's changes to its scenario (``--set``, ``--months``, ``--seed``): each
+    ``key=value`` with the key's last two parts (``governments.US.leakage=0.6`` -> ``US.leakage=0.6``),
+    joined by ``_``; characters other than letters, digits and ``._=-`` become ``-``; above ``limit``
+    characters, cut and suffixed with a short hash of the whole."""
+    import hashlib
+    import re
+
+    parts = []
+    for c in changes:
+        key, _, value = c.partition("=")
+        parts.append(".".join(key.strip().split(".")[-2:]) + "=" + value.strip())
+    slug = "_".join(re.sub(r"[^A-Za-z0-9._=-]+", "-", p) for p in parts)
+    if len(slug) > limit:
+        slug = slug[: limit - 9].rstrip("-_") + "_" + hashlib.sha256("\n".join(changes).encode()).hexdigest()[:8]
+    return slug
+
+
+def default_out(name: str, changes: list[str]) -> Path:
+    """``results/<scenario name>``, or ``results/<name>_<changes>`` for a run that changes its scenario."""
+    return Path("results") / (f"{name}_{changes_slug(changes)}" if changes else name)
+
+
 @click.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=click.Path(dir_okay=False), required=False)
+@click.option("--from", "from_dir", type=click.Path(file_okay=False), default=None, metavar="RESULTS_DIR",
+              help="Run again what RESULTS_DIR (a folder of aieco run) recorded: its resolved scenario, seeds and "
+                   "replications; then check that the tables come out identical.")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Base seed (default: the scenario's). Replication r uses SeedSequence(seed, spawn_key=(r,)).")
-@click.option("--replications", "-r", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Independent replications; with R > 1 figures show the median and 50%/90% bands.")
+@click.option("--replications", "-r", type=click.IntRange(min=1), default=None,
+              help="Independent replications; with R > 1 figures show the median and 50%/90% bands. [default: 1]")
 @click.option("--months", type=click.IntRange(min=1), default=None,
               help="Override the horizon (months); dated events after it are dropped.")
 @set_option
 @click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Output folder (default: results/<scenario name>).")
+              help="Output folder (default: results/<scenario name>, plus the changes when --set, --months or --seed "
+                   "change the scenario, e.g. results/baseline_US.leakage=0.6; with --from: RESULTS_DIR-rerun).")
 @click.option("--format", "formats", default="png,pdf", show_default=True,
               help="Figure formats, comma-separated: png, pdf, svg.")
 @click.option("--no-figures", is_flag=True, help="Write tables and manifest only.")
+@click.option("--csv", "csv", is_flag=True, help="Also write each table as CSV (timeseries.csv, ...).")
 @click.option("--overwrite", is_flag=True, help="Replace the results already in --out.")
-def run(scenario: str, seed: int | None, replications: int, months: int | None, sets: tuple[str, ...],
-        out: str | None, formats: str, no_figures: bool, overwrite: bool) -> None:
+def run(scenario: str | None, from_dir: str | None, seed: int | None, replications: int | None, months: int | None,
+        sets: tuple[str, ...], out: str | None, formats: str, no_figures: bool, csv: bool, overwrite: bool) -> None:
     """Run SCENARIO (a TOML file) and write Parquet tables, manifest.json and figures.
 
     \b
     Outputs in --out: timeseries.parquet (model level, one row per replication and month),
     labs.parquet (lab panel), releases.parquet (release log), summary.parquet (summary metrics per
     replication), manifest.json (resolved scenario, seeds, versions, git commit, command, wall time)
-    and figures/*.png|pdf with provenance sidecars.
-    """
-    from sim.runs import run_replications, write_run
+    and figures/*.png|pdf with provenance sidecars; with --csv also the tables as CSV.
 
-    sc = scenario_or_exit(scenario, sets + ((f"seed={seed}",) if seed is not None else ()))
-    if months:
-        try:
-            sc = with_horizon(sc, months)
-        except ScenarioError as e:
-            fail(str(e))
+    \b
+    Reproduce a finished run from its folder (same scenario, seeds and replications; the tables are
+    compared with the original's and the command says whether they are identical):
+      aieco run --from results/baseline
+    """
+    from sim.runs import RunFolderError, read_run, run_replications, table_differences, write_run
+
     fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
     bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
     if bad:
         fail(f"--format: {bad[0]!r} is not one of png, pdf, svg")
-    out_dir = Path(out) if out else Path("results") / sc.name
+    recorded = None
+    if from_dir is not None:
+        given = [n for n, v in (("SCENARIO", scenario), ("--seed", seed), ("--replications", replications),
+                                ("--months", months), ("--set", sets)) if v]
+        if given:
+            fail(f"--from {from_dir}: runs exactly what the folder recorded; drop {', '.join(given)} (to change "
+                 "the run, give the scenario file with the changes instead)")
+        try:
+            recorded = read_run(from_dir)
+        except RunFolderError as e:
+            fail(str(e))
+        sc, replications, source = recorded.scenario, recorded.replications, str(recorded.folder / "manifest.json")
+        changes = recorded.overrides
+        out_dir = Path(out) if out else Path(f"{Path(from_dir).as_posix().rstrip('/')}-rerun")
+    else:
+        if scenario is None:
+            fail("give a SCENARIO file (e.g. scenarios/baseline.toml), or --from RESULTS_DIR to run a finished run "
+                 "again")
+        sc = scenario_or_exit(scenario, sets + ((f"seed={seed}",) if seed is not None else ()))
+        if months:
+            try:
+                sc = with_horizon(sc, months)
+            except ScenarioError as e:
+                fail(str(e))
+        replications, source = replications or 1, str(Path(scenario).resolve())
+        changes = [*sets, *([f"months={months}"] if months else []), *([f"seed={seed}"] if seed is not None else [])]
+        out_dir = Path(out) if out else default_out(sc.name, changes)
     if (out_dir / "manifest.json").exists() and not overwrite:
         fail(f"{out_dir} already holds results (manifest.json); choose another --out or add --overwrite")
     if overwrite and out_dir.is_dir():
@@ -88,9 +142,12 @@ def run(scenario: str, seed: int | None, replications: int, months: int | None, 
         with progress_bar(replications, f"{sc.name}: {sc.months} months x {replications} replications") as advance:
             reps = run_replications(sc, replications, progress=lambda r: advance())
     except RosterError as e:
-        fail(f"{scenario}: field 'roster': {e}")
-    write_run(out_dir, reps, scenario_file=str(Path(scenario).resolve()),
-              overrides=[*sets, *([f"months={months}"] if months else [])])
+        fail(f"{scenario or source}: field 'roster': {e}")
+    try:
+        write_run(out_dir, reps, scenario_file=recorded.scenario_file if recorded else source, overrides=changes,
+                  csv=csv)
+    except OSError as e:
+        fail(write_error(e, out_dir), code=1)
     figs = []
     if not no_figures:
         from sim.plots.run import draw_run_figures
@@ -98,8 +155,27 @@ def run(scenario: str, seed: int | None, replications: int, months: int | None, 
         figs = [p for p in draw_run_figures(out_dir, fmts) if p.suffix != ".json"]
     console.print(horizon_table(reps.summary, f"{sc.name}: {sc.start} + {sc.months} months, "
                                               f"{replications} replication(s), {reps.wall_seconds:.1f} s"))
-    err_console.print(f"wrote {out_dir}/: timeseries, labs, releases, summary (.parquet), manifest.json"
-                      + (f", {len(figs)} figure files in figures/" if figs else ""))
+    err_console.print(f"wrote {out_dir}/: timeseries, labs, releases, summary (.parquet{', .csv' if csv else ''}), "
+                      "manifest.json" + (f", {len(figs)} figure files in figures/" if figs else ""),
+                      markup=False, soft_wrap=True)
+    if recorded is not None:
+        _report_reproduction(recorded, out_dir, table_differences(recorded.folder, out_dir))
+
+
+def _report_reproduction(recorded, out_dir: Path, differences: list[str]) -> None:  # noqa: ANN001
+    """Say whether a --from run reproduced the recorded tables; exit 1 when it did not."""
+    from sim.provenance import git_commit, package_versions
+    from sim.sweep.store import code_changes
+
+    if not differences:
+        err_console.print(f"reproduced {recorded.folder}: timeseries, labs, releases and summary are identical",
+                          markup=False, soft_wrap=True)
+        return
+    m = recorded.manifest
+    code = code_changes({"git": m.get("git"), "versions": m.get("versions")},
+                        {"git": git_commit(), "versions": package_versions()})
+    why = f" (the code differs from the recorded run: {'; '.join(code)})" if code else ""
+    fail(f"{out_dir} does not reproduce {recorded.folder}: {'; '.join(differences)}{why}", code=1)
 
 
 COMMANDS = [run]

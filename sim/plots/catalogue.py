@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.provenance import read_manifest_file
+
 WIDTHS = ("single", "double")
 
 
@@ -127,13 +129,8 @@ def read_manifest(results_dir: str | Path) -> dict[str, Any]:
         raise ResultsError(f"{d}: not a folder (give the results folder written by aieco run, compare, sweep, "
                            f"validate, sensitivity or discover)")
     f = d / "manifest.json"
-    if not f.is_file():
-        raise ResultsError(f"{d}: not an aieco results folder (no manifest.json)")
-    try:
-        m = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ResultsError(f"{f}: unreadable manifest ({e})") from None
-    if not isinstance(m, dict) or not isinstance(m.get("kind"), str):
+    m = read_manifest_file(d, ResultsError, "an aieco results folder")
+    if not isinstance(m.get("kind"), str):
         raise ResultsError(f"{f}: malformed manifest (no 'kind' field)")
     return m
 

@@ -44,9 +44,9 @@ def _cap(ts: pd.DataFrame, name: str, extra: str = "", spread: bool | None = Tru
     if spread is None:
         what = ""
     elif spread:
-        what = "median and middle 50%/90% across" if n > 1 else "one"
+        what = "median and middle 50%/90% across" if n > 1 else ""
     else:
-        what = "median of" if n > 1 else "one"
+        what = "median of" if n > 1 else ""
     return " ".join(f"aieco, scenario '{name}', {what} {n} replication{'s' if n > 1 else ''}. {extra}".split())
 
 

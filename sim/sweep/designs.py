@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.scenario import Scenario, ScenarioError, month_index, with_values
-from sim.sweep.spec import Factor, SpecError, SweepSpec, _gov_field, event_matches
+from sim.sweep.spec import Factor, SpecError, SweepSpec, _gov_field, event_matches, plural
 
 
 def n_points(spec: SweepSpec) -> int:
@@ -37,6 +37,44 @@ def n_points(spec: SweepSpec) -> int:
     if spec.design == "morris":
         return int(spec.design_options.get("optimal_trajectories") or n) * spec.block_size()
     raise SpecError(f"unknown design {spec.design!r}")
+
+
+BYTES_PER_FACTOR_VALUE = 200
+"""Driver memory per design value: the matrix and its unit sample (float64), the manifest's rows (Python
+objects, then JSON text) and validation (measured: about 150 bytes)."""
+BYTES_PER_RUN = 40
+"""Driver memory per run: done and failed masks, the to-do index and the seed of each run."""
+
+
+def design_bytes(spec: SweepSpec, replications: int | None = None) -> int:
+    """Estimated driver memory (bytes) to plan a sweep of ``spec``: its design matrix, manifest and run
+    bookkeeping (:data:`BYTES_PER_FACTOR_VALUE`, :data:`BYTES_PER_RUN`). Computed without building anything."""
+    n = n_points(spec)
+    return n * (len(spec.factors) + 1) * BYTES_PER_FACTOR_VALUE + n * (replications or spec.replications) * BYTES_PER_RUN
+
+
+def memory_limit_bytes() -> int:
+    """Half of this machine's physical memory (8 GB where it cannot be read): the most a sweep may plan for."""
+    import os
+
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")) // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 << 30
+
+
+def check_design_size(spec: SweepSpec, replications: int | None = None, limit: int | None = None) -> None:
+    """Raise SpecError, before anything is allocated, when planning the sweep would need more driver memory
+    than ``limit`` bytes (default :func:`memory_limit_bytes`) by the estimate of :func:`design_bytes`."""
+    need, limit = design_bytes(spec, replications), limit or memory_limit_bytes()
+    if need > limit:
+        n = n_points(spec)
+        fit = max(1, int(n * limit / need))
+        field = "factors" if spec.design == "grid" else "design.samples"
+        raise SpecError(f"{spec.file}: field '{field}': the design has {n:,} points x "
+                        f"{plural(replications or spec.replications, 'replication')}, whose plan alone needs about "
+                        f"{need / 2**30:,.1f} GB of memory, more than the {limit / 2**30:.1f} GB allowed (half of "
+                        f"this machine's); use at most about {fit:,} points, or split the sweep into several specs")
 
 
 def grid_levels(f: Factor) -> list[Any]:

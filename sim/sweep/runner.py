@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.labs import RosterError, load_roster
+from sim.labs import RosterError, check_roster_start, load_roster
 from sim.sweep import store
-from sim.sweep.designs import design_matrix, salib_problem, validate_points
+from sim.sweep.designs import check_design_size, design_matrix, salib_problem, validate_points
 from sim.sweep.executors import ExecutorError, ExecutorHandle, open_executor
 from sim.sweep.spec import SpecError, SweepSpec, run_seed
 from sim.sweep.worker import Batch, BatchResult, RunRequest, error_record, run_batch
@@ -101,7 +101,9 @@ class Plan:
 
 
 def plan_sweep(spec: SweepSpec, replications: int | None = None) -> Plan:
-    """Build the design and validate every point. Raises SpecError."""
+    """Build the design and validate every point. Raises SpecError (also, before building anything, for a
+    design too large for this machine's memory: :func:`sim.sweep.designs.check_design_size`)."""
+    check_design_size(spec, replications)
     matrix, unit = design_matrix(spec)
     if len(matrix) == 0:
         raise SpecError(f"{spec.file}: the design has no points")
@@ -111,6 +113,8 @@ def plan_sweep(spec: SweepSpec, replications: int | None = None) -> Plan:
         for i, sc in enumerate(spec.bases):
             try:
                 rosters[i] = load_roster(sc.roster_path())
+                if not any(f.path == "start" for f in spec.factors):
+                    check_roster_start(rosters[i], sc.start, sc.roster_path())
             except RosterError as e:
                 raise SpecError(f"{spec.file}: base scenario {spec.base_labels[i]}: {e}") from None
     return Plan(spec, matrix, unit, overrides, rosters, replications or spec.replications, spec.seed_block())
@@ -343,6 +347,11 @@ def _execute(plan: Plan, out: Path, manifest: dict | None, handle: ExecutorHandl
                                          seed_block=plan.seed_block)
         resumed = False
     else:
+        bad = store.set_aside_unreadable(out)
+        if bad:
+            say(f"set aside {len(bad)} unreadable part(s) in {out / store.UNREADABLE_DIR}/ "
+                f"({', '.join(p.relative_to(out).as_posix() for p in bad[:5])}{' ...' if len(bad) > 5 else ''}); "
+                "their runs run again")
         removed = store.cleanup_partial(out)
         if removed:
             say(f"removed {removed} partial file(s) left by an interrupted session")
@@ -410,7 +419,7 @@ def _execute(plan: Plan, out: Path, manifest: dict | None, handle: ExecutorHandl
                         say("a worker process died; its tasks are recorded as failed; restarting the pool")
                         for fut in list(inflight):  # every pending task of a broken pool is lost
                             task, keys = inflight.pop(fut)
-                            res = _failed_batch(keys, metrics, BrokenExecutor("the process pool broke"))
+                            res = _failed_batch(keys, metrics, BrokenExecutor("the executor broke: its workers died"))
                             store.write_part(out, session, task, res.records, list(metrics))
                             ran += len(keys)
                             ran_failed += len(keys)

@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.metrics import SUMMARY_METRICS
-from sim.provenance import base_manifest, write_json_atomic
+from sim.provenance import base_manifest, read_manifest_file, write_atomic, write_json_atomic
 from sim.sweep.spec import SEED_MODES, run_seed
 
 MANIFEST = "manifest.json"
@@ -69,11 +69,8 @@ def summary_schema(metrics: list[str] | tuple[str, ...]) -> pa.Schema:
 
 
 def write_table_atomic(path: Path, table: pa.Table) -> None:
-    """Write a Parquet file to a temporary name in the same folder, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    """Write a Parquet file atomically (:func:`sim.provenance.write_atomic`)."""
+    write_atomic(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def write_part(out: Path, session: int, task: int, records: list[dict[str, Any]], metrics: list[str],
@@ -92,6 +89,51 @@ def _parts(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if PART_RE.match(p.name))
+
+
+UNREADABLE_DIR = "unreadable"
+"""Where a resume moves the parts it cannot read (truncated, zeroed or overwritten files)."""
+
+_READ_ERRORS = (pa.ArrowException, OSError, ValueError)
+
+
+def _read_part(path: Path, columns: list[str] | None = None, **kw: Any) -> pa.Table | None:
+    """A part's table (or some of its columns); None when the file is not a readable Parquet file."""
+    try:
+        return pq.read_table(path, columns=columns, **kw)
+    except _READ_ERRORS:
+        return None
+
+
+def _readable(path: Path, folder: str) -> bool:
+    """Whether a part can be read: a summary part whole (it is small), a time series part its footer."""
+    if folder == SUMMARY_DIR:
+        return _read_part(path) is not None
+    try:
+        pq.read_metadata(path)
+    except _READ_ERRORS:
+        return False
+    return True
+
+
+def unreadable_parts(out: Path) -> list[Path]:
+    """The summary and time-series parts of ``out`` that cannot be read (truncated, zeroed, overwritten)."""
+    return [p for folder in (SUMMARY_DIR, TIMESERIES_DIR) for p in _parts(out / folder) if not _readable(p, folder)]
+
+
+def set_aside_unreadable(out: Path) -> list[Path]:
+    """Move every unreadable part (:func:`unreadable_parts`) and its twin in the other folder (the same
+    task's summary or time series) to ``out/unreadable/``, so that their runs count as not done and run
+    again. Returns the unreadable parts (their old paths)."""
+    bad = unreadable_parts(out)
+    for p in bad:
+        for folder in (SUMMARY_DIR, TIMESERIES_DIR):
+            f = out / folder / p.name
+            if f.exists():
+                dest = out / UNREADABLE_DIR / folder / p.name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(f, dest)
+    return bad
 
 
 def cleanup_partial(out: Path) -> int:
@@ -284,15 +326,28 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     f = path / MANIFEST
     if not path.is_dir():
         raise StoreError(f"{path}: no such folder")
-    if not f.is_file():
-        raise StoreError(f"{path}: not a sweep results folder (no {MANIFEST})")
-    try:
-        m = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise StoreError(f"{f}: unreadable manifest: {e}") from None
+    m = read_manifest_file(path, StoreError, "a sweep results folder")
     if m.get("kind") != "sweep":
         raise StoreError(f"{path}: holds results of kind {m.get('kind')!r}, not a sweep")
+    problem = _manifest_problem(m)
+    if problem:
+        raise StoreError(f"{f}: malformed sweep manifest: field {problem}")
     return m
+
+
+_MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "design": dict, "design.n_points": int, "design.factors": list, "design.kind": str, "metrics": dict,
+    "replications": int, "total_runs": int, "sessions": list}
+
+
+def _manifest_problem(m: dict[str, Any]) -> str | None:
+    """The first field a sweep manifest lacks or holds with the wrong type (``"'design.n_points': ..."``)."""
+    for key, typ in _MANIFEST_FIELDS.items():
+        head, _, sub = key.partition(".")
+        v = m.get(head) if not sub else (m.get(head) or {}).get(sub)
+        if not isinstance(v, typ) or isinstance(v, bool):
+            return f"{key!r}: missing or not a {getattr(typ, '__name__', typ)} (got {v!r:.60})"
+    return None
 
 
 def check_resume(manifest: dict[str, Any], spec: Any, matrix: pd.DataFrame, replications: int, out: Path) -> None:
@@ -365,7 +420,9 @@ def done_mask(out: Path, n_points: int, replications: int, *, retry_failed: bool
     done = np.zeros((n_points, replications), dtype=bool)
     failed = np.zeros((n_points, replications), dtype=bool)
     for p in _parts(out / SUMMARY_DIR):
-        t = pq.read_table(p, columns=["point", "replication", "status"])
+        t = _read_part(p, ["point", "replication", "status"])
+        if t is None:  # unreadable: its runs are not done (a resume sets it aside and runs them again)
+            continue
         pt = t.column("point").to_numpy()
         rp = t.column("replication").to_numpy()
         ok = np.asarray(t.column("status").to_pylist()) == "ok"
@@ -398,7 +455,9 @@ def load_results(path: str | Path, *, include_timing: bool = False, include_trac
     path = Path(path)
     m = read_manifest(path)
     metrics = list(m["metrics"])
-    frames = [pq.read_table(p).to_pandas() for p in _parts(path / SUMMARY_DIR)]
+    tables = {p: _read_part(p) for p in _parts(path / SUMMARY_DIR)}
+    _warn_unreadable(path, [p for p, t in tables.items() if t is None])
+    frames = [t.to_pandas() for t in tables.values() if t is not None]
     df = pd.concat(frames, ignore_index=True) if frames else _empty_summary(metrics)
     df = df.drop_duplicates(["point", "replication"], keep="last")
     names = m["design"]["factors"]
@@ -413,11 +472,27 @@ def load_results(path: str | Path, *, include_timing: bool = False, include_trac
     return df.astype({"point": "int64", "replication": "int64", "seed": "int64"})
 
 
+class StoreWarning(UserWarning):
+    """Some parts of a results folder cannot be read; the results are read without them."""
+
+
+def _warn_unreadable(path: Path, bad: list[Path]) -> None:
+    if bad:
+        import warnings
+
+        names = ", ".join(str(p.relative_to(path)) for p in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5
+                                                                         else "")
+        warnings.warn(f"{path}: {len(bad)} unreadable part(s) left out ({names}): their runs count as missing; "
+                      f"`aieco sweep ... --resume` moves them aside to {UNREADABLE_DIR}/ and runs them again",
+                      StoreWarning, stacklevel=3)
+
+
 def _design(path: Path, manifest: dict[str, Any]) -> pd.DataFrame:
     f = path / DESIGN
     names = manifest["design"]["factors"]
-    if f.is_file():
-        return pd.read_parquet(f, columns=["point", *names])
+    t = _read_part(f, ["point", *names]) if f.is_file() else None
+    if t is not None:
+        return t.to_pandas()
     rows = manifest["design"]["rows"]
     df = pd.DataFrame(rows, columns=names)
     df.insert(0, "point", np.arange(len(df), dtype=np.int64))
@@ -429,9 +504,8 @@ def load_design(path: str | Path, *, unit: bool = False) -> pd.DataFrame:
     unit-cube coordinates ``unit:NAME`` of a sampled design, the ``X`` for SALib's analysers)."""
     path = Path(path)
     m = read_manifest(path)
-    if unit and (path / DESIGN).is_file():
-        return pd.read_parquet(path / DESIGN)
-    return _design(path, m)
+    t = _read_part(path / DESIGN) if unit and (path / DESIGN).is_file() else None
+    return t.to_pandas() if t is not None else _design(path, m)
 
 
 def load_timeseries(path: str | Path, points: list[int] | None = None) -> pd.DataFrame:
@@ -445,7 +519,9 @@ def load_timeseries(path: str | Path, points: list[int] | None = None) -> pd.Dat
         raise StoreError(f"{path}: this sweep kept summary metrics only (spec timeseries = false)")
     done = {p.name for p in _parts(path / SUMMARY_DIR)}
     filters = [("point", "in", list(points))] if points is not None else None
-    frames = [pq.read_table(p, filters=filters).to_pandas() for p in _parts(path / TIMESERIES_DIR) if p.name in done]
+    tables = {p: _read_part(p, filters=filters) for p in _parts(path / TIMESERIES_DIR) if p.name in done}
+    _warn_unreadable(path, [p for p, t in tables.items() if t is None])
+    frames = [t.to_pandas() for t in tables.values() if t is not None]
     if not frames:
         return pd.DataFrame(columns=["point", "replication", "month"])
     df = pd.concat(frames, ignore_index=True)
@@ -493,10 +569,15 @@ def overview(path: str | Path) -> dict[str, Any]:
     most common errors, and the range of every metric over the successful runs (a DataFrame with
     min, median, max and the count of NaN); ``sessions`` (how many), ``last_session`` (its entry, with
     ``state`` from :func:`session_state`), ``code_changed`` ((session, changes) for every session whose code
-    differed from the start; see :func:`code_changes`)."""
+    differed from the start; see :func:`code_changes`); ``unreadable`` (parts that cannot be read, as paths
+    relative to the folder: their runs count as missing until a resume sets them aside and runs them again)."""
     path = Path(path)
     m = read_manifest(path)
-    df = load_results(path, include_traceback=False)
+    import warnings
+
+    with warnings.catch_warnings():  # reported as ``unreadable`` below
+        warnings.simplefilter("ignore", StoreWarning)
+        df = load_results(path, include_traceback=False)
     total = m["total_runs"]
     n_points, reps = m["design"]["n_points"], m["replications"]
     inside = df[(df["point"] < n_points) & (df["replication"] < reps)]
@@ -516,6 +597,7 @@ def overview(path: str | Path) -> dict[str, Any]:
             "points": n_points, "replications": reps, "total": total, "ok": len(ok), "failed": len(failed),
             "missing": total - len(inside), "errors": Counter(failed["error"].fillna("?")).most_common(5),
             "metrics": pd.DataFrame(rows, columns=["metric", "min", "median", "max", "nan"]),
+            "unreadable": [str(p.relative_to(path)) for p in unreadable_parts(path)],
             "sessions": len(sessions), "running": bool(sessions) and sessions[-1].get("finished") is None,
             "created": m.get("created"), "git": m.get("git", {}), "last_session": last,
             "code_changed": [(s.get("session"), s["code_changed"]) for s in sessions if s.get("code_changed")]}

@@ -1,0 +1,185 @@
+"""The bad-input corpus: every input here must end cleanly, the same way.
+
+Each case writes its input files into an empty folder, runs one ``aieco`` command there and asserts: exit
+code 2, no traceback, one error message naming the file (or command-line option) and the field, and
+nothing written besides the inputs. Add a case for every bad input found; keep the ones here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ARCHETYPES, BASELINE, ROOT
+
+from sim.cli import main
+
+ROSTER_HEADER = "name,region,training_compute_flop,strategy,open_bias,entry\n"
+
+
+def scenario_with_roster(roster: str = "roster.csv", extra: str = "") -> str:
+    """A small scenario on the roster file ``roster`` (relative to the scenario)."""
+    return f'name = "s"\nroster = "{roster}"\nmonths = 12\n[developers]\nn = 100\npayoff_sample = 50\n{extra}'
+
+
+def small_scenario(extra: str = "", top: str = "") -> str:
+    """A small valid scenario on the archetype roster with ``top`` (top-level keys) and ``extra`` appended."""
+    return (f'name = "s"\nroster = "{ARCHETYPES}"\nmonths = 12\n{top}\n[developers]\nn = 100\npayoff_sample = 50\n'
+            f"{extra}")
+
+
+LHS_HUGE = f"""base = "{BASELINE}"
+replications = 1
+[design]
+kind = "lhs"
+samples = 1000000000
+[[factors]]
+path = "labs.beta"
+range = [1.0, 5.0]
+"""
+
+NOT_UTF8 = b"\xff\xfe name = 1\n"
+
+
+@dataclass
+class Case:
+    """One bad input: the files to write (name -> text or bytes), the command (``{dir}`` is the case's
+    folder) and the text the one error message must contain (file and field)."""
+
+    id: str
+    args: list[str]
+    expect: list[str]
+    files: dict[str, str | bytes] = field(default_factory=dict)
+
+
+CASES = [
+    # --- scenario files
+    Case("scenario-not-utf8-run", ["run", "s.toml"], ["s.toml", "UTF-8"], {"s.toml": NOT_UTF8}),
+    Case("scenario-not-utf8-validate", ["scenarios", "validate", "s.toml"], ["s.toml", "UTF-8"],
+         {"s.toml": NOT_UTF8}),
+    Case("scenario-not-utf8-show", ["scenarios", "show", "s.toml"], ["s.toml", "UTF-8"], {"s.toml": NOT_UTF8}),
+    Case("scenario-not-utf8-parent", ["run", "s.toml"], ["p.toml", "UTF-8"],
+         {"s.toml": 'extends = "p.toml"\n', "p.toml": NOT_UTF8}),
+    Case("start-far-future", ["run", "s.toml"], ["s.toml", "'start'", "2100-12"],
+         {"s.toml": small_scenario(top='start = "9999-06"')}),
+    Case("start-year-1", ["run", "s.toml"], ["s.toml", "'start'", "2000-01"],
+         {"s.toml": small_scenario(top='start = "0001-01"')}),
+    Case("start-set-far-future", ["run", "s.toml", "--set", "start=9999-06"], ["s.toml", "'start'", "2100-12"],
+         {"s.toml": small_scenario()}),
+    Case("bool-for-float", ["run", "s.toml"], ["s.toml", "labs.beta", "boolean"],
+         {"s.toml": small_scenario("[labs]\nbeta = true\n")}),
+    Case("bool-for-int", ["run", "s.toml"], ["s.toml", "'months'", "boolean"],
+         {"s.toml": small_scenario().replace("months = 12", "months = true")}),
+    Case("bool-for-region-value", ["run", "s.toml", "--set", "compute.alt_supply_h100e.CN=true"],
+         ["s.toml", "compute.alt_supply_h100e", "boolean"], {"s.toml": small_scenario()}),
+    Case("bool-in-event-value", ["run", "s.toml"], ["s.toml", "events.0.value", "boolean"],
+         {"s.toml": small_scenario(top='[[events]]\nmonth = "2022-03"\ngovernment = "US"\nfield = "leakage"\n'
+                                       'value = true\n')}),
+    Case("bool-set-for-float", ["run", "s.toml", "--set", "governments.US.leakage=false"],
+         ["s.toml", "governments.US.leakage", "boolean"], {"s.toml": small_scenario()}),
+    Case("unknown-key-suggested-in-section", ["run", "s.toml", "--set", "labs.bta=3"],
+         ["s.toml", "labs.bta", "did you mean 'labs.beta'"], {"s.toml": small_scenario()}),
+    Case("key-in-wrong-section", ["run", "s.toml", "--set", "labs.tau_alg_months=9"],
+         ["s.toml", "labs.tau_alg_months", "'compute.tau_alg_months'"], {"s.toml": small_scenario()}),
+    # --- rosters
+    Case("roster-empty-file", ["run", "s.toml"], ["roster.csv", "empty"],
+         {"s.toml": scenario_with_roster(), "roster.csv": ""}),
+    Case("roster-binary", ["run", "s.toml"], ["roster.csv", "UTF-8"],
+         {"s.toml": scenario_with_roster(), "roster.csv": bytes(range(256)) * 4}),
+    Case("roster-header-only", ["run", "s.toml"], ["roster.csv", "no labs"],
+         {"s.toml": scenario_with_roster(), "roster.csv": ROSTER_HEADER}),
+    Case("roster-all-enter-later", ["run", "s.toml"], ["roster.csv", "column entry", "2022-01"],
+         {"s.toml": scenario_with_roster(),
+          "roster.csv": ROSTER_HEADER + "A,US,1e24,CLOSED,0,2023-01\nB,CN,1e23,OPEN,0,2024-05\n"}),
+    Case("roster-empty-name", ["run", "s.toml"], ["roster.csv", "row 2", "column name"],
+         {"s.toml": scenario_with_roster(), "roster.csv": ROSTER_HEADER + "A,US,1e24,CLOSED,0,\n,CN,1e23,OPEN,0,\n"}),
+    Case("roster-compute-1e308", ["run", "s.toml"], ["roster.csv", "row 1", "training_compute_flop"],
+         {"s.toml": scenario_with_roster(), "roster.csv": ROSTER_HEADER + "A,US,1e308,CLOSED,0,\n"}),
+    Case("roster-compute-inf", ["run", "s.toml"], ["roster.csv", "row 1", "training_compute_flop"],
+         {"s.toml": scenario_with_roster(), "roster.csv": ROSTER_HEADER + "A,US,inf,CLOSED,0,\n"}),
+    Case("roster-missing-file", ["run", "s.toml"], ["nope.csv", "not found"],
+         {"s.toml": scenario_with_roster("nope.csv")}),
+    Case("sweep-roster-all-enter-later", ["sweep", "spec.toml", "--executor", "serial", "--out", "o"],
+         ["roster.csv", "column entry"],
+         {"spec.toml": 'base = "s.toml"\ndesign = "grid"\n[[factors]]\npath = "labs.beta"\nlevels = [1.0, 2.0]\n',
+          "s.toml": scenario_with_roster(),
+          "roster.csv": ROSTER_HEADER + "A,US,1e24,CLOSED,0,2023-01\n"}),
+    # --- sweeps
+    Case("lhs-too-large", ["sweep", "spec.toml", "--executor", "serial", "--out", "o"],
+         ["spec.toml", "design.samples", "GB"], {"spec.toml": LHS_HUGE}),
+    Case("sweep-spec-not-utf8", ["sweep", "spec.toml", "--out", "o"], ["spec.toml", "text"],
+         {"spec.toml": NOT_UTF8}),
+    # --- results folders
+    Case("manifest-list", ["results", "r"], ["manifest.json", "JSON list"], {"r/manifest.json": "[1, 2, 3]"}),
+    Case("manifest-number", ["results", "r"], ["manifest.json", "JSON int"], {"r/manifest.json": "7"}),
+    Case("manifest-sweep-without-design", ["results", "r"], ["manifest.json", "'design'"],
+         {"r/manifest.json": '{"kind": "sweep"}'}),
+    Case("manifest-not-utf8", ["results", "r"], ["manifest.json", "unreadable"], {"r/manifest.json": NOT_UTF8}),
+    Case("figures-manifest-list", ["figures", "r"], ["manifest.json", "kind"], {"r/manifest.json": "[1, 2, 3]"}),
+    # --- aieco data roster
+    Case("data-roster-negative-window", ["data", "roster", "--epoch-dir", "e", "--window-years", "-3"],
+         ["--window-years", "-3"]),
+    Case("data-roster-zero-window", ["data", "roster", "--epoch-dir", "e", "--window-years", "0"],
+         ["--window-years"]),
+    Case("data-roster-entrants-before-at", ["data", "roster", "--epoch-dir", "e", "--at", "2022-01",
+                                            "--entrants-until", "2021-06"], ["--entrants-until", "2021-06"]),
+    Case("data-roster-bad-at", ["data", "roster", "--epoch-dir", "e", "--at", "2022-13"], ["--at", "YYYY-MM"]),
+]
+
+
+def _files(folder: Path) -> set[Path]:
+    return {p.relative_to(folder) for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_is_clean(case: Case, tmp_path, monkeypatch):
+    for name, content in case.files.items():
+        f = tmp_path / name
+        f.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            f.write_bytes(content)
+        else:
+            f.write_text(content)
+    monkeypatch.chdir(tmp_path)
+    before = _files(tmp_path)
+    res = CliRunner().invoke(main, case.args)
+    out = res.output
+    assert res.exit_code == 2, out
+    assert "Traceback" not in out and res.exception is None or isinstance(res.exception, SystemExit), out
+    errors = [ln for ln in out.splitlines() if ln.startswith(("error:", "Error:", "invalid:"))]
+    assert len(errors) == 1, out
+    for text in case.expect:
+        assert text in out, (text, out)
+    assert _files(tmp_path) == before, "nothing is written for bad input"
+
+
+def test_corpus_covers_every_command_that_reads_input():
+    commands = {c.args[0] for c in CASES}
+    assert {"run", "scenarios", "sweep", "results", "figures", "data"} <= commands
+    assert len(CASES) >= 30
+
+
+def test_data_roster_refuses_a_roster_without_a_lab_at_the_start(tmp_path):
+    epoch = ROOT.parent / "shared" / "data" / "epoch"
+    if not epoch.is_dir():
+        pytest.skip("Epoch's data are not here (../shared/data/epoch)")
+    out = tmp_path / "r.csv"
+    res = CliRunner().invoke(main, ["data", "roster", "--epoch-dir", str(epoch), "--min-compute", "1e27",
+                                    "--window-years", "0.1", "--out", str(out)])
+    assert res.exit_code == 2 and "no lab at the start" in res.output, res.output
+    assert not out.exists()
+
+
+def test_edge_rosters_that_are_accepted_give_finite_outputs(tmp_path):
+    """A roster at the compute bound and a start at the end of the allowed range run with finite outputs."""
+    from sim.runs import run_one
+    from sim.scenario import load_scenario
+
+    (tmp_path / "roster.csv").write_text(ROSTER_HEADER + "A,US,1e33,CLOSED,0,\nB,CN,1e20,OPEN,0,\n")
+    (tmp_path / "s.toml").write_text(scenario_with_roster(extra="").replace('name = "s"', 'start = "2100-12"'))
+    res = run_one(load_scenario(tmp_path / "s.toml"), seed=1)
+    num = res.timeseries.select_dtypes("number")
+    assert not num.isin([float("inf"), float("-inf")]).any().any()
+    assert res.timeseries["date"].iloc[-1] == "2101-11"
