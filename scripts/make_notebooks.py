@@ -415,13 +415,13 @@ are all above 0.05 are then dropped. Its limits, with the quasi-p-value of each 
     code("""
 write_results(res, tmp / "discovery")
 manifest, tables = load_discovery(tmp / "discovery")
-fig_tradeoff(tables["candidates"], manifest)
+fig_tradeoff(tables["candidates"], manifest);
 """),
     code("""
 res.limits[["factor", "role", "lower", "upper", "data_min", "data_max", "restricted", "qp_lower", "qp_upper"]].round(3)
 """),
     code("""
-fig_box_limits(tables["limits"], manifest)
+fig_box_limits(tables["limits"], manifest);
 """),
     md("""
 ## Feature scores
@@ -430,7 +430,7 @@ The extra-trees score of each factor for the condition (they sum to 1): which in
 are hatched.
 """),
     code("""
-fig_feature_scores(tables["scores"], manifest)
+fig_feature_scores(tables["scores"], manifest);
 """),
     md("""
 ## CART, and the levers alone

@@ -54,12 +54,8 @@ def _age_months(start: str, date: object) -> float:
 
 
 def _check_lifetimes(entry: np.ndarray, exit_: np.ndarray, sc: Scenario, source: str, exits: list) -> None:
-    """Raise RosterError when a lab exits at or before the start, or when some month has no active lab."""
-    early = np.flatnonzero(exit_ <= 0)
-    if early.size:
-        i = int(early[0])
-        raise RosterError(f"{source}: row {i + 1}, column exit: {exits[i]!r} is at or before the scenario's start "
-                          f"{sc.start}; remove that lab (or its exit) from the roster")
+    """Raise RosterError when some month has no active lab. (A lab that exits at or before the start is simply
+    absent, as it should be for a scenario that starts later than the roster's date.)"""
     months = np.arange(sc.months)
     alive = (np.maximum(entry, 0)[None, :] <= months[:, None]) & (exit_[None, :] > months[:, None])
     empty = np.flatnonzero(~alive.any(axis=1))

@@ -276,7 +276,6 @@ def test_a_lab_leaves_in_its_exit_month_and_its_developers_move(tmp_path):
     ("A,US,1e24,CLOSED,0.0,,,abc\nB,CN,1e24,OPEN,0.0,,,\n", "row 1, column efficiency_oom: 'abc' is not a number"),
     ("A,US,1e24,CLOSED,0.0,,,9\nB,CN,1e24,OPEN,0.0,,,\n", "row 1, column efficiency_oom: 9 is not a number"),
     ("A,US,1e24,CLOSED,0.0,2023-02,2022-06,\nB,CN,1e24,OPEN,0.0,,,\n", "row 1, column exit: '2022-06' is not after"),
-    ("A,US,1e24,CLOSED,0.0,,2021-06,\nB,CN,1e24,OPEN,0.0,,,\n", "row 1, column exit: '2021-06' is at or before"),
     ("A,US,1e24,CLOSED,0.0,,2022-03,\nB,CN,1e24,OPEN,0.0,,2022-03,\n", "no lab is active in 2022-03"),
     ("A,US,1e24,CLOSED,0.0,2022-04,,\nB,CN,1e24,OPEN,0.0,2022-05,,\n", "every lab enters after"),
 ])
@@ -295,3 +294,11 @@ def test_a_removed_parameter_names_its_replacements():
 
     with pytest.raises(ScenarioError, match="removed with the free open-weight floor.*distill_share_at_parity"):
         with_values(small(None), {"labs.distill_gap": 0.5})
+
+
+def test_a_lab_that_left_before_the_start_is_absent(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,region,training_compute_flop,strategy,open_bias,entry,exit\n"
+                      "Gone,US,1e24,CLOSED,0.0,,2021-06\nStays,US,1e24,CLOSED,0.0,,\nOther,CN,5e23,OPEN,0.0,,\n")
+    m = EcosystemModel(small(None, roster=str(roster), months=6), seed=2).run()
+    assert "Gone" not in set(m.lab_panel().lab) and "Gone" not in set(m.release_log().lab)
