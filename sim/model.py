@@ -88,6 +88,9 @@ class EcosystemModel(mesa.Model):
         self.months = sc.months
         c = sc.compute
         self.fpm = flop_per_h100e_month(c.h100e_peak_flops, c.utilization)
+        # ECI of capability 0: the affine output mapping's intercept for this start date (7.6)
+        self._eci_offset = eci_from_capability(0.0, eci_per_oom=c.eci_per_oom, eci_ref=c.eci_ref,
+                                               tau_alg_months=c.tau_alg_months, start=sc.start)
         self.pre_slope = (np.log10(PRE_START_COMPUTE_GROWTH_PER_YEAR) + 12 / c.tau_alg_months * np.log10(2)) / 12
         self.t = 0
 
@@ -202,10 +205,6 @@ class EcosystemModel(mesa.Model):
 
     def eci(self, c: float | np.ndarray) -> float | np.ndarray:
         """Capability ``c`` (log10 effective FLOP) on Epoch's Capabilities Index (:func:`eci_from_capability`)."""
-        if not hasattr(self, "_eci_offset"):
-            cp = self.scenario.compute
-            self._eci_offset = eci_from_capability(0.0, eci_per_oom=cp.eci_per_oom, eci_ref=cp.eci_ref,
-                                                   tau_alg_months=cp.tau_alg_months, start=self.scenario.start)
         slope = self.scenario.compute.eci_per_oom
         if np.ndim(c) == 0:
             return self._eci_offset + slope * c if np.isfinite(c) else float("nan")

@@ -57,11 +57,10 @@ from sim.validation_eci import (
     ECI_PATTERNS,
     compare_eci,
     eci_statistics,
-    eci_verdicts,
     fig_eci,
     load_eci_monthly,
     load_eci_targets,
-    row_counts,
+    pattern_verdicts,
 )
 from sim.validation_eci import TOLERANCE as ECI_TOLERANCE
 
@@ -423,20 +422,10 @@ def compare(sim: pd.DataFrame, targets: Targets, years: Sequence[int] = SIM_YEAR
 
 
 def verdicts(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per pattern: ``pattern, passed, criteria_passed, criteria, levels_passed, levels``. A pattern
-    passes when every criterion row passes (a missing result counts as not passed); levels are counted."""
-    rows = []
-    for p in ("P1", "P2", "P3"):
-        g = table[table["pattern"] == p]
-        if g.empty:
-            continue
-        crit, lev, c_ok, l_ok = row_counts(g)
-        rows.append(dict(pattern=p, passed=bool(len(crit)) and c_ok == len(crit), criteria_passed=c_ok,
-                         criteria=len(crit), levels_passed=l_ok, levels=len(lev)))
-    out = pd.DataFrame(rows)
-    if (table["pattern"].isin(ECI_PATTERNS)).any():
-        out = pd.concat([out, eci_verdicts(table)], ignore_index=True)
-    return out
+    """One row per pattern (P1-P3, then P5-P8 when the table has them): ``pattern, passed, criteria_passed,
+    criteria, levels_passed, levels`` (:func:`sim.validation_eci.pattern_verdicts`). A pattern passes when every
+    criterion row passes (a missing result counts as not passed); levels are counted."""
+    return pattern_verdicts(table, ("P1", "P2", "P3", *ECI_PATTERNS))
 
 
 def _fmt(x: float, digits: int) -> str:

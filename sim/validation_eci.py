@@ -142,18 +142,24 @@ def row_counts(g: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
             int(lev["passed"].fillna(False).astype(bool).sum()))
 
 
-def eci_verdicts(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per ECI pattern, as :func:`sim.validation.verdicts` counts: a pattern passes when every criterion row
-    passes (P5-P7: each year's row; P8: the share of matching lab-years), levels are counted (P8: its lab-years)."""
+def pattern_verdicts(table: pd.DataFrame, patterns) -> pd.DataFrame:
+    """One row per pattern of ``patterns`` present in ``table``: ``pattern, passed, criteria_passed, criteria,
+    levels_passed, levels``. A pattern passes when it has criterion rows and every one passes (a missing result is
+    not a pass; P5-P7: each year's row; P8: the share of matching lab-years); levels are counted."""
     rows = []
-    for p in ECI_PATTERNS:
+    for p in patterns:
         g = table[table["pattern"] == p]
         if g.empty:
             continue
         crit, lev, c_ok, l_ok = row_counts(g)
         rows.append(dict(pattern=p, passed=bool(len(crit)) and c_ok == len(crit), criteria_passed=c_ok,
                          criteria=len(crit), levels_passed=l_ok, levels=len(lev)))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["pattern", "passed", "criteria_passed", "criteria", "levels_passed", "levels"])
+
+
+def eci_verdicts(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`pattern_verdicts` of P5-P8."""
+    return pattern_verdicts(table, ECI_PATTERNS)
 
 
 def load_eci_monthly(targets_dir: str | Path) -> pd.DataFrame | None:
