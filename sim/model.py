@@ -57,6 +57,24 @@ def _age_months(start: str, date: object) -> float:
         return 0.0
 
 
+ENTRANT_SLOT_ENTRY = "2200-01"
+"""Roster entry month of an investor-funded entrant's slot: after any scenario's horizon, so only investors
+activate it (7.9)."""
+
+
+def _entrant_slots(roster: pd.DataFrame, n: int) -> pd.DataFrame:
+    """``n`` roster rows for investor-funded entrants, regions in turn (US, CN, EU, ROW, US, ...), named "New lab
+    <region> <k>", with their region's mean ``open_bias``; compute and entry are set when investors fund them."""
+    rows = []
+    for j in range(n):
+        r = REGIONS[j % len(REGIONS)]
+        bias = roster.loc[roster["region"] == r, "open_bias"]
+        rows.append({"name": f"New lab {r} {j // len(REGIONS) + 1}", "region": r, "training_compute_flop": 1e24,
+                     "strategy": "CLOSED", "open_bias": float(bias.mean()) if len(bias) else 0.0,
+                     "entry": ENTRANT_SLOT_ENTRY, "exit": "", "efficiency_oom": 0.0, "latest_release": ""})
+    return pd.DataFrame(rows, columns=roster.columns) if rows else roster.iloc[:0]
+
+
 def _check_lifetimes(entry: np.ndarray, exit_: np.ndarray, sc: Scenario, source: str, exits: list) -> None:
     """Raise RosterError when some month has no active lab. (A lab that exits at or before the start is simply
     absent, as it should be for a scenario that starts later than the roster's date.)"""
@@ -110,6 +128,8 @@ class EcosystemModel(mesa.Model):
         roster_given = roster
         roster = load_roster(sc.roster_path()) if roster is None else roster
         check_roster_start(roster, sc.start, sc.roster_path())
+        n_roster = len(roster)
+        roster = pd.concat([roster, _entrant_slots(roster, sc.labs.max_market_entrants)], ignore_index=True)
         k = len(roster)
         cycle = sc.labs.release_cycle_months
         c0 = np.array(roster["training_compute_flop"], dtype=float)
@@ -163,6 +183,7 @@ class EcosystemModel(mesa.Model):
             exit=exit_,
             efficiency=eff_oom,
         )
+        self.slot = np.arange(k) >= n_roster  # investor-funded entrant slots (7.9), inactive until funded
         self.lab_agents: list[Lab] = [Lab(self, i, row.name, row.region) for i, row in enumerate(roster.itertuples())]
         self.n_labs = k
         reg = self.labs_state.region
@@ -528,6 +549,33 @@ class EcosystemModel(mesa.Model):
                            0.0)
         s.income = s.revenue + funding
         self._exit_through_money(t)
+        self._fund_entrants(t)
+
+    def _fund_entrants(self, t: int) -> None:
+        """From ``labs.market_exit_from`` on, investors fund a new lab in region ``r`` with probability
+        ``entry_rate_per_year / 12 x I_r / sum(I)`` a month (one uniform draw per region), while the region has a
+        free slot: it enters next month with ``compute_spend_share x entrant_funding_usd`` of chips at the list
+        price (taken from the outside buyers' stock) and releases at once, as the roster's entrants do."""
+        s, lp, c = self.labs_state, self.scenario.labs, self.scenario.compute
+        if t < month_index(self.scenario.start, lp.market_exit_from) or not self.slot.any() or t + 1 >= self.months:
+            return
+        total = float(self.investment.sum())
+        draws = self.rng.random(R)
+        if total <= 0:
+            return
+        list_price = chip_price(t, c.price_usd_per_h100e, c.price_perf_doubling_months)
+        for r in range(R):
+            free = np.flatnonzero(self.slot & (s.region == r) & (s.entry > self.months))
+            if free.size == 0 or draws[r] >= lp.entry_rate_per_year / 12 * self.investment[r] / total:
+                continue
+            i = int(free[0])
+            k = lp.compute_spend_share * lp.entrant_funding_usd / list_price
+            self.k0[i] = k
+            self.income0[i] = lp.entrant_funding_usd / 12
+            self.c0[i] = k * c.train_share * self.fpm * self.final_run_share(t) * lp.release_cycle_months
+            self.lift[i] = 1.0
+            s.entry[i] = t + 1
+            s.phase[i] = (t + 1) % lp.release_cycle_months
 
     def _exit_through_money(self, t: int) -> None:
         """From ``labs.market_exit_from`` on, a lab whose chip budget has covered less than ``exit_budget_coverage``

@@ -319,16 +319,30 @@ class Labs(_Strict):
                               "(data/lab_exits.csv)",
                               description="First month in which labs exit through money (before it, only the "
                                           "roster's dated exits).")
-    exit_budget_coverage: float = P(0.25, unit="fraction", ge=0.0, le=1.0, plausible=(0.1, 0.5),
-                                    source="assumption: a lab whose chip budget buys under a quarter of what its "
-                                           "compute loses to depreciation shrinks by >1.5% a month and falls behind "
-                                           "(Inflection AI, 2024-03, and Character.AI, 2024-08, were acqui-hired "
-                                           "after failing to fund frontier compute)",
+    exit_budget_coverage: float = P(1.0, unit="fraction", ge=0.0, le=2.0, plausible=(0.5, 1.0),
+                                    source="argued: a chip budget below the compute's depreciation means the lab's "
+                                           "compute shrinks while the frontier's grows several-fold a year; Inflection "
+                                           "AI (2024-03) and Character.AI (2024-08) were acqui-hired once they could "
+                                           "not fund frontier compute (press reports)",
                                     description="A lab exits (or is acquired) when its chip budget covers less than "
-                                                "this share of its compute's depreciation ...")
-    exit_after_months: int = P(6, unit="months", ge=1, le=60, plausible=(3, 12),
-                               source="assumption (about two funding-round decisions)",
+                                                "this share of its compute's depreciation at the list price ...")
+    exit_after_months: int = P(12, unit="months", ge=1, le=60, plausible=(6, 24),
+                               source="assumption (about one funding cycle)",
                                description="... for this many months in a row.")
+    entry_rate_per_year: float = P(2.0, unit="labs per year (world)", ge=0.0, le=50.0, plausible=(0.5, 6.0),
+                                   source="frontier labs founded on rounds of USD 1B or more, 2024-2025: xAI's USD 6B "
+                                          "(2024), Safe Superintelligence (USD 1B, 2024-09), Thinking Machines (USD 2B "
+                                          "seed, 2025-07), Reflection AI (USD 2B, 2025-10) (press reports, secondary): "
+                                          "about 2 a year",
+                                   description="From labs.market_exit_from on, investors fund new labs at this rate, "
+                                               "in each region in proportion to its share of the world's investment.")
+    entrant_funding_usd: float = P(2e9, unit="USD", ge=1e6, le=1e12, plausible=(5e8, 1e10),
+                                   source="the same rounds (USD 1-6B)",
+                                   description="First round of an investor-funded entrant; compute_spend_share of it "
+                                               "buys its first compute at the list price.")
+    max_market_entrants: int = P(8, unit="labs", ge=0, le=64, source="numerical choice: slots for investor-funded "
+                                 "entrants (each region gets every R-th); more than the rate fills by 2030",
+                                 description="Most investor-funded entrants a run can have.")
 
     @field_validator("market_exit_from")
     @classmethod

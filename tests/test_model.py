@@ -388,3 +388,18 @@ def test_labs_exit_through_money_but_never_all(small_scenario):
     assert (ts.loc[ts.date < "2022-07", "n_labs_active"] == n[0]).all()  # none leave before the date
     gone = set(panel.loc[panel.month == 0, "lab"]) - set(panel.loc[panel.month == ts.month.max(), "lab"])
     assert gone and all(m.adopters[i] == 0 for i, a in enumerate(m.lab_agents) if a.name in gone)
+
+
+def test_investors_fund_entrants_from_the_market_date_on(small_scenario):
+    """Investor-funded entrants appear only from labs.market_exit_from, with the funded compute, and never when the
+    entry rate is 0; the labs' compute stays within what was made."""
+    over = {"months": 36, "developers.n": 300, "labs.market_exit_from": "2023-01", "labs.entry_rate_per_year": 40.0,
+            "labs.max_market_entrants": 4}
+    m = EcosystemModel(small(small_scenario, **over), seed=4).run()
+    panel, ts = m.lab_panel(), m.timeseries()
+    new = panel[panel["lab"].str.startswith("New lab")]
+    assert not new.empty and new["date"].min() >= "2023-02"
+    assert new["lab"].nunique() <= 4
+    assert (ts["labs_compute_h100e"] <= (ts["chip_stock_h100e"] + ts["alt_chip_stock_h100e"]) * (1 + 1e-9)).all()
+    none = EcosystemModel(small(small_scenario, **{**over, "labs.entry_rate_per_year": 0.0}), seed=4).run()
+    assert not none.lab_panel()["lab"].str.startswith("New lab").any()
