@@ -646,8 +646,15 @@ class EcosystemModel(mesa.Model):
         all developers on such models),
         adopt_none (share of developers with no accessible model; the adopt_* columns sum to 1),
         noncn_on_cn_open (share of developers outside China on Chinese open models), compute_{R} (H100e),
-        compute_share_{R}, revenue_{R} (USD/month), hhi (adoption concentration, 0..1), policy observables
-        export_control_US_CN, leakage_US, subsidy_CN, and market_usd (USD/month)."""
+        compute_share_{R}, revenue_{R}, investment_{R} and state_funding_{R} (USD/month), hhi (adoption
+        concentration, 0..1), policy observables export_control_US_CN, leakage_US, subsidy_CN, market_usd
+        (USD/month), revenue_share_of_budget (revenue / (revenue + investment + state funding), all labs),
+        chip_production_h100e (world production this month), chip_price_usd and chip_list_price_usd (USD per H100e:
+        the clearing price, the list price), chip_sold_h100e and chip_outside_h100e (sold this month: to everyone,
+        to buyers outside the labs), chip_stock_h100e (the world's installed frontier chips), alt_chip_supply_h100e
+        (alternative chips on offer to controlled regions this month), alt_chip_stock_h100e (the labs' installed
+        alternative chips), labs_compute_h100e (all labs' compute, at most chip_stock_h100e +
+        alt_chip_stock_h100e) and n_labs_active."""
         n = self.steps
         df = pd.DataFrame({k: self._rec[k][:n] for k in MODEL_REPORTERS})
         df.insert(0, "date", [month_label(self.scenario.start, t) for t in range(n)])
