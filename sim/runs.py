@@ -65,11 +65,15 @@ class Replications:
 
 
 def run_replications(scenario: Scenario, replications: int = 1, base_seed: int | None = None,
-                     progress: Callable[[int], None] | None = None) -> Replications:
-    """Run ``replications`` independent replications (seeds ``seed_for(base_seed, r)``).
+                     progress: Callable[[int], None] | None = None, first: int = 0) -> Replications:
+    """Run ``replications`` independent replications ``first..first+replications-1`` (seeds
+    ``seed_for(base_seed, r)``; the tables' ``replication`` column holds r, so a later batch with ``first`` = the
+    replications done continues a run exactly: :func:`concat_replications`).
 
-    base_seed defaults to ``scenario.seed``; ``progress(r)`` is called after each replication.
-    Raises ValueError for ``replications < 1`` and RosterError for a bad roster."""
+    base_seed defaults to ``scenario.seed``; ``progress(k)`` is called after the k-th replication of this call
+    (0-based). Raises ValueError for ``replications < 1`` or ``first < 0`` and RosterError for a bad roster."""
+    if first < 0:
+        raise ValueError(f"first must be >= 0, got {first}")
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
     from sim.labs import check_roster_start, load_roster
@@ -77,23 +81,24 @@ def run_replications(scenario: Scenario, replications: int = 1, base_seed: int |
     roster = load_roster(scenario.roster_path())
     check_roster_start(roster, scenario.start, scenario.roster_path())
     base = scenario.seed if base_seed is None else base_seed
-    seeds = [seed_for(base, r) for r in range(replications)]
+    seeds = [seed_for(base, r) for r in range(first, first + replications)]
     t0 = time.perf_counter()
     results = []
     for r, seed in enumerate(seeds):
         results.append(run_one(scenario, seed, roster))
         if progress:
             progress(r)
-    return stack_replications(scenario, results, time.perf_counter() - t0)
+    return stack_replications(scenario, results, time.perf_counter() - t0, first=first)
 
 
-def stack_replications(scenario: Scenario, results: list[RunResult], wall_seconds: float) -> Replications:
-    """:class:`Replications` from the runs of replications ``0..len(results)-1`` in order (each table
+def stack_replications(scenario: Scenario, results: list[RunResult], wall_seconds: float,
+                       first: int = 0) -> Replications:
+    """:class:`Replications` from the runs of replications ``first..first+len(results)-1`` in order (each table
     gains a ``replication`` column). Raises ValueError for an empty list."""
     if not results:
         raise ValueError("need at least one replication")
     parts: dict[str, list[pd.DataFrame]] = {k: [] for k in OUTPUT_TABLES}
-    for r, res in enumerate(results):
+    for r, res in enumerate(results, start=first):
         parts["timeseries"].append(res.timeseries.assign(replication=r))
         parts["labs"].append(res.labs.assign(replication=r))
         parts["releases"].append(res.releases.assign(replication=r))
@@ -101,6 +106,14 @@ def stack_replications(scenario: Scenario, results: list[RunResult], wall_second
     tables = {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
     return Replications(scenario, [res.seed for res in results], tables["timeseries"], tables["labs"],
                         tables["releases"], tables["summary"], wall_seconds)
+
+
+def concat_replications(a: Replications, b: Replications) -> Replications:
+    """Replications ``a`` followed by ``b`` (a later batch of the same scenario, e.g. from
+    ``run_replications(..., first=len(a.seeds))``): tables stacked, seeds joined, wall times added."""
+    tables = {k: pd.concat([a.table(k), b.table(k)], ignore_index=True) for k in OUTPUT_TABLES}
+    return Replications(a.scenario, [*a.seeds, *b.seeds], tables["timeseries"], tables["labs"], tables["releases"],
+                        tables["summary"], a.wall_seconds + b.wall_seconds)
 
 
 def write_run(out_dir: str | Path, reps: Replications, scenario_file: str | None = None,
