@@ -117,11 +117,12 @@ def concat_replications(a: Replications, b: Replications) -> Replications:
 
 
 def write_run(out_dir: str | Path, reps: Replications, scenario_file: str | None = None,
-              overrides: list[str] | None = None, csv: bool = False) -> Path:
+              overrides: list[str] | None = None, csv: bool = False, extra: dict | None = None) -> Path:
     """Write a run folder: ``timeseries.parquet``, ``labs.parquet``, ``releases.parquet``,
     ``summary.parquet`` and ``manifest.json`` (resolved scenario, seeds, versions, git commit, command,
     wall time, and ``overrides``: the changes to the scenario file, e.g. ``["governments.US.leakage=0.6"]``,
-    which figure captions name); with ``csv`` also each table as ``<table>.csv``. Returns the folder.
+    which figure captions name; ``extra`` entries, e.g. ``precision``); with ``csv`` also each table as
+    ``<table>.csv``. Returns the folder.
 
     Raises OSError when the folder cannot be written (a full disk); no temporary file is left behind."""
     out = Path(out_dir)
@@ -137,7 +138,7 @@ def write_run(out_dir: str | Path, reps: Replications, scenario_file: str | None
         "replications": len(reps.seeds), "base_seed": reps.scenario.seed, "seeds": reps.seeds,
         "seed_rule": "numpy.random.SeedSequence(base_seed, spawn_key=(replication,)).generate_state(1, uint64) & (2**63-1)",
         "wall_seconds": round(reps.wall_seconds, 3), "tables": [f"{n}.parquet" for n in OUTPUT_TABLES],
-        "overrides": list(overrides or [])})
+        "overrides": list(overrides or []), **(extra or {})})
     write_json_atomic(out / "manifest.json", manifest)
     return out
 
@@ -200,3 +201,45 @@ def table_differences(a: str | Path, b: str | Path) -> list[str]:
             bad = [c for c in da.columns if not da[c].equals(db[c])]
             out.append(f"{name}: values differ in {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''}")
     return out
+
+
+def run_precision(summary: pd.DataFrame, rel: float, metrics: tuple[str, ...] | None = None) -> dict[str, dict]:
+    """Whether the median across replications of each of ``metrics`` (default the headline metrics) in ``summary``
+    (one row per replication) is known to relative precision ``rel``: the half-width of its 90% bootstrap CI is at
+    most ``rel x max(|median|, floor)`` (:mod:`sim.precision`). Returns metric -> status."""
+    from sim.metrics import HEADLINE_METRICS
+    from sim.precision import bootstrap_ci, metric_floor, precision_status
+
+    cis = {}
+    for m in metrics or HEADLINE_METRICS:
+        est, lo, hi = bootstrap_ci(summary[m].to_numpy(float), "median")
+        cis[m] = (est, lo, hi, metric_floor(m))
+    return precision_status(cis, rel)
+
+
+def run_until_precise(scenario: Scenario, replications: int, rel: float, max_replications: int,
+                      progress: Callable[[int, int], None] | None = None,
+                      metrics: tuple[str, ...] | None = None) -> tuple[Replications, dict[str, dict], list[int]]:
+    """``replications`` replications, then batches (:func:`sim.precision.next_batch`; replication r always has seed
+    ``seed_for(scenario.seed, r)``) until every metric's median is precise (:func:`run_precision`) or
+    ``max_replications`` is reached. progress(done, cap) is called after each batch. Returns (replications, the
+    last precision status, replications after each batch). Raises ValueError for rel <= 0 or max_replications <
+    replications; RosterError for a bad roster."""
+    from sim.precision import next_batch
+
+    if rel <= 0:
+        raise ValueError(f"rel must be > 0, got {rel}")
+    if max_replications < replications:
+        raise ValueError(f"max_replications ({max_replications}) must be >= replications ({replications})")
+    reps = run_replications(scenario, replications)
+    history = [replications]
+    while True:
+        status = run_precision(reps.summary, rel, metrics)
+        n = len(reps.seeds)
+        if progress:
+            progress(n, max_replications)
+        more = next_batch(n, status, max_replications)
+        if more == 0:
+            return reps, status, history
+        reps = concat_replications(reps, run_replications(scenario, more, first=n))
+        history.append(n + more)
