@@ -45,12 +45,12 @@ def horizon_table(summary, title: str, precision: dict | None = None) -> Table:
     if many:
         t.add_column("90% CI of median", justify="right", no_wrap=True)
     if precision is not None:
-        t.add_column("precise", justify="center")
-    rows = [*[(f"open-weight share of labs, {r}", f"open_share_{r}", 2) for r in REGIONS],
+        t.add_column("precise", justify="center", no_wrap=True)
+    rows = [*[(f"open share of labs, {r}", f"open_share_{r}", 2) for r in REGIONS],
             ("open-closed lag (months)", "open_closed_lag_months", 1),
             ("US-China gap (OOM)", "us_cn_gap_oom", 2),
             ("US-China gap (months)", "us_cn_gap_months", 1),
-            ("non-CN developers on CN open", "noncn_on_cn_open", 3)]
+            ("non-CN devs on CN open", "noncn_on_cn_open", 3)]
     for label, col, digits in rows:
         cells = [label, _fmt(summary[col], digits)]
         if many:
