@@ -16,7 +16,7 @@ from sim.metrics import HEADLINE_METRICS, SUMMARY_METRICS
 from sim.model import month_label
 from sim.scenario import ScenarioError, load_scenario, with_horizon
 
-DIGITS = {"open_closed_lag_months": 1, "us_cn_gap_months": 1, "noncn_on_cn_open": 3, "compute_share_CN": 3,
+DIGITS = {"open_closed_lag_months": 1, "us_cn_gap_months": 1, "noncn_on_cn_open": 3, "compute_share_CN": 3, "cn_on_cn_open": 3, "us_on_cn_open": 3,
           "adopt_CN_open": 3}
 
 

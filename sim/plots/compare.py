@@ -41,6 +41,8 @@ METRIC_LABELS = {
     "us_cn_gap_oom": ("US minus China frontier", "OOM of effective FLOP"),
     "noncn_on_cn_open": ("Non-Chinese developers\non Chinese open models", "Share of developers"),
     "adopt_CN_open": ("Developers on\nChinese open models", "Share of developers"),
+    "cn_on_cn_open": ("Developers in China\non Chinese open models", "Share of developers"),
+    "us_on_cn_open": ("US developers\non Chinese open models", "Share of developers"),
     "compute_share_CN": ("China's share of lab compute", "Share"),
 }
 """Headline metric -> (panel title, y-axis unit)."""
