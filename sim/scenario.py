@@ -476,7 +476,8 @@ class Government(_Strict):
         description="Share of compliant (below-threshold) chip exports this government still allows to each importer it "
                     "controls (default 1: all); cuts that importer's alternative-chip supply by its compliant share.")
     api_block: list[Region] = P([], unit="regions", source="scenario (e.g. OpenAI blocked API access from China, 2024-07)",
-                                description="Regions whose developers this region's labs do not serve.")
+                                description="Regions whose developers this region's labs do not serve; the labs of those "
+                                            "regions cannot distil these labs' closed models through the API either.")
     ban_foreign_closed: bool = P(False, unit="flag", source="scenario",
                                  description="This region's developers may not use foreign closed APIs.")
     ban_foreign_open: list[Region] = P([], unit="regions", source="scenario (e.g. the 2025 US bills to bar Chinese "
