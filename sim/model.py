@@ -318,21 +318,32 @@ class EcosystemModel(mesa.Model):
         self._ps_ref = np.where(a.any(axis=1), v.max(axis=1), 0.0)
         self._ps_exp = np.exp(v - self._ps_ref[:, None])
         self._ps_sum = self._ps_exp.sum(axis=1)
+        # what a lab's counterfactual (its model open or closed) needs and its release does not change: the
+        # sample's traits, each model's distrust and access if open / if closed (policies are fixed this month)
+        d, st = self.dev, self.labs_state
+        self._ps_traits = (d.w_cap[idx], d.w_open[idx], d.w_sov[idx], d.region[idx], d.group[idx])
+        k = self.n_labs
+        ones, zeros = np.ones(k, dtype=bool), np.zeros(k, dtype=bool)
+        self._ps_dm2 = np.stack([self._demand_matrices(st.region, o, st.train_flop)[1] for o in (ones, zeros)], -1)
+        self._ps_acc2 = np.stack([accessibility(self.group_region, st.region, o, self.api_block,
+                                                self.ban_foreign_closed, self.open_ban_groups) for o in (ones, zeros)],
+                                 -1)
 
     def _column_exp(self, i: int) -> np.ndarray:
         """(n_s, 2) ``exp(V_i - ref)`` of lab ``i``'s model as it is now, released open (column 0) and
         closed (column 1); 0 where inaccessible."""
         s, d, p = self.labs_state, self.dev, self.scenario.developers
-        idx = self.payoff_idx
+        w_cap, w_open, w_sov, region_s, group_s = self._ps_traits
         both = np.array([True, False])
         region, cap, share = np.repeat(s.region[i], 2), np.repeat(s.capability[i], 2), np.repeat(self.share[i], 2)
-        lp, dm = self._demand_matrices(region, both, np.repeat(s.train_flop[i], 2))
+        lp = log_price(region, both, np.repeat(s.train_flop[i], 2), api_markup=self.api_markup,
+                       hosting_usd_per_mtok=p.hosting_usd_per_mtok, size_elasticity=p.hosting_size_elasticity,
+                       chip_cost=self.chip_cost)
         v = deterministic_utility(
-            d.w_cap[idx], d.w_open[idx], d.w_sov[idx], d.region[idx], d.group[idx], cap, both, share,
-            c_scale=p.c_scale, log_price_rk=lp, distrust_rk=dm, w_price_group=d.w_price_group,
+            w_cap, w_open, w_sov, region_s, group_s, cap, both, share,
+            c_scale=p.c_scale, log_price_rk=lp, distrust_rk=self._ps_dm2[:, i, :], w_price_group=d.w_price_group,
             group_region=self.group_region, w_net=p.w_net, c_max=self._ps_cmax)
-        acc = accessibility(self.group_region, region, both, self.api_block, self.ban_foreign_closed,
-                            self.open_ban_groups)[d.group[idx]]
+        acc = self._ps_acc2[:, i, :][group_s]
         return np.where(acc & s.active[i], np.exp(v - self._ps_ref[:, None]), 0.0)
 
     def counterfactual_shares(self, i: int) -> tuple[float, float]:
