@@ -174,3 +174,21 @@ def test_precision_batches_stop_at_the_target_or_the_cap(quick):
     ref = run_comparison([quick, ev], 5, base_seed=5)
     pd.testing.assert_frame_equal(comp.table, ref.table)  # batches continue the same replications
     assert not all(v["reached"] for v in status.values())
+
+
+def test_cli_compare_reports_effects_over_time_and_precision(tmp_path):
+    out = tmp_path / "cmp"
+    res = invoke("compare", SCEN / "baseline.toml", SCEN / "strict_controls.toml", "--replications", 2,
+                 "--months", 40, "--set", "developers.n=300", "--set", "developers.payoff_sample=100",
+                 "--precision", 1e-6, "--max-replications", 3, "--out", out, "--no-figures")
+    assert res.exit_code == 0, res.output
+    for words in ("90% spread", "90% CI", "mean diff. from policy change", "peak", "precise", "strict_controls: 2025-01"):
+        assert words in res.output, words
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["replications"] == 3 and man["precision"]["batches"] == [2, 3]
+    assert man["first_policy_month"] == {"strict_controls": 36}
+    eff = pd.read_csv(out / "effects.csv")
+    assert set(eff["effect"]) == {"horizon", "mean", "peak"} and set(eff["metric"]) == set(HEADLINE_METRICS)
+    assert (eff["from_month"] == 36).all() and (eff["n"] == 3).all()
+    peak = eff[eff["effect"] == "peak"]
+    assert ((peak["month"] >= 36) & (peak["month"] <= 39)).all()
