@@ -464,7 +464,8 @@ def run_comparison_until_precise(scenarios: Sequence[Scenario], replications: in
     is reached or ``max_replications`` is.
 
     rel : relative precision (> 0), e.g. 0.1. progress : called with (replications done, of at most) after each
-    batch. Returns (comparison, precision status of the last check, replications after each batch). Raises
+    batch. Returns (comparison, precision status of the last check (each with ``reached_at``: the replications
+    after the first batch that reached it, None if none did), replications after each batch). Raises
     ValueError for rel <= 0 or max_replications < replications."""
     from sim.precision import next_batch
 
@@ -478,10 +479,15 @@ def run_comparison_until_precise(scenarios: Sequence[Scenario], replications: in
     t0 = time.perf_counter()
     runs = [run_replications(sc, replications, base_seed=base) for sc in resolved]
     history = [replications]
+    first: dict = {}
     while True:
         comp = comparison_of(runs, labels, time.perf_counter() - t0)
         status = comparison_precision(comp, rel, metrics, window)
         n = len(comp.seeds)
+        for key, st in status.items():
+            if st["reached"]:
+                first.setdefault(key, n)
+            st["reached_at"] = first.get(key)
         if progress:
             progress(n, max_replications)
         more = next_batch(n, status, max_replications)

@@ -223,7 +223,8 @@ def run_until_precise(scenario: Scenario, replications: int, rel: float, max_rep
     """``replications`` replications, then batches (:func:`sim.precision.next_batch`; replication r always has seed
     ``seed_for(scenario.seed, r)``) until every metric's median is precise (:func:`run_precision`) or
     ``max_replications`` is reached. progress(done, cap) is called after each batch. Returns (replications, the
-    last precision status, replications after each batch). Raises ValueError for rel <= 0 or max_replications <
+    last precision status (each with ``reached_at``: the replications after the first batch that reached it, None
+    if none did), replications after each batch). Raises ValueError for rel <= 0 or max_replications <
     replications; RosterError for a bad roster."""
     from sim.precision import next_batch
 
@@ -233,9 +234,14 @@ def run_until_precise(scenario: Scenario, replications: int, rel: float, max_rep
         raise ValueError(f"max_replications ({max_replications}) must be >= replications ({replications})")
     reps = run_replications(scenario, replications)
     history = [replications]
+    first: dict[str, int] = {}
     while True:
         status = run_precision(reps.summary, rel, metrics)
         n = len(reps.seeds)
+        for key, st in status.items():
+            if st["reached"]:
+                first.setdefault(key, n)
+            st["reached_at"] = first.get(key)
         if progress:
             progress(n, max_replications)
         more = next_batch(n, status, max_replications)

@@ -43,7 +43,8 @@ def stats_table(stats, reference: str, title: str, effects=None, precision=None)
     value, and the paired difference to the reference as its mean [90% bootstrap CI] at the table's window; with
     ``effects`` (:func:`sim.compare.paired_effects`) also the mean difference from the first policy change and the
     peak difference with its month. `` ~0`` flags a difference whose CI includes zero. With ``precision`` (a dict
-    (metric, scenario) -> bool) a column says whether the precision target was reached."""
+    (metric, scenario) -> bool, or (bool, replications at which it was first reached)) a column says whether the
+    precision target was reached."""
     t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     t.add_column("metric / scenario")
     t.add_column("value: median [90% spread]", justify="right")
@@ -77,8 +78,12 @@ def stats_table(stats, reference: str, title: str, effects=None, precision=None)
                     else:
                         cells += ["n/a", "n/a"]
             if precision is not None:
-                ok = precision.get((metric, row.scenario))
-                cells.append("" if ok is None else ("yes" if ok else "[red]no[/]"))
+                got = precision.get((metric, row.scenario))
+                if got is None:
+                    cells.append("")
+                else:
+                    ok, at = got if isinstance(got, tuple) else (got, 0)
+                    cells.append(f"yes ({at})" if ok and at else "yes" if ok else "[red]no[/]")
             t.add_row(*cells)
     return t
 
@@ -220,7 +225,8 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     if status is not None:
         reached = {}
         for (m, n, _), v in status.items():
-            reached[(m, n)] = reached.get((m, n), True) and v["reached"]
+            ok, at = reached.get((m, n), (True, 0))
+            reached[(m, n)] = (ok and v["reached"], max(at, v.get("reached_at") or 0))
     out_console = console if console.width >= 140 else Console(highlight=False, width=140)
     out_console.print(stats_table(stats, comp.reference,
                                   f"{' vs '.join(names)}: values {when}, {reps} replication(s) with common "
@@ -239,7 +245,8 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
         ok = sum(v["reached"] for v in status.values())
         lines.append(f"precise: every mean difference of the row (at the window and from the policy change) has a CI "
                      f"half-width <= {precision:g} x max(|difference|, floor) ({ok} of {len(status)} targets reached "
-                     f"after {reps} replications; batches {history}; at most {max_replications}).")
+                     f"after {reps} replications; batches {history}; at most {max_replications}; in brackets the "
+                     f"replications at which the row first got there).")
     out_console.print("\n".join([*lines, *metric_notes(stats)]), highlight=False, markup=False)
     figs = []
     if not no_figures:
