@@ -20,10 +20,10 @@ only 2024 (calibration) and 2025 (held out) are compared.
 
 Verdict rule (strict, as the calibration issue asks): each P5-P7 row (one per year, a criterion) passes when the
 empirical value lies within the simulated 5%-95% interval across replications (nothing else widens it); each P8
-lab-year (a level) passes when the flagship's accessibility (1 open, 0 closed) lies within the simulated 5%-95%
-interval of the lab's open share of releases, and P8's criterion passes when at least :data:`P8_MATCH_RATE` of the
-lab-years with simulated releases match (mean open share > 0.5 exactly when the flagship was open). A pattern
-passes when all its rows, criteria and levels, pass. Years the run does not simulate give no
+lab-year (a level) matches when the lab's simulated releases that year are mostly open (mean open share over
+replications > 0.5) exactly when its flagship was open (one binary observation: a classification, not an interval),
+and P8's criterion passes when at least :data:`P8_MATCH_RATE` of the lab-years with simulated releases match. A
+pattern passes when all its rows, criteria and levels, pass: P8 only when every lab-year matches. Years the run does not simulate give no
 rows.
 """
 
@@ -48,10 +48,9 @@ TOLERANCE = {
     "P5": "empirical within the simulated 5%-95% interval",
     "P6": "empirical within the simulated 5%-95% interval",
     "P7": "empirical within the simulated 5%-95% interval",
-    "P8": ("each lab-year passes when its flagship's accessibility (1 open, 0 closed) lies within the simulated 5-95% "
-           "interval of the lab's open share of releases; criterion: a lab-year matches when the lab's releases are "
-           f"mostly open (mean > 0.5) exactly when its flagship was open, and >= {P8_MATCH_RATE:.0%} of lab-years "
-           "match"),
+    "P8": ("a lab-year (level) matches when the lab's simulated releases that year are mostly open (mean open share > "
+           f"0.5) exactly when its flagship was open; criterion: >= {P8_MATCH_RATE:.0%} of lab-years match; the "
+           "pattern passes only when every lab-year matches"),
 }
 
 
@@ -123,10 +122,9 @@ def compare_eci(stats: pd.DataFrame, patterns: pd.DataFrame, flagships: pd.DataF
         obs = 1.0 if f.accessibility == "OPEN" else 0.0
         ok = bool((s[4] > 0.5) == (obs == 1.0))
         matches.append(ok)
-        strict = bool(s[2] - 1e-9 <= obs <= s[3] + 1e-9)  # the flagship (0/1) inside the simulated 5-95% interval
         match_years.add(int(f.year))
         rows.append(_row("P8", "level", f"{f.lab} {f.year}: open share of releases (flagship {f.flagship}: "
-                         f"{f.accessibility})", f.lab, int(f.year), s, obs, "5-95% contains the flagship's 0/1", strict))
+                         f"{f.accessibility})", f.lab, int(f.year), s, obs, "mean > 0.5 iff flagship open", ok))
     if matches:
         rate = float(np.mean(matches))
         note = f", {skipped} without simulated releases left out" if skipped else ""
@@ -151,7 +149,7 @@ def pattern_verdicts(table: pd.DataFrame, patterns) -> pd.DataFrame:
     """One row per pattern of ``patterns`` present in ``table``: ``pattern, passed, criteria_passed, criteria,
     levels_passed, levels``. A pattern passes when it has criterion rows and every one of its rows, criteria and
     levels, passes (the strict rule of issue 16; a missing result is not a pass; P5-P7: each year's row; P8: the
-    share of matching lab-years, and each lab-year's flagship inside the simulated interval)."""
+    share of matching lab-years; P8's levels: each lab-year's match)."""
     rows = []
     for p in patterns:
         g = table[table["pattern"] == p]
