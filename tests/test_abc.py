@@ -272,3 +272,66 @@ def test_calibrate_cli_on_an_abc_spec(tmp_path):
     assert (tmp_path / "posterior.json").is_file() and (tmp_path / "out" / "generations.csv").is_file()
     man = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert man["simulations"] > 0 and man["simulations_per_second"] > 0
+
+
+# ------------------------------------------------------------------------------------------------
+# policy effects over the posterior
+
+
+def synthetic_comparison(diffs: np.ndarray):
+    """A PosteriorComparison whose paired differences are ``diffs`` (n_draws, R, T) on metric hhi."""
+    from sim.posterior import PosteriorComparison
+    from sim.scenario import Scenario
+
+    n, R, T = diffs.shape
+    rows = []
+    for i in range(n):
+        for r in range(R):
+            for t in range(T):
+                base = {"draw": i, "replication": i * R + r, "month": t, "date": f"2022-{t + 1:02d}"}
+                rows.append({**base, "scenario": "ref", "hhi": 1.0})
+                rows.append({**base, "scenario": "alt", "hhi": 1.0 + diffs[i, r, t]})
+    ts = pd.DataFrame(rows)
+    draws = pd.DataFrame({"draw": range(n), "particle": range(n)})
+    sc = Scenario()
+    return PosteriorComparison(["ref", "alt"], [sc, sc], draws, ts, R, 0, 0.0)
+
+
+def test_posterior_effects_summarise_draws_and_runs():
+    from sim.posterior import posterior_effects
+
+    # 4 draws x 2 runs x 3 months; draw means of the horizon: 1, 2, 3, -1
+    d = np.zeros((4, 2, 3))
+    d[:, :, 2] = [[0.5, 1.5], [2, 2], [3, 3], [-1, -1]]
+    d[:, :, 1] = [[0, 0], [5, 5], [0, 0], [0, 0]]  # draw 1 peaks at month 1
+    e = posterior_effects(synthetic_comparison(d), ["hhi"]).set_index("effect")
+    h = e.loc["horizon"]
+    assert h["median"] == pytest.approx(1.5) and h["sign_share"] == pytest.approx(0.75)
+    assert h["n_draws"] == 4 and h["runs"] == 8
+    lo, hi = np.quantile([1, 2, 3, -1], [0.05, 0.95])
+    assert h["lo"] == pytest.approx(lo) and h["hi"] == pytest.approx(hi)
+    slo, shi = np.quantile(d[:, :, 2].ravel(), [0.05, 0.95])
+    assert h["spread_lo"] == pytest.approx(slo) and h["spread_hi"] == pytest.approx(shi)
+    m = e.loc["mean"]  # per-draw means over the 3 months: 1/3, 7/3, 1, -1/3
+    assert m["median"] == pytest.approx(np.median([1 / 3, 7 / 3, 1, -1 / 3]))
+    p = e.loc["peak"]  # per-draw peaks: 1 (month 2), 5 (month 1), 3 (month 2), -1 (month 2)
+    assert p["median"] == pytest.approx(2.0) and p["month_median"] == 2.0 and p["sign_share"] == 0.75
+
+
+def test_compare_posterior_cli(tmp_path):
+    path = write_ensemble_file(tmp_path / "e.json", [{"weight": 0.5, "values": {"labs.beta": 2.0}},
+                                                      {"weight": 0.5, "values": {"labs.beta": 8.0}}])
+    r = CliRunner().invoke(main, ["compare", str(ROOT / "scenarios" / "baseline.toml"),
+                                  str(ROOT / "scenarios" / "no_export_controls.toml"), "--posterior", "2", "-r", "1",
+                                  "--ensemble", str(path), "--months", "24", "--set", "developers.n=300", "--out",
+                                  str(tmp_path / "c")])
+    assert r.exit_code == 0, r.output
+    assert "effects over the posterior" in r.output and "same sign" in r.output
+    eff = pd.read_csv(tmp_path / "c" / "posterior_effects.csv")
+    assert set(eff["effect"]) == {"horizon", "mean", "peak"} and (eff["n_draws"] == 2).all()
+    man = json.loads((tmp_path / "c" / "manifest.json").read_text())
+    assert man["draws"] == 2 and man["replications"] == 1 and man["runs"] == 4
+    ts = pd.read_parquet(tmp_path / "c" / "timeseries.parquet")
+    a = ts[ts.scenario == "baseline"].set_index(["replication", "month"])["open_share_CN"]
+    b = ts[ts.scenario == "no_export_controls"].set_index(["replication", "month"])["open_share_CN"]
+    assert a.index.equals(b.index)  # the same draws and runs in both scenarios

@@ -46,18 +46,18 @@ def verdict_table(result, title: str) -> Table:
 @click.option("--format", "formats", default="png,pdf", show_default=True,
               help="Figure formats, comma-separated: png, pdf, svg.")
 @click.option("--no-figures", is_flag=True, help="Write the tables only.")
-@click.option("--posterior", "posterior", type=click.Path(dir_okay=False), default=None, is_flag=False,
-              flag_value="scenarios/posterior.json",
-              help="Posterior predictive check: draw parameter sets from this ensemble (default with no value: "
-                   "scenarios/posterior.json) and run each --replications times; SCENARIO is then the "
-                   "ensemble's own.")
+@click.option("--posterior", "use_posterior", is_flag=True,
+              help="Posterior predictive check: draw --draws parameter sets from --ensemble and run each "
+                   "--replications times; SCENARIO is then the ensemble's own.")
+@click.option("--ensemble", type=click.Path(dir_okay=False), default="scenarios/posterior.json", show_default=True,
+              help="With --posterior: the posterior ensemble (aieco calibrate experiments/abc.toml).")
 @click.option("--draws", type=click.IntRange(min=1), default=50, show_default=True,
               help="With --posterior: parameter sets drawn from the ensemble (by weight).")
 @click.option("--strict", is_flag=True,
               help="Exit with code 1 when any pattern fails (the verdict rule is always the strict one).")
 def validate(scenario: str, replications: int, seed: int | None, sets: tuple[str, ...], out: str | None,
-             targets_dir: str | None, p1_definition: str, formats: str, no_figures: bool, posterior: str | None,
-             draws: int, strict: bool) -> None:
+             targets_dir: str | None, p1_definition: str, formats: str, no_figures: bool, use_posterior: bool,
+             ensemble: str, draws: int, strict: bool) -> None:
     """Compare SCENARIO (default scenarios/baseline.toml) with the empirical patterns P1-P3 and, on Epoch's
     Capabilities Index, P5-P8 (best open model's country, open-closed and US-China lags, named labs' strategies).
 
@@ -75,7 +75,7 @@ def validate(scenario: str, replications: int, seed: int | None, sets: tuple[str
     Verdicts are strict: a row passes when the simulated 5%-95% interval overlaps the empirical interval (or
     contains the empirical point), widened by nothing else; a pattern passes when all its rows pass.
     \b
-    --posterior ENSEMBLE: draws --draws parameter sets from the ensemble (aieco calibrate experiments/abc.toml)
+    --posterior: draws --draws parameter sets from --ensemble (aieco calibrate experiments/abc.toml)
     and runs each --replications times through 2025; the intervals are then posterior predictive intervals
     (in sample 2022-2024, held out 2025).
     Exit code 0 whatever the verdict unless --strict (1 when a pattern fails); 2 for bad input.
@@ -97,8 +97,9 @@ def validate(scenario: str, replications: int, seed: int | None, sets: tuple[str
     bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
     if bad:
         fail(f"--format: {bad[0]!r} is not one of png, pdf, svg")
+    posterior = ensemble
     ensemble = None
-    if posterior is not None:
+    if use_posterior:
         from sim.posterior import EnsembleError, load_ensemble
 
         try:
