@@ -154,8 +154,10 @@ def test_tiny_abc_runs_and_resumes(tiny_run):
 
 
 def test_new_flag_starts_another_run(tiny_run, tmp_path):
+    import dataclasses
+
     spec, first, _, _ = tiny_run
-    again = abcsmc.run_abc(spec, new=True)
+    again = abcsmc.run_abc(dataclasses.replace(spec, generations=1), new=True)
     assert not again.resumed and again.run_id == first.run_id + 1
 
 

@@ -232,6 +232,11 @@ def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers:
     for r in gens.itertuples(index=False):
         g.add_row(str(r.t), f"{r.epsilon:.4g}", str(r.samples), f"{r.acceptance:.3f}", f"{r.ess:.0f}")
     console.print(g)
+    ess = float(gens["ess"].iloc[-1])
+    if ess < 100:
+        err_console.print(f"[yellow]warning:[/] the posterior's effective sample size is {ess:.0f} (< 100): rerun with "
+                          f"a larger --population (--new), e.g. --population {int(spec.population * 110 / max(ess, 1))}",
+                          markup=True, soft_wrap=True)
     err_console.print(f"wrote {path}; {spec.out_dir}/: generations.csv, posterior_summary.csv, particles.csv, "
                       f"manifest.json" + (f", {n_fig} figure files in figures/" if n_fig else ""))
 
