@@ -187,6 +187,7 @@ def test_summary_statistics_of_one_run_have_every_key(tiny_run):
     assert x == model({p.name: (p.lower + p.upper) / 2 for p in spec.priors})  # same particle, same numbers
 
 
+@pytest.mark.slow
 def test_dask_sampler_runs_a_generation(tmp_path):
     distributed = pytest.importorskip("distributed")
     spec = tiny_spec(tmp_path, population=3, generations=1, params=("labs.beta",))
