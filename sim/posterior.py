@@ -235,9 +235,13 @@ class PosteriorComparison:
 
 def _own_paths(scenario: Scenario, base: Scenario, paths: Sequence[str]) -> list[str]:
     """The free-parameter paths a scenario sets to a value of its own (different from the ensemble's base)."""
-    from sim.calibration import _current
+    def current(sc: Scenario, path: str) -> float:
+        obj: Any = sc
+        for part in path.split("."):
+            obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
+        return float(obj)
 
-    return [p for p in paths if not np.isclose(_current(scenario, p), _current(base, p), rtol=1e-12, atol=0.0)]
+    return [p for p in paths if not np.isclose(current(scenario, p), current(base, p), rtol=1e-12, atol=0.0)]
 
 
 def _run_cell(args: tuple) -> pd.DataFrame:
