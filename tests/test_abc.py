@@ -274,7 +274,10 @@ def test_calibrate_cli_on_an_abc_spec(tmp_path):
     assert "ABC-SMC posterior" in r.output and "labs.beta" in r.output
     assert (tmp_path / "posterior.json").is_file() and (tmp_path / "out" / "generations.csv").is_file()
     man = json.loads((tmp_path / "out" / "manifest.json").read_text())
-    assert man["simulations"] > 0 and man["simulations_per_second"] > 0
+    assert man["simulations"] > 0 and man["simulations_per_second"] > 0 and man["kind"] == "abc"
+    r = CliRunner().invoke(main, ["figures", str(tmp_path / "out"), "--format", "png", "--out", str(tmp_path / "f")])
+    assert r.exit_code == 0, r.output
+    assert {"abc_diagnostics_double.png", "abc_marginals_double.png"} <= {p.name for p in (tmp_path / "f").iterdir()}
 
 
 # ------------------------------------------------------------------------------------------------

@@ -207,6 +207,8 @@ def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers:
                      "resumed": result.resumed, "wall_seconds": round(result.wall_seconds, 2),
                      "simulations": result.simulations, "simulations_per_second": round(rate, 3),
                      "scheduler": scheduler, "workers": spec.workers, "population": spec.population,
+                     "parameters": [{"path": p.path, "lower": p.lower, "upper": p.upper, "why": p.why}
+                                    for p in spec.priors],
                      "generations": gens.to_dict(orient="records")})
     write_json_atomic(spec.out_dir / "manifest.json", manifest)
     n_fig = 0
