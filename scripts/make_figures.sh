@@ -17,7 +17,7 @@
 #   6. distillation  python scripts/distillation_controls.py: strict controls vs baseline over the distillation
 #                    parameters' plausible range, 10 replications (~3 min); not redrawn with --draw-only.
 #   7. discovery     aieco sweep experiments/discovery_lhs.toml (400 runs, 2-7 min) and aieco discover on it with
-#                    the condition $DISCOVERY_WHERE (default: China's frontier within 9 months of the US's)
+#                    the condition $DISCOVERY_WHERE (default: China within 15 months of the US)
 #
 # ONLY=discovery scripts/make_figures.sh (or ONLY=baseline,comparison) makes only the named sets (baseline,
 # comparison, export_controls_grid, uncertainty_lhs, sobol_baseline, distillation_controls, calibration, discovery); the
@@ -29,7 +29,7 @@
 # GRID_REPLICATIONS (default 20; 10 halves the sweep's time, with visibly noisier cell means), SOBOL (default 1),
 # SOBOL_RESULTS (default $RESULTS/sobol_baseline; with --draw-only, point it at a finished analysis, e.g.
 # SOBOL_RESULTS=results/sensitivity/sobol_baseline scripts/make_figures.sh --draw-only), DISCOVERY_WHERE (default
-# "us_cn_gap_months_mean12 < 9"), DISCOVERY_ARGS (default "--peel-alpha 0.1"), ONLY (default: every set).
+# "us_cn_gap_months_mean12 < 15"), DISCOVERY_ARGS (default "--peel-alpha 0.1"), ONLY (default: every set).
 set -euo pipefail
 DRAW_ONLY=0
 if [[ "${1:-}" == "--draw-only" ]]; then DRAW_ONLY=1; elif [[ $# -gt 0 ]]; then
@@ -43,7 +43,7 @@ SOBOL="${SOBOL:-1}"
 SOBOL_RESULTS="${SOBOL_RESULTS:-$RESULTS/sobol_baseline}"
 ABC_RESULTS="${ABC_RESULTS:-results/abc}"   # the calibration's own folder: never rerun here (it takes ~1 h)
 FIGURES=figures
-DISCOVERY_WHERE="${DISCOVERY_WHERE:-us_cn_gap_months_mean12 < 9}"
+DISCOVERY_WHERE="${DISCOVERY_WHERE:-us_cn_gap_months_mean12 < 15}"
 # PRIM peels 10% of the box per step: with a few dozen cases of interest in 11 factors, 5% steps restrict inert
 # factors on a handful of runs (see figures/README.md)
 DISCOVERY_ARGS="${DISCOVERY_ARGS:---peel-alpha 0.1}"
