@@ -310,7 +310,7 @@ path = "governments.US.leakage"
 range = "plausible"
 
 [[factors]]
-path = "market.funding_growth_per_year.CN"
+path = "chips.production_growth_after_per_year"
 range = "plausible"
 '''
 spec_file = tmp / "sobol_small.toml"

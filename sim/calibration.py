@@ -548,7 +548,7 @@ def _toml_value(v: Any) -> str:
 
 def fitted_tables(base: Scenario, fitted: dict[str, float]) -> dict[str, dict[str, Any]]:
     """Nested TOML tables for the fitted values. A per-region dict parameter (e.g.
-    ``market.funding_growth_per_year.US``) is written whole, other regions from ``base``, because a TOML
+    ``developers.foreign_distrust.US``) is written whole, other regions from ``base``, because a TOML
     table replaces the whole dict."""
     tables: dict[str, dict[str, Any]] = {}
     for path, value in fitted.items():

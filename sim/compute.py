@@ -61,41 +61,83 @@ def effective_control(export_control: np.ndarray, leakage: np.ndarray,
 
 
 def alt_supply_cap(t_months: float, cap0: np.ndarray, growth_per_year: float, compliant_share: np.ndarray,
-                   allowed: np.ndarray) -> np.ndarray:
-    """(R,) H100e of alternative chips available to each region in month ``t``:
-    ``cap0 * growth**(t/12) * (1 - compliant_share * (1 - allowed))`` — domestic chips plus the part of the
-    compliant imports the exporter still allows."""
-    return cap0 * growth_per_year ** (t_months / 12) * (1.0 - compliant_share * (1.0 - allowed))
+                   allowed: np.ndarray, growth_after: float | None = None,
+                   change_months: float = float("inf")) -> np.ndarray:
+    """(R,) H100e of alternative chips available to each region in month ``t_months`` (months from the anchor
+    month at which ``cap0`` is given): ``cap0`` grown along :func:`world_production`'s two-rate path (``growth``
+    a year, ``growth_after`` from ``change_months`` on), times ``1 - compliant_share * (1 - allowed)``: domestic
+    chips plus the part of the compliant imports the exporter still allows."""
+    g_after = growth_per_year if growth_after is None else growth_after
+    level = world_production(t_months, 1.0, growth_per_year, g_after, change_months)
+    return cap0 * level * (1.0 - compliant_share * (1.0 - allowed))
 
 
-def chip_market(money: np.ndarray, region: np.ndarray, theta: np.ndarray, leak: np.ndarray, price: float,
-                 eta_alt: float, alt_cap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Split each lab's chip spend into frontier and alternative chips (DESIGN.md §3 step 2).
+def world_production(t_months: float, level: float, growth_before: float, growth_after: float,
+                     change_months: float) -> float:
+    """World production of frontier AI chips (H100e/month) ``t_months`` after the anchor month at which it is
+    ``level``: growth ``growth_before`` a year up to ``change_months`` after the anchor, ``growth_after`` from then
+    on (continuous at the change). Sources: :class:`sim.scenario.Chips` (Epoch AI chip sales; Sevilla et al. 2024)."""
+    if t_months <= change_months:
+        return level * growth_before ** (t_months / 12)
+    return level * growth_before ** (change_months / 12) * growth_after ** ((t_months - change_months) / 12)
 
-    A lab in a region under controls of strictness ``theta`` with leakage ``leak`` gets frontier chips for
-    ``(1 - theta) + theta * leak`` of its money; the rest buys alternative chips at ``eta_alt`` H100e per
-    frontier-chip price, up to the region's supply cap, shared pro rata among the region's labs.
+
+def initial_world_stock(production0: float, growth_per_year: float, depreciation_months: float) -> float:
+    """Installed world stock (H100e) at a month whose production is ``production0``, when production had grown at
+    ``growth_per_year`` for ever and chips depreciate with mean life ``depreciation_months``:
+    ``P0 / (1 - (1 - 1/dep) / g**(1/12))`` (a geometric sum of past production net of depreciation)."""
+    q = (1.0 - 1.0 / depreciation_months) / growth_per_year ** (1 / 12)
+    return production0 / (1.0 - q) if q < 1 else float("inf")
+
+
+def clear_chip_market(frontier_money: np.ndarray, outside_money: float, supply: float,
+                      list_price: float) -> tuple[np.ndarray, float, float]:
+    """Sell this month's world chip production to the labs and the outside buyers (ODD 7.3).
+
+    Every buyer brings a budget; chip makers sell at ``list_price`` while demand at that price is below capacity,
+    and when it exceeds capacity the price rises until the budgets buy exactly the month's production:
+    ``price = max(list_price, (sum(frontier_money) + outside_money) / supply)``. A controlled region's money that
+    may not buy frontier chips is not in ``frontier_money``, so its lost purchases go to the other buyers (a lower
+    price).
 
     Parameters
     ----------
-    money : (L,) USD each lab spends on chips this month, >= 0.
-    region : (L,) int region index of each lab.
-    theta, leak : (R,) from :func:`effective_control`.
-    price : USD per H100e of frontier chips this month, > 0.
-    eta_alt : performance per dollar of alternative chips relative to frontier chips, 0..1.
-    alt_cap : (R,) H100e of alternative chips available to each region this month, >= 0.
+    frontier_money : (L,) USD each lab spends on frontier chips this month, >= 0.
+    outside_money : USD the buyers outside the model spend, >= 0.
+    supply : H100e produced this month, > 0.
+    list_price : USD per H100e at which makers sell when capacity is slack, > 0.
 
     Returns
     -------
-    frontier_h100e, alt_h100e : (L,) H100e bought of each kind (money the cap leaves unspent is not spent).
+    (labs_h100e (L,), price USD per H100e, outside_h100e). ``labs_h100e.sum() + outside_h100e <= supply``.
+
+    Raises ValueError when ``supply`` or ``list_price`` is not positive.
     """
+    if not supply > 0 or not list_price > 0:
+        raise ValueError(f"chip market: supply ({supply!r} H100e) and list price ({list_price!r} USD) must be > 0")
+    demand = float(frontier_money.sum()) + outside_money
+    price = max(list_price, demand / supply)
+    return frontier_money / price, price, outside_money / price
+
+
+def split_chip_money(money: np.ndarray, region: np.ndarray, theta: np.ndarray, leak: np.ndarray,
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(frontier_money, alt_money), each (L,): a lab in a region under controls of strictness ``theta`` with
+    leakage ``leak`` may spend ``(1 - theta) + theta * leak`` of its chip money on frontier chips; the rest goes to
+    alternative chips."""
     th = theta[region]
-    frontier_money = money * ((1.0 - th) + th * leak[region])
-    alt_demand = (money - frontier_money) * eta_alt / price
-    region_demand = np.bincount(region, weights=alt_demand, minlength=len(alt_cap))
+    frontier = money * ((1.0 - th) + th * leak[region])
+    return frontier, money - frontier
+
+
+def buy_alt_chips(alt_money: np.ndarray, region: np.ndarray, alt_price: float, alt_cap: np.ndarray) -> np.ndarray:
+    """(L,) H100e of alternative chips each lab buys: ``alt_money / alt_price``, up to the region's supply
+    ``alt_cap`` (R,), shared pro rata among the region's labs (money the cap leaves unspent is not spent)."""
+    demand = alt_money / alt_price
+    region_demand = np.bincount(region, weights=demand, minlength=len(alt_cap))
     with np.errstate(divide="ignore", invalid="ignore"):
         fill = np.where(region_demand > 0, np.minimum(1.0, alt_cap / region_demand), 1.0)
-    return frontier_money / price, alt_demand * fill[region]
+    return demand * fill[region]
 
 
 def depreciate(stock: np.ndarray, depreciation_months: float) -> np.ndarray:

@@ -17,11 +17,15 @@ from sim.compute import (
     PRE_START_COMPUTE_GROWTH_PER_YEAR,
     algorithmic_efficiency,
     alt_supply_cap,
-    chip_market,
+    buy_alt_chips,
     chip_price,
+    clear_chip_market,
     depreciate,
     effective_control,
     flop_per_h100e_month,
+    initial_world_stock,
+    split_chip_money,
+    world_production,
 )
 from sim.developers import DeveloperPopulation
 from sim.distillation import distilled_capability, reachable_teachers
@@ -37,7 +41,7 @@ from sim.market import (
     own_share,
 )
 from sim.reporters import MODEL_REPORTERS, StepView, step_view
-from sim.scenario import SEGMENTS, Scenario, month_index
+from sim.scenario import ANCHOR_MONTH, SEGMENTS, Scenario, month_index
 
 R = len(REGIONS)
 US, CN = REGIONS.index("US"), REGIONS.index("CN")
@@ -59,6 +63,24 @@ def _age_months(start: str, date: object) -> float:
         return float(max(0, month_index(date[:7], start)))
     except ValueError:
         return 0.0
+
+
+ENTRANT_SLOT_ENTRY = "2200-01"
+"""Roster entry month of an investor-funded entrant's slot: after any scenario's horizon, so only investors
+activate it (7.9)."""
+
+
+def _entrant_slots(roster: pd.DataFrame, n: int) -> pd.DataFrame:
+    """``n`` roster rows for investor-funded entrants, regions in turn (US, CN, EU, ROW, US, ...), named "New lab
+    <region> <k>", with their region's mean ``open_bias``; compute and entry are set when investors fund them."""
+    rows = []
+    for j in range(n):
+        r = REGIONS[j % len(REGIONS)]
+        bias = roster.loc[roster["region"] == r, "open_bias"]
+        rows.append({"name": f"New lab {r} {j // len(REGIONS) + 1}", "region": r, "training_compute_flop": 1e24,
+                     "strategy": "CLOSED", "open_bias": float(bias.mean()) if len(bias) else 0.0,
+                     "entry": ENTRANT_SLOT_ENTRY, "exit": "", "efficiency_oom": 0.0, "latest_release": ""})
+    return pd.DataFrame(rows, columns=roster.columns) if rows else roster.iloc[:0]
 
 
 def _check_lifetimes(entry: np.ndarray, exit_: np.ndarray, sc: Scenario, source: str, exits: list) -> None:
@@ -114,6 +136,8 @@ class EcosystemModel(mesa.Model):
         roster_given = roster
         roster = load_roster(sc.roster_path()) if roster is None else roster
         check_roster_start(roster, sc.start, sc.roster_path())
+        n_roster = len(roster)
+        roster = pd.concat([roster, _entrant_slots(roster, sc.labs.max_market_entrants)], ignore_index=True)
         k = len(roster)
         cycle = sc.labs.release_cycle_months
         c0 = np.array(roster["training_compute_flop"], dtype=float)
@@ -128,21 +152,22 @@ class EcosystemModel(mesa.Model):
         eff_oom = np.array(roster["efficiency_oom"] if "efficiency_oom" in roster else np.zeros(k), dtype=float)
         phase = np.where(active, phase, entry % cycle)  # an entrant releases in its entry month
         # Compute that trained such a model over one cycle (closed labs first serve their API: about
-        # inference_intensity of their compute), grown along the region's balanced growth path (funding
-        # growth x price-performance) from the middle of that cycle to now (the model is `age` months old;
-        # entrants: age 0); and the income whose chip purchases keep the stock on that path:
-        # monthly purchases = stock x (monthly growth - 1 + 1/depreciation).
+        # inference_intensity of their compute), grown along the world chip supply's growth path (production
+        # growth; chips are counted in H100e, so price-performance does not enter) from the middle of that cycle
+        # to now (the model is `age` months old; entrants: age 0); and the income whose chip purchases keep the
+        # stock on that path at the list price: monthly purchases = stock x (monthly growth - 1 + 1/depreciation).
+        ch = sc.chips
+        self.anchor = month_index(sc.start, ANCHOR_MONTH)  # month index of the anchor (may be < 0 or > months)
+        self.change = month_index(ANCHOR_MONTH, sc.projection_from)  # months from the anchor to the projection
         reg0 = np.array([REGIONS.index(r) for r in roster["region"]])
-        g_year = (np.array([sc.market.funding_growth_per_year[r] for r in REGIONS])[reg0]
-                  * 2 ** (12 / c.price_perf_doubling_months))
+        g_year = np.full(k, ch.production_growth_per_year)
         age = np.array([_age_months(sc.start, d) for d in roster.get("latest_release", [""] * k)])
         age = np.where(entry > 0, 0.0, age)
         lift = g_year ** ((age + cycle / 2) / 12)
         serve0 = np.where(np.array(roster["strategy"] == "OPEN", dtype=bool), 0.0, min(c.inference_intensity,
                                                                                        c.max_inference_share))
         self.k0 = lift * c0 / (c.train_share * (1 - serve0) * c.final_run_share * self.fpm * cycle)
-        # purchases cannot be negative: a path that shrinks faster than depreciation (funding growth < 1/yr
-        # with slow price-performance) buys nothing (issue 17: negative income made compute negative)
+        # purchases cannot be negative (issue 17: negative income made compute negative)
         self.income0 = np.maximum(0.0, self.k0 * c.price_usd_per_h100e
                                   * (g_year ** (1 / 12) - 1 + 1 / c.depreciation_months) / sc.labs.compute_spend_share)
         self.c0 = c0
@@ -166,16 +191,24 @@ class EcosystemModel(mesa.Model):
             exit=exit_,
             efficiency=eff_oom,
         )
+        self.slot = np.arange(k) >= n_roster  # investor-funded entrant slots (7.9), inactive until funded
         self.lab_agents: list[Lab] = [Lab(self, i, row.name, row.region) for i, row in enumerate(roster.itertuples())]
         self.n_labs = k
         reg = self.labs_state.region
-        self.funding_growth = np.array([sc.market.funding_growth_per_year[r] for r in REGIONS])
-        # each lab brings its initial income into its region's capital pool when it enters; pools then grow
-        self.capital_base = self.income0 * self.funding_growth[reg] ** (-np.maximum(entry, 0) / 12)
-        pool_start = np.bincount(reg[active], weights=self.income0[active], minlength=R)
-        self.market0 = sc.market.market_share_of_funding * pool_start.sum()
         self.alt0 = np.array([c.alt_supply_h100e[r] for r in REGIONS])
         self.compliant_share = np.array([c.compliant_share_of_alt[r] for r in REGIONS])
+        # the world's installed frontier chips: production grown for ever at the measured rate, net of
+        # depreciation, and never less than what the labs hold at the start; alternative chips bought by labs
+        self.world_stock = max(initial_world_stock(self.production(0), ch.production_growth_per_year,
+                                                   c.depreciation_months),
+                               float(self.labs_state.compute.sum()))
+        self.alt_stock = 0.0
+        self.money = {"production": self.production(0), "price": c.price_usd_per_h100e, "sold": 0.0,
+                      "outside": 0.0, "alt_supply": 0.0, "alt_sold": 0.0}
+        self.investment = np.zeros(R)
+        self.state_funding = np.zeros(R)
+        self._short = np.zeros(k, dtype=int)  # months in a row a lab's chip budget has not covered its depreciation
+        self._rev_hist = np.zeros((self.months, R))  # each region's revenue, for investors' growth expectations
 
         # developers
         d = sc.developers
@@ -190,6 +223,15 @@ class EcosystemModel(mesa.Model):
         self.dev.chosen[:] = choose(self._utility(everyone), self._access(everyone), self.rng)
         self.adopters = self.dev.adopters(k)
         self.share = self.adopters / d.n
+        # investors: each region's investment is a multiple of its labs' revenue, set so that the budgets at the
+        # start are the incomes that sustain the labs' initial compute (7.4); afterwards it moves with revenue
+        self.labs_state.revenue = self._revenue()
+        rev0 = np.bincount(reg[active], weights=self.labs_state.revenue[active], minlength=R)
+        inv0 = np.maximum(0.0, np.bincount(reg[active], weights=self.income0[active], minlength=R) - rev0)
+        eps = sc.market.investment_revenue_elasticity
+        world_v = inv0.sum() / rev0.sum() ** eps if rev0.sum() > 0 else 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.invest_multiple = np.where(rev0 > 0, inv0 / np.where(rev0 > 0, rev0, 1.0) ** eps, world_v)
 
         # recorders
         self._rec: dict[str, np.ndarray] = defaultdict(lambda: np.full(self.months, np.nan))
@@ -249,9 +291,35 @@ class EcosystemModel(mesa.Model):
         return distilled_capability(own, own_flop, snap["capability"], snap["train_flop"], eff,
                                     p.distill_share_at_parity, p.distill_compute_elasticity)
 
-    def market_size(self) -> float:
-        """World developer market this month (USD/month)."""
-        return self.market0 * self.scenario.market.market_growth_per_year ** (self.t / 12)
+    def market_size(self, t: int | None = None) -> float:
+        """World developer market in month ``t`` (default: this month), USD/month: ``market_usd_per_month`` at
+        2024-07, growing ``market_growth_per_year`` both ways."""
+        mk = self.scenario.market
+        return world_production((self.t if t is None else t) - self.anchor, mk.market_usd_per_month,
+                                mk.market_growth_per_year, mk.market_growth_after_per_year, self.change)
+
+    def production(self, t: int) -> float:
+        """World production of frontier AI chips in month ``t`` (H100e/month; :func:`sim.compute.world_production`)."""
+        ch = self.scenario.chips
+        return world_production(t - self.anchor, ch.production_h100e_per_month, ch.production_growth_per_year,
+                                ch.production_growth_after_per_year, self.change)
+
+    def final_run_share(self, t: int) -> float:
+        """Share of a lab's training compute in its final run in month ``t``: ``final_run_share`` at the start,
+        scaled by the final run's length (``run_duration_months`` at 2024-07, growing ``run_duration_growth_per_year``
+        up to ``max_run_duration_months``) relative to its length at the start; at most 1."""
+        c = self.scenario.compute
+
+        def length(k: int) -> float:
+            return min(c.max_run_duration_months,
+                       c.run_duration_months * c.run_duration_growth_per_year ** ((k - self.anchor) / 12))
+        return min(1.0, c.final_run_share * length(t) / length(0))
+
+    def outside_demand(self, t: int) -> float:
+        """Chip spending of the buyers outside the model in month ``t`` (USD/month)."""
+        ch, mk = self.scenario.chips, self.scenario.market
+        return world_production(t - self.anchor, ch.outside_demand_usd_per_month, ch.outside_demand_growth_per_year,
+                                mk.market_growth_after_per_year, self.change)
 
     def inference_need(self, share: float | np.ndarray) -> float | np.ndarray:
         """H100e a closed lab needs to serve a given share of all developers."""
@@ -446,27 +514,49 @@ class EcosystemModel(mesa.Model):
         if new.size == 0:
             return
         s.active[new] = True
-        s.compute[new] = self.k0[new]
+        # an entrant's first compute is bought (or rented) from the chips the outside buyers hold: never more
+        outside_stock = max(0.0, self.world_stock + self.alt_stock - float(s.compute[s.active].sum())
+                            + float(s.compute[new].sum()))
+        want = self.k0[new]
+        s.compute[new] = want * min(1.0, outside_stock / want.sum()) if want.sum() > 0 else 0.0
         s.income[new] = self.income0[new]
         s.accrued[new] = self.c0[new] * self.lift[new]
         s.capability[new] = np.log10(self.c0[new] * self.efficiency()) + s.efficiency[new]  # raised at release
 
     def _chips(self, t: int) -> None:
+        """Chip budgets buy from the world market (7.3): controlled money goes to alternative chips; frontier chips
+        clear at ``max(list price, demand / production)``; stocks depreciate."""
         s, c = self.labs_state, self.scenario.compute
-        money = self.scenario.labs.compute_spend_share * s.income / (1.0 - self.subsidy[s.region]) * s.active
+        own = self.scenario.labs.compute_spend_share * s.income * s.active
+        money = own / (1.0 - self.subsidy[s.region])
+        self.state_funding = np.bincount(s.region, weights=money - own, minlength=R)
         theta, leak, allowed = effective_control(self.export_control, self.leakage, self.compliant)
-        price = chip_price(t, c.price_usd_per_h100e, c.price_perf_doubling_months)
-        alt_cap = alt_supply_cap(t, self.alt0, c.alt_supply_growth_per_year, self.compliant_share, allowed)
-        frontier, alt = chip_market(money, s.region, theta, leak, price, c.eta_alt, alt_cap)
-        s.compute = depreciate(s.compute, c.depreciation_months) + frontier + alt
+        list_price = chip_price(t, c.price_usd_per_h100e, c.price_perf_doubling_months)
+        supply = self.production(t)
+        outside = self.outside_demand(t)
+        frontier_money, alt_money = split_chip_money(money, s.region, theta, leak)
+        frontier, price, outside_h100e = clear_chip_market(frontier_money, outside, supply, list_price)
+        alt_cap = alt_supply_cap(t - self.anchor, self.alt0, c.alt_supply_growth_per_year, self.compliant_share,
+                                 allowed, c.alt_supply_growth_after_per_year, self.change)
+        alt = buy_alt_chips(alt_money, s.region, list_price / c.eta_alt, alt_cap)
+        keep = 1.0 - 1.0 / c.depreciation_months
+        s.compute = s.compute * keep + frontier + alt
+        sold = float(frontier.sum()) + outside_h100e
+        self.world_stock = self.world_stock * keep + sold
+        self.alt_stock = self.alt_stock * keep + float(alt.sum())
+        limited = np.isfinite(alt_cap) & (alt_cap < 1e8)
+        self.money = {"production": supply, "price": price, "list_price": list_price, "sold": sold,
+                      "outside": outside_h100e, "alt_supply": float(alt_cap[limited].sum()),
+                      "alt_sold": float(alt.sum())}
         self._spend = money
+        self._depreciation_cost = s.compute / c.depreciation_months * list_price
 
     def _train(self) -> None:
         s, c = self.labs_state, self.scenario.compute
         need = np.where(s.open, 0.0, self.inference_need(self.share))
         serve = np.minimum(need, c.max_inference_share * s.compute)
         s.quality = np.where(need > 0, serve / np.where(need > 0, need, 1.0), 1.0)
-        s.accrued += c.train_share * (s.compute - serve) * self.fpm * c.final_run_share * s.active
+        s.accrued += c.train_share * (s.compute - serve) * self.fpm * self.final_run_share(self.t) * s.active
 
     def _developers(self) -> None:
         d = self.dev
@@ -485,19 +575,83 @@ class EcosystemModel(mesa.Model):
         self.adopters = d.adopters(self.n_labs)
         self.share = self.adopters / d.n
 
-    def _accounting(self, t: int) -> None:
+    def _revenue(self) -> np.ndarray:
+        """(K,) each lab's revenue this month (USD): its developers' share of the market, at the closed margin
+        (times the share of its API demand it can serve) or the open-weight capture."""
         s, lp = self.labs_state, self.scenario.labs
-        m = self.market_size()
-        s.revenue = self.share * m * np.where(s.open, lp.open_capture, lp.margin * s.quality)
+        return self.share * self.market_size() * np.where(s.open, lp.open_capture, lp.margin * s.quality) * s.active
+
+    def _accounting(self, t: int) -> None:
+        """Revenue, investment and exits through money (7.4): each region's investment is ``v_r x revenue_r x
+        (12-month revenue growth / market growth) ** elasticity``, split among its labs by standing."""
+        s, lp = self.labs_state, self.scenario.labs
+        s.revenue = self._revenue()
         act = s.active
-        pool = self.funding_growth ** (t / 12) * np.bincount(s.region[act], weights=self.capital_base[act],
-                                                             minlength=R)
+        rev_r = np.bincount(s.region, weights=s.revenue, minlength=R)
+        self._rev_hist[t] = rev_r
+        g_m = self.scenario.market.market_growth_per_year
+        # investors' expectation: the region's revenue growth over the last 12 months (the market's growth until
+        # a year of history exists)
+        past = self._rev_hist[t - 12] if t >= 12 else rev_r / g_m
+        with np.errstate(divide="ignore", invalid="ignore"):
+            growth = np.where(past > 0, rev_r / np.where(past > 0, past, 1.0), g_m)
+        expect = np.clip(growth / g_m, 0.1, 10.0) ** self.scenario.market.investment_expectation_elasticity
+        self.investment = self.invest_multiple * rev_r ** self.scenario.market.investment_revenue_elasticity * expect
         cap = np.where(act, s.capability, -np.inf)
         c_max = np.array([cap[s.region == r].max() if (act & (s.region == r)).any() else 0.0 for r in range(R)])
-        w = np.where(act, np.exp(lp.funding_kappa * (cap - c_max[s.region])), 0.0)
+        n_r = np.bincount(s.region[act], minlength=R)
+        mean_rev = rev_r / np.maximum(n_r, 1)
+        w = np.where(act, np.exp(lp.funding_kappa * (cap - c_max[s.region])) * (s.revenue + mean_rev[s.region]), 0.0)
         w_sum = np.bincount(s.region, weights=w, minlength=R)
-        funding = np.where(act, pool[s.region] * w / np.where(w_sum[s.region] > 0, w_sum[s.region], 1.0), 0.0)
+        funding = np.where(act, self.investment[s.region] * w / np.where(w_sum[s.region] > 0, w_sum[s.region], 1.0),
+                           0.0)
         s.income = s.revenue + funding
+        self._exit_through_money(t)
+        self._fund_entrants(t)
+
+    def _fund_entrants(self, t: int) -> None:
+        """From ``labs.market_exit_from`` on, investors fund a new lab in region ``r`` with probability
+        ``entry_rate_per_year / 12 x I_r / sum(I)`` a month (one uniform draw per region), while the region has a
+        free slot: it enters next month with ``compute_spend_share x entrant_funding_usd`` of chips at the list
+        price (taken from the outside buyers' stock) and releases at once, as the roster's entrants do."""
+        s, lp, c = self.labs_state, self.scenario.labs, self.scenario.compute
+        if t < month_index(self.scenario.start, lp.market_exit_from) or not self.slot.any() or t + 1 >= self.months:
+            return
+        total = float(self.investment.sum())
+        draws = self.rng.random(R)
+        if total <= 0:
+            return
+        list_price = chip_price(t, c.price_usd_per_h100e, c.price_perf_doubling_months)
+        for r in range(R):
+            free = np.flatnonzero(self.slot & (s.region == r) & (s.entry > self.months))
+            if free.size == 0 or draws[r] >= lp.entry_rate_per_year / 12 * self.investment[r] / total:
+                continue
+            i = int(free[0])
+            k = lp.compute_spend_share * lp.entrant_funding_usd / list_price
+            self.k0[i] = k
+            self.income0[i] = lp.entrant_funding_usd / 12
+            self.c0[i] = k * c.train_share * self.fpm * self.final_run_share(t) * lp.release_cycle_months
+            self.lift[i] = 1.0
+            s.entry[i] = t + 1
+            s.phase[i] = (t + 1) % lp.release_cycle_months
+
+    def _exit_through_money(self, t: int) -> None:
+        """From ``labs.market_exit_from`` on, a lab whose chip budget has covered less than ``exit_budget_coverage``
+        of its compute's depreciation for ``exit_after_months`` months in a row exits (its models leave the
+        market); the last active lab never exits."""
+        s, lp = self.labs_state, self.scenario.labs
+        if t < month_index(self.scenario.start, lp.market_exit_from):
+            return
+        chip_budget = lp.compute_spend_share * s.income
+        short = s.active & (chip_budget < lp.exit_budget_coverage * self._depreciation_cost)
+        self._short = np.where(short, self._short + 1, 0)
+        out = np.flatnonzero(self._short >= lp.exit_after_months)
+        for i in out:
+            if s.active.sum() <= 1:
+                break
+            s.exit[i] = t + 1
+        if out.size:
+            self._short[out] = 0
 
     def _record(self, t: int) -> None:
         """Update the frontier histories and lags, then fill this month's row of every column of
@@ -551,8 +705,15 @@ class EcosystemModel(mesa.Model):
         adopt_none (share of developers with no accessible model; the adopt_* columns sum to 1),
         noncn_on_cn_open (share of developers outside China on Chinese open models), cn_on_cn_open and
         us_on_cn_open (share of developers in China, in the US, on Chinese open models), compute_{R} (H100e),
-        compute_share_{R}, revenue_{R} (USD/month), hhi (adoption concentration, 0..1), policy observables
-        export_control_US_CN, leakage_US, subsidy_CN, and market_usd (USD/month)."""
+        compute_share_{R}, revenue_{R}, investment_{R} and state_funding_{R} (USD/month), hhi (adoption
+        concentration, 0..1), policy observables export_control_US_CN, leakage_US, subsidy_CN, market_usd
+        (USD/month), revenue_share_of_budget (revenue / (revenue + investment + state funding), all labs),
+        chip_production_h100e (world production this month), chip_price_usd and chip_list_price_usd (USD per H100e:
+        the clearing price, the list price), chip_sold_h100e and chip_outside_h100e (sold this month: to everyone,
+        to buyers outside the labs), chip_stock_h100e (the world's installed frontier chips), alt_chip_supply_h100e
+        (alternative chips on offer to controlled regions this month), alt_chip_stock_h100e (the labs' installed
+        alternative chips), labs_compute_h100e (all labs' compute, at most chip_stock_h100e +
+        alt_chip_stock_h100e) and n_labs_active."""
         n = self.steps
         df = pd.DataFrame({k: self._rec[k][:n] for k in MODEL_REPORTERS})
         df.insert(0, "date", [month_label(self.scenario.start, t) for t in range(n)])

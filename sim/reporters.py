@@ -119,7 +119,15 @@ def _region_reporters() -> dict[str, Callable]:
         out[f"revenue_{name}"] = lambda m, v, r=r: float(v.revenue[r])
         out[f"adopt_{name}_open"] = lambda m, v, r=r: float(v.adopt_open[r])
         out[f"adopt_{name}_closed"] = lambda m, v, r=r: float(v.adopt_closed[r])
+        out[f"investment_{name}"] = lambda m, v, r=r: float(m.investment[r])
+        out[f"state_funding_{name}"] = lambda m, v, r=r: float(m.state_funding[r])
     return out
+
+
+def _revenue_share(v: StepView, m: EcosystemModel) -> float:
+    """Revenue as a share of all labs' budgets (revenue + investment + state funding) this month."""
+    total = v.revenue.sum() + m.investment.sum() + m.state_funding.sum()
+    return float(v.revenue.sum() / total) if total > 0 else float("nan")
 
 
 MODEL_REPORTERS: dict[str, Callable[[EcosystemModel, StepView], float]] = {
@@ -145,5 +153,16 @@ MODEL_REPORTERS: dict[str, Callable[[EcosystemModel, StepView], float]] = {
     "leakage_US": lambda m, v: float(m.leakage[US]),
     "subsidy_CN": lambda m, v: float(m.subsidy[CN]),
     "market_usd": lambda m, v: float(m.market_size()),
+    "revenue_share_of_budget": lambda m, v: _revenue_share(v, m),
+    "chip_production_h100e": lambda m, v: float(m.money["production"]),
+    "chip_price_usd": lambda m, v: float(m.money["price"]),
+    "chip_list_price_usd": lambda m, v: float(m.money.get("list_price", m.money["price"])),
+    "chip_sold_h100e": lambda m, v: float(m.money["sold"]),
+    "chip_outside_h100e": lambda m, v: float(m.money["outside"]),
+    "chip_stock_h100e": lambda m, v: float(m.world_stock),
+    "alt_chip_supply_h100e": lambda m, v: float(m.money["alt_supply"]),
+    "alt_chip_stock_h100e": lambda m, v: float(m.alt_stock),
+    "labs_compute_h100e": lambda m, v: float(v.compute.sum()),
+    "n_labs_active": lambda m, v: float(v.act.sum()),
 }
 """Time-series columns and how each is computed (see :meth:`sim.model.EcosystemModel.timeseries` for units)."""

@@ -51,6 +51,11 @@ START_RANGE = ("2000-01", "2100-12")
 budgets overflow."""
 
 
+ANCHOR_MONTH = "2024-07"
+"""The month at which the cited levels of the chip supply, the outside chip demand, the alternative-chip supply and
+the developer market are given (mid-2024, the last full year of calibration data); paths grow from it both ways."""
+
+
 class ScenarioError(ValueError):
     """A scenario file or override is invalid. The message names the file, the field and what is allowed."""
 
@@ -135,10 +140,25 @@ class Compute(_Strict):
     utilization: float = P(0.40, unit="fraction", ge=0.05, le=0.9, plausible=(0.3, 0.5),
                            source="Epoch AI model records: median reported MFU of large runs ~0.3-0.5 (2023-24)",
                            description="Model FLOP utilisation of training compute.")
-    final_run_share: float = P(0.10, unit="fraction", ge=0.005, le=1.0, plausible=(0.03, 0.3),
-                               source="assumption; Cottier et al. 2024 ('The rising costs of training frontier AI "
-                                      "models') find R&D compute a multiple of the final run",
+    final_run_share: float = P(0.04, unit="fraction", ge=0.005, le=1.0, plausible=(0.03, 0.3),
+                               source="calibrated (issue 14): labs then hold ~1.5M H100e in 2024-07, as Epoch AI's "
+                                      "estimate of Google's (>1M) and Microsoft's (~0.5M) H100-equivalents (Epoch AI, "
+                                      "'Leading AI companies have hundreds of thousands of cutting-edge AI chips', "
+                                      "2024-10); Cottier et al. 2024 find R&D compute a multiple of the final run",
                                description="Share of a lab's training compute that ends in the released model's final run.")
+    run_duration_months: float = P(3.9, unit="months (at 2024-07)", ge=0.1, le=36.0, plausible=(2.5, 5.0),
+                                   source="Epoch AI 2025, 'Frontier training runs will likely stop getting longer by "
+                                          "around 2027' (data insight, 2025-07): frontier LLM training time grew 1.4x "
+                                          "a year since 2020 and reaches ~9 months around 2027: 9 / 1.4^2.5 = 3.9",
+                                   description="Length of a frontier final training run; a longer run puts more of a "
+                                               "lab's compute into its final run (final_run_share scales with it).")
+    run_duration_growth_per_year: float = P(1.4, unit="x per year", ge=1.0, le=3.0, plausible=(1.3, 1.5),
+                                            source="Epoch AI 2025 (same data insight): 1.4x a year, 90% CI 1.3-1.5",
+                                            description="Growth of the final run's length.")
+    max_run_duration_months: float = P(9.0, unit="months", ge=0.1, le=36.0, plausible=(6.0, 12.0),
+                                       source="Epoch AI 2025 (same data insight): runs longer than ~9 months are "
+                                              "outclassed by runs that start later on better hardware and algorithms",
+                                       description="Longest final run.")
     train_share: float = P(0.7, unit="fraction", ge=0.1, le=1.0, plausible=(0.5, 0.9),
                            source="assumption (rest: experiments, internal use)",
                            description="Share of a lab's compute available for training when it serves no API.")
@@ -180,21 +200,66 @@ class Compute(_Strict):
                               "at similar or lower prices",
                        description="Performance per dollar of alternative (domestic or compliant) chips relative to frontier chips.")
     alt_supply_h100e: dict[Region, Bounded(0.0, 1e12)] = P(
-        {"US": 1e9, "CN": 60.0, "EU": 1e9, "ROW": 1e9}, unit="H100e per month", plausible=(20.0, 300.0),
-        source="assumption in model units: Huawei Ascend plus compliant imports were ~2e5 H100e/yr in 2024 "
-               "(SemiAnalysis, CSIS estimates), of which the frontier labs' final-run-relevant stock (see "
-               "final_run_share) is a small part; set so the cap binds for China's labs under the 2023-24 "
-               "controls, as reports of chip shortages suggest; unconstrained (1e9) where no controls bind",
-        description="Supply cap of alternative chips available to a region's labs at the start date, shared pro rata.")
-    alt_supply_growth_per_year: float = P(2.0, unit="x per year", ge=0.5, le=10.0, plausible=(1.3, 3.0),
-                                          source="assumption (domestic chip ramp-up)",
-                                          description="Growth factor of the alternative-chip supply cap.")
+        {"US": 1e9, "CN": 1.8e4, "EU": 1e9, "ROW": 1e9}, unit="H100e per month (at 2024-07)", plausible=(8e3, 4e4),
+        source="China: Huawei Ascend output of ~200k 910B dies in 2024 (~0.32 H100e each at 320 dense FP16 TFLOP/s: "
+               "~5.3k H100e/month; FT via DIGITIMES Asia, 2025-02, secondary) plus ~1M compliant NVIDIA H20 in 2024 "
+               "(~0.15 H100e each: ~12.5k H100e/month; press reports, secondary); unconstrained (1e9) where no "
+               "controls bind",
+        description="Supply of alternative chips (domestic, or compliant imports) a region's labs can buy each month, "
+                    "at 2024-07, shared pro rata; alternative chips are sold at the list price / eta_alt.")
+    alt_supply_growth_per_year: float = P(2.8, unit="x per year", ge=0.5, le=10.0, plausible=(1.5, 4.0),
+                                          source="Huawei Ascend: ~64k H100e made in 2024, ~175k in 2025 (300k 910B + "
+                                                 "100k 910C; FT via DIGITIMES, 2025-02) and a plan of 600k 910C in 2026 "
+                                                 "(Bloomberg, 2025-09): ~2.7-3.4x a year (secondary)",
+                                          description="Growth factor of the alternative-chip supply.")
+    alt_supply_growth_after_per_year: float = P(1.6, unit="x per year", ge=0.5, le=10.0, plausible=(1.2, 2.5),
+                                                source="assumption: Huawei's plan of up to 1.6M Ascend dies in 2026 "
+                                                       "(Bloomberg, 2025-09; ~2x 2025, secondary), limited afterwards "
+                                                       "by SMIC's 7/5 nm capacity without EUV tools",
+                                                description="Growth of the alternative-chip supply from the scenario's "
+                                                            "projection_from on.")
     compliant_share_of_alt: dict[Region, Bounded(0.0, 1.0)] = P(
-        {"US": 0.0, "CN": 0.55, "EU": 0.0, "ROW": 0.5}, unit="fraction", plausible=(0.3, 0.7),
-        source="estimate for China 2024: ~1M H20 (TPP 2,368, ~0.15 H100e each) vs ~0.3M Ascend 910B (TPP 6,016, "
-               "~0.38 H100e each) (press and SemiAnalysis estimates; TPP from Epoch's hardware data)",
+        {"US": 0.0, "CN": 0.7, "EU": 0.0, "ROW": 0.5}, unit="fraction", plausible=(0.5, 0.85),
+        source="China 2024: ~12.5k H100e/month of H20 against ~5.3k of Ascend (see alt_supply_h100e; secondary)",
         description="Share of a region's alternative-chip supply that is compliant (downgraded) chips imported from the "
                     "controlling exporter rather than domestic chips; an exporter's compliant_exports scales it.")
+
+
+class Chips(_Strict):
+    """One world supply of frontier AI chips, sold at a price that clears demand (ODD 7.3)."""
+
+    production_h100e_per_month: float = P(2.5e5, unit="H100e per month (at 2024-07)", ge=1.0, le=1e12,
+                                          plausible=(1.5e5, 4e5),
+                                          source="Sevilla et al. 2024 ('Can AI scaling continue through 2030?', Epoch "
+                                                 "AI): 1.5-2M H100 shipped by NVIDIA in 2024; NVIDIA holds ~60% of the "
+                                                 "world's AI compute (Epoch AI, 'AI Chip Sales', 2026-01, via press "
+                                                 "reports: secondary): ~3M H100e in 2024",
+                                          description="World production of frontier AI accelerators (NVIDIA, TPU, "
+                                                      "Trainium, AMD) in 2024-07; the path grows from it both ways.")
+    production_growth_per_year: float = P(3.3, unit="x per year", ge=1.0, le=20.0, plausible=(2.7, 4.1),
+                                          source="Epoch AI, 'AI Chip Sales' (2026-01): installed AI compute grew 3.3x "
+                                                 "a year since 2022 (90% CI 2.7-4.1; press reports of the database, "
+                                                 "secondary)",
+                                          description="Growth of world chip production before the scenario's projection_from.")
+    production_growth_after_per_year: float = P(1.4, unit="x per year", ge=0.5, le=20.0, plausible=(1.1, 2.0),
+                                                source="Sevilla et al. 2024: about 100M H100e a year producible by "
+                                                       "2030, bounded by advanced packaging (CoWoS) and HBM, with a "
+                                                       "wide range; 1.4x from ~1.4M/month at 2025-12 gives ~90M in 2030",
+                                                description="Growth of world chip production from the scenario's projection_from on.")
+    outside_demand_usd_per_month: float = P(4e9, unit="USD per month (at 2024-07)", ge=0.0, le=1e15,
+                                            plausible=(1e9, 5e9),
+                                            source="Epoch AI, 'AI Chip Owners' (2026; via press reports, secondary): "
+                                                   "the 'Other' owners, Oracle and clouds for enterprises hold ~30-40% "
+                                                   "of the world's AI compute: ~USD 30-50B of 2024 chip spending",
+                                            description="Chip spending of buyers outside the modelled labs (clouds for "
+                                                        "other customers, enterprises, governments).")
+    outside_demand_growth_per_year: float = P(2.3, unit="x per year", ge=0.5, le=20.0, plausible=(1.6, 3.2),
+                                              source="NVIDIA data-centre revenue, fiscal years 2023-2026 (10-K filings: "
+                                                     "USD 15.0B, 47.5B, 115.2B, ~180B; calendar 2022-2025): 2.3x a year "
+                                                     "on average (3.2x, 2.4x, 1.6x)",
+                                              description="Growth of the outside buyers' chip spending before the scenario's "
+                                                          "projection_from (from then on it grows with the developer "
+                                                          "market, market.market_growth_after_per_year).")
 
 
 
@@ -248,7 +313,43 @@ class Labs(_Strict):
                                description="Multiplier of the roster's per-lab open_bias trait (logit scale).")
     funding_kappa: float = P(2.0, unit="per OOM", ge=0.0, le=10.0, plausible=(0.5, 4.0),
                              source="assumption",
-                             description="Capital pool shares are proportional to exp(kappa x capability lead).")
+                             description="Investors' weight on standing: a lab's share of its region's investment is "
+                                         "proportional to exp(kappa x (capability - region's best)) x (its revenue + "
+                                         "the region's mean revenue per lab).")
+    market_exit_from: str = P("2026-01", unit="YYYY-MM", source="the roster's dated entries and exits end in 2025 "
+                              "(data/lab_exits.csv)",
+                              description="First month in which labs exit through money (before it, only the "
+                                          "roster's dated exits).")
+    exit_budget_coverage: float = P(1.0, unit="fraction", ge=0.0, le=2.0, plausible=(0.5, 1.0),
+                                    source="argued: a chip budget below the compute's depreciation means the lab's "
+                                           "compute shrinks while the frontier's grows several-fold a year; Inflection "
+                                           "AI (2024-03) and Character.AI (2024-08) were acqui-hired once they could "
+                                           "not fund frontier compute (press reports)",
+                                    description="A lab exits (or is acquired) when its chip budget covers less than "
+                                                "this share of its compute's depreciation at the list price ...")
+    exit_after_months: int = P(12, unit="months", ge=1, le=60, plausible=(6, 24),
+                               source="assumption (about one funding cycle)",
+                               description="... for this many months in a row.")
+    entry_rate_per_year: float = P(2.0, unit="labs per year (world)", ge=0.0, le=50.0, plausible=(0.5, 6.0),
+                                   source="frontier labs founded on rounds of USD 1B or more, 2024-2025: xAI's USD 6B "
+                                          "(2024), Safe Superintelligence (USD 1B, 2024-09), Thinking Machines (USD 2B "
+                                          "seed, 2025-07), Reflection AI (USD 2B, 2025-10) (press reports, secondary): "
+                                          "about 2 a year",
+                                   description="From labs.market_exit_from on, investors fund new labs at this rate, "
+                                               "in each region in proportion to its share of the world's investment.")
+    entrant_funding_usd: float = P(2e9, unit="USD", ge=1e6, le=1e12, plausible=(5e8, 1e10),
+                                   source="the same rounds (USD 1-6B)",
+                                   description="First round of an investor-funded entrant; compute_spend_share of it "
+                                               "buys its first compute at the list price.")
+    max_market_entrants: int = P(8, unit="labs", ge=0, le=64, source="numerical choice: slots for investor-funded "
+                                 "entrants (each region gets every R-th); more than the rate fills by 2030",
+                                 description="Most investor-funded entrants a run can have.")
+
+    @field_validator("market_exit_from")
+    @classmethod
+    def _exit_month(cls, v: str) -> str:
+        parse_month(v)
+        return v
 
 
 Segment_ = Literal["enterprise", "startup", "research", "public"]
@@ -425,22 +526,35 @@ class Developers(_Strict):
 class Market(_Strict):
     """Revenue and external funding (DESIGN.md §3 step 6)."""
 
-    market_share_of_funding: float = P(0.3, unit="fraction", ge=0.0, le=10.0, plausible=(0.1, 1.0),
-                                       source="assumption; frontier labs' 2022-23 revenue was well below their funding",
-                                       description="World developer market (USD/month) at the start, as a multiple of "
-                                                   "all labs' initial external funding.")
+    market_usd_per_month: float = P(7e8, unit="USD per month (at 2024-07)", ge=1.0, le=1e15,
+                                    plausible=(3e8, 1.5e9),
+                                    source="frontier labs' model revenue in 2024: OpenAI ~USD 3.7B, Anthropic ~0.9B "
+                                           "and others (press reports of company documents, secondary): ~USD 8B a year",
+                                    description="World spending of developers on frontier models (APIs, subscriptions, "
+                                                "services), at 2024-07.")
     market_growth_per_year: float = P(2.5, unit="x per year", ge=0.5, le=20.0, plausible=(1.5, 4.0),
-                                      source="assumption; OpenAI revenue ~3x/yr 2023-2025 (press reports)",
+                                      source="OpenAI revenue ~USD 1B (2023), 3.7B (2024), ~13B (2025) (press reports, "
+                                             "secondary): ~3x/yr; 2.5 for the whole market (assumption)",
                                       description="Growth factor of the world developer market.")
-    funding_growth_per_year: dict[Region, Bounded(0.5, 20.0)] = P(
-        {"US": 2.2, "CN": 3.0, "EU": 1.6, "ROW": 1.6}, unit="x per year", plausible=(1.2, 3.5),
-        source="US: calibrated to P3 (Epoch: frontier compute 4-5x/yr; scenarios/calibrated.toml). CN: matched to "
-               "China's share of AI compute, ~15% of AI supercomputer performance in 2025 (Pilz et al. 2025, "
-               "arXiv:2504.16026) and ~20% of notable models' training compute 2023-24 (data/targets/"
-               "compute_share_by_region_year.csv): 1.6 gave 2% in 2025, 3.0 gives 12% (baseline, 6 "
-               "replications). EU, ROW: assumption (Stanford AI Index 2025: far smaller, slower-growing pools)",
-        description="Growth factor of each region's external capital pool for its labs.")
-
+    market_growth_after_per_year: float = P(1.7, unit="x per year", ge=0.5, le=20.0, plausible=(1.2, 2.5),
+                                            source="assumption: analysts' projections of generative-AI software "
+                                                   "revenue of a few hundred billion USD a year by 2030 (e.g. "
+                                                   "Bloomberg Intelligence 2023, secondary) from ~USD 30-40B in 2025",
+                                            description="Growth of the world developer market from the scenario's "
+                                                        "projection_from on.")
+    investment_revenue_elasticity: float = P(0.85, unit="1", ge=0.0, le=1.5, plausible=(0.6, 1.0),
+                                             source="assumption: the sector's investment grows less than its revenue "
+                                                    "as it matures (capex-to-revenue fell from >20x in 2022-23; "
+                                                    "Sequoia 2024, 'AI's $600B question'); 1 = a constant multiple",
+                                             description="Elasticity of a region's investment to its labs' revenue "
+                                                         "(investment_r = v_r x revenue_r ** elasticity, v_r set at the "
+                                                         "start from the labs' initial budgets).")
+    investment_expectation_elasticity: float = P(0.5, unit="1", ge=0.0, le=3.0, plausible=(0.0, 1.0),
+                                                 source="assumption: investors value AI labs on forward revenue (e.g. "
+                                                        "OpenAI's 2024 round at ~40x trailing revenue on ~3x growth); "
+                                                        "0 = investment in proportion to revenue only",
+                                                 description="Elasticity of a region's investment to its labs' revenue "
+                                                             "growth over the last 12 months, relative to market growth.")
 
 
 class ReactionRule(_Strict):
@@ -586,10 +700,14 @@ class Scenario(_Strict):
     roster: str = P("../data/roster_2022-01.csv", unit="path", source="derived from Epoch AI 'Data on AI Models' "
                     "(CC BY 4.0) by `aieco data roster`", description="CSV of the labs at the start, relative to the "
                     "scenario file (columns name, region, training_compute_flop, strategy, open_bias).")
+    projection_from: str = P("2026-01", unit="YYYY-MM", source="the end of the measured trends (Epoch chip sales and "
+                             "lab revenues to 2025)", description="First month of the projected (slower) growth of chip "
+                             "production, alternative chips and the developer market.")
     compute: Compute = Field(default_factory=Compute)
     labs: Labs = Field(default_factory=Labs)
     developers: Developers = Field(default_factory=Developers)
     market: Market = Field(default_factory=Market)
+    chips: Chips = Field(default_factory=Chips)
     governments: dict[Region, Government] = Field(default_factory=_default_governments)
     events: list[Event] = Field(default_factory=list)
 
@@ -603,6 +721,12 @@ class Scenario(_Strict):
         if month_index(lo, v) < 0 or month_index(v, hi) < 0:
             raise ValueError(f"{v} is outside the allowed range {lo} to {hi} (the model's chip, price and capability "
                              "dynamics are anchored on a roster of labs of the 2020s)")
+        return v
+
+    @field_validator("projection_from")
+    @classmethod
+    def _projection_from(cls, v: str) -> str:
+        parse_month(v)
         return v
 
     @field_validator("governments", mode="before")
@@ -809,6 +933,12 @@ def _event_source(loc: str, source: str, origins: list[tuple[str, int]] | None) 
 
 
 REMOVED_PARAMETERS: dict[str, str] = {
+    "market.funding_growth_per_year": ("removed with the fixed-growth capital pools (issue 14): investment is now an "
+                                       "outcome, a multiple of each region's revenue (market.investment_expectation_"
+                                       "elasticity), and compute is bounded by the world chip supply (chips.*; "
+                                       "docs/ODD.md 7.3-7.4)"),
+    "market.market_share_of_funding": ("removed (issue 14): the developer market is anchored on revenue data, "
+                                       "market.market_usd_per_month at 2024-07"),
     "labs.distill_gap": ("removed with the free open-weight floor (issue 13); distillation is now a submodel with "
                          "labs.distill_share_at_parity, labs.distill_compute_elasticity, labs.distill_delay_months and "
                          "labs.api_distill_efficiency (docs/ODD.md 7.6)"),
@@ -843,9 +973,9 @@ def _format_errors(err: ValidationError, source: str, data: dict,
             key = loc.rsplit(".", 1)[-1]
             close = difflib.get_close_matches(key, siblings, n=1, cutoff=0.6)  # within the section it is in
             elsewhere = [p for p in candidates if p.rsplit(".", 1)[-1] == key and p != loc]
-            hint = (f"; did you mean {'.'.join([*([parent] if parent else []), close[0]])!r}?" if close
-                    else f"; {key!r} belongs in {elsewhere[0].rsplit('.', 1)[0]!r} ({elsewhere[0]!r})"
-                    if elsewhere else "")
+            # the exact key in another section beats a near miss in this one
+            hint = (f"; {key!r} belongs in {elsewhere[0].rsplit('.', 1)[0]!r} ({elsewhere[0]!r})" if elsewhere
+                    else f"; did you mean {'.'.join([*([parent] if parent else []), close[0]])!r}?" if close else "")
             lines.append(f"{source}: field '{loc}': unknown key{hint} (allowed in '{parent or 'top level'}': "
                          f"{', '.join(sorted(set(siblings)))})")
             continue

@@ -55,6 +55,15 @@ class Case:
 
 
 CASES = [
+    # --- an empty chip market (issue 14)
+    Case("zero-chip-supply", ["run", "s.toml", "--set", "chips.production_h100e_per_month=0"],
+         ["s.toml", "chips.production_h100e_per_month", "greater than or equal to 1"], {"s.toml": small_scenario()}),
+    Case("negative-chip-price", ["run", "s.toml"], ["s.toml", "compute.price_usd_per_h100e", "greater than or equal"],
+         {"s.toml": small_scenario("[compute]\nprice_usd_per_h100e = -5\n")}),
+    Case("zero-developer-market", ["run", "s.toml", "--set", "market.market_usd_per_month=0"],
+         ["s.toml", "market.market_usd_per_month", "greater than or equal to 1"], {"s.toml": small_scenario()}),
+    Case("removed-funding-growth", ["run", "s.toml", "--set", "market.funding_growth_per_year.US=2"],
+         ["s.toml", "market.funding_growth_per_year", "issue 14"], {"s.toml": small_scenario()}),
     # --- scenario files
     Case("scenario-not-utf8-run", ["run", "s.toml"], ["s.toml", "UTF-8"], {"s.toml": NOT_UTF8}),
     Case("scenario-not-utf8-validate", ["scenarios", "validate", "s.toml"], ["s.toml", "UTF-8"],

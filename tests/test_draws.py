@@ -61,10 +61,13 @@ def _overrides_present(values: dict[str, object]) -> dict[str, object]:
 
 def test_shrinking_budgets_do_not_crash():
     """Issue 17: funding growth below 1/yr with slow price-performance made initial chip purchases negative
-    ('accrued training compute must be >= 0')."""
+    ('accrued training compute must be >= 0'). The funding-growth parameter is gone (issue 14); the equivalent
+    case is the slowest growth the schema allows of everything that feeds budgets and chips."""
     sc = with_values(load_scenario(BASELINE), _overrides_present({
         "months": 36, "developers.foreign_distrust.US": 6.55, "developers.open_sov_discount": 0.37,
-        "developers.w_net": 4.64, "market.funding_growth_per_year.US": 0.535}))
+        "developers.w_net": 4.64, "market.market_growth_per_year": 0.5, "market.investment_revenue_elasticity": 1.5,
+        "chips.production_growth_per_year": 1.0, "compute.price_perf_doubling_months": 120.0,
+        "chips.outside_demand_growth_per_year": 0.5}))
     res = run_one(sc, seed=1)
     assert len(res.timeseries) == 36
     assert (res.labs["compute"] >= 0).all() and (res.releases["train_flop"] >= 0).all()

@@ -80,13 +80,18 @@ def _cn_late(r):
 
 def test_cutting_a_regions_compute_lowers_its_expected_capability(small_scenario):
     """Paired seeds: stricter US controls cut China's compute in every seed and lower China's frontier
-    capability on average (the mechanism; how much depends on distillation and is not asserted)."""
-    sc = small(small_scenario, months=108)
+    capability on average (the mechanism; how much depends on distillation and is not asserted). Distillation
+    through APIs is off: since issue 15 a government's ban on foreign closed APIs no longer keeps its own labs from
+    distilling them, and in this scenario (no US API block) Chinese labs' catch-up through US APIs feeds their
+    investment, which blurs the compute effect seed by seed (on 12 seeds the mean ratio is 0.87 with it, 0.71
+    without, 0.61 with the baseline's US API block)."""
+    sc = small(small_scenario, months=108, **{"labs.api_distill_efficiency": 0.0})
     loose = small(sc, **{"governments.US.export_control.CN": 0.0})
     strict = small(sc, **{"governments.US.export_control.CN": 0.95, "governments.US.leakage": 0.05})
     a = np.array([_cn_late(run_one(loose, s)) for s in SEEDS])
     b = np.array([_cn_late(run_one(strict, s)) for s in SEEDS])
-    assert (b[:, 0] < 0.6 * a[:, 0]).all(), (a[:, 0], b[:, 0])  # less compute in every paired seed
+    assert (b[:, 0] < a[:, 0]).all(), (a[:, 0], b[:, 0])  # less compute in every paired seed
+    assert (b[:, 0] / a[:, 0]).mean() < 0.75, (a[:, 0], b[:, 0])  # alternative chips replace only part of it
     assert b[:, 1].mean() < a[:, 1].mean(), (a[:, 1], b[:, 1])  # lower expected capability (ECI)
 
 
@@ -302,3 +307,103 @@ def test_a_lab_that_left_before_the_start_is_absent(tmp_path):
                       "Gone,US,1e24,CLOSED,0.0,,2021-06\nStays,US,1e24,CLOSED,0.0,,\nOther,CN,5e23,OPEN,0.0,,\n")
     m = EcosystemModel(small(None, roster=str(roster), months=6), seed=2).run()
     assert "Gone" not in set(m.lab_panel().lab) and "Gone" not in set(m.release_log().lab)
+
+
+# --- money and chips (issue 14) ------------------------------------------------------------------------------
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32), growth=st.floats(1.0, 6.0), after=st.floats(0.5, 3.0),
+       level=st.floats(1e4, 1e6), outside=st.floats(0.0, 1e10), theta=st.floats(0, 1), leak=st.floats(0, 1),
+       dep=st.floats(6, 120), money=st.floats(0.5, 4.0))
+def test_compute_never_exceeds_what_was_made(small_scenario, seed, growth, after, level, outside, theta, leak, dep,
+                                            money):
+    """In every month and seed, the labs' compute is at most the world's installed chips (cumulative production
+    sold, minus depreciation, plus the alternative chips the labs bought); sales never exceed production and the
+    price never falls below the list price."""
+    sc = small(small_scenario, **{
+        "months": 48, "developers.n": 300, "chips.production_growth_per_year": growth,
+        "chips.production_growth_after_per_year": after, "chips.production_h100e_per_month": level,
+        "chips.outside_demand_usd_per_month": outside, "governments.US.export_control.CN": theta,
+        "governments.US.leakage": leak, "compute.depreciation_months": dep,
+        "market.market_growth_per_year": money})
+    ts = EcosystemModel(sc, seed=seed).run().timeseries()
+    held = ts["labs_compute_h100e"].to_numpy()
+    made = (ts["chip_stock_h100e"] + ts["alt_chip_stock_h100e"]).to_numpy()
+    assert (held <= made * (1 + 1e-9)).all(), (held / made).max()
+    assert (ts["chip_sold_h100e"] <= ts["chip_production_h100e"] * (1 + 1e-9)).all()
+    assert (ts["chip_price_usd"] >= ts["chip_list_price_usd"] * (1 - 1e-12)).all()
+    assert (ts["alt_chip_stock_h100e"] >= 0).all() and np.isfinite(ts["chip_price_usd"]).all()
+
+
+def test_a_controlled_regions_lost_purchases_go_back_to_the_market():
+    """When capacity binds, money a control keeps off frontier chips lowers the price and the others buy more;
+    when capacity is slack, the others are unaffected."""
+    from sim.compute import clear_chip_market, split_chip_money
+
+    money = np.array([6e9, 3e9, 1e9])
+    region = np.array([0, 1, 1])
+    supply, lp = 2e5, 2e4
+    free_f, _ = split_chip_money(money, region, np.zeros(4), np.ones(4))
+    ctrl_f, ctrl_alt = split_chip_money(money, region, np.array([0.0, 0.9, 0.0, 0.0]), np.array([0.2, 0.2, 0.2, 0.2]))
+    np.testing.assert_allclose(ctrl_f[1:], money[1:] * (0.1 + 0.9 * 0.2))
+    np.testing.assert_allclose(ctrl_f + ctrl_alt, money)
+    q_free, p_free, o_free = clear_chip_market(free_f, 2e9, supply, lp)
+    q_ctrl, p_ctrl, o_ctrl = clear_chip_market(ctrl_f, 2e9, supply, lp)
+    assert p_free > lp and p_ctrl < p_free  # binding: the price falls
+    assert q_ctrl[0] > q_free[0] and o_ctrl > o_free  # the uncontrolled buyers get the chips
+    np.testing.assert_allclose(q_free.sum() + o_free, supply)
+    np.testing.assert_allclose(q_ctrl.sum() + o_ctrl, supply)
+    q_slack, p_slack, _ = clear_chip_market(free_f, 2e9, 1e9, lp)
+    assert p_slack == lp and np.allclose(q_slack, free_f / lp)
+    with pytest.raises(ValueError, match="supply"):
+        clear_chip_market(free_f, 0.0, 0.0, lp)
+
+
+def test_investment_follows_revenue(small_scenario):
+    """With unit revenue elasticity and no growth expectations, each region's investment is a constant multiple of
+    its revenue (set at the start from the labs' initial budgets); with elasticity below 1 the multiple falls as
+    revenue grows."""
+    sc = small(small_scenario, **{"months": 36, "developers.n": 300, "market.investment_revenue_elasticity": 1.0,
+                                  "market.investment_expectation_elasticity": 0.0})
+    ts = EcosystemModel(sc, seed=5).run().timeseries()
+    for r in REGIONS:
+        ratio = (ts[f"investment_{r}"] / ts[f"revenue_{r}"]).to_numpy()
+        ratio = ratio[np.isfinite(ratio)]
+        if ratio.size:
+            np.testing.assert_allclose(ratio, ratio[0], rtol=1e-9)
+    low = small(sc, **{"market.investment_revenue_elasticity": 0.6})
+    ts2 = EcosystemModel(low, seed=5).run().timeseries()
+    us = ts2["investment_US"] / ts2["revenue_US"]
+    assert us.iloc[-1] < us.iloc[0]  # revenue grew, so the multiple fell
+    share = ts["revenue_share_of_budget"]
+    assert share.between(0, 1).all()
+
+
+def test_labs_exit_through_money_but_never_all(small_scenario):
+    """From labs.market_exit_from on, a lab whose chip budget does not cover its depreciation leaves; the model
+    keeps at least one lab, and an exited lab has no adopters afterwards."""
+    sc = small(small_scenario, **{"months": 30, "developers.n": 300, "labs.market_exit_from": "2022-06",
+                                  "labs.exit_budget_coverage": 1.0, "labs.exit_after_months": 2,
+                                  "market.market_growth_per_year": 0.5})
+    m = EcosystemModel(sc, seed=2).run()
+    ts, panel = m.timeseries(), m.lab_panel()
+    n = ts["n_labs_active"].to_numpy()
+    assert n[-1] < n[0] and (n >= 1).all()
+    assert (ts.loc[ts.date < "2022-07", "n_labs_active"] == n[0]).all()  # none leave before the date
+    gone = set(panel.loc[panel.month == 0, "lab"]) - set(panel.loc[panel.month == ts.month.max(), "lab"])
+    assert gone and all(m.adopters[i] == 0 for i, a in enumerate(m.lab_agents) if a.name in gone)
+
+
+def test_investors_fund_entrants_from_the_market_date_on(small_scenario):
+    """Investor-funded entrants appear only from labs.market_exit_from, with the funded compute, and never when the
+    entry rate is 0; the labs' compute stays within what was made."""
+    over = {"months": 36, "developers.n": 300, "labs.market_exit_from": "2023-01", "labs.entry_rate_per_year": 40.0,
+            "labs.max_market_entrants": 4}
+    m = EcosystemModel(small(small_scenario, **over), seed=4).run()
+    panel, ts = m.lab_panel(), m.timeseries()
+    new = panel[panel["lab"].str.startswith("New lab")]
+    assert not new.empty and new["date"].min() >= "2023-02"
+    assert new["lab"].nunique() <= 4
+    assert (ts["labs_compute_h100e"] <= (ts["chip_stock_h100e"] + ts["alt_chip_stock_h100e"]) * (1 + 1e-9)).all()
+    none = EcosystemModel(small(small_scenario, **{**over, "labs.entry_rate_per_year": 0.0}), seed=4).run()
+    assert not none.lab_panel()["lab"].str.startswith("New lab").any()

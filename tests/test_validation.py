@@ -228,9 +228,9 @@ def test_committed_spec_loads_and_its_fitted_tables_write_whole_region_dicts():
     assert 1 <= len(spec.parameters) <= 6 and all(p.why for p in spec.parameters)
     assert spec.calibration_years == (2022, 2023, 2024) and spec.heldout_years == (2025,)
     base = load_scenario(BASELINE)
-    tables = fitted_tables(base, {"labs.beta": 3.0, "market.funding_growth_per_year.US": 2.5})
+    tables = fitted_tables(base, {"labs.beta": 3.0, "developers.foreign_distrust.US": 0.5})
     assert tables["labs"] == {"beta": 3.0}
-    assert set(tables["market.funding_growth_per_year"]) == {"US", "CN", "EU", "ROW"}
+    assert set(tables["developers.foreign_distrust"]) == {"US", "CN", "EU", "ROW"}
 
 
 TINY_SPEC = """
@@ -257,8 +257,8 @@ bounds = [0.2, 1.5]
 why = "test"
 
 [[parameters]]
-path = "market.funding_growth_per_year.US"
-bounds = [1.5, 3.5]
+path = "developers.foreign_distrust.US"
+bounds = [0.2, 1.5]
 why = "test"
 """
 
@@ -278,8 +278,8 @@ def test_calibrate_command_writes_a_scenario_that_loads(tmp_path):
     text = out.read_text()
     assert text.startswith("# Calibrated parameters") and "Epoch AI" in text and "Distance" in text
     sc = load_scenario(out)
-    assert 0.2 <= sc.labs.spill_coef <= 1.5 and 1.5 <= sc.market.funding_growth_per_year["US"] <= 3.5
-    assert sc.market.funding_growth_per_year["CN"] == load_scenario(BASELINE).market.funding_growth_per_year["CN"]
+    assert 0.2 <= sc.labs.spill_coef <= 1.5 and 0.2 <= sc.developers.foreign_distrust["US"] <= 1.5
+    assert sc.developers.foreign_distrust["CN"] == load_scenario(BASELINE).developers.foreign_distrust["CN"]
     # a child that extends it (as the baseline does) inherits the fitted values and keeps its own settings
     child = tmp_path / "child.toml"
     child.write_text('extends = "calibrated.toml"\nname = "child"\n[labs]\nbeta = 7.0\n')

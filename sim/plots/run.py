@@ -213,6 +213,47 @@ def fig_compute(ts: pd.DataFrame, name: str = "", width: str = "double"):
     return fig
 
 
+def fig_money_chips(ts: pd.DataFrame, name: str = "", width: str = "double"):
+    """Money and chips (ODD 7.3-7.4), four panels, median and 50%/90% bands across replications:
+    (a) world chip production per year, the world's installed frontier chips and the labs' compute (H100e, log);
+    (b) the chip price that clears the market against the list price (USD per H100e, log);
+    (c) labs' budgets by source: revenue, investment and state funding (USD per year, log);
+    (d) compute held by each region's labs (H100e, log)."""
+    double = width == "double"
+    fig, axes = figure(width, 0.62 if double else 1.5, 2 if double else 4, 2 if double else 1, sharex=True)
+    ax = np.atleast_1d(axes).ravel()
+    ts = ts.copy()
+    ts["chip_production_per_year"] = 12 * ts["chip_production_h100e"]
+    band(ax[0], ts, "chip_production_per_year", color="#444444", ls=":", label="world production per year")
+    band(ax[0], ts, "chip_stock_h100e", color="#1b9e77", label="world installed frontier chips")
+    band(ax[0], ts, "labs_compute_h100e", color="#d95f02", ls="--", label="labs' compute")
+    ax[0].set_ylabel("H100-equivalents")
+    ax[0].set_title("(a) Chips: supply and stocks", loc="left")
+    band(ax[1], ts, "chip_price_usd", color="#7570b3", label="market-clearing price")
+    band(ax[1], ts, "chip_list_price_usd", color="#444444", ls=":", label="list price (price-performance trend)")
+    ax[1].set_ylabel("USD per H100e")
+    ax[1].set_title("(b) Chip price", loc="left")
+    for col, src in (("revenue", "revenue"), ("investment", "investment"), ("state_funding", "state funding")):
+        ts[f"{col}_world_year"] = 12 * sum(ts[f"{col}_{r}"] for r in REGIONS)
+    band(ax[2], ts, "revenue_world_year", color="#e7298a", label="revenue")
+    band(ax[2], ts, "investment_world_year", color="#1f78b4", ls="--", label="investment")
+    band(ax[2], ts, "state_funding_world_year", color="#66a61e", ls="-.", label="state funding")
+    ax[2].set_ylabel("USD per year")
+    ax[2].set_title("(c) Labs' budgets by source", loc="left")
+    for r in REGIONS:
+        band(ax[3], ts, f"compute_{r}", color=REGION_COLORS[r], ls=REGION_STYLES[r], label=REGION_LABELS[r])
+    ax[3].set_ylabel("H100-equivalents")
+    ax[3].set_title("(d) Compute held by each region's labs", loc="left")
+    for a in ax:
+        a.set_yscale("log")
+        date_axis(a)
+        a.legend(loc="upper left", fontsize=6, handlelength=2.4)
+    caption(fig, _cap(ts, name, "Production: cited path (Epoch AI chip sales to 2025; Sevilla et al. 2024 beyond). "
+                                "Chips sell at the list price while capacity is slack and at the price that clears "
+                                "the month's production when it binds."))
+    return fig
+
+
 def fig_fan(ts: pd.DataFrame, name: str = "", width: str = "double"):
     """Headline metrics over time as fan charts (see :func:`sim.plots.fan.fig_fan`)."""
     from sim.plots.fan import fig_fan as _fan
@@ -221,7 +262,8 @@ def fig_fan(ts: pd.DataFrame, name: str = "", width: str = "double"):
 
 
 RUN_FIGURES = {"open_share": fig_open_share, "frontier": fig_frontier, "frontier_regions": fig_regions,
-               "adoption": fig_adoption, "compute": fig_compute, "headline_fan": fig_fan}
+               "adoption": fig_adoption, "compute": fig_compute, "money_chips": fig_money_chips,
+               "headline_fan": fig_fan}
 """Figure name -> function(timeseries, scenario name, width) for a run folder."""
 
 

@@ -69,9 +69,12 @@ FACTOR_LABELS = {
     "developers.w_cap_mean": "Developers' value of capability",
     "developers.w_sov_mean": "Developers' distrust of foreign APIs",
     "developers.w_net": "Network effect in adoption",
-    "market.market_share_of_funding": "Developer market relative to funding",
-    "market.funding_growth_per_year.CN": "Growth of China's lab funding",
-    "market.funding_growth_per_year.US": "Growth of US lab funding",
+    "market.market_usd_per_month": "Developer market in 2024",
+    "market.investment_revenue_elasticity": "Investment's elasticity to revenue",
+    "market.investment_expectation_elasticity": "Investment's elasticity to revenue growth",
+    "chips.production_growth_per_year": "Chip production growth to 2025",
+    "chips.production_growth_after_per_year": "Chip production growth from 2026",
+    "chips.outside_demand_usd_per_month": "Chip demand outside the labs",
 }
 """Readable labels of factor paths (others are shown as their path)."""
 
