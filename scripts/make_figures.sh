@@ -20,7 +20,7 @@
 #                    the condition $DISCOVERY_WHERE (default: China's frontier within 9 months of the US's)
 #
 # ONLY=discovery scripts/make_figures.sh (or ONLY=baseline,comparison) makes only the named sets (baseline,
-# comparison, export_controls_grid, uncertainty_lhs, sobol_baseline, distillation_controls, discovery); the
+# comparison, export_controls_grid, uncertainty_lhs, sobol_baseline, distillation_controls, calibration, discovery); the
 # other folders of figures/ are left as they are.
 # Every set: PNG (300 dpi) and PDF at double width (7 in), PNG at single width (3.5 in), each with a JSON provenance sidecar; the results manifest the figures came from is copied beside them as
 # results_manifest.json (its SHA-256 is the sidecars' manifest_sha256).
@@ -41,6 +41,7 @@ WORKERS="${WORKERS:-2}"
 GRID_REPLICATIONS="${GRID_REPLICATIONS:-20}"
 SOBOL="${SOBOL:-1}"
 SOBOL_RESULTS="${SOBOL_RESULTS:-$RESULTS/sobol_baseline}"
+ABC_RESULTS="${ABC_RESULTS:-results/abc}"   # the calibration's own folder: never rerun here (it takes ~1 h)
 FIGURES=figures
 DISCOVERY_WHERE="${DISCOVERY_WHERE:-us_cn_gap_months_mean12 < 9}"
 # PRIM peels 10% of the box per step: with a few dozen cases of interest in 11 factors, 5% steps restrict inert
@@ -132,6 +133,16 @@ if (( ! DRAW_ONLY )); then
     python scripts/distillation_controls.py --replications 10 --out "$FIGURES/distillation_controls"
 else
     echo "SKIPPED with --draw-only (the script runs its own simulations); $FIGURES/distillation_controls/ left as it is." >&2
+fi
+fi
+
+if want calibration; then
+say "calibration: ABC-SMC diagnostics and marginal posteriors from \$ABC_RESULTS (aieco calibrate experiments/abc.toml)"
+if [[ -f "$ABC_RESULTS/manifest.json" ]]; then
+    draw "$ABC_RESULTS" calibration
+else
+    echo "SKIPPED ($ABC_RESULTS has no ABC results: run aieco calibrate experiments/abc.toml first, ~1 h on 2 cores);" \
+         "figures/calibration/ left as it is." >&2
 fi
 fi
 

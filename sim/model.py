@@ -593,7 +593,7 @@ class EcosystemModel(mesa.Model):
         # investors' expectation: the region's revenue growth over the last 12 months (the market's growth until
         # a year of history exists)
         past = self._rev_hist[t - 12] if t >= 12 else rev_r / g_m
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # clipped below
             growth = np.where(past > 0, rev_r / np.where(past > 0, past, 1.0), g_m)
         expect = np.clip(growth / g_m, 0.1, 10.0) ** self.scenario.market.investment_expectation_elasticity
         self.investment = self.invest_multiple * rev_r ** self.scenario.market.investment_revenue_elasticity * expect

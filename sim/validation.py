@@ -24,21 +24,24 @@ Simulated statistics (one value per replication, :func:`simulated_statistics`):
   physical FLOP of the largest current release) on time, over the months 2022-01 to December of the end
   year, vs the growth fitted to Epoch's running top-5 models 2018-2025 (headline) and Epoch's 4-5x per year.
 
-Tolerances (pass/fail; module constants, stated in every output):
+Verdict rule (strict, issue 16; stated in every output as :data:`VERDICT_RULE`): a row passes when the simulated
+5%-95% interval across replications (for ``aieco validate --posterior``: the posterior predictive interval)
+overlaps the empirical interval, widened by nothing else; where the data give a point, the point must lie inside
+the simulated interval. A pattern passes only when every one of its rows, levels and criteria, passes (a row
+that cannot be computed is not a pass).
 
-- P1 level, per region and year: the replication **mean** share lies within the empirical 90% interval
-  widened by ``P1_SHARE_TOL`` = 0.10 on each side (a roster of a dozen labs releases 3-5 models per region and
-  year, so one release moves a share by 0.2-0.3; the median of such a share is coarse and is shown, not
-  tested).
-- P1 criteria: China above the US in each year 2023-2025 (mean over replications of the per-replication
-  difference CN - US > 0) and the gap widening (mean of (CN - US in 2025) - (CN - US in 2023) > 0).
-- P2 level, per year: ``|simulated median - empirical| <= P2_LAG_TOL_MONTHS`` = 6 months.
-  P2 criterion: the simulated median of the 2023-2024 mean lag lies in 5-22 months (Epoch, "How far behind
-  are open models?", 2024: mean 13, range 5-22).
-- P3 level and criterion: the simulated median growth per year lies in the envelope of Epoch's 4-5x and the
-  90% confidence intervals of the three empirical fits (4.0-5.48x with the committed table).
+- P1 level, per region and year: the empirical 90% Wilson interval. P1 criteria: the CN - US difference in each
+  year 2023-2025 and its change from 2023 to 2025 (the gap widening), against the empirical difference with a
+  90% interval from the two Wilson intervals (normal approximation, standard errors added in quadrature).
+- P2 level, per year: Epoch's yearly mean lag (a point). P2 criterion: the 2023-2024 mean lag against Epoch's
+  5-22 month range (Epoch, "How far behind are open models?", 2024: mean 13, range 5-22).
+- P3 level and criterion: the growth per year against the envelope of Epoch's 4-5x and the 90% confidence
+  intervals of the three empirical fits (4.0-5.48x with the committed table).
+- P5-P8: :mod:`sim.validation_eci` (P8's lab-years: the flagship's accessibility, 0 or 1, inside the simulated
+  interval of the lab's open share).
 
-A pattern passes when all its criterion rows pass; level rows carry their own pass/fail.
+``P1_SHARE_TOL`` and ``P2_LAG_TOL_MONTHS`` no longer widen any verdict; they remain the scales of the
+point-estimate calibration's distance (:mod:`sim.calibration`).
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ __all__ = [
     "SIM_YEARS",
     "TABLE_COLUMNS",
     "Targets",
+    "VERDICT_RULE",
     "ValidationInputError",
     "compare",
     "draw_validation_figures",
@@ -107,6 +111,11 @@ EPOCH_GROWTH_BAND = (4.0, 5.0)
 GROWTH_START_YEAR = 2022
 HEADLINE_TREND = "running_top5"
 CONFIDENCE = 0.90
+Z90 = 1.6448536269514722
+VERDICT_RULE = ("a row passes when the simulated 5%-95% interval overlaps the empirical interval (where the data "
+                "give a point: contains it), widened by nothing else; a pattern passes only when every one of its "
+                "level and criterion rows passes")
+"""The verdict rule, printed with every validation output."""
 
 TABLE_COLUMNS = ("pattern", "kind", "item", "region", "year", "role", "n_reps", "sim_median", "sim_lo",
                  "sim_hi", "sim_mean", "empirical", "emp_lo", "emp_hi", "empirical_alt", "tolerance", "passed")
@@ -306,16 +315,15 @@ def tolerance_text(targets: Targets | None = None) -> dict[str, str]:
     band = targets.growth_band if targets is not None else (EPOCH_GROWTH_BAND[0], EPOCH_GROWTH_BAND[1])
     defn = targets.p1_definition if targets is not None else "incl_unreleased"
     return {
-        "P1": (f"open share of releases ({defn}): level passes if the replication mean lies within the empirical "
-               f"90% Wilson interval +/- {P1_SHARE_TOL:.2f}; criteria: CN above US in each of "
-               f"{P1_ORDER_YEARS[0]}-{P1_ORDER_YEARS[-1]} and the CN-US gap wider in {P1_ORDER_YEARS[-1]} than in "
-               f"{P1_ORDER_YEARS[0]} (means over replications)"),
-        "P2": (f"open-closed lag: level passes if |simulated median - empirical yearly mean| <= "
-               f"{P2_LAG_TOL_MONTHS:g} months; criterion: median {P2_BAND_YEARS[0]}-{P2_BAND_YEARS[-1]} lag within "
-               f"{P2_BAND[0]:g}-{P2_BAND[1]:g} months"),
-        "P3": (f"frontier training compute growth (fit from {GROWTH_START_YEAR}-01): passes if the simulated "
-               f"median lies in {band[0]:.2f}-{band[1]:.2f}x per year (Epoch 4-5x and the 90% CIs of the "
-               "empirical fits)"),
+        "P1": (f"open share of releases ({defn}): each region-year's simulated 5-95% interval overlaps the empirical "
+               f"90% Wilson interval; criteria: the CN - US difference in each of {P1_ORDER_YEARS[0]}-"
+               f"{P1_ORDER_YEARS[-1]} and its change {P1_ORDER_YEARS[0]} to {P1_ORDER_YEARS[-1]} overlap the "
+               "empirical difference's 90% interval (from the Wilson intervals)"),
+        "P2": (f"open-closed lag: each year's simulated 5-95% interval contains Epoch's yearly mean; criterion: the "
+               f"{P2_BAND_YEARS[0]}-{P2_BAND_YEARS[-1]} mean lag's interval overlaps {P2_BAND[0]:g}-{P2_BAND[1]:g} "
+               "months"),
+        "P3": (f"frontier training compute growth (fit from {GROWTH_START_YEAR}-01): the simulated 5-95% interval "
+               f"overlaps {band[0]:.2f}-{band[1]:.2f}x per year (Epoch 4-5x and the 90% CIs of the empirical fits)"),
         **ECI_TOLERANCE,
     }
 
@@ -344,6 +352,16 @@ def _maybe(cond: bool, *values: float):
     return pd.NA if any(not np.isfinite(v) for v in values) else bool(cond)
 
 
+def overlaps(sim_lo: float, sim_hi: float, emp_lo: float, emp_hi: float):
+    """The strict rule (:data:`VERDICT_RULE`): True when ``[sim_lo, sim_hi]`` and ``[emp_lo, emp_hi]`` overlap
+    (a point when ``emp_lo == emp_hi``); NA when any bound is missing."""
+    return _maybe(sim_lo - 1e-9 <= emp_hi and emp_lo <= sim_hi + 1e-9, sim_lo, sim_hi, emp_lo, emp_hi)
+
+
+def _se(t) -> float:
+    return float(t["hi"] - t["lo"]) / (2 * Z90)
+
+
 def compare(sim: pd.DataFrame, targets: Targets, years: Sequence[int] = SIM_YEARS) -> pd.DataFrame:
     """The side-by-side table (columns :data:`TABLE_COLUMNS`) of simulated statistics
     (:func:`simulated_statistics`, or a hand-made table with the same columns) and ``targets``.
@@ -352,7 +370,6 @@ def compare(sim: pd.DataFrame, targets: Targets, years: Sequence[int] = SIM_YEAR
     P2 criterion (band), P3 level per fit window and the P3 criterion (the longest window). Years missing
     from ``sim`` are left out (the model starts in 2022)."""
     rows: list[dict] = []
-    tol = P1_SHARE_TOL
     p1 = sim[sim["pattern"] == "P1"]
     sim_years = [y for y in years if (sim["year"] == y).any()]
     for reg in P1_REGIONS:
@@ -361,9 +378,9 @@ def compare(sim: pd.DataFrame, targets: Targets, years: Sequence[int] = SIM_YEAR
             s = _summ(vals)
             t = targets.share(reg, y)
             emp, lo, hi, alt = (math.nan,) * 4 if t is None else (t["share"], t["lo"], t["hi"], t["share_alt"])
-            ok = _maybe(lo - tol <= s[4] <= hi + tol, s[4], lo, hi)
+            ok = overlaps(s[2], s[3], lo, hi)
             rows.append(_row("P1", "level", f"open share of releases, {reg} {y}", reg, y, [y], s, emp, lo, hi, alt,
-                             f"mean within [{lo - tol:.2f}, {hi + tol:.2f}]" if np.isfinite(lo) else "", ok))
+                             f"5-95% overlaps [{lo:.2f}, {hi:.2f}]" if np.isfinite(lo) else "", ok))
     wide = p1.pivot_table(index="replication", columns=["region", "year"], values="value", dropna=False)
 
     def diff(y: int) -> np.ndarray:
@@ -375,27 +392,34 @@ def compare(sim: pd.DataFrame, targets: Targets, years: Sequence[int] = SIM_YEAR
         a, b = targets.share("CN", y), targets.share("US", y)
         return math.nan if a is None or b is None else float(a[col] - b[col])
 
+    def emp_se(*years: int) -> float:
+        ts_ = [targets.share(r, y) for y in years for r in ("CN", "US")]
+        return math.nan if any(t is None for t in ts_) else math.sqrt(sum(_se(t) ** 2 for t in ts_))
+
     order_years = [y for y in P1_ORDER_YEARS if y in sim_years]
     for y in order_years:
         s = _summ(diff(y))
-        rows.append(_row("P1", "criterion", f"CN minus US open share, {y}", "CN-US", y, [y], s, emp_diff(y),
-                         math.nan, math.nan, emp_diff(y, "share_alt"), "mean > 0", _maybe(s[4] > 0, s[4])))
+        e, h = emp_diff(y), Z90 * emp_se(y)
+        rows.append(_row("P1", "criterion", f"CN minus US open share, {y}", "CN-US", y, [y], s, e, e - h, e + h,
+                         emp_diff(y, "share_alt"), f"5-95% overlaps [{e - h:.2f}, {e + h:.2f}]",
+                         overlaps(s[2], s[3], e - h, e + h)))
     if len(order_years) >= 2:
         y0, y1 = order_years[0], order_years[-1]
         d0, d1 = diff(y0), diff(y1)
         s = _summ(d1 - d0 if d0.size and d1.size else np.array([]))
+        e, h = emp_diff(y1) - emp_diff(y0), Z90 * emp_se(y0, y1)
         rows.append(_row("P1", "criterion", f"CN-US gap widening, {y0} to {y1}", "CN-US", y1, [y0, y1], s,
-                         emp_diff(y1) - emp_diff(y0), math.nan, math.nan,
-                         emp_diff(y1, "share_alt") - emp_diff(y0, "share_alt"), "mean > 0", _maybe(s[4] > 0, s[4])))
+                         e, e - h, e + h, emp_diff(y1, "share_alt") - emp_diff(y0, "share_alt"),
+                         f"5-95% overlaps [{e - h:.2f}, {e + h:.2f}]", overlaps(s[2], s[3], e - h, e + h)))
     p2 = sim[sim["pattern"] == "P2"]
     for y in sim_years:
         s = _summ(p2[p2["year"] == y]["value"].to_numpy(float))
         emp = targets.lag_mean(y)
-        ok = _maybe(abs(s[1] - emp) <= P2_LAG_TOL_MONTHS, s[1], emp)
+        ok = overlaps(s[2], s[3], emp, emp)
         end = targets.lag[targets.lag["year"] == y]["lag_end"]
         rows.append(_row("P2", "level", f"open-closed lag, {y} mean (months)", "", y, [y], s, emp, math.nan,
                          math.nan, float(end.iloc[0]) if len(end) else math.nan,
-                         f"|median - empirical| <= {P2_LAG_TOL_MONTHS:g}", ok))
+                         "5-95% contains the empirical mean", ok))
     band_years = [y for y in P2_BAND_YEARS if y in sim_years]
     if band_years:
         per_rep = p2[p2["year"].isin(band_years)].groupby("replication")["value"].mean().to_numpy(float)
@@ -403,8 +427,8 @@ def compare(sim: pd.DataFrame, targets: Targets, years: Sequence[int] = SIM_YEAR
         emp = float(np.mean([targets.lag_mean(y) for y in band_years]))
         rows.append(_row("P2", "criterion", f"open-closed lag, {band_years[0]}-{band_years[-1]} mean (months)", "",
                          band_years[-1], band_years, s, emp, P2_BAND[0], P2_BAND[1], math.nan,
-                         f"median within [{P2_BAND[0]:g}, {P2_BAND[1]:g}]",
-                         _maybe(P2_BAND[0] <= s[1] <= P2_BAND[1], s[1])))
+                         f"5-95% overlaps [{P2_BAND[0]:g}, {P2_BAND[1]:g}]",
+                         overlaps(s[2], s[3], *P2_BAND)))
     p3 = sim[sim["pattern"] == "P3"]
     head = targets.headline_growth
     lo_b, hi_b = targets.growth_band
@@ -414,8 +438,8 @@ def compare(sim: pd.DataFrame, targets: Targets, years: Sequence[int] = SIM_YEAR
         kind = "criterion" if y == p3_years[-1] else "level"
         rows.append(_row("P3", kind, f"frontier training compute growth {GROWTH_START_YEAR}-{y} (x/yr)", "", y,
                          range(GROWTH_START_YEAR, y + 1), s, float(head["growth"]), float(head["lo"]),
-                         float(head["hi"]), math.nan, f"median within [{lo_b:.2f}, {hi_b:.2f}]",
-                         _maybe(lo_b <= s[1] <= hi_b, s[1])))
+                         float(head["hi"]), math.nan, f"5-95% overlaps [{lo_b:.2f}, {hi_b:.2f}]",
+                         overlaps(s[2], s[3], lo_b, hi_b)))
     out = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     out["passed"] = out["passed"].astype("boolean")
     return out
@@ -424,7 +448,7 @@ def compare(sim: pd.DataFrame, targets: Targets, years: Sequence[int] = SIM_YEAR
 def verdicts(table: pd.DataFrame) -> pd.DataFrame:
     """One row per pattern (P1-P3, then P5-P8 when the table has them): ``pattern, passed, criteria_passed,
     criteria, levels_passed, levels`` (:func:`sim.validation_eci.pattern_verdicts`). A pattern passes when every
-    criterion row passes (a missing result counts as not passed); levels are counted."""
+    one of its rows, criteria and levels, passes (a missing result counts as not passed)."""
     return pattern_verdicts(table, ("P1", "P2", "P3", *ECI_PATTERNS))
 
 
@@ -462,7 +486,7 @@ def to_markdown(table: pd.DataFrame, verdict: pd.DataFrame, targets: Targets, ti
     for v in verdict.itertuples(index=False):
         lines.append(f"| {v.pattern} | {'PASS' if v.passed else 'FAIL'} | {v.criteria_passed}/{v.criteria} | "
                      f"{v.levels_passed}/{v.levels} |")
-    lines += ["", "## Tolerances", ""]
+    lines += ["", "## Verdict rule", "", f"Strict: {VERDICT_RULE}.", ""]
     lines += [f"- **{k}**: {t}" for k, t in tolerance_text(targets).items()]
     lines += ["", "## Simulated vs empirical", "",
               "| " + " | ".join(DISPLAY_HEADER) + " |", "|" + "---|" * len(DISPLAY_HEADER)]

@@ -20,8 +20,10 @@ only 2024 (calibration) and 2025 (held out) are compared.
 
 Verdict rule (strict, as the calibration issue asks): each P5-P7 row (one per year, a criterion) passes when the
 empirical value lies within the simulated 5%-95% interval across replications (nothing else widens it); each P8
-lab-year (a level) matches as above, and P8's criterion passes when at least :data:`P8_MATCH_RATE` of the lab-years
-with simulated releases match. A pattern passes when all its criteria pass. Years the run does not simulate give no
+lab-year (a level) matches when the lab's simulated releases that year are mostly open (mean open share over
+replications > 0.5) exactly when its flagship was open (one binary observation: a classification, not an interval),
+and P8's criterion passes when at least :data:`P8_MATCH_RATE` of the lab-years with simulated releases match. A
+pattern passes when all its rows, criteria and levels, pass: P8 only when every lab-year matches. Years the run does not simulate give no
 rows.
 """
 
@@ -46,8 +48,9 @@ TOLERANCE = {
     "P5": "empirical within the simulated 5%-95% interval",
     "P6": "empirical within the simulated 5%-95% interval",
     "P7": "empirical within the simulated 5%-95% interval",
-    "P8": (f"a lab-year matches when the lab's simulated releases that year are mostly open (mean open share > 0.5) "
-           f"exactly when its flagship was open; the pattern passes when >= {P8_MATCH_RATE:.0%} of lab-years match"),
+    "P8": ("a lab-year (level) matches when the lab's simulated releases that year are mostly open (mean open share > "
+           f"0.5) exactly when its flagship was open; criterion: >= {P8_MATCH_RATE:.0%} of lab-years match; the "
+           "pattern passes only when every lab-year matches"),
 }
 
 
@@ -144,15 +147,17 @@ def row_counts(g: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
 
 def pattern_verdicts(table: pd.DataFrame, patterns) -> pd.DataFrame:
     """One row per pattern of ``patterns`` present in ``table``: ``pattern, passed, criteria_passed, criteria,
-    levels_passed, levels``. A pattern passes when it has criterion rows and every one passes (a missing result is
-    not a pass; P5-P7: each year's row; P8: the share of matching lab-years); levels are counted."""
+    levels_passed, levels``. A pattern passes when it has criterion rows and every one of its rows, criteria and
+    levels, passes (the strict rule of issue 16; a missing result is not a pass; P5-P7: each year's row; P8: the
+    share of matching lab-years; P8's levels: each lab-year's match)."""
     rows = []
     for p in patterns:
         g = table[table["pattern"] == p]
         if g.empty:
             continue
         crit, lev, c_ok, l_ok = row_counts(g)
-        rows.append(dict(pattern=p, passed=bool(len(crit)) and c_ok == len(crit), criteria_passed=c_ok,
+        rows.append(dict(pattern=p, passed=bool(len(crit)) and c_ok == len(crit) and l_ok == len(lev),
+                         criteria_passed=c_ok,
                          criteria=len(crit), levels_passed=l_ok, levels=len(lev)))
     return pd.DataFrame(rows, columns=["pattern", "passed", "criteria_passed", "criteria", "levels_passed", "levels"])
 

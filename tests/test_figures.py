@@ -408,7 +408,7 @@ def test_sensitivity_folder_without_its_plot_module_is_skipped_with_a_note(resul
 
 
 def test_catalogue_lists_every_kind():
-    assert set(catalogue.CATALOGUE) == {"run", "compare", "sweep", "validation", "sensitivity", "discovery"}
+    assert set(catalogue.CATALOGUE) == {"run", "compare", "sweep", "validation", "sensitivity", "discovery", "abc"}
     md = catalogue.catalogue_markdown()
     assert "sim.plots.sweep.fig_heatmap" in md and md.count("\n") > 10
 

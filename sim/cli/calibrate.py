@@ -30,9 +30,21 @@ from sim.cli.common import console, err_console, fail
 @click.option("--format", "formats", default="png,pdf", show_default=True,
               help="Figure formats, comma-separated: png, pdf, svg.")
 @click.option("--no-figures", is_flag=True, help="Write the fit report tables only.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="ABC spec: evaluate particles on the Dask cluster at this scheduler address "
+                   "(e.g. tcp://10.0.0.5:8786); the workers need aieco installed.")
+@click.option("--population", type=click.IntRange(min=2), default=None,
+              help="ABC spec: accepted particles per generation (default: the spec's).")
+@click.option("--generations", type=click.IntRange(min=1), default=None,
+              help="ABC spec: generations at most, counting those already in the history (default: the spec's).")
+@click.option("--db", type=click.Path(dir_okay=False), default=None,
+              help="ABC spec: history database (SQLite; default: the spec's `db`).")
+@click.option("--new", "new_run", is_flag=True,
+              help="ABC spec: start a new run even when the history holds one of this spec to resume.")
 def calibrate(spec_file: str, output: str | None, out: str | None, replications: int | None,
               check_replications: int | None, maxiter: int | None, popsize: int | None, workers: int | None,
-              formats: str, no_figures: bool) -> None:
+              formats: str, no_figures: bool, scheduler: str | None, population: int | None,
+              generations: int | None, db: str | None, new_run: bool) -> None:
     """Fit the free parameters of SPEC (a TOML file, e.g. experiments/calibration.toml).
 
     \b
@@ -42,7 +54,18 @@ def calibrate(spec_file: str, output: str | None, out: str | None, replications:
     to the spec's `output` scenario (scenarios/calibrated.toml, which scenarios/baseline.toml extends)
     with a header comment, and fit.md, fit_parameters.csv, fit_history.csv, check_table.csv,
     diagnostics.csv, manifest.json and figures/ to the report folder. Exit code 2 for bad input.
+
+    \b
+    A spec with an [abc] table (experiments/abc.toml) runs approximate Bayesian computation instead
+    (ABC-SMC, pyabc): it prints a wall-time estimate, keeps its history in a database (rerun the same
+    command to resume after a crash; --new to start over), runs on --workers local processes or on a
+    Dask cluster (--scheduler), and writes the posterior ensemble (the spec's `output`,
+    scenarios/posterior.json) and diagnostics (generations.csv, posterior_summary.csv, figures/).
     """
+    if _is_abc_spec(spec_file):
+        _calibrate_abc(spec_file, output, out, workers, formats, no_figures, scheduler, population, generations,
+                       db, new_run)
+        return
     from sim.calibration import (
         CalibrationError,
         load_spec,
@@ -110,6 +133,114 @@ def calibrate(spec_file: str, output: str | None, out: str | None, replications:
         f"{v.pattern} {'PASS' if v.passed else 'FAIL'} ({v.criteria_passed}/{v.criteria} criteria)"
         for v in result.check_verdicts.itertuples(index=False)))
     err_console.print(f"wrote {path} and {len(paths)} report files in {spec.out_dir}/")
+
+
+def _is_abc_spec(path: str) -> bool:
+    import tomllib
+
+    try:
+        return "abc" in tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # load_spec reports the problem
+
+
+def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers: int | None, formats: str,
+                   no_figures: bool, scheduler: str | None, population: int | None, generations: int | None,
+                   db: str | None, new_run: bool) -> None:
+    """``aieco calibrate`` on an ABC spec (see :mod:`sim.abcsmc`)."""
+    from sim.abcsmc import (
+        ABCError,
+        generation_table,
+        load_abc_spec,
+        posterior_ensemble,
+        posterior_summary,
+        run_abc,
+        write_ensemble,
+    )
+    from sim.labs import RosterError
+    from sim.provenance import base_manifest, write_json_atomic
+    from sim.scenario import ScenarioError
+    from sim.validation import ValidationInputError
+
+    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
+    bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
+    if bad:
+        fail(f"--format: {bad[0]!r} is not one of png, pdf, svg")
+    try:
+        spec = load_abc_spec(spec_file)
+    except ABCError as e:
+        fail(str(e))
+    for name, value in (("population", population), ("generations", generations), ("workers", workers)):
+        if value is not None:
+            setattr(spec, name, value)
+    if output:
+        spec.output = Path(output).resolve()
+    if out:
+        spec.out_dir = Path(out).resolve()
+    if db:
+        spec.db = Path(db).resolve()
+    try:
+        import pyabc  # noqa: F401
+    except ImportError:
+        fail("ABC calibration needs pyabc: pip install 'aieco[abc]'", code=1)
+    argv = sys.argv[1:]
+    command = " ".join(["aieco", *argv]) if argv[:1] == ["calibrate"] else f"aieco calibrate {spec_file}"
+    try:
+        result = run_abc(spec, scheduler=scheduler, new=new_run, echo=lambda m: err_console.print(m, soft_wrap=True))
+    except (ABCError, ScenarioError, ValidationInputError) as e:
+        fail(str(e))
+    except RosterError as e:
+        fail(f"{spec.scenario}: field 'roster': {e}")
+    except OSError as e:  # e.g. no Dask scheduler at the address
+        fail(f"--scheduler {scheduler}: {e}" if scheduler else str(e), code=1)
+    path = write_ensemble(result, command=command)
+    gens = generation_table(result.history)
+    ens = posterior_ensemble(result.history, spec.priors)
+    summ = posterior_summary(ens, spec.priors)
+    spec.out_dir.mkdir(parents=True, exist_ok=True)
+    gens.to_csv(spec.out_dir / "generations.csv", index=False, float_format="%.6g")
+    summ.to_csv(spec.out_dir / "posterior_summary.csv", index=False, float_format="%.6g")
+    ens.to_csv(spec.out_dir / "particles.csv", index=False, float_format="%.6g")
+    manifest = base_manifest("abc")
+    rate = result.simulations / result.wall_seconds if result.wall_seconds > 0 else float("nan")
+    manifest.update({"spec": str(spec.source), "output": str(path), "db": str(spec.db), "run_id": result.run_id,
+                     "resumed": result.resumed, "wall_seconds": round(result.wall_seconds, 2),
+                     "simulations": result.simulations, "simulations_per_second": round(rate, 3),
+                     "scheduler": scheduler, "workers": spec.workers, "population": spec.population,
+                     "parameters": [{"path": p.path, "lower": p.lower, "upper": p.upper, "why": p.why}
+                                    for p in spec.priors],
+                     "generations": gens.to_dict(orient="records")})
+    write_json_atomic(spec.out_dir / "manifest.json", manifest)
+    n_fig = 0
+    if not no_figures:
+        from sim.plots.posterior import draw_abc_figures
+
+        ens_params = [{"path": p.path, "lower": p.lower, "upper": p.upper} for p in spec.priors]
+        prov = {k: manifest[k] for k in ("command", "versions", "git", "created")} | {"results": str(spec.out_dir)}
+        n_fig = len([p for p in draw_abc_figures(gens, ens, ens_params, spec.population, spec.out_dir / "figures",
+                                                 fmts, prov) if p.suffix != ".json"])
+    t = Table(title=f"ABC-SMC posterior: {len(gens)} generations, ESS {gens['ess'].iloc[-1]:.0f} of "
+                    f"{spec.population}; this call {result.simulations} simulations in {result.wall_seconds:.0f} s "
+                    f"({rate:.2f} per s)", title_justify="left")
+    for h in ("parameter", "prior", "median", "90% interval", "share of prior"):
+        t.add_column(h, justify="left" if h == "parameter" else "right")
+    for r in summ.itertuples(index=False):
+        t.add_row(r.parameter, f"[{r.prior_lower:g}, {r.prior_upper:g}]", f"{r.median:.4g}",
+                  f"[{r.q05:.4g}, {r.q95:.4g}]", f"{r.width_share_of_prior:.2f}")
+    console.print(t)
+    g = Table(title="by generation", title_justify="left")
+    for h in ("t", "epsilon", "simulations", "acceptance", "ESS"):
+        g.add_column(h, justify="right")
+    for r in gens.itertuples(index=False):
+        g.add_row(str(r.t), f"{r.epsilon:.4g}", str(r.samples), f"{r.acceptance:.3f}", f"{r.ess:.0f}")
+    console.print(g)
+    ess = float(gens["ess"].iloc[-1])
+    if ess < 100:
+        err_console.print(f"[yellow]warning:[/] the posterior's effective sample size is {ess:.0f} (< 100): rerun with "
+                          f"a larger --population (--new), e.g. --population {int(spec.population * 110 / max(ess, 1))}",
+                          markup=True, soft_wrap=True)
+    err_console.print(f"wrote {path}; {spec.out_dir}/: generations.csv, posterior_summary.csv, particles.csv, "
+                      f"manifest.json" + (f", {n_fig} figure files in figures/" if n_fig else ""))
 
 
 COMMANDS = [calibrate]

@@ -134,9 +134,17 @@ def metric_notes(stats) -> list[str]:
                    "1 month, 0.02 share), or --max-replications is reached; --replications is the first batch.")
 @click.option("--max-replications", type=click.IntRange(min=1), default=400, show_default=True,
               help="Most replications per scenario with --precision.")
+@click.option("--posterior", "posterior", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Policy effects over the posterior: N parameter sets drawn from --ensemble, each run "
+                   "--replications times in every scenario with common seeds (issue 16: N >= 50, R >= 10).")
+@click.option("--ensemble", type=click.Path(dir_okay=False), default="scenarios/posterior.json", show_default=True,
+              help="With --posterior: the posterior ensemble (aieco calibrate experiments/abc.toml).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With --posterior: processes running the (draw, scenario) cells.")
 def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, months: int | None,
             sets: tuple[str, ...], window: str, also: tuple[str, ...], out: str | None, formats: str, width: str,
-            no_figures: bool, precision: float | None, max_replications: int) -> None:
+            no_figures: bool, precision: float | None, max_replications: int, posterior: int | None, ensemble: str,
+            workers: int) -> None:
     """Run SCENARIOS (TOML files; the first is the reference) with common random numbers and compare.
 
     \b
@@ -151,6 +159,11 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     timeseries.parquet (all scenarios' time series), stats.csv (values and window differences), effects.csv
     (horizon, mean and peak differences with CIs and spreads), manifest.json
     (every resolved scenario, seeds, versions, git commit, command) and figures/compare_*.png|pdf.
+    \b
+    --posterior N: every scenario runs N draws from --ensemble x --replications runs (draw i, run r: the same
+    seed in every scenario); prints each effect (at the horizon, mean from the first policy change, peak with
+    its month) as the median and 90% interval over draws, the 90% spread over all runs, and the share of
+    draws with the median's sign; writes posterior_effects.csv, draws.csv, timeseries.parquet, manifest.json.
     """
     from sim.compare import run_comparison, write_comparison
 
@@ -178,6 +191,10 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     from sim.compare import unique_names
 
     names = unique_names([s.name for s in loaded])
+    if posterior is not None:
+        _compare_posterior(loaded, names, scenarios, posterior, replications, seed, ensemble, workers, metrics,
+                           out, sets, months)
+        return
     out_dir = Path(out) if out else Path("results") / ("compare_" + "_vs_".join(dict.fromkeys(names)))[:120]
     total = replications * len(loaded)
     status = None
@@ -256,6 +273,82 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
             figs += [p for p in draw_compare_figures(out_dir, fmts, w) if p.suffix == ".png"]
     err_console.print(f"wrote {out_dir}/: compare.parquet, timeseries.parquet, stats.csv, effects.csv, manifest.json"
                       + "".join(f"\n  figure: {p}" for p in figs), soft_wrap=True, highlight=False)
+
+
+def _compare_posterior(loaded, names, files, draws: int, replications: int, seed: int | None, ensemble_file: str,
+                       workers: int, metrics, out: str | None, sets, months: int | None) -> None:
+    """``aieco compare --posterior N`` (:func:`sim.posterior.run_posterior_comparison`)."""
+    from sim.posterior import EnsembleError, load_ensemble, posterior_effects, run_posterior_comparison
+    from sim.provenance import base_manifest, write_json_atomic
+
+    try:
+        ens = load_ensemble(ensemble_file)
+    except EnsembleError as e:
+        fail(str(e))
+    out_dir = Path(out) if out else Path("results") / ("compare_posterior_" + "_vs_".join(dict.fromkeys(names)))[:120]
+    total = draws * replications * len(loaded)
+    try:
+        with progress_bar(total, f"{len(loaded)} scenarios x {draws} draws x {replications} runs") as advance:
+            done = [0]
+
+            def step(k: int) -> None:
+                advance(k - done[0])
+                done[0] = k
+
+            comp = run_posterior_comparison(loaded, ens, draws, replications, seed=seed, names=names,
+                                            metrics=metrics, workers=workers, progress=step)
+    except RosterError as e:
+        fail(f"field 'roster': {e}")
+    eff = posterior_effects(comp, metrics)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    eff.to_csv(out_dir / "posterior_effects.csv", index=False, float_format="%.6g")
+    comp.draws.to_csv(out_dir / "draws.csv", index=False, float_format="%.6g")
+    comp.timeseries.to_parquet(out_dir / "timeseries.parquet", index=False)
+    manifest = base_manifest("compare_posterior")
+    manifest.update({
+        "reference": names[0], "names": names,
+        "scenarios": [{"name": n, "file": str(Path(f).resolve()), "scenario": s.resolved_dict()}
+                      for n, f, s in zip(names, files, loaded, strict=True)],
+        "ensemble": str(ens.source), "ensemble_ess": ens.ess, "ensemble_provenance": ens.provenance,
+        "draws": draws, "replications": replications, "base_seed": comp.base_seed,
+        "seed_rule": "draw i, replication r: seed_for(base_seed, i, r) in every scenario; draws: "
+                     "numpy.random.default_rng(base_seed).choice by weight",
+        "sets": list(sets), "months_override": months, "workers": workers,
+        "wall_seconds": round(comp.wall_seconds, 2), "runs": total,
+        "tables": ["posterior_effects.csv", "draws.csv", "timeseries.parquet"]})
+    write_json_atomic(out_dir / "manifest.json", manifest)
+    t = Table(title=f"{' vs '.join(names)}: effects over the posterior ({draws} draws from {Path(ens.source).name}, "
+                    f"ESS {ens.ess:.0f}, x {replications} runs, common seeds; {comp.wall_seconds:.0f} s)",
+              title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for h in ("metric / scenario / effect", "median [90% over draws]", "spread over runs [90%]", "same sign",
+              "month"):
+        t.add_column(h, justify="left" if h.startswith("metric") else "right")
+    for k, (metric, g) in enumerate(eff.groupby("metric", sort=False)):
+        d = DIGITS.get(metric, 2)
+        if k:
+            t.add_section()
+        unit = SUMMARY_METRICS.get(metric, ("", ""))[0]
+        t.add_row(f"[bold]{metric}[/] ({unit})", "", "", "", "")
+        for name, gs in g.groupby("scenario", sort=False):
+            t.add_row(f"  {name}", "", "", "", "")
+            for r in gs.itertuples():
+                month = ""
+                if r.effect == "peak" and np.isfinite(r.month_median):
+                    month = f"{r.date} [{month_label(loaded[0].start, int(r.month_lo))}, " \
+                            f"{month_label(loaded[0].start, int(r.month_hi))}]"
+                elif r.effect == "mean":
+                    month = f"from {month_label(loaded[0].start, int(r.from_month))}"
+                share = f"{r.sign_share:.2f}" if np.isfinite(r.sign_share) else "n/a"
+                t.add_row(f"    {r.effect}", _iv(r.median, r.lo, r.hi, r.n_draws, d, signed=True),
+                          _iv(r.median, r.spread_lo, r.spread_hi, r.runs, d, signed=True).split(" ", 1)[-1],
+                          share, month)
+    out_console = console if console.width >= 120 else Console(highlight=False, width=140)
+    out_console.print(t)
+    out_console.print("median and interval: over posterior draws of each draw's mean effect (parameter "
+                      "uncertainty); spread: over all runs (parameter and run-to-run); same sign: share of draws "
+                      "whose effect has the median's sign.", highlight=False)
+    err_console.print(f"wrote {out_dir}/: posterior_effects.csv, draws.csv, timeseries.parquet, manifest.json",
+                      highlight=False)
 
 
 COMMANDS = [compare]

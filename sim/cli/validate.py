@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.cli.common import console, err_console, fail, progress_bar, scenario_or_exit, set_option
-from sim.validation import P1_DEFINITIONS
+from sim.scenario import ScenarioError
+from sim.validation import P1_DEFINITIONS, VERDICT_RULE
 
 DEFAULT_SCENARIO = str(Path("scenarios") / "baseline.toml")
 
@@ -45,8 +46,18 @@ def verdict_table(result, title: str) -> Table:
 @click.option("--format", "formats", default="png,pdf", show_default=True,
               help="Figure formats, comma-separated: png, pdf, svg.")
 @click.option("--no-figures", is_flag=True, help="Write the tables only.")
+@click.option("--posterior", "use_posterior", is_flag=True,
+              help="Posterior predictive check: draw --draws parameter sets from --ensemble and run each "
+                   "--replications times; SCENARIO is then the ensemble's own.")
+@click.option("--ensemble", type=click.Path(dir_okay=False), default="scenarios/posterior.json", show_default=True,
+              help="With --posterior: the posterior ensemble (aieco calibrate experiments/abc.toml).")
+@click.option("--draws", type=click.IntRange(min=1), default=50, show_default=True,
+              help="With --posterior: parameter sets drawn from the ensemble (by weight).")
+@click.option("--strict", is_flag=True,
+              help="Exit with code 1 when any pattern fails (the verdict rule is always the strict one).")
 def validate(scenario: str, replications: int, seed: int | None, sets: tuple[str, ...], out: str | None,
-             targets_dir: str | None, p1_definition: str, formats: str, no_figures: bool) -> None:
+             targets_dir: str | None, p1_definition: str, formats: str, no_figures: bool, use_posterior: bool,
+             ensemble: str, draws: int, strict: bool) -> None:
     """Compare SCENARIO (default scenarios/baseline.toml) with the empirical patterns P1-P3 and, on Epoch's
     Capabilities Index, P5-P8 (best open model's country, open-closed and US-China lags, named labs' strategies).
 
@@ -61,7 +72,13 @@ def validate(scenario: str, replications: int, seed: int | None, sets: tuple[str
     validation_replications.csv (per-replication statistics), manifest.json and
     figures/validation_p{1,2,3}_double.{png,pdf} and validation_eci_double.{png,pdf} (P5-P7) with provenance
     sidecars.
-    Exit code 0 whatever the verdict; 2 for bad input.
+    Verdicts are strict: a row passes when the simulated 5%-95% interval overlaps the empirical interval (or
+    contains the empirical point), widened by nothing else; a pattern passes when all its rows pass.
+    \b
+    --posterior: draws --draws parameter sets from --ensemble (aieco calibrate experiments/abc.toml)
+    and runs each --replications times through 2025; the intervals are then posterior predictive intervals
+    (in sample 2022-2024, held out 2025).
+    Exit code 0 whatever the verdict unless --strict (1 when a pattern fails); 2 for bad input.
     """
     from sim.labs import RosterError
     from sim.provenance import base_manifest, write_json_atomic
@@ -76,36 +93,72 @@ def validate(scenario: str, replications: int, seed: int | None, sets: tuple[str
         validate as run_validation,
     )
 
-    extra = list(sets) + ([f"seed={seed}"] if seed is not None else [])
-    sc = scenario_or_exit(scenario, tuple(extra))
     fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
     bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
     if bad:
         fail(f"--format: {bad[0]!r} is not one of png, pdf, svg")
+    posterior = ensemble
+    ensemble = None
+    if use_posterior:
+        from sim.posterior import EnsembleError, load_ensemble
+
+        try:
+            ensemble = load_ensemble(posterior)
+            sc = ensemble.base_scenario(list(sets))
+        except (EnsembleError, ScenarioError) as e:
+            fail(str(e))
+        scenario = str(ensemble.scenario)
+    else:
+        extra = list(sets) + ([f"seed={seed}"] if seed is not None else [])
+        sc = scenario_or_exit(scenario, tuple(extra))
     try:
         targets = load_targets(targets_dir, p1_definition)
-        with progress_bar(replications, f"validate {sc.name}: {replications} replications") as advance:
-            result = run_validation(sc, replications, targets, progress=lambda r: advance())
+        if ensemble is not None:
+            from sim.posterior import validate_posterior
+
+            total = draws * replications
+            with progress_bar(total, f"validate --posterior: {draws} draws x {replications} runs") as advance:
+                post = validate_posterior(ensemble, draws, replications, seed=sc.seed if seed is None else seed,
+                                          overrides=list(sets), targets=targets, progress=lambda k: advance())
+            result = post
+            replications = draws * replications
+        else:
+            with progress_bar(replications, f"validate {sc.name}: {replications} replications") as advance:
+                result = run_validation(sc, replications, targets, progress=lambda r: advance())
     except ValidationInputError as e:
         fail(str(e))
     except RosterError as e:
         fail(f"{scenario}: field 'roster': {e}")
-    out_dir = Path(out) if out else Path("results") / sc.name / "validation"
+    default_out = Path("results") / sc.name / ("validation_posterior" if ensemble is not None else "validation")
+    out_dir = Path(out) if out else default_out
     out_dir.mkdir(parents=True, exist_ok=True)
     result.table.to_csv(out_dir / "validation.csv", index=False, float_format="%.6g")
     result.stats.to_csv(out_dir / "validation_replications.csv", index=False, float_format="%.6g")
     # the monthly series of every replication: `aieco figures` redraws P2 and P3 from them (about 1 MB)
     result.replications.timeseries.to_parquet(out_dir / "timeseries.parquet", index=False)
+    months = int(result.replications.scenario.months)
     notes = [f"Scenario `{Path(scenario)}` ('{sc.name}'), {replications} replications, {sc.developers.n} developers, "
-             f"{sc.start} + {sc.months} months, base seed {sc.seed}."]
+             f"{sc.start} + {months} months, base seed {sc.seed}."]
     title = f"Validation of '{sc.name}' against Epoch AI data (patterns P1-P3, P5-P8)"
+    if ensemble is not None:
+        notes.append(f"Posterior predictive check: {draws} draws from `{ensemble.source}` (ESS {ensemble.ess:.0f}) x "
+                     f"{result.runs_per_draw} runs each; intervals are posterior predictive (parameter and run-to-run "
+                     "uncertainty); 2022-2024 in sample, 2025 held out.")
+        title = f"Posterior predictive check of '{sc.name}' against Epoch AI data (patterns P1-P3, P5-P8)"
+        result.draws.to_csv(out_dir / "draws.csv", index=False, float_format="%.6g")
     (out_dir / "validation.md").write_text(to_markdown(result.table, result.verdicts, targets, title, notes),
                                            encoding="utf-8")
     manifest = base_manifest("validation")
     manifest.update({"scenario_file": str(Path(scenario).resolve()), "scenario": sc.resolved_dict(),
                      "replications": replications, "seeds": result.replications.seeds, "targets": targets.source,
-                     "p1_definition": p1_definition, "tolerances": tolerance_text(targets),
-                     "verdicts": result.verdicts.to_dict(orient="records")})
+                     "p1_definition": p1_definition, "verdict_rule": VERDICT_RULE,
+                     "tolerances": tolerance_text(targets), "verdicts": result.verdicts.to_dict(orient="records")})
+    if ensemble is not None:
+        manifest["posterior"] = {"ensemble": str(ensemble.source), "draws": draws,
+                                 "runs_per_draw": result.runs_per_draw, "ess": ensemble.ess,
+                                 "seed_rule": "draw i, run r: seed_for(seed, i, r); draws: "
+                                              "numpy.random.default_rng(seed).choice by weight",
+                                 "ensemble_provenance": ensemble.provenance}
     write_json_atomic(out_dir / "manifest.json", manifest)
     n_fig = 0
     if not no_figures:
@@ -116,14 +169,20 @@ def validate(scenario: str, replications: int, seed: int | None, sets: tuple[str
         n_fig = sum(p.suffix != ".json" for p in paths)
     out_console = console if console.is_terminal else Console(highlight=False, width=150)
     out_console.print(verdict_table(result, f"{title}: {replications} replications"))
+    out_console.print(f"[bold]verdict rule[/] (strict): {VERDICT_RULE}.", soft_wrap=True)
     for k, text in tolerance_text(targets).items():
-        out_console.print(f"[bold]{k}[/] tolerance: {text}", soft_wrap=True)
+        out_console.print(f"[bold]{k}[/]: {text}", soft_wrap=True)
     summary = ", ".join(f"{v.pattern} {'PASS' if v.passed else 'FAIL'} (criteria {v.criteria_passed}/{v.criteria}, "
                         f"levels {v.levels_passed}/{v.levels})" for v in result.verdicts.itertuples(index=False))
     out_console.print(f"verdict: {summary}", soft_wrap=True)
     err_console.print(f"wrote {out_dir}/: validation.csv, validation.md, validation_replications.csv, "
                       "timeseries.parquet, manifest.json"
+                      + (", draws.csv" if ensemble is not None else "")
                       + (f", {n_fig} figure files in figures/" if n_fig else ""))
+    failed = [v.pattern for v in result.verdicts.itertuples(index=False) if not v.passed]
+    if strict and failed:
+        err_console.print(f"--strict: {len(failed)} pattern(s) fail: {', '.join(failed)}")
+        raise SystemExit(1)
 
 
 COMMANDS = [validate]

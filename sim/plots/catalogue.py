@@ -11,7 +11,9 @@ Every results folder written by aieco has a ``manifest.json`` whose ``kind`` say
 - ``sensitivity`` (``aieco sensitivity``): :mod:`sim.plots.sensitivity` -- Sobol'/Morris bar charts; and
   tornado charts from the analysis's sample;
 - ``discovery`` (``aieco discover``): :mod:`sim.plots.discovery` -- PRIM/CART trade-off, box limits, feature
-  scores.
+  scores;
+- ``abc`` (``aieco calibrate experiments/abc.toml``): :mod:`sim.plots.posterior` -- ESS, acceptance and epsilon
+  by generation; marginal posteriors against priors.
 
 :func:`draw_figures` detects the kind and draws every figure the folder supports, delegating to the
 per-kind draw functions; :data:`CATALOGUE` lists them (``aieco figures --list``, ``figures/README.md``).
@@ -110,6 +112,13 @@ CATALOGUE: dict[str, tuple[FigureInfo, ...]] = {
                    "levers and uncertainties told apart"),
         FigureInfo("discovery_feature_scores", "sim.plots.discovery.fig_feature_scores",
                    "Extra-trees feature score of every factor for the condition, levers hatched"),
+    ),
+    "abc": (
+        FigureInfo("abc_diagnostics", "sim.plots.posterior.fig_abc_diagnostics",
+                   "ABC-SMC by generation: effective sample size, acceptance rate and epsilon"),
+        FigureInfo("abc_marginals", "sim.plots.posterior.fig_marginals",
+                   "Marginal posterior of each free parameter (weighted histogram, median and 90% interval) against "
+                   "its uniform prior", "the folder has particles.csv"),
     ),
 }
 """Results kind -> the figures it supports (``<metric>``: one figure per metric of
@@ -239,9 +248,29 @@ def _draw_discovery(d: Path, formats, width, out, note: Notes) -> list[Path]:
     return draw_discovery_figures(d, formats, width, out)
 
 
+def _draw_abc(d: Path, formats, width, out, note: Notes) -> list[Path]:
+    import pandas as pd
+
+    from sim.plots.posterior import fig_abc_diagnostics, fig_marginals
+    from sim.plots.style import provenance, save
+
+    _need(d, "generations.csv")
+    m = read_manifest(d)
+    prov = provenance(d, m)
+    gens = pd.read_csv(d / "generations.csv")
+    paths = save(fig_abc_diagnostics(gens, int(m["population"]), width), out / f"abc_diagnostics_{width}", formats,
+                 prov)
+    if (d / "particles.csv").is_file() and m.get("parameters"):
+        paths += save(fig_marginals(pd.read_csv(d / "particles.csv"), m["parameters"], width),
+                      out / f"abc_marginals_{width}", formats, prov)
+    else:
+        note("abc_marginals skipped: no particles.csv or no parameters in the manifest")
+    return paths
+
+
 DRAWERS: dict[str, Callable[..., list[Path]]] = {"run": _draw_run, "compare": _draw_compare, "sweep": _draw_sweep,
                                                  "validation": _draw_validation, "sensitivity": _draw_sensitivity,
-                                                 "discovery": _draw_discovery}
+                                                 "discovery": _draw_discovery, "abc": _draw_abc}
 """Results kind -> function(results_dir, formats, width, out_dir, note) that draws its figures."""
 
 

@@ -169,11 +169,47 @@ def save(fig, out_stem: str | Path, formats: Iterable[str] = ("png", "pdf"), pro
         paths.append(p)
     if provenance is not None:
         side = out_stem.with_suffix(".json")
-        side.write_text(json.dumps({"figure": out_stem.name, "files": [p.name for p in paths], **provenance},
-                                   indent=2, default=str) + "\n")
+        series = figure_series(fig)
+        side.write_text(json.dumps({"figure": out_stem.name, "files": [p.name for p in paths], **provenance,
+                                    **({"series": series} if series else {})}, indent=2, default=str) + "\n")
         paths.append(side)
     plt.close(fig)
     return paths
+
+
+def figure_series(fig, min_points: int = 12) -> dict[str, dict[str, dict[str, float]]]:
+    """The figure's own data, for checking sentences about it (tests/test_claims.py): for every line of at least
+    ``min_points`` points on a time axis, its calendar-year means, keyed by the panel's title (whitespace
+    normalised) and the line's label (``line <k>`` when unlabelled), e.g. ``{"China's lag behind the US":
+    {"line 0": {"2022": 4.9, ...}}}``. Lines on other axes are left out."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for ax in fig.axes:
+        title = " ".join(ax.get_title(loc="left").split()) or " ".join(ax.get_title().split())
+        if not title:
+            continue
+        lines: dict[str, dict[str, float]] = {}
+        for k, line in enumerate(ax.get_lines()):
+            x, y = line.get_xdata(orig=True), np.asarray(line.get_ydata(orig=True), dtype=float)
+            if len(y) < min_points:
+                continue
+            try:
+                xa = np.asarray(x)
+                if xa.dtype.kind in "fi":
+                    if not isinstance(ax.xaxis.get_converter(), mdates.DateConverter | mdates.ConciseDateConverter
+                                      | mdates._SwitchableDateConverter):
+                        continue
+                    years = pd.DatetimeIndex(mdates.num2date(xa)).year
+                else:
+                    years = pd.DatetimeIndex(pd.to_datetime(pd.Series(xa))).year
+            except (TypeError, ValueError, AttributeError):
+                continue
+            by_year = pd.Series(y).groupby(np.asarray(years)).mean()
+            label = line.get_label()
+            key = label if label and not label.startswith("_") else f"line {k}"
+            lines[key] = {str(int(yr)): round(float(v), 6) for yr, v in by_year.items() if np.isfinite(v)}
+        if lines:
+            out[title] = lines
+    return out
 
 
 def provenance(results_dir: str | Path, manifest: dict | None = None, **extra: Any) -> dict[str, Any]:

@@ -1,0 +1,118 @@
+"""README's and figures/README.md's sentences about trends, checked against the figures' own data (the series
+in the figure sidecars, sim.plots.style.figure_series), and the checker itself (sim.claims)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import ROOT
+
+from sim.claims import Claim, check_claim, direction, trend_sentences
+
+FAN = "figures/baseline/headline_fan_double.json"
+CN_OPEN = "Open-weight share of Chinese labs"
+US_OPEN = "Open-weight share of US labs"
+LAG = "Open models' lag behind closed"
+GAP = "China's lag behind the US"
+NONCN = "Non-Chinese developers on Chinese open models"
+
+CLAIMS = [
+    Claim("README.md", "the open-weight share of Chinese labs rises to about 0.6 in 2023-2024", FAN, CN_OPEN,
+          trend=("rises", 2022, 2024), peak=((2023, 2024), 0.5, 0.7)),
+    Claim("README.md", "and then settles near 0.45-0.5", FAN, CN_OPEN, trend=("settles", 2026, 2030), tol=0.08,
+          levels={y: (0.4, 0.55) for y in range(2026, 2031)}),
+    Claim("README.md", "while the US labs' stays near 0.4-0.5", FAN, US_OPEN,
+          levels={y: (0.35, 0.55) for y in range(2023, 2031)}),
+    Claim("README.md", "open models trail the closed frontier by 5-12 months", FAN, LAG,
+          levels={y: (5.0, 12.0) for y in range(2022, 2031)}),
+    Claim("README.md", "China's lag behind the US grows from about 5 months to about 15 by 2030", FAN, GAP,
+          trend=("grows", 2022, 2030), levels={2022: (3.0, 7.0), 2030: (12.5, 17.5)}),
+    Claim("README.md", "peaks near 0.12 in 2024-2025 and falls to about 0.05 by 2030", FAN, NONCN,
+          trend=("falls", 2025, 2030), peak=((2024, 2025), 0.09, 0.15), levels={2030: (0.03, 0.07)}),
+]
+"""Every trend sentence of the README's headline caption and of figures/README.md, with what it claims."""
+
+CAPTION_START = "*The baseline ("
+
+
+def headline_caption() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    i = text.index(CAPTION_START)
+    return text[i:text.index("*\n", i + 1)]
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.text[:40])
+def test_claim_holds_on_the_figures_data(claim):
+    assert check_claim(claim, ROOT) == []
+
+
+def test_every_trend_sentence_is_a_checked_claim():
+    """A caption sentence with a trend word ("increasingly", "rises", "falls", ...) must be covered by a claim
+    above, so no trend is stated without the figure's data behind it."""
+    texts = {"README.md headline caption": headline_caption(),
+             "figures/README.md": (ROOT / "figures" / "README.md").read_text(encoding="utf-8")}
+    uncovered = []
+    for where, text in texts.items():
+        for sentence in trend_sentences(text):
+            if not any(" ".join(c.text.split()) in sentence for c in CLAIMS):
+                uncovered.append(f"{where}: {sentence[:160]}")
+    assert uncovered == []
+
+
+def test_increasingly_over_a_falling_series_fails(tmp_path):
+    doc = tmp_path / "README.md"
+    doc.write_text("Developers outside China increasingly build on Chinese open models.\n", encoding="utf-8")
+    series = {NONCN: {"median": {"2024": 0.12, "2025": 0.10, "2030": 0.05}}}
+    claim = Claim("README.md", "increasingly build on Chinese open models", FAN, NONCN,
+                  trend=("increasingly", 2025, 2030))
+    problems = check_claim(claim, tmp_path, series)
+    assert len(problems) == 1 and "says 'increasingly' from 2025 to 2030" in problems[0] and "falls" in problems[0]
+    rising = {NONCN: {"median": {"2025": 0.05, "2030": 0.12}}}
+    assert check_claim(claim, tmp_path, rising) == []
+
+
+def test_checker_reports_missing_sentence_level_and_peak(tmp_path):
+    (tmp_path / "README.md").write_text("The lag peaks near 10 in 2025.\n", encoding="utf-8")
+    s = {GAP: {"median": {"2024": 6.0, "2025": 9.0, "2026": 12.0}}}
+    assert "no longer in the document" in check_claim(Claim("README.md", "gone", FAN, GAP), tmp_path, s)[0]
+    p = check_claim(Claim("README.md", "peaks near 10 in 2025", FAN, GAP, peak=((2025,), 8, 11)), tmp_path, s)
+    assert len(p) == 1 and "peaks in 2026" in p[0]
+    p = check_claim(Claim("README.md", "peaks near 10", FAN, GAP, levels={2024: (7, 8)}), tmp_path, s)
+    assert "2024 value 6 outside" in p[0]
+    assert "no line" in check_claim(Claim("README.md", "peaks", FAN, "nope"), tmp_path, s)[0]
+
+
+def test_direction_and_sentences():
+    s = {"2022": 1.0, "2023": 1.05, "2024": 2.0}
+    assert direction(s, 2022, 2024) == "rises" and direction(s, 2024, 2022) == "falls"
+    assert direction(s, 2022, 2023, tol=0.1) == "flat"
+    got = trend_sentences("It rises. It is flat; it grows: done. Nothing here.")
+    assert got == ["It rises.", "it grows:"]
+    assert not trend_sentences("uprising and groundswell")  # whole words only
+    assert re.search("increasingly", " ".join(trend_sentences("They increasingly do.")))
+
+
+def test_no_line_calls_the_model_calibrated_unless_negated():
+    """README.md and figures/README.md may name calibrated.toml or the command, but not call the model
+    calibrated: its patterns fail under the strict verdicts (issue 16)."""
+    bad = []
+    for doc in ("README.md", "figures/README.md"):
+        for k, line in enumerate((ROOT / doc).read_text(encoding="utf-8").splitlines(), 1):
+            for m in re.finditer(r"\bcalibrated\b(?!\.toml)", line, re.IGNORECASE):
+                if not re.search(r"\bnot (a )?$", line[:m.start()]):
+                    bad.append(f"{doc}:{k}: {line.strip()[:120]}")
+    assert bad == []
+
+
+@pytest.mark.slow
+def test_readme_names_the_failing_patterns_of_the_baseline():
+    """The README's caption lists the patterns that fail under `aieco validate` (20 replications)."""
+    from sim.scenario import load_scenario
+    from sim.validation import validate
+
+    m = re.search(r"strict verdicts of\s+`aieco validate` ([P0-9, and]+) fail", headline_caption())
+    assert m, "the caption no longer names the failing patterns"
+    named = set(re.findall(r"P\d", m.group(1)))
+    v = validate(load_scenario(ROOT / "scenarios" / "baseline.toml"), 20).verdicts
+    assert named == set(v.loc[~v["passed"], "pattern"])
