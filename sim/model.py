@@ -403,7 +403,7 @@ class EcosystemModel(mesa.Model):
         s, d, p = self.labs_state, self.dev, self.scenario.developers
         w_cap, w_open, w_sov, region_s, group_s = self._ps_traits
         both = np.array([True, False])
-        region, cap, share = np.repeat(s.region[i], 2), np.repeat(s.capability[i], 2), np.repeat(self.share[i], 2)
+        cap, share = np.repeat(s.capability[i], 2), np.repeat(self.share[i], 2)
         # sim.market.log_price for the one model, open (column 0) and closed (column 1), inlined for speed
         flop = s.train_flop[i] if s.train_flop[i] > 0 else 1e25
         base = np.log10(p.hosting_usd_per_mtok) + p.hosting_size_elasticity * (np.log10(flop) - 25.0)
