@@ -84,7 +84,7 @@ def deterministic_utility(w_cap: np.ndarray, w_open: np.ndarray, w_sov: np.ndarr
                           adoption_share: np.ndarray, *, c_scale: float, log_price_rk: np.ndarray,
                           distrust_rk: np.ndarray, w_price_group: np.ndarray, group_region: np.ndarray, w_net: float,
                           c_max: float | None = None) -> np.ndarray:
-    """Systematic utility ``V`` of each model for each developer (docs/ODD.md 7.3, without the Gumbel term)::
+    """Systematic utility ``V`` of each model for each developer (docs/ODD.md 7.8, without the Gumbel term)::
 
         V = w_cap (c_k - c_max) / c_scale - w_price_g log10(price_{r,k}) + w_open open_k
             - w_sov distrust_{r,k} + w_net log(share_k + eps)

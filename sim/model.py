@@ -403,10 +403,15 @@ class EcosystemModel(mesa.Model):
         s, d, p = self.labs_state, self.dev, self.scenario.developers
         w_cap, w_open, w_sov, region_s, group_s = self._ps_traits
         both = np.array([True, False])
-        region, cap, share = np.repeat(s.region[i], 2), np.repeat(s.capability[i], 2), np.repeat(self.share[i], 2)
-        lp = log_price(region, both, np.repeat(s.train_flop[i], 2), api_markup=self.api_markup,
-                       hosting_usd_per_mtok=p.hosting_usd_per_mtok, size_elasticity=p.hosting_size_elasticity,
-                       chip_cost=self.chip_cost)
+        cap, share = np.repeat(s.capability[i], 2), np.repeat(self.share[i], 2)
+        # sim.market.log_price for the one model, open (column 0) and closed (column 1), inlined for speed
+        flop = s.train_flop[i] if s.train_flop[i] > 0 else 1e25
+        base = np.log10(p.hosting_usd_per_mtok) + p.hosting_size_elasticity * (np.log10(flop) - 25.0)
+        log_chip = np.log10(self.chip_cost)
+        g = s.region[i]
+        lp = np.empty((R, 2))
+        lp[:, 0] = base + log_chip
+        lp[:, 1] = base + np.log10(self.api_markup[g]) + log_chip[g]
         v = deterministic_utility(
             w_cap, w_open, w_sov, region_s, group_s, cap, both, share,
             c_scale=p.c_scale, log_price_rk=lp, distrust_rk=self._ps_dm2[:, i, :], w_price_group=d.w_price_group,

@@ -82,8 +82,12 @@ def _cn_late(r):
 
 def test_cutting_a_regions_compute_lowers_its_expected_capability(small_scenario):
     """Paired seeds: stricter US controls cut China's compute in every seed and lower China's frontier
-    capability on average (the mechanism; how much depends on distillation and is not asserted)."""
-    sc = small(small_scenario, months=108)
+    capability on average (the mechanism; how much depends on distillation and is not asserted). Distillation
+    through APIs is off: since issue 15 a government's ban on foreign closed APIs no longer keeps its own labs from
+    distilling them, and in this scenario (no US API block) Chinese labs' catch-up through US APIs feeds their
+    investment, which blurs the compute effect seed by seed (on 12 seeds the mean ratio is 0.87 with it, 0.71
+    without, 0.61 with the baseline's US API block)."""
+    sc = small(small_scenario, months=108, **{"labs.api_distill_efficiency": 0.0})
     loose = small(sc, **{"governments.US.export_control.CN": 0.0})
     strict = small(sc, **{"governments.US.export_control.CN": 0.95, "governments.US.leakage": 0.05})
     a = np.array([_cn_late(run_one(loose, s)) for s in SEEDS])

@@ -103,7 +103,7 @@ def test_library_is_complete_and_diverges_as_documented():
     strict = load_scenario(ROOT / "scenarios" / "strict_controls.toml")
     assert strict.events[: len(base.events)] == base.events  # history kept, later events added
     owr = load_scenario(ROOT / "scenarios" / "us_open_weight_restriction.toml")
-    assert [(e.month, e.value) for e in owr.events if e.field == "open_weight_threshold"] == [("2026-01", 26.8)]
+    assert [(e.month, e.value) for e in owr.events if e.field == "open_weight_threshold"] == [("2026-01", 27.4)]
 
 
 # ------------------------------------------------------------------------------------------ bad input

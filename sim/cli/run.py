@@ -58,7 +58,7 @@ def horizon_table(summary, title: str, precision: dict | None = None) -> Table:
         if precision is not None:
             st = precision.get(col)
             at = st.get("reached_at") if st else None
-            cells.append("" if st is None else (f"yes ({at})" if st["reached"] and at else "yes" if st["reached"]
+            cells.append("" if st is None else (f"n={at}" if st["reached"] and at else "yes" if st["reached"]
                                                 else "[red]no[/]"))
         t.add_row(*cells)
     return t
@@ -206,7 +206,7 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
             ok = [m for m, v in status.items() if v["reached"]]
             note += (f" Precise: CI half-width <= {precision:g} x max(|median|, floor) for {len(ok)} of {len(status)} "
                      f"headline metrics after {replications} replications (batches {history}; at most "
-                     f"{max_replications}); in brackets the replications at which each first got there.")
+                     f"{max_replications}); n= the replications at which each first got there.")
         console.print(note, markup=False, highlight=False, soft_wrap=True)
     err_console.print(f"wrote {out_dir}/: timeseries, labs, releases, summary (.parquet{', .csv' if csv else ''}), "
                       "manifest.json" + (f", {len(figs)} figure files in figures/" if figs else ""),
