@@ -483,14 +483,14 @@ def _lab_column(roster: pd.DataFrame) -> str:
 # running
 
 
-def estimate_seconds(seconds_per_simulation: float, population: int, generations: int, workers: int,
+def estimate_seconds(seconds_per_simulation: float, population: int, generations: int, workers: float,
                      acceptance: Sequence[float] = ASSUMED_ACCEPTANCE, prior_sample: bool = True) -> tuple[float, int]:
     """(wall seconds, simulations) for ``generations`` generations of ``population`` accepted particles at
     ``acceptance`` rates by generation (the last rate repeats), plus (``prior_sample``) ``population`` prior
     draws that set generation 0's epsilon, spread over ``workers`` processes."""
     acc = list(acceptance) + [acceptance[-1]] * max(0, generations - len(acceptance))
     sims = population * prior_sample + sum(math.ceil(population / max(a, 1e-3)) for a in acc[:generations])
-    return sims * seconds_per_simulation / max(1, workers), sims
+    return sims * seconds_per_simulation / max(0.5, workers), sims
 
 
 @dataclass
@@ -569,14 +569,23 @@ def run_abc(spec: ABCSpec, scheduler: str | None = None, new: bool = False,
             rates = [float(last["particles"].iloc[0] / max(int(last["samples"].iloc[0]), 1))]
         else:
             rates = list(ASSUMED_ACCEPTANCE)
-        est, sims = estimate_seconds(per_sim, spec.population, remaining, n_workers, rates, prior_sample=not resumed)
+        eff = float(n_workers)
+        load_note = ""
+        if client is None:  # local processes share this machine's cores with whatever else runs on it
+            import os
+
+            free = max(0.5, (os.cpu_count() or 1) - max(0.0, os.getloadavg()[0] - 1.0))  # less the pilot itself
+            if free < eff:
+                eff = free
+                load_note = f" (load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: ~{eff:.1f} free)"
+        est, sims = estimate_seconds(per_sim, spec.population, remaining, eff, rates, prior_sample=not resumed)
         say(f"ABC-SMC: {len(spec.priors)} parameters, population {spec.population}, up to {spec.generations} "
             "generations (" + (f"resuming run {run_id} after {done} generations" if resumed else f"new run {run_id}")
             + f"), {spec.replications} run(s) of {spec.months} months per simulation, on {where}")
         say(f"estimate: {per_sim:.2f} s per simulation (measured on {n_pilot}) x ~{sims} simulations ("
             + ("acceptance as in the last generation, " + f"{rates[0]:.3g}" if resumed else
                "assumed acceptance " + ", ".join(f"{a:g}" for a in rates[:5]) + ", ... by generation")
-            + f") / {n_workers} = ~{est / 60:.1f} min wall time; history {spec.db}")
+            + f") / {eff:.1f} workers{load_note} = ~{est / 60:.1f} min wall time; history {spec.db}")
     else:
         say(f"ABC-SMC: run {run_id} in {spec.db} already has {done} of {spec.generations} generations: nothing to run")
     t1 = time.perf_counter()
