@@ -7,7 +7,9 @@
 #
 # Steps (each one results folder under $RESULTS, then `aieco figures` into figures/<set>/):
 #   1. baseline      aieco run      scenarios/baseline.toml, 20 replications                     (~10 s)
-#   2. comparison    aieco compare  baseline vs no_export_controls vs strict_controls, 20 reps    (~15 s)
+#   2. comparison    aieco compare  baseline vs no_export_controls, strict_controls and the issue-15 levers
+#                    (us_ban_cn_open, us_public_ban_cn_open, no_us_api_block, weight_export_controls), 20 reps
+#                    (~2 min)
 #   3. export grid   aieco sweep    experiments/export_controls_grid.toml: 6 x 6 grid, 20 reps    (2-6 min)
 #   4. uncertainty   aieco sweep    experiments/uncertainty_lhs.toml: 500-point LHS, 1 replication (1-3 min)
 #   5. sobol         aieco sensitivity experiments/sobol_baseline.toml: 512 x 12 = 6,144 runs (~25 min on two
@@ -77,13 +79,18 @@ draw "$RESULTS/baseline" baseline
 fi
 
 if want comparison; then
-say "2/7 scenario comparison: baseline vs no_export_controls vs strict_controls, 20 replications"
+say "2/7 scenario comparison: baseline vs export controls and the developer-side levers, 20 replications"
 if (( ! DRAW_ONLY )); then
     rm -rf "$RESULTS/comparison"
     aieco compare scenarios/baseline.toml scenarios/no_export_controls.toml scenarios/strict_controls.toml \
+        scenarios/us_ban_cn_open.toml scenarios/us_public_ban_cn_open.toml scenarios/no_us_api_block.toml \
+        scenarios/weight_export_controls.toml --also cn_on_cn_open --also us_on_cn_open \
         --replications 20 --out "$RESULTS/comparison" --no-figures
 fi
 draw "$RESULTS/comparison" comparison
+if [[ -f "$RESULTS/comparison/timeseries.parquet" ]]; then
+    python scripts/open_adoption.py "$RESULTS/comparison" --out "$FIGURES/comparison/open_adoption.md" >/dev/null
+fi
 fi
 
 if want export_controls_grid; then

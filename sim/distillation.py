@@ -71,15 +71,17 @@ def distilled_capability(own: float, own_flop: float, teacher_cap: np.ndarray, t
 
 def reachable_teachers(student_region: int, teacher_region: np.ndarray, teacher_open: np.ndarray,
                        teacher_active_now: np.ndarray, api_block: np.ndarray, ban_foreign_closed: np.ndarray,
-                       api_efficiency: float) -> np.ndarray:
-    """(K,) channel efficiency of each teacher for a student in ``student_region``: 1 for open weights; for a closed
-    model, ``api_efficiency`` where its lab is still active and serves the student's region (not blocked by the lab's
-    government's ``api_block[teacher_region, student_region]``, and not a foreign API the student's government bans),
-    else 0."""
+                       api_efficiency: float, open_banned: np.ndarray | None = None) -> np.ndarray:
+    """(K,) channel efficiency of each teacher for a student in ``student_region``: 1 for open weights, unless the
+    student's government bans open weights of the teacher's origin (``open_banned`` (R,) bool by origin, default
+    none); for a closed model, ``api_efficiency`` where its lab is still active and serves the student's region (not
+    blocked by the lab's government's ``api_block[teacher_region, student_region]``, and not a foreign API the
+    student's government bans), else 0."""
     foreign = teacher_region != student_region
     api_ok = (teacher_active_now & ~api_block[teacher_region, student_region]
               & ~(foreign & bool(ban_foreign_closed[student_region])))
-    return np.where(teacher_open, 1.0, np.where(api_ok, api_efficiency, 0.0))
+    open_ok = np.ones(len(teacher_region), bool) if open_banned is None else ~np.asarray(open_banned)[teacher_region]
+    return np.where(teacher_open, np.where(open_ok, 1.0, 0.0), np.where(api_ok, api_efficiency, 0.0))
 
 
 @dataclass

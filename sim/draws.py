@@ -131,6 +131,16 @@ def random_section(rng: np.random.Generator, model: type[BaseModel], prefix: str
             w[int(rng.integers(len(REGIONS)))] = 0.0
             w /= w.sum()
         out["region_shares"] = {r: float(x) for r, x in zip(REGIONS, w, strict=True)}
+    if "segments" in out:  # segment shares must sum to 1 too: Dirichlet, a segment left out now and then
+        from sim.scenario import SEGMENTS
+
+        w = rng.dirichlet(np.ones(len(SEGMENTS)))
+        if rng.random() < 0.2:
+            w[int(rng.integers(len(SEGMENTS)))] = 0.0
+            w /= w.sum()
+        w[-1] = max(0.0, 1.0 - float(w[:-1].sum()))  # exact sum
+        for k, x in zip(SEGMENTS, w, strict=True):
+            out["segments"][k]["share"] = float(x)
     return out
 
 

@@ -11,24 +11,29 @@ NET_EPS = 1e-3
 
 
 def accessibility(dev_region: np.ndarray, lab_region: np.ndarray, lab_open: np.ndarray, api_block: np.ndarray,
-                  ban_foreign_closed: np.ndarray) -> np.ndarray:
+                  ban_foreign_closed: np.ndarray, open_ban: np.ndarray | None = None) -> np.ndarray:
     """Which models each developer may use.
 
     Parameters
     ----------
-    dev_region : (N,) int region of each developer.
+    dev_region : (N,) int region of each developer (or of each developer group).
     lab_region : (K,) int region of each lab.
     lab_open : (K,) bool, model released as open weights.
     api_block : (R, R) bool, ``api_block[g, d]``: region g's labs do not serve developers in region d.
     ban_foreign_closed : (R,) bool, developers of region d may not use foreign closed APIs.
+    open_ban : optional (N, R) bool, ``open_ban[i, g]``: developer (group) i may not use open-weight models from
+        region g (a government's ban on foreign open weights, for the segments it covers). Default: none.
 
-    Returns (N, K) bool. Open-weight models are accessible to everyone.
+    Returns (N, K) bool. Without ``open_ban``, open-weight models are accessible to everyone.
     """
     by_region = api_block[lab_region].T  # (R_dev, K) blocked by the lab's government
     foreign = dev_region_matrix(lab_region, api_block.shape[0])  # (R_dev, K)
     blocked = by_region | (foreign & ban_foreign_closed[:, None])
     ok_region = lab_open[None, :] | ~blocked  # (R_dev, K)
-    return ok_region[dev_region]
+    ok = ok_region[dev_region]
+    if open_ban is not None:
+        ok = ok & ~(lab_open[None, :] & open_ban[:, lab_region])
+    return ok
 
 
 def dev_region_matrix(lab_region: np.ndarray, n_regions: int) -> np.ndarray:
@@ -36,29 +41,68 @@ def dev_region_matrix(lab_region: np.ndarray, n_regions: int) -> np.ndarray:
     return np.arange(n_regions)[:, None] != lab_region[None, :]
 
 
+def log_price(lab_region: np.ndarray, lab_open: np.ndarray, train_flop: np.ndarray, *, api_markup: np.ndarray,
+              hosting_usd_per_mtok: float, size_elasticity: float, chip_cost: np.ndarray) -> np.ndarray:
+    """(R_dev, K) log10 price in USD per million tokens that a developer of each region pays for each model.
+
+    Serving cost of model k: ``hosting_usd_per_mtok * (train_flop_k / 1e25) ** size_elasticity`` on frontier chips,
+    times the chip-cost multiplier ``chip_cost`` (R,) of the region whose chips serve it. A closed API is served by
+    its lab at ``api_markup[region_k]`` times the serving cost on its region's chips (the same for every developer);
+    open weights are hosted at cost on the developer's own region's chips. Shapes: lab arrays (K,), ``api_markup``
+    and ``chip_cost`` (R,). ``train_flop`` <= 0 is treated as 1e25."""
+    flop = np.where(train_flop > 0, train_flop, 1e25)
+    base = np.log10(hosting_usd_per_mtok) + size_elasticity * (np.log10(flop) - 25.0)  # (K,)
+    closed = base + np.log10(api_markup[lab_region] * chip_cost[lab_region])  # (K,)
+    hosted = base[None, :] + np.log10(chip_cost)[:, None]  # (R, K)
+    return np.where(lab_open[None, :], hosted, closed[None, :])
+
+
+def chip_cost_multiplier(denied: np.ndarray, eta_alt: float) -> np.ndarray:
+    """(R,) cost of compute relative to frontier chips for a region whose share ``denied`` (R,) of frontier chips is
+    denied by export controls and replaced by alternative chips of relative performance per dollar ``eta_alt``:
+    ``(1 - denied) + denied / eta_alt`` (1 without controls)."""
+    return (1.0 - denied) + denied / max(eta_alt, 1e-9)
+
+
+def distrust_matrix(lab_region: np.ndarray, lab_open: np.ndarray, foreign_distrust: np.ndarray,
+                    dev_scale: np.ndarray, open_discount: float, closed_hosting_discount: float,
+                    weight_export_blocked: np.ndarray) -> np.ndarray:
+    """(R_dev, K) sovereignty distrust (multiplier of a developer's ``w_sov``) of each model for developers of each
+    region: ``dev_scale[d] * foreign_distrust[g]`` for a model from another region g, times ``1 - open_discount`` for
+    open weights (self-hosted) and ``1 - closed_hosting_discount`` for a closed model that may be hosted in the
+    developer's region (``weight_export_blocked[g, d]`` False); 0 for a domestic model."""
+    n = len(foreign_distrust)
+    foreign = dev_region_matrix(lab_region, n)  # (R, K)
+    base = dev_scale[:, None] * foreign_distrust[lab_region][None, :]
+    closed_factor = np.where(weight_export_blocked[lab_region].T, 1.0, 1.0 - closed_hosting_discount)  # (R, K)
+    factor = np.where(lab_open[None, :], 1.0 - open_discount, closed_factor)
+    return foreign * base * factor
+
+
 def deterministic_utility(w_cap: np.ndarray, w_open: np.ndarray, w_sov: np.ndarray, dev_region: np.ndarray,
-                          capability: np.ndarray, lab_open: np.ndarray, lab_region: np.ndarray,
-                          adoption_share: np.ndarray, *, c_scale: float, w_price: float, price_closed: float,
-                          price_open: float, foreign_distrust: np.ndarray, open_sov_discount: float,
-                          w_net: float, c_max: float | None = None) -> np.ndarray:
-    """Systematic utility ``V`` of each model for each developer (DESIGN.md §4, without the Gumbel term)::
+                          dev_group: np.ndarray, capability: np.ndarray, lab_open: np.ndarray,
+                          adoption_share: np.ndarray, *, c_scale: float, log_price_rk: np.ndarray,
+                          distrust_rk: np.ndarray, w_price_group: np.ndarray, group_region: np.ndarray, w_net: float,
+                          c_max: float | None = None) -> np.ndarray:
+    """Systematic utility ``V`` of each model for each developer (docs/ODD.md 7.3, without the Gumbel term)::
 
-        V = w_cap (c_k - c_max) / c_scale - w_price price_k + w_open open_k
-            - w_sov distrust[region_k] foreign_k (1 - open_sov_discount open_k) + w_net log(share_k + eps)
+        V = w_cap (c_k - c_max) / c_scale - w_price_g log10(price_{r,k}) + w_open open_k
+            - w_sov distrust_{r,k} + w_net log(share_k + eps)
 
-    Shapes: developer traits (n,), lab arrays (K,), ``foreign_distrust`` (R,); returns (n, K) float.
-    Units: capability in OOM of effective compute; utility in logit units. ``c_max`` defaults to the
-    largest capability passed (it only shifts all columns alike, so choices do not depend on it).
+    Shapes: developer traits ``w_cap``, ``w_open``, ``w_sov``, ``dev_region``, ``dev_group`` (n,); lab arrays (K,);
+    ``log_price_rk`` and ``distrust_rk`` (R, K) from :func:`log_price` and :func:`distrust_matrix`;
+    ``w_price_group`` (G,) price sensitivity of each developer group (region x segment; utility per decade of
+    price) and ``group_region`` (G,) its region. Returns (n, K) float. Units: capability in OOM of effective
+    compute; price in USD per million tokens; utility in logit units. ``c_max`` defaults to the largest capability
+    passed (it only shifts all columns alike, so choices do not depend on it). The switching cost (``w_lock``) is
+    added by the caller to the model a reviewing developer already uses.
     """
     c_rel = (capability - (capability.max() if c_max is None else c_max)) / c_scale
-    base = -w_price * np.where(lab_open, price_open, price_closed) + w_net * np.log(adoption_share + NET_EPS)
-    n_regions = len(foreign_distrust)
-    sov_rk = (dev_region_matrix(lab_region, n_regions)
-              * (foreign_distrust[lab_region] * np.where(lab_open, 1.0 - open_sov_discount, 1.0))[None, :])
+    per_group = w_net * np.log(adoption_share + NET_EPS) - w_price_group[:, None] * log_price_rk[group_region]
     v = np.multiply.outer(w_cap, c_rel)
     v += np.multiply.outer(w_open, lab_open.astype(float))
-    v -= w_sov[:, None] * sov_rk[dev_region]
-    v += base
+    v -= w_sov[:, None] * distrust_rk[dev_region]
+    v += per_group[dev_group]
     return v
 
 

@@ -21,6 +21,8 @@ _HORIZON = {
     "us_cn_gap_oom": ("OOM", "US frontier capability minus China's (log10 effective FLOP)"),
     "us_cn_gap_months": ("months", "months by which China's frontier trails the US frontier"),
     "noncn_on_cn_open": ("share", "share of developers outside China building on Chinese open models"),
+    "cn_on_cn_open": ("share", "share of developers in China building on Chinese open models"),
+    "us_on_cn_open": ("share", "share of developers in the US building on Chinese open models"),
     "adopt_CN_open": ("share", "share of all developers on Chinese open models"),
     "adopt_US_closed": ("share", "share of all developers on US closed models"),
     "compute_share_CN": ("share", "China's share of all labs' compute"),

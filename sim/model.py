@@ -31,9 +31,17 @@ from sim.developers import DeveloperPopulation
 from sim.distillation import distilled_capability, reachable_teachers
 from sim.governments import GovernmentAgent
 from sim.labs import Lab, LabTable, RosterError, check_roster_start, load_roster
-from sim.market import accessibility, choose, deterministic_utility, own_share
+from sim.market import (
+    accessibility,
+    chip_cost_multiplier,
+    choose,
+    deterministic_utility,
+    distrust_matrix,
+    log_price,
+    own_share,
+)
 from sim.reporters import MODEL_REPORTERS, StepView, step_view
-from sim.scenario import ANCHOR_MONTH, Scenario, month_index
+from sim.scenario import ANCHOR_MONTH, SEGMENTS, Scenario, month_index
 
 R = len(REGIONS)
 US, CN = REGIONS.index("US"), REGIONS.index("CN")
@@ -206,6 +214,9 @@ class EcosystemModel(mesa.Model):
         d = sc.developers
         self.dev = DeveloperPopulation(d, self.rng)
         self.distrust = np.array([d.foreign_distrust[r] for r in REGIONS])
+        self.distrust_dev = np.array([d.distrust_dev_scale[r] for r in REGIONS])
+        self.api_markup = np.array([d.api_markup[r] for r in REGIONS])
+        self.group_region = np.repeat(np.arange(R), len(SEGMENTS))  # (R*S,) region of each developer group
         self.payoff_idx = np.sort(self.rng.choice(d.n, size=min(d.n, d.payoff_sample), replace=False))
         self.share = active / active.sum()
         everyone = np.arange(d.n)
@@ -264,12 +275,17 @@ class EcosystemModel(mesa.Model):
     def distill(self, i: int, own: float, own_flop: float) -> tuple[float, int]:
         """Capability of lab ``i``'s release after distillation (:func:`sim.distillation.distilled_capability`)
         from the best teacher it can reach: another lab's model released at least the delay ago, open weights,
-        or a closed API that still serves lab ``i``'s region. Returns (capability, teacher index or -1)."""
+        or a closed API that still serves lab ``i``'s region (its government's ``api_block``; the student's government's
+        ``ban_foreign_closed`` binds developers, not labs); open weights whose origin lab ``i``'s government bans
+        for enterprises (``ban_foreign_open`` with ``enterprise`` in ``ban_segments``) are out of reach. Returns
+        (capability, teacher index or -1)."""
         s, p = self.labs_state, self.scenario.labs
         snap = self.teacher_snapshot()
         was_active = snap["active"] > 0
+        # a government's ban on foreign closed APIs restricts services to its developers, not its labs' research
+        # access: only the lab's own government's API block closes the API channel (issue 15)
         eff = reachable_teachers(int(s.region[i]), s.region, snap["open"] > 0, s.active, self.api_block,
-                                 self.ban_foreign_closed, p.api_distill_efficiency)
+                                 np.zeros(R, dtype=bool), p.api_distill_efficiency, self.lab_open_ban[s.region[i]])
         eff = np.where(was_active, eff, 0.0)
         eff[i] = 0.0
         return distilled_capability(own, own_flop, snap["capability"], snap["train_flop"], eff,
@@ -318,21 +334,46 @@ class EcosystemModel(mesa.Model):
         self.ban_foreign_closed = np.array([g[a].policy.ban_foreign_closed for a in REGIONS])
         self.subsidy = np.array([g[a].policy.subsidy_rate for a in REGIONS])
         self.compliant = np.array([[g[a].policy.compliant_exports.get(b, 1.0) for b in REGIONS] for a in REGIONS])
+        # developers: bans on foreign open weights by (developer region, segment) x origin; labs count as
+        # enterprises (a ban covering enterprises also stops the region's labs distilling those models)
+        ban = np.array([[b in g[a].policy.ban_foreign_open and b != a for b in REGIONS] for a in REGIONS])  # (R, R)
+        covers = np.array([[k in g[a].policy.ban_segments for k in SEGMENTS] for a in REGIONS])  # (R, S)
+        self.open_ban_groups = (ban[:, None, :] & covers[:, :, None]).reshape(R * len(SEGMENTS), R)
+        self.lab_open_ban = ban & covers[:, SEGMENTS.index("enterprise")][:, None]
+        self.weight_block = np.array([[b in g[a].policy.weight_export_control and b != a for b in REGIONS]
+                                      for a in REGIONS])
+        theta, leak, _ = effective_control(self.export_control, self.leakage, self.compliant)
+        self.chip_cost = chip_cost_multiplier(theta * (1.0 - leak), self.scenario.compute.eta_alt)
+
+    def _demand_matrices(self, lab_region: np.ndarray, lab_open: np.ndarray,
+                         train_flop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(R, K) log10 price (USD per million tokens) and sovereignty distrust of the given models for developers
+        of each region (:func:`sim.market.log_price`, :func:`sim.market.distrust_matrix`) under this month's
+        policies."""
+        p = self.scenario.developers
+        lp = log_price(lab_region, lab_open, train_flop, api_markup=self.api_markup,
+                       hosting_usd_per_mtok=p.hosting_usd_per_mtok, size_elasticity=p.hosting_size_elasticity,
+                       chip_cost=self.chip_cost)
+        dm = distrust_matrix(lab_region, lab_open, self.distrust, self.distrust_dev, p.open_sov_discount,
+                             p.closed_hosting_discount, self.weight_block)
+        return lp, dm
 
     def _utility(self, idx: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
         s, d, p = self.labs_state, self.dev, self.scenario.developers
+        op = s.open if lab_open is None else lab_open
+        lp, dm = self._demand_matrices(s.region, op, s.train_flop)
         return deterministic_utility(
-            d.w_cap[idx], d.w_open[idx], d.w_sov[idx], d.region[idx], s.capability,
-            s.open if lab_open is None else lab_open, s.region, self.share, c_scale=p.c_scale, w_price=p.w_price,
-            price_closed=p.price_closed, price_open=p.price_open, foreign_distrust=self.distrust,
-            open_sov_discount=p.open_sov_discount, w_net=p.w_net)
+            d.w_cap[idx], d.w_open[idx], d.w_sov[idx], d.region[idx], d.group[idx], s.capability, op, self.share,
+            c_scale=p.c_scale, log_price_rk=lp, distrust_rk=dm, w_price_group=d.w_price_group,
+            group_region=self.group_region, w_net=p.w_net)
 
     def _access(self, idx: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
-        """(len(idx), K) accessibility for developers ``idx``: computed per region (R x K), then indexed."""
+        """(len(idx), K) accessibility for developers ``idx``: computed per developer group (region x segment:
+        R*S x K), then indexed."""
         s = self.labs_state
-        by_region = accessibility(np.arange(R), s.region, s.open if lab_open is None else lab_open,
-                                  self.api_block, self.ban_foreign_closed) & s.active[None, :]
-        return by_region[self.dev.region[idx]]
+        by_group = accessibility(self.group_region, s.region, s.open if lab_open is None else lab_open,
+                                 self.api_block, self.ban_foreign_closed, self.open_ban_groups) & s.active[None, :]
+        return by_group[self.dev.group[idx]]
 
     def _prepare_payoff_sample(self) -> None:
         """Cache ``exp(V - ref)`` of every model for the payoff sample (n_s x K) and its row sums, so a
@@ -345,20 +386,32 @@ class EcosystemModel(mesa.Model):
         self._ps_ref = np.where(a.any(axis=1), v.max(axis=1), 0.0)
         self._ps_exp = np.exp(v - self._ps_ref[:, None])
         self._ps_sum = self._ps_exp.sum(axis=1)
+        # what a lab's counterfactual (its model open or closed) needs and its release does not change: the
+        # sample's traits, each model's distrust and access if open / if closed (policies are fixed this month)
+        d, st = self.dev, self.labs_state
+        self._ps_traits = (d.w_cap[idx], d.w_open[idx], d.w_sov[idx], d.region[idx], d.group[idx])
+        k = self.n_labs
+        ones, zeros = np.ones(k, dtype=bool), np.zeros(k, dtype=bool)
+        self._ps_dm2 = np.stack([self._demand_matrices(st.region, o, st.train_flop)[1] for o in (ones, zeros)], -1)
+        self._ps_acc2 = np.stack([accessibility(self.group_region, st.region, o, self.api_block,
+                                                self.ban_foreign_closed, self.open_ban_groups) for o in (ones, zeros)],
+                                 -1)
 
     def _column_exp(self, i: int) -> np.ndarray:
         """(n_s, 2) ``exp(V_i - ref)`` of lab ``i``'s model as it is now, released open (column 0) and
         closed (column 1); 0 where inaccessible."""
         s, d, p = self.labs_state, self.dev, self.scenario.developers
-        idx = self.payoff_idx
+        w_cap, w_open, w_sov, region_s, group_s = self._ps_traits
         both = np.array([True, False])
         region, cap, share = np.repeat(s.region[i], 2), np.repeat(s.capability[i], 2), np.repeat(self.share[i], 2)
+        lp = log_price(region, both, np.repeat(s.train_flop[i], 2), api_markup=self.api_markup,
+                       hosting_usd_per_mtok=p.hosting_usd_per_mtok, size_elasticity=p.hosting_size_elasticity,
+                       chip_cost=self.chip_cost)
         v = deterministic_utility(
-            d.w_cap[idx], d.w_open[idx], d.w_sov[idx], d.region[idx], cap, both, region, share,
-            c_scale=p.c_scale, w_price=p.w_price, price_closed=p.price_closed, price_open=p.price_open,
-            foreign_distrust=self.distrust, open_sov_discount=p.open_sov_discount, w_net=p.w_net,
-            c_max=self._ps_cmax)
-        acc = accessibility(np.arange(R), region, both, self.api_block, self.ban_foreign_closed)[d.region[idx]]
+            w_cap, w_open, w_sov, region_s, group_s, cap, both, share,
+            c_scale=p.c_scale, log_price_rk=lp, distrust_rk=self._ps_dm2[:, i, :], w_price_group=d.w_price_group,
+            group_region=self.group_region, w_net=p.w_net, c_max=self._ps_cmax)
+        acc = self._ps_acc2[:, i, :][group_s]
         return np.where(acc & s.active[i], np.exp(v - self._ps_ref[:, None]), 0.0)
 
     def counterfactual_shares(self, i: int) -> tuple[float, float]:
@@ -510,10 +563,15 @@ class EcosystemModel(mesa.Model):
         access_now = self._access(np.arange(d.n))
         has = d.chosen >= 0
         lost = ~has | ~access_now[np.arange(d.n), np.where(has, d.chosen, 0)]
-        review = (self.rng.random(d.n) < self.scenario.developers.review_rate) | lost
+        review = (self.rng.random(d.n) < d.review_p) | lost
         idx = np.flatnonzero(review)
         if idx.size:
-            d.chosen[idx] = choose(self._utility(idx), access_now[idx], self.rng)
+            v = self._utility(idx)
+            w_lock = self.scenario.developers.w_lock
+            keep = np.flatnonzero(~lost[idx])  # reviewers who may stay: switching away costs w_lock
+            if w_lock and keep.size:
+                v[keep, d.chosen[idx[keep]]] += w_lock
+            d.chosen[idx] = choose(v, access_now[idx], self.rng)
         self.adopters = d.adopters(self.n_labs)
         self.share = self.adopters / d.n
 
@@ -535,7 +593,7 @@ class EcosystemModel(mesa.Model):
         # investors' expectation: the region's revenue growth over the last 12 months (the market's growth until
         # a year of history exists)
         past = self._rev_hist[t - 12] if t >= 12 else rev_r / g_m
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # clipped below
             growth = np.where(past > 0, rev_r / np.where(past > 0, past, 1.0), g_m)
         expect = np.clip(growth / g_m, 0.1, 10.0) ** self.scenario.market.investment_expectation_elasticity
         self.investment = self.invest_multiple * rev_r ** self.scenario.market.investment_revenue_elasticity * expect
@@ -645,7 +703,8 @@ class EcosystemModel(mesa.Model):
         (ECI points), us_cn_gap_months (China behind the US, running maxima), adopt_{R}_{open|closed} (share of
         all developers on such models),
         adopt_none (share of developers with no accessible model; the adopt_* columns sum to 1),
-        noncn_on_cn_open (share of developers outside China on Chinese open models), compute_{R} (H100e),
+        noncn_on_cn_open (share of developers outside China on Chinese open models), cn_on_cn_open and
+        us_on_cn_open (share of developers in China, in the US, on Chinese open models), compute_{R} (H100e),
         compute_share_{R}, revenue_{R}, investment_{R} and state_funding_{R} (USD/month), hhi (adoption
         concentration, 0..1), policy observables export_control_US_CN, leakage_US, subsidy_CN, market_usd
         (USD/month), revenue_share_of_budget (revenue / (revenue + investment + state funding), all labs),

@@ -88,6 +88,16 @@ def _noncn_on_cn_open(m: EcosystemModel, v: StepView) -> float:
     return float((cn_open[np.maximum(chosen, 0)] & (chosen >= 0)).mean())
 
 
+def _region_on_cn_open(m: EcosystemModel, v: StepView, r: int) -> float:
+    """Share of region ``r``'s developers on Chinese open-weight models (NaN without developers there)."""
+    here = m.dev.region == r
+    if not here.any():
+        return float("nan")
+    chosen = m.dev.chosen[here]
+    cn_open = (m.labs_state.region == CN) & v.op
+    return float((cn_open[np.maximum(chosen, 0)] & (chosen >= 0)).mean())
+
+
 def _gap(v: StepView) -> float:
     """US minus Chinese frontier capability (OOM); NaN when either region has no active lab."""
     a, b = v.frontier[US], v.frontier[CN]
@@ -135,6 +145,8 @@ MODEL_REPORTERS: dict[str, Callable[[EcosystemModel, StepView], float]] = {
     "us_cn_gap_eci": lambda m, v: m.scenario.compute.eci_per_oom * _gap(v),
     "us_cn_gap_months": lambda m, v: _lag(m, "us_cn"),
     "noncn_on_cn_open": _noncn_on_cn_open,
+    "cn_on_cn_open": lambda m, v: _region_on_cn_open(m, v, CN),
+    "us_on_cn_open": lambda m, v: _region_on_cn_open(m, v, US),
     "adopt_none": lambda m, v: float((m.dev.chosen < 0).mean()),
     "hhi": lambda m, v: float((m.share ** 2).sum()),
     "export_control_US_CN": lambda m, v: float(m.export_control[US, CN]),

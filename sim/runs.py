@@ -65,11 +65,15 @@ class Replications:
 
 
 def run_replications(scenario: Scenario, replications: int = 1, base_seed: int | None = None,
-                     progress: Callable[[int], None] | None = None) -> Replications:
-    """Run ``replications`` independent replications (seeds ``seed_for(base_seed, r)``).
+                     progress: Callable[[int], None] | None = None, first: int = 0) -> Replications:
+    """Run ``replications`` independent replications ``first..first+replications-1`` (seeds
+    ``seed_for(base_seed, r)``; the tables' ``replication`` column holds r, so a later batch with ``first`` = the
+    replications done continues a run exactly: :func:`concat_replications`).
 
-    base_seed defaults to ``scenario.seed``; ``progress(r)`` is called after each replication.
-    Raises ValueError for ``replications < 1`` and RosterError for a bad roster."""
+    base_seed defaults to ``scenario.seed``; ``progress(k)`` is called after the k-th replication of this call
+    (0-based). Raises ValueError for ``replications < 1`` or ``first < 0`` and RosterError for a bad roster."""
+    if first < 0:
+        raise ValueError(f"first must be >= 0, got {first}")
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
     from sim.labs import check_roster_start, load_roster
@@ -77,23 +81,24 @@ def run_replications(scenario: Scenario, replications: int = 1, base_seed: int |
     roster = load_roster(scenario.roster_path())
     check_roster_start(roster, scenario.start, scenario.roster_path())
     base = scenario.seed if base_seed is None else base_seed
-    seeds = [seed_for(base, r) for r in range(replications)]
+    seeds = [seed_for(base, r) for r in range(first, first + replications)]
     t0 = time.perf_counter()
     results = []
     for r, seed in enumerate(seeds):
         results.append(run_one(scenario, seed, roster))
         if progress:
             progress(r)
-    return stack_replications(scenario, results, time.perf_counter() - t0)
+    return stack_replications(scenario, results, time.perf_counter() - t0, first=first)
 
 
-def stack_replications(scenario: Scenario, results: list[RunResult], wall_seconds: float) -> Replications:
-    """:class:`Replications` from the runs of replications ``0..len(results)-1`` in order (each table
+def stack_replications(scenario: Scenario, results: list[RunResult], wall_seconds: float,
+                       first: int = 0) -> Replications:
+    """:class:`Replications` from the runs of replications ``first..first+len(results)-1`` in order (each table
     gains a ``replication`` column). Raises ValueError for an empty list."""
     if not results:
         raise ValueError("need at least one replication")
     parts: dict[str, list[pd.DataFrame]] = {k: [] for k in OUTPUT_TABLES}
-    for r, res in enumerate(results):
+    for r, res in enumerate(results, start=first):
         parts["timeseries"].append(res.timeseries.assign(replication=r))
         parts["labs"].append(res.labs.assign(replication=r))
         parts["releases"].append(res.releases.assign(replication=r))
@@ -103,12 +108,21 @@ def stack_replications(scenario: Scenario, results: list[RunResult], wall_second
                         tables["releases"], tables["summary"], wall_seconds)
 
 
+def concat_replications(a: Replications, b: Replications) -> Replications:
+    """Replications ``a`` followed by ``b`` (a later batch of the same scenario, e.g. from
+    ``run_replications(..., first=len(a.seeds))``): tables stacked, seeds joined, wall times added."""
+    tables = {k: pd.concat([a.table(k), b.table(k)], ignore_index=True) for k in OUTPUT_TABLES}
+    return Replications(a.scenario, [*a.seeds, *b.seeds], tables["timeseries"], tables["labs"], tables["releases"],
+                        tables["summary"], a.wall_seconds + b.wall_seconds)
+
+
 def write_run(out_dir: str | Path, reps: Replications, scenario_file: str | None = None,
-              overrides: list[str] | None = None, csv: bool = False) -> Path:
+              overrides: list[str] | None = None, csv: bool = False, extra: dict | None = None) -> Path:
     """Write a run folder: ``timeseries.parquet``, ``labs.parquet``, ``releases.parquet``,
     ``summary.parquet`` and ``manifest.json`` (resolved scenario, seeds, versions, git commit, command,
     wall time, and ``overrides``: the changes to the scenario file, e.g. ``["governments.US.leakage=0.6"]``,
-    which figure captions name); with ``csv`` also each table as ``<table>.csv``. Returns the folder.
+    which figure captions name; ``extra`` entries, e.g. ``precision``); with ``csv`` also each table as
+    ``<table>.csv``. Returns the folder.
 
     Raises OSError when the folder cannot be written (a full disk); no temporary file is left behind."""
     out = Path(out_dir)
@@ -124,7 +138,7 @@ def write_run(out_dir: str | Path, reps: Replications, scenario_file: str | None
         "replications": len(reps.seeds), "base_seed": reps.scenario.seed, "seeds": reps.seeds,
         "seed_rule": "numpy.random.SeedSequence(base_seed, spawn_key=(replication,)).generate_state(1, uint64) & (2**63-1)",
         "wall_seconds": round(reps.wall_seconds, 3), "tables": [f"{n}.parquet" for n in OUTPUT_TABLES],
-        "overrides": list(overrides or [])})
+        "overrides": list(overrides or []), **(extra or {})})
     write_json_atomic(out / "manifest.json", manifest)
     return out
 
@@ -187,3 +201,51 @@ def table_differences(a: str | Path, b: str | Path) -> list[str]:
             bad = [c for c in da.columns if not da[c].equals(db[c])]
             out.append(f"{name}: values differ in {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''}")
     return out
+
+
+def run_precision(summary: pd.DataFrame, rel: float, metrics: tuple[str, ...] | None = None) -> dict[str, dict]:
+    """Whether the median across replications of each of ``metrics`` (default the headline metrics) in ``summary``
+    (one row per replication) is known to relative precision ``rel``: the half-width of its 90% bootstrap CI is at
+    most ``rel x max(|median|, floor)`` (:mod:`sim.precision`). Returns metric -> status."""
+    from sim.metrics import HEADLINE_METRICS
+    from sim.precision import bootstrap_ci, metric_floor, precision_status
+
+    cis = {}
+    for m in metrics or HEADLINE_METRICS:
+        est, lo, hi = bootstrap_ci(summary[m].to_numpy(float), "median")
+        cis[m] = (est, lo, hi, metric_floor(m))
+    return precision_status(cis, rel)
+
+
+def run_until_precise(scenario: Scenario, replications: int, rel: float, max_replications: int,
+                      progress: Callable[[int, int], None] | None = None,
+                      metrics: tuple[str, ...] | None = None) -> tuple[Replications, dict[str, dict], list[int]]:
+    """``replications`` replications, then batches (:func:`sim.precision.next_batch`; replication r always has seed
+    ``seed_for(scenario.seed, r)``) until every metric's median is precise (:func:`run_precision`) or
+    ``max_replications`` is reached. progress(done, cap) is called after each batch. Returns (replications, the
+    last precision status (each with ``reached_at``: the replications after the first batch that reached it, None
+    if none did), replications after each batch). Raises ValueError for rel <= 0 or max_replications <
+    replications; RosterError for a bad roster."""
+    from sim.precision import next_batch
+
+    if rel <= 0:
+        raise ValueError(f"rel must be > 0, got {rel}")
+    if max_replications < replications:
+        raise ValueError(f"max_replications ({max_replications}) must be >= replications ({replications})")
+    reps = run_replications(scenario, replications)
+    history = [replications]
+    first: dict[str, int] = {}
+    while True:
+        status = run_precision(reps.summary, rel, metrics)
+        n = len(reps.seeds)
+        for key, st in status.items():
+            if st["reached"]:
+                first.setdefault(key, n)
+            st["reached_at"] = first.get(key)
+        if progress:
+            progress(n, max_replications)
+        more = next_batch(n, status, max_replications)
+        if more == 0:
+            return reps, status, history
+        reps = concat_replications(reps, run_replications(scenario, more, first=n))
+        history.append(n + more)

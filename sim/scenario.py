@@ -352,6 +352,61 @@ class Labs(_Strict):
         return v
 
 
+Segment_ = Literal["enterprise", "startup", "research", "public"]
+SEGMENTS = ("enterprise", "startup", "research", "public")
+"""Developer segments, in this order (index = segment code)."""
+
+
+class Segment(_Strict):
+    """One developer segment: its share of every region's developers and its tastes relative to the population's."""
+
+    share: float = P(0.25, unit="fraction", ge=0.0, le=1.0, source="see the segment", description="Share of developers.")
+    review_scale: float = P(1.0, unit="x developers.review_rate", ge=0.0, le=10.0, source="see the segment",
+                            description="Review rate as a multiple of developers.review_rate.")
+    w_price_scale: float = P(1.0, unit="x developers.w_price", ge=0.0, le=10.0, source="see the segment",
+                             description="Price sensitivity as a multiple of developers.w_price.")
+    w_sov_scale: float = P(1.0, unit="x sovereignty distrust", ge=0.0, le=10.0, source="see the segment",
+                           description="Distrust of foreign models as a multiple of the developer's w_sov.")
+    w_open_shift: float = P(0.0, unit="utility", ge=-5.0, le=5.0, source="see the segment",
+                            description="Value of open weights added to the developer's w_open.")
+
+
+def _segment(source: str, **values: float) -> Any:
+    defaults = Segment(**values)
+    return Field(default_factory=lambda: defaults.model_copy(), description=f"Segment parameters. Source: {source}",
+                 json_schema_extra={"unit": "segment", "source": source})
+
+
+class Segments(_Strict):
+    """Developer segments with their own weights and review rates (shares sum to 1). Evidence on segment tastes is
+    thin: each default is an argued assumption, and shares are equal in every region."""
+
+    enterprise: Segment = _segment(
+        "assumption: established firms review suppliers slowly (annual procurement, security review) and weigh "
+        "data jurisdiction (Menlo Ventures 2024 'State of Generative AI in the Enterprise': security and data "
+        "privacy among top selection criteria; secondary)", share=0.55, review_scale=0.5, w_price_scale=0.6,
+        w_sov_scale=1.2)
+    startup: Segment = _segment(
+        "assumption: small firms switch fast and buy on price (secondary: OpenRouter token shares shift within weeks "
+        "of cheaper releases)", share=0.25, review_scale=2.0, w_price_scale=1.6, w_sov_scale=0.6)
+    research: Segment = _segment(
+        "assumption: research needs weights (fine-tuning, interpretability): Hugging Face downloads are dominated "
+        "by open base models; little distrust, price-sensitive budgets", share=0.12, review_scale=2.0,
+        w_price_scale=1.5, w_sov_scale=0.3, w_open_shift=1.0)
+    public: Segment = _segment(
+        "assumption: governments weigh sovereignty most and procure slowly (several US states and Australia, Italy, "
+        "South Korea and Taiwan barred DeepSeek on government devices in 2025-01/02; press reports, secondary)",
+        share=0.08, review_scale=0.3, w_price_scale=0.5, w_sov_scale=3.0)
+
+    @model_validator(mode="after")
+    def _shares(self) -> Segments:
+        total = sum(getattr(self, k).share for k in SEGMENTS)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"segment shares must sum to 1 (they sum to {total:.6g}): "
+                             + ", ".join(f"{k}={getattr(self, k).share:g}" for k in SEGMENTS))
+        return self
+
+
 class Developers(_Strict):
     """The vectorised developer population and its random-utility choice (DESIGN.md §4)."""
 
@@ -370,13 +425,44 @@ class Developers(_Strict):
                         description="Spread of capability sensitivity (normal, truncated at 0).")
     c_scale: float = P(0.5, unit="OOM of effective compute", ge=0.01, le=5.0, plausible=(0.25, 1.0),
                        source="assumption", description="Capability gap that costs w_cap units of utility.")
-    w_price: float = P(1.0, unit="utility per price unit", ge=0.0, le=10.0, source="normalisation",
-                       description="Price sensitivity.")
-    price_closed: float = P(1.0, unit="price units", ge=0.0, le=10.0, source="normalisation",
-                            description="Price of a closed API model.")
-    price_open: float = P(0.6, unit="price units", ge=0.0, le=10.0, plausible=(0.2, 1.0),
-                          source="assumption (self-hosting and third-party hosting cost)",
-                          description="Effective price of using an open-weight model.")
+    w_price: float = P(0.5, unit="utility per decade of price", ge=0.0, le=10.0, plausible=(0.2, 1.5),
+                       source="assumption: no primary estimate of developers' price elasticity between models found; "
+                              "secondary: OpenRouter's token shares (2024-2025) moved to models about 10x cheaper at "
+                              "similar capability (DeepSeek, Gemini Flash); 0.5 makes a 10x cheaper model worth a "
+                              "quarter OOM of capability at the default c_scale",
+                       description="Price sensitivity: utility lost per factor-10 higher price per token (log price).")
+    api_markup: dict[Region, Bounded(0.01, 100.0)] = P(
+        {"US": 3.0, "CN": 0.45, "EU": 2.3, "ROW": 2.5}, unit="x serving cost", plausible=(0.3, 5.0),
+        source="list prices per million tokens (blended 3 input : 1 output) over the serving cost of a model of the "
+               "same training compute (hosting_usd_per_mtok, hosting_size_elasticity, chip access of the lab's "
+               "region): US: OpenAI GPT-4o USD 2.50/10 (2024-08, openai.com/api/pricing; 3.8e25 FLOP per Epoch) "
+               "-> 2.5x, Anthropic Claude 3.5 Sonnet USD 3/15 (2024-06, anthropic.com/pricing) -> 3.5x; CN: DeepSeek-V3 "
+               "USD 0.27/1.10 (2025-02, api-docs.deepseek.com/quick_start/pricing; 3.4e24 FLOP) with China's 2025 "
+               "chip-cost multiplier 2.0 -> 0.45x; EU: Mistral Large 2 USD 2/6 (2024-07, mistral.ai pricing; 2.1e25 "
+               "FLOP) -> 2.3x; ROW: assumption (between US and EU)",
+        description="Price of a closed API per token as a multiple of the serving cost of a model of its size (by "
+                    "the lab's region): Chinese APIs were priced far below US ones in 2024-2025.")
+    hosting_usd_per_mtok: float = P(0.9, unit="USD per million tokens", ge=0.001, le=100.0, plausible=(0.5, 1.5),
+                                    source="Together AI list price for Llama 3.1 70B (Turbo) USD 0.88 per million "
+                                           "tokens (together.ai/pricing, 2024-07); Llama 3.1 70B was trained with "
+                                           "7.9e24 FLOP (Meta model card; Epoch AI); rounded to a 1e25 FLOP model",
+                                    description="Cost of hosting an open-weight model trained with 1e25 FLOP (own or "
+                                                "third-party hosting, frontier chips), per million tokens.")
+    hosting_size_elasticity: float = P(0.5, unit="log cost per log training FLOP", ge=0.0, le=1.5,
+                                       plausible=(0.3, 0.7),
+                                       source="inference FLOP per token ~ 2 x parameters (Kaplan et al. 2020, "
+                                              "arXiv:2001.08361) and compute-optimal parameters ~ C^0.5 (Hoffmann et "
+                                              "al. 2022, arXiv:2203.15556); Together AI's 2024 prices for Llama 3.1 "
+                                              "405B vs 70B (USD 3.50 vs 0.88, 4.8x the FLOP) imply 0.9; mixture-of-"
+                                              "experts models serve below it",
+                                       description="How the serving cost of a model grows with its training compute: "
+                                                   "cost ~ (train FLOP / 1e25)^elasticity.")
+    w_lock: float = P(1.0, unit="utility", ge=0.0, le=10.0, plausible=(0.0, 2.5),
+                      source="secondary: Menlo Ventures, '2025 Mid-Year LLM Market Update' (survey of ~150 technical "
+                             "leaders, 2025-07): most teams that changed models upgraded within their provider, about "
+                             "one in ten switched provider; the size in utility units is an assumption",
+                      description="Switching cost: utility bonus, at a review, of the model family (lab) a developer "
+                                  "already builds on (fine-tunes, prompts, tooling and derivatives are family-specific).")
     w_open_mean: float = P(0.5, unit="utility", ge=-5.0, le=5.0, plausible=(0.0, 1.5),
                            source="assumption; to be calibrated",
                            description="Mean value of open weights (customisation, privacy, self-hosting).")
@@ -384,7 +470,8 @@ class Developers(_Strict):
                          description="Spread of the value of open weights.")
     w_sov_mean: float = P(1.0, unit="utility", ge=0.0, le=10.0, plausible=(0.0, 2.0),
                           source="assumption",
-                          description="Mean distrust of a closed API hosted in another region.")
+                          description="Mean distrust of a closed API hosted in another region (scaled by origin "
+                                      "foreign_distrust, developer region distrust_dev_scale and segment w_sov_scale).")
     w_sov_sd: float = P(0.5, unit="utility", ge=0.0, le=5.0, source="assumption",
                         description="Spread of that distrust (normal, truncated at 0).")
     foreign_distrust: dict[Region, Bounded(0.0, 10.0)] = P(
@@ -392,8 +479,28 @@ class Developers(_Strict):
         source="assumption; enterprise surveys report far more reluctance to send data to Chinese than to US "
                "cloud APIs outside China",
         description="Distrust of a closed API hosted in each region, felt by developers outside that region.")
-    open_sov_discount: float = P(0.8, unit="fraction", ge=0.0, le=1.0, source="assumption (DESIGN.md §4)",
+    distrust_dev_scale: dict[Region, Bounded(0.0, 10.0)] = P(
+        {"US": 1.0, "CN": 1.0, "EU": 1.0, "ROW": 1.0}, unit="multiplier of w_sov", plausible=(0.5, 1.5),
+        source="assumption: no survey comparing developers' distrust of foreign AI providers across regions found; "
+               "equal by default",
+        description="How strongly developers of each region feel the distrust of foreign models (the trust matrix is "
+                    "distrust_dev_scale[developer region] x foreign_distrust[model origin]).")
+    open_sov_discount: float = P(0.8, unit="fraction", ge=0.0, le=1.0, plausible=(0.5, 0.95),
+                                 source="DESIGN.md §4; self-hosted weights keep data in the developer's jurisdiction, "
+                                        "but not all distrust goes: NIST CAISI, 'Evaluation of DeepSeek AI Models' "
+                                        "(2025-09) found DeepSeek's open models echoing state narratives and more "
+                                        "susceptible to agent hijacking; share removed is an assumption",
                                  description="Share of the foreign distrust that open weights remove (self-hosting).")
+    closed_hosting_discount: float = P(0.3, unit="fraction", ge=0.0, le=1.0, plausible=(0.0, 0.6),
+                                       source="in-region deployment of closed models: Azure OpenAI regional and data-"
+                                              "zone deployments (Microsoft Learn, 'Data, privacy, and security for Azure "
+                                              "OpenAI Service'), Anthropic models on AWS Bedrock regions; the provider "
+                                              "still controls the model, so less than open_sov_discount (assumption)",
+                                       description="Share of the foreign distrust of a closed model removed by hosting "
+                                                   "its weights in the developer's region; lost where the lab's "
+                                                   "government controls exports of closed weights to that region "
+                                                   "(governments.*.weight_export_control).")
+    segments: Segments = Field(default_factory=lambda: Segments())
     payoff_sample: int = P(800, unit="agents", ge=10, le=100_000, source="numerical choice (standard error of a share "
                            "~ sqrt(p(1-p)/n) < 0.02)",
                            description="Developers sampled once per run on whom labs evaluate counterfactual shares.")
@@ -483,9 +590,26 @@ class Government(_Strict):
         description="Share of compliant (below-threshold) chip exports this government still allows to each importer it "
                     "controls (default 1: all); cuts that importer's alternative-chip supply by its compliant share.")
     api_block: list[Region] = P([], unit="regions", source="scenario (e.g. OpenAI blocked API access from China, 2024-07)",
-                                description="Regions whose developers this region's labs do not serve.")
+                                description="Regions whose developers this region's labs do not serve; the labs of those "
+                                            "regions cannot distil these labs' closed models through the API either.")
     ban_foreign_closed: bool = P(False, unit="flag", source="scenario",
                                  description="This region's developers may not use foreign closed APIs.")
+    ban_foreign_open: list[Region] = P([], unit="regions", source="scenario (e.g. the 2025 US bills to bar Chinese "
+                                       "AI models such as DeepSeek; US states' bans on government devices, 2025-01/02)",
+                                       description="Origins whose open-weight models this region's developers (of the "
+                                                   "segments in ban_segments) may not use; when ban_segments includes "
+                                                   "'enterprise', this region's labs may not distil them either.")
+    ban_segments: list[Segment_] = P(list(SEGMENTS), unit="segments", source="scenario",
+                                     description="Developer segments that ban_foreign_open applies to (default all).")
+    weight_export_control: list[Region] = P([], unit="regions",
+                                            source="scenario (BIS 'Framework for Artificial Intelligence Diffusion', "
+                                                   "2025-01-13: ECCN 4E091 licence requirement for exporting the "
+                                                   "weights of closed models trained with more than 1e26 operations, "
+                                                   "outside Tier 1; rescinded 2025-05-13)",
+                                            description="Regions to which this region's labs may not export closed model "
+                                                        "weights: their closed models cannot be hosted there, so the "
+                                                        "developers there keep the full foreign distrust "
+                                                        "(developers.closed_hosting_discount does not apply).")
     open_weight_threshold: float | None = P(None, unit="capability (log10 effective FLOP)", ge=0.0, le=40.0,
                                             source="scenario",
                                             description="Capability above which this region's labs may not release open "
@@ -988,8 +1112,12 @@ def field_info(path: str) -> dict[str, Any]:
     default = f.get_default(call_default_factory=True)
     if key is not None and isinstance(default, dict):
         default = default.get(key, {"export_control": 0.0, "compliant_exports": 1.0}.get(name))
+    source = extra.get("source")
+    if parts[:2] == ["developers", "segments"] and len(parts) == 4:  # a segment's own default and source
+        default = getattr(getattr(Segments(), parts[2]), parts[3])
+        source = Segments.model_fields[parts[2]].json_schema_extra["source"]
     return {"path": path, "unit": extra.get("unit"), "default": default, "ge": ge, "le": le,
-            "plausible": extra.get("plausible"), "source": extra.get("source"), "description": f.description}
+            "plausible": extra.get("plausible"), "source": source, "description": f.description}
 
 
 def with_values(scenario: Scenario, values: dict[str, Any], source: str = "<overrides>") -> Scenario:

@@ -41,7 +41,7 @@ def test_run_writes_tables_manifest_and_figures(tmp_path):
     # a changed scenario is labelled as changed, not as the named one
     assert man["overrides"] == ["developers.n=500", "months=30"]
     assert side["scenario"] == "baseline with developers.n=500, months=30"
-    assert "open-weight share of labs, CN" in res.output
+    assert "open share of labs, CN" in res.output
 
 
 def _bad(tmp_path, text: str) -> str:
@@ -159,8 +159,8 @@ def test_runs_with_changes_go_to_their_own_folder_and_say_where(tmp_path, monkey
 def test_one_replication_table_shows_values_not_intervals(tmp_path):
     one = invoke("run", BASELINE, *SMALL, "--out", tmp_path / "a")
     two = invoke("run", BASELINE, *SMALL, "--replications", 2, "--out", tmp_path / "b")
-    assert "median [90% interval]" not in one.output and "│ value" in one.output.replace("┃", "│")
-    assert "median [90% interval]" in two.output
+    assert "median [90% spread]" not in one.output and " value" in one.output and "CI of median" not in one.output
+    assert "median [90% spread]" in two.output
 
 
 def test_csv_tables_match_the_parquet_tables(tmp_path):
@@ -171,3 +171,20 @@ def test_csv_tables_match_the_parquet_tables(tmp_path):
         assert list(csv.columns) == list(pq_.columns) and len(csv) == len(pq_) > 0
         num = pq_.select_dtypes("number").columns
         pd.testing.assert_frame_equal(csv[num], pq_[num], check_dtype=False)
+
+
+def test_precision_adds_replications_until_the_median_ci_is_narrow_or_the_cap(tmp_path):
+    out = tmp_path / "p"
+    res = invoke("run", str(BASELINE), "--months", "24", "--set", "developers.n=300", "--set",
+                 "developers.payoff_sample=100", "--replications", "2", "--precision", "0.0001",
+                 "--max-replications", "5", "--no-figures", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["replications"] == 5 and man["precision"]["batches"] == [2, 4, 5]
+    assert {t["metric"] for t in man["precision"]["targets"]} >= {"open_closed_lag_months", "noncn_on_cn_open"}
+    assert "90% CI of median" in res.output and "spread" in res.output and "precise" in res.output
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert list(summary["replication"]) == [0, 1, 2, 3, 4]
+    res = invoke("run", str(BASELINE), "--replications", "5", "--precision", "0.1", "--max-replications", "3",
+                 "--out", str(tmp_path / "q"))
+    assert res.exit_code == 2 and "--max-replications" in res.output

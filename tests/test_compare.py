@@ -112,3 +112,83 @@ def test_cli_compare_bad_input_exit_2(tmp_path):
     assert res.exit_code == 2 and "labs.beta" in res.output
     res = invoke("compare", SCEN / "baseline.toml", "--out", tmp_path / "o")  # one scenario: nothing to compare
     assert res.exit_code == 2 and "at least two scenarios" in res.output and not (tmp_path / "o").exists()
+
+
+def test_paired_effects_on_known_paths():
+    """Horizon, mean-from-change and peak of a difference path built by hand; CIs narrow, spreads do not."""
+    from sim.compare import paired_effects
+
+    rng = np.random.default_rng(3)
+    rows = []
+    T = 24
+    effect = np.where(np.arange(T) >= 6, 2.0, 0.0)  # +2 from month 6 on
+    effect[15] = 5.0  # the peak
+    for r in range(40):
+        noise = rng.normal(0, 1, T)
+        for t in range(T):
+            rows.append({"scenario": "ref", "replication": r, "month": t, "date": f"2022-{t % 12 + 1:02d}",
+                         "x": noise[t]})
+            rows.append({"scenario": "alt", "replication": r, "month": t, "date": f"2022-{t % 12 + 1:02d}",
+                         "x": noise[t] + effect[t] + rng.normal(0, 0.5)})
+    ts = pd.DataFrame(rows)
+    e = paired_effects(ts, ["ref", "alt"], ["x"], from_month=6).set_index("effect")
+    assert list(e.index) == ["horizon", "mean", "peak"]
+    assert e.loc["horizon", "ci_lo"] < 2.0 < e.loc["horizon", "ci_hi"]
+    assert abs(e.loc["mean", "estimate"] - (2.0 * 17 + 5.0) / 18) < 0.1
+    assert e.loc["peak", "month"] == 15 and e.loc["peak", "ci_lo"] < 5.0 < e.loc["peak", "ci_hi"]
+    assert not e["ci_has_zero"].any()
+    for k in ("horizon", "mean", "peak"):  # the CI of the mean is narrower than the spread of replications
+        assert e.loc[k, "ci_hi"] - e.loc[k, "ci_lo"] < e.loc[k, "spread_hi"] - e.loc[k, "spread_lo"]
+    small_n = paired_effects(ts[ts["replication"] < 10], ["ref", "alt"], ["x"], from_month=6).set_index("effect")
+    assert (small_n.loc["mean", "ci_hi"] - small_n.loc["mean", "ci_lo"]) > (e.loc["mean", "ci_hi"] - e.loc["mean", "ci_lo"])
+    again = paired_effects(ts, ["ref", "alt"], ["x"], from_month=6).set_index("effect")
+    pd.testing.assert_frame_equal(e, again)  # deterministic bootstrap
+
+
+def test_first_policy_month():
+    from sim.compare import first_policy_month
+    from sim.scenario import load_scenario
+
+    base = load_scenario(SCEN / "baseline.toml")
+    assert first_policy_month(base, base) is None
+    assert first_policy_month(base, load_scenario(SCEN / "strict_controls.toml")) == 36  # 2025-01
+    assert first_policy_month(base, load_scenario(SCEN / "no_export_controls.toml")) == 9  # 2022-10 dropped
+    assert first_policy_month(base, load_scenario(SCEN / "no_api_blocks.toml")) == 0  # a start setting differs
+
+
+def test_precision_batches_stop_at_the_target_or_the_cap(quick):
+    from sim.compare import run_comparison_until_precise
+    from sim.precision import bootstrap_ci, next_batch, precision_status
+
+    st = precision_status({"a": (10.0, 9.0, 11.0, 1.0)}, 0.1)
+    assert st["a"]["reached"] and st["a"]["half_width"] == 1.0 and st["a"]["target"] == 1.0
+    st = precision_status({"a": (0.0, -0.2, 0.2, 1.0)}, 0.1)  # below the floor: absolute precision 0.1
+    assert not st["a"]["reached"] and next_batch(10, st, 100) == 10  # at most doubles
+    assert next_batch(10, st, 14) == 4 and next_batch(14, st, 14) == 0
+    est, lo, hi = bootstrap_ci(np.arange(20.0), "median")
+    assert est == 9.5 and lo < 9.5 < hi
+    ev = small(quick, events=[{"month": "2023-01", "government": "CN", "field": "subsidy_rate", "value": 0.6,
+                               "note": "test"}], name="subsidy")
+    comp, status, history = run_comparison_until_precise([quick, ev], 2, 1e-6, 5, base_seed=5)
+    assert history == [2, 4, 5] and len(comp.seeds) == 5 and comp.seeds == [seed_for(5, r) for r in range(5)]
+    ref = run_comparison([quick, ev], 5, base_seed=5)
+    pd.testing.assert_frame_equal(comp.table, ref.table)  # batches continue the same replications
+    assert not all(v["reached"] for v in status.values())
+
+
+def test_cli_compare_reports_effects_over_time_and_precision(tmp_path):
+    out = tmp_path / "cmp"
+    res = invoke("compare", SCEN / "baseline.toml", SCEN / "strict_controls.toml", "--replications", 2,
+                 "--months", 40, "--set", "developers.n=300", "--set", "developers.payoff_sample=100",
+                 "--precision", 1e-6, "--max-replications", 3, "--out", out, "--no-figures")
+    assert res.exit_code == 0, res.output
+    for words in ("90% spread", "90% CI", "mean diff. from policy change", "peak", "precise", "strict_controls: 2025-01"):
+        assert words in res.output, words
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["replications"] == 3 and man["precision"]["batches"] == [2, 3]
+    assert man["first_policy_month"] == {"strict_controls": 36}
+    eff = pd.read_csv(out / "effects.csv")
+    assert set(eff["effect"]) == {"horizon", "mean", "peak"} and set(eff["metric"]) == set(HEADLINE_METRICS)
+    assert (eff["from_month"] == 36).all() and (eff["n"] == 3).all()
+    peak = eff[eff["effect"] == "peak"]
+    assert ((peak["month"] >= 36) & (peak["month"] <= 39)).all()

@@ -370,7 +370,7 @@ def test_catalogue_picks_the_figures_of_each_kind(results, tmp_path):
     got = _stems(catalogue.draw_figures(results["run"], ("pdf",), "single", tmp_path / "run"))
     assert got == {f"{k}_single" for k in runplots.RUN_FIGURES}
     got = _stems(catalogue.draw_figures(results["compare"], ("pdf",), "double", tmp_path / "compare"))
-    assert got == {"compare_timeseries_double", "compare_differences_double"}
+    assert got == {"compare_timeseries_double", "compare_differences_double", "compare_difference_timeseries_double"}
     got = _stems(catalogue.draw_figures(results["grid"], ("pdf",), "double", tmp_path / "grid"))
     assert got == {f"sweep_{f}_{m}_double" for f in ("heatmap", "slices")
                    for m in ("open_share_CN", "us_cn_gap_months", "noncn_on_cn_open")}

@@ -16,7 +16,7 @@ from sim.metrics import HEADLINE_METRICS, SUMMARY_METRICS
 from sim.model import month_label
 from sim.scenario import ScenarioError, load_scenario, with_horizon
 
-DIGITS = {"open_closed_lag_months": 1, "us_cn_gap_months": 1, "noncn_on_cn_open": 3, "compute_share_CN": 3,
+DIGITS = {"open_closed_lag_months": 1, "us_cn_gap_months": 1, "noncn_on_cn_open": 3, "compute_share_CN": 3, "cn_on_cn_open": 3, "us_on_cn_open": 3,
           "adopt_CN_open": 3}
 
 
@@ -29,29 +29,73 @@ def _iv(med: float, lo: float, hi: float, n: int, digits: int, signed: bool = Fa
     return f"{f.format(med)} [{f.format(lo)}, {f.format(hi)}]"
 
 
-def stats_table(stats, reference: str, title: str) -> Table:
-    """One rich table: per metric (a section) and scenario, the median [90% interval] across replications
-    and the paired difference to the reference (median [90% interval] of per-seed differences)."""
+def _ci(est: float, lo: float, hi: float, digits: int, flag: bool = True) -> str:
+    """``+1.2 [+0.3, +2.1]``, with `` ~0`` when the interval includes zero (``flag``)."""
+    if not np.isfinite(est):
+        return "n/a"
+    f = f"{{:+.{digits}f}}"
+    zero = not (lo > 0 or hi < 0) if np.isfinite(lo) and np.isfinite(hi) else True
+    return f"{f.format(est)} [{f.format(lo)}, {f.format(hi)}]" + (" ~0" if flag and zero else "   ")
+
+
+def stats_table(stats, reference: str, title: str, effects=None, precision=None) -> Table:
+    """One rich table: per metric (a section) and scenario, the median [90% spread across replications] of the
+    value, and the paired difference to the reference as its mean [90% bootstrap CI] at the table's window; with
+    ``effects`` (:func:`sim.compare.paired_effects`) also the mean difference from the first policy change and the
+    peak difference with its month. `` ~0`` flags a difference whose CI includes zero. With ``precision`` (a dict
+    (metric, scenario) -> bool, or (bool, replications at which it was first reached)) a column says whether the
+    precision target was reached."""
     t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     t.add_column("metric / scenario")
-    t.add_column("median [90% interval]", justify="right")
-    t.add_column(f"difference to {reference} [90%]", justify="right")
-    t.add_column("P(diff>0)", justify="right")
+    t.add_column("value: median [90% spread]", justify="right")
+    t.add_column(f"diff. to {reference}: mean [90% CI]", justify="right")
+    if effects is not None:
+        t.add_column("mean diff. from policy change [CI]", justify="right")
+        t.add_column("peak diff. [CI] @month (interval)", justify="right")
+    if precision is not None:
+        t.add_column("precise", justify="center")
+    eff = effects.set_index(["metric", "scenario", "effect"]) if effects is not None else None
     for k, (metric, g) in enumerate(stats.groupby("metric", sort=False)):
         unit, _ = SUMMARY_METRICS[g["column"].iloc[0]]
         d = DIGITS.get(metric, 2)
         if k:
             t.add_section()
-        t.add_row(f"[bold]{metric}[/] ({unit})", "", "", "")
+        t.add_row(f"[bold]{metric}[/] ({unit})", *[""] * (len(t.columns) - 1))
         for row in g.sort_values("scenario_index").itertuples():
+            cells = [f"  {row.scenario}", _iv(row.median, row.lo, row.hi, row.n, d)]
             if row.scenario_index == 0:
-                diff, p = "(reference)  ", ""
+                cells += ["(reference)"] + (["", ""] if eff is not None else [])
             else:
-                diff = _iv(row.diff_median, row.diff_lo, row.diff_hi, row.diff_n, d, signed=True)
-                diff += " *" if row.clear else "  "
-                p = f"{row.p_up:.2f}" if np.isfinite(row.p_up) else "n/a"
-            t.add_row(f"  {row.scenario}", _iv(row.median, row.lo, row.hi, row.n, d), diff, p)
+                cells.append(_ci(row.diff_mean, row.diff_ci_lo, row.diff_ci_hi, d))
+                if eff is not None:
+                    if (metric, row.scenario, "mean") in eff.index:
+                        m = eff.loc[(metric, row.scenario, "mean")]
+                        pk = eff.loc[(metric, row.scenario, "peak")]
+                        cells.append(_ci(m["estimate"], m["ci_lo"], m["ci_hi"], d))
+                        when = (f" @{_month(pk['month'])} ({_month(pk['month_lo'])}..{_month(pk['month_hi'])})"
+                                if np.isfinite(pk["month"]) else "")
+                        cells.append(_ci(pk["estimate"], pk["ci_lo"], pk["ci_hi"], d).rstrip() + when)
+                    else:
+                        cells += ["n/a", "n/a"]
+            if precision is not None:
+                got = precision.get((metric, row.scenario))
+                if got is None:
+                    cells.append("")
+                else:
+                    ok, at = got if isinstance(got, tuple) else (got, 0)
+                    cells.append(f"yes ({at})" if ok and at else "yes" if ok else "[red]no[/]")
+            t.add_row(*cells)
     return t
+
+
+_START = [None]
+
+
+def _month(k: float) -> str:
+    """Month index as ``YYYY-MM`` with the start set by the command (``_START``), else the index."""
+    if not np.isfinite(k):
+        return "n/a"
+    return month_label(_START[0], int(k))[2:] if _START[0] else str(int(k))
 
 
 def metric_notes(stats) -> list[str]:
@@ -84,6 +128,12 @@ def metric_notes(stats) -> list[str]:
 @click.option("--width", type=click.Choice(["single", "double", "both"]), default="double", show_default=True,
               help="Figure width: single column (3.5 in), full page (7 in), or both.")
 @click.option("--no-figures", is_flag=True, help="Write tables and manifest only.")
+@click.option("--precision", "precision", type=click.FloatRange(min=0, min_open=True), default=None, metavar="REL",
+              help="Add replications in batches until the 90% bootstrap CI of every mean paired difference (at the "
+                   "window, and from the first policy change) has half-width <= REL x max(|difference|, floor: "
+                   "1 month, 0.02 share), or --max-replications is reached; --replications is the first batch.")
+@click.option("--max-replications", type=click.IntRange(min=1), default=400, show_default=True,
+              help="Most replications per scenario with --precision.")
 @click.option("--posterior", "posterior", type=click.IntRange(min=1), default=None, metavar="N",
               help="Policy effects over the posterior: N parameter sets drawn from --ensemble, each run "
                    "--replications times in every scenario with common seeds (issue 16: N >= 50, R >= 10).")
@@ -93,17 +143,21 @@ def metric_notes(stats) -> list[str]:
               help="With --posterior: processes running the (draw, scenario) cells.")
 def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, months: int | None,
             sets: tuple[str, ...], window: str, also: tuple[str, ...], out: str | None, formats: str, width: str,
-            no_figures: bool, posterior: int | None, ensemble: str, workers: int) -> None:
+            no_figures: bool, precision: float | None, max_replications: int, posterior: int | None, ensemble: str,
+            workers: int) -> None:
     """Run SCENARIOS (TOML files; the first is the reference) with common random numbers and compare.
 
     \b
     Every scenario runs the same replications with the same seeds, so differences are paired per
-    replication. --set applies to every scenario. Prints, per headline metric, each scenario's median
-    and 90% interval across replications and its paired difference to the first scenario (median and
-    90% interval of the per-seed differences; * marks an interval that excludes 0).
+    replication. --set applies to every scenario. Prints, per headline metric, each scenario's median and the
+    90% spread across replications, and its paired difference to the first scenario: the mean difference at the
+    horizon (or --window), its mean from the first policy change to the horizon, and its peak with the peak's
+    month, each with its 90% bootstrap confidence interval (~0 marks an interval that includes 0).
+    With --precision REL, replications are added in batches until every mean difference is that precise.
     \b
     Outputs in --out: compare.parquet (tidy: scenario, replication, seed, metric, value, diff),
-    timeseries.parquet (all scenarios' time series), stats.csv (the printed numbers), manifest.json
+    timeseries.parquet (all scenarios' time series), stats.csv (values and window differences), effects.csv
+    (horizon, mean and peak differences with CIs and spreads), manifest.json
     (every resolved scenario, seeds, versions, git commit, command) and figures/compare_*.png|pdf.
     \b
     --posterior N: every scenario runs N draws from --ensemble x --replications runs (draw i, run r: the same
@@ -143,38 +197,81 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
         return
     out_dir = Path(out) if out else Path("results") / ("compare_" + "_vs_".join(dict.fromkeys(names)))[:120]
     total = replications * len(loaded)
+    status = None
     try:
-        with progress_bar(total, f"{len(loaded)} scenarios x {replications} replications") as advance:
-            done = [0]
+        if precision is not None:
+            from sim.compare import run_comparison_until_precise
 
-            def step(k: int) -> None:
-                advance(k - done[0])
-                done[0] = k
+            if max_replications < replications:
+                fail(f"--max-replications ({max_replications}) must be >= --replications ({replications})")
 
-            comp = run_comparison(loaded, replications, base_seed=seed, names=names, progress=step)
+            def told(n: int, cap: int) -> None:
+                err_console.print(f"{n} replications per scenario done (at most {cap})", highlight=False)
+
+            comp, status, history = run_comparison_until_precise(
+                loaded, replications, precision, max_replications, base_seed=seed, names=names,
+                metrics=metrics, window=window, progress=told)
+        else:
+            with progress_bar(total, f"{len(loaded)} scenarios x {replications} replications") as advance:
+                done = [0]
+
+                def step(k: int) -> None:
+                    advance(k - done[0])
+                    done[0] = k
+
+                comp = run_comparison(loaded, replications, base_seed=seed, names=names, progress=step)
     except RosterError as e:
         fail(f"field 'roster': {e}")
+    reps = len(comp.seeds)
+    extra = {"sets": list(sets), "months_override": months}
+    if status is not None:
+        extra["precision"] = {"rel": precision, "max_replications": max_replications, "batches": history,
+                              "targets": [{"metric": k[0], "scenario": k[1], "effect": k[2], **v}
+                                          for k, v in status.items()]}
     write_comparison(out_dir, comp, [str(Path(p).resolve()) for p in scenarios], window=window, metrics=metrics,
-                     extra={"sets": list(sets), "months_override": months})
-    from sim.compare import compare_stats
+                     extra=extra)
+    from sim.compare import compare_stats, comparison_effects
 
     stats = compare_stats(comp.table, metrics, window=window)
+    effects = comparison_effects(comp, [m for m in metrics if m in comp.timeseries.columns])
     sc0 = comp.scenarios[0]
+    _START[0] = sc0.start
     when = (f"at the horizon ({month_label(sc0.start, sc0.months - 1)})" if window == "horizon"
             else "averaged over the last 12 months")
-    out_console = console if console.width >= 100 else Console(highlight=False, width=100)
+    reached = None
+    if status is not None:
+        reached = {}
+        for (m, n, _), v in status.items():
+            ok, at = reached.get((m, n), (True, 0))
+            reached[(m, n)] = (ok and v["reached"], max(at, v.get("reached_at") or 0))
+    out_console = console if console.width >= 140 else Console(highlight=False, width=140)
     out_console.print(stats_table(stats, comp.reference,
-                              f"{' vs '.join(names)}: values {when}, {replications} replication(s) with common "
-                              f"seeds (base {comp.base_seed}), {comp.wall_seconds:.1f} s"))
-    out_console.print("\n".join(["* the 90% interval of the per-seed differences excludes 0 (an effect larger than "
-                             "the run-to-run noise).", *metric_notes(stats)]), highlight=False)
+                                  f"{' vs '.join(names)}: values {when}, {reps} replication(s) with common "
+                                  f"seeds (base {comp.base_seed}), {comp.wall_seconds:.1f} s", effects, reached))
+    first = {n: effects.loc[effects["scenario"] == n, "from_month"].iloc[0] for n in names[1:]
+             if (effects["scenario"] == n).any()}
+    lines = ["value: median across replications [the 90% spread of the replications' values: it does not narrow "
+             "with more replications].",
+             "diff.: mean paired difference (same seed) [its 90% bootstrap confidence interval (CI): it narrows with "
+             "more replications]; ~0 marks a CI that includes 0 (no effect shown).",
+             "mean diff. from policy change: the difference averaged from the first month the scenario's policy "
+             "differs (" + ", ".join(f"{n}: {month_label(sc0.start, int(k))}" for n, k in first.items())
+             + ") to the horizon; peak: the largest mean difference in size [its CI], @ its month (YY-MM) and the "
+             "90% interval of that month over bootstrap resamples."]
+    if status is not None:
+        ok = sum(v["reached"] for v in status.values())
+        lines.append(f"precise: every mean difference of the row (at the window and from the policy change) has a CI "
+                     f"half-width <= {precision:g} x max(|difference|, floor) ({ok} of {len(status)} targets reached "
+                     f"after {reps} replications; batches {history}; at most {max_replications}; in brackets the "
+                     f"replications at which the row first got there).")
+    out_console.print("\n".join([*lines, *metric_notes(stats)]), highlight=False, markup=False)
     figs = []
     if not no_figures:
         from sim.plots.compare import draw_compare_figures
 
         for w in (("single", "double") if width == "both" else (width,)):
             figs += [p for p in draw_compare_figures(out_dir, fmts, w) if p.suffix == ".png"]
-    err_console.print(f"wrote {out_dir}/: compare.parquet, timeseries.parquet, stats.csv, manifest.json"
+    err_console.print(f"wrote {out_dir}/: compare.parquet, timeseries.parquet, stats.csv, effects.csv, manifest.json"
                       + "".join(f"\n  figure: {p}" for p in figs), soft_wrap=True, highlight=False)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 import numpy as np
+from rich import box
 from rich.table import Table
 
 from sim import REGIONS
@@ -26,18 +27,40 @@ def _fmt(values, digits: int = 2) -> str:
     return f"{med:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
 
 
-def horizon_table(summary, title: str) -> Table:
-    """Rich table of the headline metrics at the horizon: median [5%, 95%] across replications (the value
-    itself with one replication)."""
-    t = Table(title=title, title_justify="left")
-    t.add_column("metric at the horizon")
-    t.add_column("median [90% interval]" if len(summary) > 1 else "value", justify="right")
-    for r in REGIONS:
-        t.add_row(f"open-weight share of labs, {r}", _fmt(summary[f"open_share_{r}"]))
-    t.add_row("open-closed lag (months)", _fmt(summary["open_closed_lag_months"], 1))
-    t.add_row("US-China capability gap (OOM)", _fmt(summary["us_cn_gap_oom"]))
-    t.add_row("US-China capability gap (months)", _fmt(summary["us_cn_gap_months"], 1))
-    t.add_row("developers outside China on Chinese open models", _fmt(summary["noncn_on_cn_open"], 3))
+def _ci(values, digits: int) -> str:
+    from sim.precision import bootstrap_ci
+
+    est, lo, hi = bootstrap_ci(np.asarray(values, float), "median")
+    return "n/a" if not np.isfinite(est) else f"[{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
+def horizon_table(summary, title: str, precision: dict | None = None) -> Table:
+    """Rich table of the headline metrics at the horizon: median [5%, 95%] across replications (the spread; the
+    value itself with one replication) and, with more than one replication, the 90% bootstrap confidence interval
+    of the median; with ``precision`` (metric -> status of :func:`sim.runs.run_precision`) whether it is precise."""
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    t.add_column("metric at the horizon", no_wrap=True)
+    many = len(summary) > 1
+    t.add_column("median [90% spread]" if many else "value", justify="right", no_wrap=True)
+    if many:
+        t.add_column("90% CI of median", justify="right", no_wrap=True)
+    if precision is not None:
+        t.add_column("precise", justify="center", no_wrap=True)
+    rows = [*[(f"open share of labs, {r}", f"open_share_{r}", 2) for r in REGIONS],
+            ("open-closed lag (months)", "open_closed_lag_months", 1),
+            ("US-China gap (OOM)", "us_cn_gap_oom", 2),
+            ("US-China gap (months)", "us_cn_gap_months", 1),
+            ("non-CN devs on CN open", "noncn_on_cn_open", 3)]
+    for label, col, digits in rows:
+        cells = [label, _fmt(summary[col], digits)]
+        if many:
+            cells.append(_ci(summary[col], digits))
+        if precision is not None:
+            st = precision.get(col)
+            at = st.get("reached_at") if st else None
+            cells.append("" if st is None else (f"yes ({at})" if st["reached"] and at else "yes" if st["reached"]
+                                                else "[red]no[/]"))
+        t.add_row(*cells)
     return t
 
 
@@ -84,8 +107,15 @@ def default_out(name: str, changes: list[str]) -> Path:
 @click.option("--no-figures", is_flag=True, help="Write tables and manifest only.")
 @click.option("--csv", "csv", is_flag=True, help="Also write each table as CSV (timeseries.csv, ...).")
 @click.option("--overwrite", is_flag=True, help="Replace the results already in --out.")
+@click.option("--precision", "precision", type=click.FloatRange(min=0, min_open=True), default=None, metavar="REL",
+              help="Add replications in batches until the 90% bootstrap CI of each headline metric's median has "
+                   "half-width <= REL x max(|median|, floor: 1 month, 0.02 share), or --max-replications is "
+                   "reached; --replications (default 10 here) is the first batch.")
+@click.option("--max-replications", type=click.IntRange(min=1), default=400, show_default=True,
+              help="Most replications with --precision.")
 def run(scenario: str | None, from_dir: str | None, seed: int | None, replications: int | None, months: int | None,
-        sets: tuple[str, ...], out: str | None, formats: str, no_figures: bool, csv: bool, overwrite: bool) -> None:
+        sets: tuple[str, ...], out: str | None, formats: str, no_figures: bool, csv: bool, overwrite: bool,
+        precision: float | None, max_replications: int) -> None:
     """Run SCENARIO (a TOML file) and write Parquet tables, manifest.json and figures.
 
     \b
@@ -108,7 +138,7 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
     recorded = None
     if from_dir is not None:
         given = [n for n, v in (("SCENARIO", scenario), ("--seed", seed), ("--replications", replications),
-                                ("--months", months), ("--set", sets)) if v]
+                                ("--months", months), ("--set", sets), ("--precision", precision)) if v]
         if given:
             fail(f"--from {from_dir}: runs exactly what the folder recorded; drop {', '.join(given)} (to change "
                  "the run, give the scenario file with the changes instead)")
@@ -129,7 +159,8 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
                 sc = with_horizon(sc, months)
             except ScenarioError as e:
                 fail(str(e))
-        replications, source = replications or 1, str(Path(scenario).resolve())
+        replications = replications or (10 if precision is not None else 1)
+        source = str(Path(scenario).resolve())
         changes = [*sets, *([f"months={months}"] if months else []), *([f"seed={seed}"] if seed is not None else [])]
         out_dir = Path(out) if out else default_out(sc.name, changes)
     if (out_dir / "manifest.json").exists() and not overwrite:
@@ -138,14 +169,27 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
         import shutil
 
         shutil.rmtree(out_dir)
+    status = None
     try:
-        with progress_bar(replications, f"{sc.name}: {sc.months} months x {replications} replications") as advance:
-            reps = run_replications(sc, replications, progress=lambda r: advance())
+        if precision is not None:
+            from sim.runs import run_until_precise
+
+            if max_replications < replications:
+                fail(f"--max-replications ({max_replications}) must be >= --replications ({replications})")
+            reps, status, history = run_until_precise(
+                sc, replications, precision, max_replications,
+                progress=lambda n, cap: err_console.print(f"{n} replications done (at most {cap})", highlight=False))
+            replications = len(reps.seeds)
+        else:
+            with progress_bar(replications, f"{sc.name}: {sc.months} months x {replications} replications") as advance:
+                reps = run_replications(sc, replications, progress=lambda r: advance())
     except RosterError as e:
         fail(f"{scenario or source}: field 'roster': {e}")
     try:
         write_run(out_dir, reps, scenario_file=recorded.scenario_file if recorded else source, overrides=changes,
-                  csv=csv)
+                  csv=csv, extra=None if status is None else {"precision": {
+                      "rel": precision, "max_replications": max_replications, "batches": history,
+                      "targets": [{"metric": m, **v} for m, v in status.items()]}})
     except OSError as e:
         fail(write_error(e, out_dir), code=1)
     figs = []
@@ -154,7 +198,16 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
 
         figs = [p for p in draw_run_figures(out_dir, fmts) if p.suffix != ".json"]
     console.print(horizon_table(reps.summary, f"{sc.name}: {sc.start} + {sc.months} months, "
-                                              f"{replications} replication(s), {reps.wall_seconds:.1f} s"))
+                                              f"{replications} replication(s), {reps.wall_seconds:.1f} s", status))
+    if replications > 1:
+        note = ("The spread is where 90% of the replications' values lie (it does not narrow with more "
+                "replications); the CI is the 90% bootstrap confidence interval of the median (it narrows).")
+        if status is not None:
+            ok = [m for m, v in status.items() if v["reached"]]
+            note += (f" Precise: CI half-width <= {precision:g} x max(|median|, floor) for {len(ok)} of {len(status)} "
+                     f"headline metrics after {replications} replications (batches {history}; at most "
+                     f"{max_replications}); in brackets the replications at which each first got there.")
+        console.print(note, markup=False, highlight=False, soft_wrap=True)
     err_console.print(f"wrote {out_dir}/: timeseries, labs, releases, summary (.parquet{', .csv' if csv else ''}), "
                       "manifest.json" + (f", {len(figs)} figure files in figures/" if figs else ""),
                       markup=False, soft_wrap=True)

@@ -66,8 +66,11 @@ CATALOGUE: dict[str, tuple[FigureInfo, ...]] = {
         FigureInfo("compare_timeseries", "sim.plots.compare.fig_compare_timeseries",
                    "Headline metrics over time, one line and 50% band per scenario"),
         FigureInfo("compare_differences", "sim.plots.compare.fig_compare_differences",
-                   "Paired (common-random-number) difference of each scenario to the reference, 90% intervals",
-                   "two or more scenarios"),
+                   "Paired (common-random-number) difference of each scenario to the reference: mean with its "
+                   "90% bootstrap CI and the 90% spread across replications", "two or more scenarios"),
+        FigureInfo("compare_difference_timeseries", "sim.plots.compare.fig_compare_difference_timeseries",
+                   "Paired difference over time: mean with its 90% bootstrap confidence band, first policy change "
+                   "and peak marked", "two or more scenarios"),
     ),
     "sweep": (
         FigureInfo("sweep_heatmap_<metric>", "sim.plots.sweep.fig_heatmap",

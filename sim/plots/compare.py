@@ -3,10 +3,12 @@
 * :func:`fig_compare_timeseries` -- one panel per headline metric over time, one median line and 90% band
   per scenario.
 * :func:`fig_compare_differences` -- one panel per headline metric: the paired (common-random-number)
-  difference of each scenario to the reference, median and 90% interval across replications. An interval
-  that crosses zero is an effect within the model's run-to-run noise.
+  difference of each scenario to the reference: mean with its 90% bootstrap confidence interval (thick bar) and
+  the 90% spread across replications (thin line). A confidence interval that crosses zero shows no effect.
+* :func:`fig_compare_difference_timeseries` -- the paired difference over time, one panel per metric: mean path
+  with its pointwise 90% bootstrap confidence band, the first policy change and the peak marked.
 
-:func:`draw_compare_figures` draws both for a comparison folder, each with a provenance sidecar.
+:func:`draw_compare_figures` draws all three for a comparison folder, each with a provenance sidecar.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ METRIC_LABELS = {
     "us_cn_gap_oom": ("US minus China frontier", "OOM of effective FLOP"),
     "noncn_on_cn_open": ("Non-Chinese developers\non Chinese open models", "Share of developers"),
     "adopt_CN_open": ("Developers on\nChinese open models", "Share of developers"),
+    "cn_on_cn_open": ("Developers in China\non Chinese open models", "Share of developers"),
+    "us_on_cn_open": ("US developers\non Chinese open models", "Share of developers"),
     "compute_share_CN": ("China's share of lab compute", "Share"),
 }
 """Headline metric -> (panel title, y-axis unit)."""
@@ -155,8 +159,15 @@ def fig_compare_differences(stats: pd.DataFrame, names: Sequence[str], metrics: 
                 continue
             r = sub.loc[name]
             color, _ = scenario_style(i)
-            ax.plot([r["diff_lo"], r["diff_hi"]], [yi, yi], color=color, lw=2.2, alpha=0.55, solid_capstyle="butt")
-            ax.plot([r["diff_median"]], [yi], "o", color=color, ms=4, mfc=color if r["clear"] else "white", mew=1.2)
+            ax.plot([r["diff_lo"], r["diff_hi"]], [yi, yi], color=color, lw=0.8, alpha=0.8, solid_capstyle="butt")
+            if "diff_mean" in r:
+                shown = not bool(r["diff_ci_has_zero"])
+                ax.plot([r["diff_ci_lo"], r["diff_ci_hi"]], [yi, yi], color=color, lw=3.2, alpha=0.6,
+                        solid_capstyle="butt")
+                ax.plot([r["diff_mean"]], [yi], "o", color=color, ms=4, mfc=color if shown else "white", mew=1.2)
+            else:  # an older stats.csv without the CI
+                ax.plot([r["diff_median"]], [yi], "o", color=color, ms=4, mfc=color if r["clear"] else "white",
+                        mew=1.2)
         ax.axvline(0, color=NEUTRAL, lw=0.7)
         title, unit = _labels(m, width if cols > 1 else "double")
         ax.set_title(title, loc="left")
@@ -170,8 +181,72 @@ def fig_compare_differences(stats: pd.DataFrame, names: Sequence[str], metrics: 
     for ax in axes[len(metrics):]:
         ax.axis("off")
     caption(fig, f"aieco compare: difference of each scenario to '{names[0]}' in the same replication (same seed, "
-                 f"common random numbers). Dot: median; bar: 90% interval across replications; filled dot: the "
-                 f"interval excludes zero. {note}".strip())
+                 f"common random numbers). Dot: mean difference; thick bar: its 90% bootstrap confidence interval; "
+                 f"thin line: 90% spread of the differences across replications; filled dot: the confidence interval "
+                 f"excludes zero. {note}".strip())
+    return fig
+
+
+def fig_compare_difference_timeseries(ts: pd.DataFrame, names: Sequence[str], metrics: Sequence[str] = HEADLINE_METRICS,
+                                      from_month: dict[str, int | None] | None = None, width: str = "double",
+                                      note: str = ""):
+    """Paired difference to the reference over time, one panel per metric, one line per other scenario: the mean
+    over replications with its pointwise 90% bootstrap confidence band (:func:`sim.compare.difference_band`), a
+    dotted vertical line at the scenario's first policy change (``from_month``: scenario -> 0-based month) and a
+    marker at the peak of the mean path after it (:func:`sim.compare.paired_effects`).
+
+    ts : stacked time series (scenario, replication, month, date, metrics). Returns the Figure, or None with fewer
+    than two scenarios."""
+    from sim.compare import difference_band, difference_paths, paired_effects
+
+    if len(names) < 2:
+        return None
+    from_month = from_month or {}
+    rows, cols, spare = _grid(width, len(metrics))
+    per_row = 0.31 if width == "double" else 0.62
+    fig, axes = figure(width, per_row * rows + (0 if spare else 0.04 * len(names)), rows, cols)
+    axes = np.atleast_1d(axes).ravel()
+    dates = ts.drop_duplicates("month").sort_values("month")["date"]
+    from sim.plots.style import to_dates
+
+    x = to_dates(dates)
+    eff = paired_effects(ts, names, metrics, {n: from_month.get(n) for n in names[1:]})
+    eff = eff[eff["effect"] == "peak"].set_index(["metric", "scenario"])
+    for j, m in enumerate(metrics):
+        ax = axes[j]
+        paths = difference_paths(ts, names, m)
+        for i, name in enumerate(names[1:], start=1):
+            color, ls = scenario_style(i)
+            b = difference_band(paths[name])
+            ax.fill_between(x, b["ci_lo"].to_numpy(), b["ci_hi"].to_numpy(), color=color, alpha=0.22, lw=0)
+            ax.plot(x, b["mean"].to_numpy(), color=color, ls=ls, lw=1.2, label=name)
+            f0 = from_month.get(name)
+            if f0 is not None and 0 <= f0 < len(x):
+                ax.axvline(x[int(f0)], color=color, ls=":", lw=0.8)
+            if (m, name) in eff.index and np.isfinite(eff.loc[(m, name), "month"]):
+                k = int(eff.loc[(m, name), "month"])
+                ax.plot([x[k]], [eff.loc[(m, name), "estimate"]], marker="v", color=color, ms=4, ls="none")
+        ax.axhline(0, color=NEUTRAL, lw=0.6, zorder=0)
+        title, unit = _labels(m, width)
+        ax.set_title(title, loc="left")
+        ax.set_ylabel(f"Difference ({unit.lower()})" if unit else "Difference")
+        _year_axis(ax, ts)
+    for ax in axes[len(metrics):]:
+        ax.axis("off")
+    hs, labels = axes[0].get_legend_handles_labels()
+    hs = [*hs, Line2D([], [], color="#bbbbbb", lw=6, alpha=0.6), Line2D([], [], color="#777777", ls=":", lw=0.8),
+          Line2D([], [], color="#777777", marker="v", ls="none", ms=4)]
+    labels = [*labels, "90% CI of the mean", "first policy change", "peak"]
+    if spare:
+        axes[len(metrics)].legend(hs, labels, loc="center left", title=f"Minus {names[0]} (mean)", alignment="left",
+                                  borderaxespad=0.0, handlelength=2.6)
+    else:
+        fig.legend(hs, labels, loc="outside upper left", title=f"Minus {names[0]} (mean)", alignment="left",
+                   ncols=3 if width == "double" else 2, handlelength=2.6)
+    n = int(ts["replication"].nunique())
+    caption(fig, f"aieco compare: each scenario minus '{names[0]}' in the same replication (common random numbers), "
+                 f"mean over {n} replication{'s' * (n > 1)} with its pointwise 90% bootstrap confidence band (not "
+                 f"the spread of replications). {note}".strip())
     return fig
 
 
@@ -204,4 +279,7 @@ def draw_compare_figures(results_dir: str | Path, formats: tuple[str, ...] = ("p
     fig = fig_compare_differences(stats, names, metrics, width, note=f"Values {when}.")
     if fig is not None:
         written += save(fig, out / f"compare_differences_{width}", formats, prov)
+    fig = fig_compare_difference_timeseries(ts, names, metrics, manifest.get("first_policy_month"), width)
+    if fig is not None:
+        written += save(fig, out / f"compare_difference_timeseries_{width}", formats, prov)
     return written
