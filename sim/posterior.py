@@ -237,11 +237,14 @@ def _run_cell(args: tuple) -> pd.DataFrame:
 def run_posterior_comparison(scenarios: Sequence[Scenario], ensemble: Ensemble, draws: int = 50,
                              replications: int = 10, seed: int | None = None, names: Sequence[str] | None = None,
                              metrics: Sequence[str] | None = None, workers: int = 1,
-                             progress: Callable[[int], None] | None = None) -> PosteriorComparison:
+                             progress: Callable[[int], None] | None = None,
+                             scheduler: str | None = None) -> PosteriorComparison:
     """Run every scenario for ``draws`` posterior draws x ``replications`` runs with common random numbers
     (module docstring). A scenario keeps its own value of a free parameter it sets (it differs from the
     ensemble's base scenario); the others take the draw's. ``workers`` > 1: cells (draw, scenario) in that many
-    processes. ``progress(runs done)`` after each cell. Raises ValueError for fewer than two scenarios."""
+    processes; ``scheduler``: a Dask scheduler address (``tcp://host:8786``) whose workers run the cells instead
+    (they need aieco installed). ``progress(runs done)`` after each cell. Raises ValueError for fewer than two
+    scenarios."""
     from sim.compare import unique_names
     from sim.labs import load_roster
     from sim.metrics import HEADLINE_METRICS
@@ -269,7 +272,18 @@ def run_posterior_comparison(scenarios: Sequence[Scenario], ensemble: Ensemble, 
     t0 = time.perf_counter()
     parts: list[pd.DataFrame] = [None] * len(tasks)  # type: ignore[list-item]
     done = 0
-    if workers > 1:
+    if scheduler:
+        from distributed import Client, as_completed
+
+        with Client(scheduler) as client:
+            futures = {client.submit(_run_cell, args, pure=False): k for k, (_, args) in enumerate(tasks)}
+            for fut in as_completed(futures):
+                k = futures[fut]
+                parts[k] = fut.result().assign(scenario=labels[tasks[k][0]])
+                done += replications
+                if progress:
+                    progress(done)
+    elif workers > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
