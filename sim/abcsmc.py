@@ -513,7 +513,8 @@ def run_abc(spec: ABCSpec, scheduler: str | None = None, new: bool = False,
     """Run (or resume) ABC-SMC for ``spec``; the history goes to ``spec.db`` (SQLite).
 
     A run in the database with this spec's :meth:`ABCSpec.fingerprint` is resumed (its finished generations
-    kept, the remaining ones run) unless ``new``. ``scheduler``: a Dask scheduler address (``tcp://host:8786``)
+    kept, the remaining ones run) unless ``new``; if the model's code or the resolved scenario changed since
+    that run began (:func:`code_and_scenario_state`), ABCError says to start anew. ``scheduler``: a Dask scheduler address (``tcp://host:8786``)
     to evaluate particles on its workers (the same command otherwise); ``dask_client`` an existing
     ``distributed.Client`` instead. Without either, ``spec.workers`` local processes (1: in this process).
     ``echo(msg)`` receives status lines (the wall-time estimate, each generation). Raises ABCError for a bad
@@ -546,13 +547,21 @@ def run_abc(spec: ABCSpec, scheduler: str | None = None, new: bool = False,
     spec.db.parent.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{spec.db}"
     fp = spec.fingerprint()
-    run_id = None if new else _stored_run(spec.db, fp)
-    resumed = run_id is not None
+    state = code_and_scenario_state(model.base)
+    stored = None if new else _stored_run(spec.db, fp)
+    resumed = stored is not None
     if resumed:
+        run_id, meta = stored
+        changed = [k for k in ("source_hash", "scenario_hash") if meta.get(k) and meta.get(k) != state[k]]
+        if changed:
+            what = " and ".join({"source_hash": "the model's code", "scenario_hash": "the resolved scenario"}[k]
+                                for k in changed)
+            raise ABCError(f"{spec.db}: {what} changed since run {run_id} of this spec began; resuming would mix "
+                           "two models' particles: rerun with --new (or point --db elsewhere)")
         h = abc.load(db_url, run_id)
         done = h.max_t + 1
     else:
-        h = abc.new(db_url, obs, meta_info={"aieco_fingerprint": fp, "spec": str(spec.source)})
+        h = abc.new(db_url, obs, meta_info={"aieco_fingerprint": fp, "spec": str(spec.source), **state})
         run_id, done = h.id, 0
     remaining = spec.generations - done
     if remaining > 0:
@@ -601,8 +610,18 @@ def run_abc(spec: ABCSpec, scheduler: str | None = None, new: bool = False,
     return ABCRun(h, run_id, wall, n_sims, resumed, spec, obs, dist)
 
 
-def _stored_run(db: Path, fingerprint: str) -> int | None:
-    """Id of the latest run in ``db`` whose meta info holds ``fingerprint``; None when there is none."""
+def code_and_scenario_state(scenario: Scenario) -> dict[str, str]:
+    """``source_hash`` (the model's source files, :func:`sim.sweep.store.source_hash`) and ``scenario_hash`` (of
+    the resolved scenario): what a resumed run must share with the one it continues."""
+    from sim.sweep.store import source_hash
+
+    text = json.dumps(scenario.resolved_dict(), sort_keys=True, default=str)
+    return {"source_hash": source_hash(), "scenario_hash": hashlib.sha256(text.encode()).hexdigest()[:16]}
+
+
+def _stored_run(db: Path, fingerprint: str) -> tuple[int, dict] | None:
+    """(id, meta info) of the latest run in ``db`` whose meta info holds ``fingerprint``; None when there is
+    none."""
     if not db.is_file():
         return None
     import sqlalchemy as sa
@@ -615,10 +634,16 @@ def _stored_run(db: Path, fingerprint: str) -> int | None:
         return None
     finally:
         eng.dispose()
+    import ast
+
     found = None
     for rid, text in rows:
         if text and fingerprint in str(text):
-            found = int(rid)
+            try:
+                meta = ast.literal_eval(str(text))
+            except (ValueError, SyntaxError):
+                meta = {}
+            found = (int(rid), meta if isinstance(meta, dict) else {})
     return found
 
 
