@@ -27,6 +27,13 @@ _HORIZON = {
     "adopt_US_closed": ("share", "share of all developers on US closed models"),
     "compute_share_CN": ("share", "China's share of all labs' compute"),
     "hhi": ("0..1", "Herfindahl index of adoption across models"),
+    "compute_CN": ("H100e", "compute held by China's labs"),
+    "compute_US": ("H100e", "compute held by US labs"),
+    "labs_compute_h100e": ("H100e", "compute held by all labs"),
+    "chip_price_usd": ("USD per H100e", "market-clearing chip price"),
+    "investment_CN": ("USD/month", "investment in China's labs"),
+    "investment_US": ("USD/month", "investment in US labs"),
+    "revenue_share_of_budget": ("share", "revenue as a share of all labs' budgets"),
 }
 
 SUMMARY_METRICS: dict[str, tuple[str, str]] = {

@@ -544,9 +544,9 @@ class EcosystemModel(mesa.Model):
         sold = float(frontier.sum()) + outside_h100e
         self.world_stock = self.world_stock * keep + sold
         self.alt_stock = self.alt_stock * keep + float(alt.sum())
-        limited = np.isfinite(alt_cap) & (alt_cap < 1e8)
+        controlled = theta > 0  # alternative chips are on offer only where a control binds
         self.money = {"production": supply, "price": price, "list_price": list_price, "sold": sold,
-                      "outside": outside_h100e, "alt_supply": float(alt_cap[limited].sum()),
+                      "outside": outside_h100e, "alt_supply": float(alt_cap[controlled].sum()),
                       "alt_sold": float(alt.sum())}
         self._spend = money
         self._depreciation_cost = s.compute / c.depreciation_months * list_price

@@ -227,7 +227,7 @@ def fig_money_chips(ts: pd.DataFrame, name: str = "", width: str = "double"):
     band(ax[0], ts, "chip_production_per_year", color="#444444", ls=":", label="world production per year")
     band(ax[0], ts, "chip_stock_h100e", color="#1b9e77", label="world installed frontier chips")
     band(ax[0], ts, "labs_compute_h100e", color="#d95f02", ls="--", label="labs' compute")
-    ax[0].set_ylabel("H100-equivalents")
+    ax[0].set_ylabel("H100e (stocks) or\nH100e a year (production)")
     ax[0].set_title("(a) Chips: supply and stocks", loc="left")
     band(ax[1], ts, "chip_price_usd", color="#7570b3", label="market-clearing price")
     band(ax[1], ts, "chip_list_price_usd", color="#444444", ls=":", label="list price (price-performance trend)")
@@ -244,10 +244,12 @@ def fig_money_chips(ts: pd.DataFrame, name: str = "", width: str = "double"):
         band(ax[3], ts, f"compute_{r}", color=REGION_COLORS[r], ls=REGION_STYLES[r], label=REGION_LABELS[r])
     ax[3].set_ylabel("H100-equivalents")
     ax[3].set_title("(d) Compute held by each region's labs", loc="left")
-    for a in ax:
+    for a, where in zip(ax, ("upper left", "upper right", "upper left", "upper left"), strict=True):
         a.set_yscale("log")
         date_axis(a)
-        a.legend(loc="upper left", fontsize=6, handlelength=2.4)
+        a.legend(loc=where, fontsize=6 if double else 5, handlelength=2.4, framealpha=0.9)
+    lo, hi = ax[1].get_ylim()
+    ax[1].set_ylim(lo, hi * 2.5)  # room for the legend above the price lines
     caption(fig, _cap(ts, name, "Production: cited path (Epoch AI chip sales to 2025; Sevilla et al. 2024 beyond). "
                                 "Chips sell at the list price while capacity is slack and at the price that clears "
                                 "the month's production when it binds."))

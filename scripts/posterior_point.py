@@ -1,0 +1,84 @@
+"""Write the posterior ensemble's weighted medians into the point scenario the baseline extends (issue 16).
+
+Usage: python scripts/posterior_point.py [scenarios/posterior.json] [scenarios/calibrated.toml]
+
+`scenarios/baseline.toml` extends `scenarios/calibrated.toml`; after `aieco calibrate experiments/abc.toml` this
+writes, for every free parameter of the ensemble, its weighted posterior median (with its 90% interval in a
+comment), keeping the file's other values. Single runs and figures use this point; `aieco validate --posterior`
+and `aieco compare --posterior` use the whole ensemble.
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sim.abcsmc import weighted_quantiles
+from sim.calibration import _toml_value, fitted_tables
+from sim.posterior import load_ensemble
+from sim.provenance import git_commit
+from sim.scenario import field_info, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def point_values(ens) -> dict[str, tuple[float, float, float]]:
+    """{path: (median, q05, q95)} of each parameter, weighted by the particles' weights."""
+    w = ens.particles["weight"].to_numpy(float)
+    out = {}
+    for p in ens.parameters:
+        x = ens.particles[p["path"]].to_numpy(float)
+        q05, med, q95 = weighted_quantiles(x, w, [0.05, 0.5, 0.95])
+        out[p["path"]] = (float(med), float(q05), float(q95))
+    return out
+
+
+def main(ens_path: Path, out: Path) -> Path:
+    ens = load_ensemble(ens_path)
+    vals = point_values(ens)
+    fitted = {k: (int(round(v[0])) if isinstance(field_info(k)["default"], int) else float(f"{v[0]:.4g}"))
+              for k, v in vals.items()}
+    old = tomllib.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
+    base = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    tables = fitted_tables(base, fitted)
+    for section, values in old.items():  # keep the file's other values
+        if isinstance(values, dict):
+            for k, v in values.items():
+                tables.setdefault(section, {}).setdefault(k, v)
+    git = git_commit()
+    head = [
+        "# Point values for single runs and figures (issue 16): the weighted posterior medians of the ABC-SMC",
+        f"# ensemble {ens_path.relative_to(ROOT) if ens_path.is_relative_to(ROOT) else ens_path} "
+        f"(ESS {ens.ess:.0f}), written by `python scripts/posterior_point.py`; do not edit by hand, rerun it.",
+        f"# Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; git commit {git.get('commit')}"
+        f"{' (dirty tree)' if git.get('dirty') else ''}. The ensemble itself (every particle and weight) is what",
+        "# `aieco validate --posterior` and `aieco compare --posterior` draw from.",
+        "# Posterior medians and 90% intervals:",
+        *[f"#   {k} = {v[0]:.4g} [{v[1]:.4g}, {v[2]:.4g}]" for k, v in vals.items()],
+        "",
+        'name = "calibrated"',
+        'description = "Posterior medians of the ABC-SMC calibration (experiments/abc.toml) against the 2022-2024 '
+        'Epoch targets; scenarios/baseline.toml extends this file."',
+        "",
+    ]
+    body = []
+    for table, values in tables.items():
+        if table in ("name", "description"):
+            continue
+        body.append(f"[{table}]")
+        body += [f"{k} = {_toml_value(v)}" for k, v in values.items()]
+        body.append("")
+    text = "\n".join(head + body)
+    tomllib.loads(text)
+    out.write_text(text, encoding="utf-8")
+    load_scenario(ROOT / "scenarios" / "baseline.toml")  # the baseline still loads
+    return out
+
+
+if __name__ == "__main__":
+    a = sys.argv[1:]
+    ens = Path(a[0]) if a else ROOT / "scenarios" / "posterior.json"
+    out = Path(a[1]) if len(a) > 1 else ROOT / "scenarios" / "calibrated.toml"
+    print("wrote", main(ens.resolve(), out.resolve()))
