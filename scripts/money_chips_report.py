@@ -2,6 +2,8 @@
 scenarios move compute, capability and adoption through the chip market (paired differences over time).
 
 Usage: python scripts/money_chips_report.py [--replications 10] [--out results/money_chips]
+       python scripts/money_chips_report.py --from results/figure_inputs/comparison   # reuse a compare folder
+                                                                    # holding the three scenarios
 Writes ``yearly.csv`` (baseline medians by December of each year), ``paired.csv`` (scenario minus baseline,
 paired by seed: median and 5-95% of the difference, December of each year) and prints both.
 """
@@ -41,11 +43,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--replications", type=int, default=10)
     ap.add_argument("--out", default=str(ROOT / "results" / "money_chips"))
+    ap.add_argument("--from", dest="src", default=None,
+                    help="an `aieco compare` folder whose timeseries.parquet holds the three scenarios")
     a = ap.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     runs = {}
+    stacked = pd.read_parquet(Path(a.src) / "timeseries.parquet") if a.src else None
     for name in ("baseline", "no_export_controls", "strict_controls"):
+        if stacked is not None:
+            runs[name] = yearly(stacked[stacked["scenario"] == name].drop(columns="scenario"))
+            continue
         res = run_replications(load_scenario(ROOT / "scenarios" / f"{name}.toml"), a.replications)
         runs[name] = yearly(res.timeseries)
     base = runs["baseline"]
