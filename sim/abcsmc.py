@@ -483,14 +483,14 @@ def _lab_column(roster: pd.DataFrame) -> str:
 # running
 
 
-def estimate_seconds(seconds_per_simulation: float, population: int, generations: int, workers: int,
+def estimate_seconds(seconds_per_simulation: float, population: int, generations: int, workers: float,
                      acceptance: Sequence[float] = ASSUMED_ACCEPTANCE, prior_sample: bool = True) -> tuple[float, int]:
     """(wall seconds, simulations) for ``generations`` generations of ``population`` accepted particles at
     ``acceptance`` rates by generation (the last rate repeats), plus (``prior_sample``) ``population`` prior
     draws that set generation 0's epsilon, spread over ``workers`` processes."""
     acc = list(acceptance) + [acceptance[-1]] * max(0, generations - len(acceptance))
     sims = population * prior_sample + sum(math.ceil(population / max(a, 1e-3)) for a in acc[:generations])
-    return sims * seconds_per_simulation / max(1, workers), sims
+    return sims * seconds_per_simulation / max(0.5, workers), sims
 
 
 @dataclass
@@ -513,7 +513,8 @@ def run_abc(spec: ABCSpec, scheduler: str | None = None, new: bool = False,
     """Run (or resume) ABC-SMC for ``spec``; the history goes to ``spec.db`` (SQLite).
 
     A run in the database with this spec's :meth:`ABCSpec.fingerprint` is resumed (its finished generations
-    kept, the remaining ones run) unless ``new``. ``scheduler``: a Dask scheduler address (``tcp://host:8786``)
+    kept, the remaining ones run) unless ``new``; if the model's code or the resolved scenario changed since
+    that run began (:func:`code_and_scenario_state`), ABCError says to start anew. ``scheduler``: a Dask scheduler address (``tcp://host:8786``)
     to evaluate particles on its workers (the same command otherwise); ``dask_client`` an existing
     ``distributed.Client`` instead. Without either, ``spec.workers`` local processes (1: in this process).
     ``echo(msg)`` receives status lines (the wall-time estimate, each generation). Raises ABCError for a bad
@@ -546,13 +547,21 @@ def run_abc(spec: ABCSpec, scheduler: str | None = None, new: bool = False,
     spec.db.parent.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{spec.db}"
     fp = spec.fingerprint()
-    run_id = None if new else _stored_run(spec.db, fp)
-    resumed = run_id is not None
+    state = code_and_scenario_state(model.base)
+    stored = None if new else _stored_run(spec.db, fp)
+    resumed = stored is not None
     if resumed:
+        run_id, meta = stored
+        changed = [k for k in ("source_hash", "scenario_hash") if meta.get(k) and meta.get(k) != state[k]]
+        if changed:
+            what = " and ".join({"source_hash": "the model's code", "scenario_hash": "the resolved scenario"}[k]
+                                for k in changed)
+            raise ABCError(f"{spec.db}: {what} changed since run {run_id} of this spec began; resuming would mix "
+                           "two models' particles: rerun with --new (or point --db elsewhere)")
         h = abc.load(db_url, run_id)
         done = h.max_t + 1
     else:
-        h = abc.new(db_url, obs, meta_info={"aieco_fingerprint": fp, "spec": str(spec.source)})
+        h = abc.new(db_url, obs, meta_info={"aieco_fingerprint": fp, "spec": str(spec.source), **state})
         run_id, done = h.id, 0
     remaining = spec.generations - done
     if remaining > 0:
@@ -569,14 +578,23 @@ def run_abc(spec: ABCSpec, scheduler: str | None = None, new: bool = False,
             rates = [float(last["particles"].iloc[0] / max(int(last["samples"].iloc[0]), 1))]
         else:
             rates = list(ASSUMED_ACCEPTANCE)
-        est, sims = estimate_seconds(per_sim, spec.population, remaining, n_workers, rates, prior_sample=not resumed)
+        eff = float(n_workers)
+        load_note = ""
+        if client is None:  # local processes share this machine's cores with whatever else runs on it
+            import os
+
+            free = max(0.5, (os.cpu_count() or 1) - max(0.0, os.getloadavg()[0] - 1.0))  # less the pilot itself
+            if free < eff:
+                eff = free
+                load_note = f" (load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: ~{eff:.1f} free)"
+        est, sims = estimate_seconds(per_sim, spec.population, remaining, eff, rates, prior_sample=not resumed)
         say(f"ABC-SMC: {len(spec.priors)} parameters, population {spec.population}, up to {spec.generations} "
             "generations (" + (f"resuming run {run_id} after {done} generations" if resumed else f"new run {run_id}")
             + f"), {spec.replications} run(s) of {spec.months} months per simulation, on {where}")
         say(f"estimate: {per_sim:.2f} s per simulation (measured on {n_pilot}) x ~{sims} simulations ("
             + ("acceptance as in the last generation, " + f"{rates[0]:.3g}" if resumed else
                "assumed acceptance " + ", ".join(f"{a:g}" for a in rates[:5]) + ", ... by generation")
-            + f") / {n_workers} = ~{est / 60:.1f} min wall time; history {spec.db}")
+            + f") / {eff:.1f} workers{load_note} = ~{est / 60:.1f} min wall time; history {spec.db}")
     else:
         say(f"ABC-SMC: run {run_id} in {spec.db} already has {done} of {spec.generations} generations: nothing to run")
     t1 = time.perf_counter()
@@ -592,8 +610,18 @@ def run_abc(spec: ABCSpec, scheduler: str | None = None, new: bool = False,
     return ABCRun(h, run_id, wall, n_sims, resumed, spec, obs, dist)
 
 
-def _stored_run(db: Path, fingerprint: str) -> int | None:
-    """Id of the latest run in ``db`` whose meta info holds ``fingerprint``; None when there is none."""
+def code_and_scenario_state(scenario: Scenario) -> dict[str, str]:
+    """``source_hash`` (the model's source files, :func:`sim.sweep.store.source_hash`) and ``scenario_hash`` (of
+    the resolved scenario): what a resumed run must share with the one it continues."""
+    from sim.sweep.store import source_hash
+
+    text = json.dumps(scenario.resolved_dict(), sort_keys=True, default=str)
+    return {"source_hash": source_hash(), "scenario_hash": hashlib.sha256(text.encode()).hexdigest()[:16]}
+
+
+def _stored_run(db: Path, fingerprint: str) -> tuple[int, dict] | None:
+    """(id, meta info) of the latest run in ``db`` whose meta info holds ``fingerprint``; None when there is
+    none."""
     if not db.is_file():
         return None
     import sqlalchemy as sa
@@ -606,10 +634,16 @@ def _stored_run(db: Path, fingerprint: str) -> int | None:
         return None
     finally:
         eng.dispose()
+    import ast
+
     found = None
     for rid, text in rows:
         if text and fingerprint in str(text):
-            found = int(rid)
+            try:
+                meta = ast.literal_eval(str(text))
+            except (ValueError, SyntaxError):
+                meta = {}
+            found = (int(rid), meta if isinstance(meta, dict) else {})
     return found
 
 

@@ -194,30 +194,6 @@ def validate_posterior(ensemble: Ensemble, draws: int = 50, replications: int = 
 # policy effects over the posterior
 
 
-def _difference_paths(ts: pd.DataFrame, names: Sequence[str], metric: str) -> dict[str, np.ndarray]:
-    try:
-        from sim.compare import difference_paths
-    except ImportError:  # before issue 15's effects: the same computation
-        wide = ts.pivot_table(index=["scenario", "replication"], columns="month", values=metric, dropna=False,
-                              aggfunc="first")
-        ref = wide.loc[names[0]]
-        out = {}
-        for n in names[1:]:
-            cur = wide.loc[n]
-            reps = ref.index.intersection(cur.index)
-            out[n] = cur.loc[reps].to_numpy(float) - ref.loc[reps].to_numpy(float)
-        return out
-    return difference_paths(ts, names, metric)
-
-
-def _first_policy_month(reference: Scenario, other: Scenario) -> int | None:
-    try:
-        from sim.compare import first_policy_month
-    except ImportError:
-        return 0
-    return first_policy_month(reference, other)
-
-
 @dataclass
 class PosteriorComparison:
     """Outputs of :func:`run_posterior_comparison`: scenario names (the first is the reference), the resolved
@@ -261,11 +237,14 @@ def _run_cell(args: tuple) -> pd.DataFrame:
 def run_posterior_comparison(scenarios: Sequence[Scenario], ensemble: Ensemble, draws: int = 50,
                              replications: int = 10, seed: int | None = None, names: Sequence[str] | None = None,
                              metrics: Sequence[str] | None = None, workers: int = 1,
-                             progress: Callable[[int], None] | None = None) -> PosteriorComparison:
+                             progress: Callable[[int], None] | None = None,
+                             scheduler: str | None = None) -> PosteriorComparison:
     """Run every scenario for ``draws`` posterior draws x ``replications`` runs with common random numbers
     (module docstring). A scenario keeps its own value of a free parameter it sets (it differs from the
     ensemble's base scenario); the others take the draw's. ``workers`` > 1: cells (draw, scenario) in that many
-    processes. ``progress(runs done)`` after each cell. Raises ValueError for fewer than two scenarios."""
+    processes; ``scheduler``: a Dask scheduler address (``tcp://host:8786``) whose workers run the cells instead
+    (they need aieco installed). ``progress(runs done)`` after each cell. Raises ValueError for fewer than two
+    scenarios."""
     from sim.compare import unique_names
     from sim.labs import load_roster
     from sim.metrics import HEADLINE_METRICS
@@ -293,7 +272,18 @@ def run_posterior_comparison(scenarios: Sequence[Scenario], ensemble: Ensemble, 
     t0 = time.perf_counter()
     parts: list[pd.DataFrame] = [None] * len(tasks)  # type: ignore[list-item]
     done = 0
-    if workers > 1:
+    if scheduler:
+        from distributed import Client, as_completed
+
+        with Client(scheduler) as client:
+            futures = {client.submit(_run_cell, args, pure=False): k for k, (_, args) in enumerate(tasks)}
+            for fut in as_completed(futures):
+                k = futures[fut]
+                parts[k] = fut.result().assign(scenario=labels[tasks[k][0]])
+                done += replications
+                if progress:
+                    progress(done)
+    elif workers > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
@@ -332,6 +322,7 @@ def posterior_effects(comp: PosteriorComparison, metrics: Sequence[str] | None =
     differences at their draw's peak month); ``sign_share`` (share of draws whose effect has the median's sign;
     NaN when the median is 0); ``month_median``, ``month_lo``, ``month_hi`` (peak: its month index over draws);
     ``n_draws`` and ``runs``. Units are the metric's."""
+    from sim.compare import difference_paths, first_policy_month
     from sim.metrics import HEADLINE_METRICS
 
     names = comp.names
@@ -339,11 +330,11 @@ def posterior_effects(comp: PosteriorComparison, metrics: Sequence[str] | None =
     metrics = [m for m in (metrics or HEADLINE_METRICS) if m in ts.columns]
     months = np.sort(ts["month"].unique())
     ref = comp.scenarios[0]
-    starts = {n: _first_policy_month(ref, s) for n, s in zip(names[1:], comp.scenarios[1:], strict=True)}
+    starts = {n: first_policy_month(ref, s) for n, s in zip(names[1:], comp.scenarios[1:], strict=True)}
     n_draws, R = len(comp.draws), comp.replications
     rows = []
     for m in metrics:
-        paths = _difference_paths(ts, names, m)  # (n_draws * R, T), replications in order draw * R + r
+        paths = difference_paths(ts, names, m)  # (n_draws * R, T), replications in order draw * R + r
         for j, name in enumerate(names[1:], start=1):
             d = paths[name]
             if d.shape[0] != n_draws * R:

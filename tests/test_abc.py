@@ -161,6 +161,14 @@ def test_new_flag_starts_another_run(tiny_run, tmp_path):
     assert not again.resumed and again.run_id == first.run_id + 1
 
 
+def test_resume_refuses_a_changed_model(tiny_run, monkeypatch):
+    spec, first, _, _ = tiny_run
+    real = abcsmc.code_and_scenario_state
+    monkeypatch.setattr(abcsmc, "code_and_scenario_state", lambda sc: {**real(sc), "source_hash": "edited"})
+    with pytest.raises(abcsmc.ABCError, match="the model's code changed since run .*--new"):
+        abcsmc.run_abc(spec)
+
+
 def test_ensemble_file_round_trip_and_draws(tiny_run, tmp_path):
     from sim.posterior import apply_draw, draw, load_ensemble
 

@@ -141,10 +141,12 @@ def metric_notes(stats) -> list[str]:
               help="With --posterior: the posterior ensemble (aieco calibrate experiments/abc.toml).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="With --posterior: processes running the (draw, scenario) cells.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --posterior: run the cells on the Dask cluster at this scheduler address instead.")
 def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, months: int | None,
             sets: tuple[str, ...], window: str, also: tuple[str, ...], out: str | None, formats: str, width: str,
             no_figures: bool, precision: float | None, max_replications: int, posterior: int | None, ensemble: str,
-            workers: int) -> None:
+            workers: int, scheduler: str | None) -> None:
     """Run SCENARIOS (TOML files; the first is the reference) with common random numbers and compare.
 
     \b
@@ -193,7 +195,7 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     names = unique_names([s.name for s in loaded])
     if posterior is not None:
         _compare_posterior(loaded, names, scenarios, posterior, replications, seed, ensemble, workers, metrics,
-                           out, sets, months)
+                           out, sets, months, scheduler)
         return
     out_dir = Path(out) if out else Path("results") / ("compare_" + "_vs_".join(dict.fromkeys(names)))[:120]
     total = replications * len(loaded)
@@ -276,7 +278,8 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
 
 
 def _compare_posterior(loaded, names, files, draws: int, replications: int, seed: int | None, ensemble_file: str,
-                       workers: int, metrics, out: str | None, sets, months: int | None) -> None:
+                       workers: int, metrics, out: str | None, sets, months: int | None,
+                       scheduler: str | None = None) -> None:
     """``aieco compare --posterior N`` (:func:`sim.posterior.run_posterior_comparison`)."""
     from sim.posterior import EnsembleError, load_ensemble, posterior_effects, run_posterior_comparison
     from sim.provenance import base_manifest, write_json_atomic
@@ -296,7 +299,8 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
                 done[0] = k
 
             comp = run_posterior_comparison(loaded, ens, draws, replications, seed=seed, names=names,
-                                            metrics=metrics, workers=workers, progress=step)
+                                            metrics=metrics, workers=workers, progress=step,
+                                            scheduler=scheduler)
     except RosterError as e:
         fail(f"field 'roster': {e}")
     eff = posterior_effects(comp, metrics)
@@ -313,7 +317,7 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
         "draws": draws, "replications": replications, "base_seed": comp.base_seed,
         "seed_rule": "draw i, replication r: seed_for(base_seed, i, r) in every scenario; draws: "
                      "numpy.random.default_rng(base_seed).choice by weight",
-        "sets": list(sets), "months_override": months, "workers": workers,
+        "sets": list(sets), "months_override": months, "workers": workers, "scheduler": scheduler,
         "wall_seconds": round(comp.wall_seconds, 2), "runs": total,
         "tables": ["posterior_effects.csv", "draws.csv", "timeseries.parquet"]})
     write_json_atomic(out_dir / "manifest.json", manifest)

@@ -33,8 +33,9 @@ def verdict_table(result, title: str) -> Table:
 
 @click.command()
 @click.argument("scenario", required=False, default=DEFAULT_SCENARIO, type=click.Path(dir_okay=False))
-@click.option("--replications", "-r", type=click.IntRange(min=1), default=20, show_default=True,
-              help="Replications (seeds SeedSequence(seed, spawn_key=(r,))).")
+@click.option("--replications", "-r", type=click.IntRange(min=1), default=None,
+              help="Replications (seeds SeedSequence(seed, spawn_key=(r,))); default 20, or with --posterior 2 "
+                   "runs per draw.")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Base seed (default: the scenario's).")
 @set_option
 @click.option("--out", type=click.Path(file_okay=False), default=None,
@@ -55,7 +56,7 @@ def verdict_table(result, title: str) -> Table:
               help="With --posterior: parameter sets drawn from the ensemble (by weight).")
 @click.option("--strict", is_flag=True,
               help="Exit with code 1 when any pattern fails (the verdict rule is always the strict one).")
-def validate(scenario: str, replications: int, seed: int | None, sets: tuple[str, ...], out: str | None,
+def validate(scenario: str, replications: int | None, seed: int | None, sets: tuple[str, ...], out: str | None,
              targets_dir: str | None, p1_definition: str, formats: str, no_figures: bool, use_posterior: bool,
              ensemble: str, draws: int, strict: bool) -> None:
     """Compare SCENARIO (default scenarios/baseline.toml) with the empirical patterns P1-P3 and, on Epoch's
@@ -99,6 +100,8 @@ def validate(scenario: str, replications: int, seed: int | None, sets: tuple[str
         fail(f"--format: {bad[0]!r} is not one of png, pdf, svg")
     posterior = ensemble
     ensemble = None
+    if replications is None:
+        replications = 2 if use_posterior else 20
     if use_posterior:
         from sim.posterior import EnsembleError, load_ensemble
 
