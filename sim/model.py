@@ -159,7 +159,6 @@ class EcosystemModel(mesa.Model):
         ch = sc.chips
         self.anchor = month_index(sc.start, ANCHOR_MONTH)  # month index of the anchor (may be < 0 or > months)
         self.change = month_index(ANCHOR_MONTH, sc.projection_from)  # months from the anchor to the projection
-        reg0 = np.array([REGIONS.index(r) for r in roster["region"]])
         g_year = np.full(k, ch.production_growth_per_year)
         age = np.array([_age_months(sc.start, d) for d in roster.get("latest_release", [""] * k)])
         age = np.where(entry > 0, 0.0, age)
@@ -545,7 +544,7 @@ class EcosystemModel(mesa.Model):
                                  allowed, c.alt_supply_growth_after_per_year, self.change)
         alt = buy_alt_chips(alt_money, s.region, list_price / c.eta_alt, alt_cap)
         keep = 1.0 - 1.0 / c.depreciation_months
-        s.compute = s.compute * keep + frontier + alt
+        s.compute = depreciate(s.compute, c.depreciation_months) + frontier + alt
         sold = float(frontier.sum()) + outside_h100e
         self.world_stock = self.world_stock * keep + sold
         self.alt_stock = self.alt_stock * keep + float(alt.sum())

@@ -233,7 +233,7 @@ def fig_money_chips(ts: pd.DataFrame, name: str = "", width: str = "double"):
     band(ax[1], ts, "chip_list_price_usd", color="#444444", ls=":", label="list price (price-performance trend)")
     ax[1].set_ylabel("USD per H100e")
     ax[1].set_title("(b) Chip price", loc="left")
-    for col, src in (("revenue", "revenue"), ("investment", "investment"), ("state_funding", "state funding")):
+    for col in ("revenue", "investment", "state_funding"):
         ts[f"{col}_world_year"] = 12 * sum(ts[f"{col}_{r}"] for r in REGIONS)
     band(ax[2], ts, "revenue_world_year", color="#e7298a", label="revenue")
     band(ax[2], ts, "investment_world_year", color="#1f78b4", ls="--", label="investment")
