@@ -185,6 +185,14 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     for path in scenarios:  # report every bad file before exiting
         try:
             sc = load_scenario(path, list(sets))
+            if months:
+                from sim.scenario import split_events
+
+                after = split_events(sc, sc.start, months)[2]
+                if after:
+                    click.echo(f"note: {path}: {len(after)} dated event(s) fall after the {months}-month horizon and "
+                               f"never take effect (first: {after[0].month} {after[0].government}.{after[0].field})",
+                               err=True)
             loaded.append(with_horizon(sc, months) if months else sc)
         except ScenarioError as e:
             errors.append(str(e))
@@ -259,7 +267,9 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
              "mean diff. from policy change: the difference averaged from the first month the scenario's policy "
              "differs (" + ", ".join(f"{n}: {month_label(sc0.start, int(k))}" for n, k in first.items())
              + ") to the horizon; peak: the largest mean difference in size [its CI], @ its month (YY-MM) and the "
-             "90% interval of that month over bootstrap resamples."]
+             "90% interval of that month over bootstrap resamples. The peak is picked over many months, so its CI "
+             "excludes 0 even for a policy that does nothing; read it for timing, not as a test. With 90% CIs about "
+             "1 in 10 excludes 0 by chance when there is no effect."]
     if status is not None:
         ok = sum(v["reached"] for v in status.values())
         lines.append(f"precise: every mean difference of the row (at the window and from the policy change) has a CI "
