@@ -467,7 +467,7 @@ def run_comparison_until_precise(scenarios: Sequence[Scenario], replications: in
     batch. Returns (comparison, precision status of the last check (each with ``reached_at``: the replications
     after the first batch that reached it, None if none did), replications after each batch). Raises
     ValueError for rel <= 0 or max_replications < replications."""
-    from sim.precision import next_batch
+    from sim.precision import mark_reached, next_batch
 
     if rel <= 0:
         raise ValueError(f"rel must be > 0, got {rel}")
@@ -484,10 +484,7 @@ def run_comparison_until_precise(scenarios: Sequence[Scenario], replications: in
         comp = comparison_of(runs, labels, time.perf_counter() - t0)
         status = comparison_precision(comp, rel, metrics, window)
         n = len(comp.seeds)
-        for key, st in status.items():
-            if st["reached"]:
-                first.setdefault(key, n)
-            st["reached_at"] = first.get(key)
+        mark_reached(status, first, n)
         if progress:
             progress(n, max_replications)
         more = next_batch(n, status, max_replications)

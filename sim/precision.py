@@ -77,6 +77,15 @@ def precision_status(cis: Mapping[object, tuple[float, float, float, float]], re
     return out
 
 
+def mark_reached(status: Mapping[object, dict], first: dict, n: int) -> None:
+    """Record in ``first`` the replication count ``n`` at which each target of ``status`` first reached its
+    precision, and set each target's ``reached_at`` (None while it has not)."""
+    for key, st in status.items():
+        if st["reached"]:
+            first.setdefault(key, n)
+        st["reached_at"] = first.get(key)
+
+
 def next_batch(n: int, status: Mapping[object, dict], max_replications: int) -> int:
     """Replications to add after ``n``: the CI half-width shrinks about as 1/sqrt(n), so the unmet keys need about
     ``n (half_width / target)^2``; the batch is that minus ``n``, at least 2 and at most ``n`` (a noisy half-width

@@ -226,7 +226,7 @@ def run_until_precise(scenario: Scenario, replications: int, rel: float, max_rep
     last precision status (each with ``reached_at``: the replications after the first batch that reached it, None
     if none did), replications after each batch). Raises ValueError for rel <= 0 or max_replications <
     replications; RosterError for a bad roster."""
-    from sim.precision import next_batch
+    from sim.precision import mark_reached, next_batch
 
     if rel <= 0:
         raise ValueError(f"rel must be > 0, got {rel}")
@@ -238,10 +238,7 @@ def run_until_precise(scenario: Scenario, replications: int, rel: float, max_rep
     while True:
         status = run_precision(reps.summary, rel, metrics)
         n = len(reps.seeds)
-        for key, st in status.items():
-            if st["reached"]:
-                first.setdefault(key, n)
-            st["reached_at"] = first.get(key)
+        mark_reached(status, first, n)
         if progress:
             progress(n, max_replications)
         more = next_batch(n, status, max_replications)
