@@ -420,7 +420,8 @@ def test_cli_draws_both_widths(results, tmp_path):
                                   "--out", str(out)])
     assert r.exit_code == 0, r.output
     names = {p.name for p in out.iterdir()}
-    assert {f"compare_{f}_{w}.{e}" for f in ("timeseries", "differences") for w in ("single", "double")
+    assert {f"compare_{f}_{w}.{e}" for f in ("timeseries", "differences", "difference_timeseries")
+            for w in ("single", "double")
             for e in ("pdf", "json")} == names
     r = CliRunner().invoke(main, ["figures", str(results["run"]), "--list"])
     assert r.exit_code == 0 and "headline_fan" in r.output and "sim.plots.run.fig_frontier" in r.output
