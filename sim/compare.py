@@ -467,29 +467,21 @@ def run_comparison_until_precise(scenarios: Sequence[Scenario], replications: in
     batch. Returns (comparison, precision status of the last check (each with ``reached_at``: the replications
     after the first batch that reached it, None if none did), replications after each batch). Raises
     ValueError for rel <= 0 or max_replications < replications."""
-    from sim.precision import mark_reached, next_batch
+    from sim.precision import check_batch_args, until_precise
 
-    if rel <= 0:
-        raise ValueError(f"rel must be > 0, got {rel}")
-    if max_replications < replications:
-        raise ValueError(f"max_replications ({max_replications}) must be >= replications ({replications})")
+    check_batch_args(rel, replications, max_replications)
     labels = unique_names(list(names) if names is not None else [s.name for s in scenarios])
     base = int(scenarios[0].seed if base_seed is None else base_seed)
     resolved = [s if s.seed == base else with_values(s, {"seed": base}) for s in scenarios]
     t0 = time.perf_counter()
-    runs = [run_replications(sc, replications, base_seed=base) for sc in resolved]
-    history = [replications]
-    first: dict = {}
-    while True:
+
+    def check(runs: list) -> tuple[dict, int, Comparison]:
         comp = comparison_of(runs, labels, time.perf_counter() - t0)
-        status = comparison_precision(comp, rel, metrics, window)
-        n = len(comp.seeds)
-        mark_reached(status, first, n)
-        if progress:
-            progress(n, max_replications)
-        more = next_batch(n, status, max_replications)
-        if more == 0:
-            return comp, status, history
-        runs = [concat_replications(r, run_replications(sc, more, base_seed=base, first=n))
+        return comparison_precision(comp, rel, metrics, window), len(comp.seeds), comp
+
+    def extend(runs: list, n: int, more: int) -> list:
+        return [concat_replications(r, run_replications(sc, more, base_seed=base, first=n))
                 for r, sc in zip(runs, resolved, strict=True)]
-        history.append(n + more)
+
+    return until_precise([run_replications(sc, replications, base_seed=base) for sc in resolved], check, extend,
+                         max_replications, progress)

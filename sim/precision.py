@@ -10,11 +10,14 @@ estimate near zero from needing unbounded replications: below the floor, precisi
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 
 from sim.metrics import SUMMARY_METRICS
+
+T = TypeVar("T")
 
 INTERVAL = 0.90
 """Central probability of every confidence interval here."""
@@ -77,13 +80,37 @@ def precision_status(cis: Mapping[object, tuple[float, float, float, float]], re
     return out
 
 
-def mark_reached(status: Mapping[object, dict], first: dict, n: int) -> None:
-    """Record in ``first`` the replication count ``n`` at which each target of ``status`` first reached its
-    precision, and set each target's ``reached_at`` (None while it has not)."""
-    for key, st in status.items():
-        if st["reached"]:
-            first.setdefault(key, n)
-        st["reached_at"] = first.get(key)
+def check_batch_args(rel: float, replications: int, max_replications: int) -> None:
+    """Raise ValueError unless ``rel > 0`` and ``max_replications >= replications`` (before any run starts)."""
+    if rel <= 0:
+        raise ValueError(f"rel must be > 0, got {rel}")
+    if max_replications < replications:
+        raise ValueError(f"max_replications ({max_replications}) must be >= replications ({replications})")
+
+
+def until_precise(state: T, check: Callable[[T], tuple[dict, int, Any]], extend: Callable[[T, int, int], T],
+                  max_replications: int, progress: Callable[[int, int], None] | None = None
+                  ) -> tuple[Any, dict, list[int]]:
+    """The batch loop of ``--precision``: ``check(state)`` gives (status, replications done, result); while some
+    target of ``status`` is not reached and fewer than ``max_replications`` are done, ``extend(state, done, more)``
+    adds :func:`next_batch` replications. ``progress(done, max_replications)`` is called after each check.
+    Returns (the last result, the last status with each target's ``reached_at``: the replications after the first
+    batch that reached it, None if none did, replications after each batch)."""
+    first: dict = {}
+    history: list[int] = []
+    while True:
+        status, n, result = check(state)
+        history.append(n)
+        for key, st in status.items():
+            if st["reached"]:
+                first.setdefault(key, n)
+            st["reached_at"] = first.get(key)
+        if progress:
+            progress(n, max_replications)
+        more = next_batch(n, status, max_replications)
+        if more == 0:
+            return result, status, history
+        state = extend(state, n, more)
 
 
 def next_batch(n: int, status: Mapping[object, dict], max_replications: int) -> int:

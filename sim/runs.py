@@ -226,23 +226,11 @@ def run_until_precise(scenario: Scenario, replications: int, rel: float, max_rep
     last precision status (each with ``reached_at``: the replications after the first batch that reached it, None
     if none did), replications after each batch). Raises ValueError for rel <= 0 or max_replications <
     replications; RosterError for a bad roster."""
-    from sim.precision import mark_reached, next_batch
+    from sim.precision import check_batch_args, until_precise
 
-    if rel <= 0:
-        raise ValueError(f"rel must be > 0, got {rel}")
-    if max_replications < replications:
-        raise ValueError(f"max_replications ({max_replications}) must be >= replications ({replications})")
-    reps = run_replications(scenario, replications)
-    history = [replications]
-    first: dict[str, int] = {}
-    while True:
-        status = run_precision(reps.summary, rel, metrics)
-        n = len(reps.seeds)
-        mark_reached(status, first, n)
-        if progress:
-            progress(n, max_replications)
-        more = next_batch(n, status, max_replications)
-        if more == 0:
-            return reps, status, history
-        reps = concat_replications(reps, run_replications(scenario, more, first=n))
-        history.append(n + more)
+    check_batch_args(rel, replications, max_replications)
+    return until_precise(
+        run_replications(scenario, replications),
+        lambda reps: (run_precision(reps.summary, rel, metrics), len(reps.seeds), reps),
+        lambda reps, n, more: concat_replications(reps, run_replications(scenario, more, first=n)),
+        max_replications, progress)
