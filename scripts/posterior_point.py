@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.abcsmc import weighted_quantiles
-from sim.calibration import _toml_value, fitted_tables
+from sim.calibration import fitted_tables, toml_value
 from sim.posterior import load_ensemble
 from sim.provenance import git_commit
 from sim.scenario import field_info, load_scenario
@@ -68,7 +68,7 @@ def main(ens_path: Path, out: Path) -> Path:
         if table in ("name", "description"):
             continue
         body.append(f"[{table}]")
-        body += [f"{k} = {_toml_value(v)}" for k, v in values.items()]
+        body += [f"{k} = {toml_value(v)}" for k, v in values.items()]
         body.append("")
     text = "\n".join(head + body)
     tomllib.loads(text)

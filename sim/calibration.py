@@ -534,7 +534,8 @@ def _fmt_parts(parts: dict[str, float]) -> str:
 # outputs
 
 
-def _toml_value(v: Any) -> str:
+def toml_value(v: Any) -> str:
+    """A TOML literal for ``v`` (bool, int, float to 4 significant digits, or str). Raises TypeError otherwise."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
@@ -603,7 +604,7 @@ def write_calibrated_scenario(result: CalibrationResult, path: str | Path | None
     for table, values in fitted_tables(load_scenario(spec.scenario), result.fitted).items():
         body.append(f"[{table}]")
         for k, val in values.items():
-            body.append(f"{k} = {_toml_value(val)}")
+            body.append(f"{k} = {toml_value(val)}")
         body.append("")
     out.parent.mkdir(parents=True, exist_ok=True)
     text = "\n".join(head + body)

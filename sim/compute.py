@@ -141,5 +141,6 @@ def buy_alt_chips(alt_money: np.ndarray, region: np.ndarray, alt_price: float, a
 
 
 def depreciate(stock: np.ndarray, depreciation_months: float) -> np.ndarray:
-    """Compute stock after one month of exponential depreciation with mean life ``depreciation_months``."""
+    """Stock (H100e; an array or a number) after one month of exponential depreciation with mean life
+    ``depreciation_months`` (> 0): ``stock * (1 - 1 / depreciation_months)``."""
     return stock * (1.0 - 1.0 / depreciation_months)

@@ -202,8 +202,10 @@ class EcosystemModel(mesa.Model):
                                                    c.depreciation_months),
                                float(self.labs_state.compute.sum()))
         self.alt_stock = 0.0
-        self.money = {"production": self.production(0), "price": c.price_usd_per_h100e, "sold": 0.0,
-                      "outside": 0.0, "alt_supply": 0.0, "alt_sold": 0.0}
+        # this month's chip market, filled by _chips (what the chip_* reporters show)
+        self.money = {"production": self.production(0), "price": c.price_usd_per_h100e,
+                      "list_price": c.price_usd_per_h100e, "sold": 0.0, "outside": 0.0, "alt_supply": 0.0}
+        self.market_from = month_index(sc.start, sc.labs.market_exit_from)  # exits and funded entry from here
         self.investment = np.zeros(R)
         self.state_funding = np.zeros(R)
         self._short = np.zeros(k, dtype=int)  # months in a row a lab's chip budget has not covered its depreciation
@@ -543,16 +545,14 @@ class EcosystemModel(mesa.Model):
         alt_cap = alt_supply_cap(t - self.anchor, self.alt0, c.alt_supply_growth_per_year, self.compliant_share,
                                  allowed, c.alt_supply_growth_after_per_year, self.change)
         alt = buy_alt_chips(alt_money, s.region, list_price / c.eta_alt, alt_cap)
-        keep = 1.0 - 1.0 / c.depreciation_months
-        s.compute = depreciate(s.compute, c.depreciation_months) + frontier + alt
+        dep = c.depreciation_months
+        s.compute = depreciate(s.compute, dep) + frontier + alt
         sold = float(frontier.sum()) + outside_h100e
-        self.world_stock = self.world_stock * keep + sold
-        self.alt_stock = self.alt_stock * keep + float(alt.sum())
+        self.world_stock = float(depreciate(self.world_stock, dep)) + sold
+        self.alt_stock = float(depreciate(self.alt_stock, dep)) + float(alt.sum())
         controlled = theta > 0  # alternative chips are on offer only where a control binds
         self.money = {"production": supply, "price": price, "list_price": list_price, "sold": sold,
-                      "outside": outside_h100e, "alt_supply": float(alt_cap[controlled].sum()),
-                      "alt_sold": float(alt.sum())}
-        self._spend = money
+                      "outside": outside_h100e, "alt_supply": float(alt_cap[controlled].sum())}
         self._depreciation_cost = s.compute / c.depreciation_months * list_price
 
     def _train(self) -> None:
@@ -602,7 +602,9 @@ class EcosystemModel(mesa.Model):
         expect = np.clip(growth / g_m, 0.1, 10.0) ** self.scenario.market.investment_expectation_elasticity
         self.investment = self.invest_multiple * rev_r ** self.scenario.market.investment_revenue_elasticity * expect
         cap = np.where(act, s.capability, -np.inf)
-        c_max = np.array([cap[s.region == r].max() if (act & (s.region == r)).any() else 0.0 for r in range(R)])
+        c_max = np.full(R, -np.inf)
+        np.maximum.at(c_max, s.region, cap)  # each region's best active lab (0 for a region without one)
+        c_max = np.where(np.isfinite(c_max), c_max, 0.0)
         n_r = np.bincount(s.region[act], minlength=R)
         mean_rev = rev_r / np.maximum(n_r, 1)
         w = np.where(act, np.exp(lp.funding_kappa * (cap - c_max[s.region])) * (s.revenue + mean_rev[s.region]), 0.0)
@@ -619,7 +621,7 @@ class EcosystemModel(mesa.Model):
         free slot: it enters next month with ``compute_spend_share x entrant_funding_usd`` of chips at the list
         price (taken from the outside buyers' stock) and releases at once, as the roster's entrants do."""
         s, lp, c = self.labs_state, self.scenario.labs, self.scenario.compute
-        if t < month_index(self.scenario.start, lp.market_exit_from) or not self.slot.any() or t + 1 >= self.months:
+        if t < self.market_from or not self.slot.any() or t + 1 >= self.months:
             return
         total = float(self.investment.sum())
         draws = self.rng.random(R)
@@ -644,7 +646,7 @@ class EcosystemModel(mesa.Model):
         of its compute's depreciation for ``exit_after_months`` months in a row exits (its models leave the
         market); the last active lab never exits."""
         s, lp = self.labs_state, self.scenario.labs
-        if t < month_index(self.scenario.start, lp.market_exit_from):
+        if t < self.market_from:
             return
         chip_budget = lp.compute_spend_share * s.income
         short = s.active & (chip_budget < lp.exit_budget_coverage * self._depreciation_cost)

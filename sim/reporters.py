@@ -156,7 +156,7 @@ MODEL_REPORTERS: dict[str, Callable[[EcosystemModel, StepView], float]] = {
     "revenue_share_of_budget": lambda m, v: _revenue_share(v, m),
     "chip_production_h100e": lambda m, v: float(m.money["production"]),
     "chip_price_usd": lambda m, v: float(m.money["price"]),
-    "chip_list_price_usd": lambda m, v: float(m.money.get("list_price", m.money["price"])),
+    "chip_list_price_usd": lambda m, v: float(m.money["list_price"]),
     "chip_sold_h100e": lambda m, v: float(m.money["sold"]),
     "chip_outside_h100e": lambda m, v: float(m.money["outside"]),
     "chip_stock_h100e": lambda m, v: float(m.world_stock),

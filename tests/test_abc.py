@@ -349,3 +349,28 @@ def test_compare_posterior_cli(tmp_path):
     a = ts[ts.scenario == "baseline"].set_index(["replication", "month"])["open_share_CN"]
     b = ts[ts.scenario == "no_export_controls"].set_index(["replication", "month"])["open_share_CN"]
     assert a.index.equals(b.index)  # the same draws and runs in both scenarios
+
+
+def test_posterior_point_writes_the_weighted_medians(tiny_run, tmp_path):
+    """scripts/posterior_point.py writes each free parameter's weighted posterior median into the point scenario
+    and keeps the file's other values."""
+    import importlib.util
+    import shutil
+    import tomllib
+
+    spec, _, _, second = tiny_run
+    ens_path = abcsmc.write_ensemble(second, tmp_path / "posterior.json")
+    out = tmp_path / "calibrated.toml"
+    shutil.copy(ROOT / "scenarios" / "calibrated.toml", out)
+    before = tomllib.loads(out.read_text())
+    mod_spec = importlib.util.spec_from_file_location("posterior_point", ROOT / "scripts" / "posterior_point.py")
+    mod = importlib.util.module_from_spec(mod_spec)
+    mod_spec.loader.exec_module(mod)
+    mod.main(ens_path, out)
+    after = tomllib.loads(out.read_text())
+    ens = abcsmc.posterior_ensemble(second.history, spec.priors)
+    for p in spec.priors:
+        section, key = p.path.split(".")
+        med = abcsmc.weighted_quantiles(ens[p.path].to_numpy(float), ens["weight"].to_numpy(float), [0.5])[0]
+        assert after[section][key] == pytest.approx(med, rel=1e-3)
+    assert after["developers"] == before["developers"]  # a value the ensemble does not fit is kept
