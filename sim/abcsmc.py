@@ -149,17 +149,10 @@ _TOP_KEYS = {"description", "scenario", "output", "out_dir", "db", "targets", "m
 
 
 def _get(d: dict, key: str, typ: type | tuple, src: str, default: Any = None, required: bool = False) -> Any:
-    if key not in d:
-        if required:
-            raise ABCError(f"{src}: missing key '{key}'")
-        return default
-    v = d[key]
-    if typ is float and isinstance(v, int) and not isinstance(v, bool):
-        v = float(v)
-    if isinstance(v, bool) or not isinstance(v, typ):
-        tname = typ.__name__ if isinstance(typ, type) else " or ".join(t.__name__ for t in typ)
-        raise ABCError(f"{src}: key '{key}': expected {tname}, got {v!r}")
-    return v
+    """:func:`sim.calibration.spec_value` raising :class:`ABCError`."""
+    from sim.calibration import spec_value
+
+    return spec_value(d, key, typ, src, default, required, error=ABCError)
 
 
 def load_abc_spec(path: str | Path) -> ABCSpec:

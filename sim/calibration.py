@@ -138,18 +138,23 @@ class CalibrationSpec:
 # spec
 
 
-def _get(d: dict, key: str, typ: type | tuple, src: str, default: Any = None, required: bool = False) -> Any:
+def spec_value(d: dict, key: str, typ: type | tuple, src: str, default: Any = None, required: bool = False,
+               error: type[Exception] = CalibrationError) -> Any:
+    """``d[key]`` checked to be of type ``typ`` (an int is accepted, as a float, where a float is asked; a bool
+    only where a bool is); ``default`` when absent. Raises ``error`` naming ``src`` and the key when a required key
+    is missing or the type is wrong. Shared by the spec readers of :mod:`sim.calibration` and :mod:`sim.abcsmc`."""
     if key not in d:
         if required:
-            raise CalibrationError(f"{src}: missing key '{key}'")
+            raise error(f"{src}: missing key '{key}'")
         return default
     v = d[key]
     if typ is float and isinstance(v, int) and not isinstance(v, bool):
         v = float(v)
     if not isinstance(v, typ) or isinstance(v, bool) and typ is not bool:
         tname = typ.__name__ if isinstance(typ, type) else " or ".join(t.__name__ for t in typ)
-        raise CalibrationError(f"{src}: key '{key}': expected {tname}, got {v!r}")
+        raise error(f"{src}: key '{key}': expected {tname}, got {v!r}")
     return v
+
 
 
 _TOP_KEYS = {"scenario", "output", "out_dir", "targets", "replications", "seed", "months", "developers_n",
@@ -177,11 +182,11 @@ def load_spec(path: str | Path) -> CalibrationSpec:
     base = path.resolve().parent
 
     def p(key: str, default: str | None = None, required: bool = False) -> Path | None:
-        v = _get(data, key, str, src, default, required)
+        v = spec_value(data, key, str, src, default, required)
         return None if v is None else (base / v).resolve()
 
     params = []
-    raw = _get(data, "parameters", list, src, required=True)
+    raw = spec_value(data, "parameters", list, src, required=True)
     if not raw:
         raise CalibrationError(f"{src}: key 'parameters': list at least one [[parameters]] table")
     for i, item in enumerate(raw):
@@ -191,12 +196,12 @@ def load_spec(path: str | Path) -> CalibrationSpec:
         extra = set(item) - {"path", "bounds", "why"}
         if extra:
             raise CalibrationError(f"{where}: unknown key(s) {', '.join(sorted(extra))}; allowed: path, bounds, why")
-        ppath = _get(item, "path", str, where, required=True)
+        ppath = spec_value(item, "path", str, where, required=True)
         try:
             info = field_info(ppath)
         except ScenarioError as e:
             raise CalibrationError(f"{where}: key 'path': {e}") from None
-        bounds = _get(item, "bounds", list, where, required=True)
+        bounds = spec_value(item, "bounds", list, where, required=True)
         if len(bounds) != 2 or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds):
             raise CalibrationError(f"{where}: key 'bounds': expected [lower, upper] numbers, got {bounds!r}")
         lo, hi = float(bounds[0]), float(bounds[1])
@@ -205,50 +210,50 @@ def load_spec(path: str | Path) -> CalibrationSpec:
         if (info["ge"] is not None and lo < info["ge"]) or (info["le"] is not None and hi > info["le"]):
             raise CalibrationError(f"{where}: key 'bounds': [{lo}, {hi}] leaves the valid range of {ppath} "
                                    f"[{info['ge']}, {info['le']}]")
-        params.append(Parameter(ppath, lo, hi, _get(item, "why", str, where, "")))
+        params.append(Parameter(ppath, lo, hi, spec_value(item, "why", str, where, "")))
     if len({q.path for q in params}) != len(params):
         raise CalibrationError(f"{src}: key 'parameters': a path is listed twice")
-    dist_raw = _get(data, "distance", dict, src, {})
+    dist_raw = spec_value(data, "distance", dict, src, {})
     dextra = set(dist_raw) - {"p1_definition", "share_scale", "lag_scale_months", "growth_scale_log10", "weights"}
     if dextra:
         raise CalibrationError(f"{src}: [distance]: unknown key(s) {', '.join(sorted(dextra))}")
     ds = DistanceSettings()
-    ds.p1_definition = _get(dist_raw, "p1_definition", str, f"{src}: [distance]", ds.p1_definition)
+    ds.p1_definition = spec_value(dist_raw, "p1_definition", str, f"{src}: [distance]", ds.p1_definition)
     if ds.p1_definition not in P1_DEFINITIONS:
         raise CalibrationError(f"{src}: [distance] key 'p1_definition': expected one of {', '.join(P1_DEFINITIONS)}")
     for key in ("share_scale", "lag_scale_months", "growth_scale_log10"):
-        v = _get(dist_raw, key, float, f"{src}: [distance]", getattr(ds, key))
+        v = spec_value(dist_raw, key, float, f"{src}: [distance]", getattr(ds, key))
         if not v > 0:
             raise CalibrationError(f"{src}: [distance] key '{key}': must be > 0, got {v}")
         setattr(ds, key, v)
-    w = _get(dist_raw, "weights", dict, f"{src}: [distance]", ds.weights)
+    w = spec_value(dist_raw, "weights", dict, f"{src}: [distance]", ds.weights)
     if set(w) - {"P1", "P2", "P3"} or any(not isinstance(x, int | float) or x < 0 for x in w.values()):
         raise CalibrationError(f"{src}: [distance] key 'weights': expected {{P1 = w, P2 = w, P3 = w}} with w >= 0")
     ds.weights = {k: float(w.get(k, 0.0)) for k in ("P1", "P2", "P3")}
-    opt = _get(data, "optimizer", dict, src, {})
+    opt = spec_value(data, "optimizer", dict, src, {})
     oextra = set(opt) - {"method", "maxiter", "popsize", "seed", "workers"}
     if oextra:
         raise CalibrationError(f"{src}: [optimizer]: unknown key(s) {', '.join(sorted(oextra))}")
-    method = _get(opt, "method", str, f"{src}: [optimizer]", "differential_evolution")
+    method = spec_value(opt, "method", str, f"{src}: [optimizer]", "differential_evolution")
     if method not in METHODS:
         raise CalibrationError(f"{src}: [optimizer] key 'method': expected one of {', '.join(METHODS)}, got {method!r}")
 
     def posint(d: dict, key: str, where: str, default: int | None) -> int | None:
-        v = _get(d, key, int, where, default)
+        v = spec_value(d, key, int, where, default)
         if v is not None and v < 1:
             raise CalibrationError(f"{where}: key '{key}': must be >= 1, got {v}")
         return v
 
     def years(key: str, default: tuple[int, ...]) -> tuple[int, ...]:
-        v = _get(data, key, list, src, list(default))
+        v = spec_value(data, key, list, src, list(default))
         if not v or not all(isinstance(y, int) for y in v):
             raise CalibrationError(f"{src}: key '{key}': expected a list of years, got {v!r}")
         return tuple(v)
 
-    sets = _get(data, "set", list, src, [])
+    sets = spec_value(data, "set", list, src, [])
     if not all(isinstance(s, str) for s in sets):
         raise CalibrationError(f"{src}: key 'set': expected a list of 'section.key=value' strings")
-    seed = _get(data, "seed", int, src, None)
+    seed = spec_value(data, "seed", int, src, None)
     return CalibrationSpec(
         source=path.resolve(), scenario=p("scenario", required=True), output=p("output", required=True),
         out_dir=p("out_dir", "../results/calibration"), targets=p("targets"), parameters=params,
@@ -260,7 +265,7 @@ def load_spec(path: str | Path) -> CalibrationSpec:
         heldout_years=years("heldout_years", HELDOUT_YEARS), distance=ds, method=method,
         maxiter=posint(opt, "maxiter", f"{src}: [optimizer]", 10),
         popsize=posint(opt, "popsize", f"{src}: [optimizer]", 5),
-        optimizer_seed=_get(opt, "seed", int, f"{src}: [optimizer]", 1),
+        optimizer_seed=spec_value(opt, "seed", int, f"{src}: [optimizer]", 1),
         workers=posint(opt, "workers", f"{src}: [optimizer]", 1), sets=list(sets))
 
 
