@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from sim.cli.common import console, err_console, fail
+from sim.cli.common import console, err_console, fail, parse_formats
 
 
 @click.command()
@@ -78,10 +78,7 @@ def calibrate(spec_file: str, output: str | None, out: str | None, replications:
     from sim.scenario import ScenarioError, load_scenario
     from sim.validation import ValidationInputError
 
-    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
-    bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
-    if bad:
-        fail(f"--format: {bad[0]!r} is not one of png, pdf, svg")
+    fmts = parse_formats(formats)
     try:
         spec = load_spec(spec_file)
     except CalibrationError as e:
@@ -162,10 +159,7 @@ def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers:
     from sim.scenario import ScenarioError
     from sim.validation import ValidationInputError
 
-    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
-    bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
-    if bad:
-        fail(f"--format: {bad[0]!r} is not one of png, pdf, svg")
+    fmts = parse_formats(formats)
     try:
         spec = load_abc_spec(spec_file)
     except ABCError as e:

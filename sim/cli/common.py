@@ -31,6 +31,19 @@ def fail(message: str, code: int = BAD_INPUT) -> NoReturn:
     sys.exit(code)
 
 
+FIGURE_FORMATS = ("png", "pdf", "svg")
+
+
+def parse_formats(formats: str) -> tuple[str, ...]:
+    """The figure formats of a ``--format`` value (comma-separated, e.g. ``"png,pdf"``); exits with code 2 naming
+    the option when one is not png, pdf or svg, or none is given."""
+    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
+    bad = [f for f in fmts if f not in FIGURE_FORMATS]
+    if bad or not fmts:
+        fail(f"--format: {bad[0] if bad else formats!r} is not one of {', '.join(FIGURE_FORMATS)}")
+    return fmts
+
+
 def scenario_or_exit(path: str, sets: tuple[str, ...] = ()) -> Scenario:
     """Load a scenario with ``--set`` overrides; on bad input print the error and exit 2.
 

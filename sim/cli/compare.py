@@ -10,7 +10,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from sim.cli.common import console, err_console, fail, progress_bar, set_option
+from sim.cli.common import console, err_console, fail, parse_formats, progress_bar, set_option
 from sim.labs import RosterError
 from sim.metrics import HEADLINE_METRICS, SUMMARY_METRICS
 from sim.model import month_label
@@ -172,10 +172,7 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     if len(scenarios) < 2:
         fail(f"compare needs at least two scenarios (the first is the reference), got {len(scenarios)}: "
              f"e.g. aieco compare {scenarios[0]} scenarios/no_export_controls.toml; for one scenario use aieco run")
-    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
-    bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
-    if bad:
-        fail(f"--format: {bad[0]!r} is not one of png, pdf, svg")
+    fmts = parse_formats(formats)
     metrics = list(dict.fromkeys([*HEADLINE_METRICS, *also]))
     for m in also:
         if m not in SUMMARY_METRICS or m.endswith("_mean12"):

@@ -13,7 +13,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from sim.cli.common import console, err_console, fail
+from sim.cli.common import console, err_console, fail, parse_formats
 
 
 def _say(msg: str) -> None:
@@ -105,10 +105,7 @@ def discover(results_dir: str, where: str, method: str, out: str | None, inputs:
     from sim.discovery import DiscoveryError, Options, check_out, sweep_folder, write_results
     from sim.discovery import discover as run_discovery
 
-    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
-    bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
-    if bad or not fmts:
-        fail(f"--format: {bad[0] if bad else formats!r} is not one of png, pdf, svg")
+    fmts = parse_formats(formats)
     opts = Options(method=method, threshold=threshold, peel_alpha=peel_alpha, paste_alpha=paste_alpha,
                    mass_min=mass_min, box=box_id, qp_max=qp_max, inputs=inputs, seed=seed, n_trees=n_trees)
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import console, err_console, fail
+from sim.cli.common import console, err_console, fail, parse_formats
 
 
 @click.command()
@@ -36,10 +36,7 @@ def figures(results_dir: str, formats: str, width: str, out: str | None, list_on
     """
     from sim.plots.catalogue import CATALOGUE, ResultsError, draw_figures, results_kind
 
-    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
-    bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
-    if bad or not fmts:
-        fail(f"--format: {bad[0] if bad else formats!r} is not one of png, pdf, svg")
+    fmts = parse_formats(formats)
     try:
         kind = results_kind(results_dir)
     except ResultsError as e:

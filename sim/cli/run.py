@@ -10,7 +10,16 @@ from rich import box
 from rich.table import Table
 
 from sim import REGIONS
-from sim.cli.common import console, err_console, fail, progress_bar, scenario_or_exit, set_option, write_error
+from sim.cli.common import (
+    console,
+    err_console,
+    fail,
+    parse_formats,
+    progress_bar,
+    scenario_or_exit,
+    set_option,
+    write_error,
+)
 from sim.labs import RosterError
 from sim.scenario import ScenarioError, with_horizon
 
@@ -131,10 +140,7 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
     """
     from sim.runs import RunFolderError, read_run, run_replications, table_differences, write_run
 
-    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
-    bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
-    if bad:
-        fail(f"--format: {bad[0]!r} is not one of png, pdf, svg")
+    fmts = parse_formats(formats)
     recorded = None
     if from_dir is not None:
         given = [n for n, v in (("SCENARIO", scenario), ("--seed", seed), ("--replications", replications),

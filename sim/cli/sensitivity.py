@@ -24,6 +24,7 @@ from sim.cli.common import (
     err_console,
     executor_options,
     fail,
+    parse_formats,
     resolve_executor,
     set_option,
     stop_cleanly,
@@ -137,10 +138,7 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
     )
 
     executor = resolve_executor(executor, scheduler, resume, retry_failed)
-    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
-    bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
-    if bad or not fmts:
-        fail(f"--format: {bad[0] if bad else formats!r} is not one of png, pdf, svg")
+    fmts = parse_formats(formats)
     try:
         with warnings.catch_warnings():  # the notes are printed below, once, as plain lines
             warnings.simplefilter("ignore", SpecWarning)

@@ -9,7 +9,15 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from sim.cli.common import console, err_console, fail, progress_bar, scenario_or_exit, set_option
+from sim.cli.common import (
+    console,
+    err_console,
+    fail,
+    parse_formats,
+    progress_bar,
+    scenario_or_exit,
+    set_option,
+)
 from sim.scenario import ScenarioError
 from sim.validation import P1_DEFINITIONS, VERDICT_RULE
 
@@ -94,10 +102,7 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
         validate as run_validation,
     )
 
-    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
-    bad = [f for f in fmts if f not in ("png", "pdf", "svg")]
-    if bad:
-        fail(f"--format: {bad[0]!r} is not one of png, pdf, svg")
+    fmts = parse_formats(formats)
     posterior = ensemble
     ensemble = None
     if replications is None:
