@@ -122,6 +122,7 @@ class ABCSpec:
     generations: int = 8
     min_acceptance_rate: float = 0.02
     min_epsilon: float = 0.0
+    min_ess: int = 100
     workers: int = 2
     lag_sigma_months: float = 5.2
     p8_sigma: float = 0.5
@@ -219,10 +220,10 @@ def load_abc_spec(path: str | Path) -> ABCSpec:
 
     abc = _get(data, "abc", dict, src, {})
     w_abc = f"{src}: [abc]"
-    extra = set(abc) - {"population", "generations", "min_acceptance_rate", "min_epsilon", "workers"}
+    extra = set(abc) - {"population", "generations", "min_acceptance_rate", "min_epsilon", "min_ess", "workers"}
     if extra:
         raise ABCError(f"{w_abc}: unknown key(s) {', '.join(sorted(extra))}; allowed: population, generations, "
-                       "min_acceptance_rate, min_epsilon, workers")
+                       "min_acceptance_rate, min_epsilon, min_ess, workers")
     dist = _get(data, "distance", dict, src, {})
     w_d = f"{src}: [distance]"
     extra = set(dist) - {"lag_sigma_months", "p8_sigma", "weights"}
@@ -261,7 +262,8 @@ def load_abc_spec(path: str | Path) -> ABCSpec:
         out_dir=out_dir, db=db, targets=p("targets"), priors=priors, months=months,
         replications=posint(data, "replications", src, 1), developers_n=dn, seed=_get(data, "seed", int, src, 1),
         population=posint(abc, "population", w_abc, 200), generations=posint(abc, "generations", w_abc, 8),
-        min_acceptance_rate=rate, min_epsilon=eps, workers=posint(abc, "workers", w_abc, 2),
+        min_acceptance_rate=rate, min_epsilon=eps, min_ess=posint(abc, "min_ess", w_abc, 100),
+        workers=posint(abc, "workers", w_abc, 2),
         lag_sigma_months=sigmas["lag_sigma_months"], p8_sigma=sigmas["p8_sigma"],
         weights={k: float(weights.get(k, 1.0)) for k in PATTERNS}, sets=list(sets),
         description=_get(data, "description", str, src, ""))
@@ -499,6 +501,8 @@ class ABCRun:
     spec: ABCSpec
     observed: dict[str, float]
     distance: Distance
+    run_state: dict = field(default_factory=dict)
+    """The model's source and scenario hashes (and git commit) when the history's run began."""
 
 
 def run_abc(spec: ABCSpec, scheduler: str | None = None, new: bool = False,
@@ -543,20 +547,27 @@ def run_abc(spec: ABCSpec, scheduler: str | None = None, new: bool = False,
     state = code_and_scenario_state(model.base)
     stored = None if new else _stored_run(spec.db, fp)
     resumed = stored is not None
+    changed: list[str] = []
     if resumed:
         run_id, meta = stored
         changed = [k for k in ("source_hash", "scenario_hash") if meta.get(k) and meta.get(k) != state[k]]
-        if changed:
-            what = " and ".join({"source_hash": "the model's code", "scenario_hash": "the resolved scenario"}[k]
-                                for k in changed)
-            raise ABCError(f"{spec.db}: {what} changed since run {run_id} of this spec began; resuming would mix "
-                           "two models' particles: rerun with --new (or point --db elsewhere)")
         h = abc.load(db_url, run_id)
         done = h.max_t + 1
     else:
-        h = abc.new(db_url, obs, meta_info={"aieco_fingerprint": fp, "spec": str(spec.source), **state})
+        from sim.provenance import git_commit
+
+        meta = {"aieco_fingerprint": fp, "spec": str(spec.source), **state, "git_commit": git_commit().get("commit") or ""}
+        h = abc.new(db_url, obs, meta_info=meta)
         run_id, done = h.id, 0
     remaining = spec.generations - done
+    if changed:
+        what = " and ".join({"source_hash": "the model's code", "scenario_hash": "the resolved scenario"}[k]
+                            for k in changed)
+        if remaining > 0:
+            raise ABCError(f"{spec.db}: {what} changed since run {run_id} of this spec began; resuming would mix "
+                           "two models' particles: rerun with --new (or point --db elsewhere)")
+        say(f"note: {what} changed since run {run_id} began; nothing is left to run, so its particles are written "
+            "as they are (their provenance: the database's run, recorded in the ensemble)")
     if remaining > 0:
         # time a few simulations for the estimate (at the prior's centre)
         centre = {p.name: (p.lower + p.upper) / 2 for p in spec.priors}
@@ -600,7 +611,8 @@ def run_abc(spec: ABCSpec, scheduler: str | None = None, new: bool = False,
     n_sims = int(pops["samples"].sum()) if len(pops) else 0
     if client is not None and dask_client is None:
         client.close()
-    return ABCRun(h, run_id, wall, n_sims, resumed, spec, obs, dist)
+    run_state = {k: meta.get(k) for k in ("source_hash", "scenario_hash", "git_commit") if meta.get(k)}
+    return ABCRun(h, run_id, wall, n_sims, resumed, spec, obs, dist, run_state)
 
 
 def code_and_scenario_state(scenario: Scenario) -> dict[str, str]:
@@ -659,6 +671,28 @@ def generation_table(history) -> pd.DataFrame:
     return pops[["t", "epsilon", "samples", "particles", "acceptance", "ess"]].reset_index(drop=True)
 
 
+def history_wall_seconds(history) -> float:
+    """Wall seconds from the start of the history's run to the end of its last generation (pyabc's own
+    timestamps: they span every call that ran it, crashes and resumes included); NaN when unknown."""
+    try:
+        start = history.get_abc().start_time
+        end = history.get_all_populations()["population_end_time"].max()
+        return float((pd.Timestamp(end) - pd.Timestamp(start)).total_seconds())
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return math.nan
+
+
+def posterior_generation(generations: pd.DataFrame, min_ess: float) -> int:
+    """The generation that is the posterior: the last whose effective sample size is at least ``min_ess``
+    (a later generation whose weights collapse stays in the history and the diagnostics, but an ensemble of a
+    few dozen effective particles would understate the posterior's spread), or the last generation when none
+    reaches it. ``generations``: :func:`generation_table`. Raises ValueError for an empty table."""
+    if not len(generations):
+        raise ValueError("no generations in the history")
+    ok = generations[generations["ess"] >= min_ess]
+    return int((ok if len(ok) else generations)["t"].iloc[-1])
+
+
 def posterior_ensemble(history, priors: Sequence[Prior], t: int | None = None) -> pd.DataFrame:
     """The weighted particles of generation ``t`` (default the last): one row per particle, a column per
     parameter path (integers rounded) and ``weight`` (summing to 1)."""
@@ -689,16 +723,18 @@ def posterior_summary(ensemble: pd.DataFrame, priors: Sequence[Prior]) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def write_ensemble(result: ABCRun, path: str | Path | None = None, command: str = "") -> Path:
-    """Write the last generation as a posterior ensemble JSON (default ``spec.output``): the scenario it
-    applies to, the priors, each particle's values and weight, the ESS, the generations' epsilons and
-    acceptance rates, and provenance (command, date, git commit, versions, spec, history database and run)."""
+def write_ensemble(result: ABCRun, path: str | Path | None = None, command: str = "", t: int | None = None) -> Path:
+    """Write generation ``t`` (default :func:`posterior_generation` with ``spec.min_ess``) as a posterior ensemble
+    JSON (default ``spec.output``): the scenario it applies to, the priors, each particle's values and weight,
+    the ESS, the generations' epsilons and acceptance rates, and provenance (command, date, git commit, versions,
+    spec, history database and run, the model's source hash when the run began)."""
     from sim.provenance import base_manifest, write_json_atomic
 
     spec = result.spec
     out = Path(path) if path is not None else spec.output
-    ens = posterior_ensemble(result.history, spec.priors)
     gens = generation_table(result.history)
+    t = posterior_generation(gens, spec.min_ess) if t is None else t
+    ens = posterior_ensemble(result.history, spec.priors, t)
     manifest = base_manifest("posterior")
     if command:
         manifest["command"] = command
@@ -708,7 +744,8 @@ def write_ensemble(result: ABCRun, path: str | Path | None = None, command: str 
         scenario = str(spec.scenario)
     data = {
         "kind": "aieco posterior ensemble",
-        "description": "Weighted particles of the last ABC-SMC generation (pyabc); each is a set of values for the "
+        "description": f"Weighted particles of ABC-SMC generation {t} (pyabc; the last with an effective sample size "
+                       f"of at least {spec.min_ess}); each is a set of values for the "
                        "free parameters of `scenario`. Draw with `aieco validate --posterior` / `aieco compare "
                        "--posterior`; do not edit by hand, rerun `aieco calibrate " + _rel(spec.source) + "`.",
         "scenario": scenario,
@@ -716,11 +753,13 @@ def write_ensemble(result: ABCRun, path: str | Path | None = None, command: str 
         "created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "provenance": {k: manifest.get(k) for k in ("command", "git", "versions", "created")}
         | {"spec": _rel(spec.source), "fingerprint": spec.fingerprint(), "history_db": _rel(spec.db),
-           "run_id": result.run_id, "months": spec.months, "replications_per_simulation": spec.replications,
+           "run_id": result.run_id, "run_state": result.run_state, "months": spec.months, "replications_per_simulation": spec.replications,
            "population": spec.population, "distance": "sqrt(sum_p w_p mean_i z_i^2), z = (sim - emp) / "
            "empirical sigma (sim.abcsmc)", "weights": spec.weights, "lag_sigma_months": spec.lag_sigma_months,
            "p8_sigma": spec.p8_sigma, "targets": "data/targets (Epoch AI, 'Data on AI Models', CC BY 4.0)"},
         "generations": gens.to_dict(orient="records"),
+        "generation": t,
+        "min_ess": spec.min_ess,
         "ess": float(1.0 / np.sum(ens["weight"].to_numpy() ** 2)),
         "parameters": [{"path": p.path, "prior": "uniform", "lower": p.lower, "upper": p.upper,
                         "unit": field_info(p.path)["unit"], "why": p.why} for p in spec.priors],

@@ -162,11 +162,27 @@ def test_new_flag_starts_another_run(tiny_run, tmp_path):
 
 
 def test_resume_refuses_a_changed_model(tiny_run, monkeypatch):
-    spec, first, _, _ = tiny_run
+    import dataclasses
+
+    spec, first, _, second = tiny_run
     real = abcsmc.code_and_scenario_state
     monkeypatch.setattr(abcsmc, "code_and_scenario_state", lambda sc: {**real(sc), "source_hash": "edited"})
     with pytest.raises(abcsmc.ABCError, match="the model's code changed since run .*--new"):
-        abcsmc.run_abc(spec)
+        abcsmc.run_abc(dataclasses.replace(spec, generations=10))  # more generations would mix two models
+    said = []
+    # the stored run has at least one generation: with generations=1 nothing is left to run
+    again = abcsmc.run_abc(dataclasses.replace(spec, generations=1), echo=said.append)
+    assert again.simulations == 0 and any("nothing is left to run" in m for m in said)
+    assert again.run_state["source_hash"] == second.run_state["source_hash"] != "edited"  # the run's own code
+
+
+def test_posterior_generation_is_the_last_with_enough_ess():
+    gens = pd.DataFrame({"t": [0, 1, 2, 3], "ess": [300.0, 160.0, 150.0, 70.0]})
+    assert abcsmc.posterior_generation(gens, 100) == 2
+    assert abcsmc.posterior_generation(gens, 50) == 3
+    assert abcsmc.posterior_generation(gens, 400) == 3  # none reaches it: the last (the CLI warns)
+    with pytest.raises(ValueError):
+        abcsmc.posterior_generation(gens.iloc[:0], 100)
 
 
 def test_ensemble_file_round_trip_and_draws(tiny_run, tmp_path):

@@ -148,8 +148,10 @@ def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers:
     from sim.abcsmc import (
         ABCError,
         generation_table,
+        history_wall_seconds,
         load_abc_spec,
         posterior_ensemble,
+        posterior_generation,
         posterior_summary,
         run_abc,
         write_ensemble,
@@ -187,9 +189,10 @@ def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers:
         fail(f"{spec.scenario}: field 'roster': {e}")
     except OSError as e:  # e.g. no Dask scheduler at the address
         fail(f"--scheduler {scheduler}: {e}" if scheduler else str(e), code=1)
-    path = write_ensemble(result, command=command)
     gens = generation_table(result.history)
-    ens = posterior_ensemble(result.history, spec.priors)
+    t_post = posterior_generation(gens, spec.min_ess)
+    path = write_ensemble(result, command=command, t=t_post)
+    ens = posterior_ensemble(result.history, spec.priors, t_post)
     summ = posterior_summary(ens, spec.priors)
     spec.out_dir.mkdir(parents=True, exist_ok=True)
     gens.to_csv(spec.out_dir / "generations.csv", index=False, float_format="%.6g")
@@ -197,9 +200,13 @@ def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers:
     ens.to_csv(spec.out_dir / "particles.csv", index=False, float_format="%.6g")
     manifest = base_manifest("abc")
     rate = result.simulations / result.wall_seconds if result.wall_seconds > 0 else float("nan")
+    total_sims = int(gens["samples"].sum())  # every generation's simulations (the prior sample excluded)
+    total_wall = history_wall_seconds(result.history)
     manifest.update({"spec": str(spec.source), "output": str(path), "db": str(spec.db), "run_id": result.run_id,
                      "resumed": result.resumed, "wall_seconds": round(result.wall_seconds, 2),
                      "simulations": result.simulations, "simulations_per_second": round(rate, 3),
+                     "history_wall_seconds": round(total_wall, 1), "history_simulations": total_sims,
+                     "posterior_generation": t_post, "min_ess": spec.min_ess, "run_state": result.run_state,
                      "scheduler": scheduler, "workers": spec.workers, "population": spec.population,
                      "parameters": [{"path": p.path, "lower": p.lower, "upper": p.upper, "why": p.why}
                                     for p in spec.priors],
@@ -212,10 +219,14 @@ def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers:
         ens_params = [{"path": p.path, "lower": p.lower, "upper": p.upper} for p in spec.priors]
         prov = {k: manifest[k] for k in ("command", "versions", "git", "created")} | {"results": str(spec.out_dir)}
         n_fig = len([p for p in draw_abc_figures(gens, ens, ens_params, spec.population, spec.out_dir / "figures",
-                                                 fmts, prov) if p.suffix != ".json"])
-    t = Table(title=f"ABC-SMC posterior: {len(gens)} generations, ESS {gens['ess'].iloc[-1]:.0f} of "
-                    f"{spec.population}; this call {result.simulations} simulations in {result.wall_seconds:.0f} s "
-                    f"({rate:.2f} per s)", title_justify="left")
+                                                 fmts, prov, posterior_t=t_post,
+                                                 min_ess=spec.min_ess) if p.suffix != ".json"])
+    ess = float(gens.loc[gens["t"] == t_post, "ess"].iloc[0])
+    total = (f"; the whole run {total_sims} simulations in {total_wall:.0f} s ({total_sims / total_wall:.2f} per s)"
+             if total_wall > 0 and result.resumed else "")
+    t = Table(title=f"ABC-SMC posterior: generation {t_post} of 0-{int(gens['t'].max())} (the last with ESS >= "
+                    f"{spec.min_ess}), ESS {ess:.0f} of {spec.population}; this call {result.simulations} simulations "
+                    f"in {result.wall_seconds:.0f} s ({rate:.2f} per s){total}", title_justify="left")
     for h in ("parameter", "prior", "median", "90% interval", "share of prior"):
         t.add_column(h, justify="left" if h == "parameter" else "right")
     for r in summ.itertuples(index=False):
@@ -228,11 +239,18 @@ def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers:
     for r in gens.itertuples(index=False):
         g.add_row(str(r.t), f"{r.epsilon:.4g}", str(r.samples), f"{r.acceptance:.3f}", f"{r.ess:.0f}")
     console.print(g)
-    ess = float(gens["ess"].iloc[-1])
-    if ess < 100:
-        err_console.print(f"[yellow]warning:[/] the posterior's effective sample size is {ess:.0f} (< 100): rerun with "
-                          f"a larger --population (--new), e.g. --population {int(spec.population * 110 / max(ess, 1))}",
+    if ess < spec.min_ess:
+        err_console.print(f"[yellow]warning:[/] no generation has an effective sample size of {spec.min_ess}: the "
+                          f"posterior (generation {t_post}) has {ess:.0f}; rerun with a larger --population (--new), "
+                          f"e.g. --population {int(spec.population * 1.1 * spec.min_ess / max(ess, 1))}",
                           markup=True, soft_wrap=True)
+    elif t_post < int(gens["t"].max()):
+        later = gens[gens["t"] > t_post]
+        err_console.print(f"note: generation(s) {', '.join(str(int(x)) for x in later['t'])} reached epsilon "
+                          f"{later['epsilon'].iloc[-1]:.4g} but with an ESS of "
+                          f"{', '.join(f'{x:.0f}' for x in later['ess'])} (< {spec.min_ess}): the posterior is "
+                          f"generation {t_post} (epsilon {gens.loc[gens['t'] == t_post, 'epsilon'].iloc[0]:.4g}); a "
+                          f"larger --population (--new) would keep the later one", soft_wrap=True)
     err_console.print(f"wrote {path}; {spec.out_dir}/: generations.csv, posterior_summary.csv, particles.csv, "
                       f"manifest.json" + (f", {n_fig} figure files in figures/" if n_fig else ""))
 

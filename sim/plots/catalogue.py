@@ -258,10 +258,11 @@ def _draw_abc(d: Path, formats, width, out, note: Notes) -> list[Path]:
     m = read_manifest(d)
     prov = provenance(d, m)
     gens = pd.read_csv(d / "generations.csv")
-    paths = save(fig_abc_diagnostics(gens, int(m["population"]), width), out / f"abc_diagnostics_{width}", formats,
-                 prov)
+    t_post, min_ess = m.get("posterior_generation"), int(m.get("min_ess", 100))
+    paths = save(fig_abc_diagnostics(gens, int(m["population"]), width, t_post, min_ess),
+                 out / f"abc_diagnostics_{width}", formats, prov)
     if (d / "particles.csv").is_file() and m.get("parameters"):
-        paths += save(fig_marginals(pd.read_csv(d / "particles.csv"), m["parameters"], width),
+        paths += save(fig_marginals(pd.read_csv(d / "particles.csv"), m["parameters"], width, generation=t_post),
                       out / f"abc_marginals_{width}", formats, prov)
     else:
         note("abc_marginals skipped: no particles.csv or no parameters in the manifest")

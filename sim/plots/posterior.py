@@ -11,35 +11,46 @@ import pandas as pd
 from sim.plots.style import NEUTRAL, POSITIVE, caption, figure, save
 
 
-def fig_abc_diagnostics(generations: pd.DataFrame, population: int, width: str = "double"):
-    """Three panels by generation ``t``: effective sample size (with the population and the issue's floor of
-    100), acceptance rate (log scale) and epsilon (log scale). ``generations``: :func:`sim.abcsmc.generation_table`."""
+def fig_abc_diagnostics(generations: pd.DataFrame, population: int, width: str = "double",
+                        posterior_t: int | None = None, min_ess: int = 100):
+    """Three panels by generation ``t``: effective sample size (with the population and the floor ``min_ess``),
+    acceptance rate (log scale) and epsilon (log scale); ``posterior_t`` (the generation the ensemble is, see
+    :func:`sim.abcsmc.posterior_generation`) is ringed in each. ``generations``: :func:`sim.abcsmc.generation_table`."""
     double = width == "double"
     fig, axes = figure(width, 0.32 if double else 1.9, 1 if double else 3, 3 if double else 1)
     t = generations["t"].to_numpy()
     ax = axes[0]
-    ax.plot(t, generations["ess"], "o-", color=POSITIVE, label="ESS")
+    ax.plot(t, generations["ess"], "o-", color=POSITIVE)
     ax.axhline(population, color=NEUTRAL, ls=":", lw=0.8, label=f"population {population}")
-    ax.axhline(100, color=NEUTRAL, ls="--", lw=0.8, label="100")
-    ax.set_ylim(0, population * 1.1)
+    ax.axhline(min_ess, color=NEUTRAL, ls="--", lw=0.8, label=f"floor {min_ess}")
+    ax.set_ylim(0, population * 1.75)  # room above the population line for the legend
     ax.set_title("Effective sample size", loc="left")
-    ax.legend(loc="lower left", fontsize="x-small")
+    ax.legend(loc="upper right", fontsize="x-small")
     axes[1].plot(t, generations["acceptance"], "o-", color=POSITIVE)
     axes[1].set_yscale("log")
     axes[1].set_title("Acceptance rate", loc="left")
     axes[2].plot(t, generations["epsilon"], "o-", color=POSITIVE)
     axes[2].set_yscale("log")
     axes[2].set_title("Epsilon (distance threshold)", loc="left")
-    for ax in axes:
+    for ax, col in zip(axes, ("ess", "acceptance", "epsilon"), strict=True):
         ax.set_xlabel("Generation")
         ax.set_xticks(t)
-    caption(fig, f"aieco ABC-SMC (pyabc): population {population}, {len(t)} generations. Epsilon: median of the "
+        if posterior_t is not None and (generations["t"] == posterior_t).any():
+            y = float(generations.loc[generations["t"] == posterior_t, col].iloc[0])
+            ax.plot([posterior_t], [y], "o", ms=10, mfc="none", mec="black", mew=1.0,
+                    label="posterior generation" if col == "ess" else None)
+    if posterior_t is not None:
+        axes[0].legend(loc="upper right", fontsize="x-small")
+    post = (f" Ringed: generation {posterior_t}, the posterior (the last with an ESS of at least {min_ess})."
+            if posterior_t is not None else "")
+    caption(fig, f"aieco ABC-SMC (pyabc): population {population}, {len(t)} generations.{post} Epsilon: median of the "
                  "previous generation's distances; distance: root of the sum over patterns of the mean squared "
                  "z-score against the empirical uncertainty (sim.abcsmc).")
     return fig
 
 
-def fig_marginals(ensemble: pd.DataFrame, parameters: Sequence[dict], width: str = "double", bins: int = 20):
+def fig_marginals(ensemble: pd.DataFrame, parameters: Sequence[dict], width: str = "double", bins: int = 20,
+                  generation: int | None = None):
     """One panel per parameter: the weighted posterior histogram (density) against the uniform prior, with the
     weighted median and 90% interval. ``parameters``: dicts with path, lower, upper (the ensemble file's)."""
     from sim.abcsmc import weighted_quantiles
@@ -65,18 +76,22 @@ def fig_marginals(ensemble: pd.DataFrame, parameters: Sequence[dict], width: str
             ax.legend(loc="upper right", fontsize="x-small")
     for k in range(n, nrows * ncols):
         axes[k // ncols][k % ncols].set_visible(False)
-    caption(fig, "aieco ABC-SMC: weighted posterior of the last generation (bars) against the uniform prior on the "
+    which = f"generation {generation}" if generation is not None else "the posterior generation"
+    caption(fig, f"aieco ABC-SMC: weighted posterior ({which}, bars) against the uniform prior on the "
                  "parameter's plausible range (dashed); line: weighted median, band: 90% interval.")
     return fig
 
 
 def draw_abc_figures(generations: pd.DataFrame, ensemble: pd.DataFrame, parameters: Sequence[dict],
                      population: int, out_dir: str | Path, formats: Sequence[str] = ("png", "pdf"),
-                     provenance: dict | None = None, width: str = "double") -> list[Path]:
+                     provenance: dict | None = None, width: str = "double", posterior_t: int | None = None,
+                     min_ess: int = 100) -> list[Path]:
     """Write ``abc_diagnostics_<width>`` and ``abc_marginals_<width>`` (with provenance sidecars) into
-    ``out_dir``; returns the paths."""
+    ``out_dir``; ``posterior_t``: the generation ``ensemble`` is. Returns the paths."""
     out = Path(out_dir)
     prov = provenance or {}
-    paths = save(fig_abc_diagnostics(generations, population, width), out / f"abc_diagnostics_{width}", formats, prov)
-    paths += save(fig_marginals(ensemble, parameters, width), out / f"abc_marginals_{width}", formats, prov)
+    paths = save(fig_abc_diagnostics(generations, population, width, posterior_t, min_ess),
+                 out / f"abc_diagnostics_{width}", formats, prov)
+    paths += save(fig_marginals(ensemble, parameters, width, generation=posterior_t), out / f"abc_marginals_{width}",
+                  formats, prov)
     return paths
