@@ -626,6 +626,9 @@ class Government(_Strict):
 GOV_FIELDS = tuple(Government.model_fields)
 REGION_KEYED_GOV_FIELDS = ("export_control", "compliant_exports")
 """Government fields that are per-importer dicts; events address them as ``field.REGION``."""
+OTHER_REGION_GOV_FIELDS = ("export_control", "compliant_exports", "api_block", "ban_foreign_open",
+                           "weight_export_control")
+"""Government fields that name other regions (never the government's own: Scenario validation rejects it)."""
 
 
 class Event(_Strict):
@@ -748,6 +751,27 @@ class Scenario(_Strict):
                 raise ValueError(f"events[{i}].month: {ev.month} is earlier than the event before it; list events in "
                                  "date order")
             prev = k
+        return self
+
+    @model_validator(mode="after")
+    def _no_policy_on_own_region(self) -> Scenario:
+        """A government's export controls, API blocks, bans of foreign open models and weight export controls
+        name other regions: one that names its own region would be silently meaningless (its labs are not
+        foreign to its developers, nor an importer of its own chips)."""
+        def own(region: str, value: Any) -> bool:
+            return region in (value if isinstance(value, dict | list | tuple) else ())
+
+        for r, gov in self.governments.items():
+            for f in OTHER_REGION_GOV_FIELDS:
+                if own(r, getattr(gov, f)):
+                    raise ValueError(f"governments.{r}.{f}: names {r}, the government's own region; these policies "
+                                     f"apply to other regions only (allowed: {', '.join(x for x in REGIONS if x != r)})")
+        for i, ev in enumerate(self.events):
+            head, _, key = ev.field.partition(".")
+            if head in OTHER_REGION_GOV_FIELDS and (key == ev.government or (not key and own(ev.government, ev.value))):
+                raise ValueError(f"events[{i}]: {ev.government}.{ev.field} ({ev.month}) names {ev.government}, "
+                                 "the government's own region; export controls, API blocks, bans of foreign open models "
+                                 "and weight export controls apply to other regions only")
         return self
 
     # --- convenience ----------------------------------------------------------------------------

@@ -319,7 +319,7 @@ def tolerance_text(targets: Targets | None = None) -> dict[str, str]:
                f"90% Wilson interval; criteria: the CN - US difference in each of {P1_ORDER_YEARS[0]}-"
                f"{P1_ORDER_YEARS[-1]} and its change {P1_ORDER_YEARS[0]} to {P1_ORDER_YEARS[-1]} overlap the "
                "empirical difference's 90% interval (from the Wilson intervals)"),
-        "P2": (f"open-closed lag: each year's simulated 5-95% interval contains Epoch's yearly mean; criterion: the "
+        "P2": (f"open-closed training-compute lag: each year's simulated 5-95% interval contains Epoch's yearly mean; criterion: the "
                f"{P2_BAND_YEARS[0]}-{P2_BAND_YEARS[-1]} mean lag's interval overlaps {P2_BAND[0]:g}-{P2_BAND[1]:g} "
                "months"),
         "P3": (f"frontier training compute growth (fit from {GROWTH_START_YEAR}-01): the simulated 5-95% interval "
@@ -417,7 +417,7 @@ def compare(sim: pd.DataFrame, targets: Targets, years: Sequence[int] = SIM_YEAR
         emp = targets.lag_mean(y)
         ok = overlaps(s[2], s[3], emp, emp)
         end = targets.lag[targets.lag["year"] == y]["lag_end"]
-        rows.append(_row("P2", "level", f"open-closed lag, {y} mean (months)", "", y, [y], s, emp, math.nan,
+        rows.append(_row("P2", "level", f"open-closed training-compute lag, {y} mean (months)", "", y, [y], s, emp, math.nan,
                          math.nan, float(end.iloc[0]) if len(end) else math.nan,
                          "5-95% contains the empirical mean", ok))
     band_years = [y for y in P2_BAND_YEARS if y in sim_years]
@@ -425,7 +425,7 @@ def compare(sim: pd.DataFrame, targets: Targets, years: Sequence[int] = SIM_YEAR
         per_rep = p2[p2["year"].isin(band_years)].groupby("replication")["value"].mean().to_numpy(float)
         s = _summ(per_rep)
         emp = float(np.mean([targets.lag_mean(y) for y in band_years]))
-        rows.append(_row("P2", "criterion", f"open-closed lag, {band_years[0]}-{band_years[-1]} mean (months)", "",
+        rows.append(_row("P2", "criterion", f"open-closed training-compute lag, {band_years[0]}-{band_years[-1]} mean (months)", "",
                          band_years[-1], band_years, s, emp, P2_BAND[0], P2_BAND[1], math.nan,
                          f"5-95% overlaps [{P2_BAND[0]:g}, {P2_BAND[1]:g}]",
                          overlaps(s[2], s[3], *P2_BAND)))

@@ -64,6 +64,16 @@ CASES = [
          ["s.toml", "market.market_usd_per_month", "greater than or equal to 1"], {"s.toml": small_scenario()}),
     Case("removed-funding-growth", ["run", "s.toml", "--set", "market.funding_growth_per_year.US=2"],
          ["s.toml", "market.funding_growth_per_year", "issue 14"], {"s.toml": small_scenario()}),
+    # --- a policy on the government's own region (fresh-user report, session 5)
+    Case("api-block-own-region", ["run", "s.toml"], ["s.toml", "governments.US.api_block", "own region"],
+         {"s.toml": small_scenario('[governments.US]\napi_block = ["US", "CN"]\n')}),
+    Case("ban-own-open-by-set", ["run", "s.toml", "--set", 'governments.CN.ban_foreign_open=["CN"]'],
+         ["s.toml", "governments.CN.ban_foreign_open", "own region"], {"s.toml": small_scenario()}),
+    Case("export-control-own-region-event", ["run", "s.toml"], ["s.toml", "events[0]", "CN.export_control.CN"],
+         {"s.toml": small_scenario('[[events]]\nmonth = "2022-03"\ngovernment = "CN"\nfield = "export_control.CN"\n'
+                                   'value = 0.5\n')}),
+    Case("max-replications-without-precision", ["run", "s.toml", "--max-replications", "5"],
+         ["--max-replications", "--precision"], {"s.toml": small_scenario()}),
     # --- scenario files
     Case("scenario-not-utf8-run", ["run", "s.toml"], ["s.toml", "UTF-8"], {"s.toml": NOT_UTF8}),
     Case("scenario-not-utf8-validate", ["scenarios", "validate", "s.toml"], ["s.toml", "UTF-8"],

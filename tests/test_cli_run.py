@@ -188,3 +188,8 @@ def test_precision_adds_replications_until_the_median_ci_is_narrow_or_the_cap(tm
     res = invoke("run", str(BASELINE), "--replications", "5", "--precision", "0.1", "--max-replications", "3",
                  "--out", str(tmp_path / "q"))
     assert res.exit_code == 2 and "--max-replications" in res.output
+    # without --max-replications the cap is 400, or --replications when larger: no error for a large first batch
+    from sim.cli.common import DEFAULT_MAX_REPLICATIONS, max_replications_or_exit
+
+    assert max_replications_or_exit(None, 500, 0.1) == 500
+    assert max_replications_or_exit(None, 10, 0.1) == DEFAULT_MAX_REPLICATIONS

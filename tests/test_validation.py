@@ -93,10 +93,10 @@ def test_compare_pass_fail_logic_on_hand_made_tables():
     w = row(table, "CN-US gap widening, 2023 to 2025")
     assert w["passed"] and w["sim_mean"] == pytest.approx(0.4) and w["empirical"] == pytest.approx(0.6 - 0.2)
     # P2 level: the yearly mean inside the simulated interval (+/- 0.45 months); criterion: overlap with 5-22
-    assert row(table, "open-closed lag, 2022 mean (months)")["passed"]  # 20 vs 20
-    assert not row(table, "open-closed lag, 2023 mean (months)")["passed"]  # 30 vs 18
-    assert not row(table, "open-closed lag, 2024 mean (months)")["passed"]  # 14 vs 12 (a pass within 6 months before)
-    crit = row(table, "open-closed lag, 2023-2024 mean (months)")
+    assert row(table, "open-closed training-compute lag, 2022 mean (months)")["passed"]  # 20 vs 20
+    assert not row(table, "open-closed training-compute lag, 2023 mean (months)")["passed"]  # 30 vs 18
+    assert not row(table, "open-closed training-compute lag, 2024 mean (months)")["passed"]  # 14 vs 12 (a pass within 6 months before)
+    crit = row(table, "open-closed training-compute lag, 2023-2024 mean (months)")
     assert crit["kind"] == "criterion" and crit["sim_median"] == pytest.approx(22.0) and crit["passed"]
     # P3: band = envelope of Epoch 4-5x and the CI 4.1-4.9 -> [4.0, 5.0]
     assert t.growth_band == (4.0, 5.0)
@@ -121,7 +121,7 @@ def test_missing_values_are_not_passes():
     table = val.compare(stats_from(p1, {2023: math.nan, 2024: 12.0}, {2024: math.nan}), t)
     assert pd.isna(row(table, "open share of releases, CN 2023")["passed"])
     assert pd.isna(row(table, "CN minus US open share, 2023")["passed"])
-    assert pd.isna(row(table, "open-closed lag, 2023 mean (months)")["passed"])
+    assert pd.isna(row(table, "open-closed training-compute lag, 2023 mean (months)")["passed"])
     assert pd.isna(row(table, "frontier training compute growth 2022-2024 (x/yr)")["passed"])
     v = val.verdicts(table).set_index("pattern")
     assert not v.loc["P1", "passed"] and not v.loc["P3", "passed"]
@@ -170,8 +170,8 @@ def test_validation_produces_every_pattern_row(short_result):
     items = set(table["item"])
     assert {f"CN minus US open share, {y}" for y in (2023, 2024, 2025)} <= items
     assert "CN-US gap widening, 2023 to 2025" in items
-    assert {f"open-closed lag, {y} mean (months)" for y in (2022, 2023, 2024, 2025)} <= items
-    assert "open-closed lag, 2023-2024 mean (months)" in items
+    assert {f"open-closed training-compute lag, {y} mean (months)" for y in (2022, 2023, 2024, 2025)} <= items
+    assert "open-closed training-compute lag, 2023-2024 mean (months)" in items
     assert {f"frontier training compute growth 2022-{y} (x/yr)" for y in (2023, 2024, 2025)} <= items
     assert set(table["pattern"]) == {"P1", "P2", "P3", "P5", "P6", "P7", "P8"}
     assert {f"best open-weight model is Chinese, share of months, {y}" for y in (2024, 2025)} <= items

@@ -44,6 +44,31 @@ def parse_formats(formats: str) -> tuple[str, ...]:
     return fmts
 
 
+DEFAULT_MAX_REPLICATIONS = 400
+"""--max-replications when not given: the most replications --precision adds (or --replications, if larger)."""
+
+
+def max_replications_or_exit(max_replications: int | None, replications: int, precision: float | None) -> int:
+    """The cap of ``--precision``'s batches: ``max_replications`` when given, else the larger of
+    :data:`DEFAULT_MAX_REPLICATIONS` and ``replications`` (so ``-r 500 --precision 0.1`` needs no cap of its own).
+    Exits with code 2 when ``--max-replications`` is given without ``--precision`` (it would do nothing) or is
+    below ``--replications`` (the first batch)."""
+    if max_replications is None:
+        return max(DEFAULT_MAX_REPLICATIONS, replications)
+    if precision is None:
+        fail(f"--max-replications {max_replications} applies only with --precision REL (it caps the batches that "
+             "--precision adds); without --precision, -r/--replications sets the replications")
+    if max_replications < replications:
+        fail(f"--max-replications ({max_replications}) must be >= --replications ({replications}), the first batch")
+    return max_replications
+
+
+def wide_console(width: int) -> Console:
+    """The standard-output console when it is a terminal at least ``width`` columns wide, else one of ``width``
+    columns (a pipe or file gets rich's 80 by default, which would fold wide tables)."""
+    return console if console.is_terminal and console.width >= width else Console(highlight=False, width=width)
+
+
 def scenario_or_exit(path: str, sets: tuple[str, ...] = ()) -> Scenario:
     """Load a scenario with ``--set`` overrides; on bad input print the error and exit 2.
 

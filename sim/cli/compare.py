@@ -7,10 +7,17 @@ from pathlib import Path
 import click
 import numpy as np
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
-from sim.cli.common import console, err_console, fail, parse_formats, progress_bar, set_option
+from sim.cli.common import (
+    err_console,
+    fail,
+    max_replications_or_exit,
+    parse_formats,
+    progress_bar,
+    set_option,
+    wide_console,
+)
 from sim.labs import RosterError
 from sim.metrics import HEADLINE_METRICS, SUMMARY_METRICS
 from sim.model import month_label
@@ -132,8 +139,8 @@ def metric_notes(stats) -> list[str]:
               help="Add replications in batches until the 90% bootstrap CI of every mean paired difference (at the "
                    "window, and from the first policy change) has half-width <= REL x max(|difference|, floor: "
                    "1 month, 0.02 share), or --max-replications is reached; --replications is the first batch.")
-@click.option("--max-replications", type=click.IntRange(min=1), default=400, show_default=True,
-              help="Most replications per scenario with --precision.")
+@click.option("--max-replications", type=click.IntRange(min=1), default=None,
+              help="Most replications per scenario with --precision (default: 400, or --replications if larger).")
 @click.option("--posterior", "posterior", type=click.IntRange(min=1), default=None, metavar="N",
               help="Policy effects over the posterior: N parameter sets drawn from --ensemble, each run "
                    "--replications times in every scenario with common seeds (issue 16: N >= 50, R >= 10).")
@@ -145,7 +152,7 @@ def metric_notes(stats) -> list[str]:
               help="With --posterior: run the cells on the Dask cluster at this scheduler address instead.")
 def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, months: int | None,
             sets: tuple[str, ...], window: str, also: tuple[str, ...], out: str | None, formats: str, width: str,
-            no_figures: bool, precision: float | None, max_replications: int, posterior: int | None, ensemble: str,
+            no_figures: bool, precision: float | None, max_replications: int | None, posterior: int | None, ensemble: str,
             workers: int, scheduler: str | None) -> None:
     """Run SCENARIOS (TOML files; the first is the reference) with common random numbers and compare.
 
@@ -198,6 +205,7 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     from sim.compare import unique_names
 
     names = unique_names([s.name for s in loaded])
+    max_replications = max_replications_or_exit(max_replications, replications, precision)
     if posterior is not None:
         _compare_posterior(loaded, names, scenarios, posterior, replications, seed, ensemble, workers, metrics,
                            out, sets, months, scheduler)
@@ -209,8 +217,6 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
         if precision is not None:
             from sim.compare import run_comparison_until_precise
 
-            if max_replications < replications:
-                fail(f"--max-replications ({max_replications}) must be >= --replications ({replications})")
 
             def told(n: int, cap: int) -> None:
                 err_console.print(f"{n} replications per scenario done (at most {cap})", highlight=False)
@@ -251,7 +257,7 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
         for (m, n, _), v in status.items():
             ok, at = reached.get((m, n), (True, 0))
             reached[(m, n)] = (ok and v["reached"], max(at, v.get("reached_at") or 0))
-    out_console = console if console.width >= 140 else Console(highlight=False, width=140)
+    out_console = wide_console(170)
     out_console.print(stats_table(stats, comp.reference,
                                   f"{' vs '.join(names)}: values {when}, {reps} replication(s) with common "
                                   f"seeds (base {comp.base_seed}), {comp.wall_seconds:.1f} s", effects, reached))
@@ -353,7 +359,7 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
                 t.add_row(f"    {r.effect}", _iv(r.median, r.lo, r.hi, r.n_draws, d, signed=True),
                           _iv(r.median, r.spread_lo, r.spread_hi, r.runs, d, signed=True).split(" ", 1)[-1],
                           share, month)
-    out_console = console if console.width >= 120 else Console(highlight=False, width=140)
+    out_console = wide_console(150)
     out_console.print(t)
     out_console.print("median and interval: over posterior draws of each draw's mean effect (parameter "
                       "uncertainty); spread: over all runs (parameter and run-to-run); same sign: share of draws "

@@ -14,6 +14,7 @@ from sim.cli.common import (
     console,
     err_console,
     fail,
+    max_replications_or_exit,
     parse_formats,
     progress_bar,
     scenario_or_exit,
@@ -120,11 +121,11 @@ def default_out(name: str, changes: list[str]) -> Path:
               help="Add replications in batches until the 90% bootstrap CI of each headline metric's median has "
                    "half-width <= REL x max(|median|, floor: 1 month, 0.02 share), or --max-replications is "
                    "reached; --replications (default 10 here) is the first batch.")
-@click.option("--max-replications", type=click.IntRange(min=1), default=400, show_default=True,
-              help="Most replications with --precision.")
+@click.option("--max-replications", type=click.IntRange(min=1), default=None,
+              help="Most replications with --precision (default: 400, or --replications if larger).")
 def run(scenario: str | None, from_dir: str | None, seed: int | None, replications: int | None, months: int | None,
         sets: tuple[str, ...], out: str | None, formats: str, no_figures: bool, csv: bool, overwrite: bool,
-        precision: float | None, max_replications: int) -> None:
+        precision: float | None, max_replications: int | None) -> None:
     """Run SCENARIO (a TOML file) and write Parquet tables, manifest.json and figures.
 
     \b
@@ -169,6 +170,7 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
         source = str(Path(scenario).resolve())
         changes = [*sets, *([f"months={months}"] if months else []), *([f"seed={seed}"] if seed is not None else [])]
         out_dir = Path(out) if out else default_out(sc.name, changes)
+    max_replications = max_replications_or_exit(max_replications, replications, precision)
     if (out_dir / "manifest.json").exists() and not overwrite:
         fail(f"{out_dir} already holds results (manifest.json); choose another --out or add --overwrite")
     if overwrite and out_dir.is_dir():
@@ -180,8 +182,6 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
         if precision is not None:
             from sim.runs import run_until_precise
 
-            if max_replications < replications:
-                fail(f"--max-replications ({max_replications}) must be >= --replications ({replications})")
             reps, status, history = run_until_precise(
                 sc, replications, precision, max_replications,
                 progress=lambda n, cap: err_console.print(f"{n} replications done (at most {cap})", highlight=False))

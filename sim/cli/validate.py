@@ -6,17 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from sim.cli.common import (
-    console,
     err_console,
     fail,
     parse_formats,
     progress_bar,
     scenario_or_exit,
     set_option,
+    wide_console,
 )
 from sim.scenario import ScenarioError
 from sim.validation import P1_DEFINITIONS, VERDICT_RULE
@@ -175,7 +174,7 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
         paths = draw_validation_figures(result.replications.timeseries, result.stats, targets, out_dir / "figures",
                                         sc.name, fmts, prov)
         n_fig = sum(p.suffix != ".json" for p in paths)
-    out_console = console if console.is_terminal else Console(highlight=False, width=150)
+    out_console = wide_console(150)
     out_console.print(verdict_table(result, f"{title}: {replications} replications"))
     out_console.print(f"[bold]verdict rule[/] (strict): {VERDICT_RULE}.", soft_wrap=True)
     for k, text in tolerance_text(targets).items():
