@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from sim.cli.common import console, err_console, fail, parse_formats
+from sim.cli.common import console, err_console, fail, parse_formats, wide_console
 
 
 @click.command()
@@ -232,13 +232,13 @@ def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers:
     for r in summ.itertuples(index=False):
         t.add_row(r.parameter, f"[{r.prior_lower:g}, {r.prior_upper:g}]", f"{r.median:.4g}",
                   f"[{r.q05:.4g}, {r.q95:.4g}]", f"{r.width_share_of_prior:.2f}")
-    console.print(t)
+    wide_console(130).print(t)
     g = Table(title="by generation", title_justify="left")
     for h in ("t", "epsilon", "simulations", "acceptance", "ESS"):
         g.add_column(h, justify="right")
     for r in gens.itertuples(index=False):
         g.add_row(str(r.t), f"{r.epsilon:.4g}", str(r.samples), f"{r.acceptance:.3f}", f"{r.ess:.0f}")
-    console.print(g)
+    wide_console(130).print(g)
     if ess < spec.min_ess:
         err_console.print(f"[yellow]warning:[/] no generation has an effective sample size of {spec.min_ess}: the "
                           f"posterior (generation {t_post}) has {ess:.0f}; rerun with a larger --population (--new), "
