@@ -170,9 +170,6 @@ def _failed_batch(batch_keys: list[tuple[int, int, int]], metrics: tuple[str, ..
     return BatchResult(-1, [error_record(k, metrics, msg, tb) for k in batch_keys])
 
 
-_Progress = RunProgress  # the sweep's progress (sim.progress.RunProgress)
-
-
 def run_sweep(spec: SweepSpec, out: str | Path | None = None, *, executor: str = "processes",
               workers: int | None = None, scheduler: str | None = None, replications: int | None = None,
               resume: bool = False, retry_failed: bool = False, batch_size: int | None = None,
@@ -305,7 +302,7 @@ def _execute(plan: Plan, out: Path, manifest: dict | None, handle: ExecutorHandl
 
     label = f"sweep {spec.name}"
     try:
-        with _Progress(progress, plan.total, already, already_failed, label) as bar:
+        with RunProgress(progress, plan.total, already, already_failed, label) as bar:
             while len(inflight) < max_inflight and submit_next():
                 pass
             while inflight:
