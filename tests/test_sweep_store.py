@@ -20,7 +20,7 @@ from rich.progress import Progress
 from sim.cli import main
 from sim.progress import progress_columns
 from sim.sweep import load_results, load_spec, overview, run_sweep, store
-from sim.sweep.runner import _Progress
+from sim.progress import RunProgress as _Progress
 
 GRID1 = """
 replications = 1

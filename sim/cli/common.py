@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 
-from sim.progress import progress_columns
+from sim.progress import RunProgress, progress_columns
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
 BAD_INPUT = 2
@@ -99,11 +99,16 @@ set_option = click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=V
 
 @contextmanager
 def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on stderr with count, elapsed time and ETA; yields ``advance(n=1)``."""
-    with Progress(*progress_columns(), console=err_console, transient=False, disable=not err_console.is_terminal
-                  and total <= 1) as prog:
-        task = prog.add_task(label, total=total)
-        yield lambda n=1: prog.advance(task, n)
+    """Progress on stderr with count, elapsed time and ETA; yields ``advance(n=1)``. On a terminal a rich bar;
+    elsewhere (a log file, ``nohup``, a batch job) plain lines every 30 s and at each 10% done
+    (:class:`sim.progress.RunProgress`), so a long run in the background still says how far it is."""
+    if err_console.is_terminal or err_console.is_jupyter:
+        with Progress(*progress_columns(), console=err_console, transient=False) as prog:
+            task = prog.add_task(label, total=total)
+            yield lambda n=1: prog.advance(task, n)
+        return
+    with RunProgress(total > 1, total, 0, 0, label, terminal=False) as bar:
+        yield lambda n=1: bar.advance(n, 0)
 
 
 def executor_options(f: Callable) -> Callable:

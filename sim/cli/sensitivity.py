@@ -163,7 +163,7 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
             return
     except (SpecError, SensitivityError) as e:
         fail(str(e))
-    progress = not no_progress  # a bar on a terminal, periodic log lines otherwise (sim.sweep.runner._Progress)
+    progress = not no_progress  # a bar on a terminal, periodic log lines otherwise (sim.progress.RunProgress)
 
     def echo(msg: str) -> None:
         err_console.print(msg, markup=False, highlight=False, soft_wrap=True)

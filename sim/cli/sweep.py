@@ -64,7 +64,7 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
         if resume:
             _dry_run_resume(sp, Path(out or f"results/sweeps/{sp.name}"), n, reps, retry_failed)
         return
-    progress = not no_progress  # a bar on a terminal, periodic log lines otherwise (sim.sweep.runner._Progress)
+    progress = not no_progress  # a bar on a terminal, periodic log lines otherwise (sim.progress.RunProgress)
 
     def echo(msg: str) -> None:
         err_console.print(msg, markup=False, highlight=False, soft_wrap=True)
