@@ -10,6 +10,8 @@ and `aieco compare --posterior` use the whole ensemble.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 import tomllib
 from datetime import UTC, datetime
@@ -48,10 +50,15 @@ def main(ens_path: Path, out: Path) -> Path:
             for k, v in values.items():
                 tables.setdefault(section, {}).setdefault(k, v)
     git = git_commit()
+    raw = json.loads(ens_path.read_text(encoding="utf-8"))
+    sha = hashlib.sha256(ens_path.read_bytes()).hexdigest()[:16]
+    prov = raw.get("provenance", {})
     head = [
         "# Point values for single runs and figures (issue 16): the weighted posterior medians of the ABC-SMC",
         f"# ensemble {ens_path.relative_to(ROOT) if ens_path.is_relative_to(ROOT) else ens_path} "
-        f"(ESS {ens.ess:.0f}), written by `python scripts/posterior_point.py`; do not edit by hand, rerun it.",
+        f"(ESS {ens.ess:.0f}; ABC run {prov.get('run_id')}, generation {raw.get('generation')}, created "
+        f"{raw.get('created')}, sha256 {sha}),",
+        "# written by `python scripts/posterior_point.py`; do not edit by hand, rerun it.",
         f"# Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; git commit {git.get('commit')}"
         f"{' (dirty tree)' if git.get('dirty') else ''}. The ensemble itself (every particle and weight) is what",
         "# `aieco validate --posterior` and `aieco compare --posterior` draw from.",

@@ -735,6 +735,7 @@ def write_ensemble(result: ABCRun, path: str | Path | None = None, command: str 
     gens = generation_table(result.history)
     t = posterior_generation(gens, spec.min_ess) if t is None else t
     ens = posterior_ensemble(result.history, spec.priors, t)
+    ess_t = float(1.0 / np.sum(ens["weight"].to_numpy() ** 2))
     manifest = base_manifest("posterior")
     if command:
         manifest["command"] = command
@@ -744,8 +745,10 @@ def write_ensemble(result: ABCRun, path: str | Path | None = None, command: str 
         scenario = str(spec.scenario)
     data = {
         "kind": "aieco posterior ensemble",
-        "description": f"Weighted particles of ABC-SMC generation {t} (pyabc; the last with an effective sample size "
-                       f"of at least {spec.min_ess}); each is a set of values for the "
+        "description": f"Weighted particles of ABC-SMC generation {t} (pyabc; " + (
+            f"the last with an effective sample size of at least {spec.min_ess}" if ess_t >= spec.min_ess else
+            f"the last generation: none reaches an effective sample size of {spec.min_ess}, this one has {ess_t:.0f}")
+                       + "); each is a set of values for the "
                        "free parameters of `scenario`. Draw with `aieco validate --posterior` / `aieco compare "
                        "--posterior`; do not edit by hand, rerun `aieco calibrate " + _rel(spec.source) + "`.",
         "scenario": scenario,

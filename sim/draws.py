@@ -24,6 +24,7 @@ from pydantic.fields import FieldInfo
 from sim import REGIONS
 from sim.scenario import (
     GOV_FIELDS,
+    OTHER_REGION_GOV_FIELDS,
     REGION_KEYED_GOV_FIELDS,
     START_RANGE,
     Government,
@@ -144,6 +145,17 @@ def random_section(rng: np.random.Generator, model: type[BaseModel], prefix: str
     return out
 
 
+def _without_own_region(region: str, gov: dict[str, Any]) -> dict[str, Any]:
+    """``gov`` (a random Government section) with ``region`` taken out of the fields that name other regions."""
+    for f in OTHER_REGION_GOV_FIELDS:
+        v = gov.get(f)
+        if isinstance(v, dict):
+            gov[f] = {k: x for k, x in v.items() if k != region}
+        elif isinstance(v, list):
+            gov[f] = [x for x in v if x != region]
+    return gov
+
+
 def _random_month(rng: np.random.Generator, lo: str, n: int) -> str:
     """A month ``0..n-1`` months after ``lo`` (YYYY-MM)."""
     from sim.scenario import _month_add
@@ -161,11 +173,15 @@ def random_events(rng: np.random.Generator, start: str, months: int, n: int,
         field = GOV_FIELDS[int(rng.integers(len(GOV_FIELDS)))]
         f = Government.model_fields[field]
         value = _value(rng, f.annotation, f, f"governments.US.{field}", caps)
+        government = REGIONS[int(rng.integers(len(REGIONS)))]
+        others = [r for r in REGIONS if r != government]  # policies on other regions never name the government's own
         if field in REGION_KEYED_GOV_FIELDS:
-            region = REGIONS[int(rng.integers(len(REGIONS)))]
+            region = others[int(rng.integers(len(others)))]
             field, value = f"{field}.{region}", value[region]
-        events.append({"month": _random_month(rng, start, months),
-                       "government": REGIONS[int(rng.integers(len(REGIONS)))], "field": field, "value": value})
+        elif field in OTHER_REGION_GOV_FIELDS:
+            value = [r for r in value if r != government]
+        events.append({"month": _random_month(rng, start, months), "government": government, "field": field,
+                       "value": value})
     return sorted(events, key=lambda e: month_index(start, e["month"]))
 
 
@@ -180,6 +196,7 @@ def random_scenario(rng: np.random.Generator, caps: dict[str, float] | None = No
     lo, hi = START_RANGE
     data["start"] = _random_month(rng, lo, month_index(lo, hi) + 1)
     data["roster"] = str(ROSTERS[int(rng.integers(len(ROSTERS)))])
-    data["governments"] = {r: random_section(rng, Government, f"governments.{r}.", caps) for r in REGIONS}
+    data["governments"] = {r: _without_own_region(r, random_section(rng, Government, f"governments.{r}.", caps))
+                           for r in REGIONS}
     data["events"] = random_events(rng, data["start"], data["months"], int(rng.integers(max_events + 1)), caps)
     return scenario_from_dict(data, source="<random draw>")

@@ -1072,7 +1072,8 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
 
 def parameter_paths() -> list[str]:
     """Every settable dotted path of the schema (e.g. ``compute.tau_alg_months``,
-    ``governments.US.leakage``, ``developers.region_shares.CN``)."""
+    ``governments.US.leakage``, ``developers.region_shares.CN``; ``governments.US.export_control.CN`` but not
+    ``...US.export_control.US``: a government's policies on other regions never name its own)."""
     out: list[str] = []
 
     def walk(model: type[BaseModel], prefix: str) -> None:
@@ -1086,8 +1087,9 @@ def parameter_paths() -> list[str]:
             elif name in ("governments",):
                 for r in REGIONS:
                     walk(Government, f"{path}.{r}.")
-            elif name in REGION_KEYED_GOV_FIELDS:
-                out.extend(f"{path}.{r}" for r in REGIONS)
+            elif name in REGION_KEYED_GOV_FIELDS:  # never the government's own region (Scenario validation)
+                own = path.split(".")[1] if path.startswith("governments.") else None
+                out.extend(f"{path}.{r}" for r in REGIONS if r != own)
             elif name not in ("events", "reaction", "extends", "events_mode"):
                 out.append(path)
 

@@ -42,15 +42,17 @@ P8_MATCH_RATE = 0.75
 ECI_PATTERNS = ("P5", "P6", "P7", "P8")
 _SIM_COLUMNS = {"P5": "best_open_CN", "P6": "open_closed_lag_months", "P7": "us_cn_gap_months"}
 _EMP_COLUMNS = {"P5": "best_open_cn_share", "P6": "open_closed_lag_mean", "P7": "us_cn_lag_mean"}
-_ITEMS = {"P5": "best open-weight model is Chinese, share of months", "P6": "open-closed lag on ECI (months)",
-          "P7": "US-China gap on ECI (months)"}
+_ITEMS = {"P5": "best open-weight model is Chinese, share of months",
+          "P6": "open-closed lag on ECI, yearly mean of month ends (months)",
+          "P7": "US-China gap on ECI, yearly mean of month ends (months)"}
 TOLERANCE = {
     "P5": "empirical within the simulated 5%-95% interval",
     "P6": "empirical within the simulated 5%-95% interval",
     "P7": "empirical within the simulated 5%-95% interval",
     "P8": ("a lab-year (level) matches when the lab's simulated releases that year are mostly open (mean open share > "
-           f"0.5) exactly when its flagship was open; criterion: >= {P8_MATCH_RATE:.0%} of lab-years match; the "
-           "pattern passes only when every lab-year matches"),
+           f"0.5) exactly when its flagship was open; criterion row: the share of lab-years that match, 2024 and 2025 "
+           f"pooled, passes at >= {P8_MATCH_RATE:.0%}; the pattern (strict) passes only when every lab-year row "
+           "passes"),
 }
 
 
@@ -131,7 +133,8 @@ def compare_eci(stats: pd.DataFrame, patterns: pd.DataFrame, flagships: pd.DataF
         row = _row("P8", "criterion", f"lab-years whose simulated strategy matches ({len(matches)}{note})", "",
                    max(match_years), (int(p8["replication"].nunique()), rate, rate, rate, rate), 1.0,
                    TOLERANCE["P8"], rate >= P8_MATCH_RATE)
-        row["role"] = "held-out" if 2025 in match_years else "calibration"
+        row["role"] = "both" if 2025 in match_years and min(match_years) < 2025 else (
+            "held-out" if 2025 in match_years else "calibration")
         rows.append(row)
     out = pd.DataFrame(rows)
     out["passed"] = out["passed"].astype("boolean")

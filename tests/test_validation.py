@@ -175,7 +175,7 @@ def test_validation_produces_every_pattern_row(short_result):
     assert {f"frontier training compute growth 2022-{y} (x/yr)" for y in (2023, 2024, 2025)} <= items
     assert set(table["pattern"]) == {"P1", "P2", "P3", "P5", "P6", "P7", "P8"}
     assert {f"best open-weight model is Chinese, share of months, {y}" for y in (2024, 2025)} <= items
-    assert {f"US-China gap on ECI (months), {y}" for y in (2024, 2025)} <= items
+    assert {f"US-China gap on ECI, yearly mean of month ends (months), {y}" for y in (2024, 2025)} <= items
     assert (table[table["pattern"] != "P8"]["n_reps"] == 2).all()
     assert (table[table["pattern"] == "P8"]["n_reps"] <= 2).all()  # a lab may not release in a year of a run
     assert list(short_result.verdicts["pattern"]) == ["P1", "P2", "P3", "P5", "P6", "P7", "P8"]

@@ -224,8 +224,10 @@ def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers:
     ess = float(gens.loc[gens["t"] == t_post, "ess"].iloc[0])
     total = (f"; the whole run {total_sims} simulations in {total_wall:.0f} s ({total_sims / total_wall:.2f} per s)"
              if total_wall > 0 and result.resumed else "")
-    t = Table(title=f"ABC-SMC posterior: generation {t_post} of 0-{int(gens['t'].max())} (the last with ESS >= "
-                    f"{spec.min_ess}), ESS {ess:.0f} of {spec.population}; this call {result.simulations} simulations "
+    which = (f"the last with ESS >= {spec.min_ess}" if ess >= spec.min_ess else
+             f"the last; none reaches ESS {spec.min_ess}")
+    t = Table(title=f"ABC-SMC posterior: generation {t_post} of 0-{int(gens['t'].max())} ({which}), ESS {ess:.0f} of "
+                    f"{spec.population}; this call {result.simulations} simulations "
                     f"in {result.wall_seconds:.0f} s ({rate:.2f} per s){total}", title_justify="left")
     for h in ("parameter", "prior", "median", "90% interval", "share of prior"):
         t.add_column(h, justify="left" if h == "parameter" else "right")

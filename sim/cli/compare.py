@@ -206,6 +206,13 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
 
     names = unique_names([s.name for s in loaded])
     max_replications = max_replications_or_exit(max_replications, replications, precision)
+    from sim.compare import first_policy_month
+
+    same = [n for n, s in zip(names[1:], loaded[1:], strict=True) if first_policy_month(loaded[0], s) is None]
+    if same:
+        click.echo(f"note: {', '.join(same)} {'has' if len(same) == 1 else 'have'} the same policy as {names[0]} over "
+                   "the horizon (any policy change falls after it): the differences are zero by construction, and "
+                   "'precise' or '~0' say nothing about the policy", err=True)
     if posterior is not None:
         _compare_posterior(loaded, names, scenarios, posterior, replications, seed, ensemble, workers, metrics,
                            out, sets, months, scheduler)

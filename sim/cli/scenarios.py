@@ -144,7 +144,7 @@ def show(file: str, sets: tuple[str, ...], fmt: str) -> None:
 def validate(files: tuple[str, ...], sets: tuple[str, ...], roster: bool) -> None:
     """Check scenario FILES; report every error at once (file, field, what is allowed). Exit 2 if any
     file is invalid."""
-    from sim.labs import RosterError, load_roster
+    from sim.labs import RosterError, check_roster_start, load_roster
 
     bad = 0
     for f in files:
@@ -152,7 +152,7 @@ def validate(files: tuple[str, ...], sets: tuple[str, ...], roster: bool) -> Non
             sc = load_scenario(f, list(sets))
             if roster:
                 try:
-                    load_roster(sc.roster_path())
+                    check_roster_start(load_roster(sc.roster_path()), sc.start, sc.roster_path())
                 except (RosterError, OSError) as e:
                     raise ScenarioError(f"{f}: field 'roster': {e}") from None
         except ScenarioError as e:

@@ -114,6 +114,11 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
             sc = ensemble.base_scenario(list(sets))
         except (EnsembleError, ScenarioError) as e:
             fail(str(e))
+        given = Path(scenario).resolve()
+        if scenario != DEFAULT_SCENARIO and given != Path(ensemble.scenario).resolve():
+            fail(f"--posterior checks the scenario the ensemble was fitted on ({ensemble.scenario}), not {scenario}: "
+                 "drop SCENARIO, or validate it without --posterior (its point values), or fit an ensemble on it "
+                 "(a spec whose `scenario` is that file)")
         scenario = str(ensemble.scenario)
     else:
         extra = list(sets) + ([f"seed={seed}"] if seed is not None else [])
@@ -128,8 +133,10 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
                 post = validate_posterior(ensemble, draws, replications, seed=sc.seed if seed is None else seed,
                                           overrides=list(sets), targets=targets, progress=lambda k: advance())
             result = post
+            runs_label = f"{draws} draws x {replications} run{'s' if replications > 1 else ''}"
             replications = draws * replications
         else:
+            runs_label = f"{replications} replication{'s' if replications > 1 else ''}"
             with progress_bar(replications, f"validate {sc.name}: {replications} replications") as advance:
                 result = run_validation(sc, replications, targets, progress=lambda r: advance())
     except ValidationInputError as e:
@@ -175,7 +182,7 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
                                         sc.name, fmts, prov)
         n_fig = sum(p.suffix != ".json" for p in paths)
     out_console = wide_console(150)
-    out_console.print(verdict_table(result, f"{title}: {replications} replications"))
+    out_console.print(verdict_table(result, f"{title}: {runs_label}"))
     out_console.print(f"[bold]verdict rule[/] (strict): {VERDICT_RULE}.", soft_wrap=True)
     for k, text in tolerance_text(targets).items():
         out_console.print(f"[bold]{k}[/]: {text}", soft_wrap=True)

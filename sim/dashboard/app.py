@@ -204,8 +204,10 @@ def LeverInput(lever: Lever, start: Scenario):
             elif lever.kind == "regions":
                 from sim import REGIONS
 
-                solara.SelectMultiple(lever.label, list(current or []), list(REGIONS), on_value=set_value,
-                                      dense=True)
+                parts = lever.path.split(".")  # governments.US.api_block: other regions only
+                own = parts[1] if parts[0] == "governments" and len(parts) > 2 else None
+                solara.SelectMultiple(lever.label, list(current or []), [r for r in REGIONS if r != own],
+                                      on_value=set_value, dense=True)
             else:
                 solara.InputText(lever.label, value=text, on_value=on_text, error=bool(err),
                                  message=err or lever.range_text or None)

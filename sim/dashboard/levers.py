@@ -16,7 +16,6 @@ from typing import Any
 
 from sim import REGIONS
 from sim.scenario import (
-    REGION_KEYED_GOV_FIELDS,
     Scenario,
     ScenarioError,
     field_info,
@@ -89,18 +88,13 @@ def _lever(path: str, group: str, name: str) -> Lever:
                  info["unit"] or "", help_text)
 
 
-def _self_keyed(parts: list[str]) -> bool:
-    """``governments.US.export_control.US``: a government's control on its own region's imports."""
-    return len(parts) == 4 and parts[2] in REGION_KEYED_GOV_FIELDS and parts[3] == parts[1]
-
-
 def policy_levers() -> list[Lever]:
     """Every Government field of every region (region-keyed fields once per importer other than the
     government's own region), grouped by government. Reaction rules are left to scenario files."""
     out = []
     for path in parameter_paths():
         parts = path.split(".")
-        if parts[0] != "governments" or _self_keyed(parts):
+        if parts[0] != "governments":  # parameter_paths leaves out a government's own region
             continue
         out.append(_lever(path, f"{parts[1]} government", ".".join(parts[2:])))
     return out
