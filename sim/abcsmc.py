@@ -723,16 +723,18 @@ def posterior_summary(ensemble: pd.DataFrame, priors: Sequence[Prior]) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def write_ensemble(result: ABCRun, path: str | Path | None = None, command: str = "", t: int | None = None) -> Path:
+def write_ensemble(result: ABCRun, path: str | Path | None = None, command: str = "", t: int | None = None,
+                   generations: pd.DataFrame | None = None) -> Path:
     """Write generation ``t`` (default :func:`posterior_generation` with ``spec.min_ess``) as a posterior ensemble
     JSON (default ``spec.output``): the scenario it applies to, the priors, each particle's values and weight,
     the ESS, the generations' epsilons and acceptance rates, and provenance (command, date, git commit, versions,
-    spec, history database and run, the model's source hash when the run began)."""
+    spec, history database and run, the model's source hash when the run began). ``generations``: the run's
+    :func:`generation_table` when the caller already has it (it reads every generation from the database)."""
     from sim.provenance import base_manifest, write_json_atomic
 
     spec = result.spec
     out = Path(path) if path is not None else spec.output
-    gens = generation_table(result.history)
+    gens = generation_table(result.history) if generations is None else generations
     t = posterior_generation(gens, spec.min_ess) if t is None else t
     ens = posterior_ensemble(result.history, spec.priors, t)
     ess_t = float(1.0 / np.sum(ens["weight"].to_numpy() ** 2))
@@ -763,7 +765,7 @@ def write_ensemble(result: ABCRun, path: str | Path | None = None, command: str 
         "generations": gens.to_dict(orient="records"),
         "generation": t,
         "min_ess": spec.min_ess,
-        "ess": float(1.0 / np.sum(ens["weight"].to_numpy() ** 2)),
+        "ess": ess_t,
         "parameters": [{"path": p.path, "prior": "uniform", "lower": p.lower, "upper": p.upper,
                         "unit": field_info(p.path)["unit"], "why": p.why} for p in spec.priors],
         "particles": [{"weight": float(r["weight"]), "values": {p.path: (int(r[p.path]) if p.integer

@@ -191,7 +191,7 @@ def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers:
         fail(f"--scheduler {scheduler}: {e}" if scheduler else str(e), code=1)
     gens = generation_table(result.history)
     t_post = posterior_generation(gens, spec.min_ess)
-    path = write_ensemble(result, command=command, t=t_post)
+    path = write_ensemble(result, command=command, t=t_post, generations=gens)
     ens = posterior_ensemble(result.history, spec.priors, t_post)
     summ = posterior_summary(ens, spec.priors)
     spec.out_dir.mkdir(parents=True, exist_ok=True)

@@ -58,8 +58,12 @@ def max_replications_or_exit(max_replications: int | None, replications: int, pr
     if precision is None:
         fail(f"--max-replications {max_replications} applies only with --precision REL (it caps the batches that "
              "--precision adds); without --precision, -r/--replications sets the replications")
-    if max_replications < replications:
-        fail(f"--max-replications ({max_replications}) must be >= --replications ({replications}), the first batch")
+    from sim.precision import check_batch_args
+
+    try:
+        check_batch_args(precision, replications, max_replications)
+    except ValueError as e:
+        fail(f"--max-replications / --replications: {e} (--replications is the first batch)")
     return max_replications
 
 
