@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--quick", action="store_true")
     a = ap.parse_args(argv)
-    from sim import abcsmc
+    from sim.analysis import abcsmc
 
     spec = abcsmc.load_abc_spec(a.spec)
     full_pop, full_gen = spec.population, spec.generations

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def model_seconds(replications: int) -> float:
-    from sim.runs import run_replications
+    from sim import run_replications
     from sim.scenario import load_scenario
 
     sc = load_scenario(ROOT / "scenarios" / "baseline.toml")
@@ -50,10 +50,10 @@ def cpu_breakdown(replications: int) -> dict[str, float]:
     the metric table, and the figures (drawn in the worker processes, in parallel, after the table)."""
     import pickle
 
-    from sim.compare import comparison_of
+    from sim.analysis.compare import comparison_of
+    from sim.analysis.runs import run_one, seed_for, stack_replications
     from sim.dashboard.views import _draw, figure_plan, metric_table_html
-    from sim.labs import load_roster
-    from sim.runs import run_one, seed_for, stack_replications
+    from sim.model import load_roster
     from sim.scenario import load_scenario
 
     sc = load_scenario(ROOT / "scenarios" / "baseline.toml")

@@ -99,7 +99,7 @@ def summary_line(run_seconds: float, ms_per_1k: float, months: int, developers: 
     """The one line a user compares across machines: the baseline run time and the per-developer cost,
     with the code version and the machine they were measured on."""
     from sim import __version__
-    from sim.provenance import git_commit
+    from sim.analysis.provenance import git_commit
 
     commit = (git_commit().get("commit") or "unknown")[:7]
     return (f"SUMMARY aieco {__version__} (git {commit}): baseline run ({developers:,} developers, {months} months) "

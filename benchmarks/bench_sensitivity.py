@@ -15,7 +15,7 @@ default), timing where the wall time goes:
   share of the workers' capacity (workers x sweep wall time);
 - storage: everything the driver spends in the store (Parquet parts, design, manifest, resume mask), timed
   by wrapping the store's functions in this process, plus reading the results back;
-- analysis and figures: :func:`sim.sensitivity.analyse` and the figure drawing;
+- analysis and figures: :func:`sim.analysis.sensitivity.analyse` and the figure drawing;
 - other: executor start-up and shutdown, task pickling and the driver waiting on workers.
 
 The machine load (``os.getloadavg``) and the CPU seconds of the driver and of the workers are recorded,
@@ -54,7 +54,7 @@ def cpu_seconds() -> tuple[float, float]:
 
 
 def check(spec_file: Path, analytic, output: str, tol: float = 0.03) -> dict:
-    from sim.sensitivity import Options, compare_analytic, load_sensitivity_spec, run_sensitivity
+    from sim.analysis.sensitivity import Options, compare_analytic, load_sensitivity_spec, run_sensitivity
 
     spec = load_sensitivity_spec(spec_file)
     with tempfile.TemporaryDirectory() as tmp:
@@ -88,7 +88,7 @@ class StoreTimer:
         self._orig: dict[str, object] = {}
 
     def __enter__(self) -> StoreTimer:
-        from sim.sweep import store
+        import sim.analysis.sweep.store as store
 
         for n in self.NAMES:
             f = getattr(store, n)
@@ -107,7 +107,7 @@ class StoreTimer:
         return self
 
     def __exit__(self, *exc) -> None:
-        from sim.sweep import store
+        import sim.analysis.sweep.store as store
 
         for n, f in self._orig.items():
             setattr(store, n, f)
@@ -130,9 +130,9 @@ def timed_phase(module, name: str, sink: dict[str, float]):
 
 
 def baseline(out: Path, workers: int, fresh: bool) -> dict:
+    from sim.analysis.sensitivity import Options, load_sensitivity_spec, run_sensitivity
+    from sim.analysis.sweep import load_results, runner
     from sim.plots.sensitivity import draw_sensitivity_figures
-    from sim.sensitivity import Options, load_sensitivity_spec, run_sensitivity
-    from sim.sweep import load_results, runner
 
     spec = load_sensitivity_spec(EXP / "sobol_baseline.toml")
     if fresh and out.exists():
@@ -209,7 +209,7 @@ def main() -> None:
                     help="results folder of part B (resumed when it exists, unless --fresh)")
     ap.add_argument("--fresh", action="store_true", help="delete --out first")
     args = ap.parse_args()
-    from sim.testfunctions import gfunction_indices, ishigami_indices
+    from sim.analysis.testfunctions import gfunction_indices, ishigami_indices
 
     report: dict = {"created": time.strftime("%Y-%m-%d %H:%M:%S"), "cores": os.cpu_count()}
     if not args.skip_checks:

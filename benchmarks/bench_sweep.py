@@ -5,7 +5,7 @@ roster), a 10 x 10 grid of US export-control strictness on China (from 2022-10) 
 seeds ``seed_for(seed, point, replication)`` in every framework, so that all produce the same numbers
 (checked). Measured: wall time, runs per second, and the driver's peak resident memory.
 
-- ``aieco serial`` / ``aieco processes`` / ``aieco dask``: :func:`sim.sweep.run_sweep`.
+- ``aieco serial`` / ``aieco processes`` / ``aieco dask``: :func:`sim.analysis.sweep.run_sweep`.
 - ``mesa batch_run``: ``mesa.batch_run`` on a thin ``EcosystemModel`` subclass taking keyword
   parameters and a ``DataCollector`` (what batch_run requires); ``number_processes = workers``.
 - ``EMA MultiprocessingEvaluator``: ``ema_workbench`` with a function model, the same 200 experiments
@@ -43,8 +43,8 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from sim.metrics import summarize
 from sim.model import EcosystemModel
+from sim.model import summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -97,7 +97,7 @@ def _grid_spec():
     """The benchmark grid spec, loaded once per process (the spec file's path is in $BENCH_SPEC)."""
     global _SPEC
     if _SPEC is None:
-        from sim.sweep import load_spec
+        from sim.analysis.sweep import load_spec
 
         _SPEC = load_spec(os.environ["BENCH_SPEC"])
     return _SPEC
@@ -105,8 +105,8 @@ def _grid_spec():
 
 def scenario_and_seed(export_control: float, leakage: float, replication: int):
     """The scenario and seed of one run, built exactly as the sweep builds it."""
-    from sim.runs import seed_for
-    from sim.sweep.designs import build_scenario, point_overrides
+    from sim.analysis.runs import seed_for
+    from sim.analysis.sweep.designs import build_scenario, point_overrides
 
     spec = _grid_spec()
     point = CONTROLS.index(export_control) * len(LEAKAGES) + LEAKAGES.index(leakage)
@@ -116,7 +116,7 @@ def scenario_and_seed(export_control: float, leakage: float, replication: int):
 
 def ema_model(export_control: float = 0.0, leakage: float = 0.2, replication: int = 0) -> dict:
     """EMA Workbench function model: one run, its summary metrics."""
-    from sim.runs import run_one
+    from sim import run_one
 
     sc, seed, point = scenario_and_seed(export_control, leakage, replication)
     res = run_one(sc, seed)
@@ -153,7 +153,7 @@ class BatchModel(EcosystemModel):
 # ----------------------------------------------------------------------------- the parts
 
 def part_aieco(executor: str, workers: int, tmp: Path) -> dict:
-    from sim.sweep import load_results, load_spec, run_sweep
+    from sim.analysis.sweep import load_results, load_spec, run_sweep
 
     spec = load_spec(os.environ["BENCH_SPEC"])
     rss0 = rss_mb()
@@ -227,7 +227,7 @@ def lhs_spec_text(samples: int, developers: int, months: int) -> str:
 
 
 def part_lhs(executor: str, workers: int, samples: int, developers: int, months: int, tmp: Path) -> dict:
-    from sim.sweep import load_spec, overview, run_sweep
+    from sim.analysis.sweep import load_spec, overview, run_sweep
 
     f = tmp / f"lhs_{samples}.toml"
     f.write_text(lhs_spec_text(samples, developers, months))

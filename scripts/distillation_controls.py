@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.compare import run_comparison
+from sim.analysis.compare import run_comparison
+from sim.analysis.provenance import base_manifest
 from sim.plots.style import NEUTRAL, REGION_COLORS, caption, figure, save
-from sim.provenance import base_manifest
 from sim.scenario import load_scenario, with_values
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,7 +98,7 @@ def draw(table: pd.DataFrame, out: Path, replications: int) -> None:
     window = table["window"].iloc[0].replace("..", " to ")
     caption(fig, f"Paired difference strict_controls - baseline, mean over {window}, 90% CI of the mean over "
                  f"{replications} replications (common random numbers); plausible ranges of the distillation "
-                 "parameters (sim/scenario.py).")
+                 "parameters (sim/scenario/schema.py).")
     save(fig, out / "distillation_controls", ("png", "pdf"),
          provenance={**base_manifest("figure"), "table": "table.csv", "replications": replications,
                      "scenarios": ["scenarios/baseline.toml", "scenarios/strict_controls.toml"]})

@@ -44,8 +44,8 @@ from pathlib import Path
 
 import aieco_paths  # noqa: F401  (finds the repository root when run from experiments/)
 from sim.scenario import load_scenario, with_values, with_horizon
-from sim.runs import run_replications
-from sim.metrics import HEADLINE_METRICS, SUMMARY_METRICS
+from sim import run_replications
+from sim.model import HEADLINE_METRICS, SUMMARY_METRICS
 from sim.plots.run import fig_open_share, fig_frontier
 
 ROOT = aieco_paths.ROOT
@@ -114,7 +114,8 @@ DEVELOPERS = 1000
 import aieco_paths  # noqa: F401
 import pandas as pd
 from sim.scenario import load_scenario, with_values
-from sim.validation import validate, load_targets, fig_p1, fig_p2, fig_p3, tolerance_text
+from sim.analysis.validation import validate, load_targets, tolerance_text
+from sim.plots.validation import fig_p1, fig_p2, fig_p3
 
 ROOT = aieco_paths.ROOT
 scenario = with_values(load_scenario(ROOT / "scenarios" / "baseline.toml"), {"developers.n": DEVELOPERS})
@@ -190,7 +191,7 @@ from pathlib import Path
 
 import aieco_paths  # noqa: F401
 import sim
-from sim.sweep import load_spec, run_sweep
+from sim.analysis.sweep import load_spec, run_sweep
 from sim.plots.sweep import fig_heatmap, fig_slices
 
 ROOT = aieco_paths.ROOT
@@ -267,8 +268,8 @@ import tempfile
 from pathlib import Path
 
 import aieco_paths  # noqa: F401
-from sim.sensitivity import Options, compare_analytic, load_sensitivity_spec, run_sensitivity
-from sim.testfunctions import ishigami_indices
+from sim.analysis.sensitivity import Options, compare_analytic, load_sensitivity_spec, run_sensitivity
+from sim.analysis.testfunctions import ishigami_indices
 from sim.plots.sensitivity import fig_convergence, fig_sobol
 
 ROOT = aieco_paths.ROOT
@@ -372,9 +373,9 @@ from pathlib import Path
 
 import aieco_paths  # noqa: F401
 import sim
-from sim.discovery import Options, discover, load_discovery, write_results
+from sim.analysis.discovery import Options, discover, load_discovery, write_results
 from sim.plots.discovery import fig_box_limits, fig_feature_scores, fig_tradeoff
-from sim.sweep import load_spec, run_sweep
+from sim.analysis.sweep import load_spec, run_sweep
 
 ROOT = aieco_paths.ROOT
 with warnings.catch_warnings():  # the shorter horizon drops the baseline's later events (a note)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.precision import bootstrap_ci
+from sim.analysis.precision import bootstrap_ci
 
 COLUMNS = ("cn_on_cn_open", "noncn_on_cn_open", "us_on_cn_open")
 

@@ -17,10 +17,10 @@ import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sim.abcsmc import weighted_quantiles
-from sim.calibration import fitted_tables, toml_value
-from sim.posterior import load_ensemble
-from sim.provenance import git_commit
+from sim.analysis.abcsmc import weighted_quantiles
+from sim.analysis.calibration import fitted_tables, toml_value
+from sim.analysis.posterior import load_ensemble
+from sim.analysis.provenance import git_commit
 from sim.scenario import field_info, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,6 @@
 """Run the model on many random valid scenarios and count the runs that raise.
 
-Every draw comes from the scenario schema itself (:mod:`sim.draws`): each parameter over its full valid
+Every draw comes from the scenario schema itself (:mod:`sim.scenario.draws`): each parameter over its full valid
 range, developers <= 2,000 and months <= 36. A run fails the check when it raises, or when its time series
 lacks a column that other runs have (every column must be present in every run, NaN where undefined).
 
@@ -20,8 +20,8 @@ import warnings
 
 import numpy as np
 
-from sim.draws import random_scenario
-from sim.runs import run_one
+from sim import run_one
+from sim.scenario.draws import random_scenario
 
 
 def draw_and_run(seed: int, index: int) -> tuple[list[str] | None, str | None, int]:

@@ -1,6 +1,21 @@
 """aieco: an agent-based model of competition in the AI ecosystem (open-weight vs closed labs,
-developers, governments with export controls), with sweeps, sensitivity analysis and figures."""
+developers, governments with export controls), with sweeps, sensitivity analysis and figures.
 
+The public API (imported lazily, so ``import sim`` stays cheap)::
+
+    from sim import load_scenario, run_replications, EcosystemModel, load_results
+
+    sc = load_scenario("scenarios/baseline.toml")          # sim.scenario: the validated scenario
+    reps = run_replications(sc, replications=10)           # sim.analysis: replications with their own seeds
+    model = EcosystemModel(sc, seed=1).run()               # sim.model: one run, month by month
+    df = load_results("results/export_controls_grid")      # a sweep folder as one tidy DataFrame
+
+The package is layered; each layer imports only the ones before it:
+``sim.scenario`` and ``sim.empirical`` < ``sim.model`` < ``sim.analysis`` < ``sim.plots`` < ``sim.dashboard``
+< ``sim.cli``.
+"""
+
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
 try:
@@ -11,12 +26,28 @@ except PackageNotFoundError:  # running from a source tree without installation
 REGIONS: tuple[str, ...] = ("US", "CN", "EU", "ROW")
 """The model's regions, in a fixed order used for every array indexed by region."""
 
-__all__ = ["REGIONS", "__version__", "load_results"]
+_LAZY = {
+    "load_scenario": "sim.scenario",
+    "with_horizon": "sim.scenario",
+    "Scenario": "sim.scenario",
+    "ScenarioError": "sim.scenario",
+    "EcosystemModel": "sim.model",
+    "run_replications": "sim.analysis.runs",
+    "run_one": "sim.analysis.runs",
+    "Replications": "sim.analysis.runs",
+    "load_results": "sim.analysis.sweep.store",
+}
+
+__all__ = ["REGIONS", "__version__", *_LAZY]
 
 
-def load_results(path, **options):  # noqa: ANN001, ANN201 - thin lazy wrapper, documented in sim.sweep.store
-    """Load a sweep results folder as one tidy DataFrame (see :func:`sim.sweep.store.load_results`; options
-    such as ``include_timing=True`` are passed on)."""
-    from sim.sweep.store import load_results as _load
+def __getattr__(name: str):  # noqa: ANN202 - PEP 562 lazy attributes
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
 
-    return _load(path, **options)
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

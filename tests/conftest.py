@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import Scenario, load_scenario, with_values
+from sim.scenario.schema import Scenario, load_scenario, with_values
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHETYPES = ROOT / "data" / "roster_archetypes.csv"

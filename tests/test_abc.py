@@ -1,4 +1,4 @@
-"""Tests for the Bayesian calibration (sim.abcsmc, pyabc), posterior ensembles (sim.posterior) and the strict
+"""Tests for the Bayesian calibration (sim.analysis.abcsmc, pyabc), posterior ensembles (sim.analysis.posterior) and the strict
 verdict rule; tiny populations only (a test run takes a few seconds)."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from sim import abcsmc
+from sim.analysis import abcsmc
+from sim.analysis.validation import load_targets, overlaps
 from sim.cli import main
-from sim.validation import load_targets, overlaps
 
 pytest.importorskip("pyabc")
 
@@ -46,7 +46,7 @@ def tiny_spec(tmp_path, population: int = 4, generations: int = 2, params=("labs
 
 
 def test_committed_spec_priors_are_the_plausible_ranges():
-    from sim.scenario import field_info
+    from sim.scenario.schema import field_info
 
     spec = abcsmc.load_abc_spec(SPEC)
     assert spec.population >= 200 and spec.generations >= 5 and spec.months == 36
@@ -186,7 +186,7 @@ def test_posterior_generation_is_the_last_with_enough_ess():
 
 
 def test_ensemble_file_round_trip_and_draws(tiny_run, tmp_path):
-    from sim.posterior import apply_draw, draw, load_ensemble
+    from sim.analysis.posterior import apply_draw, draw, load_ensemble
 
     spec, _, _, second = tiny_run
     path = abcsmc.write_ensemble(second, tmp_path / "posterior.json", command="aieco calibrate test")
@@ -241,7 +241,7 @@ def write_ensemble_file(path, particles, params=(("labs.beta", 1.0, 10.0),)):
     ([], "no particles"),
 ])
 def test_bad_ensemble_names_file_and_key(tmp_path, particles, needle):
-    from sim.posterior import EnsembleError, load_ensemble
+    from sim.analysis.posterior import EnsembleError, load_ensemble
 
     path = write_ensemble_file(tmp_path / "e.json", particles)
     with pytest.raises(EnsembleError) as e:
@@ -250,7 +250,7 @@ def test_bad_ensemble_names_file_and_key(tmp_path, particles, needle):
 
 
 def test_posterior_predictive_pools_draws_and_is_deterministic(tmp_path):
-    from sim.posterior import load_ensemble, validate_posterior
+    from sim.analysis.posterior import load_ensemble, validate_posterior
 
     path = write_ensemble_file(tmp_path / "e.json", [{"weight": 0.5, "values": {"labs.beta": 2.0}},
                                                       {"weight": 0.5, "values": {"labs.beta": 8.0}}])
@@ -270,7 +270,7 @@ def test_overlap_rule():
 
 
 def test_strict_pattern_fails_on_one_failing_level():
-    from sim.validation_eci import pattern_verdicts
+    from sim.analysis.validation_eci import pattern_verdicts
 
     table = pd.DataFrame({"pattern": ["P2", "P2", "P2"], "kind": ["level", "level", "criterion"],
                           "passed": pd.array([True, False, True], dtype="boolean")})
@@ -310,8 +310,8 @@ def test_calibrate_cli_on_an_abc_spec(tmp_path):
 
 def synthetic_comparison(diffs: np.ndarray):
     """A PosteriorComparison whose paired differences are ``diffs`` (n_draws, R, T) on metric hhi."""
-    from sim.posterior import PosteriorComparison
-    from sim.scenario import Scenario
+    from sim.analysis.posterior import PosteriorComparison
+    from sim.scenario.schema import Scenario
 
     n, R, T = diffs.shape
     rows = []
@@ -328,7 +328,7 @@ def synthetic_comparison(diffs: np.ndarray):
 
 
 def test_posterior_effects_summarise_draws_and_runs():
-    from sim.posterior import posterior_effects
+    from sim.analysis.posterior import posterior_effects
 
     # 4 draws x 2 runs x 3 months; draw means of the horizon: 1, 2, 3, -1
     d = np.zeros((4, 2, 3))

@@ -200,8 +200,8 @@ def test_data_roster_refuses_a_roster_without_a_lab_at_the_start(tmp_path):
 
 def test_edge_rosters_that_are_accepted_give_finite_outputs(tmp_path):
     """A roster at the compute bound and a start at the end of the allowed range run with finite outputs."""
-    from sim.runs import run_one
-    from sim.scenario import load_scenario
+    from sim.analysis.runs import run_one
+    from sim.scenario.schema import load_scenario
 
     (tmp_path / "roster.csv").write_text(ROSTER_HEADER + "A,US,1e33,CLOSED,0,\nB,CN,1e20,OPEN,0,\n")
     (tmp_path / "s.toml").write_text(scenario_with_roster(extra="").replace('name = "s"', 'start = "2100-12"'))

@@ -1,5 +1,5 @@
 """README's and figures/README.md's sentences about trends, checked against the figures' own data (the series
-in the figure sidecars, sim.plots.style.figure_series), and the checker itself (sim.claims)."""
+in the figure sidecars, sim.plots.style.figure_series), and the checker itself (sim.analysis.claims)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import pytest
 from conftest import ROOT
 
-from sim.claims import Claim, check_claim, direction, trend_sentences
+from sim.analysis.claims import Claim, check_claim, direction, trend_sentences
 
 FAN = "figures/baseline/headline_fan_double.json"
 CN_OPEN = "Open-weight share of Chinese labs"
@@ -111,8 +111,8 @@ def test_no_line_calls_the_model_calibrated_unless_negated():
 @pytest.mark.slow
 def test_readme_names_the_failing_patterns_of_the_baseline():
     """The README's caption lists the patterns that fail under `aieco validate` (20 replications)."""
-    from sim.scenario import load_scenario
-    from sim.validation import validate
+    from sim.analysis.validation import validate
+    from sim.scenario.schema import load_scenario
 
     m = re.search(r"strict verdicts of\s+`aieco validate` ([P0-9, and]+) fail", headline_caption())
     assert m, "the caption no longer names the failing patterns"

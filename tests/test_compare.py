@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, small
 
+from sim.analysis.compare import compare_stats, run_comparison, unique_names
+from sim.analysis.runs import seed_for
 from sim.cli import main
-from sim.compare import compare_stats, run_comparison, unique_names
-from sim.metrics import HEADLINE_METRICS
-from sim.runs import seed_for
+from sim.model.metrics import HEADLINE_METRICS
 
 SCEN = ROOT / "scenarios"
 
@@ -116,7 +116,7 @@ def test_cli_compare_bad_input_exit_2(tmp_path):
 
 def test_paired_effects_on_known_paths():
     """Horizon, mean-from-change and peak of a difference path built by hand; CIs narrow, spreads do not."""
-    from sim.compare import paired_effects
+    from sim.analysis.compare import paired_effects
 
     rng = np.random.default_rng(3)
     rows = []
@@ -146,8 +146,8 @@ def test_paired_effects_on_known_paths():
 
 
 def test_first_policy_month():
-    from sim.compare import first_policy_month
-    from sim.scenario import load_scenario
+    from sim.analysis.compare import first_policy_month
+    from sim.scenario.schema import load_scenario
 
     base = load_scenario(SCEN / "baseline.toml")
     assert first_policy_month(base, base) is None
@@ -157,8 +157,8 @@ def test_first_policy_month():
 
 
 def test_precision_batches_stop_at_the_target_or_the_cap(quick):
-    from sim.compare import run_comparison_until_precise
-    from sim.precision import bootstrap_ci, next_batch, precision_status
+    from sim.analysis.compare import run_comparison_until_precise
+    from sim.analysis.precision import bootstrap_ci, next_batch, precision_status
 
     st = precision_status({"a": (10.0, 9.0, 11.0, 1.0)}, 0.1)
     assert st["a"]["reached"] and st["a"]["half_width"] == 1.0 and st["a"]["target"] == 1.0

@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, small
 
+from sim.analysis.compare import compare_stats, comparison_of, run_comparison
+from sim.analysis.runs import OUTPUT_TABLES, run_replications
 from sim.cli import main
-from sim.compare import compare_stats, comparison_of, run_comparison
 from sim.dashboard.export import differences, scenario_toml, write_scenario
 from sim.dashboard.jobs import Job, worker_pool
 from sim.dashboard.levers import (
@@ -26,8 +27,14 @@ from sim.dashboard.levers import (
     uncertain_levers,
 )
 from sim.dashboard.views import comparison_figures, metric_table_html, paired_differences
-from sim.runs import OUTPUT_TABLES, run_replications
-from sim.scenario import GOV_FIELDS, field_info, load_scenario, parameter_paths, with_horizon, with_values
+from sim.scenario.schema import (
+    GOV_FIELDS,
+    field_info,
+    load_scenario,
+    parameter_paths,
+    with_horizon,
+    with_values,
+)
 
 LEVER = "governments.US.export_control.CN"
 

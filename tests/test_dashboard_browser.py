@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from conftest import ARCHETYPES, BASELINE, ROOT, TINY_SET
 
+from sim.analysis.runs import OUTPUT_TABLES
 from sim.dashboard.browser import (
     chromium,
     chromium_paths,
@@ -27,7 +28,6 @@ from sim.dashboard.browser import (
     wait_css,
     wait_text,
 )
-from sim.runs import OUTPUT_TABLES
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(chromium_paths() is None, reason="needs chromium and chromium-driver (apt-get)")]

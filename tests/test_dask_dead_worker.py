@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from conftest import BASELINE, TINY_SET
 
-from sim.sweep import overview
+from sim.analysis.sweep import overview
 
 HERE = Path(__file__).resolve().parent
 TRIES = int(os.environ.get("AIECO_DASK_TRIES", 5))
 TIME_LIMIT = 120.0
-"""Seconds one try may take (the result and lost-task timeouts of sim.sweep.executors.DaskExecutor, here 5 s
+"""Seconds one try may take (the result and lost-task timeouts of sim.analysis.sweep.executors.DaskExecutor, here 5 s
 each, bound the worst case; a try takes 10-40 s on a 2-core machine)."""
 
 SPEC = f"""base = "{BASELINE}"

@@ -1,5 +1,5 @@
-"""Scenario discovery (``aieco discover``, sim.discovery) on a synthetic sweep whose cases of interest are exactly
-a known box: x1 > 0.7 and x2 < 0.3 (sim.testfunctions.box), with x3 an inert uncertainty and x4 an inert lever."""
+"""Scenario discovery (``aieco discover``, sim.analysis.discovery) on a synthetic sweep whose cases of interest are exactly
+a known box: x1 > 0.7 and x2 < 0.3 (sim.analysis.testfunctions.box), with x3 an inert uncertainty and x4 an inert lever."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import BASELINE
 
+from sim.analysis.discovery import DiscoveryError, Options, discover, evaluate_condition, write_results
+from sim.analysis.sweep import load_spec, run_sweep
+from sim.analysis.testfunctions import BOX
 from sim.cli import main
-from sim.discovery import DiscoveryError, Options, discover, evaluate_condition, write_results
-from sim.sweep import load_spec, run_sweep
-from sim.testfunctions import BOX
 
 N = 1000
 PEEL_ALPHA = 0.05
@@ -41,7 +41,7 @@ def box_sweep(tmp_path_factory):
     spec.write_text(textwrap.dedent(f"""
         name = "box"
         base = "{BASELINE}"
-        run_function = "sim.testfunctions:box"
+        run_function = "sim.analysis.testfunctions:box"
         batch_size = 500
         [design]
         kind = "lhs"
@@ -201,7 +201,7 @@ def test_cli_writes_tables_figures_and_manifest(box_sweep, tmp_path):
 
 
 def test_write_results_round_trip(prim_result, tmp_path):
-    from sim.discovery import load_discovery
+    from sim.analysis.discovery import load_discovery
 
     write_results(prim_result, tmp_path / "d")
     m, t = load_discovery(tmp_path / "d")

@@ -1,4 +1,4 @@
-"""Properties of the distillation submodel (sim/distillation.py) and of its evidence table."""
+"""Properties of the distillation submodel (sim/model/distillation.py) and of its evidence table."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.distillation import absorption, distilled_capability, fit_absorption, reachable_teachers
-from sim.scenario import Labs
+from sim.model.distillation import absorption, distilled_capability, fit_absorption, reachable_teachers
+from sim.scenario.schema import Labs
 
 PARITY, ELAST = 0.63, 0.53
 caps = st.floats(20.0, 30.0)

@@ -93,8 +93,8 @@ def test_readme_commands_are_accepted_by_the_cli():
 def test_parameter_table_gives_no_region_a_plausible_range_its_default_lies_outside():
     """Issue 17: China's 20-300 alternative-chip range and its source were copied onto the US, EU and ROW
     rows, whose default is 1e9 (unconstrained)."""
-    from sim.paramdoc import parameter_table
-    from sim.scenario import field_info
+    from sim.scenario.paramdoc import parameter_table
+    from sim.scenario.schema import field_info
 
     t = parameter_table()
     for r in t.itertuples(index=False):
@@ -118,7 +118,7 @@ def test_readme_adding_a_lab_example_runs(tmp_path, monkeypatch):
     """The README's roster and scenario example, as a user would save them, runs with the new lab entering."""
     import pandas as pd
 
-    from sim.labs import ROSTER_COLUMNS
+    from sim.model.labs import ROSTER_COLUMNS
 
     roster = _readme_block("csv", "**Adding a lab")
     scenario = _readme_block("toml", "**Adding a lab")

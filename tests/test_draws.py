@@ -1,4 +1,4 @@
-"""Random valid scenarios drawn from the schema (sim.draws) run without raising and with every time-series
+"""Random valid scenarios drawn from the schema (sim.scenario.draws) run without raising and with every time-series
 column; the model crashes found by such draws stay fixed."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from conftest import ARCHETYPES, BASELINE, ROOT
 
-from sim.draws import DEFAULT_CAPS, random_scenario
-from sim.metrics import summarize
-from sim.runs import run_one
-from sim.scenario import field_info, load_scenario, parameter_paths, with_values
+from sim.analysis.runs import run_one
+from sim.model.metrics import summarize
+from sim.scenario.draws import DEFAULT_CAPS, random_scenario
+from sim.scenario.schema import field_info, load_scenario, parameter_paths, with_values
 
 
 def _get(sc, path: str):

@@ -1,4 +1,4 @@
-"""Tests for sim.empirical (Epoch loader, roster, targets) and the ``aieco data`` commands."""
+"""Tests for sim.empirical.epoch (Epoch loader, roster, targets) and the ``aieco data`` commands."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from sim import empirical as emp
-from sim.empirical import CLOSED, OPEN, UNKNOWN, UNRELEASED, EmpiricalDataError
+from sim.empirical import epoch as emp
+from sim.empirical.epoch import CLOSED, OPEN, UNKNOWN, UNRELEASED, EmpiricalDataError
 
 REPO = Path(__file__).resolve().parents[1]
 EPOCH_DIR = REPO.parent / "shared" / "data" / "epoch"
@@ -657,8 +657,8 @@ def test_entrants_rule_on_fixture():
 
 
 def test_eci_link_and_lags_on_fixture():
-    """sim.eci: the OLS link recovers known coefficients; running-maximum lags in months."""
-    from sim.eci import _step, eci_monthly, fit_eci_link, running_max_lag
+    """sim.empirical.eci: the OLS link recovers known coefficients; running-maximum lags in months."""
+    from sim.empirical.eci import _step, eci_monthly, fit_eci_link, running_max_lag
 
     rng = np.random.default_rng(0)
     n = 40
@@ -685,7 +685,7 @@ def test_eci_link_and_lags_on_fixture():
 
 @needs_epoch
 def test_real_eci_tables_match_committed():
-    from sim.eci import build_eci_tables
+    from sim.empirical.eci import build_eci_tables
 
     roster = emp.read_table(REPO / "data" / "roster_2022-01.csv")
     link, tables = build_eci_tables(EPOCH_DIR, labs=roster["name"])

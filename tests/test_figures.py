@@ -57,9 +57,9 @@ def _non_empty(fig) -> None:
 
 @pytest.fixture(scope="session")
 def results(tmp_path_factory) -> dict[str, Path]:
-    from sim.compare import run_comparison, write_comparison
-    from sim.runs import run_replications, write_run
-    from sim.sweep import load_spec, run_sweep
+    from sim.analysis.compare import run_comparison, write_comparison
+    from sim.analysis.runs import run_replications, write_run
+    from sim.analysis.sweep import load_spec, run_sweep
 
     root = tmp_path_factory.mktemp("results")
     sc = small(months=24, **{"developers.n": 200, "developers.payoff_sample": 100})
@@ -108,7 +108,7 @@ def ts(results) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def grid_results(results) -> pd.DataFrame:
-    from sim.sweep import load_results
+    from sim.analysis.sweep import load_results
 
     return load_results(results["grid"], include_traceback=False)
 
@@ -238,7 +238,7 @@ def test_run_figures_stay_inside_their_width(ts, width):
 
 @pytest.mark.parametrize("width", ["single", "double"])
 def test_sweep_figures_stay_inside_their_width(grid_results, results, width):
-    from sim.sweep import load_results
+    from sim.analysis.sweep import load_results
 
     base = {"export_control_CN": 0.9, "leakage": 0.25}
     m = "us_cn_gap_months_mean12"
@@ -272,7 +272,7 @@ def test_date_axis_labels_do_not_crowd(ts):
 # ---------------------------------------------------------------------------------------------
 
 def test_heatmap_cells_labels_and_baseline(grid_results, results):
-    from sim.sweep.store import read_manifest
+    from sim.analysis.sweep.store import read_manifest
 
     base = sweepplots.baseline_point(read_manifest(results["grid"]), ["export_control_CN", "leakage"])
     assert base == {"export_control_CN": 0.0, "leakage": 0.25}
@@ -343,7 +343,7 @@ def test_sensitivity_indices_recover_a_known_ranking():
 
 
 def test_tornado(results):
-    from sim.sweep import load_results
+    from sim.analysis.sweep import load_results
 
     lhs = load_results(results["lhs"], include_traceback=False)
     factors = ["labs.beta", "labs.open_capture", "governments.US.leakage"]
@@ -381,7 +381,7 @@ def test_catalogue_picks_the_figures_of_each_kind(results, tmp_path):
 
 
 def test_validation_folder_draws_p1_and_notes_the_rest(results, tmp_path, ts):
-    validation = pytest.importorskip("sim.validation")
+    validation = pytest.importorskip("sim.analysis.validation")
     rel = pd.read_parquet(results["run"] / "releases.parquet")
     d = tmp_path / "validation"
     d.mkdir()

@@ -10,9 +10,9 @@ import pytest
 from conftest import ROOT, small
 
 from sim import REGIONS
-from sim.compare import run_comparison
-from sim.model import EcosystemModel
-from sim.scenario import SEGMENTS, load_scenario, month_index
+from sim.analysis.compare import run_comparison
+from sim.model.ecosystem import EcosystemModel
+from sim.scenario.schema import SEGMENTS, load_scenario, month_index
 
 SCEN = ROOT / "scenarios"
 US, CN, ROW = (REGIONS.index(r) for r in ("US", "CN", "ROW"))

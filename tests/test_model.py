@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import REGIONS
-from sim.capability import eci_from_capability, lag_months
-from sim.market import accessibility, p_open
-from sim.model import EcosystemModel
-from sim.runs import run_one, run_replications, seed_for, write_run
+from sim.analysis.runs import run_one, run_replications, seed_for, write_run
+from sim.model.capability import eci_from_capability, lag_months
+from sim.model.ecosystem import EcosystemModel
+from sim.model.market import accessibility, p_open
 
 SEEDS = [seed_for(7, k) for k in range(6)]
 
@@ -224,7 +224,7 @@ def test_entrant_appears_in_its_month_and_starts_at_least_at_the_floor(tmp_path)
 
 
 def test_compliant_export_ban_cuts_alternative_supply():
-    from sim.compute import alt_supply_cap, effective_control
+    from sim.model.compute import alt_supply_cap, effective_control
 
     ec = np.zeros((4, 4))
     ec[0, 1] = 0.9
@@ -246,7 +246,7 @@ def test_roster_cache_sees_edits_and_returns_copies(tmp_path):
     still reported, and a caller changing its table does not change the next caller's."""
     import os
 
-    from sim.labs import RosterError, load_roster
+    from sim.model.labs import RosterError, load_roster
 
     f = tmp_path / "roster.csv"
     f.write_text("name,region,training_compute_flop,strategy,open_bias\nA,US,1e23,OPEN,0\n")
@@ -287,7 +287,7 @@ def test_a_lab_leaves_in_its_exit_month_and_its_developers_move(tmp_path):
     ("A,US,1e24,CLOSED,0.0,2022-04,,\nB,CN,1e24,OPEN,0.0,2022-05,,\n", "every lab enters after"),
 ])
 def test_bad_lab_lifetimes_and_offsets_are_roster_errors(tmp_path, rows, message):
-    from sim.labs import RosterError
+    from sim.model.labs import RosterError
 
     roster = tmp_path / "roster.csv"
     roster.write_text("name,region,training_compute_flop,strategy,open_bias,entry,exit,efficiency_oom\n" + rows)
@@ -297,7 +297,7 @@ def test_bad_lab_lifetimes_and_offsets_are_roster_errors(tmp_path, rows, message
 
 
 def test_a_removed_parameter_names_its_replacements():
-    from sim.scenario import ScenarioError, with_values
+    from sim.scenario.schema import ScenarioError, with_values
 
     with pytest.raises(ScenarioError, match="removed with the free open-weight floor.*distill_share_at_parity"):
         with_values(small(None), {"labs.distill_gap": 0.5})
@@ -340,7 +340,7 @@ def test_compute_never_exceeds_what_was_made(small_scenario, seed, growth, after
 def test_a_controlled_regions_lost_purchases_go_back_to_the_market():
     """When capacity binds, money a control keeps off frontier chips lowers the price and the others buy more;
     when capacity is slack, the others are unaffected."""
-    from sim.compute import clear_chip_market, split_chip_money
+    from sim.model.compute import clear_chip_market, split_chip_money
 
     money = np.array([6e9, 3e9, 1e9])
     region = np.array([0, 1, 1])

@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import BASELINE, TINY_SET
 
+from sim.analysis.sweep import load_results, load_spec, load_timeseries, run_sweep, store
 from sim.cli import main
-from sim.sweep import load_results, load_spec, load_timeseries, run_sweep, store
 
 SPEC = """
 replications = 2
@@ -159,7 +159,7 @@ def test_disk_full_during_a_run(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
 def test_manifest_mode_follows_the_umask(tmp_path, umask):
-    from sim.provenance import write_json_atomic
+    from sim.analysis.provenance import write_json_atomic
 
     old = os.umask(umask)
     try:
@@ -186,7 +186,7 @@ def test_run_manifest_is_0644_under_umask_022(tmp_path):
 def test_killed_pool_leaves_no_manager_thread_to_race_at_exit():
     """After an interrupt the pool's manager thread has ended, so CPython's exit hook cannot wake it through
     a pipe it is closing (``Exception ignored in: <module 'threading'> ... Bad file descriptor``)."""
-    from sim.sweep.executors import _process_pool, kill_pool
+    from sim.analysis.sweep.executors import _process_pool, kill_pool
 
     pool = _process_pool(2, "spawn")
     futures = [pool.submit(time.sleep, 30) for _ in range(4)]

@@ -12,8 +12,8 @@ from conftest import ARCHETYPES, ROOT
 
 from sim import REGIONS
 from sim.cli import main
-from sim.model import EcosystemModel
-from sim.scenario import ScenarioError, load_scenario, month_index, with_values
+from sim.model.ecosystem import EcosystemModel
+from sim.scenario.schema import ScenarioError, load_scenario, month_index, with_values
 
 LIBRARY = sorted((ROOT / "scenarios").glob("*.toml"))
 EXPECTED = {"baseline", "no_export_controls", "leaky_controls", "strict_controls", "us_open_weight_restriction",

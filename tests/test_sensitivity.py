@@ -25,9 +25,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import TINY_SET
 
-from sim.cli import main
-from sim.metrics import SUMMARY_METRICS
-from sim.sensitivity import (
+from sim.analysis.sensitivity import (
     DUMMY,
     Options,
     SensitivityError,
@@ -40,7 +38,9 @@ from sim.sensitivity import (
     pawn_medians,
     run_sensitivity,
 )
-from sim.testfunctions import CARRIERS, gfunction_indices, ishigami_indices
+from sim.analysis.testfunctions import CARRIERS, gfunction_indices, ishigami_indices
+from sim.cli import main
+from sim.model.metrics import SUMMARY_METRICS
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -48,7 +48,7 @@ BASELINE = ROOT / "scenarios" / "baseline.toml"
 HELPERS = '''
 """Run functions for the sensitivity tests: a constant output, NaN outputs, replication noise."""
 import numpy as np
-from sim.testfunctions import FunctionResult, carrier_values, ishigami_values
+from sim.analysis.testfunctions import FunctionResult, carrier_values, ishigami_values
 
 
 def with_constant(scenario, seed, roster=None):
@@ -183,7 +183,7 @@ def test_gfunction_matches_analytic(tmp_path):
 def test_morris_screens_the_gfunction_and_groups(tmp_path):
     """Morris ranks x1 > x2 > x3 > x4 and finds x5..x8 inert; grouped, the inert group's sigma is NaN by
     design (SALib) and said so."""
-    text = spec_text("sim.testfunctions:gfunction", ["gfunction"], 8,
+    text = spec_text("sim.analysis.testfunctions:gfunction", ["gfunction"], 8,
                      'kind = "morris"\nsamples = 30\nnum_levels = 4\nseed = 7')
     r = run(write(tmp_path, text), tmp_path / "out", second_opinion="none")
     mu = r.result.indices.query("index == 'mu_star'").set_index("parameter")["value"]
@@ -207,7 +207,7 @@ def test_morris_screens_the_gfunction_and_groups(tmp_path):
 @pytest.mark.slow
 def test_grouped_sobol_on_ishigami(tmp_path):
     """Group {x1, x3}: its closed first-order index is (V1 + V13) / V = 0.558, its total the same."""
-    text = spec_text("sim.testfunctions:ishigami", ["ishigami"], 3,
+    text = spec_text("sim.analysis.testfunctions:ishigami", ["ishigami"], 3,
                      'kind = "sobol"\nsamples = 512\ncalc_second_order = false\nseed = 3')
     r = run(write(tmp_path, text), tmp_path / "out", second_opinion="none", groups={"x13": ["x1", "x3"]})
     assert r.outcome.total == 512 * 4
@@ -324,7 +324,7 @@ def test_nan_outputs_reported_then_excluded_on_request(tmp_path):
      "zero range"),
 ])
 def test_bad_designs_exit_2_and_write_nothing(tmp_path, design, extra, message):
-    spec = write(tmp_path, spec_text("sim.testfunctions:ishigami", ["ishigami"], 3, design) + extra)
+    spec = write(tmp_path, spec_text("sim.analysis.testfunctions:ishigami", ["ishigami"], 3, design) + extra)
     out = tmp_path / "o"
     res = CliRunner().invoke(main, ["sensitivity", str(spec), "--executor", "serial", "--out", str(out)])
     assert res.exit_code == 2, res.output
@@ -333,7 +333,7 @@ def test_bad_designs_exit_2_and_write_nothing(tmp_path, design, extra, message):
 
 
 def test_zero_width_range_is_refused_by_the_spec(tmp_path):
-    spec = write(tmp_path, spec_text("sim.testfunctions:ishigami", ["ishigami"], 3, 'kind = "sobol"\nsamples = 64')
+    spec = write(tmp_path, spec_text("sim.analysis.testfunctions:ishigami", ["ishigami"], 3, 'kind = "sobol"\nsamples = 64')
                  + '\n[[factors]]\npath = "labs.beta"\nrange = [4.0, 4.0]\n')
     res = CliRunner().invoke(main, ["sensitivity", str(spec), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and "low must be below high" in res.output
@@ -347,7 +347,7 @@ def test_zero_width_range_is_refused_by_the_spec(tmp_path):
     (["--groups", "nonsense"], "is not NAME=factor"),
 ])
 def test_bad_options_exit_2(tmp_path, args, message):
-    spec = write(tmp_path, spec_text("sim.testfunctions:ishigami", ["ishigami"], 3,
+    spec = write(tmp_path, spec_text("sim.analysis.testfunctions:ishigami", ["ishigami"], 3,
                                      'kind = "sobol"\nsamples = 64\ncalc_second_order = false'))
     res = CliRunner().invoke(main, ["sensitivity", str(spec), "--executor", "serial", "--out", str(tmp_path / "o"),
                                     *args])
@@ -356,7 +356,7 @@ def test_bad_options_exit_2(tmp_path, args, message):
 
 
 def test_test_function_needs_its_carriers(tmp_path):
-    text = spec_text("sim.testfunctions:ishigami", ["ishigami"], 3, 'kind = "sobol"\nsamples = 64')
+    text = spec_text("sim.analysis.testfunctions:ishigami", ["ishigami"], 3, 'kind = "sobol"\nsamples = 64')
     text = text.replace(f'path = "{CARRIERS[2]}"', 'path = "labs.spill_coef"')
     with pytest.raises(SensitivityError, match="reads its inputs from"):
         check_inputs(load_sensitivity_spec(write(tmp_path, text)))
@@ -383,7 +383,7 @@ def test_analysis_is_reproducible_with_nonzero_seeds(ishigami_run):
 
 
 def test_existing_folder_needs_resume(tmp_path):
-    spec = write(tmp_path, spec_text("sim.testfunctions:ishigami", ["ishigami"], 3,
+    spec = write(tmp_path, spec_text("sim.analysis.testfunctions:ishigami", ["ishigami"], 3,
                                      'kind = "sobol"\nsamples = 16\ncalc_second_order = false'))
     args = ["sensitivity", str(spec), "--executor", "serial", "--out", str(tmp_path / "o"), "--no-figures"]
     assert CliRunner().invoke(main, args).exit_code == 0
@@ -435,7 +435,7 @@ range = "plausible"
 def test_morris_figure(tmp_path):
     from sim.plots.sensitivity import draw_sensitivity_figures
 
-    text = spec_text("sim.testfunctions:gfunction", ["gfunction"], 8, 'kind = "morris"\nsamples = 16\nseed = 2')
+    text = spec_text("sim.analysis.testfunctions:gfunction", ["gfunction"], 8, 'kind = "morris"\nsamples = 16\nseed = 2')
     r = run(write(tmp_path, text), tmp_path / "out", second_opinion="none")
     paths = draw_sensitivity_figures(r.out, formats=("png",), width="single")
     names = {p.name for p in paths}
@@ -447,12 +447,12 @@ def test_block_seeds_keep_noise_out_of_the_total_indices(tmp_path):
     """A stochastic model with known indices (Ishigami + N(0, 1) noise from the seed), Sobol' N = 2048: with
     independent seeds every ST carries the noise variance (+0.067 here); with seeds shared within each
     Saltelli block (`seeds = "block"`) the noise cancels in f(A) - f(AB_i) and ST = V_Ti / (V + sigma^2).
-    Both match their theory (sim.testfunctions.noisy_ishigami_indices)."""
-    from sim.testfunctions import noisy_ishigami_indices
+    Both match their theory (sim.analysis.testfunctions.noisy_ishigami_indices)."""
+    from sim.analysis.testfunctions import noisy_ishigami_indices
 
     st = {}
     for mode in ("block", "independent"):
-        text = spec_text("sim.testfunctions:noisy_ishigami", ["noisy_ishigami"], 3,
+        text = spec_text("sim.analysis.testfunctions:noisy_ishigami", ["noisy_ishigami"], 3,
                          'kind = "sobol"\nsamples = 2048\ncalc_second_order = false\nseed = 20240101')
         text = text.replace("replications = 1\n", f'replications = 1\nseeds = "{mode}"\n')
         r = run(write(tmp_path, text, f"{mode}.toml"), tmp_path / mode, noise_probe=0, second_opinion="none")

@@ -21,19 +21,19 @@ from click.testing import CliRunner
 from conftest import BASELINE, TINY_SET
 
 import sim
+from sim.analysis.runs import seed_for
+from sim.analysis.sweep import load_results, load_spec, load_timeseries, run_sweep
+from sim.analysis.sweep.designs import design_matrix, n_points
+from sim.analysis.sweep.spec import SpecError
 from sim.cli import main
-from sim.runs import seed_for
-from sim.scenario import field_info
-from sim.sweep import load_results, load_spec, load_timeseries, run_sweep
-from sim.sweep.designs import design_matrix, n_points
-from sim.sweep.spec import SpecError
+from sim.scenario.schema import field_info
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 FAILING_MODEL = '''
 """A run function for tests: fails when labs.beta is above 5, else runs the model."""
-from sim.runs import run_one as _run_one
+from sim.analysis.runs import run_one as _run_one
 
 
 def run_one(scenario, seed, roster=None):
@@ -224,7 +224,7 @@ def test_interrupt_prints_a_resume_command_that_works(tmp_path, monkeypatch):
 def test_two_drivers_never_share_a_folder(tmp_path):
     import fcntl
 
-    from sim.sweep import SweepError
+    from sim.analysis.sweep import SweepError
 
     out = tmp_path / "out"
     out.mkdir()
@@ -385,7 +385,7 @@ def test_timeseries_parts_and_scenario_factor(tmp_path):
 def test_a_run_function_declares_its_outputs(tmp_path):
     """`aieco sweep` runs a spec whose run function declares its own outputs (the Ishigami test function):
     the declared output is a valid metric, recorded with its unit, and its values are the function's."""
-    from sim.testfunctions import ishigami_values
+    from sim.analysis.testfunctions import ishigami_values
 
     text = (ROOT / "experiments" / "ishigami.toml").read_text()
     text = text.replace('base = "../scenarios/baseline.toml"', f'base = "{BASELINE}"')
@@ -410,7 +410,7 @@ def test_a_run_function_declares_its_outputs(tmp_path):
 
 @pytest.mark.parametrize("total, size, workers", [(200, 13, 2), (10_000, 64, 2), (7, 64, 4), (10, 4, 1), (1, 5, 3)])
 def test_batch_sizes_cover_every_run_and_shrink_at_the_tail(total, size, workers):
-    from sim.sweep.runner import batch_sizes
+    from sim.analysis.sweep.runner import batch_sizes
 
     sizes = batch_sizes(total, size, workers)
     assert sum(sizes) == total and all(1 <= n <= size for n in sizes)
@@ -425,7 +425,7 @@ STUCK_MODEL = '''
 (US export control on China 1.0, labs.beta 8)."""
 import time
 
-from sim.runs import run_one as _run_one
+from sim.analysis.runs import run_one as _run_one
 
 
 def run_one(scenario, seed, roster=None):
@@ -499,7 +499,7 @@ def test_seed_modes(tmp_path):
     """`seeds = "common"`: replication r of every point has the seed aieco compare gives replication r
     (paired differences); `"block"`: the points of a Saltelli block share seeds, blocks differ; "block" is
     refused for a grid; changing the mode of a started sweep is refused on resume."""
-    from sim.sweep.runner import plan_sweep
+    from sim.analysis.sweep.runner import plan_sweep
 
     common = write_spec(tmp_path, GRID.replace("replications = 2", 'replications = 2\nseeds = "common"'), "c.toml")
     plan = plan_sweep(load_spec(common))

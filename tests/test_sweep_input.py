@@ -13,13 +13,13 @@ import pytest
 from click.testing import CliRunner
 from conftest import ARCHETYPES, BASELINE, TINY_SET
 
+from sim.analysis.sweep import load_spec
+from sim.analysis.sweep.designs import design_matrix, validate_points
+from sim.analysis.sweep.spec import SpecError, SpecWarning
+from sim.analysis.sweep.store import fingerprint
 from sim.cli import main
-from sim.metrics import SUMMARY_METRICS
-from sim.scenario import field_info
-from sim.sweep import load_spec
-from sim.sweep.designs import design_matrix, validate_points
-from sim.sweep.spec import SpecError, SpecWarning
-from sim.sweep.store import fingerprint
+from sim.model.metrics import SUMMARY_METRICS
+from sim.scenario.schema import field_info
 
 ROOT = Path(__file__).resolve().parents[1]
 GRID_SPEC = ROOT / "experiments" / "export_controls_grid.toml"
@@ -172,9 +172,9 @@ def test_unknown_metric_lists_the_allowed_names(tmp_path):
 
 
 def test_unknown_metric_of_a_declaring_run_function_lists_its_outputs(tmp_path):
-    body = 'run_function = "sim.testfunctions:ishigami"\nmetrics = ["open_share_CN"]\n' + BETA
+    body = 'run_function = "sim.analysis.testfunctions:ishigami"\nmetrics = ["open_share_CN"]\n' + BETA
     with pytest.raises(SpecError, match=r"unknown metric 'open_share_CN' \(allowed: the outputs "
-                                        r"sim.testfunctions:ishigami declares \(ishigami\)\)$"):
+                                        r"sim.analysis.testfunctions:ishigami declares \(ishigami\)\)$"):
         load_spec(write_spec(tmp_path, body))
 
 

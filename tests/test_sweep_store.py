@@ -17,10 +17,10 @@ from conftest import BASELINE, TINY_SET
 from rich.console import Console
 from rich.progress import Progress
 
+from sim.analysis.progress import RunProgress as _Progress
+from sim.analysis.progress import progress_columns
+from sim.analysis.sweep import load_results, load_spec, overview, run_sweep, store
 from sim.cli import main
-from sim.progress import progress_columns
-from sim.sweep import load_results, load_spec, overview, run_sweep, store
-from sim.progress import RunProgress as _Progress
 
 GRID1 = """
 replications = 1
@@ -123,9 +123,9 @@ def test_code_changes_sees_edits_git_cannot():
 
 
 def test_source_files_name_what_a_run_executes():
-    files = store.source_files("sim.runs:run_one")
-    assert {"runs.py", "model.py", "sweep/store.py"} <= set(files) and all(len(h) == 12 for h in files.values())
-    assert store.source_hash(files=files) == store.source_hash("sim.runs:run_one")
+    files = store.source_files("sim.analysis.runs:run_one")
+    assert {"analysis/runs.py", "model/ecosystem.py", "analysis/sweep/store.py"} <= set(files) and all(len(h) == 12 for h in files.values())
+    assert store.source_hash(files=files) == store.source_hash("sim.analysis.runs:run_one")
 
 
 def test_source_hash_covers_a_run_function_outside_the_package(tmp_path, monkeypatch):
@@ -136,7 +136,7 @@ def test_source_hash_covers_a_run_function_outside_the_package(tmp_path, monkeyp
     importlib.import_module("my_model_for_hash")
     ref = "my_model_for_hash:run_one"
     h1 = store.source_hash(ref)
-    assert h1 == store.source_hash(ref) and h1 != store.source_hash("sim.runs:run_one")
+    assert h1 == store.source_hash(ref) and h1 != store.source_hash("sim.analysis.runs:run_one")
     (tmp_path / "my_model_for_hash.py").write_text("def run_one(scenario, seed, roster=None):\n    return 2\n")
     assert store.source_hash(ref) != h1
 

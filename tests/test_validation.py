@@ -1,4 +1,4 @@
-"""Tests for sim.validation, sim.calibration and the ``aieco validate`` / ``aieco calibrate`` commands."""
+"""Tests for sim.analysis.validation, sim.analysis.calibration and the ``aieco validate`` / ``aieco calibrate`` commands."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import BASELINE, ROOT
 
-from sim import validation as val
-from sim.calibration import (
+from sim.analysis import validation as val
+from sim.analysis.calibration import (
     CalibrationError,
     DistanceSettings,
     distance,
@@ -20,7 +20,7 @@ from sim.calibration import (
     load_spec,
 )
 from sim.cli import main
-from sim.scenario import load_scenario, with_values
+from sim.scenario.schema import load_scenario, with_values
 
 TARGETS = ROOT / "data" / "targets"
 
@@ -366,9 +366,9 @@ def test_validate_bad_input_exits_2(args):
 
 
 def test_eci_patterns_strict_rule_and_lab_matches():
-    """P5-P8 (sim.validation_eci): a level passes only when the empirical value lies inside the simulated 5-95%
+    """P5-P8 (sim.analysis.validation_eci): a level passes only when the empirical value lies inside the simulated 5-95%
     interval; a lab-year matches when the simulated open share is > 0.5 exactly when the flagship was open."""
-    from sim.validation_eci import compare_eci, eci_verdicts
+    from sim.analysis.validation_eci import compare_eci, eci_verdicts
 
     reps = np.arange(20)
     stats = pd.concat([

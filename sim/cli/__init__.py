@@ -13,15 +13,17 @@ import click
 
 from sim import __version__
 
+__all__ = ["main"]
+
 MODULES = ("run", "scenarios", "compare", "data", "validate", "calibrate", "sweep", "results", "sensitivity",
            "discover", "figures", "dashboard")
 
 
 class _Group(click.Group):
-    """Records the invocation's arguments for manifests (``sim.provenance.current_command``)."""
+    """Records the invocation's arguments for manifests (``sim.analysis.provenance.current_command``)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        from sim import provenance
+        from sim.analysis import provenance
 
         provenance.COMMAND = list(args)
         return super().parse_args(ctx, args)

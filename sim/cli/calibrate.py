@@ -66,17 +66,17 @@ def calibrate(spec_file: str, output: str | None, out: str | None, replications:
         _calibrate_abc(spec_file, output, out, workers, formats, no_figures, scheduler, population, generations,
                        db, new_run)
         return
-    from sim.calibration import (
+    from sim.analysis.calibration import (
         CalibrationError,
         load_spec,
         write_calibrated_scenario,
         write_fit_report,
     )
-    from sim.calibration import calibrate as run_calibration
+    from sim.analysis.calibration import calibrate as run_calibration
+    from sim.analysis.validation import ValidationInputError
     from sim.cli.common import progress_bar
-    from sim.labs import RosterError
-    from sim.scenario import ScenarioError, load_scenario
-    from sim.validation import ValidationInputError
+    from sim.model.labs import RosterError
+    from sim.scenario.schema import ScenarioError, load_scenario
 
     fmts = parse_formats(formats)
     try:
@@ -113,7 +113,10 @@ def calibrate(spec_file: str, output: str | None, out: str | None, replications:
         load_scenario(path)
     except ScenarioError as e:  # pragma: no cover - write_calibrated_scenario checks the values
         fail(f"the written scenario does not load: {e}", code=1)
-    paths = write_fit_report(result, command=command, formats=fmts, figures=not no_figures)
+    from sim.plots.validation import draw_validation_figures
+
+    paths = write_fit_report(result, command=command, formats=fmts,
+                             figures=None if no_figures else draw_validation_figures)
     t = Table(title=f"Calibration: distance {result.start_distance:.3f} -> {result.distance:.3f} "
                     f"({result.n_evaluations} evaluations, {result.wall_seconds:.0f} s)", title_justify="left")
     for h in ("parameter", "bounds", "previous", "fitted"):
@@ -144,8 +147,8 @@ def _is_abc_spec(path: str) -> bool:
 def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers: int | None, formats: str,
                    no_figures: bool, scheduler: str | None, population: int | None, generations: int | None,
                    db: str | None, new_run: bool) -> None:
-    """``aieco calibrate`` on an ABC spec (see :mod:`sim.abcsmc`)."""
-    from sim.abcsmc import (
+    """``aieco calibrate`` on an ABC spec (see :mod:`sim.analysis.abcsmc`)."""
+    from sim.analysis.abcsmc import (
         ABCError,
         generation_table,
         history_wall_seconds,
@@ -156,10 +159,10 @@ def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers:
         run_abc,
         write_ensemble,
     )
-    from sim.labs import RosterError
-    from sim.provenance import base_manifest, write_json_atomic
-    from sim.scenario import ScenarioError
-    from sim.validation import ValidationInputError
+    from sim.analysis.provenance import base_manifest, write_json_atomic
+    from sim.analysis.validation import ValidationInputError
+    from sim.model.labs import RosterError
+    from sim.scenario.schema import ScenarioError
 
     fmts = parse_formats(formats)
     try:

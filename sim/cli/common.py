@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 
-from sim.progress import RunProgress, progress_columns
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.analysis.progress import RunProgress, progress_columns
+from sim.scenario.schema import Scenario, ScenarioError, load_scenario
 
 BAD_INPUT = 2
 """Exit code for bad input (invalid scenario, spec or results folder)."""
@@ -58,7 +58,7 @@ def max_replications_or_exit(max_replications: int | None, replications: int, pr
     if precision is None:
         fail(f"--max-replications {max_replications} applies only with --precision REL (it caps the batches that "
              "--precision adds); without --precision, -r/--replications sets the replications")
-    from sim.precision import check_batch_args
+    from sim.analysis.precision import check_batch_args
 
     try:
         check_batch_args(precision, replications, max_replications)
@@ -105,7 +105,7 @@ set_option = click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=V
 def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
     """Progress on stderr with count, elapsed time and ETA; yields ``advance(n=1)``. On a terminal a rich bar;
     elsewhere (a log file, ``nohup``, a batch job) plain lines every 30 s and at each 10% done
-    (:class:`sim.progress.RunProgress`), so a long run in the background still says how far it is."""
+    (:class:`sim.analysis.progress.RunProgress`), so a long run in the background still says how far it is."""
     if err_console.is_terminal or err_console.is_jupyter:
         with Progress(*progress_columns(), console=err_console, transient=False) as prog:
             task = prog.add_task(label, total=total)
@@ -118,7 +118,7 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
 def executor_options(f: Callable) -> Callable:
     """The options every command that runs a design shares (``aieco sweep``, ``aieco sensitivity``):
     --executor, --workers, --scheduler, --batch-size and --timeout."""
-    from sim.sweep.executors import EXECUTORS
+    from sim.analysis.sweep.executors import EXECUTORS
 
     options = [
         click.option("--executor", type=click.Choice(EXECUTORS), default=None,

@@ -18,10 +18,9 @@ from sim.cli.common import (
     set_option,
     wide_console,
 )
-from sim.labs import RosterError
-from sim.metrics import HEADLINE_METRICS, SUMMARY_METRICS
-from sim.model import month_label
-from sim.scenario import ScenarioError, load_scenario, with_horizon
+from sim.model.labs import RosterError
+from sim.model.metrics import HEADLINE_METRICS, SUMMARY_METRICS
+from sim.scenario.schema import ScenarioError, load_scenario, month_label, with_horizon
 
 DIGITS = {"open_closed_lag_months": 1, "us_cn_gap_months": 1, "noncn_on_cn_open": 3, "compute_share_CN": 3, "cn_on_cn_open": 3, "us_on_cn_open": 3,
           "adopt_CN_open": 3}
@@ -48,7 +47,7 @@ def _ci(est: float, lo: float, hi: float, digits: int, flag: bool = True) -> str
 def stats_table(stats, reference: str, title: str, effects=None, precision=None) -> Table:
     """One rich table: per metric (a section) and scenario, the median [90% spread across replications] of the
     value, and the paired difference to the reference as its mean [90% bootstrap CI] at the table's window; with
-    ``effects`` (:func:`sim.compare.paired_effects`) also the mean difference from the first policy change and the
+    ``effects`` (:func:`sim.analysis.compare.paired_effects`) also the mean difference from the first policy change and the
     peak difference with its month. `` ~0`` flags a difference whose CI includes zero. With ``precision`` (a dict
     (metric, scenario) -> bool, or (bool, replications at which it was first reached)) a column says whether the
     precision target was reached."""
@@ -174,7 +173,7 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     its month) as the median and 90% interval over draws, the 90% spread over all runs, and the share of
     draws with the median's sign; writes posterior_effects.csv, draws.csv, timeseries.parquet, manifest.json.
     """
-    from sim.compare import run_comparison, write_comparison
+    from sim.analysis.compare import run_comparison, write_comparison
 
     if len(scenarios) < 2:
         fail(f"compare needs at least two scenarios (the first is the reference), got {len(scenarios)}: "
@@ -190,7 +189,7 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
         try:
             sc = load_scenario(path, list(sets))
             if months:
-                from sim.scenario import split_events
+                from sim.scenario.schema import split_events
 
                 after = split_events(sc, sc.start, months)[2]
                 if after:
@@ -202,11 +201,11 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
             errors.append(str(e))
     if errors:
         fail("\n".join(errors))
-    from sim.compare import unique_names
+    from sim.analysis.compare import unique_names
 
     names = unique_names([s.name for s in loaded])
     max_replications = max_replications_or_exit(max_replications, replications, precision)
-    from sim.compare import first_policy_month
+    from sim.analysis.compare import first_policy_month
 
     same = [n for n, s in zip(names[1:], loaded[1:], strict=True) if first_policy_month(loaded[0], s) is None]
     if same:
@@ -222,7 +221,7 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     status = None
     try:
         if precision is not None:
-            from sim.compare import run_comparison_until_precise
+            from sim.analysis.compare import run_comparison_until_precise
 
 
             def told(n: int, cap: int) -> None:
@@ -250,7 +249,7 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
                                           for k, v in status.items()]}
     write_comparison(out_dir, comp, [str(Path(p).resolve()) for p in scenarios], window=window, metrics=metrics,
                      extra=extra)
-    from sim.compare import compare_stats, comparison_effects
+    from sim.analysis.compare import compare_stats, comparison_effects
 
     stats = compare_stats(comp.table, metrics, window=window)
     effects = comparison_effects(comp, [m for m in metrics if m in comp.timeseries.columns])
@@ -300,9 +299,14 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
 def _compare_posterior(loaded, names, files, draws: int, replications: int, seed: int | None, ensemble_file: str,
                        workers: int, metrics, out: str | None, sets, months: int | None,
                        scheduler: str | None = None) -> None:
-    """``aieco compare --posterior N`` (:func:`sim.posterior.run_posterior_comparison`)."""
-    from sim.posterior import EnsembleError, load_ensemble, posterior_effects, run_posterior_comparison
-    from sim.provenance import base_manifest, write_json_atomic
+    """``aieco compare --posterior N`` (:func:`sim.analysis.posterior.run_posterior_comparison`)."""
+    from sim.analysis.posterior import (
+        EnsembleError,
+        load_ensemble,
+        posterior_effects,
+        run_posterior_comparison,
+    )
+    from sim.analysis.provenance import base_manifest, write_json_atomic
 
     try:
         ens = load_ensemble(ensemble_file)

@@ -12,7 +12,7 @@ from sim.cli.common import err_console, fail
 def _check_paths(paths: tuple[str, ...]) -> list[Path]:
     """Each path must be a scenario file that loads or a results folder with a manifest; exit 2 otherwise."""
     from sim.plots.catalogue import ResultsError, read_manifest
-    from sim.scenario import ScenarioError, load_scenario
+    from sim.scenario.schema import ScenarioError, load_scenario
 
     out = []
     for p in map(Path, paths):

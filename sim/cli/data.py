@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from sim import eci as eci_mod
-from sim import empirical
+from sim.empirical import eci as eci_mod
+from sim.empirical import epoch as empirical
 
 DEFAULT_EPOCH_DIR = Path("..") / "shared" / "data" / "epoch"
 DEFAULT_EXITS = Path(__file__).resolve().parents[2] / "data" / "lab_exits.csv"
@@ -46,9 +46,9 @@ def _header(command: str) -> list[str]:
 
 
 def build_default_roster(directory: Path, at: str, **kw):
-    """The roster as ``aieco data roster`` builds it: :func:`sim.empirical.build_roster` on the notable and
+    """The roster as ``aieco data roster`` builds it: :func:`sim.empirical.epoch.build_roster` on the notable and
     large-scale exports in ``directory``, with exits from :data:`DEFAULT_EXITS` and efficiency offsets from the
-    ECI link (:func:`sim.eci.build_eci_tables`; used only when they lower its held-out error; none when the
+    ECI link (:func:`sim.empirical.eci.build_eci_tables`; used only when they lower its held-out error; none when the
     directory holds no ``eci_scores*.csv``). ``kw`` go to
     ``build_roster``. Returns (roster, load report); raises EmpiricalDataError for bad input."""
     models, report = empirical.load_epoch(directory, ("notable", "large_scale"))
@@ -71,7 +71,7 @@ epoch_dir_option = click.option(
 
 def _check_months(at: str, entrants_until: str | None) -> None:
     """Exit 2 unless --at (and --entrants-until) are months YYYY-MM and --entrants-until is after --at."""
-    from sim.scenario import month_index, parse_month
+    from sim.scenario.schema import month_index, parse_month
 
     for flag, value in (("--at", at), ("--entrants-until", entrants_until)):
         if value is not None:

@@ -102,8 +102,8 @@ def discover(results_dir: str, where: str, method: str, out: str | None, inputs:
       aieco discover results/sweeps/discovery_lhs --where "noncn_on_cn_open_mean12 > 0.3" --method cart
       aieco discover results/sweeps/discovery_lhs --where "open_share_US_mean12 < 0.2" --inputs levers
     """
-    from sim.discovery import DiscoveryError, Options, check_out, sweep_folder, write_results
-    from sim.discovery import discover as run_discovery
+    from sim.analysis.discovery import DiscoveryError, Options, check_out, sweep_folder, write_results
+    from sim.analysis.discovery import discover as run_discovery
 
     fmts = parse_formats(formats)
     opts = Options(method=method, threshold=threshold, peel_alpha=peel_alpha, paste_alpha=paste_alpha,

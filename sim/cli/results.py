@@ -11,9 +11,9 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from sim.analysis.sweep.spec import plural
+from sim.analysis.sweep.store import StoreError, overview
 from sim.cli.common import console, fail
-from sim.sweep.spec import plural
-from sim.sweep.store import StoreError, overview
 
 _STATE = {
     "finished": "finished at {finished}",

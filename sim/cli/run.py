@@ -21,8 +21,8 @@ from sim.cli.common import (
     set_option,
     write_error,
 )
-from sim.labs import RosterError
-from sim.scenario import ScenarioError, with_horizon
+from sim.model.labs import RosterError
+from sim.scenario.schema import ScenarioError, with_horizon
 
 
 def _fmt(values, digits: int = 2) -> str:
@@ -38,7 +38,7 @@ def _fmt(values, digits: int = 2) -> str:
 
 
 def _ci(values, digits: int) -> str:
-    from sim.precision import bootstrap_ci
+    from sim.analysis.precision import bootstrap_ci
 
     est, lo, hi = bootstrap_ci(np.asarray(values, float), "median")
     return "n/a" if not np.isfinite(est) else f"[{lo:.{digits}f}, {hi:.{digits}f}]"
@@ -47,7 +47,7 @@ def _ci(values, digits: int) -> str:
 def horizon_table(summary, title: str, precision: dict | None = None) -> Table:
     """Rich table of the headline metrics at the horizon: median [5%, 95%] across replications (the spread; the
     value itself with one replication) and, with more than one replication, the 90% bootstrap confidence interval
-    of the median; with ``precision`` (metric -> status of :func:`sim.runs.run_precision`) whether it is precise."""
+    of the median; with ``precision`` (metric -> status of :func:`sim.analysis.runs.run_precision`) whether it is precise."""
     t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     t.add_column("metric at the horizon", no_wrap=True)
     many = len(summary) > 1
@@ -139,7 +139,7 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
     compared with the original's and the command says whether they are identical):
       aieco run --from results/baseline
     """
-    from sim.runs import RunFolderError, read_run, run_replications, table_differences, write_run
+    from sim.analysis.runs import RunFolderError, read_run, run_replications, table_differences, write_run
 
     fmts = parse_formats(formats)
     recorded = None
@@ -180,7 +180,7 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
     status = None
     try:
         if precision is not None:
-            from sim.runs import run_until_precise
+            from sim.analysis.runs import run_until_precise
 
             reps, status, history = run_until_precise(
                 sc, replications, precision, max_replications,
@@ -223,8 +223,8 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
 
 def _report_reproduction(recorded, out_dir: Path, differences: list[str]) -> None:  # noqa: ANN001
     """Say whether a --from run reproduced the recorded tables; exit 1 when it did not."""
-    from sim.provenance import git_commit, package_versions
-    from sim.sweep.store import code_changes
+    from sim.analysis.provenance import git_commit, package_versions
+    from sim.analysis.sweep.store import code_changes
 
     if not differences:
         err_console.print(f"reproduced {recorded.folder}: timeseries, labs, releases and summary are identical",

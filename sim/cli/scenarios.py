@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from sim.cli.common import BAD_INPUT, console, err_console, fail, scenario_or_exit, set_option
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.schema import ScenarioError, load_scenario
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -144,7 +144,7 @@ def show(file: str, sets: tuple[str, ...], fmt: str) -> None:
 def validate(files: tuple[str, ...], sets: tuple[str, ...], roster: bool) -> None:
     """Check scenario FILES; report every error at once (file, field, what is allowed). Exit 2 if any
     file is invalid."""
-    from sim.labs import RosterError, check_roster_start, load_roster
+    from sim.model.labs import RosterError, check_roster_start, load_roster
 
     bad = 0
     for f in files:
@@ -175,7 +175,7 @@ def validate(files: tuple[str, ...], sets: tuple[str, ...], roster: bool) -> Non
 def params(fmt: str, specs: str) -> None:
     """Print the table of every scenario parameter: path, unit, default, valid range, plausible range,
     source or assumption, and which shipped specs vary it (docs/parameters.md is this, in Markdown)."""
-    from sim.paramdoc import parameter_table, to_markdown
+    from sim.scenario.paramdoc import parameter_table, to_markdown
 
     table = parameter_table(specs if Path(specs).is_dir() else None)
     click.echo(to_markdown(table) if fmt == "markdown" else table.to_csv(index=False), nl=False)

@@ -19,6 +19,8 @@ import warnings
 import click
 from rich.table import Table
 
+from sim.analysis.sweep.runner import SweepError
+from sim.analysis.sweep.spec import SpecError, SpecWarning, plural
 from sim.cli.common import (
     console,
     err_console,
@@ -29,8 +31,6 @@ from sim.cli.common import (
     set_option,
     stop_cleanly,
 )
-from sim.sweep.runner import SweepError
-from sim.sweep.spec import SpecError, SpecWarning, plural
 
 
 def _num(x: float, nd: int = 2) -> str:
@@ -126,7 +126,7 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
       aieco sensitivity experiments/ishigami.toml --executor serial
       aieco sensitivity experiments/sobol_baseline.toml --groups "chips=eta_alt,alt_supply_CN"
     """
-    from sim.sensitivity import (
+    from sim.analysis.sensitivity import (
         AUTO_NOISE_PROBE,
         Options,
         SensitivityError,
@@ -146,7 +146,7 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
         for note in sp.notes:
             err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
         if noise_probe is None:
-            from sim.sweep.spec import resolve_function
+            from sim.analysis.sweep.spec import resolve_function
 
             deterministic = hasattr(resolve_function(sp.run_function), "outputs")
             noise_probe = AUTO_NOISE_PROBE if sp.replications == 1 and not deterministic else 0
@@ -163,7 +163,7 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
             return
     except (SpecError, SensitivityError) as e:
         fail(str(e))
-    progress = not no_progress  # a bar on a terminal, periodic log lines otherwise (sim.progress.RunProgress)
+    progress = not no_progress  # a bar on a terminal, periodic log lines otherwise (sim.analysis.progress.RunProgress)
 
     def echo(msg: str) -> None:
         err_console.print(msg, markup=False, highlight=False, soft_wrap=True)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import click
 
+from sim.analysis.sweep.designs import n_points
+from sim.analysis.sweep.runner import SweepError, run_sweep
+from sim.analysis.sweep.spec import SpecError, SpecWarning, load_spec, plural
 from sim.cli.common import err_console, executor_options, fail, resolve_executor, set_option, stop_cleanly
-from sim.sweep.designs import n_points
-from sim.sweep.runner import SweepError, run_sweep
-from sim.sweep.spec import SpecError, SpecWarning, load_spec, plural
 
 
 @click.command()
@@ -64,7 +64,7 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
         if resume:
             _dry_run_resume(sp, Path(out or f"results/sweeps/{sp.name}"), n, reps, retry_failed)
         return
-    progress = not no_progress  # a bar on a terminal, periodic log lines otherwise (sim.progress.RunProgress)
+    progress = not no_progress  # a bar on a terminal, periodic log lines otherwise (sim.analysis.progress.RunProgress)
 
     def echo(msg: str) -> None:
         err_console.print(msg, markup=False, highlight=False, soft_wrap=True)
@@ -91,8 +91,8 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
 def _dry_run_resume(sp, folder: Path, n: int, reps: int, retry_failed: bool) -> None:  # noqa: ANN001
     """With --dry-run --resume: check that the folder holds this sweep (exit 2 if not) and say how many runs
     a resume would run."""
-    from sim.sweep import store
-    from sim.sweep.designs import design_matrix
+    import sim.analysis.sweep.store as store
+    from sim.analysis.sweep.designs import design_matrix
 
     if not (folder / store.MANIFEST).is_file():
         click.echo(f"resume: {folder} holds no sweep yet; all {plural(n * reps, 'run')} would run")

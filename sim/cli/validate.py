@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from sim.analysis.validation import P1_DEFINITIONS, VERDICT_RULE
 from sim.cli.common import (
     err_console,
     fail,
@@ -17,15 +18,14 @@ from sim.cli.common import (
     set_option,
     wide_console,
 )
-from sim.scenario import ScenarioError
-from sim.validation import P1_DEFINITIONS, VERDICT_RULE
+from sim.scenario.schema import ScenarioError
 
 DEFAULT_SCENARIO = str(Path("scenarios") / "baseline.toml")
 
 
 def verdict_table(result, title: str) -> Table:
     """Rich table of the side-by-side comparison with a pass/fail per row (tolerances printed below it)."""
-    from sim.validation import display_rows
+    from sim.analysis.validation import display_rows
 
     t = Table(title=title, title_justify="left")
     for h, just in (("pattern", "left"), ("item", "left"), ("role", "left"), ("simulated median [5%, 95%]", "right"),
@@ -91,18 +91,18 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
     (in sample 2022-2024, held out 2025).
     Exit code 0 whatever the verdict unless --strict (1 when a pattern fails); 2 for bad input.
     """
-    from sim.labs import RosterError
-    from sim.provenance import base_manifest, write_json_atomic
-    from sim.validation import (
+    from sim.analysis.provenance import base_manifest, write_json_atomic
+    from sim.analysis.validation import (
         ValidationInputError,
-        draw_validation_figures,
         load_targets,
         to_markdown,
         tolerance_text,
     )
-    from sim.validation import (
+    from sim.analysis.validation import (
         validate as run_validation,
     )
+    from sim.model.labs import RosterError
+    from sim.plots.validation import draw_validation_figures
 
     fmts = parse_formats(formats)
     posterior = ensemble
@@ -110,7 +110,7 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
     if replications is None:
         replications = 2 if use_posterior else 20
     if use_posterior:
-        from sim.posterior import EnsembleError, load_ensemble
+        from sim.analysis.posterior import EnsembleError, load_ensemble
 
         try:
             ensemble = load_ensemble(posterior)
@@ -129,7 +129,7 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
     try:
         targets = load_targets(targets_dir, p1_definition)
         if ensemble is not None:
-            from sim.posterior import validate_posterior
+            from sim.analysis.posterior import validate_posterior
 
             total = draws * replications
             with progress_bar(total, f"validate --posterior: {draws} draws x {replications} runs") as advance:

@@ -15,3 +15,12 @@ Modules, one concept each:
 - :mod:`~sim.dashboard.server` -- serving it offline; :mod:`~sim.dashboard.browser` -- driving it in an
   offline Chromium (tests, benchmarks).
 """
+
+__all__ = ["serve"]
+
+
+def serve(*args, **kwargs):  # noqa: ANN002, ANN003, ANN201 - documented in sim.dashboard.server.serve
+    """Serve the dashboard (:func:`sim.dashboard.server.serve`; needs the ``dashboard`` extra)."""
+    from sim.dashboard.server import serve as _serve
+
+    return _serve(*args, **kwargs)

@@ -19,7 +19,7 @@ from typing import Any
 import solara
 import solara.lab
 
-from sim.compare import comparison_of
+from sim.analysis.compare import comparison_of
 from sim.dashboard import jobs, session
 from sim.dashboard.browse import ResultsView
 from sim.dashboard.levers import (
@@ -33,7 +33,7 @@ from sim.dashboard.levers import (
 )
 from sim.dashboard.views import TABLE_CSS, comparison_figures, metric_table_html
 from sim.dashboard.watch import WatchView
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.scenario.schema import Scenario, ScenarioError, load_scenario
 
 # ------------------------------------------------------------------ configuration
 

@@ -11,7 +11,7 @@ import solara
 import solara.lab
 
 from sim.dashboard.views import png
-from sim.metrics import SUMMARY_METRICS
+from sim.model.metrics import SUMMARY_METRICS
 from sim.plots.catalogue import ResultsError, draw_figures, results_kind
 
 

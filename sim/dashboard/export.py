@@ -14,7 +14,7 @@ from typing import Any
 
 import tomli_w
 
-from sim.scenario import Scenario, load_scenario
+from sim.scenario.schema import Scenario, load_scenario
 
 _NOT_COMPARED = ("roster", "extends", "events_mode", "events")
 

@@ -1,9 +1,9 @@
 """Background runs for the dashboard: replications in worker processes, with progress and cancel.
 
-The web server's process only waits and draws: every replication is one task (:func:`sim.runs.run_one`
+The web server's process only waits and draws: every replication is one task (:func:`sim.analysis.runs.run_one`
 with the seed ``seed_for(base_seed, r)``) in a pool of worker processes started once per server
 (:func:`worker_pool`, ``spawn`` so that no server thread is forked). Results are stacked in replication
-order with :func:`sim.runs.stack_replications`, so a dashboard run gives the same tables as ``aieco run``
+order with :func:`sim.analysis.runs.stack_replications`, so a dashboard run gives the same tables as ``aieco run``
 with the same scenario and seed. Cancelling drops the replications not yet started; the ones running
 finish in the background (one replication is well under a second) and are ignored.
 """
@@ -16,9 +16,9 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from sim.labs import load_roster
-from sim.runs import Replications, run_one, seed_for, stack_replications
-from sim.scenario import Scenario
+from sim.analysis.runs import Replications, run_one, seed_for, stack_replications
+from sim.model.labs import load_roster
+from sim.scenario.schema import Scenario
 
 _POOL: ProcessPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
@@ -31,10 +31,10 @@ def default_workers() -> int:
 
 def _warm() -> None:
     """Runs in each new worker: import the model and the figures so that the first task does not pay for it."""
+    import sim.analysis.runs  # noqa: F401
     import sim.dashboard.views  # noqa: F401
     import sim.plots.compare  # noqa: F401
     import sim.plots.run  # noqa: F401
-    import sim.runs  # noqa: F401
 
 
 def worker_pool(workers: int | None = None) -> ProcessPoolExecutor:
@@ -59,7 +59,7 @@ class Job:
     """``replications`` replications of each scenario in ``scenarios`` ({label: scenario}), all with the
     seeds ``seed_for(base_seed, r)``, submitted to ``pool`` at once.
 
-    Raises RosterError (from :func:`sim.labs.load_roster`) for a bad roster, ValueError for
+    Raises RosterError (from :func:`sim.model.labs.load_roster`) for a bad roster, ValueError for
     ``replications < 1``."""
 
     def __init__(self, scenarios: dict[str, Scenario], replications: int, base_seed: int,

@@ -3,7 +3,7 @@
 Nothing here names a model parameter. Policy levers are the fields of every region's ``Government``
 (:func:`policy_levers`); the main uncertain parameters are the other schema fields with a ``plausible``
 range, the ranges sensitivity specs explore (:func:`uncertain_levers`). Units, valid ranges, plausible
-ranges, defaults and help text come from :func:`sim.scenario.field_info`, the metadata
+ranges, defaults and help text come from :func:`sim.scenario.schema.field_info`, the metadata
 ``docs/parameters.md`` is generated from, so a parameter added to the schema gets a widget without UI
 code. Values are checked by the schema itself (:func:`check_value`), whose message the widget shows.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim import REGIONS
-from sim.scenario import (
+from sim.scenario.schema import (
     Scenario,
     ScenarioError,
     field_info,

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.compare import Comparison
+from sim.analysis.compare import Comparison
 from sim.dashboard.export import write_scenario
-from sim.scenario import Scenario, with_horizon, with_values
+from sim.scenario.schema import Scenario, with_horizon, with_values
 
 CACHE_SIZE = 12
 CACHE: dict[tuple[str, int], Any] = {}
@@ -75,8 +75,8 @@ def export(o: Outcome, folder: Path) -> list[Path]:
     """Write ``<folder>/<name>.toml`` (extends the start file, holds the changes), ``<folder>/run/`` (the
     edited scenario's run, as ``aieco run`` writes it) and ``<folder>/compare/`` (the comparison, as
     ``aieco compare`` writes it). Returns the written paths."""
-    from sim.compare import write_comparison
-    from sim.runs import write_run
+    from sim.analysis.compare import write_comparison
+    from sim.analysis.runs import write_run
 
     folder.mkdir(parents=True, exist_ok=True)
     toml = write_scenario(o.start_path, o.edited, folder / f"{o.edited.name}.toml")

@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.compare import Comparison, compare_stats
-from sim.metrics import HEADLINE_METRICS, SUMMARY_METRICS
+from sim.analysis.compare import Comparison, compare_stats
+from sim.model.metrics import HEADLINE_METRICS, SUMMARY_METRICS
 
 SCREEN_DPI = 110
 """Resolution of the figures on the page."""

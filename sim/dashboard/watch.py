@@ -1,5 +1,5 @@
 """Watching one replication month by month, with Mesa's own play/pause/step/reset controller (the one
-``SolaraViz`` uses) driving an :class:`~sim.model.EcosystemModel` in the server process."""
+``SolaraViz`` uses) driving an :class:`~sim.model.ecosystem.EcosystemModel` in the server process."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ with warnings.catch_warnings():  # Solara's hook check flags Mesa's ComponentsVi
     from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
+from sim.analysis.runs import seed_for
 from sim.dashboard.views import fig_month, png
-from sim.model import EcosystemModel
-from sim.runs import seed_for
-from sim.scenario import Scenario
+from sim.model.ecosystem import EcosystemModel
+from sim.scenario.schema import Scenario
 
 
 class WatchedModel(EcosystemModel):

@@ -7,7 +7,7 @@ Every results folder written by aieco has a ``manifest.json`` whose ``kind`` say
   frontiers and lags, adoption, compute;
 - ``compare`` (``aieco compare``): :mod:`sim.plots.compare` -- metrics over time, paired differences;
 - ``sweep`` (``aieco sweep``): :mod:`sim.plots.sweep` -- heatmaps, slices, tornado charts;
-- ``validation`` (``aieco validate``): :mod:`sim.validation` -- simulated bands with empirical points;
+- ``validation`` (``aieco validate``): :mod:`sim.analysis.validation` -- simulated bands with empirical points;
 - ``sensitivity`` (``aieco sensitivity``): :mod:`sim.plots.sensitivity` -- Sobol'/Morris bar charts; and
   tornado charts from the analysis's sample;
 - ``discovery`` (``aieco discover``): :mod:`sim.plots.discovery` -- PRIM/CART trade-off, box limits, feature
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.provenance import read_manifest_file
+from sim.analysis.provenance import read_manifest_file
 
 WIDTHS = ("single", "double")
 
@@ -86,13 +86,13 @@ CATALOGUE: dict[str, tuple[FigureInfo, ...]] = {
                    "intervals", "LHS, Sobol' or Morris design, or three or more numeric factors"),
     ),
     "validation": (
-        FigureInfo("validation_p1", "sim.validation.fig_p1",
+        FigureInfo("validation_p1", "sim.plots.validation.fig_p1",
                    "P1: simulated open-weight share of releases (band) vs Epoch's (points, 90% intervals)"),
-        FigureInfo("validation_p2", "sim.validation.fig_p2",
+        FigureInfo("validation_p2", "sim.plots.validation.fig_p2",
                    "P2: simulated open-closed lag vs Epoch's yearly lags", "the folder has timeseries.parquet"),
-        FigureInfo("validation_p3", "sim.validation.fig_p3",
+        FigureInfo("validation_p3", "sim.plots.validation.fig_p3",
                    "P3: frontier training compute and its growth vs Epoch's", "the folder has timeseries.parquet"),
-        FigureInfo("validation_eci", "sim.validation_eci.fig_eci",
+        FigureInfo("validation_eci", "sim.plots.validation.fig_eci",
                    "P5-P7 on Epoch's Capabilities Index: country of the best open model, open-closed and US-China lags",
                    "the folder has timeseries.parquet and P5 rows, and the targets have eci_monthly.csv"),
     ),
@@ -196,9 +196,10 @@ def _draw_validation(d: Path, formats, width, out, note: Notes) -> list[Path]:
     from sim.plots.style import provenance, save
 
     try:
-        from sim.validation import fig_p1, fig_p2, fig_p3, load_targets
+        from sim.analysis.validation import load_targets
+        from sim.plots.validation import fig_p1, fig_p2, fig_p3
     except ImportError as e:
-        note(f"validation figures skipped: sim.validation cannot be imported ({e})")
+        note(f"validation figures skipped: sim.analysis.validation cannot be imported ({e})")
         return []
     _need(d, "validation_replications.csv")
     m = read_manifest(d)
@@ -214,7 +215,8 @@ def _draw_validation(d: Path, formats, width, out, note: Notes) -> list[Path]:
         ts = pd.read_parquet(ts_path)
         paths += save(fig_p2(ts, targets, name, width), out / f"validation_p2_{width}", formats, prov)
         paths += save(fig_p3(ts, stats, targets, name, width), out / f"validation_p3_{width}", formats, prov)
-        from sim.validation_eci import fig_eci, load_eci_monthly
+        from sim.analysis.validation_eci import load_eci_monthly
+        from sim.plots.validation import fig_eci
 
         monthly = load_eci_monthly(targets.source) if targets.source else None
         if monthly is not None and (stats["pattern"] == "P5").any():
@@ -286,14 +288,14 @@ def _read_errors() -> tuple[type[BaseException], ...]:
     import pandas as pd
 
     errors += [pd.errors.ParserError, pd.errors.EmptyDataError]
-    from sim.sweep.store import StoreError
+    from sim.analysis.sweep.store import StoreError
 
     errors.append(StoreError)
-    from sim.discovery import DiscoveryError
+    from sim.analysis.discovery import DiscoveryError
 
     errors.append(DiscoveryError)
     try:
-        from sim.validation import ValidationInputError
+        from sim.analysis.validation import ValidationInputError
 
         errors.append(ValidationInputError)
     except ImportError:

@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from sim.metrics import HEADLINE_METRICS
+from sim.analysis.provenance import file_sha256
+from sim.model.metrics import HEADLINE_METRICS
 from sim.plots.style import NEUTRAL, band, caption, figure, save
-from sim.provenance import file_sha256
 
 SCENARIO_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 """Okabe-Ito colours for the compared scenarios in order (the reference is drawn in ``NEUTRAL``)."""
@@ -136,7 +136,7 @@ def fig_compare_differences(stats: pd.DataFrame, names: Sequence[str], metrics: 
                             width: str = "double", note: str = ""):
     """Paired difference of each scenario to the reference, one panel per metric.
 
-    stats : :func:`sim.compare.compare_stats` output. names : scenario labels in order (first = reference).
+    stats : :func:`sim.analysis.compare.compare_stats` output. names : scenario labels in order (first = reference).
     Returns the Figure, or None with fewer than two scenarios."""
     others = list(names[1:])
     if not others:
@@ -191,13 +191,13 @@ def fig_compare_difference_timeseries(ts: pd.DataFrame, names: Sequence[str], me
                                       from_month: dict[str, int | None] | None = None, width: str = "double",
                                       note: str = ""):
     """Paired difference to the reference over time, one panel per metric, one line per other scenario: the mean
-    over replications with its pointwise 90% bootstrap confidence band (:func:`sim.compare.difference_band`), a
+    over replications with its pointwise 90% bootstrap confidence band (:func:`sim.analysis.compare.difference_band`), a
     dotted vertical line at the scenario's first policy change (``from_month``: scenario -> 0-based month) and a
-    marker at the peak of the mean path after it (:func:`sim.compare.paired_effects`).
+    marker at the peak of the mean path after it (:func:`sim.analysis.compare.paired_effects`).
 
     ts : stacked time series (scenario, replication, month, date, metrics). Returns the Figure, or None with fewer
     than two scenarios."""
-    from sim.compare import difference_band, difference_paths, paired_effects
+    from sim.analysis.compare import difference_band, difference_paths, paired_effects
 
     if len(names) < 2:
         return None
@@ -268,7 +268,7 @@ def draw_compare_figures(results_dir: str | Path, formats: tuple[str, ...] = ("p
     metrics = [m for m in manifest.get("metrics", HEADLINE_METRICS) if m in ts.columns]
     window = manifest.get("window", "horizon")
     when = "at the horizon" if window == "horizon" else f"averaged over the last {manifest.get('window_months')} months"
-    from sim.provenance import base_manifest
+    from sim.analysis.provenance import base_manifest
 
     prov = {**{k: v for k, v in base_manifest("figure").items() if k in ("command", "versions", "git", "created")},
             "results": str(results_dir), "manifest_sha256": file_sha256(paths["manifest.json"]),

@@ -191,9 +191,9 @@ def draw_discovery_figures(results_dir: str | Path, formats: tuple[str, ...] = (
                            out_dir: str | Path | None = None) -> list[Path]:
     """Draw the trade-off, box-limits and feature-score figures of a discovery folder (``aieco discover``
     output) into ``out_dir`` (default ``results_dir/figures``) as ``discovery_<figure>_<width>.<format>``,
-    each with a provenance sidecar. Returns the written paths. Raises sim.discovery.DiscoveryError for a
+    each with a provenance sidecar. Returns the written paths. Raises sim.analysis.discovery.DiscoveryError for a
     folder that is not a discovery folder."""
-    from sim.discovery import load_discovery
+    from sim.analysis.discovery import load_discovery
 
     results_dir = Path(results_dir)
     manifest, t = load_discovery(results_dir)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.metrics import HEADLINE_METRICS
+from sim.model.metrics import HEADLINE_METRICS
 from sim.plots.style import (
     NEUTRAL,
     REGION_COLORS,

@@ -1,4 +1,4 @@
-"""Figures of an ABC-SMC calibration (:mod:`sim.abcsmc`): diagnostics by generation and marginal posteriors."""
+"""Figures of an ABC-SMC calibration (:mod:`sim.analysis.abcsmc`): diagnostics by generation and marginal posteriors."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def fig_abc_diagnostics(generations: pd.DataFrame, population: int, width: str =
                         posterior_t: int | None = None, min_ess: int = 100):
     """Three panels by generation ``t``: effective sample size (with the population and the floor ``min_ess``),
     acceptance rate (log scale) and epsilon (log scale); ``posterior_t`` (the generation the ensemble is, see
-    :func:`sim.abcsmc.posterior_generation`) is ringed in each. ``generations``: :func:`sim.abcsmc.generation_table`."""
+    :func:`sim.analysis.abcsmc.posterior_generation`) is ringed in each. ``generations``: :func:`sim.analysis.abcsmc.generation_table`."""
     double = width == "double"
     fig, axes = figure(width, 0.32 if double else 1.9, 1 if double else 3, 3 if double else 1)
     t = generations["t"].to_numpy()
@@ -45,7 +45,7 @@ def fig_abc_diagnostics(generations: pd.DataFrame, population: int, width: str =
             if posterior_t is not None else "")
     caption(fig, f"aieco ABC-SMC (pyabc): population {population}, {len(t)} generations.{post} Epsilon: median of the "
                  "previous generation's distances; distance: root of the sum over patterns of the mean squared "
-                 "z-score against the empirical uncertainty (sim.abcsmc).")
+                 "z-score against the empirical uncertainty (sim.analysis.abcsmc).")
     return fig
 
 
@@ -53,7 +53,7 @@ def fig_marginals(ensemble: pd.DataFrame, parameters: Sequence[dict], width: str
                   generation: int | None = None):
     """One panel per parameter: the weighted posterior histogram (density) against the uniform prior, with the
     weighted median and 90% interval. ``parameters``: dicts with path, lower, upper (the ensemble file's)."""
-    from sim.abcsmc import weighted_quantiles
+    from sim.analysis.abcsmc import weighted_quantiles
 
     n = len(parameters)
     ncols = min(3, n) if width == "double" else min(2, n)

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis.provenance import file_sha256
 from sim.plots.style import NEUTRAL, caption, figure, save, short_metric_label
-from sim.provenance import file_sha256
 
 ST_COLOR, S1_COLOR = "#56B4E9", "#0072B2"
 """Total (light) and first-order (dark) Sobol' indices: told apart by lightness, so also in greyscale."""
@@ -389,7 +389,7 @@ def draw_sensitivity_figures(results_dir: str | Path, formats: tuple[str, ...] =
     sweep_man = results_dir / (manifest.get("sweep") or "sweep") / "manifest.json"
     if sweep_man.is_file():
         meta = json.loads(sweep_man.read_text(encoding="utf-8")).get("metrics", {})
-    from sim.provenance import base_manifest
+    from sim.analysis.provenance import base_manifest
 
     prov = {**{k: v for k, v in base_manifest("figure").items() if k in ("command", "versions", "git", "created")},
             "results": str(results_dir), "manifest_sha256": file_sha256(man_path),

@@ -216,7 +216,7 @@ def provenance(results_dir: str | Path, manifest: dict | None = None, **extra: A
     """Sidecar fields of a figure drawn from a results folder: the command that drew it, versions, git
     commit, time, the results folder, the SHA-256 of its ``manifest.json`` and the seeds it records
     (``extra`` fields are added, and override)."""
-    from sim.provenance import base_manifest, file_sha256
+    from sim.analysis.provenance import base_manifest, file_sha256
 
     results_dir = Path(results_dir)
     man_path = results_dir / "manifest.json"
@@ -252,9 +252,9 @@ _UNITS = {"share": "share", "months": "months", "OOM": "OOM of effective FLOP", 
 
 
 def metric_label(metric: str) -> tuple[str, str]:
-    """(readable name, unit) of a summary metric (``sim.metrics.SUMMARY_METRICS``), e.g.
+    """(readable name, unit) of a summary metric (``sim.model.metrics.SUMMARY_METRICS``), e.g.
     ``open_share_CN_mean12`` -> ("Open-weight share of Chinese labs, last 12 months", "share")."""
-    from sim.metrics import SUMMARY_METRICS
+    from sim.model.metrics import SUMMARY_METRICS
 
     base = metric[:-len("_mean12")] if metric.endswith("_mean12") else metric
     name = _METRIC_NAMES.get(base, base.replace("_", " "))

@@ -1,4 +1,4 @@
-"""Figures of a parameter sweep (``aieco sweep``), from its tidy results table (:func:`sim.sweep.load_results`).
+"""Figures of a parameter sweep (``aieco sweep``), from its tidy results table (:func:`sim.analysis.sweep.load_results`).
 
 * :func:`fig_heatmap` -- a metric over a 2-D grid (for example China's open-weight share over export-control
   strictness x leakage): the mean of each cell over replications, printed in the cell; contour lines of
@@ -100,7 +100,7 @@ def factor_label(name: str, path: str | None = None, unit: bool = True) -> str:
     label = FACTOR_LABELS.get(key) or FACTOR_LABELS.get(name) or name.replace("_", " ")
     if unit:
         try:
-            from sim.scenario import field_info
+            from sim.scenario.schema import field_info
 
             u = field_info(key).get("unit") or ""
         except Exception:  # noqa: BLE001 - a factor that is not a schema field (e.g. a scenario choice)
@@ -157,7 +157,7 @@ def baseline_point(manifest: dict[str, Any], factors: Sequence[str]) -> dict[str
         value = node if isinstance(node, int | float) and not isinstance(node, bool) else None
         if value is None:  # not set in the scenario, e.g. no export control on CN: the schema's default
             try:
-                from sim.scenario import field_info
+                from sim.scenario.schema import field_info
 
                 default = field_info(path).get("default")
                 value = default if isinstance(default, int | float) and not isinstance(default, bool) else None
@@ -175,7 +175,7 @@ def baseline_point(manifest: dict[str, Any], factors: Sequence[str]) -> dict[str
 def horizon(manifest: dict[str, Any]) -> str:
     """The last simulated month (YYYY-MM) of the sweep's base scenario, or '' if unknown."""
     try:
-        from sim.model import month_label
+        from sim.scenario.schema import month_label
 
         sc = manifest["bases"][0]["scenario"]
         return month_label(sc["start"], int(sc["months"]) - 1)
@@ -574,7 +574,7 @@ def fig_tornado(results: pd.DataFrame, factors: Sequence[str], metric: str, *, m
 # ---------------------------------------------------------------------------------------------
 
 def _load(results_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    from sim.sweep.store import StoreError, load_results, read_manifest
+    from sim.analysis.sweep.store import StoreError, load_results, read_manifest
 
     try:
         manifest = read_manifest(results_dir)

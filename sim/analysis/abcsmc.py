@@ -1,0 +1,785 @@
+"""Calibration as inference: approximate Bayesian computation (ABC-SMC, pyabc) of the free parameters.
+
+A spec (TOML, ``experiments/abc.toml``; :func:`load_abc_spec`) names the scenario, the free parameters (their
+priors default to the parameters' plausible ranges, ``P(..., plausible=...)`` in :mod:`sim.scenario.schema`), the
+simulated horizon (36 months, 2022-01..2024-12: the targets used are those up to 2024, so 2025 is not simulated
+here; it is held out for ``aieco validate --posterior``), the population and the stop rules. :func:`run_abc`
+runs pyabc's ABC-SMC with a history database (SQLite: a crash loses at most the generation under way, and the
+same command resumes), locally on ``workers`` processes or on a Dask cluster given its scheduler address;
+:func:`posterior_ensemble` reads the last generation's weighted particles, and :func:`write_ensemble` writes
+them with their provenance (``scenarios/posterior.json``; :mod:`sim.analysis.posterior` draws from it).
+
+**Summary statistics** (:func:`summary_statistics`, one simulation = ``replications`` runs of the 2022-2024
+scenario with seeds derived from the parameter values, averaged):
+
+========  ==============================================================================  ========================
+pattern   statistic (calibration years 2022-2024)                                          empirical sigma
+========  ==============================================================================  ========================
+P1        mean p_open of CN's and of the US's releases per year (expected open share)     Wilson 90% interval / 3.29
+P2        yearly mean open-closed training-compute lag (months)                           ``lag_sigma_months``
+P3        frontier training compute growth 2022-2024, log10 (x per year)                  envelope of the fits' 90% CIs / 3.29 (log10)
+P5        2024 share of months whose best open model is Chinese                           Wilson 90% of the months / 3.29
+P6, P7    2024 mean open-closed and US-China lags on ECI (months)                         ``lag_sigma_months``
+P8        2024 open share of each named lab's releases vs its flagship (0/1)              ``p8_sigma``
+========  ==============================================================================  ========================
+
+**Distance** (:class:`Distance`)::
+
+    d = sqrt( sum_p w_p * mean_{i in p} z_i^2 ),   z_i = (s_i - e_i) / sigma_i
+
+each pattern's items averaged (a pattern counts once whatever its number of items), ``w_p`` the spec's weights
+(default 1). A statistic the simulation cannot compute (a region without releases in a year) gets
+``z = MISSING_Z`` (a P8 lab without releases in 2024 is left out). ``d = 0`` exactly when every statistic equals its target; ``d = 1`` when each pattern is off
+by one empirical standard deviation on average (with unit weights, ``d^2`` sums over patterns).
+
+Epsilon schedule: pyabc's median of the previous generation's distances (``QuantileEpsilon``); transitions:
+multivariate normal kernels (pyabc's default). Stops at ``generations`` generations, at ``min_epsilon``, or when
+the acceptance rate falls below ``min_acceptance_rate`` (the sign that further generations cost more than they
+tighten).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.scenario.schema import Scenario, ScenarioError, field_info, load_scenario, with_values
+
+__all__ = [
+    "ABCError",
+    "ABCSpec",
+    "Distance",
+    "Model",
+    "Prior",
+    "estimate_seconds",
+    "generation_table",
+    "load_abc_spec",
+    "observed_statistics",
+    "posterior_ensemble",
+    "posterior_summary",
+    "run_abc",
+    "summary_statistics",
+    "weighted_quantiles",
+    "write_ensemble",
+]
+
+Z90 = 1.6448536269514722
+"""Standard normal 95% quantile: a central 90% interval spans 2 x Z90 standard deviations."""
+MISSING_Z = 3.0
+"""z of a statistic the simulation cannot compute (no releases in a region-year): three sigmas off."""
+ASSUMED_ACCEPTANCE = (1.0, 0.5, 0.35, 0.25, 0.18, 0.13, 0.1, 0.08, 0.06, 0.05)
+"""Acceptance rates assumed by the wall-time estimate before a run, by generation (generation 0 also samples
+``population`` prior draws to set its epsilon); replaced by the measured rates as generations finish."""
+
+
+class ABCError(ValueError):
+    """A bad ABC spec or option; the message names the file and the key."""
+
+
+@dataclass
+class Prior:
+    """A free parameter: dotted scenario ``path``, uniform prior on ``[lower, upper]`` and why it is free."""
+
+    path: str
+    lower: float
+    upper: float
+    why: str = ""
+    integer: bool = False
+
+    @property
+    def name(self) -> str:
+        """The pyabc parameter name (dots are not allowed in pyabc's database columns)."""
+        return self.path.replace(".", "__")
+
+
+@dataclass
+class ABCSpec:
+    """A parsed ABC spec (paths resolved relative to the spec file); see ``experiments/abc.toml``."""
+
+    source: Path
+    scenario: Path
+    output: Path
+    out_dir: Path
+    db: Path
+    targets: Path | None
+    priors: list[Prior]
+    months: int = 36
+    replications: int = 1
+    developers_n: int | None = None
+    seed: int = 1
+    population: int = 200
+    generations: int = 8
+    min_acceptance_rate: float = 0.02
+    min_epsilon: float = 0.0
+    min_ess: int = 100
+    workers: int = 2
+    lag_sigma_months: float = 5.2
+    p8_sigma: float = 0.5
+    weights: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PATTERNS, 1.0))
+    sets: list[str] = field(default_factory=list)
+    description: str = ""
+
+    def fingerprint(self) -> str:
+        """Hash of what defines the inference problem (scenario file, priors, horizon, statistics, distance):
+        a history database is resumed only by a spec with the same fingerprint."""
+        key = {"scenario": str(self.scenario), "priors": [(p.path, p.lower, p.upper) for p in self.priors],
+               "months": self.months, "replications": self.replications, "developers_n": self.developers_n,
+               "seed": self.seed, "population": self.population, "lag_sigma_months": self.lag_sigma_months,
+               "p8_sigma": self.p8_sigma, "weights": self.weights, "sets": self.sets}
+        return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+
+PATTERNS = ("P1", "P2", "P3", "P5", "P6", "P7", "P8")
+"""Patterns with a summary statistic up to 2024 (P4 is a direction without data; see docs/ODD.md)."""
+CALIBRATION_YEARS = (2022, 2023, 2024)
+ECI_YEAR = 2024
+
+_TOP_KEYS = {"description", "scenario", "output", "out_dir", "db", "targets", "months", "replications",
+             "developers_n", "seed", "abc", "distance", "parameters", "set"}
+
+
+def _get(d: dict, key: str, typ: type | tuple, src: str, default: Any = None, required: bool = False) -> Any:
+    """:func:`sim.analysis.calibration.spec_value` raising :class:`ABCError`."""
+    from sim.analysis.calibration import spec_value
+
+    return spec_value(d, key, typ, src, default, required, error=ABCError)
+
+
+def load_abc_spec(path: str | Path) -> ABCSpec:
+    """Read and check an ABC spec TOML (keys as in ``experiments/abc.toml``).
+
+    A parameter's prior is uniform on its ``prior = [lower, upper]`` or, without it, on the parameter's
+    plausible range. Raises :class:`ABCError` naming the file and key for a missing file, invalid TOML, an
+    unknown key, a wrong type, an unknown parameter path, a parameter without a plausible range and no
+    ``prior``, or a prior outside the parameter's valid range."""
+    path = Path(path)
+    if not path.is_file():
+        raise ABCError(f"{path}: ABC spec not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ABCError(f"{path}: not valid TOML: {e}") from None
+    src = str(path)
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise ABCError(f"{src}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_TOP_KEYS))}")
+    base = path.resolve().parent
+
+    def p(key: str, default: str | None = None, required: bool = False) -> Path | None:
+        v = _get(data, key, str, src, default, required)
+        return None if v is None else (base / v).resolve()
+
+    raw = _get(data, "parameters", list, src, required=True)
+    if not raw:
+        raise ABCError(f"{src}: key 'parameters': list at least one [[parameters]] table")
+    priors = []
+    for i, item in enumerate(raw):
+        where = f"{src}: parameters[{i}]"
+        if not isinstance(item, dict):
+            raise ABCError(f"{where}: expected a table with path, prior (optional), why")
+        extra = set(item) - {"path", "prior", "why"}
+        if extra:
+            raise ABCError(f"{where}: unknown key(s) {', '.join(sorted(extra))}; allowed: path, prior, why")
+        ppath = _get(item, "path", str, where, required=True)
+        try:
+            info = field_info(ppath)
+        except ScenarioError as e:
+            raise ABCError(f"{where}: key 'path': {e}") from None
+        bounds = _get(item, "prior", list, where, info["plausible"])
+        if bounds is None:
+            raise ABCError(f"{where}: {ppath} has no plausible range in sim/scenario/schema.py; give prior = [lower, upper]")
+        if len(bounds) != 2 or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds):
+            raise ABCError(f"{where}: key 'prior': expected [lower, upper] numbers, got {bounds!r}")
+        lo, hi = float(bounds[0]), float(bounds[1])
+        if not lo < hi:
+            raise ABCError(f"{where}: key 'prior': lower {lo} must be below upper {hi}")
+        if (info["ge"] is not None and lo < info["ge"]) or (info["le"] is not None and hi > info["le"]):
+            raise ABCError(f"{where}: key 'prior': [{lo}, {hi}] leaves the valid range of {ppath} "
+                           f"[{info['ge']}, {info['le']}]")
+        integer = isinstance(info["default"], int) and not isinstance(info["default"], bool)
+        priors.append(Prior(ppath, lo, hi, _get(item, "why", str, where, ""), integer))
+    if len({q.path for q in priors}) != len(priors):
+        raise ABCError(f"{src}: key 'parameters': a path is listed twice")
+
+    def posint(d: dict, key: str, where: str, default: int) -> int:
+        v = _get(d, key, int, where, default)
+        if v < 1:
+            raise ABCError(f"{where}: key '{key}': must be >= 1, got {v}")
+        return v
+
+    abc = _get(data, "abc", dict, src, {})
+    w_abc = f"{src}: [abc]"
+    extra = set(abc) - {"population", "generations", "min_acceptance_rate", "min_epsilon", "min_ess", "workers"}
+    if extra:
+        raise ABCError(f"{w_abc}: unknown key(s) {', '.join(sorted(extra))}; allowed: population, generations, "
+                       "min_acceptance_rate, min_epsilon, min_ess, workers")
+    dist = _get(data, "distance", dict, src, {})
+    w_d = f"{src}: [distance]"
+    extra = set(dist) - {"lag_sigma_months", "p8_sigma", "weights"}
+    if extra:
+        raise ABCError(f"{w_d}: unknown key(s) {', '.join(sorted(extra))}; allowed: lag_sigma_months, p8_sigma, "
+                       "weights")
+    weights = _get(dist, "weights", dict, w_d, {})
+    bad = [k for k, v in weights.items() if k not in PATTERNS or isinstance(v, bool)
+           or not isinstance(v, int | float) or v < 0]
+    if bad:
+        raise ABCError(f"{w_d} key 'weights': {bad[0]!r}: expected {{P1 = w, ...}} over {', '.join(PATTERNS)} "
+                       "with w >= 0")
+    sigmas = {}
+    for key, default in (("lag_sigma_months", 5.2), ("p8_sigma", 0.5)):
+        v = _get(dist, key, float, w_d, default)
+        if not v > 0:
+            raise ABCError(f"{w_d} key '{key}': must be > 0, got {v}")
+        sigmas[key] = v
+    rate = _get(abc, "min_acceptance_rate", float, w_abc, 0.02)
+    if not 0 <= rate < 1:
+        raise ABCError(f"{w_abc} key 'min_acceptance_rate': must be in [0, 1), got {rate}")
+    eps = _get(abc, "min_epsilon", float, w_abc, 0.0)
+    if eps < 0:
+        raise ABCError(f"{w_abc} key 'min_epsilon': must be >= 0, got {eps}")
+    sets = _get(data, "set", list, src, [])
+    if not all(isinstance(s, str) for s in sets):
+        raise ABCError(f"{src}: key 'set': expected a list of 'section.key=value' strings")
+    out_dir = p("out_dir", "../results/abc")
+    db = p("db") or out_dir / "abc_history.db"
+    months = posint(data, "months", src, 36)
+    dn = _get(data, "developers_n", int, src, None)
+    if dn is not None and dn < 1:
+        raise ABCError(f"{src}: key 'developers_n': must be >= 1, got {dn}")
+    return ABCSpec(
+        source=path.resolve(), scenario=p("scenario", required=True), output=p("output", required=True),
+        out_dir=out_dir, db=db, targets=p("targets"), priors=priors, months=months,
+        replications=posint(data, "replications", src, 1), developers_n=dn, seed=_get(data, "seed", int, src, 1),
+        population=posint(abc, "population", w_abc, 200), generations=posint(abc, "generations", w_abc, 8),
+        min_acceptance_rate=rate, min_epsilon=eps, min_ess=posint(abc, "min_ess", w_abc, 100),
+        workers=posint(abc, "workers", w_abc, 2),
+        lag_sigma_months=sigmas["lag_sigma_months"], p8_sigma=sigmas["p8_sigma"],
+        weights={k: float(weights.get(k, 1.0)) for k in PATTERNS}, sets=list(sets),
+        description=_get(data, "description", str, src, ""))
+
+
+# --------------------------------------------------------------------------------------------------
+# statistics and distance
+
+
+def _year(dates: pd.Series) -> np.ndarray:
+    return dates.astype(str).str[:4].astype(int).to_numpy()
+
+
+def summary_statistics(timeseries: pd.DataFrame, releases: pd.DataFrame,
+                       labs: Sequence[str] = ()) -> dict[str, float]:
+    """The ABC summary statistics of one or more runs (stacked with a ``replication`` column, averaged over it).
+
+    Keys: ``P1_CN_2022`` .. ``P1_US_2024`` (mean p_open of the region's releases in the year, 0..1),
+    ``P2_2022`` .. ``P2_2024`` (mean open-closed training-compute lag, months), ``P3`` (log10 of the frontier
+    training-compute growth per year, fitted 2022-01..2024-12), ``P5`` (2024 share of months with a Chinese best
+    open model), ``P6``/``P7`` (2024 mean open-closed and US-China lags on ECI, months) and ``P8_<lab>`` for each
+    lab of ``labs`` (the open share of its 2024 releases). NaN where a run gives no value (no releases)."""
+    from sim.analysis.validation import P2_COLUMN, frontier_growth
+
+    ts = timeseries if "replication" in timeseries else timeseries.assign(replication=0)
+    rel = releases if "replication" in releases else releases.assign(replication=0)
+    ty = _year(ts["date"])
+    ry = _year(rel["date"]) if len(rel) else np.array([], dtype=int)
+    out: dict[str, float] = {}
+    for reg in ("CN", "US"):
+        for y in CALIBRATION_YEARS:
+            sel = rel[(rel["region"].to_numpy() == reg) & (ry == y)]
+            per_rep = sel.groupby("replication")["p_open"].mean()
+            out[f"P1_{reg}_{y}"] = float(per_rep.mean()) if len(per_rep) else math.nan
+    for y in CALIBRATION_YEARS:
+        v = ts.loc[ty == y, P2_COLUMN].to_numpy(float)
+        out[f"P2_{y}"] = float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
+    g = [frontier_growth(gr, CALIBRATION_YEARS[-1]) for _, gr in ts.groupby("replication")]
+    g = np.array([x for x in g if np.isfinite(x) and x > 0])
+    out["P3"] = float(np.mean(np.log10(g))) if g.size else math.nan
+    sel = ts[ty == ECI_YEAR]
+    for key, col in (("P5", "best_open_CN"), ("P6", "open_closed_lag_months"), ("P7", "us_cn_gap_months")):
+        v = sel[col].to_numpy(float)
+        out[key] = float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
+    rel24 = rel[ry == ECI_YEAR]
+    for lab in labs:
+        sel = rel24[rel24["lab"] == lab]
+        per_rep = (sel["strategy"] == "OPEN").groupby(sel["replication"]).mean()
+        out[f"P8_{lab}"] = float(per_rep.mean()) if len(per_rep) else math.nan
+    return out
+
+
+def observed_statistics(targets, lag_sigma_months: float = 5.2, p8_sigma: float = 0.5,
+                        labs: Sequence[str] | None = None) -> tuple[dict[str, float], dict[str, float]]:
+    """The empirical values of :func:`summary_statistics`'s keys and their standard deviations (the empirical
+    uncertainty each statistic is weighed by; see the module docstring). ``targets``: :class:`sim.analysis.validation.
+    Targets` with the ECI tables. ``labs``: the named labs of P8 (default: every lab with a 2024 flagship).
+
+    Raises ABCError when the targets lack a value the statistics need."""
+    obs: dict[str, float] = {}
+    sig: dict[str, float] = {}
+    for reg in ("CN", "US"):
+        for y in CALIBRATION_YEARS:
+            t = targets.share(reg, y)
+            if t is None or not np.isfinite(t["share"]):
+                raise ABCError(f"{targets.source}: no P1 open share for {reg} {y}")
+            obs[f"P1_{reg}_{y}"] = float(t["share"])
+            sig[f"P1_{reg}_{y}"] = max(float(t["hi"] - t["lo"]) / (2 * Z90), 1e-3)
+    for y in CALIBRATION_YEARS:
+        v = targets.lag_mean(y)
+        if not np.isfinite(v):
+            raise ABCError(f"{targets.source}: no P2 lag for {y}")
+        obs[f"P2_{y}"], sig[f"P2_{y}"] = float(v), lag_sigma_months
+    lo, hi = targets.growth_band
+    obs["P3"] = math.log10(float(targets.headline_growth["growth"]))
+    sig["P3"] = (math.log10(hi) - math.log10(lo)) / (2 * Z90)
+    e = targets.eci_patterns
+    if e is None or not (e["year"] == ECI_YEAR).any():
+        raise ABCError(f"{targets.source}: eci_patterns_by_year.csv with a {ECI_YEAR} row is needed (P5-P7)")
+    row = e[e["year"] == ECI_YEAR].iloc[0]
+    share, n = float(row["best_open_cn_share"]), int(row["n_months"])
+    from sim.analysis.validation import _wilson
+
+    w_lo, w_hi = _wilson(np.array([round(share * n)]), np.array([n]))
+    obs["P5"], sig["P5"] = share, float(w_hi[0] - w_lo[0]) / (2 * Z90)
+    obs["P6"], sig["P6"] = float(row["open_closed_lag_mean"]), lag_sigma_months
+    obs["P7"], sig["P7"] = float(row["us_cn_lag_mean"]), lag_sigma_months
+    fl = targets.lab_flagships
+    fl = fl[fl["year"] == ECI_YEAR]
+    for f in fl.itertuples(index=False):
+        if labs is not None and f.lab not in labs:
+            continue
+        obs[f"P8_{f.lab}"] = 1.0 if f.accessibility == "OPEN" else 0.0
+        sig[f"P8_{f.lab}"] = p8_sigma
+    return obs, sig
+
+
+class Distance:
+    """``d(x, x0) = sqrt(sum_p w_p * mean_{i in p} ((x_i - x0_i) / sigma_i)^2)`` over the keys of ``sigma``
+    (see the module docstring); a key missing from ``x`` or NaN there counts as ``z = MISSING_Z``, except a P8
+    lab without releases that year, which is left out (as in validation). Picklable
+    (a pyabc distance callable ``d(x, x0)``)."""
+
+    def __init__(self, sigma: dict[str, float], weights: dict[str, float] | None = None):
+        self.sigma = dict(sigma)
+        self.weights = dict(weights or dict.fromkeys(PATTERNS, 1.0))
+
+    def parts(self, x: dict, x0: dict) -> dict[str, float]:
+        """Per pattern: ``w_p * mean z^2`` (only patterns with at least one statistic)."""
+        acc: dict[str, list[float]] = {}
+        for k, s in self.sigma.items():
+            pat = k.split("_")[0]
+            v = x.get(k, math.nan)
+            v = float(v) if v is not None else math.nan
+            if not np.isfinite(v) and pat == "P8":
+                continue  # the lab released nothing that year (or left): not comparable, as in validation
+            z = (v - float(x0[k])) / s if np.isfinite(v) else MISSING_Z
+            acc.setdefault(pat, []).append(z * z)
+        return {p: self.weights.get(p, 1.0) * float(np.mean(z2)) for p, z2 in acc.items()}
+
+    def __call__(self, x: dict, x0: dict) -> float:
+        return math.sqrt(sum(self.parts(x, x0).values()))
+
+
+# --------------------------------------------------------------------------------------------------
+# model
+
+
+def particle_seed(base_seed: int, values: Sequence[float]) -> int:
+    """A 63-bit seed derived from ``base_seed`` and a particle's parameter values: the same particle gives the
+    same simulation (reproducible), different particles independent ones."""
+    from sim.analysis.runs import seed_for
+
+    h = hashlib.blake2b(np.asarray(values, float).tobytes(), digest_size=8).digest()
+    return seed_for(base_seed, int.from_bytes(h, "little") & (2**31 - 1))
+
+
+class Model:
+    """Picklable pyabc model: a parameter dict (pyabc names, :attr:`Prior.name`) -> summary statistics of
+    ``replications`` runs of ``base`` with those values (seeds :func:`particle_seed` then ``seed_for(., r)``)."""
+
+    def __init__(self, base: Scenario, priors: Sequence[Prior], replications: int = 1, seed: int = 1,
+                 labs: Sequence[str] = ()):
+        from sim.model.labs import load_roster
+
+        self.base, self.priors, self.replications, self.seed = base, list(priors), replications, seed
+        self.labs = list(labs)
+        self.roster = load_roster(base.roster_path())
+
+    def values(self, pars: dict) -> dict[str, float | int]:
+        """Scenario values of a pyabc parameter dict (integers rounded, clipped to the prior)."""
+        out: dict[str, float | int] = {}
+        for p in self.priors:
+            v = min(max(float(pars[p.name]), p.lower), p.upper)
+            out[p.path] = int(round(v)) if p.integer else v
+        return out
+
+    def run(self, values: dict[str, float | int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Stacked (timeseries, releases) of the runs at ``values`` (dotted paths)."""
+        from sim.analysis.runs import seed_for
+        from sim.model.ecosystem import EcosystemModel
+
+        sc = with_values(self.base, values, source="ABC particle")
+        s0 = particle_seed(self.seed, [float(values[p.path]) for p in self.priors])
+        ts, rel = [], []
+        for r in range(self.replications):
+            m = EcosystemModel(sc, seed=seed_for(s0, r), roster=self.roster).run()
+            ts.append(m.timeseries().assign(replication=r))
+            rel.append(m.release_log().assign(replication=r))
+        return pd.concat(ts, ignore_index=True), pd.concat(rel, ignore_index=True)
+
+    def __call__(self, pars: dict) -> dict[str, float]:
+        return summary_statistics(*self.run(self.values(pars)), labs=self.labs)
+
+
+def base_scenario(spec: ABCSpec) -> Scenario:
+    """The spec's scenario with its ``set`` overrides, the calibration horizon ``months`` and ``developers_n``."""
+    from sim.scenario.schema import with_horizon
+
+    sc = with_horizon(load_scenario(spec.scenario, spec.sets), spec.months)
+    if spec.developers_n is not None:
+        sc = with_values(sc, {"developers.n": spec.developers_n}, source=f"{spec.source} (developers_n)")
+    return sc
+
+
+def make_problem(spec: ABCSpec):
+    """(model, distance, observed statistics, targets) of ``spec``."""
+    from sim.analysis.validation import load_targets
+
+    targets = load_targets(spec.targets)
+    obs, sig = observed_statistics(targets, spec.lag_sigma_months, spec.p8_sigma)
+    base = base_scenario(spec)
+    labs = [k[3:] for k in obs if k.startswith("P8_")]
+    model = Model(base, spec.priors, spec.replications, spec.seed, labs)
+    present = set(model.roster[_lab_column(model.roster)])
+    # P8 compares only labs of the roster (a lab the model does not have cannot release)
+    for lab in [lab for lab in labs if lab not in present]:
+        obs.pop(f"P8_{lab}")
+        sig.pop(f"P8_{lab}")
+    model.labs = [lab for lab in labs if lab in present]
+    return model, Distance(sig, spec.weights), obs, targets
+
+
+def _lab_column(roster: pd.DataFrame) -> str:
+    for c in ("name", "lab", "organization"):
+        if c in roster:
+            return c
+    raise ABCError("the roster has no lab name column (name/lab/organization)")
+
+
+# --------------------------------------------------------------------------------------------------
+# running
+
+
+def estimate_seconds(seconds_per_simulation: float, population: int, generations: int, workers: float,
+                     acceptance: Sequence[float] = ASSUMED_ACCEPTANCE, prior_sample: bool = True) -> tuple[float, int]:
+    """(wall seconds, simulations) for ``generations`` generations of ``population`` accepted particles at
+    ``acceptance`` rates by generation (the last rate repeats), plus (``prior_sample``) ``population`` prior
+    draws that set generation 0's epsilon, spread over ``workers`` processes."""
+    acc = list(acceptance) + [acceptance[-1]] * max(0, generations - len(acceptance))
+    sims = population * prior_sample + sum(math.ceil(population / max(a, 1e-3)) for a in acc[:generations])
+    return sims * seconds_per_simulation / max(0.5, workers), sims
+
+
+@dataclass
+class ABCRun:
+    """What :func:`run_abc` did: the pyabc history, its run id, wall seconds of this call, the simulations of
+    this call, and whether it resumed an earlier run."""
+
+    history: Any
+    run_id: int
+    wall_seconds: float
+    simulations: int
+    resumed: bool
+    spec: ABCSpec
+    observed: dict[str, float]
+    distance: Distance
+    run_state: dict = field(default_factory=dict)
+    """The model's source and scenario hashes (and git commit) when the history's run began."""
+
+
+def run_abc(spec: ABCSpec, scheduler: str | None = None, new: bool = False,
+            echo: Callable[[str], None] | None = None, dask_client: Any = None) -> ABCRun:
+    """Run (or resume) ABC-SMC for ``spec``; the history goes to ``spec.db`` (SQLite).
+
+    A run in the database with this spec's :meth:`ABCSpec.fingerprint` is resumed (its finished generations
+    kept, the remaining ones run) unless ``new``; if the model's code or the resolved scenario changed since
+    that run began (:func:`code_and_scenario_state`), ABCError says to start anew. ``scheduler``: a Dask scheduler address (``tcp://host:8786``)
+    to evaluate particles on its workers (the same command otherwise); ``dask_client`` an existing
+    ``distributed.Client`` instead. Without either, ``spec.workers`` local processes (1: in this process).
+    ``echo(msg)`` receives status lines (the wall-time estimate, each generation). Raises ABCError for a bad
+    spec, ImportError when pyabc is not installed (``pip install aieco[abc]``)."""
+    import pyabc
+
+    say = echo or (lambda _m: None)
+    model, dist, obs, _targets = make_problem(spec)
+    prior = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.lower, p.upper - p.lower) for p in spec.priors})
+    client = dask_client
+    if scheduler and client is None:
+        from distributed import Client
+
+        client = Client(scheduler)
+    if client is not None:
+        n_workers = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+        sampler = pyabc.sampler.DaskDistributedSampler(dask_client=client, batch_size=1)
+        where = f"Dask scheduler {client.scheduler.address} ({n_workers} worker threads)"
+    elif spec.workers > 1:
+        n_workers = spec.workers
+        sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=spec.workers)
+        where = f"{spec.workers} local processes"
+    else:
+        n_workers = 1
+        sampler = pyabc.sampler.SingleCoreSampler()
+        where = "this process"
+    np.random.seed(spec.seed)  # pyabc draws from numpy's global generator
+    abc = pyabc.ABCSMC(model, prior, dist, population_size=spec.population, sampler=sampler,
+                       eps=pyabc.QuantileEpsilon(alpha=0.5))
+    spec.db.parent.mkdir(parents=True, exist_ok=True)
+    db_url = f"sqlite:///{spec.db}"
+    fp = spec.fingerprint()
+    state = code_and_scenario_state(model.base)
+    stored = None if new else _stored_run(spec.db, fp)
+    resumed = stored is not None
+    changed: list[str] = []
+    if resumed:
+        run_id, meta = stored
+        changed = [k for k in ("source_hash", "scenario_hash") if meta.get(k) and meta.get(k) != state[k]]
+        h = abc.load(db_url, run_id)
+        done = h.max_t + 1
+    else:
+        from sim.analysis.provenance import git_commit
+
+        meta = {"aieco_fingerprint": fp, "spec": str(spec.source), **state, "git_commit": git_commit().get("commit") or ""}
+        h = abc.new(db_url, obs, meta_info=meta)
+        run_id, done = h.id, 0
+    remaining = spec.generations - done
+    if changed:
+        what = " and ".join({"source_hash": "the model's code", "scenario_hash": "the resolved scenario"}[k]
+                            for k in changed)
+        if remaining > 0:
+            raise ABCError(f"{spec.db}: {what} changed since run {run_id} of this spec began; resuming would mix "
+                           "two models' particles: rerun with --new (or point --db elsewhere)")
+        say(f"note: {what} changed since run {run_id} began; nothing is left to run, so its particles are written "
+            "as they are (their provenance: the database's run, recorded in the ensemble)")
+    if remaining > 0:
+        # time a few simulations for the estimate (at the prior's centre)
+        centre = {p.name: (p.lower + p.upper) / 2 for p in spec.priors}
+        t0 = time.perf_counter()
+        n_pilot = 2
+        for _ in range(n_pilot):
+            model(centre)
+        per_sim = (time.perf_counter() - t0) / n_pilot
+        if resumed:
+            pops = h.get_all_populations()
+            last = pops[pops["t"] == pops["t"].max()]
+            rates = [float(last["particles"].iloc[0] / max(int(last["samples"].iloc[0]), 1))]
+        else:
+            rates = list(ASSUMED_ACCEPTANCE)
+        eff = float(n_workers)
+        load_note = ""
+        if client is None:  # local processes share this machine's cores with whatever else runs on it
+            import os
+
+            free = max(0.5, (os.cpu_count() or 1) - max(0.0, os.getloadavg()[0] - 1.0))  # less the pilot itself
+            if free < eff:
+                eff = free
+                load_note = f" (load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: ~{eff:.1f} free)"
+        est, sims = estimate_seconds(per_sim, spec.population, remaining, eff, rates, prior_sample=not resumed)
+        say(f"ABC-SMC: {len(spec.priors)} parameters, population {spec.population}, up to {spec.generations} "
+            "generations (" + (f"resuming run {run_id} after {done} generations" if resumed else f"new run {run_id}")
+            + f"), {spec.replications} run(s) of {spec.months} months per simulation, on {where}")
+        say(f"estimate: {per_sim:.2f} s per simulation (measured on {n_pilot}) x ~{sims} simulations ("
+            + ("acceptance as in the last generation, " + f"{rates[0]:.3g}" if resumed else
+               "assumed acceptance " + ", ".join(f"{a:g}" for a in rates[:5]) + ", ... by generation")
+            + f") / {eff:.1f} workers{load_note} = ~{est / 60:.1f} min wall time; history {spec.db}")
+    else:
+        say(f"ABC-SMC: run {run_id} in {spec.db} already has {done} of {spec.generations} generations: nothing to run")
+    t1 = time.perf_counter()
+    if remaining > 0:
+        h = abc.run(max_nr_populations=remaining, min_acceptance_rate=spec.min_acceptance_rate,
+                    minimum_epsilon=spec.min_epsilon)
+    wall = time.perf_counter() - t1
+    pops = h.get_all_populations()
+    pops = pops[pops["t"] >= (done if resumed else -1)]  # a new run's prior sample (t = -1) counts too
+    n_sims = int(pops["samples"].sum()) if len(pops) else 0
+    if client is not None and dask_client is None:
+        client.close()
+    run_state = {k: meta.get(k) for k in ("source_hash", "scenario_hash", "git_commit") if meta.get(k)}
+    return ABCRun(h, run_id, wall, n_sims, resumed, spec, obs, dist, run_state)
+
+
+def code_and_scenario_state(scenario: Scenario) -> dict[str, str]:
+    """``source_hash`` (the model's source files, :func:`sim.analysis.sweep.store.source_hash`) and ``scenario_hash`` (of
+    the resolved scenario): what a resumed run must share with the one it continues."""
+    from sim.analysis.sweep.store import source_hash
+
+    text = json.dumps(scenario.resolved_dict(), sort_keys=True, default=str)
+    return {"source_hash": source_hash(), "scenario_hash": hashlib.sha256(text.encode()).hexdigest()[:16]}
+
+
+def _stored_run(db: Path, fingerprint: str) -> tuple[int, dict] | None:
+    """(id, meta info) of the latest run in ``db`` whose meta info holds ``fingerprint``; None when there is
+    none."""
+    if not db.is_file():
+        return None
+    import sqlalchemy as sa
+
+    eng = sa.create_engine(f"sqlite:///{db}")
+    try:
+        with eng.connect() as c:
+            rows = c.execute(sa.text("SELECT id, json_parameters FROM abc_smc ORDER BY id")).fetchall()
+    except sa.exc.SQLAlchemyError:
+        return None
+    finally:
+        eng.dispose()
+    import ast
+
+    found = None
+    for rid, text in rows:
+        if text and fingerprint in str(text):
+            try:
+                meta = ast.literal_eval(str(text))
+            except (ValueError, SyntaxError):
+                meta = {}
+            found = (int(rid), meta if isinstance(meta, dict) else {})
+    return found
+
+
+# --------------------------------------------------------------------------------------------------
+# posterior
+
+
+def generation_table(history) -> pd.DataFrame:
+    """Per generation ``t``: ``epsilon``, ``samples`` (simulations), ``particles`` (accepted), ``acceptance``
+    (particles / samples) and ``ess`` (effective sample size of the weights, ``1 / sum w^2``)."""
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0].copy()
+    ess = []
+    for t in pops["t"]:
+        _df, w = history.get_distribution(m=0, t=int(t))
+        w = np.asarray(w, float) / np.sum(w)
+        ess.append(float(1.0 / np.sum(w ** 2)))
+    pops["acceptance"] = pops["particles"] / pops["samples"]
+    pops["ess"] = ess
+    return pops[["t", "epsilon", "samples", "particles", "acceptance", "ess"]].reset_index(drop=True)
+
+
+def history_wall_seconds(history) -> float:
+    """Wall seconds from the start of the history's run to the end of its last generation (pyabc's own
+    timestamps: they span every call that ran it, crashes and resumes included); NaN when unknown."""
+    try:
+        start = history.get_abc().start_time
+        end = history.get_all_populations()["population_end_time"].max()
+        return float((pd.Timestamp(end) - pd.Timestamp(start)).total_seconds())
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return math.nan
+
+
+def posterior_generation(generations: pd.DataFrame, min_ess: float) -> int:
+    """The generation that is the posterior: the last whose effective sample size is at least ``min_ess``
+    (a later generation whose weights collapse stays in the history and the diagnostics, but an ensemble of a
+    few dozen effective particles would understate the posterior's spread), or the last generation when none
+    reaches it. ``generations``: :func:`generation_table`. Raises ValueError for an empty table."""
+    if not len(generations):
+        raise ValueError("no generations in the history")
+    ok = generations[generations["ess"] >= min_ess]
+    return int((ok if len(ok) else generations)["t"].iloc[-1])
+
+
+def posterior_ensemble(history, priors: Sequence[Prior], t: int | None = None) -> pd.DataFrame:
+    """The weighted particles of generation ``t`` (default the last): one row per particle, a column per
+    parameter path (integers rounded) and ``weight`` (summing to 1)."""
+    df, w = history.get_distribution(m=0, t=history.max_t if t is None else t)
+    out = pd.DataFrame({p.path: (df[p.name].round().astype(int) if p.integer else df[p.name].astype(float))
+                        for p in priors})
+    out["weight"] = np.asarray(w, float) / np.sum(w)
+    return out.reset_index(drop=True)
+
+
+def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """Quantiles ``qs`` of values ``x`` with weights ``w`` (inverse of the weighted empirical CDF, midpoints)."""
+    o = np.argsort(x)
+    x, w = np.asarray(x, float)[o], np.asarray(w, float)[o]
+    c = (np.cumsum(w) - 0.5 * w) / np.sum(w)
+    return np.interp(qs, c, x)
+
+
+def posterior_summary(ensemble: pd.DataFrame, priors: Sequence[Prior]) -> pd.DataFrame:
+    """Per parameter: prior bounds, weighted median and 90% interval of the posterior, and the interval's
+    share of the prior's width (1 = the data say nothing, small = pinned down)."""
+    rows = []
+    for p in priors:
+        lo, med, hi = weighted_quantiles(ensemble[p.path].to_numpy(float), ensemble["weight"].to_numpy(float),
+                                         [0.05, 0.5, 0.95])
+        rows.append({"parameter": p.path, "prior_lower": p.lower, "prior_upper": p.upper, "median": med,
+                     "q05": lo, "q95": hi, "width_share_of_prior": (hi - lo) / (p.upper - p.lower)})
+    return pd.DataFrame(rows)
+
+
+def write_ensemble(result: ABCRun, path: str | Path | None = None, command: str = "", t: int | None = None,
+                   generations: pd.DataFrame | None = None) -> Path:
+    """Write generation ``t`` (default :func:`posterior_generation` with ``spec.min_ess``) as a posterior ensemble
+    JSON (default ``spec.output``): the scenario it applies to, the priors, each particle's values and weight,
+    the ESS, the generations' epsilons and acceptance rates, and provenance (command, date, git commit, versions,
+    spec, history database and run, the model's source hash when the run began). ``generations``: the run's
+    :func:`generation_table` when the caller already has it (it reads every generation from the database)."""
+    from sim.analysis.provenance import base_manifest, write_json_atomic
+
+    spec = result.spec
+    out = Path(path) if path is not None else spec.output
+    gens = generation_table(result.history) if generations is None else generations
+    t = posterior_generation(gens, spec.min_ess) if t is None else t
+    ens = posterior_ensemble(result.history, spec.priors, t)
+    ess_t = float(1.0 / np.sum(ens["weight"].to_numpy() ** 2))
+    manifest = base_manifest("posterior")
+    if command:
+        manifest["command"] = command
+    try:
+        scenario = str(spec.scenario.relative_to(out.resolve().parent))
+    except ValueError:
+        scenario = str(spec.scenario)
+    data = {
+        "kind": "aieco posterior ensemble",
+        "description": f"Weighted particles of ABC-SMC generation {t} (pyabc; " + (
+            f"the last with an effective sample size of at least {spec.min_ess}" if ess_t >= spec.min_ess else
+            f"the last generation: none reaches an effective sample size of {spec.min_ess}, this one has {ess_t:.0f}")
+                       + "); each is a set of values for the "
+                       "free parameters of `scenario`. Draw with `aieco validate --posterior` / `aieco compare "
+                       "--posterior`; do not edit by hand, rerun `aieco calibrate " + _rel(spec.source) + "`.",
+        "scenario": scenario,
+        "set": spec.sets,
+        "created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "provenance": {k: manifest.get(k) for k in ("command", "git", "versions", "created")}
+        | {"spec": _rel(spec.source), "fingerprint": spec.fingerprint(), "history_db": _rel(spec.db),
+           "run_id": result.run_id, "run_state": result.run_state, "months": spec.months, "replications_per_simulation": spec.replications,
+           "population": spec.population, "distance": "sqrt(sum_p w_p mean_i z_i^2), z = (sim - emp) / "
+           "empirical sigma (sim.analysis.abcsmc)", "weights": spec.weights, "lag_sigma_months": spec.lag_sigma_months,
+           "p8_sigma": spec.p8_sigma, "targets": "data/targets (Epoch AI, 'Data on AI Models', CC BY 4.0)"},
+        "generations": gens.to_dict(orient="records"),
+        "generation": t,
+        "min_ess": spec.min_ess,
+        "ess": ess_t,
+        "parameters": [{"path": p.path, "prior": "uniform", "lower": p.lower, "upper": p.upper,
+                        "unit": field_info(p.path)["unit"], "why": p.why} for p in spec.priors],
+        "particles": [{"weight": float(r["weight"]), "values": {p.path: (int(r[p.path]) if p.integer
+                                                                        else float(f"{r[p.path]:.6g}"))
+                                                               for p in spec.priors}}
+                      for _, r in ens.iterrows()],
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out, data)
+    return out
+
+
+def _rel(p: Path) -> str:
+    try:
+        return str(Path(p).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)

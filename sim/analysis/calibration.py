@@ -1,0 +1,726 @@
+"""Calibration: fit a handful of weakly constrained parameters to the 2022-2024 targets; 2025 is held out.
+
+A calibration **spec** (TOML, e.g. ``experiments/calibration.toml``) names the scenario, the free parameters
+with their bounds and reasons, the replications, the distance and the optimiser (:func:`load_spec`).
+:func:`calibrate` then minimises the distance with ``scipy.optimize`` and :func:`write_calibrated_scenario`
+writes the fitted values as a scenario that others can ``extends``.
+
+**Distance** (:func:`distance`), computed on the calibration years only (default 2022-2024)::
+
+    D = w1 * mean_{r in CN,US; y} ((s_sim(r,y) - s_emp(r,y)) / share_scale)^2        P1
+      + w2 * mean_{y} ((L_sim(y) - L_emp(y)) / lag_scale_months)^2                   P2
+      + w3 * ((mean log10 G_sim - log10 G_emp) / growth_scale_log10)^2               P3
+
+- ``s_sim`` is the mean over replications of the *expected* open share of a region's releases in the year
+  (the mean release probability ``p_open``; the realised share has the same expectation but is a step
+  function of the parameters under common random numbers); ``s_emp`` is the empirical share (definition
+  ``p1_definition``, default UNRELEASED counted as not open, see :mod:`sim.analysis.validation`).
+- ``L_sim`` is the mean over replications of the yearly mean of ``open_closed_compute_lag_months``
+  (:data:`sim.analysis.validation.P2_COLUMN`); ``L_emp`` Epoch's
+  yearly mean lag in training compute.
+- ``G_sim`` is the frontier training compute growth per year fitted from 2022-01 to the last calibration year
+  (one value per replication, :func:`sim.analysis.validation.frontier_growth`); ``G_emp`` the headline empirical growth
+  (running top-5 models, 2018-2025).
+- Scales default to the validation tolerances (0.10 share, 6 months) and a factor 1.5 in growth
+  (``log10 1.5``); pattern weights default to 1. Items with no simulated or empirical value are skipped.
+  ``D = 0`` exactly when every simulated statistic equals its target.
+
+**Common random numbers**: every candidate runs the same replication seeds ``seed_for(seed, r)``,
+``r = 0..R-1``, so differences between candidates are not sampling noise. The final check runs the fitted
+scenario with fresh seeds (``seed_for(seed + 1, r)``) and, if set, more developers and replications.
+
+Optimisers: ``differential_evolution`` (default; global, robust to the residual discreteness of release
+decisions; fixed ``seed``; population ``popsize x n_parameters``; ``maxiter`` generations) or
+``nelder-mead`` (local, from the scenario's current values, ``maxiter`` evaluations at most).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import tomllib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import REGIONS
+from sim.analysis.validation import (
+    CALIBRATION_YEARS,
+    HELDOUT_YEARS,
+    P1_DEFINITIONS,
+    P1_REGIONS,
+    P1_SHARE_TOL,
+    P2_LAG_TOL_MONTHS,
+    Targets,
+    compare,
+    load_targets,
+    simulated_statistics,
+    verdicts,
+)
+from sim.scenario.schema import Scenario, ScenarioError, field_info, load_scenario, with_values
+
+__all__ = [
+    "CalibrationError",
+    "CalibrationResult",
+    "CalibrationSpec",
+    "DistanceSettings",
+    "Objective",
+    "Parameter",
+    "calibrate",
+    "distance",
+    "load_spec",
+    "write_calibrated_scenario",
+    "write_fit_report",
+]
+
+METHODS = ("differential_evolution", "nelder-mead")
+
+
+class CalibrationError(ValueError):
+    """A bad calibration spec or option; the message names the file and the key."""
+
+
+@dataclass
+class Parameter:
+    """A free parameter: dotted scenario ``path``, search ``bounds`` and the reason it is free (``why``)."""
+
+    path: str
+    lower: float
+    upper: float
+    why: str = ""
+
+
+@dataclass
+class DistanceSettings:
+    """Scales and weights of :func:`distance` (see the module docstring)."""
+
+    p1_definition: str = "incl_unreleased"
+    share_scale: float = P1_SHARE_TOL
+    lag_scale_months: float = P2_LAG_TOL_MONTHS
+    growth_scale_log10: float = math.log10(1.5)
+    weights: dict[str, float] = field(default_factory=lambda: {"P1": 1.0, "P2": 1.0, "P3": 1.0})
+
+
+@dataclass
+class CalibrationSpec:
+    """A parsed calibration spec (paths resolved relative to the spec file)."""
+
+    source: Path
+    scenario: Path
+    output: Path
+    out_dir: Path
+    targets: Path | None
+    parameters: list[Parameter]
+    replications: int = 12
+    seed: int | None = None
+    months: int = 48
+    developers_n: int | None = None
+    check_replications: int = 40
+    check_developers_n: int | None = None
+    calibration_years: tuple[int, ...] = CALIBRATION_YEARS
+    heldout_years: tuple[int, ...] = HELDOUT_YEARS
+    distance: DistanceSettings = field(default_factory=DistanceSettings)
+    method: str = "differential_evolution"
+    maxiter: int = 10
+    popsize: int = 5
+    optimizer_seed: int = 1
+    workers: int = 1
+    sets: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------------
+# spec
+
+
+def spec_value(d: dict, key: str, typ: type | tuple, src: str, default: Any = None, required: bool = False,
+               error: type[Exception] = CalibrationError) -> Any:
+    """``d[key]`` checked to be of type ``typ`` (an int is accepted, as a float, where a float is asked; a bool
+    only where a bool is); ``default`` when absent. Raises ``error`` naming ``src`` and the key when a required key
+    is missing or the type is wrong. Shared by the spec readers of :mod:`sim.analysis.calibration` and :mod:`sim.analysis.abcsmc`."""
+    if key not in d:
+        if required:
+            raise error(f"{src}: missing key '{key}'")
+        return default
+    v = d[key]
+    if typ is float and isinstance(v, int) and not isinstance(v, bool):
+        v = float(v)
+    if not isinstance(v, typ) or isinstance(v, bool) and typ is not bool:
+        tname = typ.__name__ if isinstance(typ, type) else " or ".join(t.__name__ for t in typ)
+        raise error(f"{src}: key '{key}': expected {tname}, got {v!r}")
+    return v
+
+
+
+_TOP_KEYS = {"scenario", "output", "out_dir", "targets", "replications", "seed", "months", "developers_n",
+             "check_replications", "check_developers_n", "calibration_years", "heldout_years", "distance",
+             "optimizer", "parameters", "set", "description"}
+
+
+def load_spec(path: str | Path) -> CalibrationSpec:
+    """Read and check a calibration spec TOML (keys in ``experiments/calibration.toml``).
+
+    Relative paths are resolved against the spec's folder. Raises :class:`CalibrationError` naming the file
+    and key for a missing file, invalid TOML, unknown key, wrong type, unknown parameter path or bounds outside
+    the parameter's valid range."""
+    path = Path(path)
+    if not path.is_file():
+        raise CalibrationError(f"{path}: calibration spec not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise CalibrationError(f"{path}: not valid TOML: {e}") from None
+    src = str(path)
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise CalibrationError(f"{src}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_TOP_KEYS))}")
+    base = path.resolve().parent
+
+    def p(key: str, default: str | None = None, required: bool = False) -> Path | None:
+        v = spec_value(data, key, str, src, default, required)
+        return None if v is None else (base / v).resolve()
+
+    params = []
+    raw = spec_value(data, "parameters", list, src, required=True)
+    if not raw:
+        raise CalibrationError(f"{src}: key 'parameters': list at least one [[parameters]] table")
+    for i, item in enumerate(raw):
+        where = f"{src}: parameters[{i}]"
+        if not isinstance(item, dict):
+            raise CalibrationError(f"{where}: expected a table with path, bounds, why")
+        extra = set(item) - {"path", "bounds", "why"}
+        if extra:
+            raise CalibrationError(f"{where}: unknown key(s) {', '.join(sorted(extra))}; allowed: path, bounds, why")
+        ppath = spec_value(item, "path", str, where, required=True)
+        try:
+            info = field_info(ppath)
+        except ScenarioError as e:
+            raise CalibrationError(f"{where}: key 'path': {e}") from None
+        bounds = spec_value(item, "bounds", list, where, required=True)
+        if len(bounds) != 2 or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds):
+            raise CalibrationError(f"{where}: key 'bounds': expected [lower, upper] numbers, got {bounds!r}")
+        lo, hi = float(bounds[0]), float(bounds[1])
+        if not lo < hi:
+            raise CalibrationError(f"{where}: key 'bounds': lower {lo} must be below upper {hi}")
+        if (info["ge"] is not None and lo < info["ge"]) or (info["le"] is not None and hi > info["le"]):
+            raise CalibrationError(f"{where}: key 'bounds': [{lo}, {hi}] leaves the valid range of {ppath} "
+                                   f"[{info['ge']}, {info['le']}]")
+        params.append(Parameter(ppath, lo, hi, spec_value(item, "why", str, where, "")))
+    if len({q.path for q in params}) != len(params):
+        raise CalibrationError(f"{src}: key 'parameters': a path is listed twice")
+    dist_raw = spec_value(data, "distance", dict, src, {})
+    dextra = set(dist_raw) - {"p1_definition", "share_scale", "lag_scale_months", "growth_scale_log10", "weights"}
+    if dextra:
+        raise CalibrationError(f"{src}: [distance]: unknown key(s) {', '.join(sorted(dextra))}")
+    ds = DistanceSettings()
+    ds.p1_definition = spec_value(dist_raw, "p1_definition", str, f"{src}: [distance]", ds.p1_definition)
+    if ds.p1_definition not in P1_DEFINITIONS:
+        raise CalibrationError(f"{src}: [distance] key 'p1_definition': expected one of {', '.join(P1_DEFINITIONS)}")
+    for key in ("share_scale", "lag_scale_months", "growth_scale_log10"):
+        v = spec_value(dist_raw, key, float, f"{src}: [distance]", getattr(ds, key))
+        if not v > 0:
+            raise CalibrationError(f"{src}: [distance] key '{key}': must be > 0, got {v}")
+        setattr(ds, key, v)
+    w = spec_value(dist_raw, "weights", dict, f"{src}: [distance]", ds.weights)
+    if set(w) - {"P1", "P2", "P3"} or any(not isinstance(x, int | float) or x < 0 for x in w.values()):
+        raise CalibrationError(f"{src}: [distance] key 'weights': expected {{P1 = w, P2 = w, P3 = w}} with w >= 0")
+    ds.weights = {k: float(w.get(k, 0.0)) for k in ("P1", "P2", "P3")}
+    opt = spec_value(data, "optimizer", dict, src, {})
+    oextra = set(opt) - {"method", "maxiter", "popsize", "seed", "workers"}
+    if oextra:
+        raise CalibrationError(f"{src}: [optimizer]: unknown key(s) {', '.join(sorted(oextra))}")
+    method = spec_value(opt, "method", str, f"{src}: [optimizer]", "differential_evolution")
+    if method not in METHODS:
+        raise CalibrationError(f"{src}: [optimizer] key 'method': expected one of {', '.join(METHODS)}, got {method!r}")
+
+    def posint(d: dict, key: str, where: str, default: int | None) -> int | None:
+        v = spec_value(d, key, int, where, default)
+        if v is not None and v < 1:
+            raise CalibrationError(f"{where}: key '{key}': must be >= 1, got {v}")
+        return v
+
+    def years(key: str, default: tuple[int, ...]) -> tuple[int, ...]:
+        v = spec_value(data, key, list, src, list(default))
+        if not v or not all(isinstance(y, int) for y in v):
+            raise CalibrationError(f"{src}: key '{key}': expected a list of years, got {v!r}")
+        return tuple(v)
+
+    sets = spec_value(data, "set", list, src, [])
+    if not all(isinstance(s, str) for s in sets):
+        raise CalibrationError(f"{src}: key 'set': expected a list of 'section.key=value' strings")
+    seed = spec_value(data, "seed", int, src, None)
+    return CalibrationSpec(
+        source=path.resolve(), scenario=p("scenario", required=True), output=p("output", required=True),
+        out_dir=p("out_dir", "../results/calibration"), targets=p("targets"), parameters=params,
+        replications=posint(data, "replications", src, 12), seed=seed, months=posint(data, "months", src, 48),
+        developers_n=posint(data, "developers_n", src, None),
+        check_replications=posint(data, "check_replications", src, 40),
+        check_developers_n=posint(data, "check_developers_n", src, None),
+        calibration_years=years("calibration_years", CALIBRATION_YEARS),
+        heldout_years=years("heldout_years", HELDOUT_YEARS), distance=ds, method=method,
+        maxiter=posint(opt, "maxiter", f"{src}: [optimizer]", 10),
+        popsize=posint(opt, "popsize", f"{src}: [optimizer]", 5),
+        optimizer_seed=spec_value(opt, "seed", int, f"{src}: [optimizer]", 1),
+        workers=posint(opt, "workers", f"{src}: [optimizer]", 1), sets=list(sets))
+
+
+# --------------------------------------------------------------------------------------------------
+# distance
+
+
+def distance(stats: pd.DataFrame, targets: Targets, years: Sequence[int] = CALIBRATION_YEARS,
+             settings: DistanceSettings | None = None) -> tuple[float, dict[str, float]]:
+    """The calibration distance of per-replication statistics (:func:`sim.analysis.validation.simulated_statistics`
+    layout: pattern, region, year, replication, value) from ``targets`` over ``years``.
+
+    Returns ``(D, parts)`` with ``parts = {"P1": ..., "P2": ..., "P3": ...}`` the weighted pattern terms
+    (NaN-free: a pattern without comparable items contributes 0 and is listed as NaN in ``parts``). See the
+    module docstring for the formula."""
+    st = settings or DistanceSettings()
+    years = list(years)
+    parts: dict[str, float] = {}
+    p1 = stats[(stats["pattern"] == "P1") & stats["year"].isin(years)]
+    z = []
+    for (reg, y), g in p1.groupby(["region", "year"]):
+        if reg not in P1_REGIONS:
+            continue
+        t = targets.share(reg, int(y))
+        s = float(np.nanmean(g["value"])) if g["value"].notna().any() else math.nan
+        if t is not None and np.isfinite(s) and np.isfinite(t["share"]):
+            z.append((s - float(t["share"])) / st.share_scale)
+    parts["P1"] = st.weights["P1"] * float(np.mean(np.square(z))) if z else math.nan
+    p2 = stats[(stats["pattern"] == "P2") & stats["year"].isin(years)]
+    z = []
+    for y, g in p2.groupby("year"):
+        emp = targets.lag_mean(int(y))
+        s = float(np.nanmean(g["value"])) if g["value"].notna().any() else math.nan
+        if np.isfinite(s) and np.isfinite(emp):
+            z.append((s - emp) / st.lag_scale_months)
+    parts["P2"] = st.weights["P2"] * float(np.mean(np.square(z))) if z else math.nan
+    p3 = stats[(stats["pattern"] == "P3") & (stats["year"] == max(years))]
+    v = p3["value"].to_numpy(float)
+    v = v[np.isfinite(v) & (v > 0)]
+    g_emp = float(targets.headline_growth["growth"])
+    if v.size and np.isfinite(g_emp) and g_emp > 0:
+        parts["P3"] = st.weights["P3"] * ((np.mean(np.log10(v)) - math.log10(g_emp)) / st.growth_scale_log10) ** 2
+    else:
+        parts["P3"] = math.nan
+    total = float(sum(x for x in parts.values() if np.isfinite(x)))
+    return total, parts
+
+
+# --------------------------------------------------------------------------------------------------
+# objective
+
+
+def run_tables(scenario: Scenario, seeds: Sequence[int], roster: pd.DataFrame | None = None
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run ``scenario`` once per seed; return the stacked (timeseries, releases) with a ``replication`` column."""
+    from sim.model.ecosystem import EcosystemModel
+
+    ts, rel = [], []
+    for r, seed in enumerate(seeds):
+        m = EcosystemModel(scenario, seed=seed, roster=roster).run()
+        ts.append(m.timeseries().assign(replication=r))
+        rel.append(m.release_log().assign(replication=r))
+    return pd.concat(ts, ignore_index=True), pd.concat(rel, ignore_index=True)
+
+
+class Objective:
+    """Picklable objective: parameter vector -> distance, with common random numbers (fixed seeds)."""
+
+    def __init__(self, base: Scenario, parameters: Sequence[Parameter], seeds: Sequence[int], targets: Targets,
+                 years: Sequence[int], settings: DistanceSettings, roster: pd.DataFrame | None = None):
+        self.base, self.parameters, self.seeds = base, list(parameters), list(seeds)
+        self.targets, self.years, self.settings = targets, tuple(years), settings
+        if roster is None:
+            from sim.model.labs import load_roster
+
+            roster = load_roster(base.roster_path())
+        self.roster = roster
+
+    def scenario(self, x: Sequence[float]) -> Scenario:
+        values = {p.path: _cast(p.path, float(v)) for p, v in zip(self.parameters, x, strict=True)}
+        return with_values(self.base, values, source="calibration candidate")
+
+    def evaluate(self, x: Sequence[float]) -> tuple[float, dict[str, float]]:
+        ts, rel = run_tables(self.scenario(x), self.seeds, self.roster)
+        stats = simulated_statistics(ts, rel, years=self.years, statistic="expected")
+        return distance(stats, self.targets, self.years, self.settings)
+
+    def __call__(self, x: Sequence[float]) -> float:
+        return self.evaluate(x)[0]
+
+
+def _cast(path: str, value: float) -> float | int:
+    default = field_info(path)["default"]
+    return int(round(value)) if isinstance(default, int) and not isinstance(default, bool) else value
+
+
+def _current(scenario: Scenario, path: str) -> float:
+    obj: Any = scenario
+    for part in path.split("."):
+        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
+    return float(obj)
+
+
+@dataclass
+class CalibrationResult:
+    """What :func:`calibrate` found and checked."""
+
+    spec: CalibrationSpec
+    fitted: dict[str, float]
+    start: dict[str, float]
+    distance: float
+    parts: dict[str, float]
+    start_distance: float
+    start_parts: dict[str, float]
+    history: pd.DataFrame
+    seeds: list[int]
+    n_evaluations: int
+    wall_seconds: float
+    message: str
+    check_table: pd.DataFrame
+    check_verdicts: pd.DataFrame
+    check_distance: float
+    check_parts: dict[str, float]
+    heldout_distance: float
+    heldout_parts: dict[str, float]
+    diagnostics: pd.DataFrame
+    targets: Targets
+    check_stats: pd.DataFrame
+    check_timeseries: pd.DataFrame
+    scenario: Scenario  # the fitted scenario at check size
+
+
+def _base_scenario(spec: CalibrationSpec, n: int | None) -> Scenario:
+    sc = load_scenario(spec.scenario, spec.sets)
+    values: dict[str, Any] = {"months": spec.months}
+    if n is not None:
+        values["developers.n"] = n
+    if spec.seed is not None:
+        values["seed"] = spec.seed
+    return with_values(sc, values, source=f"{spec.source} (months/developers_n/seed)")
+
+
+def release_diagnostics(releases: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
+    """Mean release-decision terms per region over ``years``: p_open, the normalised payoff difference
+    ``(pi_open - pi_closed) / (|pi_open| + |pi_closed|)``, counterfactual shares if open / if closed and their
+    ratio, and the realised open share. Explains why a region's labs open or not."""
+    rel = releases.assign(year=releases["date"].astype(str).str[:4].astype(int))
+    rel = rel[rel["year"].isin(list(years))]
+    denom = rel["pi_open"].abs() + rel["pi_closed"].abs()
+    rel = rel.assign(x=np.where(denom > 0, (rel["pi_open"] - rel["pi_closed"]) / denom.where(denom > 0, 1.0), 0.0),
+                     is_open=(rel["strategy"] == "OPEN").astype(float))
+    g = rel.groupby("region")
+    out = pd.DataFrame({"releases": g.size(), "p_open": g["p_open"].mean(), "payoff_diff_norm": g["x"].mean(),
+                        "share_if_open": g["share_open"].mean(), "share_if_closed": g["share_closed"].mean(),
+                        "realised_open_share": g["is_open"].mean()})
+    out["share_ratio"] = out["share_if_open"] / out["share_if_closed"]
+    return out.reindex([r for r in REGIONS if r in out.index]).reset_index()
+
+
+def calibrate(spec: CalibrationSpec, echo: Callable[[str], None] | None = None,
+              progress: Callable[[int, int, float], None] | None = None) -> CalibrationResult:
+    """Run the calibration described by ``spec``: minimise :func:`distance` over the free parameters, then
+    check the fit with fresh seeds at check size on calibration and held-out years.
+
+    ``echo(msg)`` receives status lines; ``progress(done, total, best)`` is called after each batch of
+    evaluations. Raises :class:`CalibrationError`, ``ScenarioError``, ``ValidationInputError`` or
+    ``RosterError`` on bad input."""
+    from scipy import optimize
+
+    from sim.analysis.runs import seed_for
+
+    say = echo or (lambda _m: None)
+    t0 = time.perf_counter()
+    targets = load_targets(spec.targets, spec.distance.p1_definition)
+    base = _base_scenario(spec, spec.developers_n)
+    base_seed = base.seed
+    seeds = [seed_for(base_seed, r) for r in range(spec.replications)]
+    obj = Objective(base, spec.parameters, seeds, targets, spec.calibration_years, spec.distance)
+    start = {p.path: _current(base, p.path) for p in spec.parameters}
+    x_start = np.array([min(max(start[p.path], p.lower), p.upper) for p in spec.parameters])
+    bounds = [(p.lower, p.upper) for p in spec.parameters]
+    start_d, start_parts = obj.evaluate(x_start)
+    say(f"start {_fmt_values(spec.parameters, x_start)}: distance {start_d:.3f} {_fmt_parts(start_parts)}")
+    history: list[tuple] = [(0, *x_start, start_d)]
+    dim = len(spec.parameters)
+    if spec.method == "differential_evolution":
+        total = (spec.maxiter + 1) * spec.popsize * dim
+    else:
+        total = spec.maxiter
+    best = [start_d]
+
+    def record(xs: list, fs: list) -> None:
+        for x, f in zip(xs, fs, strict=True):
+            history.append((len(history), *np.asarray(x, float), float(f)))
+            best[0] = min(best[0], float(f))
+        if progress:
+            progress(len(history) - 1, total, best[0])
+
+    executor = None
+    if spec.workers > 1:
+        import multiprocessing as mp
+
+        executor = ProcessPoolExecutor(spec.workers, mp_context=mp.get_context("spawn"))
+
+    def mapper(fn, xs):
+        xs = list(xs)
+        fs = list(executor.map(fn, xs)) if executor is not None else [fn(x) for x in xs]
+        record(xs, fs)
+        return fs
+
+    try:
+        if spec.method == "differential_evolution":
+            res = optimize.differential_evolution(
+                obj, bounds, maxiter=spec.maxiter, popsize=spec.popsize, seed=spec.optimizer_seed, tol=0.0,
+                atol=0.0, polish=False, init="sobol" if _is_pow2(spec.popsize * dim) else "latinhypercube",
+                updating="deferred", workers=mapper, x0=x_start)
+        else:
+            def single(x):
+                x = np.clip(x, [b[0] for b in bounds], [b[1] for b in bounds])
+                return mapper(obj, [x])[0]
+
+            res = optimize.minimize(single, x_start, method="Nelder-Mead", bounds=bounds,
+                                    options={"maxfev": spec.maxiter, "xatol": 1e-3, "fatol": 1e-4})
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    hist = pd.DataFrame(history, columns=["evaluation", *[p.path for p in spec.parameters], "distance"])
+    i_best = int(hist["distance"].idxmin())
+    x_best = hist.loc[i_best, [p.path for p in spec.parameters]].to_numpy(float)
+    x_best = np.array([float(f"{v:.4g}") for v in x_best])  # the values written to the scenario file
+    d_best, parts_best = obj.evaluate(x_best)
+    fitted = {p.path: _cast(p.path, float(v)) for p, v in zip(spec.parameters, x_best, strict=True)}
+    say(f"best {_fmt_values(spec.parameters, x_best)}: distance {d_best:.3f} {_fmt_parts(parts_best)} "
+        f"after {len(hist) - 1} evaluations ({res.message})")
+    # check: fitted scenario, fresh seeds, check size, all years
+    check_base = _base_scenario(spec, spec.check_developers_n)
+    check_sc = with_values(check_base, fitted, source="fitted values")
+    check_seeds = [seed_for(base_seed + 1, r) for r in range(spec.check_replications)]
+    say(f"check: {spec.check_replications} replications x {check_sc.developers.n} developers, fresh seeds")
+    ts, rel = run_tables(check_sc, check_seeds, obj.roster)
+    years = tuple(sorted(set(spec.calibration_years) | set(spec.heldout_years)))
+    stats = simulated_statistics(ts, rel, years=years)
+    table = compare(stats, targets, years)
+    exp_stats = simulated_statistics(ts, rel, years=years, statistic="expected")
+    check_d, check_parts = distance(exp_stats, targets, spec.calibration_years, spec.distance)
+    held_stats = exp_stats[~((exp_stats["pattern"] == "P3") & (exp_stats["year"] != max(spec.heldout_years)))]
+    held_d, held_parts = distance(held_stats, targets, spec.heldout_years, spec.distance)
+    diag = release_diagnostics(rel, years)
+    return CalibrationResult(
+        spec=spec, fitted=fitted, start={k: float(v) for k, v in start.items()}, distance=d_best, parts=parts_best,
+        start_distance=start_d, start_parts=start_parts, history=hist, seeds=seeds, n_evaluations=len(hist) - 1,
+        wall_seconds=time.perf_counter() - t0, message=str(res.message), check_table=table,
+        check_verdicts=verdicts(table), check_distance=check_d, check_parts=check_parts, heldout_distance=held_d,
+        heldout_parts=held_parts, diagnostics=diag, targets=targets, check_stats=stats, check_timeseries=ts,
+        scenario=check_sc)
+
+
+def _is_pow2(n: int) -> bool:
+    return n > 0 and (n & (n - 1)) == 0
+
+
+def _fmt_values(params: Sequence[Parameter], x: Sequence[float]) -> str:
+    return ", ".join(f"{p.path}={v:.4g}" for p, v in zip(params, x, strict=True))
+
+
+def _fmt_parts(parts: dict[str, float]) -> str:
+    return "(" + ", ".join(f"{k} {v:.3f}" for k, v in parts.items()) + ")"
+
+
+# --------------------------------------------------------------------------------------------------
+# outputs
+
+
+def toml_value(v: Any) -> str:
+    """A TOML literal for ``v`` (bool, int, float to 4 significant digits, or str). Raises TypeError otherwise."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(float(f"{v:.4g}"))
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+
+def fitted_tables(base: Scenario, fitted: dict[str, float]) -> dict[str, dict[str, Any]]:
+    """Nested TOML tables for the fitted values. A per-region dict parameter (e.g.
+    ``developers.foreign_distrust.US``) is written whole, other regions from ``base``, because a TOML
+    table replaces the whole dict."""
+    tables: dict[str, dict[str, Any]] = {}
+    for path, value in fitted.items():
+        parts = path.split(".")
+        if len(parts) == 3 and parts[2] in REGIONS:
+            section, key, region = parts
+            full = dict(getattr(getattr(base, section), key))
+            prev = tables.setdefault(f"{section}.{key}", {})
+            merged = {r: prev.get(r, float(full[r])) for r in REGIONS}
+            merged[region] = value
+            tables[f"{section}.{key}"] = merged
+        elif len(parts) == 2:
+            tables.setdefault(parts[0], {})[parts[1]] = value
+        else:
+            raise CalibrationError(f"cannot write parameter path {path!r} to a scenario file")
+    return tables
+
+
+def write_calibrated_scenario(result: CalibrationResult, path: str | Path | None = None, command: str = "") -> Path:
+    """Write the fitted values as a scenario TOML (default ``spec.output``) with a header comment: command,
+    date, git commit, distance, data citation, and the held-out check."""
+    from sim.analysis.provenance import git_commit
+    from sim.empirical.epoch import EPOCH_CITATION
+
+    spec = result.spec
+    out = Path(path) if path is not None else spec.output
+    git = git_commit()
+    v = result.check_verdicts.set_index("pattern")["passed"]
+    head = [
+        "# Calibrated parameters (issue 3): written by `aieco calibrate`; do not edit by hand, rerun instead.",
+        f"# Command: {command or 'aieco calibrate ' + str(spec.source)}",
+        f"# Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; git commit {git.get('commit')}"
+        f"{' (dirty tree)' if git.get('dirty') else ''}",
+        f"# Fit: {spec.method}, {result.n_evaluations} evaluations, {spec.replications} replications per candidate "
+        f"(common random numbers), {result.scenario.months} months, targets {spec.calibration_years[0]}-"
+        f"{spec.calibration_years[-1]}.",
+        f"# Distance {result.distance:.4f} {_fmt_parts(result.parts)}; at the previous values "
+        f"{result.start_distance:.4f}.",
+        f"# Check ({spec.check_replications} fresh replications): distance {result.check_distance:.4f}; held-out "
+        f"{'/'.join(map(str, spec.heldout_years))} distance {result.heldout_distance:.4f}; patterns "
+        + ", ".join(f"{k} {'pass' if ok else 'fail'}" for k, ok in v.items()) + ".",
+        f"# Targets: data/targets/ derived from {EPOCH_CITATION}.",
+        "# Free parameters and why they are free: see the calibration spec; the fit report is in "
+        f"{_rel(spec.out_dir)}/.",
+        "",
+        'name = "calibrated"',
+        'description = "Parameters fitted by aieco calibrate to the 2022-2024 Epoch targets (P1-P3); '
+        'scenarios/baseline.toml extends this file."',
+        "",
+    ]
+    body = []
+    for table, values in fitted_tables(load_scenario(spec.scenario), result.fitted).items():
+        body.append(f"[{table}]")
+        for k, val in values.items():
+            body.append(f"{k} = {toml_value(val)}")
+        body.append("")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    text = "\n".join(head + body)
+    tomllib.loads(text)  # never write a file that does not parse
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def _rel(p: Path) -> str:
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    def cell(v: Any) -> str:
+        return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+    rows = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    rows += ["| " + " | ".join(cell(v) for v in r) + " |" for r in df.itertuples(index=False)]
+    return "\n".join(rows)
+
+
+def write_fit_report(result: CalibrationResult, out_dir: str | Path | None = None, command: str = "",
+                     formats: Sequence[str] = ("png", "pdf"), figures: Callable[..., list[Path]] | None = None
+                     ) -> list[Path]:
+    """Write ``fit.md``, ``fit_parameters.csv``, ``fit_history.csv``, ``check_table.csv``,
+    ``diagnostics.csv``, ``manifest.json`` and (optionally) the validation figures of the check run into
+    ``out_dir`` (default ``spec.out_dir``). Returns the written paths.
+
+    ``figures``: the function that draws the check run's validation figures (the CLI passes
+    :func:`sim.plots.validation.draw_validation_figures`; this layer draws nothing); None draws none."""
+    from sim.analysis.provenance import base_manifest, write_json_atomic
+    from sim.analysis.validation import display_rows, tolerance_text
+
+    spec = result.spec
+    out = Path(out_dir) if out_dir is not None else spec.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    prm = pd.DataFrame([{"path": p.path, "lower": p.lower, "upper": p.upper, "start": result.start[p.path],
+                         "fitted": result.fitted[p.path],
+                         "at_bound": bool(np.isclose(result.fitted[p.path], [p.lower, p.upper], rtol=0,
+                                                     atol=1e-3 * (p.upper - p.lower)).any()),
+                         "unit": field_info(p.path)["unit"], "why": p.why} for p in spec.parameters])
+    for name, df in (("fit_parameters.csv", prm), ("fit_history.csv", result.history),
+                     ("check_table.csv", result.check_table), ("diagnostics.csv", result.diagnostics)):
+        df.to_csv(out / name, index=False, float_format="%.6g")
+        paths.append(out / name)
+    manifest = base_manifest("calibration")
+    manifest.update({"spec": str(spec.source), "scenario_file": str(spec.scenario), "output": str(spec.output),
+                     "fitted": result.fitted, "start": result.start, "distance": result.distance,
+                     "parts": result.parts, "start_distance": result.start_distance, "seeds": result.seeds,
+                     "check_distance": result.check_distance, "heldout_distance": result.heldout_distance,
+                     "n_evaluations": result.n_evaluations, "wall_seconds": round(result.wall_seconds, 2),
+                     "optimizer": {"method": spec.method, "maxiter": spec.maxiter, "popsize": spec.popsize,
+                                   "seed": spec.optimizer_seed, "workers": spec.workers,
+                                   "message": result.message},
+                     "scenario": result.scenario.resolved_dict()})
+    write_json_atomic(out / "manifest.json", manifest)
+    paths.append(out / "manifest.json")
+    lines = [
+        "# Calibration fit report", "",
+        f"- Command: `{command or 'aieco calibrate ' + str(spec.source)}`",
+        f"- Spec: `{spec.source}`; scenario `{spec.scenario}`; written: `{spec.output}`",
+        f"- Optimiser: {spec.method} (maxiter {spec.maxiter}, popsize {spec.popsize}, seed {spec.optimizer_seed}, "
+        f"workers {spec.workers}): {result.n_evaluations} evaluations in {result.wall_seconds:.0f} s; {result.message}",
+        f"- Fit size: {spec.replications} replications per candidate with common random numbers, "
+        f"{spec.developers_n or 'scenario'} developers, {spec.months} months from 2022-01; calibration years "
+        f"{', '.join(map(str, spec.calibration_years))}; held out {', '.join(map(str, spec.heldout_years))}.",
+        f"- Distance at the previous values {result.start_distance:.4f} {_fmt_parts(result.start_parts)}; "
+        f"fitted {result.distance:.4f} {_fmt_parts(result.parts)}.",
+        f"- Check at {result.scenario.developers.n} developers, {spec.check_replications} fresh replications: "
+        f"calibration-years distance {result.check_distance:.4f} {_fmt_parts(result.check_parts)}; held-out "
+        f"distance {result.heldout_distance:.4f} {_fmt_parts(result.heldout_parts)}.",
+        f"- Distance scales: share {spec.distance.share_scale:g}, lag {spec.distance.lag_scale_months:g} months, "
+        f"growth {spec.distance.growth_scale_log10:.3f} log10 units; weights {spec.distance.weights}; P1 definition "
+        f"`{spec.distance.p1_definition}`.", "",
+        "## Parameters", "", "| parameter | unit | bounds | previous | fitted | at bound | why free |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in prm.itertuples(index=False):
+        lines.append(f"| `{r.path}` | {r.unit} | [{r.lower:g}, {r.upper:g}] | {r.start:.4g} | {r.fitted:.4g} | "
+                     f"{'yes' if r.at_bound else 'no'} | {r.why} |")
+    lines += ["", "## Check: simulated vs empirical (realised release shares)", "",
+              "| pattern | verdict | criteria | levels |", "|---|---|---|---|"]
+    for v in result.check_verdicts.itertuples(index=False):
+        lines.append(f"| {v.pattern} | {'PASS' if v.passed else 'FAIL'} | {v.criteria_passed}/{v.criteria} | "
+                     f"{v.levels_passed}/{v.levels} |")
+    lines += [""] + [f"- {k}: {t}" for k, t in tolerance_text(result.targets).items()] + [""]
+    hdr = ["pattern", "kind", "item", "role", "simulated median [5%, 95%]", "sim. mean", "empirical [90%]", "alt.",
+           "tolerance", "verdict"]
+    lines += ["| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)]
+    lines += ["| " + " | ".join(r) + " |" for r in display_rows(result.check_table)]
+    held = result.check_table[result.check_table["role"] == "held-out"]
+    lines += ["", "## Held-out 2025", ""]
+    for r in held.itertuples(index=False):
+        verdict = "n/a" if pd.isna(r.passed) else ("pass" if r.passed else "fail")
+        lines.append(f"- {r.item}: simulated mean {r.sim_mean:.3g} (median {r.sim_median:.3g}) vs empirical "
+                     f"{r.empirical:.3g}: {verdict}")
+    lines += ["", "## Release decisions by region (check run, 2022-2025 means)", "",
+              "`payoff_diff_norm` = (pi_open - pi_closed) / (|pi_open| + |pi_closed|), the term multiplied by "
+              "`labs.beta`; `share_if_open` / `share_if_closed`: counterfactual market shares of the release.", "",
+              _md_table(result.diagnostics), "",
+              "Data: Epoch AI, 'Data on AI Models', CC BY 4.0 (targets in data/targets/).", ""]
+    (out / "fit.md").write_text("\n".join(lines), encoding="utf-8")
+    paths.append(out / "fit.md")
+    if figures:
+        prov = {k: manifest[k] for k in ("command", "versions", "git", "created")}
+        prov.update({"results": str(out), "seeds_check": "seed_for(seed + 1, r)"})
+        paths += figures(result.check_timeseries, result.check_stats, result.targets,
+                                         out / "figures", "calibrated (check)", formats, prov)
+    return paths
+

@@ -1,0 +1,384 @@
+"""Posterior ensembles (written by ``aieco calibrate experiments/abc.toml``, :mod:`sim.analysis.abcsmc`): reading,
+drawing, and posterior predictive checks.
+
+An ensemble file (JSON, ``scenarios/posterior.json``) holds weighted particles, each a set of values for the free
+parameters of the scenario it names. :func:`draw` resamples ``n`` particles by weight (multinomial, seeded): a
+draw is a full set of parameter values, applied to a scenario with :func:`apply_draw`.
+
+**Posterior predictive check** (:func:`validate_posterior`): ``n`` draws x ``R`` runs of the scenario through
+2025 (draw ``i``, replication ``r`` uses seed ``seed_for(seed, i, r)``), all runs pooled as replications of one
+validation (:func:`sim.analysis.validation.compare`), so each pattern's simulated 5%-95% interval is its posterior
+predictive interval, carrying parameter and run-to-run uncertainty: in sample for 2022-2024, out of sample for
+2025 (held out: the calibration simulated 2022-2024 only).
+
+**Policy effects over the posterior** (:func:`run_posterior_comparison`, :func:`posterior_effects`): every
+scenario runs for each of ``n`` draws x ``R`` replications with common random numbers (draw ``i``, replication
+``r``: seed ``seed_for(seed, i, r)`` in every scenario; each scenario gets the draw's values for the free
+parameters it does not set itself). For each scenario against the reference and each metric, the paired
+difference paths give three effects (as :func:`sim.analysis.compare.paired_effects`): at the horizon, the mean from the
+first policy change, and the peak of the mean path with its month. Per draw the effect is averaged over its
+``R`` replications; the reported median and 90% interval are over draws (parameter uncertainty, plus the
+Monte Carlo error of an R-run mean), ``spread`` the 90% interval over all draw x replication runs (parameter
+and run-to-run uncertainty), and ``sign_share`` the share of draws whose effect has the sign of the median.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.scenario.schema import Scenario, ScenarioError, field_info, load_scenario, with_values
+
+__all__ = ["Ensemble", "EnsembleError", "PosteriorComparison", "apply_draw", "draw", "load_ensemble",
+           "posterior_effects", "run_posterior_comparison", "validate_posterior"]
+
+
+class EnsembleError(ValueError):
+    """A bad posterior ensemble file; the message names the file and the key."""
+
+
+@dataclass
+class Ensemble:
+    """A posterior ensemble: ``particles`` (a column per parameter path and ``weight``, summing to 1), the
+    ``parameters`` (dicts: path, lower, upper, unit, why), the ``scenario`` file it applies to (resolved), the
+    scenario overrides ``sets``, the file's ``provenance`` and ``source`` path."""
+
+    source: Path
+    scenario: Path
+    sets: list[str]
+    parameters: list[dict]
+    particles: pd.DataFrame
+    provenance: dict
+    ess: float
+
+    @property
+    def paths(self) -> list[str]:
+        return [p["path"] for p in self.parameters]
+
+    def base_scenario(self, overrides: Sequence[str] = ()) -> Scenario:
+        """The scenario the ensemble was fitted on, with its overrides and then ``overrides``."""
+        return load_scenario(self.scenario, [*self.sets, *overrides])
+
+
+def load_ensemble(path: str | Path) -> Ensemble:
+    """Read an ensemble JSON. Raises :class:`EnsembleError` naming the file and key for a missing file, bad JSON,
+    a missing key, an unknown parameter path, values outside the prior or non-positive weights."""
+    path = Path(path)
+    if not path.is_file():
+        raise EnsembleError(f"{path}: posterior ensemble not found (write one with `aieco calibrate "
+                            "experiments/abc.toml`)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise EnsembleError(f"{path}: not valid JSON: {e}") from None
+    if not isinstance(data, dict) or data.get("kind") != "aieco posterior ensemble":
+        raise EnsembleError(f"{path}: key 'kind': expected \"aieco posterior ensemble\"")
+    for key in ("scenario", "parameters", "particles"):
+        if key not in data:
+            raise EnsembleError(f"{path}: missing key '{key}'")
+    params = data["parameters"]
+    if not isinstance(params, list) or not params:
+        raise EnsembleError(f"{path}: key 'parameters': expected a non-empty list")
+    for i, p in enumerate(params):
+        if not isinstance(p, dict) or not {"path", "lower", "upper"} <= set(p):
+            raise EnsembleError(f"{path}: parameters[{i}]: expected path, lower, upper")
+        try:
+            field_info(p["path"])
+        except ScenarioError as e:
+            raise EnsembleError(f"{path}: parameters[{i}] key 'path': {e} (the model changed since the fit: "
+                                "rerun the calibration)") from None
+    names = [p["path"] for p in params]
+    rows = []
+    for i, part in enumerate(data["particles"]):
+        vals = part.get("values", {}) if isinstance(part, dict) else {}
+        if set(vals) != set(names):
+            raise EnsembleError(f"{path}: particles[{i}] key 'values': expected {', '.join(names)}")
+        w = part.get("weight")
+        if isinstance(w, bool) or not isinstance(w, int | float) or not w > 0:
+            raise EnsembleError(f"{path}: particles[{i}] key 'weight': expected a number > 0, got {w!r}")
+        rows.append({**vals, "weight": float(w)})
+    if not rows:
+        raise EnsembleError(f"{path}: key 'particles': no particles")
+    df = pd.DataFrame(rows)
+    for p in params:
+        v = df[p["path"]].to_numpy(float)
+        if (v < float(p["lower"]) - 1e-9).any() or (v > float(p["upper"]) + 1e-9).any():
+            raise EnsembleError(f"{path}: particles: {p['path']} outside its prior [{p['lower']}, {p['upper']}]")
+    df["weight"] = df["weight"] / df["weight"].sum()
+    scenario = (path.resolve().parent / data["scenario"]).resolve()
+    return Ensemble(path.resolve(), scenario, list(data.get("set", [])), params, df, data.get("provenance", {}),
+                    float(1.0 / np.sum(df["weight"].to_numpy() ** 2)))
+
+
+def draw(ensemble: Ensemble, n: int, seed: int = 0) -> pd.DataFrame:
+    """``n`` particles resampled with replacement by weight (``numpy.random.default_rng(seed).choice``): one row
+    per draw (``draw`` 0..n-1, ``particle`` index, a column per parameter). Raises ValueError for ``n < 1``."""
+    if n < 1:
+        raise ValueError(f"draws must be >= 1, got {n}")
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(len(ensemble.particles), size=n, replace=True, p=ensemble.particles["weight"].to_numpy())
+    out = ensemble.particles.iloc[idx][ensemble.paths].reset_index(drop=True)
+    out.insert(0, "particle", idx)
+    out.insert(0, "draw", np.arange(n))
+    return out
+
+
+def apply_draw(scenario: Scenario, row: pd.Series | dict, paths: Sequence[str]) -> Scenario:
+    """``scenario`` with the draw's parameter values (integer parameters rounded)."""
+    values: dict[str, Any] = {}
+    for p in paths:
+        v = float(row[p])
+        d = field_info(p)["default"]
+        values[p] = int(round(v)) if isinstance(d, int) and not isinstance(d, bool) else v
+    return with_values(scenario, values, source="posterior draw")
+
+
+@dataclass
+class PosteriorValidation:
+    """Outputs of :func:`validate_posterior`: the draws, pooled run tables, statistics, table and verdicts."""
+
+    draws: pd.DataFrame
+    replications: Any  # sim.analysis.runs.Replications (replication = draw * R + r)
+    stats: pd.DataFrame
+    table: pd.DataFrame
+    verdicts: pd.DataFrame
+    targets: Any
+    runs_per_draw: int
+    wall_seconds: float
+
+
+def validate_posterior(ensemble: Ensemble, draws: int = 50, replications: int = 2, seed: int = 0,
+                       months: int = 48, overrides: Sequence[str] = (), targets=None,
+                       progress: Callable[[int], None] | None = None) -> PosteriorValidation:
+    """Posterior predictive check (module docstring): ``draws`` x ``replications`` runs of the ensemble's
+    scenario, ``months`` months from its start (48: through 2025), compared with the targets by
+    :func:`sim.analysis.validation.compare` and the ECI patterns. ``progress(k)`` after each run."""
+    from sim.analysis.runs import run_one, seed_for, stack_replications
+    from sim.analysis.validation import compare, load_targets, simulated_statistics, verdicts
+    from sim.analysis.validation_eci import compare_eci, eci_statistics
+    from sim.model.labs import load_roster
+    from sim.scenario.schema import with_horizon
+
+    targets = targets if targets is not None else load_targets()
+    base = with_horizon(ensemble.base_scenario(overrides), months)
+    roster = load_roster(base.roster_path())
+    dr = draw(ensemble, draws, seed)
+    t0 = time.perf_counter()
+    results = []
+    for i, row in dr.iterrows():
+        sc = apply_draw(base, row, ensemble.paths)
+        for r in range(replications):
+            results.append(run_one(sc, seed_for(seed, int(i), r), roster))
+            if progress:
+                progress(len(results))
+    reps = stack_replications(base, results, time.perf_counter() - t0)
+    stats = simulated_statistics(reps.timeseries, reps.releases)
+    table = compare(stats, targets)
+    if targets.eci_patterns is not None:
+        eci = eci_statistics(reps.timeseries, reps.releases)
+        table = pd.concat([table, compare_eci(eci, targets.eci_patterns, targets.lab_flagships)], ignore_index=True)
+        stats = pd.concat([stats, eci], ignore_index=True)
+    return PosteriorValidation(dr, reps, stats, table, verdicts(table), targets, replications,
+                               time.perf_counter() - t0)
+
+
+# --------------------------------------------------------------------------------------------------
+# policy effects over the posterior
+
+
+@dataclass
+class PosteriorComparison:
+    """Outputs of :func:`run_posterior_comparison`: scenario names (the first is the reference), the resolved
+    scenarios (at the ensemble's base values), the draws, the stacked time series (columns scenario, draw,
+    replication = draw * R + r, month, date and the metrics), R, the base seed and the wall time."""
+
+    names: list[str]
+    scenarios: list[Scenario]
+    draws: pd.DataFrame
+    timeseries: pd.DataFrame
+    replications: int
+    base_seed: int
+    wall_seconds: float
+
+
+def _own_paths(scenario: Scenario, base: Scenario, paths: Sequence[str]) -> list[str]:
+    """The free-parameter paths a scenario sets to a value of its own (different from the ensemble's base)."""
+    def current(sc: Scenario, path: str) -> float:
+        obj: Any = sc
+        for part in path.split("."):
+            obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
+        return float(obj)
+
+    return [p for p in paths if not np.isclose(current(scenario, p), current(base, p), rtol=1e-12, atol=0.0)]
+
+
+def _run_cell(args: tuple) -> pd.DataFrame:
+    """One (draw, scenario) cell: ``R`` runs with seeds ``seed_for(seed, draw, r)``; the metrics' time series."""
+    from sim.analysis.runs import run_one, seed_for
+
+    scenario, values, draw_i, reps, seed, columns, roster = args
+    sc = with_values(scenario, values, source="posterior draw") if values else scenario
+    out = []
+    for r in range(reps):
+        ts = run_one(sc, seed_for(seed, draw_i, r), roster).timeseries
+        out.append(ts[[c for c in ("month", "date", *columns) if c in ts]].assign(draw=draw_i,
+                                                                                   replication=draw_i * reps + r))
+    return pd.concat(out, ignore_index=True)
+
+
+def run_posterior_comparison(scenarios: Sequence[Scenario], ensemble: Ensemble, draws: int = 50,
+                             replications: int = 10, seed: int | None = None, names: Sequence[str] | None = None,
+                             metrics: Sequence[str] | None = None, workers: int = 1,
+                             progress: Callable[[int], None] | None = None,
+                             scheduler: str | None = None) -> PosteriorComparison:
+    """Run every scenario for ``draws`` posterior draws x ``replications`` runs with common random numbers
+    (module docstring). A scenario keeps its own value of a free parameter it sets (it differs from the
+    ensemble's base scenario); the others take the draw's. ``workers`` > 1: cells (draw, scenario) in that many
+    processes; ``scheduler``: a Dask scheduler address (``tcp://host:8786``) whose workers run the cells instead
+    (they need aieco installed). ``progress(runs done)`` after each cell. Raises ValueError for fewer than two
+    scenarios."""
+    from sim.analysis.compare import unique_names
+    from sim.model.labs import load_roster
+    from sim.model.metrics import HEADLINE_METRICS
+
+    if len(scenarios) < 2:
+        raise ValueError("a comparison needs a reference and at least one other scenario")
+    labels = unique_names(list(names) if names is not None else [s.name for s in scenarios])
+    base_seed = int(scenarios[0].seed if seed is None else seed)
+    base = ensemble.base_scenario()
+    own = [_own_paths(s, base, ensemble.paths) for s in scenarios]
+    dr = draw(ensemble, draws, base_seed)
+    cols = list(metrics or HEADLINE_METRICS)
+    rosters = {str(s.roster_path()): load_roster(s.roster_path()) for s in scenarios}
+    tasks = []
+    for i, row in dr.iterrows():
+        for j, sc in enumerate(scenarios):
+            values = {}
+            for p in ensemble.paths:
+                if p in own[j]:
+                    continue
+                v = float(row[p])
+                d = field_info(p)["default"]
+                values[p] = int(round(v)) if isinstance(d, int) and not isinstance(d, bool) else v
+            tasks.append((j, (sc, values, int(i), replications, base_seed, cols, rosters[str(sc.roster_path())])))
+    t0 = time.perf_counter()
+    parts: list[pd.DataFrame] = [None] * len(tasks)  # type: ignore[list-item]
+    done = 0
+    if scheduler:
+        from distributed import Client, as_completed
+
+        with Client(scheduler) as client:
+            futures = {client.submit(_run_cell, args, pure=False): k for k, (_, args) in enumerate(tasks)}
+            for fut in as_completed(futures):
+                k = futures[fut]
+                parts[k] = fut.result().assign(scenario=labels[tasks[k][0]])
+                done += replications
+                if progress:
+                    progress(done)
+    elif workers > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
+            for k, res in enumerate(ex.map(_run_cell, [t[1] for t in tasks], chunksize=max(1, len(tasks) // (8 * workers)))):
+                parts[k] = res.assign(scenario=labels[tasks[k][0]])
+                done += replications
+                if progress:
+                    progress(done)
+    else:
+        for k, (j, args) in enumerate(tasks):
+            parts[k] = _run_cell(args).assign(scenario=labels[j])
+            done += replications
+            if progress:
+                progress(done)
+    ts = pd.concat(parts, ignore_index=True)
+    ts = ts[["scenario", "draw", "replication", *[c for c in ts.columns if c not in ("scenario", "draw", "replication")]]]
+    return PosteriorComparison(labels, list(scenarios), dr, ts, replications, base_seed, time.perf_counter() - t0)
+
+
+def _q(v: np.ndarray, interval: float) -> tuple[float, float]:
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return math.nan, math.nan
+    lo, hi = np.quantile(v, [(1 - interval) / 2, 1 - (1 - interval) / 2])
+    return float(lo), float(hi)
+
+
+def posterior_effects(comp: PosteriorComparison, metrics: Sequence[str] | None = None,
+                      interval: float = 0.90) -> pd.DataFrame:
+    """Effects of each scenario against the reference over the posterior (module docstring).
+
+    One row per (metric, scenario, effect) with ``effect`` in horizon, mean, peak; ``from_month`` (first policy
+    change, :func:`sim.analysis.compare.first_policy_month`); ``median``, ``lo``, ``hi`` (over draws of the per-draw
+    effect, each a mean over its R runs); ``spread_lo``, ``spread_hi`` (over all runs; for the peak, of the runs'
+    differences at their draw's peak month); ``sign_share`` (share of draws whose effect has the median's sign;
+    NaN when the median is 0); ``month_median``, ``month_lo``, ``month_hi`` (peak: its month index over draws);
+    ``n_draws`` and ``runs``. Units are the metric's."""
+    from sim.analysis.compare import difference_paths, first_policy_month
+    from sim.model.metrics import HEADLINE_METRICS
+
+    names = comp.names
+    ts = comp.timeseries
+    metrics = [m for m in (metrics or HEADLINE_METRICS) if m in ts.columns]
+    months = np.sort(ts["month"].unique())
+    ref = comp.scenarios[0]
+    starts = {n: first_policy_month(ref, s) for n, s in zip(names[1:], comp.scenarios[1:], strict=True)}
+    n_draws, R = len(comp.draws), comp.replications
+    rows = []
+    for m in metrics:
+        paths = difference_paths(ts, names, m)  # (n_draws * R, T), replications in order draw * R + r
+        for j, name in enumerate(names[1:], start=1):
+            d = paths[name]
+            if d.shape[0] != n_draws * R:
+                raise ValueError(f"{name}: {d.shape[0]} paired runs, expected {n_draws} x {R}")
+            f0 = int(min(max(starts[name] or 0, 0), len(months) - 1))
+            win = d[:, f0:].reshape(n_draws, R, -1)
+            with np.errstate(all="ignore"):
+                per_run = {"horizon": d[:, -1], "mean": np.nanmean(win, axis=2).ravel()}
+            base = {"metric": m, "scenario": name, "scenario_index": j, "from_month": f0,
+                    "n_draws": n_draws, "runs": n_draws * R}
+            for eff, v in per_run.items():
+                with np.errstate(all="ignore"):
+                    by_draw = np.nanmean(v.reshape(n_draws, R), axis=1)
+                med = float(np.nanmedian(by_draw)) if np.isfinite(by_draw).any() else math.nan
+                lo, hi = _q(by_draw, interval)
+                slo, shi = _q(v, interval)
+                rows.append({**base, "effect": eff, "median": med, "lo": lo, "hi": hi, "spread_lo": slo,
+                             "spread_hi": shi, "sign_share": _sign_share(by_draw, med),
+                             "month_median": float(months[-1]) if eff == "horizon" else math.nan,
+                             "month_lo": math.nan, "month_hi": math.nan})
+            with np.errstate(all="ignore"):
+                mean_path = np.nanmean(win, axis=1)  # (n_draws, T'): each draw's mean path
+            ok = np.isfinite(mean_path).any(axis=1)
+            k = np.where(ok, np.nanargmax(np.abs(np.where(np.isfinite(mean_path), mean_path, 0.0)), axis=1), 0)
+            peak = np.where(ok, mean_path[np.arange(n_draws), k], np.nan)
+            at = win[np.arange(n_draws), :, k].ravel()  # each run at its draw's peak month
+            med = float(np.nanmedian(peak)) if ok.any() else math.nan
+            lo, hi = _q(peak, interval)
+            slo, shi = _q(at, interval)
+            mk = (k + f0).astype(float)[ok]
+            mlo, mhi = _q(mk, interval)
+            rows.append({**base, "effect": "peak", "median": med, "lo": lo, "hi": hi, "spread_lo": slo,
+                         "spread_hi": shi, "sign_share": _sign_share(peak, med),
+                         "month_median": float(np.median(mk)) if mk.size else math.nan, "month_lo": mlo,
+                         "month_hi": mhi})
+    out = pd.DataFrame(rows)
+    dates = ts.drop_duplicates("month").set_index("month")["date"] if "date" in ts else None
+    out["date"] = [dates.get(int(round(x)), "") if dates is not None and np.isfinite(x) else ""
+                   for x in out["month_median"]]
+    return out
+
+
+def _sign_share(v: np.ndarray, median: float) -> float:
+    v = v[np.isfinite(v)]
+    if not v.size or not np.isfinite(median) or median == 0:
+        return math.nan
+    return float(np.mean(np.sign(v) == np.sign(median)))

@@ -1,0 +1,236 @@
+"""Running a scenario: replications with independent seeds, and the output folder of a run.
+
+A replication's seed is derived from the scenario seed with numpy's ``SeedSequence`` keyed by the
+replication index, so replication ``r`` has the same seed whatever the number of replications, and two
+scenarios run with the same base seed use common random numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.provenance import base_manifest, write_atomic, write_json_atomic
+from sim.model.ecosystem import EcosystemModel
+from sim.model.metrics import summarize
+from sim.scenario.schema import Scenario
+
+OUTPUT_TABLES = ("timeseries", "labs", "releases", "summary")
+
+
+def seed_for(base_seed: int, *key: int) -> int:
+    """A 63-bit seed for the run keyed by ``key`` (e.g. (replication,) or (point, replication)), derived
+    from ``base_seed`` with ``numpy.random.SeedSequence(base_seed, spawn_key=key)``."""
+    ss = np.random.SeedSequence(int(base_seed), spawn_key=tuple(int(k) for k in key))
+    return int(ss.generate_state(1, dtype=np.uint64)[0] & np.uint64(2**63 - 1))
+
+
+@dataclass
+class RunResult:
+    """The outputs of one run: time series, lab panel, release log (DataFrames) and summary metrics."""
+
+    seed: int
+    timeseries: pd.DataFrame
+    labs: pd.DataFrame
+    releases: pd.DataFrame
+    summary: dict[str, float]
+
+
+def run_one(scenario: Scenario, seed: int, roster: pd.DataFrame | None = None) -> RunResult:
+    """Run one replication of ``scenario`` with ``seed`` and return its outputs."""
+    model = EcosystemModel(scenario, seed=seed, roster=roster).run()
+    ts, rel = model.timeseries(), model.release_log()
+    return RunResult(seed, ts, model.lab_panel(), rel, summarize(ts, rel))
+
+
+@dataclass
+class Replications:
+    """Outputs of R replications, stacked with a ``replication`` column (tables) and their seeds."""
+
+    scenario: Scenario
+    seeds: list[int]
+    timeseries: pd.DataFrame
+    labs: pd.DataFrame
+    releases: pd.DataFrame
+    summary: pd.DataFrame
+    wall_seconds: float
+
+    def table(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+
+def run_replications(scenario: Scenario, replications: int = 1, base_seed: int | None = None,
+                     progress: Callable[[int], None] | None = None, first: int = 0) -> Replications:
+    """Run ``replications`` independent replications ``first..first+replications-1`` (seeds
+    ``seed_for(base_seed, r)``; the tables' ``replication`` column holds r, so a later batch with ``first`` = the
+    replications done continues a run exactly: :func:`concat_replications`).
+
+    base_seed defaults to ``scenario.seed``; ``progress(k)`` is called after the k-th replication of this call
+    (0-based). Raises ValueError for ``replications < 1`` or ``first < 0`` and RosterError for a bad roster."""
+    if first < 0:
+        raise ValueError(f"first must be >= 0, got {first}")
+    if replications < 1:
+        raise ValueError(f"replications must be >= 1, got {replications}")
+    from sim.model.labs import check_roster_start, load_roster
+
+    roster = load_roster(scenario.roster_path())
+    check_roster_start(roster, scenario.start, scenario.roster_path())
+    base = scenario.seed if base_seed is None else base_seed
+    seeds = [seed_for(base, r) for r in range(first, first + replications)]
+    t0 = time.perf_counter()
+    results = []
+    for r, seed in enumerate(seeds):
+        results.append(run_one(scenario, seed, roster))
+        if progress:
+            progress(r)
+    return stack_replications(scenario, results, time.perf_counter() - t0, first=first)
+
+
+def stack_replications(scenario: Scenario, results: list[RunResult], wall_seconds: float,
+                       first: int = 0) -> Replications:
+    """:class:`Replications` from the runs of replications ``first..first+len(results)-1`` in order (each table
+    gains a ``replication`` column). Raises ValueError for an empty list."""
+    if not results:
+        raise ValueError("need at least one replication")
+    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in OUTPUT_TABLES}
+    for r, res in enumerate(results, start=first):
+        parts["timeseries"].append(res.timeseries.assign(replication=r))
+        parts["labs"].append(res.labs.assign(replication=r))
+        parts["releases"].append(res.releases.assign(replication=r))
+        parts["summary"].append(pd.DataFrame([{"replication": r, "seed": res.seed, **res.summary}]))
+    tables = {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
+    return Replications(scenario, [res.seed for res in results], tables["timeseries"], tables["labs"],
+                        tables["releases"], tables["summary"], wall_seconds)
+
+
+def concat_replications(a: Replications, b: Replications) -> Replications:
+    """Replications ``a`` followed by ``b`` (a later batch of the same scenario, e.g. from
+    ``run_replications(..., first=len(a.seeds))``): tables stacked, seeds joined, wall times added."""
+    tables = {k: pd.concat([a.table(k), b.table(k)], ignore_index=True) for k in OUTPUT_TABLES}
+    return Replications(a.scenario, [*a.seeds, *b.seeds], tables["timeseries"], tables["labs"], tables["releases"],
+                        tables["summary"], a.wall_seconds + b.wall_seconds)
+
+
+def write_run(out_dir: str | Path, reps: Replications, scenario_file: str | None = None,
+              overrides: list[str] | None = None, csv: bool = False, extra: dict | None = None) -> Path:
+    """Write a run folder: ``timeseries.parquet``, ``labs.parquet``, ``releases.parquet``,
+    ``summary.parquet`` and ``manifest.json`` (resolved scenario, seeds, versions, git commit, command,
+    wall time, and ``overrides``: the changes to the scenario file, e.g. ``["governments.US.leakage=0.6"]``,
+    which figure captions name; ``extra`` entries, e.g. ``precision``); with ``csv`` also each table as
+    ``<table>.csv``. Returns the folder.
+
+    Raises OSError when the folder cannot be written (a full disk); no temporary file is left behind."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUT_TABLES:
+        table = reps.table(name)
+        write_atomic(out / f"{name}.parquet", lambda tmp, t=table: t.to_parquet(tmp, index=False))
+        if csv:
+            write_atomic(out / f"{name}.csv", lambda tmp, t=table: t.to_csv(tmp, index=False))
+    manifest = base_manifest("run")
+    manifest.update({
+        "scenario_file": scenario_file, "scenario": reps.scenario.resolved_dict(),
+        "replications": len(reps.seeds), "base_seed": reps.scenario.seed, "seeds": reps.seeds,
+        "seed_rule": "numpy.random.SeedSequence(base_seed, spawn_key=(replication,)).generate_state(1, uint64) & (2**63-1)",
+        "wall_seconds": round(reps.wall_seconds, 3), "tables": [f"{n}.parquet" for n in OUTPUT_TABLES],
+        "overrides": list(overrides or []), **(extra or {})})
+    write_json_atomic(out / "manifest.json", manifest)
+    return out
+
+
+class RunFolderError(ValueError):
+    """A folder is not a readable ``aieco run`` results folder; the message names the file and the field."""
+
+
+@dataclass
+class RecordedRun:
+    """What a run folder's manifest says was run: enough to run it again (:func:`read_run`)."""
+
+    folder: Path
+    scenario: Scenario
+    replications: int
+    base_seed: int
+    scenario_file: str | None
+    overrides: list[str]
+    manifest: dict
+
+
+def read_run(folder: str | Path) -> RecordedRun:
+    """The run recorded in ``folder/manifest.json`` (written by :func:`write_run`): its resolved scenario
+    (validated again, so a manifest edited by hand is checked like a scenario file), replications and
+    base seed. Raises RunFolderError naming the file and the field."""
+    from sim.analysis.provenance import read_manifest_file
+    from sim.scenario.schema import ScenarioError, scenario_from_dict
+
+    folder = Path(folder)
+    f = folder / "manifest.json"
+    m = read_manifest_file(folder, RunFolderError, "a results folder of aieco run")
+    if m.get("kind") != "run":
+        raise RunFolderError(f"{f}: field 'kind': {m.get('kind')!r}; --from takes the folder of one `aieco run`")
+    for key, typ in (("scenario", dict), ("replications", int), ("base_seed", int)):
+        if not isinstance(m.get(key), typ) or isinstance(m.get(key), bool):
+            raise RunFolderError(f"{f}: field {key!r}: missing or not a {typ.__name__}")
+    try:
+        sc = scenario_from_dict(m["scenario"], source=f"{f} (field 'scenario')")
+    except ScenarioError as e:
+        raise RunFolderError(str(e)) from None
+    return RecordedRun(folder, sc, m["replications"], m["base_seed"], m.get("scenario_file"),
+                       list(m.get("overrides") or []), m)
+
+
+def table_differences(a: str | Path, b: str | Path) -> list[str]:
+    """The tables (:data:`OUTPUT_TABLES`) of run folder ``b`` that differ from those of ``a``, each with
+    how (missing, shape, columns, values): empty when every table is identical, value for value."""
+    out = []
+    for name in OUTPUT_TABLES:
+        fa, fb = Path(a) / f"{name}.parquet", Path(b) / f"{name}.parquet"
+        if not fa.is_file() or not fb.is_file():
+            out.append(f"{name}: missing in {fa.parent if not fa.is_file() else fb.parent}")
+            continue
+        da, db = pd.read_parquet(fa), pd.read_parquet(fb)
+        if list(da.columns) != list(db.columns):
+            out.append(f"{name}: columns differ")
+        elif da.shape != db.shape:
+            out.append(f"{name}: {da.shape[0]} rows vs {db.shape[0]}")
+        elif not da.equals(db):
+            bad = [c for c in da.columns if not da[c].equals(db[c])]
+            out.append(f"{name}: values differ in {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''}")
+    return out
+
+
+def run_precision(summary: pd.DataFrame, rel: float, metrics: tuple[str, ...] | None = None) -> dict[str, dict]:
+    """Whether the median across replications of each of ``metrics`` (default the headline metrics) in ``summary``
+    (one row per replication) is known to relative precision ``rel``: the half-width of its 90% bootstrap CI is at
+    most ``rel x max(|median|, floor)`` (:mod:`sim.analysis.precision`). Returns metric -> status."""
+    from sim.analysis.precision import bootstrap_ci, metric_floor, precision_status
+    from sim.model.metrics import HEADLINE_METRICS
+
+    cis = {}
+    for m in metrics or HEADLINE_METRICS:
+        est, lo, hi = bootstrap_ci(summary[m].to_numpy(float), "median")
+        cis[m] = (est, lo, hi, metric_floor(m))
+    return precision_status(cis, rel)
+
+
+def run_until_precise(scenario: Scenario, replications: int, rel: float, max_replications: int,
+                      progress: Callable[[int, int], None] | None = None,
+                      metrics: tuple[str, ...] | None = None) -> tuple[Replications, dict[str, dict], list[int]]:
+    """``replications`` replications, then batches (:func:`sim.analysis.precision.next_batch`; replication r always has seed
+    ``seed_for(scenario.seed, r)``) until every metric's median is precise (:func:`run_precision`) or
+    ``max_replications`` is reached. progress(done, cap) is called after each batch. Returns (replications, the
+    last precision status (each with ``reached_at``: the replications after the first batch that reached it, None
+    if none did), replications after each batch). Raises ValueError for rel <= 0 or max_replications <
+    replications; RosterError for a bad roster."""
+    from sim.analysis.precision import check_batch_args, until_precise
+
+    check_batch_args(rel, replications, max_replications)
+    return until_precise(
+        run_replications(scenario, replications),
+        lambda reps: (run_precision(reps.summary, rel, metrics), len(reps.seeds), reps),
+        lambda reps, n, more: concat_replications(reps, run_replications(scenario, more, first=n)),
+        max_replications, progress)

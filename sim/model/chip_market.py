@@ -1,0 +1,106 @@
+"""The model's chip market and training (ODD 7.3-7.4): world production of frontier chips, the market that clears
+the labs' chip budgets against buyers outside the model, export controls that send controlled money to alternative
+chips, depreciation, and the compute a lab puts into its next model.
+
+:class:`ChipMarket` is a mixin of :class:`sim.model.ecosystem.EcosystemModel`: its methods read and write the
+model's lab table (``self.labs_state``) and scenario; the arithmetic is in :mod:`sim.model.compute`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import REGIONS
+from sim.model.compute import (
+    alt_supply_cap,
+    buy_alt_chips,
+    chip_price,
+    clear_chip_market,
+    depreciate,
+    effective_control,
+    initial_world_stock,
+    split_chip_money,
+    world_production,
+)
+
+R = len(REGIONS)
+
+
+class ChipMarket:
+    """Chips and training of :class:`~sim.model.ecosystem.EcosystemModel` (a mixin; state on the model)."""
+
+    def _setup_chips(self) -> None:
+        """The chip market at the start: alternative-chip supply by region, the world's installed frontier chips
+        and this month's market record (``self.money``)."""
+        c, ch = self.scenario.compute, self.scenario.chips
+        self.alt0 = np.array([c.alt_supply_h100e[r] for r in REGIONS])
+        self.compliant_share = np.array([c.compliant_share_of_alt[r] for r in REGIONS])
+        # the world's installed frontier chips: production grown for ever at the measured rate, net of
+        # depreciation, and never less than what the labs hold at the start; alternative chips bought by labs
+        self.world_stock = max(initial_world_stock(self.production(0), ch.production_growth_per_year,
+                                                   c.depreciation_months),
+                               float(self.labs_state.compute.sum()))
+        self.alt_stock = 0.0
+        # this month's chip market, filled by _chips (what the chip_* reporters show)
+        self.money = {"production": self.production(0), "price": c.price_usd_per_h100e,
+                      "list_price": c.price_usd_per_h100e, "sold": 0.0, "outside": 0.0, "alt_supply": 0.0}
+
+    def production(self, t: int) -> float:
+        """World production of frontier AI chips in month ``t`` (H100e/month; :func:`sim.model.compute.world_production`)."""
+        ch = self.scenario.chips
+        return world_production(t - self.anchor, ch.production_h100e_per_month, ch.production_growth_per_year,
+                                ch.production_growth_after_per_year, self.change)
+
+    def outside_demand(self, t: int) -> float:
+        """Chip spending of the buyers outside the model in month ``t`` (USD/month)."""
+        ch, mk = self.scenario.chips, self.scenario.market
+        return world_production(t - self.anchor, ch.outside_demand_usd_per_month, ch.outside_demand_growth_per_year,
+                                mk.market_growth_after_per_year, self.change)
+
+    def final_run_share(self, t: int) -> float:
+        """Share of a lab's training compute in its final run in month ``t``: ``final_run_share`` at the start,
+        scaled by the final run's length (``run_duration_months`` at 2024-07, growing ``run_duration_growth_per_year``
+        up to ``max_run_duration_months``) relative to its length at the start; at most 1."""
+        c = self.scenario.compute
+
+        def length(k: int) -> float:
+            return min(c.max_run_duration_months,
+                       c.run_duration_months * c.run_duration_growth_per_year ** ((k - self.anchor) / 12))
+        return min(1.0, c.final_run_share * length(t) / length(0))
+
+    def inference_need(self, share: float | np.ndarray) -> float | np.ndarray:
+        """H100e a closed lab needs to serve a given share of all developers."""
+        return self.scenario.compute.inference_intensity * self.labs_state.compute.sum() * share
+
+    def _chips(self, t: int) -> None:
+        """Chip budgets buy from the world market (7.3): controlled money goes to alternative chips; frontier chips
+        clear at ``max(list price, demand / production)``; stocks depreciate."""
+        s, c = self.labs_state, self.scenario.compute
+        own = self.scenario.labs.compute_spend_share * s.income * s.active
+        money = own / (1.0 - self.subsidy[s.region])
+        self.state_funding = np.bincount(s.region, weights=money - own, minlength=R)
+        theta, leak, allowed = effective_control(self.export_control, self.leakage, self.compliant)
+        list_price = chip_price(t, c.price_usd_per_h100e, c.price_perf_doubling_months)
+        supply = self.production(t)
+        outside = self.outside_demand(t)
+        frontier_money, alt_money = split_chip_money(money, s.region, theta, leak)
+        frontier, price, outside_h100e = clear_chip_market(frontier_money, outside, supply, list_price)
+        alt_cap = alt_supply_cap(t - self.anchor, self.alt0, c.alt_supply_growth_per_year, self.compliant_share,
+                                 allowed, c.alt_supply_growth_after_per_year, self.change)
+        alt = buy_alt_chips(alt_money, s.region, list_price / c.eta_alt, alt_cap)
+        dep = c.depreciation_months
+        s.compute = depreciate(s.compute, dep) + frontier + alt
+        sold = float(frontier.sum()) + outside_h100e
+        self.world_stock = float(depreciate(self.world_stock, dep)) + sold
+        self.alt_stock = float(depreciate(self.alt_stock, dep)) + float(alt.sum())
+        controlled = theta > 0  # alternative chips are on offer only where a control binds
+        self.money = {"production": supply, "price": price, "list_price": list_price, "sold": sold,
+                      "outside": outside_h100e, "alt_supply": float(alt_cap[controlled].sum())}
+        self._depreciation_cost = s.compute / c.depreciation_months * list_price
+
+    def _train(self) -> None:
+        s, c = self.labs_state, self.scenario.compute
+        need = np.where(s.open, 0.0, self.inference_need(self.share))
+        serve = np.minimum(need, c.max_inference_share * s.compute)
+        s.quality = np.where(need > 0, serve / np.where(need > 0, need, 1.0), 1.0)
+        s.accrued += c.train_share * (s.compute - serve) * self.fpm * self.final_run_share(self.t) * s.active

@@ -1,0 +1,260 @@
+"""Lab agents and the roster they start from (DESIGN.md §2, §3 step 4, §4).
+
+Lab state lives in the model's structure-of-arrays (:class:`LabTable`) so that the chip market and the
+developer choice are array operations; each :class:`Lab` is a mesa Agent that reads and writes its own row
+and makes its own release decision.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim import REGIONS
+from sim.model.capability import own_capability
+from sim.model.market import p_open
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model.ecosystem import EcosystemModel
+
+ROSTER_COLUMNS = ("name", "region", "training_compute_flop", "strategy", "open_bias")
+OPTIONAL_COLUMNS = ("entry", "exit", "latest_release", "efficiency_oom")
+"""``entry`` (YYYY-MM, may be blank): the month a lab enters; blank or before the start: present at the start.
+``exit`` (YYYY-MM, may be blank): the month a lab leaves (acquired or stopped frontier work); blank: never.
+``latest_release`` (YYYY-MM[-DD]): date of the model behind ``training_compute_flop``; its age at the start
+sizes the lab's initial compute and its capability (blank: age 0).
+``efficiency_oom`` (OOM, default 0): the lab's capability offset per unit of effective compute, from the ECI
+link's shrunken per-lab residuals (data/targets/eci_link.csv)."""
+
+
+MAX_TRAINING_FLOP = 1e33
+"""Largest ``training_compute_flop`` a roster may give (about a million times the largest runs of 2025);
+beyond it budgets and revenues overflow."""
+
+
+class RosterError(ValueError):
+    """The roster file is missing or malformed; the message names the file, row and column."""
+
+
+def load_roster(path: str | Path) -> pd.DataFrame:
+    """Read a roster CSV (lines starting with ``#`` are comments; extra columns are ignored).
+
+    Required columns: ``name`` (str, unique), ``region`` (US/CN/EU/ROW), ``training_compute_flop``
+    (FLOP of the lab's best model before the start, or of its first qualifying model for a later
+    entrant; > 0), ``strategy`` (OPEN/CLOSED), ``open_bias`` (logit-scale trait, about -3..3).
+    Optional: ``entry`` (YYYY-MM or blank). Returns a DataFrame with those columns (``entry`` always
+    present, "" when blank), in file order.
+
+    Raises RosterError naming the file, the row (1-based data row) and the column.
+
+    The parsed table is cached per process, keyed by the file's resolved path, size and modification
+    time (a replication or sweep run would otherwise re-read the CSV: ~9 ms a run); each call returns
+    its own copy.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RosterError(f"roster file not found: {path}")
+    st = path.stat()
+    return _load_roster_cached(str(path.resolve()), str(path), st.st_size, st.st_mtime_ns).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> pd.DataFrame:
+    """Parse and check a roster file (see :func:`load_roster`); ``size``/``mtime_ns`` key the cache."""
+    path = Path(shown)
+    try:
+        text = Path(resolved).read_bytes().decode("utf-8")
+        if "\0" in text:
+            raise UnicodeDecodeError("utf-8", b"\0", text.index("\0"), text.index("\0") + 1, "NUL byte")
+        df = pd.read_csv(io.StringIO(text), comment="#", skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise RosterError(f"{path}: empty file (no header, no labs); required columns: "
+                          f"{', '.join(ROSTER_COLUMNS)}") from None
+    except UnicodeDecodeError as e:
+        raise RosterError(f"{path}: not a UTF-8 text (CSV) file (byte {e.start}: {e.reason})") from None
+    except (pd.errors.ParserError, OSError) as e:
+        raise RosterError(f"{path}: not a readable CSV file: {str(e).strip()}") from None
+    missing = [c for c in ROSTER_COLUMNS if c not in df.columns]
+    if missing:
+        raise RosterError(f"{path}: missing column(s) {', '.join(missing)}; required: {', '.join(ROSTER_COLUMNS)}")
+    if df.empty:
+        raise RosterError(f"{path}: no labs")
+    for i, row in enumerate(df.itertuples(index=False), start=1):
+        if pd.isna(row.name) or not str(row.name).strip():
+            raise RosterError(f"{path}: row {i}, column name: empty; every lab needs a name")
+        if row.region not in REGIONS:
+            raise RosterError(f"{path}: row {i}, column region: {row.region!r} is not one of {', '.join(REGIONS)}")
+        if str(row.strategy).upper() not in ("OPEN", "CLOSED"):
+            raise RosterError(f"{path}: row {i}, column strategy: {row.strategy!r} is not OPEN or CLOSED")
+        try:
+            c = float(row.training_compute_flop)
+        except (TypeError, ValueError):
+            c = float("nan")
+        if not np.isfinite(c) or c <= 0 or c > MAX_TRAINING_FLOP:
+            raise RosterError(f"{path}: row {i}, column training_compute_flop: {row.training_compute_flop!r} "
+                              f"is not a positive number of FLOP up to {MAX_TRAINING_FLOP:.0e}")
+        try:
+            b = float(row.open_bias)
+        except (TypeError, ValueError):
+            b = float("nan")
+        if not np.isfinite(b):
+            raise RosterError(f"{path}: row {i}, column open_bias: {row.open_bias!r} is not a number")
+    for col in ("entry", "exit"):
+        if col not in df.columns:
+            continue
+        for i, v in enumerate(df[col], start=1):
+            if isinstance(v, str) and v.strip() and not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", v.strip()):
+                raise RosterError(f"{path}: row {i}, column {col}: {v!r} is not a month YYYY-MM (or blank)")
+            if not isinstance(v, str) and pd.notna(v):
+                raise RosterError(f"{path}: row {i}, column {col}: {v!r} is not a month YYYY-MM (or blank)")
+    if "efficiency_oom" in df.columns:
+        raw = df["efficiency_oom"]
+        eff = pd.to_numeric(raw, errors="coerce")
+        blank = raw.isna() | raw.astype(str).str.strip().eq("")
+        bad = (eff.isna() & ~blank) | ~np.isfinite(eff.fillna(0.0)) | (eff.fillna(0.0).abs() > 3)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            v = raw.iloc[i]
+            shown = repr(v) if isinstance(v, str) else f"{float(v):g}"
+            raise RosterError(f"{path}: row {i + 1}, column efficiency_oom: {shown} is not a number of OOM between "
+                              "-3 and 3 (or blank)")
+    if "entry" in df.columns and "exit" in df.columns:
+        for i, (en, ex) in enumerate(zip(df["entry"], df["exit"], strict=True), start=1):
+            en = en.strip() if isinstance(en, str) else ""
+            ex = ex.strip() if isinstance(ex, str) else ""
+            if en and ex and ex <= en:
+                raise RosterError(f"{path}: row {i}, column exit: {ex!r} is not after the lab's entry {en!r}")
+    dup = df["name"][df["name"].duplicated()]
+    if len(dup):
+        raise RosterError(f"{path}: column name: duplicate lab {dup.iloc[0]!r}")
+    out = df[list(ROSTER_COLUMNS)].copy()
+    out["entry"] = df["entry"].astype(object).fillna("").astype(str).str.strip() if "entry" in df.columns else ""
+    out["exit"] = df["exit"].astype(object).fillna("").astype(str).str.strip() if "exit" in df.columns else ""
+    out["efficiency_oom"] = (pd.to_numeric(df["efficiency_oom"], errors="coerce").fillna(0.0)
+                             if "efficiency_oom" in df.columns else 0.0)
+    out["latest_release"] = df["latest_release"].fillna("").astype(str) if "latest_release" in df.columns else ""
+    out["strategy"] = out["strategy"].str.upper()
+    out["training_compute_flop"] = out["training_compute_flop"].astype(float)
+    out["open_bias"] = out["open_bias"].astype(float)
+    return out.reset_index(drop=True)
+
+
+def check_roster_start(roster: pd.DataFrame, start: str, source: str | Path = "roster") -> None:
+    """Raise RosterError unless at least one lab of ``roster`` (from :func:`load_roster`) is present at
+    ``start`` (YYYY-MM): its ``entry`` blank or not after ``start``. ``source`` names the file."""
+    entries = [e for e in roster.get("entry", pd.Series([""] * len(roster))) if e]
+    if len(entries) == len(roster) and all(e > start for e in entries):
+        raise RosterError(f"{source}: column entry: every lab enters after the scenario's start {start} (the "
+                          f"first in {min(entries)}); at least one lab must be present at the start (entry blank "
+                          "or not after the start)")
+
+
+@dataclass
+class LabTable:
+    """Structure-of-arrays state of all K labs (each array has shape (K,)).
+
+    region: int region index; open: bool strategy of the current model; compute: H100e owned;
+    capability: log10 effective FLOP of the best released model; accrued: FLOP accrued for the next
+    release; train_flop: physical FLOP of the latest release; income: USD received last month;
+    revenue: USD revenue last month; quality: share of API demand a closed lab can serve (0..1);
+    phase: month (mod cycle) of the lab's releases; open_bias: logit-scale trait; active: the lab has
+    entered and not exited; entry: month index of entry (<= 0: present at the start); exit: month index of exit
+    (a large number: never); efficiency: capability offset (OOM) added to the lab's own effective compute.
+    """
+
+    region: np.ndarray
+    open: np.ndarray
+    compute: np.ndarray
+    capability: np.ndarray
+    accrued: np.ndarray
+    train_flop: np.ndarray
+    income: np.ndarray
+    revenue: np.ndarray
+    quality: np.ndarray
+    phase: np.ndarray
+    open_bias: np.ndarray
+    active: np.ndarray
+    entry: np.ndarray
+    exit: np.ndarray
+    efficiency: np.ndarray
+
+
+class Lab(mesa.Agent):
+    """A frontier lab (DESIGN.md §2): a row ``i`` of the model's :class:`LabTable` plus its decisions."""
+
+    def __init__(self, model: EcosystemModel, i: int, name: str, region: str):
+        super().__init__(model)
+        self.i = i
+        self.name = name
+        self.region = region
+
+    # read-only views, handy in notebooks and tests
+    @property
+    def capability(self) -> float:
+        return float(self.model.labs_state.capability[self.i])
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.model.labs_state.open[self.i])
+
+    @property
+    def compute(self) -> float:
+        return float(self.model.labs_state.compute[self.i])
+
+    def release(self) -> None:
+        """Release a model this month (DESIGN.md §3 step 4): the capability of its own training, raised by
+        distillation from the best teacher it can reach (:mod:`sim.model.distillation`), then the OPEN/CLOSED choice by
+        counterfactual expected payoff; logs the release."""
+        m = self.model
+        s = m.labs_state
+        i = self.i
+        p = m.scenario.labs
+        others_open = s.open & s.active
+        others_open[i] = False
+        best_open_other = s.capability[others_open].max() if others_open.any() else -np.inf
+        old = float(s.capability[i])
+        own = own_capability(float(s.accrued[i]), m.efficiency(), float(s.efficiency[i]))
+        new, teacher = m.distill(i, own, float(s.accrued[i]))
+        s.capability[i] = max(old, new)
+        s.train_flop[i] = s.accrued[i]
+        s.accrued[i] = 0.0
+        pi_open, pi_closed, share_open, share_closed = self.payoffs(best_open_other)
+        gov = m.governments[self.region].policy
+        allowed = gov.open_weight_threshold is None or s.capability[i] <= gov.open_weight_threshold
+        prob = p_open(pi_open, pi_closed, p.beta, p.open_bias_scale * s.open_bias[i]) if allowed else 0.0
+        s.open[i] = bool(m.rng.random() < prob)
+        m.on_release(self, old, prob, pi_open, pi_closed, share_open, share_closed, own=own, teacher=teacher)
+
+    def payoffs(self, best_open_other: float) -> tuple[float, float, float, float]:
+        """Expected payoffs (USD/month) of releasing the current model open or closed (DESIGN.md §4).
+
+        Shares come from the developers' logit demand evaluated counterfactually on the model's payoff
+        sample of developers, with every other model as it is::
+
+            pi_closed = share_closed * M * margin * quality
+            pi_open   = share_open * M * open_capture + open_support * pi_closed - spill_cost
+            spill_cost = spill_coef * max(0, c_i - best other open) * pi_closed
+
+        Returns (pi_open, pi_closed, share_open, share_closed)."""
+        m = self.model
+        s = m.labs_state
+        i = self.i
+        p = m.scenario.labs
+        share_open, share_closed = m.counterfactual_shares(i)
+        market = m.market_size()
+        need = m.inference_need(share_closed)
+        quality = min(1.0, m.scenario.compute.max_inference_share * s.compute[i] / need) if need > 0 else 1.0
+        pi_closed = share_closed * market * p.margin * quality
+        gov = m.governments[self.region].policy
+        lead = max(0.0, float(s.capability[i] - best_open_other)) if np.isfinite(best_open_other) else 0.0
+        spill = p.spill_coef * lead * pi_closed
+        pi_open = share_open * market * p.open_capture + gov.open_support * pi_closed - spill
+        return pi_open, pi_closed, share_open, share_closed

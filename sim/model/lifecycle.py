@@ -1,0 +1,162 @@
+"""The labs' lives (ODD 7.1, 7.9): their state at the start from the roster (compute, capability, income, release
+phase), the slots of investor-funded entrants, and entry and exit by date.
+
+:class:`LabLifecycle` is a mixin of :class:`sim.model.ecosystem.EcosystemModel`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim import REGIONS
+from sim.model.compute import algorithmic_efficiency
+from sim.model.labs import Lab, LabTable, RosterError, check_roster_start, load_roster
+from sim.scenario.schema import Scenario, month_index, month_label
+
+ENTRANT_SLOT_ENTRY = "2200-01"
+"""Roster entry month of an investor-funded entrant's slot: after any scenario's horizon, so only investors
+activate it (7.9)."""
+
+
+def _age_months(start: str, date: object) -> float:
+    """Months from ``date`` (YYYY-MM[-DD], or blank/NaN) to ``start``; 0 when unknown or after the start."""
+    if not isinstance(date, str) or len(date) < 7:
+        return 0.0
+    try:
+        return float(max(0, month_index(date[:7], start)))
+    except ValueError:
+        return 0.0
+
+
+def _entrant_slots(roster: pd.DataFrame, n: int) -> pd.DataFrame:
+    """``n`` roster rows for investor-funded entrants, regions in turn (US, CN, EU, ROW, US, ...), named "New lab
+    <region> <k>", with their region's mean ``open_bias``; compute and entry are set when investors fund them."""
+    rows = []
+    for j in range(n):
+        r = REGIONS[j % len(REGIONS)]
+        bias = roster.loc[roster["region"] == r, "open_bias"]
+        rows.append({"name": f"New lab {r} {j // len(REGIONS) + 1}", "region": r, "training_compute_flop": 1e24,
+                     "strategy": "CLOSED", "open_bias": float(bias.mean()) if len(bias) else 0.0,
+                     "entry": ENTRANT_SLOT_ENTRY, "exit": "", "efficiency_oom": 0.0, "latest_release": ""})
+    return pd.DataFrame(rows, columns=roster.columns) if rows else roster.iloc[:0]
+
+
+def _check_lifetimes(entry: np.ndarray, exit_: np.ndarray, sc: Scenario, source: str, exits: list) -> None:
+    """Raise RosterError when some month has no active lab. (A lab that exits at or before the start is simply
+    absent, as it should be for a scenario that starts later than the roster's date.)"""
+    months = np.arange(sc.months)
+    alive = (np.maximum(entry, 0)[None, :] <= months[:, None]) & (exit_[None, :] > months[:, None])
+    empty = np.flatnonzero(~alive.any(axis=1))
+    if empty.size:
+        raise RosterError(f"{source}: no lab is active in {month_label(sc.start, int(empty[0]))} (every lab has "
+                          "left or not yet entered); the model needs at least one active lab in every month")
+
+
+def _lifetimes(roster: pd.DataFrame, sc: Scenario, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """(K,) entry and exit month indices of the roster's labs (entry 0 when blank, exit 10**9 when blank).
+    Raises RosterError when some month has no active lab."""
+    k = len(roster)
+    entry_col = roster["entry"] if "entry" in roster else pd.Series([""] * k)
+    entry = np.array([month_index(sc.start, e) if e else 0 for e in entry_col], dtype=int)
+    exit_col = roster["exit"] if "exit" in roster else pd.Series([""] * k)
+    exit_ = np.array([month_index(sc.start, e) if e else 10**9 for e in exit_col], dtype=int)
+    _check_lifetimes(entry, exit_, sc, source, list(exit_col))
+    return entry, exit_
+
+
+class LabLifecycle:
+    """The labs' initial state, entry and exit of :class:`~sim.model.ecosystem.EcosystemModel` (a mixin)."""
+
+    def _setup_labs(self, roster: pd.DataFrame | None) -> None:
+        """The lab table (:class:`~sim.model.labs.LabTable`) and agents at the start, from ``roster`` (default:
+        the scenario's roster file) plus ``labs.max_market_entrants`` empty slots for funded entrants. Draws each
+        lab's release phase from ``self.rng``. Raises RosterError for a bad roster."""
+        sc, c = self.scenario, self.scenario.compute
+        source = str(sc.roster_path()) if roster is None else "roster"
+        roster = load_roster(sc.roster_path()) if roster is None else roster
+        check_roster_start(roster, sc.start, sc.roster_path())
+        n_roster = len(roster)
+        roster = pd.concat([roster, _entrant_slots(roster, sc.labs.max_market_entrants)], ignore_index=True)
+        k = len(roster)
+        cycle = sc.labs.release_cycle_months
+        c0 = np.array(roster["training_compute_flop"], dtype=float)
+        phase = self.rng.integers(0, cycle, size=k)
+        entry, exit_ = _lifetimes(roster, sc, source)
+        active = (entry <= 0) & (exit_ > 0)
+        eff_oom = np.array(roster["efficiency_oom"] if "efficiency_oom" in roster else np.zeros(k), dtype=float)
+        phase = np.where(active, phase, entry % cycle)  # an entrant releases in its entry month
+        age = np.array([_age_months(sc.start, d) for d in roster.get("latest_release", [""] * k)])
+        age = np.where(entry > 0, 0.0, age)
+        self._initial_compute(roster, c0, age)
+        months_to_release = phase % cycle
+        self.labs_state = LabTable(
+            region=np.array([REGIONS.index(r) for r in roster["region"]]),
+            open=np.array(roster["strategy"] == "OPEN", dtype=bool) & active,
+            compute=np.where(active, self.k0, 0.0),
+            # a model released `age` months before the start has lost that much algorithmic progress
+            capability=np.log10(c0) + eff_oom + np.log10(algorithmic_efficiency(-age, c.tau_alg_months)),
+            accrued=np.where(active, self.lift * c0 * (cycle - months_to_release) / cycle, 0.0),
+            train_flop=c0.copy(),
+            income=np.where(active, self.income0, 0.0),
+            revenue=np.zeros(k),
+            quality=np.ones(k),
+            phase=phase,
+            open_bias=np.array(roster["open_bias"], dtype=float),
+            active=active,
+            entry=entry,
+            exit=exit_,
+            efficiency=eff_oom,
+        )
+        self.slot = np.arange(k) >= n_roster  # investor-funded entrant slots (7.9), inactive until funded
+        self.lab_agents: list[Lab] = [Lab(self, i, row.name, row.region) for i, row in enumerate(roster.itertuples())]
+        self.n_labs = k
+
+    def _initial_compute(self, roster: pd.DataFrame, c0: np.ndarray, age: np.ndarray) -> None:
+        """Each lab's compute at the start (``self.k0``, H100e), the income that sustains it (``self.income0``,
+        USD/month), its training compute ``self.c0`` (FLOP) and ``self.lift``.
+
+        Compute that trained such a model over one cycle (closed labs first serve their API: about
+        inference_intensity of their compute), grown along the world chip supply's growth path (production
+        growth; chips are counted in H100e, so price-performance does not enter) from the middle of that cycle
+        to now (the model is `age` months old; entrants: age 0); and the income whose chip purchases keep the
+        stock on that path at the list price: monthly purchases = stock x (monthly growth - 1 + 1/depreciation)."""
+        sc, c = self.scenario, self.scenario.compute
+        cycle = sc.labs.release_cycle_months
+        g_year = np.full(len(roster), sc.chips.production_growth_per_year)
+        lift = g_year ** ((age + cycle / 2) / 12)
+        serve0 = np.where(np.array(roster["strategy"] == "OPEN", dtype=bool), 0.0, min(c.inference_intensity,
+                                                                                       c.max_inference_share))
+        self.k0 = lift * c0 / (c.train_share * (1 - serve0) * c.final_run_share * self.fpm * cycle)
+        # purchases cannot be negative (issue 17: negative income made compute negative)
+        self.income0 = np.maximum(0.0, self.k0 * c.price_usd_per_h100e
+                                  * (g_year ** (1 / 12) - 1 + 1 / c.depreciation_months) / sc.labs.compute_spend_share)
+        self.c0 = c0
+        self.lift = lift
+
+    def _enter(self, t: int) -> None:
+        """Labs whose exit month is ``t`` leave (their models are no longer offered); labs whose entry month is
+        ``t`` enter with the compute of their first model and release it now (capability set at release, with
+        distillation)."""
+        s = self.labs_state
+        self.t = t
+        gone = np.flatnonzero((s.exit == t) & s.active)
+        if gone.size:
+            s.active[gone] = False
+            s.open[gone] = False
+            s.compute[gone] = 0.0
+            s.income[gone] = 0.0
+            s.revenue[gone] = 0.0
+            s.accrued[gone] = 0.0
+        new = np.flatnonzero((s.entry == t) & (t > 0) & (s.exit > t))
+        if new.size == 0:
+            return
+        s.active[new] = True
+        # an entrant's first compute is bought (or rented) from the chips the outside buyers hold: never more
+        outside_stock = max(0.0, self.world_stock + self.alt_stock - float(s.compute[s.active].sum())
+                            + float(s.compute[new].sum()))
+        want = self.k0[new]
+        s.compute[new] = want * min(1.0, outside_stock / want.sum()) if want.sum() > 0 else 0.0
+        s.income[new] = self.income0[new]
+        s.accrued[new] = self.c0[new] * self.lift[new]
+        s.capability[new] = np.log10(self.c0[new] * self.efficiency()) + s.efficiency[new]  # raised at release

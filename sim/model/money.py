@@ -1,0 +1,126 @@
+"""The model's money (ODD 7.7-7.9): the developer market, each lab's revenue, investors who fund each region's labs
+by their revenue and its growth, labs that exit when their chip budget no longer covers depreciation, and the
+investor-funded entrants.
+
+:class:`Money` is a mixin of :class:`sim.model.ecosystem.EcosystemModel`: its methods read and write the model's
+lab table (``self.labs_state``) and scenario.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import REGIONS
+from sim.model.compute import chip_price, world_production
+from sim.scenario.schema import month_index
+
+R = len(REGIONS)
+
+
+class Money:
+    """Revenue, investment, exit and funded entry of :class:`~sim.model.ecosystem.EcosystemModel` (a mixin)."""
+
+    def _setup_investors(self) -> None:
+        """Investors: each region's investment is a multiple of its labs' revenue, set so that the budgets at the
+        start are the incomes that sustain the labs' initial compute (7.4); afterwards it moves with revenue."""
+        sc, st = self.scenario, self.labs_state
+        reg, active = st.region, st.active
+        self.market_from = month_index(sc.start, sc.labs.market_exit_from)  # exits and funded entry from here
+        self.investment = np.zeros(R)
+        self.state_funding = np.zeros(R)
+        self._short = np.zeros(self.n_labs, dtype=int)  # months in a row a lab's budget has not covered depreciation
+        self._rev_hist = np.zeros((self.months, R))  # each region's revenue, for investors' growth expectations
+        st.revenue = self._revenue()
+        rev0 = np.bincount(reg[active], weights=st.revenue[active], minlength=R)
+        inv0 = np.maximum(0.0, np.bincount(reg[active], weights=self.income0[active], minlength=R) - rev0)
+        eps = sc.market.investment_revenue_elasticity
+        world_v = inv0.sum() / rev0.sum() ** eps if rev0.sum() > 0 else 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.invest_multiple = np.where(rev0 > 0, inv0 / np.where(rev0 > 0, rev0, 1.0) ** eps, world_v)
+
+    def market_size(self, t: int | None = None) -> float:
+        """World developer market in month ``t`` (default: this month), USD/month: ``market_usd_per_month`` at
+        2024-07, growing ``market_growth_per_year`` both ways."""
+        mk = self.scenario.market
+        return world_production((self.t if t is None else t) - self.anchor, mk.market_usd_per_month,
+                                mk.market_growth_per_year, mk.market_growth_after_per_year, self.change)
+
+    def _revenue(self) -> np.ndarray:
+        """(K,) each lab's revenue this month (USD): its developers' share of the market, at the closed margin
+        (times the share of its API demand it can serve) or the open-weight capture."""
+        s, lp = self.labs_state, self.scenario.labs
+        return self.share * self.market_size() * np.where(s.open, lp.open_capture, lp.margin * s.quality) * s.active
+
+    def _accounting(self, t: int) -> None:
+        """Revenue, investment and exits through money (7.4): each region's investment is ``v_r x revenue_r x
+        (12-month revenue growth / market growth) ** elasticity``, split among its labs by standing."""
+        s, lp = self.labs_state, self.scenario.labs
+        s.revenue = self._revenue()
+        act = s.active
+        rev_r = np.bincount(s.region, weights=s.revenue, minlength=R)
+        self._rev_hist[t] = rev_r
+        g_m = self.scenario.market.market_growth_per_year
+        # investors' expectation: the region's revenue growth over the last 12 months (the market's growth until
+        # a year of history exists)
+        past = self._rev_hist[t - 12] if t >= 12 else rev_r / g_m
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # clipped below
+            growth = np.where(past > 0, rev_r / np.where(past > 0, past, 1.0), g_m)
+        expect = np.clip(growth / g_m, 0.1, 10.0) ** self.scenario.market.investment_expectation_elasticity
+        self.investment = self.invest_multiple * rev_r ** self.scenario.market.investment_revenue_elasticity * expect
+        cap = np.where(act, s.capability, -np.inf)
+        c_max = np.full(R, -np.inf)
+        np.maximum.at(c_max, s.region, cap)  # each region's best active lab (0 for a region without one)
+        c_max = np.where(np.isfinite(c_max), c_max, 0.0)
+        n_r = np.bincount(s.region[act], minlength=R)
+        mean_rev = rev_r / np.maximum(n_r, 1)
+        w = np.where(act, np.exp(lp.funding_kappa * (cap - c_max[s.region])) * (s.revenue + mean_rev[s.region]), 0.0)
+        w_sum = np.bincount(s.region, weights=w, minlength=R)
+        funding = np.where(act, self.investment[s.region] * w / np.where(w_sum[s.region] > 0, w_sum[s.region], 1.0),
+                           0.0)
+        s.income = s.revenue + funding
+        self._exit_through_money(t)
+        self._fund_entrants(t)
+
+    def _fund_entrants(self, t: int) -> None:
+        """From ``labs.market_exit_from`` on, investors fund a new lab in region ``r`` with probability
+        ``entry_rate_per_year / 12 x I_r / sum(I)`` a month (one uniform draw per region), while the region has a
+        free slot: it enters next month with ``compute_spend_share x entrant_funding_usd`` of chips at the list
+        price (taken from the outside buyers' stock) and releases at once, as the roster's entrants do."""
+        s, lp, c = self.labs_state, self.scenario.labs, self.scenario.compute
+        if t < self.market_from or not self.slot.any() or t + 1 >= self.months:
+            return
+        total = float(self.investment.sum())
+        draws = self.rng.random(R)
+        if total <= 0:
+            return
+        list_price = chip_price(t, c.price_usd_per_h100e, c.price_perf_doubling_months)
+        for r in range(R):
+            free = np.flatnonzero(self.slot & (s.region == r) & (s.entry > self.months))
+            if free.size == 0 or draws[r] >= lp.entry_rate_per_year / 12 * self.investment[r] / total:
+                continue
+            i = int(free[0])
+            k = lp.compute_spend_share * lp.entrant_funding_usd / list_price
+            self.k0[i] = k
+            self.income0[i] = lp.entrant_funding_usd / 12
+            self.c0[i] = k * c.train_share * self.fpm * self.final_run_share(t) * lp.release_cycle_months
+            self.lift[i] = 1.0
+            s.entry[i] = t + 1
+            s.phase[i] = (t + 1) % lp.release_cycle_months
+
+    def _exit_through_money(self, t: int) -> None:
+        """From ``labs.market_exit_from`` on, a lab whose chip budget has covered less than ``exit_budget_coverage``
+        of its compute's depreciation for ``exit_after_months`` months in a row exits (its models leave the
+        market); the last active lab never exits."""
+        s, lp = self.labs_state, self.scenario.labs
+        if t < self.market_from:
+            return
+        chip_budget = lp.compute_spend_share * s.income
+        short = s.active & (chip_budget < lp.exit_budget_coverage * self._depreciation_cost)
+        self._short = np.where(short, self._short + 1, 0)
+        out = np.flatnonzero(self._short >= lp.exit_after_months)
+        for i in out:
+            if s.active.sum() <= 1:
+                break
+            s.exit[i] = t + 1
+        if out.size:
+            self._short[out] = 0

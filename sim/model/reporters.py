@@ -1,0 +1,168 @@
+"""What the model records each month: a table of column name -> reporter function (as Mesa's ``model_reporters``).
+
+Each reporter takes the model and a :class:`StepView` (arrays the model computes once a month) and returns one
+float; a new output is one line in :data:`MODEL_REPORTERS`. Capabilities are reported on Epoch's Capabilities
+Index (ECI points, :meth:`sim.model.ecosystem.EcosystemModel.eci`); lags in months; compute in H100e; money in USD/month.
+Every column is present in every run, NaN where undefined (e.g. no open model yet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim import REGIONS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model.ecosystem import EcosystemModel
+
+US, CN = REGIONS.index("US"), REGIONS.index("CN")
+
+
+@dataclass
+class StepView:
+    """Arrays of one month, computed once for all reporters. ``act`` (K,) active labs; ``op`` (K,) active and
+    open; ``cap`` (K,) capability (log10 effective FLOP, -inf when inactive); ``region_mask`` (R, K) active labs of
+    each region; ``t`` the month index; per-region (R,) sums ``compute``, ``revenue``, ``adopt_open``,
+    ``adopt_closed``, ``n_labs``, ``n_open`` and ``frontier`` (capability, -inf without labs), by one bincount each."""
+
+    t: int
+    act: np.ndarray
+    op: np.ndarray
+    cap: np.ndarray
+    region_mask: np.ndarray
+    compute: np.ndarray
+    revenue: np.ndarray
+    adopt_open: np.ndarray
+    adopt_closed: np.ndarray
+    n_labs: np.ndarray
+    n_open: np.ndarray
+    frontier: np.ndarray
+
+
+def step_view(m: EcosystemModel, t: int) -> StepView:
+    """This month's :class:`StepView` of model ``m``."""
+    s = m.labs_state
+    act = s.active
+    op = s.open & act
+    cap = np.where(act, s.capability, -np.inf)
+    reg, R = s.region, len(REGIONS)
+    mask = (reg[None, :] == np.arange(R)[:, None]) & act
+
+    def by(w: np.ndarray) -> np.ndarray:
+        return np.bincount(reg, weights=w, minlength=R)
+
+    frontier = np.where(mask, cap[None, :], -np.inf).max(axis=1) if len(reg) else np.full(R, -np.inf)
+    return StepView(t=t, act=act, op=op, cap=cap, region_mask=mask, compute=by(np.where(act, s.compute, 0.0)),
+                    revenue=by(np.where(act, s.revenue, 0.0)), adopt_open=by(np.where(op, m.share, 0.0)),
+                    adopt_closed=by(np.where(act & ~op, m.share, 0.0)), n_labs=by(act.astype(float)),
+                    n_open=by(op.astype(float)), frontier=frontier)
+
+
+def _max_or_nan(x: np.ndarray) -> float:
+    return float(x.max()) if x.size and np.isfinite(x.max()) else float("nan")
+
+
+def _frontier_c(v: StepView, mask: np.ndarray) -> float:
+    return _max_or_nan(v.cap[mask])
+
+
+def _best_open_region(m: EcosystemModel, v: StepView, r: int) -> float:
+    """1 if the best open-weight model (highest capability among active open labs) is from region ``r``, else 0;
+    NaN when there is no open model. Ties go to the lower lab index."""
+    if not v.op.any():
+        return float("nan")
+    best = int(np.argmax(np.where(v.op, v.cap, -np.inf)))
+    return float(m.labs_state.region[best] == r)
+
+
+def _noncn_on_cn_open(m: EcosystemModel, v: StepView) -> float:
+    outside = m.dev.region != CN
+    if not outside.any():
+        return float("nan")
+    chosen = m.dev.chosen[outside]
+    cn_open = (m.labs_state.region == CN) & v.op
+    return float((cn_open[np.maximum(chosen, 0)] & (chosen >= 0)).mean())
+
+
+def _region_on_cn_open(m: EcosystemModel, v: StepView, r: int) -> float:
+    """Share of region ``r``'s developers on Chinese open-weight models (NaN without developers there)."""
+    here = m.dev.region == r
+    if not here.any():
+        return float("nan")
+    chosen = m.dev.chosen[here]
+    cn_open = (m.labs_state.region == CN) & v.op
+    return float((cn_open[np.maximum(chosen, 0)] & (chosen >= 0)).mean())
+
+
+def _gap(v: StepView) -> float:
+    """US minus Chinese frontier capability (OOM); NaN when either region has no active lab."""
+    a, b = v.frontier[US], v.frontier[CN]
+    return float(a - b) if np.isfinite(a) and np.isfinite(b) else float("nan")
+
+
+def _lag(m: EcosystemModel, key: str) -> float:
+    return float(m.lags_now.get(key, np.nan))
+
+
+def _region_reporters() -> dict[str, Callable]:
+    out: dict[str, Callable] = {}
+    for r, name in enumerate(REGIONS):
+        out[f"open_share_{name}"] = (lambda m, v, r=r: float(v.n_open[r] / v.n_labs[r]) if v.n_labs[r] > 0
+                                     else float("nan"))
+        out[f"frontier_{name}"] = lambda m, v, r=r: float(m.eci(v.frontier[r]))
+        out[f"compute_{name}"] = lambda m, v, r=r: float(v.compute[r])
+        out[f"compute_share_{name}"] = lambda m, v, r=r: float(v.compute[r] / max(v.compute.sum(), 1e-300))
+        out[f"revenue_{name}"] = lambda m, v, r=r: float(v.revenue[r])
+        out[f"adopt_{name}_open"] = lambda m, v, r=r: float(v.adopt_open[r])
+        out[f"adopt_{name}_closed"] = lambda m, v, r=r: float(v.adopt_closed[r])
+        out[f"investment_{name}"] = lambda m, v, r=r: float(m.investment[r])
+        out[f"state_funding_{name}"] = lambda m, v, r=r: float(m.state_funding[r])
+    return out
+
+
+def _revenue_share(v: StepView, m: EcosystemModel) -> float:
+    """Revenue as a share of all labs' budgets (revenue + investment + state funding) this month."""
+    total = v.revenue.sum() + m.investment.sum() + m.state_funding.sum()
+    return float(v.revenue.sum() / total) if total > 0 else float("nan")
+
+
+MODEL_REPORTERS: dict[str, Callable[[EcosystemModel, StepView], float]] = {
+    **_region_reporters(),
+    "frontier_open": lambda m, v: float(m.eci(_frontier_c(v, v.op))),
+    "frontier_closed": lambda m, v: float(m.eci(_frontier_c(v, v.act & ~v.op))),
+    "frontier": lambda m, v: float(m.eci(_frontier_c(v, v.act))),
+    "frontier_train_flop": lambda m, v: float(np.log10(m.labs_state.train_flop[v.act].max())) if v.act.any()
+    else float("nan"),
+    "best_open_CN": lambda m, v: _best_open_region(m, v, CN),
+    "best_open_US": lambda m, v: _best_open_region(m, v, US),
+    "open_closed_lag_months": lambda m, v: _lag(m, "open_closed"),
+    "open_closed_compute_lag_months": lambda m, v: _lag(m, "open_closed_compute"),
+    "us_cn_gap_oom": lambda m, v: _gap(v),
+    "us_cn_gap_eci": lambda m, v: m.scenario.compute.eci_per_oom * _gap(v),
+    "us_cn_gap_months": lambda m, v: _lag(m, "us_cn"),
+    "noncn_on_cn_open": _noncn_on_cn_open,
+    "cn_on_cn_open": lambda m, v: _region_on_cn_open(m, v, CN),
+    "us_on_cn_open": lambda m, v: _region_on_cn_open(m, v, US),
+    "adopt_none": lambda m, v: float((m.dev.chosen < 0).mean()),
+    "hhi": lambda m, v: float((m.share ** 2).sum()),
+    "export_control_US_CN": lambda m, v: float(m.export_control[US, CN]),
+    "leakage_US": lambda m, v: float(m.leakage[US]),
+    "subsidy_CN": lambda m, v: float(m.subsidy[CN]),
+    "market_usd": lambda m, v: float(m.market_size()),
+    "revenue_share_of_budget": lambda m, v: _revenue_share(v, m),
+    "chip_production_h100e": lambda m, v: float(m.money["production"]),
+    "chip_price_usd": lambda m, v: float(m.money["price"]),
+    "chip_list_price_usd": lambda m, v: float(m.money["list_price"]),
+    "chip_sold_h100e": lambda m, v: float(m.money["sold"]),
+    "chip_outside_h100e": lambda m, v: float(m.money["outside"]),
+    "chip_stock_h100e": lambda m, v: float(m.world_stock),
+    "alt_chip_supply_h100e": lambda m, v: float(m.money["alt_supply"]),
+    "alt_chip_stock_h100e": lambda m, v: float(m.alt_stock),
+    "labs_compute_h100e": lambda m, v: float(v.compute.sum()),
+    "n_labs_active": lambda m, v: float(v.act.sum()),
+}
+"""Time-series columns and how each is computed (see :meth:`sim.model.ecosystem.EcosystemModel.timeseries` for units)."""
