@@ -355,7 +355,7 @@ The design is `experiments/discovery_lhs.toml`: a Latin hypercube over governmen
 US export controls on China from 2022-10, compute subsidies, support for open releases) and uncertain
 parameters (leakage, algorithmic progress, alternative chips, developers' tastes). The command-line version:
 `aieco sweep experiments/discovery_lhs.toml` then
-`aieco discover results/sweeps/discovery_lhs --where "us_cn_gap_months_mean12 < 9"`. The default size here is
+`aieco discover results/sweeps/discovery_lhs --where "us_cn_gap_months_mean12 < 15"`. The default size here is
 small (CI); the paper size is the spec's own: `SAMPLES = 400`, `DEVELOPERS = 1000` (or 5000), `MONTHS = 108`.
 """),
     code("""
@@ -393,7 +393,7 @@ df[["us_cn_gap_months_mean12", "noncn_on_cn_open_mean12", "open_share_US_mean12"
 ## The question
 
 "When is China's frontier close behind the US's?" The figures in `figures/discovery/` ask it as
-`us_cn_gap_months_mean12 < 9` (a lag under nine months over the last year) on the full sweep; here we take the
+`us_cn_gap_months_mean12 < 15` (a lag under fifteen months over the last year) on the full sweep; here we take the
 runs in the lowest quarter of the lag, whatever the size, so that the condition holds in some runs and not in
 others (a condition that holds in all runs or in none is refused: there is nothing to tell apart).
 """),

@@ -98,7 +98,7 @@ def discover(results_dir: str, where: str, method: str, out: str | None, inputs:
     cases.parquet, cart_splits.csv and cart_tree.txt (CART), figures/ and manifest.json.
     \b
     Examples:
-      aieco discover results/sweeps/discovery_lhs --where "us_cn_gap_months_mean12 < 9"
+      aieco discover results/sweeps/discovery_lhs --where "us_cn_gap_months_mean12 < 15"
       aieco discover results/sweeps/discovery_lhs --where "noncn_on_cn_open_mean12 > 0.3" --method cart
       aieco discover results/sweeps/discovery_lhs --where "open_share_US_mean12 < 0.2" --inputs levers
     """
