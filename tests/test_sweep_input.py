@@ -282,3 +282,45 @@ def test_a_factor_role_does_not_change_the_resume_fingerprint(tmp_path):
 def test_unknown_factor_kind_names_the_allowed_ones(tmp_path, word, expected):
     with pytest.raises(SpecError, match=expected):
         _load_quietly(write_spec(tmp_path, LEVER_AND_UNCERTAINTY.replace('"lever"', f'"{word}"')))
+
+
+# --------------------------------------------------------------------------------------------------
+# --samples: a small try of a big design, in its own folder (issue 30)
+
+def test_samples_overrides_the_design_size_and_names_the_folder():
+    spec = load_spec(ROOT / "experiments" / "discovery_lhs.toml", samples=40)
+    assert spec.samples == 40 and len(design_matrix(spec)[0]) == 40
+    assert spec.out_name == "discovery_lhs_samples=40"
+    assert load_spec(ROOT / "experiments" / "discovery_lhs.toml").out_name == "discovery_lhs"
+
+
+@pytest.mark.parametrize("spec_file, samples, message", [
+    ("sobol_baseline.toml", 100, re.escape("--samples 100: 100 is not a power of 2, which Sobol' (Saltelli) sampling "
+                                           "needs; the nearest are 64 and 128")),
+    ("export_controls_grid.toml", 3, "--samples: .*export_controls_grid.toml has a grid design"),
+    ("morris_screening.toml", 0, "--samples must be >= 1, got 0"),
+])
+def test_samples_are_checked_by_the_design_rules(spec_file, samples, message):
+    with pytest.raises(SpecError, match=message):
+        load_spec(ROOT / "experiments" / spec_file, samples=samples)
+
+
+def test_a_copied_spec_writes_to_its_own_folder(tmp_path):
+    """A copy of a shipped spec keeps its `name`; its default folder is the copy's file name, so a trial run
+    does not take the folder the real analysis uses."""
+    text = (ROOT / "experiments" / "discovery_lhs.toml").read_text(encoding="utf-8")
+    copy = tmp_path / "my_try.toml"
+    copy.write_text(text.replace('base = "../scenarios/baseline.toml"', f'base = "{BASELINE}"'), encoding="utf-8")
+    spec = load_spec(copy)
+    assert spec.name == "discovery_lhs" and spec.out_name == "my_try"
+
+
+def test_cli_dry_run_says_the_size_and_the_folder():
+    res = CliRunner().invoke(main, ["sweep", str(ROOT / "experiments" / "discovery_lhs.toml"), "--samples", "40",
+                                    "--dry-run"])
+    assert res.exit_code == 0, res.output
+    assert "40 points x 1 replication = 40 runs; results to results/sweeps/discovery_lhs_samples=40" in res.output
+    res = CliRunner().invoke(main, ["sensitivity", str(ROOT / "experiments" / "morris_screening.toml"), "--samples",
+                                    "4", "--dry-run"])
+    assert res.exit_code == 0, res.output
+    assert "results to results/sensitivity/morris_screening_samples=4" in res.output

@@ -252,10 +252,11 @@ DUMMY = "(dummy)"
 # ---------------------------------------------------------------------------------------------
 
 def load_sensitivity_spec(path: str | Path, *, replications: int | None = None,
-                          sets: list[str] | tuple[str, ...] = ()) -> SweepSpec:
+                          sets: list[str] | tuple[str, ...] = (), samples: int | None = None) -> SweepSpec:
     """Load an experiment spec for sensitivity analysis (:func:`sim.analysis.sweep.load_spec`, with the outputs its
-    run function declares). Raises SpecError (invalid spec) or SensitivityError (not a sobol/morris design)."""
-    spec = load_spec(path, replications=replications, sets=sets)
+    run function declares; ``samples`` overrides the design's base size N or trajectories). Raises SpecError
+    (invalid spec) or SensitivityError (not a sobol/morris design)."""
+    spec = load_spec(path, replications=replications, sets=sets, samples=samples)
     if spec.design not in DESIGNS:
         raise SensitivityError(f"{spec.file}: field 'design': sensitivity analysis needs design 'sobol' (variance-"
                                f"based indices) or 'morris' (screening), got {spec.design!r}; use `aieco sweep` "
@@ -1088,7 +1089,7 @@ def run_sensitivity(spec: SweepSpec, out: str | Path | None = None, *, options: 
 
     Raises SensitivityError, SpecError or SweepError on bad input, before anything is written."""
     opts = options or Options()
-    out = Path(out) if out is not None else Path("results") / "sensitivity" / spec.name
+    out = Path(out) if out is not None else Path("results") / "sensitivity" / (spec.out_name or spec.name)
     t0 = time.perf_counter()
     check_inputs(spec, opts)
     t_design = time.perf_counter() - t0

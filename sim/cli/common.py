@@ -101,6 +101,12 @@ set_option = click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=V
                                "governments.US.leakage=0.5 (repeatable; checked like the file).")
 
 
+samples_option = click.option(
+    "--samples", type=click.IntRange(min=1), default=None, metavar="N",
+    help="Design size, overriding the spec's design.samples: LHS points, Sobol' base N (a power of 2; "
+         "N x (factors + 2) runs), Morris trajectories. The default results folder gets _samples=N.")
+
+
 @contextmanager
 def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
     """Progress on stderr with count, elapsed time and ETA; yields ``advance(n=1)``. On a terminal a rich bar;

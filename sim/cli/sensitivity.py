@@ -28,6 +28,7 @@ from sim.cli.common import (
     fail,
     parse_formats,
     resolve_executor,
+    samples_option,
     set_option,
     stop_cleanly,
 )
@@ -75,7 +76,7 @@ def _print_output(res, rep) -> None:
 @click.argument("spec", type=click.Path(dir_okay=False))
 @executor_options
 @click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Results folder (the runs go to its sweep/ subfolder). [default: results/sensitivity/<spec name>]")
+              help="Results folder (the runs go to its sweep/ subfolder). [default: results/sensitivity/<spec file name>, with _samples=N after --samples]")
 @click.option("--resume", is_flag=True, help="Continue the analysis in --out: run only missing runs, then re-analyse.")
 @click.option("--retry-failed", is_flag=True, help="With --resume, run failed runs again.")
 @click.option("--outputs", default=None, metavar="A,B,...",
@@ -102,12 +103,13 @@ def _print_output(res, rep) -> None:
 @click.option("--no-figures", is_flag=True, help="Write the tables only.")
 @click.option("--dry-run", is_flag=True, help="Check the spec and print the design size; run nothing.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@samples_option
 @set_option
 def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler: str | None, out: str | None,
                 resume: bool, retry_failed: bool, outputs: str | None, replications: int | None, groups: str | None,
                 second_opinion: str, exclude_nan: bool, noise_probe: int | None, num_resamples: int, conf_level: float, formats: str,
                 no_figures: bool, batch_size: int | None, timeout: float, dry_run: bool, no_progress: bool,
-                sets: tuple[str, ...]) -> None:
+                samples: int | None, sets: tuple[str, ...]) -> None:
     """Global sensitivity analysis of the experiment SPEC (design "sobol" or "morris").
 
     Sobol': first-order (S1) and total (ST) indices, and second-order ones when the spec's design asks for
@@ -123,6 +125,7 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
     Examples:
       aieco sensitivity experiments/sobol_baseline.toml --workers 2
       aieco sensitivity experiments/morris_screening.toml --outputs open_share_CN_mean12
+      aieco sensitivity experiments/morris_screening.toml --samples 4      # 4 trajectories: a try in minutes
       aieco sensitivity experiments/ishigami.toml --executor serial
       aieco sensitivity experiments/sobol_baseline.toml --groups "chips=eta_alt,alt_supply_CN"
     """
@@ -142,7 +145,7 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
     try:
         with warnings.catch_warnings():  # the notes are printed below, once, as plain lines
             warnings.simplefilter("ignore", SpecWarning)
-            sp = load_sensitivity_spec(spec, replications=replications, sets=sets)
+            sp = load_sensitivity_spec(spec, replications=replications, sets=sets, samples=samples)
         for note in sp.notes:
             err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
         if noise_probe is None:
@@ -159,7 +162,7 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
             probe = f" + noise probe {noise_probe} x 4 runs" if noise_probe and sp.replications == 1 else ""
             click.echo(f"{sp.file.name}: design {sp.design}, {plural(len(sp.factors), 'factor')}, {n} points x "
                        f"{plural(sp.replications, 'replication')} = {plural(n * sp.replications, 'run')}{probe}; outputs: "
-                       f"{', '.join(opts.outputs or sp.metrics)}")
+                       f"{', '.join(opts.outputs or sp.metrics)}; results to {out or f'results/sensitivity/{sp.out_name}'}")
             return
     except (SpecError, SensitivityError) as e:
         fail(str(e))
@@ -168,8 +171,9 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
     def echo(msg: str) -> None:
         err_console.print(msg, markup=False, highlight=False, soft_wrap=True)
 
-    with stop_cleanly("sensitivity", spec, out or f"results/sensitivity/{sp.name}", replications, sets, executor,
-                      scheduler, workers, ("--groups", groups) if groups else ()):
+    with stop_cleanly("sensitivity", spec, out or f"results/sensitivity/{sp.out_name}", replications, sets, executor,
+                      scheduler, workers, (*(("--groups", groups) if groups else ()),
+                                         *(("--samples", str(samples)) if samples else ()))):
         try:
             run = run_sensitivity(sp, out, options=opts, executor=executor, workers=workers, scheduler=scheduler,
                                   resume=resume, retry_failed=retry_failed, batch_size=batch_size,

@@ -16,7 +16,15 @@ import click
 from sim.analysis.sweep.designs import n_points
 from sim.analysis.sweep.runner import SweepError, run_sweep
 from sim.analysis.sweep.spec import SpecError, SpecWarning, load_spec, plural
-from sim.cli.common import err_console, executor_options, fail, resolve_executor, set_option, stop_cleanly
+from sim.cli.common import (
+    err_console,
+    executor_options,
+    fail,
+    resolve_executor,
+    samples_option,
+    set_option,
+    stop_cleanly,
+)
 
 
 @click.command()
@@ -25,15 +33,16 @@ from sim.cli.common import err_console, executor_options, fail, resolve_executor
 @click.option("--replications", type=click.IntRange(min=1), default=None,
               help="Replications per design point (overrides the spec).")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Results folder. [default: results/sweeps/<spec name>]")
+              help="Results folder. [default: results/sweeps/<spec file name>, with _samples=N after --samples]")
 @click.option("--resume", is_flag=True, help="Continue the sweep in --out: run only what is not done yet.")
 @click.option("--retry-failed", is_flag=True, help="With --resume, run failed runs again.")
 @click.option("--dry-run", is_flag=True, help="Validate the spec and print the design size; run nothing.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@samples_option
 @set_option
 def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str | None, replications: int | None,
           out: str | None, resume: bool, retry_failed: bool, batch_size: int | None, timeout: float, dry_run: bool,
-          no_progress: bool, sets: tuple[str, ...]) -> None:
+          no_progress: bool, samples: int | None, sets: tuple[str, ...]) -> None:
     """Run the experiment SPEC (experiments/*.toml): every design point x replication.
 
     Results stream to --out as Parquet parts (see `aieco results DIR` and sim.load_results(DIR)). A run
@@ -44,13 +53,14 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
     Examples:
       aieco sweep experiments/export_controls_grid.toml --workers 2
       aieco sweep experiments/uncertainty_lhs.toml --replications 5 --out results/lhs --resume
+      aieco sweep experiments/discovery_lhs.toml --samples 40          # a small try first
       aieco sweep experiments/uncertainty_lhs.toml --scheduler tcp://scheduler:8786
     """
     executor = resolve_executor(executor, scheduler, resume, retry_failed)
     try:
         with warnings.catch_warnings():  # the notes are printed below, once, as plain lines
             warnings.simplefilter("ignore", SpecWarning)
-            sp = load_spec(spec, replications=replications, sets=sets)
+            sp = load_spec(spec, replications=replications, sets=sets, samples=samples)
     except SpecError as e:
         fail(str(e))
     for note in sp.notes:
@@ -60,17 +70,17 @@ def sweep(spec: str, executor: str | None, workers: int | None, scheduler: str |
         reps = sp.replications
         click.echo(f"{sp.file.name}: design {sp.design}, {plural(len(sp.factors), 'factor')} "
                    f"({', '.join(sp.factor_names)}), {plural(n, 'point')} x {plural(reps, 'replication')} = "
-                   f"{plural(n * reps, 'run')}")
+                   f"{plural(n * reps, 'run')}; results to {out or f'results/sweeps/{sp.out_name}'}")
         if resume:
-            _dry_run_resume(sp, Path(out or f"results/sweeps/{sp.name}"), n, reps, retry_failed)
+            _dry_run_resume(sp, Path(out or f"results/sweeps/{sp.out_name}"), n, reps, retry_failed)
         return
     progress = not no_progress  # a bar on a terminal, periodic log lines otherwise (sim.analysis.progress.RunProgress)
 
     def echo(msg: str) -> None:
         err_console.print(msg, markup=False, highlight=False, soft_wrap=True)
 
-    with stop_cleanly("sweep", spec, out or f"results/sweeps/{sp.name}", replications, sets, executor, scheduler,
-                      workers):
+    with stop_cleanly("sweep", spec, out or f"results/sweeps/{sp.out_name}", replications, sets, executor, scheduler,
+                      workers, ("--samples", str(samples)) if samples else ()):
         try:
             outcome = run_sweep(sp, out, executor=executor, workers=workers, scheduler=scheduler, resume=resume,
                                 retry_failed=retry_failed, batch_size=batch_size, timeout=timeout,

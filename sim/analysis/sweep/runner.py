@@ -181,7 +181,7 @@ def run_sweep(spec: SweepSpec, out: str | Path | None = None, *, executor: str =
     Parameters
     ----------
     spec : a validated :class:`SweepSpec` (:func:`sim.analysis.sweep.spec.load_spec`).
-    out : results folder; default ``results/sweeps/<spec name>``.
+    out : results folder; default ``results/sweeps/<spec.out_name>`` (the spec file's stem).
     executor, workers, scheduler, timeout, dask_processes, start_method : see
         :func:`sim.analysis.sweep.executors.open_executor`.
     replications : overrides the spec's count (on resume it may grow, not shrink).
@@ -200,7 +200,7 @@ def run_sweep(spec: SweepSpec, out: str | Path | None = None, *, executor: str =
     say = echo or (lambda _m: None)
     plan = plan_sweep(spec, replications)
     reps = plan.replications
-    out = Path(out) if out is not None else Path("results") / "sweeps" / spec.name
+    out = Path(out) if out is not None else Path("results") / "sweeps" / (spec.out_name or spec.name)
     manifest = None
     if (out / store.MANIFEST).is_file():
         try:

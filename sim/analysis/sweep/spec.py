@@ -254,6 +254,10 @@ class SweepSpec:
     notes: list[str] = field(default_factory=list)
     """What loading changed beyond the spec's own words (each also issued as a :class:`SpecWarning`), e.g.
     the base's dated events dropped because ``set`` shortens the horizon."""
+    out_name: str = ""
+    """Name of the default results folder (``results/sweeps/<out_name>``, ``results/sensitivity/<out_name>``):
+    the spec file's stem, so that a copied spec does not write into the original's folder, with ``_samples=N``
+    when ``samples`` was overridden at load time (:func:`load_spec`)."""
 
     @property
     def factor_names(self) -> list[str]:
@@ -369,13 +373,16 @@ def nearest_powers_of_two(n: int) -> tuple[int, int]:
 
 
 def load_spec(path: str | Path, *, replications: int | None = None, sets: list[str] | tuple[str, ...] = (),
-              ) -> SweepSpec:
+              samples: int | None = None) -> SweepSpec:
     """Read and validate an experiment spec.
 
     Parameters
     ----------
     path : the spec's TOML file; ``base`` and ``scenarios`` paths are relative to it.
     replications : overrides the spec's ``replications``.
+    samples : overrides the design's ``samples`` (points of an LHS, base size N of Sobol', trajectories of
+        Morris), checked by the same rules (``--samples`` named in the error); the default results folder then
+        gets a ``_samples=N`` suffix (:attr:`SweepSpec.out_name`).
     sets : extra ``section.key=value`` overrides of the base scenario, applied after the spec's ``set``.
 
     Raises
@@ -412,7 +419,23 @@ def load_spec(path: str | Path, *, replications: int | None = None, sets: list[s
         if replications < 1:
             raise SpecError(f"--replications must be >= 1, got {replications}")
         sf.replications = replications
-    return _resolve(sf, raw, path.resolve(), src, list(sets))
+    if samples is None:
+        spec = _resolve(sf, raw, path.resolve(), src, list(sets))
+        spec.out_name = path.stem
+        return spec
+    if samples < 1:
+        raise SpecError(f"--samples must be >= 1, got {samples}")
+    design = sf.design if isinstance(sf.design, DesignSpec) else DesignSpec(kind=sf.design)
+    if design.kind.strip().lower() == "grid":
+        raise SpecError(f"--samples: {src} has a grid design, which takes every combination of the factors' "
+                        "levels; --samples sets the size of an lhs, sobol or morris design")
+    sf.design = design.model_copy(update={"samples": samples})
+    try:
+        spec = _resolve(sf, raw, path.resolve(), src, list(sets))
+    except SpecError as e:
+        raise SpecError(str(e).replace(f"{src}: field 'design.samples'", f"--samples {samples}")) from None
+    spec.out_name = f"{path.stem}_samples={samples}"
+    return spec
 
 
 def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str]) -> SweepSpec:
