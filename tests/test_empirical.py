@@ -695,3 +695,13 @@ def test_real_eci_tables_match_committed():
     assert link.n == 46 and 0.6 < link.r2 < 0.8 and 7 < link.per_oom < 12
     by_year = tables["eci_patterns_by_year.csv"].set_index("year")
     assert by_year.loc[2025, "best_open_cn_share"] == 1.0 and 0.3 < by_year.loc[2024, "best_open_cn_share"] < 0.5
+
+
+def test_a_missing_epoch_folder_says_where_the_files_come_from(tmp_path):
+    """A fresh clone has no Epoch exports: the message names the folder, the download pages and --epoch-dir."""
+    with pytest.raises(emp.EmpiricalDataError) as e:
+        emp.find_epoch_file(tmp_path / "nope", "notable")
+    msg = str(e.value)
+    assert str(tmp_path / "nope") in msg and "https://epoch.ai/data/ai-models" in msg and "--epoch-dir" in msg
+    with pytest.raises(emp.EmpiricalDataError, match="https://epoch.ai/data/ai-models"):
+        emp.find_epoch_file(tmp_path, "notable")  # the folder exists, the file does not

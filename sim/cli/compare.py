@@ -142,7 +142,7 @@ def metric_notes(stats) -> list[str]:
               help="Most replications per scenario with --precision (default: 400, or --replications if larger).")
 @click.option("--posterior", "posterior", type=click.IntRange(min=1), default=None, metavar="N",
               help="Policy effects over the posterior: N parameter sets drawn from --ensemble, each run "
-                   "--replications times in every scenario with common seeds (issue 16: N >= 50, R >= 10).")
+                   "--replications times in every scenario with common seeds (for a publishable figure: 50 or more draws, 10 or more replications).")
 @click.option("--ensemble", type=click.Path(dir_okay=False), default="scenarios/posterior.json", show_default=True,
               help="With --posterior: the posterior ensemble (aieco calibrate experiments/abc.toml).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,

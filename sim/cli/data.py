@@ -13,6 +13,7 @@ import click
 
 from sim.empirical import eci as eci_mod
 from sim.empirical import epoch as empirical
+from sim.empirical.epoch import EPOCH_FILES_HINT
 
 DEFAULT_EPOCH_DIR = Path("..") / "shared" / "data" / "epoch"
 DEFAULT_EXITS = Path(__file__).resolve().parents[2] / "data" / "lab_exits.csv"
@@ -27,9 +28,7 @@ def _default_epoch_dir() -> str | None:
 def _require_epoch_dir(epoch_dir: str | None) -> Path:
     if epoch_dir is None:
         raise click.UsageError(
-            f"no --epoch-dir given and the default {DEFAULT_EPOCH_DIR} does not exist here; "
-            "pass the directory holding Epoch's notable_ai_models_*.csv"
-        )
+            f"no --epoch-dir given and the default {DEFAULT_EPOCH_DIR} does not exist here. {EPOCH_FILES_HINT}")
     return Path(epoch_dir)
 
 

@@ -30,6 +30,7 @@ import pandas as pd
 from sim.empirical.epoch import (
     CLOSED,
     DEFAULT_ORG_ALIASES,
+    EPOCH_FILES_HINT,
     OPEN,
     UNRELEASED,
     EmpiricalDataError,
@@ -54,7 +55,8 @@ def find_eci_file(epoch_dir: str | Path) -> Path:
     d = Path(epoch_dir)
     matches = sorted(d.glob("eci_scores*.csv")) if d.is_dir() else []
     if not matches:
-        raise EmpiricalDataError(f"{d}: no file matching 'eci_scores*.csv' (Epoch's Capabilities Index export)")
+        raise EmpiricalDataError(f"{d}: no file matching 'eci_scores*.csv' (Epoch's Capabilities Index export). "
+                                 f"{EPOCH_FILES_HINT}")
     return matches[-1]
 
 

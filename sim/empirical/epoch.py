@@ -52,6 +52,7 @@ __all__ = [
     "DEFAULT_EXCLUDED_CATEGORIES",
     "DEFAULT_ORG_ALIASES",
     "EPOCH_CITATION",
+    "EPOCH_FILES_HINT",
     "EU_COUNTRIES",
     "EmpiricalDataError",
     "LoadReport",
@@ -83,6 +84,15 @@ EPOCH_CITATION = (
     "Epoch AI, 'Data on AI Models'. Published online at epoch.ai. "
     "Retrieved from 'https://epoch.ai/data/ai-models'. CC BY 4.0"
 )
+
+EPOCH_FILES_HINT = (
+    "Epoch's raw CSV exports are not part of the repository: in development they sit in ../shared/data/epoch/ "
+    "beside it; otherwise download them from Epoch AI's data pages ('Data on AI Models', "
+    "https://epoch.ai/data/ai-models: notable_ai_models.csv and large_scale_ai_models.csv; the Epoch "
+    "Capabilities Index, https://epoch.ai/benchmarks: eci_scores.csv) into one folder and pass it with "
+    "--epoch-dir. The model itself does not need them: the tables it reads are committed in data/"
+)
+"""Where Epoch's raw files come from, appended to every message about a missing Epoch file or folder."""
 
 OPEN = "OPEN"
 CLOSED = "CLOSED"
@@ -570,12 +580,12 @@ def find_epoch_file(epoch_dir: str | Path, kind: str) -> Path:
         raise ValueError(f"kind must be one of {sorted(_EPOCH_FILE_PATTERNS)}, not {kind!r}")
     d = Path(epoch_dir)
     if not d.is_dir():
-        raise EmpiricalDataError(f"{d}: Epoch data directory not found")
+        raise EmpiricalDataError(f"{d}: Epoch data directory not found. {EPOCH_FILES_HINT}")
     matches = sorted(d.glob(_EPOCH_FILE_PATTERNS[kind]))
     if not matches:
         raise EmpiricalDataError(
-            f"{d}: no file matching {_EPOCH_FILE_PATTERNS[kind]!r} (expected Epoch's {kind} models CSV)"
-        )
+            f"{d}: no file matching {_EPOCH_FILE_PATTERNS[kind]!r} (expected Epoch's {kind} models CSV). "
+            f"{EPOCH_FILES_HINT}")
     return matches[-1]
 
 
