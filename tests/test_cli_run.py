@@ -41,7 +41,7 @@ def test_run_writes_tables_manifest_and_figures(tmp_path):
     # a changed scenario is labelled as changed, not as the named one
     assert man["overrides"] == ["developers.n=500", "months=30"]
     assert side["scenario"] == "baseline with developers.n=500, months=30"
-    assert "open share of labs, CN" in res.output
+    assert "Open share, CN" in res.output
 
 
 def _bad(tmp_path, text: str) -> str:

@@ -163,6 +163,9 @@ def test_a_run_without_changes_is_shown_alone():
     assert "paired difference" not in html and "data-diff" not in html
     assert html.count("<tr data-metric=") == len([m for m in comp.timeseries.columns if f"'{m}'" in html])
     assert set(comparison_figures(comp)) == {"Over time", f"Adoption: {a.name}"}
+    # a reader's names (sim.model.metrics.METRIC_LABELS), not column names, in the visible cells
+    assert "Open-weight share of Chinese labs <small>(share of labs)</small>" in html
+    assert ">open_share_CN" not in html and "[share]" not in html
 
 
 def test_watched_model_stops_at_its_horizon_and_draws_each_month():

@@ -71,6 +71,7 @@ def test_lever_run_export_and_watch(tmp_path, browser):
     with serve([start], cwd=tmp_path, log=tmp_path / "server.log") as url:
         browser.get(url)
         wait_css(browser, ".run-button", clickable=True)
+        assert browser.title == "aieco"
         shot(browser, "01_first_paint")
         type_into(browser, ".months", "24")
         type_into(browser, ".replications", "3")

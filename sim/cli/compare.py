@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 import numpy as np
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from sim.cli.common import (
@@ -19,7 +20,7 @@ from sim.cli.common import (
     wide_console,
 )
 from sim.model.labs import RosterError
-from sim.model.metrics import HEADLINE_METRICS, SUMMARY_METRICS
+from sim.model.metrics import HEADLINE_METRICS, SUMMARY_METRICS, metric_label, metric_unit
 from sim.scenario.schema import ScenarioError, load_scenario, month_label, with_horizon
 
 DIGITS = {"open_closed_lag_months": 1, "us_cn_gap_months": 1, "noncn_on_cn_open": 3, "compute_share_CN": 3, "cn_on_cn_open": 3, "us_on_cn_open": 3,
@@ -62,11 +63,10 @@ def stats_table(stats, reference: str, title: str, effects=None, precision=None)
         t.add_column("precise", justify="center")
     eff = effects.set_index(["metric", "scenario", "effect"]) if effects is not None else None
     for k, (metric, g) in enumerate(stats.groupby("metric", sort=False)):
-        unit, _ = SUMMARY_METRICS[g["column"].iloc[0]]
         d = DIGITS.get(metric, 2)
         if k:
             t.add_section()
-        t.add_row(f"[bold]{metric}[/] ({unit})", *[""] * (len(t.columns) - 1))
+        t.add_row(f"[bold]{escape(metric_label(metric))}[/] ({metric_unit(metric)})", *[""] * (len(t.columns) - 1))
         for row in g.sort_values("scenario_index").itertuples():
             cells = [f"  {row.scenario}", _iv(row.median, row.lo, row.hi, row.n, d)]
             if row.scenario_index == 0:
@@ -109,7 +109,7 @@ def metric_notes(stats) -> list[str]:
     out = []
     for metric, g in stats.groupby("metric", sort=False):
         unit, desc = SUMMARY_METRICS[g["column"].iloc[0]]
-        out.append(f"  {metric}: {desc} ({unit})")
+        out.append(f"  {metric_label(metric)} = {metric}: {desc} ({unit})")
     return out
 
 

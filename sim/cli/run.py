@@ -22,6 +22,7 @@ from sim.cli.common import (
     write_error,
 )
 from sim.model.labs import RosterError
+from sim.model.metrics import metric_label, metric_unit
 from sim.scenario.schema import ScenarioError, with_horizon
 
 
@@ -56,11 +57,10 @@ def horizon_table(summary, title: str, precision: dict | None = None) -> Table:
         t.add_column("90% CI of median", justify="right", no_wrap=True)
     if precision is not None:
         t.add_column("precise", justify="center", no_wrap=True)
-    rows = [*[(f"open share of labs, {r}", f"open_share_{r}", 2) for r in REGIONS],
-            ("open-closed lag (months)", "open_closed_lag_months", 1),
-            ("US-China gap (OOM)", "us_cn_gap_oom", 2),
-            ("US-China gap (months)", "us_cn_gap_months", 1),
-            ("non-CN devs on CN open", "noncn_on_cn_open", 3)]
+    cols = [*[(f"open_share_{r}", 2) for r in REGIONS], ("open_closed_lag_months", 1), ("us_cn_gap_oom", 2),
+            ("us_cn_gap_months", 1), ("noncn_on_cn_open", 3)]
+    rows = [(metric_label(c, short=True) + ("" if metric_unit(c).startswith("share") or "(" in metric_label(c, short=True)
+                                            else f" ({metric_unit(c)})"), c, d) for c, d in cols]
     for label, col, digits in rows:
         cells = [label, _fmt(summary[col], digits)]
         if many:

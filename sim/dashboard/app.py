@@ -350,6 +350,7 @@ def ExportBox(o: session.Outcome):
 
 @solara.component
 def Page():
+    solara.Title("aieco")  # the browser tab's title (Solara's default is "Solara")
     start, start_error = None, ""
     if start_path():
         try:

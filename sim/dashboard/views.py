@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.compare import Comparison, compare_stats
-from sim.model.metrics import HEADLINE_METRICS, SUMMARY_METRICS
+from sim.model.metrics import HEADLINE_METRICS, SUMMARY_METRICS, metric_label, metric_unit
 
 SCREEN_DPI = 110
 """Resolution of the figures on the page."""
@@ -54,7 +54,8 @@ def metric_table_html(comp: Comparison, metrics: list[str] | None = None) -> str
     for m in metrics:
         unit, desc = SUMMARY_METRICS[m]
         s = stats[stats["metric"] == m].set_index("scenario")
-        cells = [f"<td title='{html.escape(desc)}'>{html.escape(m)} <small>[{html.escape(unit)}]</small></td>"]
+        cells = [f"<td title='{html.escape(m)}: {html.escape(desc)}'>{html.escape(metric_label(m))} "
+                 f"<small>({html.escape(metric_unit(m))})</small></td>"]
         for name in comp.names:
             r = s.loc[name]
             cells.append(f"<td>{_fmt(r['median'], unit)} <small>[{_fmt(r['lo'], unit)}, {_fmt(r['hi'], unit)}]"

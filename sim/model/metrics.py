@@ -46,6 +46,62 @@ SUMMARY_METRICS: dict[str, tuple[str, str]] = {
 }
 """name -> (unit, description) of every summary metric."""
 
+_REGION_NAMES = {"US": ("US", "US"), "CN": ("Chinese", "CN"), "EU": ("European", "EU"), "ROW": ("other", "RoW")}
+
+METRIC_LABELS: dict[str, tuple[str, str]] = {
+    **{f"open_share_{r}": (f"Open-weight share of {n} labs", f"Open share, {s}") for r, (n, s) in _REGION_NAMES.items()},
+    "open_closed_lag_months": ("Open models' lag behind closed", "Open-closed lag"),
+    "us_cn_gap_oom": ("US minus China frontier", "US-China gap (OOM)"),
+    "us_cn_gap_months": ("China's lag behind the US", "US-China gap"),
+    "noncn_on_cn_open": ("Non-Chinese developers on Chinese open models", "Non-CN devs on CN open"),
+    "cn_on_cn_open": ("Developers in China on Chinese open models", "CN devs on CN open"),
+    "us_on_cn_open": ("US developers on Chinese open models", "US devs on CN open"),
+    "adopt_CN_open": ("Developers on Chinese open models", "Devs on CN open"),
+    "adopt_US_closed": ("Developers on US closed models", "Devs on US closed"),
+    "compute_share_CN": ("China's share of lab compute", "China's compute share"),
+    "hhi": ("Concentration of adoption (HHI)", "Adoption HHI"),
+    "compute_CN": ("Compute held by China's labs", "Compute, CN"),
+    "compute_US": ("Compute held by US labs", "Compute, US"),
+    "labs_compute_h100e": ("Compute held by all labs", "Labs' compute"),
+    "chip_price_usd": ("Market-clearing chip price", "Chip price"),
+    "investment_CN": ("Investment in China's labs", "Investment, CN"),
+    "investment_US": ("Investment in US labs", "Investment, US"),
+    "revenue_share_of_budget": ("Revenue as a share of labs' budgets", "Revenue share of budget"),
+    **{f"release_open_share_{r}": (f"Open-weight share of {n} releases", f"Open releases, {s}")
+       for r, (n, s) in _REGION_NAMES.items()},
+    "frontier_compute_growth": ("Frontier training compute growth", "Frontier compute growth"),
+    "frontier_capability": ("Frontier capability", "Frontier capability"),
+}
+"""The one table of the names a reader sees for each metric (CLI tables, figures' axes and legends, the dashboard):
+metric (without ``_mean12``) -> (label, short label for a column header)."""
+
+
+def metric_label(metric: str, short: bool = False) -> str:
+    """The reader's name of a metric (:data:`METRIC_LABELS`), e.g. ``open_share_CN_mean12`` -> "Open-weight share
+    of Chinese labs, mean of last 12 months"; ``short=True``: the column-header name without the window
+    ("Open share, CN"). An unknown metric: its name with spaces for underscores."""
+    base = metric[:-len("_mean12")] if metric.endswith("_mean12") else metric
+    label, short_label = METRIC_LABELS.get(base, (base.replace("_", " "), base.replace("_", " ")))
+    if short:
+        return short_label
+    return label + (f", mean of last {WINDOW_MONTHS} months" if base != metric else "")
+
+
+_UNITS = {"OOM": "OOM of effective FLOP", "0..1": "0-1", "ECI": "ECI points"}
+
+
+def metric_unit(metric: str) -> str:
+    """The reader's unit of a summary metric, e.g. "share of labs", "months", "USD/month" ("" when unknown)."""
+    unit = SUMMARY_METRICS.get(metric, ("", ""))[0]
+    if unit != "share":
+        return _UNITS.get(unit, unit)
+    base = metric[:-len("_mean12")] if metric.endswith("_mean12") else metric
+    of = ("releases" if base.startswith("release_") else "labs" if base.startswith("open_share")
+          else "compute" if base.startswith("compute_share") else "budgets" if base.startswith("revenue_share")
+          else "developers")
+    return f"share of {of}"
+
+
 HEADLINE_METRICS = ("open_share_CN", "open_share_US", "open_closed_lag_months", "us_cn_gap_months",
                     "noncn_on_cn_open")
 """The metrics shown in the run table and in scenario comparisons."""

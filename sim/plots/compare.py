@@ -25,29 +25,21 @@ from matplotlib.lines import Line2D
 
 from sim.analysis.provenance import file_sha256
 from sim.model.metrics import HEADLINE_METRICS
-from sim.plots.style import NEUTRAL, band, caption, figure, save
+from sim.plots.style import NEUTRAL, band, caption, figure, metric_label, save
 
 SCENARIO_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 """Okabe-Ito colours for the compared scenarios in order (the reference is drawn in ``NEUTRAL``)."""
 SCENARIO_STYLES = ("--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)))
 
-METRIC_LABELS = {
-    "open_share_CN": ("Open-weight share, Chinese labs", "Share of labs"),
-    "open_share_US": ("Open-weight share, US labs", "Share of labs"),
-    "open_share_EU": ("Open-weight share, European labs", "Share of labs"),
-    "open_share_ROW": ("Open-weight share, other labs", "Share of labs"),
-    "open_closed_lag_months": ("Open models' lag behind closed", "Months"),
-    "us_cn_gap_months": ("China's lag behind the US", "Months"),
-    "us_cn_gap_oom": ("US minus China frontier", "OOM of effective FLOP"),
-    "noncn_on_cn_open": ("Non-Chinese developers\non Chinese open models", "Share of developers"),
-    "adopt_CN_open": ("Developers on\nChinese open models", "Share of developers"),
-    "cn_on_cn_open": ("Developers in China\non Chinese open models", "Share of developers"),
-    "us_on_cn_open": ("US developers\non Chinese open models", "Share of developers"),
-    "compute_share_CN": ("China's share of lab compute", "Share"),
-}
-"""Headline metric -> (panel title, y-axis unit)."""
+def panel_label(metric: str) -> tuple[str, str]:
+    """(panel title, y-axis unit) of a metric, from the one table of labels (:func:`sim.plots.style.metric_label`):
+    the title wrapped to two lines when long, the unit capitalised ("Share of labs", "Months")."""
+    name, unit = metric_label(metric)
+    if len(name) > 34:  # two lines of about equal length, broken at the space nearest the middle
+        cut = min((i for i, ch in enumerate(name) if ch == " "), key=lambda i: abs(i - len(name) / 2))
+        name = name[:cut] + "\n" + name[cut + 1:]
+    return name, unit[:1].upper() + unit[1:]
 
-_SHARES = {"Share of labs", "Share of developers", "Share"}
 
 
 def scenario_style(i: int) -> tuple[str, object]:
@@ -59,7 +51,7 @@ def scenario_style(i: int) -> tuple[str, object]:
 
 def _labels(metric: str, width: str = "double") -> tuple[str, str]:
     """(title wrapped to the panel width, unit) of a metric."""
-    title, unit = METRIC_LABELS.get(metric, (metric.replace("_", " "), ""))
+    title, unit = panel_label(metric)
     if "\n" not in title or width == "single":
         title = textwrap.fill(title.replace("\n", " "), 21 if width == "single" else 30)
     return title, unit
@@ -110,7 +102,7 @@ def fig_compare_timeseries(ts: pd.DataFrame, names: Sequence[str], metrics: Sequ
         ax.set_ylabel(unit)
         if m.startswith("open_share"):
             ax.set_ylim(-0.02, 1.02)
-        elif unit in _SHARES:
+        elif unit.startswith("Share"):
             ax.set_ylim(bottom=0)
         if "months" in m:
             ax.axhline(0, color=NEUTRAL, lw=0.5, zorder=0)

@@ -235,55 +235,22 @@ def provenance(results_dir: str | Path, manifest: dict | None = None, **extra: A
             "seeds": seeds, **extra}
 
 
-_METRIC_NAMES = {
-    "open_share_US": "Open-weight share of US labs", "open_share_CN": "Open-weight share of Chinese labs",
-    "open_share_EU": "Open-weight share of European labs", "open_share_ROW": "Open-weight share of other labs",
-    "open_closed_lag_months": "Open models' lag behind closed", "us_cn_gap_oom": "US minus China frontier",
-    "us_cn_gap_months": "China's lag behind the US",
-    "noncn_on_cn_open": "Non-Chinese developers on Chinese open models",
-    "adopt_CN_open": "Developers on Chinese open models", "adopt_US_closed": "Developers on US closed models",
-    "compute_share_CN": "China's share of lab compute", "hhi": "Concentration of adoption (HHI)",
-    "frontier_compute_growth": "Frontier training compute growth", "frontier_capability": "Frontier capability",
-    **{f"release_open_share_{r}": f"Open-weight share of {n} releases"
-       for r, n in (("US", "US"), ("CN", "Chinese"), ("EU", "European"), ("ROW", "other"))},
-}
-_UNITS = {"share": "share", "months": "months", "OOM": "OOM of effective FLOP", "0..1": "0-1",
-          "x per year": "x per year", "log10 effective FLOP": "log10 effective FLOP", "ECI": "ECI points"}
-
-
 def metric_label(metric: str) -> tuple[str, str]:
-    """(readable name, unit) of a summary metric (``sim.model.metrics.SUMMARY_METRICS``), e.g.
-    ``open_share_CN_mean12`` -> ("Open-weight share of Chinese labs, last 12 months", "share")."""
-    from sim.model.metrics import SUMMARY_METRICS
+    """(readable name, unit) of a summary metric, from the one table of labels (:data:`sim.model.metrics.METRIC_LABELS`,
+    :func:`sim.model.metrics.metric_unit`), e.g. ``open_share_CN_mean12`` -> ("Open-weight share of Chinese labs,
+    mean of last 12 months", "share of labs")."""
+    from sim.model.metrics import metric_label as reader_label
+    from sim.model.metrics import metric_unit
 
-    base = metric[:-len("_mean12")] if metric.endswith("_mean12") else metric
-    name = _METRIC_NAMES.get(base, base.replace("_", " "))
-    if base != metric:
-        name += ", mean of last 12 months"
-    unit = _UNITS.get(SUMMARY_METRICS.get(metric, ("", ""))[0], SUMMARY_METRICS.get(metric, ("", ""))[0])
-    if unit == "share":
-        of = ("releases" if base.startswith("release_") else "labs" if base.startswith("open_share")
-              else "compute" if base.startswith("compute_share") else "developers")
-        unit = f"share of {of}"
-    return name, unit
-
-
-_SHORT_NAMES = {
-    "open_share_US": "Open share, US", "open_share_CN": "Open share, CN", "open_share_EU": "Open share, EU",
-    "open_share_ROW": "Open share, RoW", "open_closed_lag_months": "Open-closed lag",
-    "us_cn_gap_months": "US-China gap", "us_cn_gap_oom": "US-China gap (OOM)",
-    "noncn_on_cn_open": "Non-CN devs on CN open", "adopt_CN_open": "Devs on CN open",
-    "adopt_US_closed": "Devs on US closed", "compute_share_CN": "China's compute share",
-    "hhi": "Adoption HHI", "frontier_compute_growth": "Frontier compute growth",
-    "frontier_capability": "Frontier capability",
-}
+    return reader_label(metric), metric_unit(metric)
 
 
 def short_metric_label(metric: str) -> str:
     """A column-header-sized name of a summary metric (``_mean12`` dropped: say it once elsewhere), e.g.
     ``noncn_on_cn_open_mean12`` -> "Non-CN devs on CN open"; unknown metrics: underscores become spaces."""
-    base = metric[:-len("_mean12")] if metric.endswith("_mean12") else metric
-    return _SHORT_NAMES.get(base, base.replace("_", " "))
+    from sim.model.metrics import metric_label as reader_label
+
+    return reader_label(metric, short=True)
 
 
 def finite_or_nan(x: float) -> float:
