@@ -474,3 +474,19 @@ def test_sensitivity_titles_use_readable_output_names():
     assert _out_label("us_cn_gap_months_mean12", {"us_cn_gap_months_mean12": ["months", "..."]}) == \
         "US-China gap (months, last-12-month mean)"
     assert _out_label("open_share_CN", {"open_share_CN": ["share", "..."]}) == "Open share, CN"
+
+
+def test_time_axes_end_at_the_last_month_of_the_data():
+    """Data ending 2030-12 give an axis ending 2030-12 (matplotlib's margin showed 2031, issue 30)."""
+    import matplotlib.dates as mdates
+
+    from sim.plots.style import date_axis, figure, to_dates
+
+    fig, ax = figure("single")
+    dates = to_dates([f"{y}-{m:02d}" for y in range(2022, 2031) for m in range(1, 13)])
+    ax.plot(dates, np.arange(len(dates)))
+    date_axis(ax)
+    lo, hi = ax.get_xlim()
+    assert (mdates.num2date(lo).strftime("%Y-%m"), mdates.num2date(hi).strftime("%Y-%m")) == ("2022-01", "2030-12")
+    fig.canvas.draw()
+    assert max(int(t.get_text()) for t in ax.get_xticklabels() if t.get_text()) <= 2030

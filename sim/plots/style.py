@@ -77,9 +77,14 @@ def to_dates(labels: Iterable[str]) -> pd.DatetimeIndex:
 
 
 def date_axis(ax, span_years: float | None = None) -> None:
-    """Years on a time axis, spaced so that the labels do not collide in the panel (about 0.32 in per label).
+    """Years on a time axis, spaced so that the labels do not collide in the panel (about 0.32 in per label); the
+    axis spans the data drawn so far exactly (no margin that would show a year the data do not reach, e.g. 2031
+    for data ending 2030-12). Call it after drawing.
 
     span_years: the years shown (default: from the axis limits)."""
+    x0, x1 = ax.dataLim.intervalx
+    if np.isfinite(x0) and np.isfinite(x1) and x1 > x0:
+        ax.set_xlim(x0, x1)
     if span_years is None:
         lo, hi = ax.get_xlim()
         span_years = max(1.0, (hi - lo) / 365.25)
