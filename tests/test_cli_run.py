@@ -42,6 +42,14 @@ def test_run_writes_tables_manifest_and_figures(tmp_path):
     assert man["overrides"] == ["developers.n=500", "months=30"]
     assert side["scenario"] == "baseline with developers.n=500, months=30"
     assert "Open share, CN" in res.output
+    # the printed table is saved beside the tables, and the header says what was changed
+    assert "baseline (developers.n=500, months=30): 2022-01 + 30 months" in " ".join(res.output.split())
+    head = pd.read_csv(out / "headline.csv").set_index("metric")
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert head.loc["us_cn_gap_months", "median"] == pytest.approx(summary["us_cn_gap_months"].median())
+    assert f"{head.loc['us_cn_gap_months', 'median']:.1f} [" in res.output
+    md = (out / "headline.md").read_text()
+    assert md.startswith("# baseline (developers.n=500, months=30)") and "| US-China gap | months |" in md
 
 
 def _bad(tmp_path, text: str) -> str:

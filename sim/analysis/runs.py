@@ -15,12 +15,57 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim import REGIONS
 from sim.analysis.provenance import base_manifest, write_atomic, write_json_atomic
 from sim.model.ecosystem import EcosystemModel
-from sim.model.metrics import summarize
+from sim.model.metrics import metric_label, metric_unit, summarize
 from sim.scenario.schema import Scenario
 
 OUTPUT_TABLES = ("timeseries", "labs", "releases", "summary")
+
+RUN_TABLE_METRICS: tuple[tuple[str, int], ...] = (
+    *((f"open_share_{r}", 2) for r in REGIONS), ("open_closed_lag_months", 1), ("us_cn_gap_oom", 2),
+    ("us_cn_gap_months", 1), ("noncn_on_cn_open", 3))
+"""The metrics of a run's headline table (printed by ``aieco run``, saved as ``headline.csv``/``.md``), each
+with the decimals it is shown with."""
+
+
+def headline_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """A run's headline table, the numbers ``aieco run`` prints: per metric of :data:`RUN_TABLE_METRICS` at the
+    horizon, its label and unit (:data:`sim.model.metrics.METRIC_LABELS`), the replications with a finite value,
+    the median, the 5% and 95% quantiles across replications (the spread; NaN with one replication) and the 90%
+    bootstrap confidence interval of the median (:func:`sim.analysis.precision.bootstrap_ci`; NaN with one).
+
+    summary : one row per replication, the columns of :data:`sim.model.metrics.SUMMARY_METRICS`."""
+    from sim.analysis.precision import bootstrap_ci
+
+    rows = []
+    for metric, digits in RUN_TABLE_METRICS:
+        v = summary[metric].to_numpy(float)
+        v = v[np.isfinite(v)]
+        many = v.size > 1
+        lo, hi = np.quantile(v, [0.05, 0.95]) if many else (np.nan, np.nan)
+        est, ci_lo, ci_hi = bootstrap_ci(v, "median") if many else (np.nan, np.nan, np.nan)
+        rows.append({"metric": metric, "label": metric_label(metric, short=True), "unit": metric_unit(metric),
+                     "replications": int(v.size), "median": float(np.median(v)) if v.size else np.nan,
+                     "spread_5": float(lo), "spread_95": float(hi), "ci_median_lo": float(ci_lo),
+                     "ci_median_hi": float(ci_hi), "digits": digits})
+    return pd.DataFrame(rows)
+
+
+def headline_markdown(table: pd.DataFrame, title: str) -> str:
+    """:func:`headline_table` as a Markdown table under ``title``, with the printed table's rounding."""
+    def num(x: float, d: int) -> str:
+        return "n/a" if not np.isfinite(x) else f"{x:.{d}f}"
+
+    lines = [f"# {title}", "", "| metric | unit | median [90% spread] | 90% CI of median |", "|---|---|---|---|"]
+    for r in table.itertuples():
+        spread = f" [{num(r.spread_5, r.digits)}, {num(r.spread_95, r.digits)}]" if r.replications > 1 else ""
+        ci = f"[{num(r.ci_median_lo, r.digits)}, {num(r.ci_median_hi, r.digits)}]" if r.replications > 1 else ""
+        lines.append(f"| {r.label} | {r.unit} | {num(r.median, r.digits)}{spread} | {ci} |")
+    lines += ["", "The spread is where 90% of the replications' values lie; the CI is the 90% bootstrap confidence "
+              "interval of the median (`headline.csv` has the unrounded numbers)."]
+    return "\n".join(lines) + "\n"
 
 
 def seed_for(base_seed: int, *key: int) -> int:
@@ -119,7 +164,8 @@ def concat_replications(a: Replications, b: Replications) -> Replications:
 def write_run(out_dir: str | Path, reps: Replications, scenario_file: str | None = None,
               overrides: list[str] | None = None, csv: bool = False, extra: dict | None = None) -> Path:
     """Write a run folder: ``timeseries.parquet``, ``labs.parquet``, ``releases.parquet``,
-    ``summary.parquet`` and ``manifest.json`` (resolved scenario, seeds, versions, git commit, command,
+    ``summary.parquet``, the headline table as printed (``headline.csv`` and ``headline.md``,
+    :func:`headline_table`) and ``manifest.json`` (resolved scenario, seeds, versions, git commit, command,
     wall time, and ``overrides``: the changes to the scenario file, e.g. ``["governments.US.leakage=0.6"]``,
     which figure captions name; ``extra`` entries, e.g. ``precision``); with ``csv`` also each table as
     ``<table>.csv``. Returns the folder.
@@ -139,6 +185,12 @@ def write_run(out_dir: str | Path, reps: Replications, scenario_file: str | None
         "seed_rule": "numpy.random.SeedSequence(base_seed, spawn_key=(replication,)).generate_state(1, uint64) & (2**63-1)",
         "wall_seconds": round(reps.wall_seconds, 3), "tables": [f"{n}.parquet" for n in OUTPUT_TABLES],
         "overrides": list(overrides or []), **(extra or {})})
+    head = headline_table(reps.table("summary"))
+    write_atomic(out / "headline.csv", lambda tmp: head.drop(columns="digits").to_csv(tmp, index=False))
+    changed = f" ({', '.join(overrides)})" if overrides else ""
+    title = (f"{reps.scenario.name}{changed}: {reps.scenario.start} + {reps.scenario.months} months, "
+             f"{len(reps.seeds)} replication(s)")
+    write_atomic(out / "headline.md", lambda tmp: Path(tmp).write_text(headline_markdown(head, title), encoding="utf-8"))
     write_json_atomic(out / "manifest.json", manifest)
     return out
 

@@ -9,7 +9,7 @@ import numpy as np
 from rich import box
 from rich.table import Table
 
-from sim import REGIONS
+from sim.analysis.runs import headline_table
 from sim.cli.common import (
     console,
     err_console,
@@ -22,27 +22,11 @@ from sim.cli.common import (
     write_error,
 )
 from sim.model.labs import RosterError
-from sim.model.metrics import metric_label, metric_unit
 from sim.scenario.schema import ScenarioError, with_horizon
 
 
-def _fmt(values, digits: int = 2) -> str:
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return "n/a"
-    med = np.median(v)
-    if v.size == 1:
-        return f"{med:.{digits}f}"
-    lo, hi = np.quantile(v, [0.05, 0.95])
-    return f"{med:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
-
-
-def _ci(values, digits: int) -> str:
-    from sim.analysis.precision import bootstrap_ci
-
-    est, lo, hi = bootstrap_ci(np.asarray(values, float), "median")
-    return "n/a" if not np.isfinite(est) else f"[{lo:.{digits}f}, {hi:.{digits}f}]"
+def _num(x: float, d: int) -> str:
+    return "n/a" if not np.isfinite(x) else f"{x:.{d}f}"
 
 
 def horizon_table(summary, title: str, precision: dict | None = None) -> Table:
@@ -57,14 +41,14 @@ def horizon_table(summary, title: str, precision: dict | None = None) -> Table:
         t.add_column("90% CI of median", justify="right", no_wrap=True)
     if precision is not None:
         t.add_column("precise", justify="center", no_wrap=True)
-    cols = [*[(f"open_share_{r}", 2) for r in REGIONS], ("open_closed_lag_months", 1), ("us_cn_gap_oom", 2),
-            ("us_cn_gap_months", 1), ("noncn_on_cn_open", 3)]
-    rows = [(metric_label(c, short=True) + ("" if metric_unit(c).startswith("share") or "(" in metric_label(c, short=True)
-                                            else f" ({metric_unit(c)})"), c, d) for c, d in cols]
-    for label, col, digits in rows:
-        cells = [label, _fmt(summary[col], digits)]
+    for r in headline_table(summary).itertuples():
+        d = r.digits
+        label = r.label + ("" if r.unit.startswith("share") or "(" in r.label else f" ({r.unit})")
+        spread = f" [{_num(r.spread_5, d)}, {_num(r.spread_95, d)}]" if r.replications > 1 else ""
+        cells = [label, _num(r.median, d) + spread]
         if many:
-            cells.append(_ci(summary[col], digits))
+            cells.append(f"[{_num(r.ci_median_lo, d)}, {_num(r.ci_median_hi, d)}]" if r.replications > 1 else "n/a")
+        col = r.metric
         if precision is not None:
             st = precision.get(col)
             at = st.get("reached_at") if st else None
@@ -203,7 +187,8 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
         from sim.plots.run import draw_run_figures
 
         figs = [p for p in draw_run_figures(out_dir, fmts) if p.suffix != ".json"]
-    console.print(horizon_table(reps.summary, f"{sc.name}: {sc.start} + {sc.months} months, "
+    shown = f" ({', '.join(changes)})" if changes else ""
+    console.print(horizon_table(reps.summary, f"{sc.name}{shown}: {sc.start} + {sc.months} months, "
                                               f"{replications} replication(s), {reps.wall_seconds:.1f} s", status))
     if replications > 1:
         note = ("The spread is where 90% of the replications' values lie (it does not narrow with more "
@@ -215,7 +200,7 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
                      f"{max_replications}); n= the replications at which each first got there.")
         console.print(note, markup=False, highlight=False, soft_wrap=True)
     err_console.print(f"wrote {out_dir}/: timeseries, labs, releases, summary (.parquet{', .csv' if csv else ''}), "
-                      "manifest.json" + (f", {len(figs)} figure files in figures/" if figs else ""),
+                      "the table above (headline.csv, .md), manifest.json" + (f", {len(figs)} figure files in figures/" if figs else ""),
                       markup=False, soft_wrap=True)
     if recorded is not None:
         _report_reproduction(recorded, out_dir, table_differences(recorded.folder, out_dir))
