@@ -283,6 +283,7 @@ def test_validate_strict_exits_1_when_a_pattern_fails(tmp_path):
                                   "months=48", "--set", "developers.n=300", "--no-figures", "--strict", "--out",
                                   str(tmp_path / "v")])
     assert "verdict rule (strict)" in r.output
+    assert f"results go to {tmp_path / 'v'}/" in " ".join(r.output.split())  # said before the runs start
     failed = "FAIL" in r.output.split("verdict:")[-1]
     assert r.exit_code == (1 if failed else 0), r.output
     r2 = CliRunner().invoke(main, ["validate", str(ROOT / "scenarios" / "baseline.toml"), "-r", "2", "--set",

@@ -49,7 +49,8 @@ def verdict_table(result, title: str) -> Table:
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Base seed (default: the scenario's).")
 @set_option
 @click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Output folder (default: results/<scenario name>/validation).")
+              help="Output folder (default: results/validation/<scenario name>, or "
+                   "results/validation/<scenario name>_posterior with --posterior; said before the runs start).")
 @click.option("--targets", "targets_dir", type=click.Path(file_okay=False), default=None,
               help="Folder of the target tables (default: data/targets of this project).")
 @click.option("--p1-definition", type=click.Choice(P1_DEFINITIONS), default="incl_unreleased", show_default=True,
@@ -126,6 +127,10 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
     else:
         extra = list(sets) + ([f"seed={seed}"] if seed is not None else [])
         sc = scenario_or_exit(scenario, tuple(extra))
+    default_out = Path("results") / "validation" / (sc.name + ("_posterior" if ensemble is not None else ""))
+    out_dir = Path(out) if out else default_out
+    err_console.print(f"validating {sc.name} against Epoch's targets; results go to {out_dir}/", markup=False,
+                      soft_wrap=True)
     try:
         targets = load_targets(targets_dir, p1_definition)
         if ensemble is not None:
@@ -146,8 +151,6 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
         fail(str(e))
     except RosterError as e:
         fail(f"{scenario}: field 'roster': {e}")
-    default_out = Path("results") / sc.name / ("validation_posterior" if ensemble is not None else "validation")
-    out_dir = Path(out) if out else default_out
     out_dir.mkdir(parents=True, exist_ok=True)
     result.table.to_csv(out_dir / "validation.csv", index=False, float_format="%.6g")
     result.stats.to_csv(out_dir / "validation_replications.csv", index=False, float_format="%.6g")
