@@ -490,3 +490,26 @@ def test_time_axes_end_at_the_last_month_of_the_data():
     assert (mdates.num2date(lo).strftime("%Y-%m"), mdates.num2date(hi).strftime("%Y-%m")) == ("2022-01", "2030-12")
     fig.canvas.draw()
     assert max(int(t.get_text()) for t in ax.get_xticklabels() if t.get_text()) <= 2030
+
+
+def test_cli_metric_draws_what_is_named(results, tmp_path):
+    """`aieco figures --metric`: a run draws one fan chart per named time series, a sweep its figures for that
+    metric; a name the results lack, or --metric on another kind, exits 2 listing what is there."""
+    out = tmp_path / "m"
+    r = CliRunner().invoke(main, ["figures", str(results["run"]), "--metric", "revenue_US", "--metric",
+                                  "compute_share_CN", "--format", "pdf", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert {p.name for p in out.iterdir()} == {f"fan_{m}_double.{e}" for m in ("revenue_US", "compute_share_CN")
+                                               for e in ("pdf", "json")}
+    side = json.loads((out / "fan_revenue_US_double.json").read_text())
+    assert side["series"] and "Revenue of US labs" in json.dumps(side["series"])
+    r = CliRunner().invoke(main, ["figures", str(results["grid"]), "--metric", "us_cn_gap_months_mean12", "--format", "pdf",
+                                  "--out", str(tmp_path / "g")])
+    assert r.exit_code == 0, r.output
+    names = {p.stem for p in (tmp_path / "g").glob("*.pdf")}
+    assert names and all("us_cn_gap_months" in n for n in names)
+    for folder, metric, listed in ((results["run"], "nope", "revenue_US"), (results["grid"], "nope", "us_cn_gap_months_mean12"),
+                                   (results["compare"], "hhi", "--metric applies to")):
+        r = CliRunner().invoke(main, ["figures", str(folder), "--metric", metric, "--format", "pdf",
+                                      "--out", str(tmp_path / "x")])
+        assert r.exit_code == 2 and listed in r.output and "Traceback" not in r.output, r.output

@@ -22,7 +22,11 @@ from sim.cli.common import console, err_console, fail, parse_formats
               help="Output folder. [default: RESULTS_DIR/figures]")
 @click.option("--list", "list_only", is_flag=True,
               help="List the figures this kind of results supports; draw none.")
-def figures(results_dir: str, formats: str, width: str, out: str | None, list_only: bool) -> None:
+@click.option("--metric", "metrics", multiple=True, metavar="NAME",
+              help="Draw this metric (repeatable): for a run, a fan chart of that time series (fan_NAME); for a "
+                   "sweep, its figures for that summary metric. A name the results lack lists those they have.")
+def figures(results_dir: str, formats: str, width: str, out: str | None, list_only: bool,
+            metrics: tuple[str, ...]) -> None:
     """Draw every figure RESULTS_DIR supports: a run, a comparison, a sweep, a validation, a sensitivity
     analysis or a scenario discovery (told apart by the `kind` in its manifest.json).
 
@@ -33,6 +37,8 @@ def figures(results_dir: str, formats: str, width: str, out: str | None, list_on
     Examples:
       aieco figures results/baseline
       aieco figures results/sweeps/export_controls_grid --width both --format png,pdf --out figures/grid
+      aieco figures results/baseline --metric compute_share_CN --metric revenue_US
+      aieco figures results/sweeps/export_controls_grid --metric adopt_CN_open_mean12
     """
     from sim.plots.catalogue import CATALOGUE, ResultsError, draw_figures, results_kind
 
@@ -49,7 +55,7 @@ def figures(results_dir: str, formats: str, width: str, out: str | None, list_on
         return
     notes: list[str] = []
     try:
-        paths = draw_figures(results_dir, fmts, width, out, note=notes.append)
+        paths = draw_figures(results_dir, fmts, width, out, note=notes.append, metrics=metrics)
     except ResultsError as e:
         fail(str(e))
     for n in dict.fromkeys(notes):

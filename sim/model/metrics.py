@@ -76,12 +76,27 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
 metric (without ``_mean12``) -> (label, short label for a column header)."""
 
 
+_SERIES = {  # time-series columns by region (EcosystemModel.timeseries): pattern -> (label, short, unit)
+    "revenue_{r}": ("Revenue of {n} labs", "Revenue, {s}", "USD/month"),
+    "investment_{r}": ("Investment in {n} labs", "Investment, {s}", "USD/month"),
+    "state_funding_{r}": ("State funding of {n} labs", "State funding, {s}", "USD/month"),
+    "compute_{r}": ("Compute held by {n} labs", "Compute, {s}", "H100e"),
+    "compute_share_{r}": ("{N} labs' share of lab compute", "Compute share, {s}", "share of compute"),
+    "frontier_{r}": ("Frontier capability of {n} labs", "Frontier, {s}", "ECI points"),
+    "adopt_{r}_open": ("Developers on {n} open-weight models", "Devs on {s} open", "share of developers"),
+    "adopt_{r}_closed": ("Developers on {n} closed models", "Devs on {s} closed", "share of developers"),
+}
+_SERIES_LABELS = {p.format(r=r): (lab.format(n=n, N=n[:1].upper() + n[1:], s=s), short.format(s=s), unit)
+                  for p, (lab, short, unit) in _SERIES.items() for r, (n, s) in _REGION_NAMES.items()}
+
+
 def metric_label(metric: str, short: bool = False) -> str:
     """The reader's name of a metric (:data:`METRIC_LABELS`), e.g. ``open_share_CN_mean12`` -> "Open-weight share
     of Chinese labs, mean of last 12 months"; ``short=True``: the column-header name without the window
     ("Open share, CN"). An unknown metric: its name with spaces for underscores."""
     base = metric[:-len("_mean12")] if metric.endswith("_mean12") else metric
-    label, short_label = METRIC_LABELS.get(base, (base.replace("_", " "), base.replace("_", " ")))
+    plain = base.replace("_", " ")
+    label, short_label = METRIC_LABELS.get(base) or _SERIES_LABELS.get(base, (plain, plain, ""))[:2]
     if short:
         return short_label
     return label + (f", mean of last {WINDOW_MONTHS} months" if base != metric else "")
@@ -91,7 +106,10 @@ _UNITS = {"OOM": "OOM of effective FLOP", "0..1": "0-1", "ECI": "ECI points"}
 
 
 def metric_unit(metric: str) -> str:
-    """The reader's unit of a summary metric, e.g. "share of labs", "months", "USD/month" ("" when unknown)."""
+    """The reader's unit of a summary metric or a regional time series, e.g. "share of labs", "months",
+    "USD/month" ("" when unknown)."""
+    if metric not in SUMMARY_METRICS and metric in _SERIES_LABELS:
+        return _SERIES_LABELS[metric][2]
     unit = SUMMARY_METRICS.get(metric, ("", ""))[0]
     if unit != "share":
         return _UNITS.get(unit, unit)

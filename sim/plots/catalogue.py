@@ -167,11 +167,14 @@ def _need(results_dir: Path, *names: str) -> None:
             raise ResultsError(f"{results_dir}: incomplete results folder ({n} missing)")
 
 
-def _draw_run(d: Path, formats, width, out, note: Notes) -> list[Path]:
+def _draw_run(d: Path, formats, width, out, note: Notes, metrics: Sequence[str] | None = None) -> list[Path]:
     from sim.plots.run import draw_run_figures
 
     _need(d, "timeseries.parquet")
-    return draw_run_figures(d, formats, width, out)
+    try:
+        return draw_run_figures(d, formats, width, out, metrics)
+    except ValueError as e:
+        raise ResultsError(f"{d}: {e}") from None
 
 
 def _draw_compare(d: Path, formats, width, out, note: Notes) -> list[Path]:
@@ -181,10 +184,13 @@ def _draw_compare(d: Path, formats, width, out, note: Notes) -> list[Path]:
     return draw_compare_figures(d, formats, width, out)
 
 
-def _draw_sweep(d: Path, formats, width, out, note: Notes) -> list[Path]:
-    from sim.plots.sweep import draw_sweep_figures
+def _draw_sweep(d: Path, formats, width, out, note: Notes, metrics: Sequence[str] | None = None) -> list[Path]:
+    from sim.plots.sweep import SweepFigureError, draw_sweep_figures
 
-    paths = draw_sweep_figures(d, formats, width, out)
+    try:
+        paths = draw_sweep_figures(d, formats, width, out, metrics)
+    except SweepFigureError as e:
+        raise ResultsError(f"{d}: {e}") from None
     if not paths:
         note(f"{d}: the sweep holds no successful runs of a metric the sweep figures draw; nothing drawn")
     return paths
@@ -304,9 +310,13 @@ def _read_errors() -> tuple[type[BaseException], ...]:
 
 
 def draw_figures(results_dir: str | Path, formats: Sequence[str] = ("pdf", "svg", "png"), width: str = "double",
-                 out_dir: str | Path | None = None, *, note: Notes | None = None) -> list[Path]:
+                 out_dir: str | Path | None = None, *, note: Notes | None = None,
+                 metrics: Sequence[str] | None = None) -> list[Path]:
     """Draw every figure the results folder supports into ``out_dir`` (default ``results_dir/figures``),
     each as ``<figure>_<width>.<format>`` with a JSON provenance sidecar.
+
+    metrics: for a run, the time series to draw as fan charts (``fan_<metric>``) instead of the run figures; for
+    a sweep, the summary metrics of its figures; a ResultsError for other kinds or a metric not recorded.
 
     width: ``single`` (3.5 in), ``double`` (7 in) or ``both``. note: called with a line for each figure
     skipped (module or input missing); default: ignore. Returns the written paths (figures and sidecars).
@@ -325,10 +335,13 @@ def draw_figures(results_dir: str | Path, formats: Sequence[str] = ("pdf", "svg"
     kind = results_kind(d)
     out = Path(out_dir) if out_dir else d / "figures"
     say = note or (lambda _msg: None)
+    if metrics and kind not in ("run", "sweep"):
+        raise ResultsError(f"{d}: --metric applies to the figures of a run or a sweep, not of {kind} results")
+    extra = (list(metrics),) if metrics else ()
     paths: list[Path] = []
     try:
         for w in widths:
-            paths += DRAWERS[kind](d, formats, w, out, say)
+            paths += DRAWERS[kind](d, formats, w, out, say, *extra)
     except ResultsError:
         raise
     except _read_errors() as e:

@@ -58,7 +58,7 @@ def fig_fan(ts: pd.DataFrame, name: str = "", width: str = "double",
 
     ts: a run's ``timeseries.parquet`` (one row per replication and month). Returns the Figure."""
     metrics = [m for m in metrics if m in ts.columns]
-    cols = 3 if width == "double" else 2
+    cols = 3 if width == "double" and len(metrics) > 1 else 2
     rows = int(np.ceil((len(metrics) + 1) / cols))  # one spare panel for the legend
     fig, axes = figure(width, (0.27 if width == "double" else 0.55) * rows, rows, cols)
     axes = np.atleast_1d(axes).ravel()
@@ -66,7 +66,12 @@ def fig_fan(ts: pd.DataFrame, name: str = "", width: str = "double",
         fan(ax, ts, m)
         title, unit = metric_label(m)
         ax.set_title(_wrap(title, 26 if width == "double" else 22), loc="left")
-        ax.set_ylabel(unit.capitalize())
+        if unit.startswith("USD") and np.nanmax(np.abs(ts[m].to_numpy(float)), initial=0.0) >= 1e9:
+            from matplotlib.ticker import FuncFormatter
+
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: f"{y / 1e9:g}"))
+            unit = unit.replace("USD", "USD billion", 1)
+        ax.set_ylabel(unit[:1].upper() + unit[1:])
         if m.startswith("open_share"):
             ax.set_ylim(-0.02, 1.02)
         elif unit.startswith("share"):

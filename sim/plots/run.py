@@ -7,6 +7,7 @@ month) and returns a matplotlib Figure; :func:`draw_run_figures` draws them all 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -270,11 +271,13 @@ RUN_FIGURES = {"open_share": fig_open_share, "frontier": fig_frontier, "frontier
 
 
 def draw_run_figures(results_dir: str | Path, formats: tuple[str, ...] = ("png", "pdf"), width: str = "double",
-                     out_dir: str | Path | None = None) -> list[Path]:
+                     out_dir: str | Path | None = None, metrics: Sequence[str] | None = None) -> list[Path]:
     """Draw every run figure for a run folder (``timeseries.parquet`` + ``manifest.json``) into
     ``out_dir`` (default: ``results_dir/figures``), each with a provenance sidecar. Returns written paths.
+    With ``metrics`` (time-series columns, e.g. ``compute_share_CN``), only a fan chart of each, ``fan_<metric>``.
 
-    Raises FileNotFoundError when the folder lacks the tables."""
+    Raises FileNotFoundError when the folder lacks the tables; ValueError for a metric that is not a column of
+    the time series (the message lists them)."""
     results_dir = Path(results_dir)
     ts_path, man_path = results_dir / "timeseries.parquet", results_dir / "manifest.json"
     for p in (ts_path, man_path):
@@ -288,6 +291,16 @@ def draw_run_figures(results_dir: str | Path, formats: tuple[str, ...] = ("png",
     prov = provenance(results_dir, manifest, scenario=name)
     out = Path(out_dir) if out_dir else results_dir / "figures"
     paths: list[Path] = []
+    if metrics:
+        from sim.plots.fan import fig_fan as _fan
+
+        columns = [c for c in ts.columns if c not in ("replication", "month", "date", "seed")]
+        bad = [m for m in metrics if m not in columns]
+        if bad:
+            raise ValueError(f"--metric {bad[0]!r} is not a time series of this run; allowed: {', '.join(columns)}")
+        for m in metrics:
+            paths += save(_fan(ts, name, width, metrics=[m]), out / f"fan_{m}_{width}", formats, prov)
+        return paths
     for key, fn in RUN_FIGURES.items():
         paths += save(fn(ts, name, width), out / f"{key}_{width}", formats, prov)
     return paths

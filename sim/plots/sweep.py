@@ -656,9 +656,19 @@ def draw_sweep_figures(results_dir: str | Path, formats: tuple[str, ...] = ("png
     """Draw every figure a sweep folder supports (:func:`sweep_plan`) into ``out_dir`` (default
     ``results_dir/figures``), named ``sweep_<figure>_<width>``, each with a provenance sidecar.
 
+    ``metrics``: the summary metrics to draw (default :data:`SWEEP_METRICS`, those recorded); a metric asked for
+    that the sweep did not record raises SweepFigureError naming the recorded ones.
+
     Raises FileNotFoundError when the folder is not a sweep results folder."""
     results_dir = Path(results_dir)
     results, manifest = _load(results_dir)
+    for m in metrics or ():
+        try:
+            pick_metric(results, m)
+        except SweepFigureError:
+            recorded = [c for c in manifest.get("metrics", []) if c in results]
+            raise SweepFigureError(f"--metric {m!r} is not in the sweep results; recorded: "
+                                   f"{', '.join(recorded)}") from None
     prov = provenance(results_dir, manifest, sweep=manifest.get("name", ""), design=manifest["design"].get("kind"))
     out = Path(out_dir) if out_dir else results_dir / "figures"
     written: list[Path] = []
