@@ -72,6 +72,7 @@ def test_lever_run_export_and_watch(tmp_path, browser):
         browser.get(url)
         wait_css(browser, ".run-button", clickable=True)
         assert browser.title == "aieco"
+        assert "Warning" not in (tmp_path / "server.log").read_text()  # no cookie warning on the first load
         shot(browser, "01_first_paint")
         type_into(browser, ".months", "24")
         type_into(browser, ".replications", "3")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -46,6 +47,9 @@ def serve(paths: Sequence[Path], port: int, host: str = "127.0.0.1", out: str | 
     from sim.dashboard import jobs
 
     os.environ.update(OFFLINE_ENV)
+    # Solara warns on every first page load from a host other than "localhost" (e.g. 127.0.0.1) that it cannot set
+    # a SameSite=None cookie over http and falls back to SameSite=Lax: the right cookie for a local server
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
     os.environ["AIECO_DASHBOARD_PATHS"] = os.pathsep.join(str(Path(p).resolve()) for p in paths)
     os.environ["AIECO_DASHBOARD_OUT"] = str(Path(out).resolve())
     if workers:
