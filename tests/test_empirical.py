@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from sim.empirical import epoch as emp
+import sim.empirical as emp
 from sim.empirical.epoch import CLOSED, OPEN, UNKNOWN, UNRELEASED, EmpiricalDataError
 
 REPO = Path(__file__).resolve().parents[1]

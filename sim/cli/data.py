@@ -11,8 +11,9 @@ from pathlib import Path
 
 import click
 
+import sim.empirical as empirical
 from sim.empirical import eci as eci_mod
-from sim.empirical import epoch as empirical
+from sim.empirical import roster as roster_mod
 from sim.empirical.epoch import EPOCH_FILES_HINT
 
 DEFAULT_EPOCH_DIR = Path("..") / "shared" / "data" / "epoch"
@@ -45,7 +46,7 @@ def _header(command: str) -> list[str]:
 
 
 def build_default_roster(directory: Path, at: str, **kw):
-    """The roster as ``aieco data roster`` builds it: :func:`sim.empirical.epoch.build_roster` on the notable and
+    """The roster as ``aieco data roster`` builds it: :func:`sim.empirical.roster.build_roster` on the notable and
     large-scale exports in ``directory``, with exits from :data:`DEFAULT_EXITS` and efficiency offsets from the
     ECI link (:func:`sim.empirical.eci.build_eci_tables`; used only when they lower its held-out error; none when the
     directory holds no ``eci_scores*.csv``). ``kw`` go to
@@ -119,7 +120,7 @@ def roster(epoch_dir: str | None, at: str, min_compute: float, window_years: flo
     directory = _require_epoch_dir(epoch_dir)
     _check_months(at, entrants_until)
     try:
-        if entrants_until and empirical._month_start(entrants_until) < empirical._month_start(at):
+        if entrants_until and roster_mod._month_start(entrants_until) < roster_mod._month_start(at):
             raise click.BadParameter(f"--entrants-until {entrants_until} is before --at {at}")
         if window_years <= 0:
             raise click.BadParameter(f"--window-years must be > 0, got {window_years:g}")

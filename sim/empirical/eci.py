@@ -12,7 +12,7 @@ CC BY 4.0), joined to Epoch AI, 'Data on AI Models' (notable + large-scale expor
 - :func:`eci_patterns_by_year`: the yearly targets P5-P7 from that table; :func:`lab_flagships`: P8's observed
   flagship accessibility by lab and year.
 
-Lags (months) are measured as for training compute (:func:`sim.empirical.epoch.open_closed_lag_by_year`): at a month
+Lags (months) are measured as for training compute (:func:`sim.empirical.targets.open_closed_lag_by_year`): at a month
 end, the months since the leader's running maximum first reached the follower's current running maximum
 (negative when the follower leads). Nothing here knows about the simulation model.
 """
@@ -34,12 +34,12 @@ from sim.empirical.epoch import (
     OPEN,
     UNRELEASED,
     EmpiricalDataError,
-    _frontier_step,
     _model_key,
     country_to_region,
     load_epoch,
     split_list,
 )
+from sim.empirical.targets import _frontier_step
 
 ECI_CITATION = ("Epoch AI, 'AI Benchmarking Hub', Epoch Capabilities Index (eci_scores.csv, 2025-12 snapshot). "
                 "CC BY 4.0")
