@@ -3,12 +3,61 @@ training compute of its flagship, strategy, open bias from its release history, 
 
 Source: Epoch AI, 'Data on AI Models' (CC BY 4.0), read by :mod:`sim.empirical.epoch`; ``aieco data roster``
 writes ``data/roster_*.csv`` with the command that regenerates it.
+
+Columns of the roster (:func:`build_roster`):
+
+- ``name``: organisation.
+- ``region``: the most frequent region among its models' *first listed* countries; ties go to the
+  first in :data:`sim.REGIONS` order (US, CN, EU, ROW); ROW if no model has a country.
+- ``category``: the most frequent non-blank ``org_category`` among *all* its models, whatever their
+  date (the kind of organisation is a fixed attribute; Epoch's category of the first listed
+  organisation, given only in the notable-models export); "" if never given.
+- ``training_compute_flop``: the largest known training compute of its models (float FLOP).
+- ``strategy``: OPEN or CLOSED. With ``flagship_oom`` set (default 1.0), from its *flagship* models
+  only: those with known compute within ``flagship_oom`` orders of magnitude of its best
+  (``>= best / 10**flagship_oom``). The latest flagship with accessibility OPEN, CLOSED or UNRELEASED
+  sets it, UNRELEASED counting as CLOSED (a withheld flagship is not an open one); same-day ties: the
+  larger compute. With ``flagship_oom=None`` (the earlier rule), from its latest model of any size with
+  accessibility OPEN or CLOSED (UNRELEASED skipped). UNKNOWN is always skipped; ``default_strategy`` if
+  nothing is left.
+- ``open_bias``: ``clip(ln((k_open + 1) / (k_closed + 1)), -bias_clip, bias_clip)``, a logit-scale
+  prior for open release, 0 without known releases. With ``flagship_oom`` set, ``k_open`` and
+  ``k_closed`` count its flagships (UNRELEASED as closed); otherwise all its OPEN and CLOSED models.
+- ``n_models``: number of its models published before ``at`` (any accessibility, any compute).
+- ``n_flagship``: number of its flagship models (all its models with known compute if
+  ``flagship_oom`` is None).
+- ``latest_model``, ``latest_release``: the model that set ``strategy`` and its date (YYYY-MM-DD);
+  if none, its latest flagship (latest model of any kind if ``flagship_oom`` is None).
+
+- ``entry``: "" for the organisations above (present at ``at``).
+
+With ``bias_until`` (default 2024-01, so that 2024 and 2025 stay out of sample), ``open_bias`` is instead the
+logit of ``(k_open + bias_prior_n * p_region) / (n + bias_prior_n)`` over the organisation's flagship-band models
+(within 1 OOM of its best compute so far) with known accessibility published before ``bias_until``, where
+``p_region`` is its region's open rate over 2019 to ``bias_until`` (:func:`region_open_rates`): a lab with few
+models is shrunk toward its region (clipped to ``+-bias_clip``); ``n_flagship`` is then that ``n``. For every lab.
+
+``exits``: a table with columns ``name`` and ``exit`` (YYYY-MM; the hand-curated ``data/lab_exits.csv``) sets the
+``exit`` column ("" for labs not listed). ``efficiency_oom``: lab -> capability offset in OOM (the ECI link's
+shrunken per-lab residuals divided by its ECI per OOM); 0 for labs not listed.
+
+Entrants (with ``entrants_until``): an organisation not in the roster above, not in
+``exclude_categories``, with a model published by ``entrants_until`` within ``entrant_oom`` orders of magnitude
+of the frontier (the largest training compute of any model published up to that date), or an open-weight model
+within ``open_entrant_oom`` (the open labs that shaped 2024-2025: Zhipu, Moonshot, StepFun). It enters in the
+month of its first model of any size published in ``[at, entrants_until]`` (``entry``, YYYY-MM); its
+``training_compute_flop`` is the largest known compute of its models in the 12 months from entry;
+``strategy`` from its first model's accessibility (UNRELEASED counts as CLOSED, UNKNOWN gives
+``default_strategy``); ``open_bias`` from its history before ``bias_until`` as above (its region's rate when it
+has none); ``n_models`` its models in the window, ``latest_model``/``latest_release`` its first model. Entry dates make the historical
+wave of new labs (Anthropic, Mistral, DeepSeek, Moonshot, ...) part of every scenario alike.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -87,51 +136,8 @@ def build_roster(
     as they are). Models without an organisation or date are ignored. Only models published before ``at``
     are used for every column except ``category``:
 
-    - ``name``: organisation.
-    - ``region``: the most frequent region among its models' *first listed* countries; ties go to the
-      first in :data:`sim.REGIONS` order (US, CN, EU, ROW); ROW if no model has a country.
-    - ``category``: the most frequent non-blank ``org_category`` among *all* its models, whatever their
-      date (the kind of organisation is a fixed attribute; Epoch's category of the first listed
-      organisation, given only in the notable-models export); "" if never given.
-    - ``training_compute_flop``: the largest known training compute of its models (float FLOP).
-    - ``strategy``: OPEN or CLOSED. With ``flagship_oom`` set (default 1.0), from its *flagship* models
-      only: those with known compute within ``flagship_oom`` orders of magnitude of its best
-      (``>= best / 10**flagship_oom``). The latest flagship with accessibility OPEN, CLOSED or UNRELEASED
-      sets it, UNRELEASED counting as CLOSED (a withheld flagship is not an open one); same-day ties: the
-      larger compute. With ``flagship_oom=None`` (the earlier rule), from its latest model of any size with
-      accessibility OPEN or CLOSED (UNRELEASED skipped). UNKNOWN is always skipped; ``default_strategy`` if
-      nothing is left.
-    - ``open_bias``: ``clip(ln((k_open + 1) / (k_closed + 1)), -bias_clip, bias_clip)``, a logit-scale
-      prior for open release, 0 without known releases. With ``flagship_oom`` set, ``k_open`` and
-      ``k_closed`` count its flagships (UNRELEASED as closed); otherwise all its OPEN and CLOSED models.
-    - ``n_models``: number of its models published before ``at`` (any accessibility, any compute).
-    - ``n_flagship``: number of its flagship models (all its models with known compute if
-      ``flagship_oom`` is None).
-    - ``latest_model``, ``latest_release``: the model that set ``strategy`` and its date (YYYY-MM-DD);
-      if none, its latest flagship (latest model of any kind if ``flagship_oom`` is None).
-
-    - ``entry``: "" for the organisations above (present at ``at``).
-
-    With ``bias_until`` (default 2024-01, so that 2024 and 2025 stay out of sample), ``open_bias`` is instead the
-    logit of ``(k_open + bias_prior_n * p_region) / (n + bias_prior_n)`` over the organisation's flagship-band models
-    (within 1 OOM of its best compute so far) with known accessibility published before ``bias_until``, where
-    ``p_region`` is its region's open rate over 2019 to ``bias_until`` (:func:`region_open_rates`): a lab with few
-    models is shrunk toward its region (clipped to ``+-bias_clip``); ``n_flagship`` is then that ``n``. For every lab.
-
-    ``exits``: a table with columns ``name`` and ``exit`` (YYYY-MM; the hand-curated ``data/lab_exits.csv``) sets the
-    ``exit`` column ("" for labs not listed). ``efficiency_oom``: lab -> capability offset in OOM (the ECI link's
-    shrunken per-lab residuals divided by its ECI per OOM); 0 for labs not listed.
-
-    Entrants (with ``entrants_until``): an organisation not in the roster above, not in
-    ``exclude_categories``, with a model published by ``entrants_until`` within ``entrant_oom`` orders of magnitude
-    of the frontier (the largest training compute of any model published up to that date), or an open-weight model
-    within ``open_entrant_oom`` (the open labs that shaped 2024-2025: Zhipu, Moonshot, StepFun). It enters in the
-    month of its first model of any size published in ``[at, entrants_until]`` (``entry``, YYYY-MM); its
-    ``training_compute_flop`` is the largest known compute of its models in the 12 months from entry;
-    ``strategy`` from its first model's accessibility (UNRELEASED counts as CLOSED, UNKNOWN gives
-    ``default_strategy``); ``open_bias`` from its history before ``bias_until`` as above (its region's rate when it
-    has none); ``n_models`` its models in the window, ``latest_model``/``latest_release`` its first model. Entry dates make the historical
-    wave of new labs (Anthropic, Mistral, DeepSeek, Moonshot, ...) part of every scenario alike.
+    The columns' rules (region, category, compute, strategy from flagships, the open bias shrunk toward the
+    region's rate, entrants and exits) are in this module's docstring.
 
     Returns a DataFrame with columns :data:`ROSTER_COLUMNS`, sorted by entry (start labs first), region
     (REGIONS order), compute descending, then name. Raises ``ValueError`` for a bad ``at``, ``default_strategy`` or
@@ -144,73 +150,99 @@ def build_roster(
     excluded = {str(c).casefold() for c in exclude_categories}
     aliases = DEFAULT_ORG_ALIASES if org_aliases is None else org_aliases
     t = _month_start(at)
-    t0 = t - pd.DateOffset(months=round(12 * window_years))
-    df = models_df.loc[
-        models_df["publication_date"].notna() & (models_df["publication_date"] < t) & (models_df["org"] != "")
-    ].copy()
-    df["lab"] = df["org"].map(lambda o: _canonical_org(o, aliases))
-    every = models_df.loc[models_df["org"] != ""]
-    every_lab = every["org"].map(lambda o: _canonical_org(o, aliases))
-    recent_big = df[(df["publication_date"] >= t0) & (df["training_compute_flop"] >= min_compute_flop)]
-    labs = sorted(set(recent_big["lab"]))
     until_ts = _month_start(bias_until) if bias_until is not None else None
     rates = region_open_rates(models_df, until_ts, aliases, since=pd.Timestamp("2019-01-01")) if until_ts else {}
-    every_models = models_df.loc[models_df["publication_date"].notna() & (models_df["org"] != "")].copy()
-    every_models["lab"] = every_models["org"].map(lambda o: _canonical_org(o, aliases))
-    order = ["publication_date", "training_compute_flop"]
-    rows = []
-    for lab in labs:
-        g = df[df["lab"] == lab]
-        category = _org_category(every[every_lab == lab])
-        if category.casefold() in excluded:
-            continue
-        votes = g["primary_region"].dropna().value_counts()
-        if votes.empty:
-            region = "ROW"
-        else:
-            top = votes[votes == votes.max()].index
-            region = next(r for r in REGIONS if r in top)
-        best = float(g["training_compute_flop"].max())
-        if flagship_oom is None:
-            flagships = g[g["training_compute_flop"].notna()]
-            known = g[g["accessibility"].isin((OPEN, CLOSED))]
-            fallback = g
-        else:
-            flagships = g[g["training_compute_flop"] >= best / 10**flagship_oom]
-            known = flagships[flagships["accessibility"].isin((OPEN, CLOSED, UNRELEASED))]
-            fallback = flagships
-        k_open = int((known["accessibility"] == OPEN).sum())
-        k_closed = len(known) - k_open
-        pool = known if len(known) else fallback
-        latest = pool.sort_values(order, ascending=[False, False], na_position="last").iloc[0]
-        if len(known):
-            strategy = OPEN if latest["accessibility"] == OPEN else CLOSED
-        else:
-            strategy = default_strategy
-        bias = float(np.clip(np.log((k_open + 1) / (k_closed + 1)), -bias_clip, bias_clip))
-        n_bias = len(flagships)
-        if bias_until is not None:
-            bias, n_bias = _history_bias(every_models[every_models["lab"] == lab], until_ts, bias_prior_n,
-                                         rates.get(region, 0.5), bias_clip)
-        rows.append(
-            (
-                lab,
-                region,
-                category,
-                best,
-                strategy,
-                round(bias, 4),
-                len(g),
-                n_bias,
-                latest["model"],
-                latest["publication_date"].strftime("%Y-%m-%d"),
-            )
-        )
-    rows = [(*r, "") for r in rows]
+    inputs = _present_inputs(models_df, t, t - pd.DateOffset(months=round(12 * window_years)), min_compute_flop,
+                             aliases)
+    rule = _StrategyRule(flagship_oom, default_strategy, bias_clip, until_ts, bias_prior_n, rates)
+    rows = [(*row, "") for lab in inputs.labs
+            if _org_category(inputs.every[inputs.every_lab == lab]).casefold() not in excluded
+            for row in [_present_row(inputs, lab, rule)]]
     if entrants_until is not None:
         rows += _entrants(models_df, t, _month_start(entrants_until), {r[0] for r in rows}, aliases, excluded,
                           entrant_oom, default_strategy, open_entrant_oom=open_entrant_oom, bias_until=until_ts,
                           bias_prior_n=bias_prior_n, region_rates=rates, bias_clip=bias_clip)
+    return _finish_roster(rows, exits, efficiency_oom)
+
+
+@dataclass(frozen=True)
+class _PresentInputs:
+    """The model tables the roster of labs present at ``at`` is read from."""
+
+    before: pd.DataFrame  # models published before ``at`` with an organisation, column ``lab`` added
+    every: pd.DataFrame  # every model with an organisation (for the category, a fixed attribute)
+    every_lab: pd.Series  # the canonical lab of each row of ``every``
+    dated: pd.DataFrame  # every dated model with an organisation, column ``lab`` added (for the open bias)
+    labs: list[str]  # labs with a model of at least the minimum compute in the window before ``at``
+
+
+def _present_inputs(models_df: pd.DataFrame, t: pd.Timestamp, t0: pd.Timestamp, min_compute_flop: float,
+                    aliases: dict[str, str]) -> _PresentInputs:
+    """Step 1: the tables, and the labs with a model of ``>= min_compute_flop`` published in ``[t0, t)``."""
+    canon = lambda o: _canonical_org(o, aliases)  # noqa: E731
+    df = models_df.loc[
+        models_df["publication_date"].notna() & (models_df["publication_date"] < t) & (models_df["org"] != "")
+    ].copy()
+    df["lab"] = df["org"].map(canon)
+    every = models_df.loc[models_df["org"] != ""]
+    dated = models_df.loc[models_df["publication_date"].notna() & (models_df["org"] != "")].copy()
+    dated["lab"] = dated["org"].map(canon)
+    recent_big = df[(df["publication_date"] >= t0) & (df["training_compute_flop"] >= min_compute_flop)]
+    return _PresentInputs(df, every, every["org"].map(canon), dated, sorted(set(recent_big["lab"])))
+
+
+@dataclass(frozen=True)
+class _StrategyRule:
+    """How a lab's strategy and open bias are read from its models (the arguments of :func:`build_roster`)."""
+
+    flagship_oom: float | None
+    default_strategy: str
+    bias_clip: float
+    bias_until: pd.Timestamp | None
+    bias_prior_n: float
+    region_rates: dict[str, float]
+
+
+def _majority_region(g: pd.DataFrame) -> str:
+    """The most frequent region of a lab's models' first listed countries; ties in REGIONS order; ROW if none."""
+    votes = g["primary_region"].dropna().value_counts()
+    if votes.empty:
+        return "ROW"
+    top = votes[votes == votes.max()].index
+    return next(r for r in REGIONS if r in top)
+
+
+def _present_row(inputs: _PresentInputs, lab: str, rule: _StrategyRule) -> tuple:
+    """Step 2: one present lab's row (name, region, category, compute, strategy, open bias, n_models, n_flagship,
+    latest model and its date): the strategy from its latest flagship (or latest model), the bias from its
+    flagships or, with ``bias_until``, from its history shrunk toward its region's open rate."""
+    g = inputs.before[inputs.before["lab"] == lab]
+    region = _majority_region(g)
+    best = float(g["training_compute_flop"].max())
+    if rule.flagship_oom is None:
+        flagships, fallback = g[g["training_compute_flop"].notna()], g
+        known = g[g["accessibility"].isin((OPEN, CLOSED))]
+    else:
+        flagships = fallback = g[g["training_compute_flop"] >= best / 10**rule.flagship_oom]
+        known = flagships[flagships["accessibility"].isin((OPEN, CLOSED, UNRELEASED))]
+    k_open = int((known["accessibility"] == OPEN).sum())
+    pool = known if len(known) else fallback
+    latest = pool.sort_values(["publication_date", "training_compute_flop"], ascending=[False, False],
+                              na_position="last").iloc[0]
+    strategy = (OPEN if latest["accessibility"] == OPEN else CLOSED) if len(known) else rule.default_strategy
+    bias = float(np.clip(np.log((k_open + 1) / (len(known) - k_open + 1)), -rule.bias_clip, rule.bias_clip))
+    n_bias = len(flagships)
+    if rule.bias_until is not None:
+        bias, n_bias = _history_bias(inputs.dated[inputs.dated["lab"] == lab], rule.bias_until, rule.bias_prior_n,
+                                     rule.region_rates.get(region, 0.5), rule.bias_clip)
+    category = _org_category(inputs.every[inputs.every_lab == lab])
+    return (lab, region, category, best, strategy, round(bias, 4), len(g), n_bias, latest["model"],
+            latest["publication_date"].strftime("%Y-%m-%d"))
+
+
+def _finish_roster(rows: list[tuple], exits: pd.DataFrame | None,
+                   efficiency_oom: dict[str, float] | None) -> pd.DataFrame:
+    """Step 3: the table with exits and capability offsets, sorted by entry, region, compute (descending), name."""
     roster = pd.DataFrame(rows, columns=list(ROSTER_COLUMNS[:-2]))
     exit_of = {} if exits is None else dict(zip(exits["name"], exits["exit"].astype(str), strict=True))
     roster["exit"] = roster["name"].map(lambda n: exit_of.get(n, ""))
