@@ -40,6 +40,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -458,95 +459,107 @@ def load_epoch_csv(path: str | Path, *, on_malformed: str = "raise") -> tuple[pd
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.reader(fh)
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise EmpiricalDataError(f"{path}: empty file (expected a CSV header row)") from None
-            cols, opt = _resolve_columns(header, path)
-            index = {h: i for i, h in enumerate(header)}
-            idx = {k: index[v] for k, v in cols.items()}
-            fidx = index[opt["frontier_flag"]] if "frontier_flag" in opt else None
-            cidx = index[opt["org_category"]] if "org_category" in opt else None
+            cols = _read_header(reader, path)
             prev_end = reader.line_num
             for row_no, cells in enumerate(reader, start=1):
-                line = prev_end + 1
-                prev_end = reader.line_num
-                if not any(c.strip() for c in cells):
-                    continue  # blank line
-
-                def cell(key: str, _cells: list[str] = cells) -> str:
-                    i = idx[key]
-                    return _cells[i].strip() if i < len(_cells) else ""
-
-                where = f"{path.name}, data row {row_no} (CSV line {line})"
-
-                def bad(column_key: str, value: str, expected: str, _row=row_no, _line=line) -> None:
-                    mv = MalformedValue(path.name, _row, _line, cols[column_key], value, expected)
-                    if on_malformed == "raise":
-                        raise EmpiricalDataError(str(mv))
-                    report.malformed.append(mv)
-
-                report.n_rows += 1
-                date_raw = cell("publication_date")
-                try:
-                    date, precision = parse_publication_date(date_raw)
-                except ValueError:
-                    bad("publication_date", date_raw, "a date YYYY-MM-DD, YYYY-MM or YYYY")
-                    date, precision = None, ""
-                if date is None and not date_raw:
-                    report.n_missing_date += 1
-                comp_raw = cell("training_compute_flop")
-                try:
-                    compute = _parse_compute(comp_raw)
-                except ValueError:
-                    bad("training_compute_flop", comp_raw, "a non-negative number of FLOP (e.g. 3.1e23)")
-                    compute = math.nan
-                if not comp_raw:
-                    report.n_missing_compute += 1
-                acc_raw = cell("accessibility")
-                access = map_accessibility(acc_raw, where=where)
-                if access == UNKNOWN:
-                    report.n_blank_accessibility += 1
-                countries = tuple(split_list(cell("country")))
-                regions = tuple(dict.fromkeys(r for r in map(country_to_region, countries) if r))
-                if not countries:
-                    report.n_blank_country += 1
-                if len(countries) > 1:
-                    report.n_multi_country += 1
-                if len(regions) > 1:
-                    report.n_multi_region += 1
-                report.rest_of_world_countries.update(c for c in countries if country_to_region(c) == "ROW")
-                orgs = split_list(cell("organization"))
-                if not orgs:
-                    report.n_blank_organization += 1
-                if len(orgs) > 1:
-                    report.n_multi_org += 1
-                categories = split_list(cells[cidx]) if cidx is not None and cidx < len(cells) else []
-                flag = False
-                if fidx is not None and fidx < len(cells):
-                    flag = cells[fidx].strip().casefold() in ("true", "yes", "1", "checked")
-                records.append(
-                    (
-                        cell("model"),
-                        cell("organization"),
-                        orgs[0] if orgs else "",
-                        categories[0] if categories else "",
-                        date,
-                        precision,
-                        compute,
-                        access,
-                        acc_raw,
-                        countries,
-                        regions,
-                        country_to_region(countries[0]) if countries else None,
-                        flag,
-                        path.name,
-                        row_no,
-                    )
-                )
+                line, prev_end = prev_end + 1, reader.line_num
+                if any(c.strip() for c in cells):  # blank lines are skipped
+                    records.append(_parse_row(_Row(path.name, row_no, line, cells, cols, on_malformed, report)))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise EmpiricalDataError(f"{path}: cannot read as a UTF-8 CSV file ({exc})") from exc
     return _records_to_frame(records), report
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Where each column of an Epoch export is: index by key, the header's name by key, optional columns."""
+
+    idx: dict[str, int]
+    names: dict[str, str]
+    frontier: int | None
+    category: int | None
+
+
+def _read_header(reader: Any, path: Path) -> _Columns:
+    """The header row's columns (either vintage, :func:`_resolve_columns`). Raises EmpiricalDataError."""
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise EmpiricalDataError(f"{path}: empty file (expected a CSV header row)") from None
+    cols, opt = _resolve_columns(header, path)
+    index = {h: i for i, h in enumerate(header)}
+    return _Columns({k: index[v] for k, v in cols.items()}, cols,
+                    index[opt["frontier_flag"]] if "frontier_flag" in opt else None,
+                    index[opt["org_category"]] if "org_category" in opt else None)
+
+
+@dataclass
+class _Row:
+    """One data row of an export being read, with where it is (for messages) and the load's report."""
+
+    file: str
+    row_no: int
+    line: int
+    cells: list[str]
+    cols: _Columns
+    on_malformed: str
+    report: LoadReport
+
+    def cell(self, key: str) -> str:
+        i = self.cols.idx[key]
+        return self.cells[i].strip() if i < len(self.cells) else ""
+
+    def optional(self, i: int | None) -> str:
+        return self.cells[i] if i is not None and i < len(self.cells) else ""
+
+    def bad(self, key: str, value: str, expected: str) -> None:
+        """A malformed cell: raise EmpiricalDataError, or record it in the report (``on_malformed="report"``)."""
+        mv = MalformedValue(self.file, self.row_no, self.line, self.cols.names[key], value, expected)
+        if self.on_malformed == "raise":
+            raise EmpiricalDataError(str(mv))
+        self.report.malformed.append(mv)
+
+
+def _parse_row(row: _Row) -> tuple:
+    """One record of :data:`MODEL_COLUMNS` (less ``year``) from a data row, counted in the row's report."""
+    report = row.report
+    report.n_rows += 1
+    date_raw = row.cell("publication_date")
+    try:
+        date, precision = parse_publication_date(date_raw)
+    except ValueError:
+        row.bad("publication_date", date_raw, "a date YYYY-MM-DD, YYYY-MM or YYYY")
+        date, precision = None, ""
+    report.n_missing_date += date is None and not date_raw
+    comp_raw = row.cell("training_compute_flop")
+    try:
+        compute = _parse_compute(comp_raw)
+    except ValueError:
+        row.bad("training_compute_flop", comp_raw, "a non-negative number of FLOP (e.g. 3.1e23)")
+        compute = math.nan
+    report.n_missing_compute += not comp_raw
+    acc_raw = row.cell("accessibility")
+    access = map_accessibility(acc_raw, where=f"{row.file}, data row {row.row_no} (CSV line {row.line})")
+    report.n_blank_accessibility += access == UNKNOWN
+    countries = tuple(split_list(row.cell("country")))
+    regions = tuple(dict.fromkeys(r for r in map(country_to_region, countries) if r))
+    orgs = split_list(row.cell("organization"))
+    _count_places(report, countries, regions, orgs)
+    categories = split_list(row.optional(row.cols.category))
+    flag = row.optional(row.cols.frontier).strip().casefold() in ("true", "yes", "1", "checked")
+    return (row.cell("model"), row.cell("organization"), orgs[0] if orgs else "", categories[0] if categories else "",
+            date, precision, compute, access, acc_raw, countries, regions,
+            country_to_region(countries[0]) if countries else None, flag, row.file, row.row_no)
+
+
+def _count_places(report: LoadReport, countries: tuple[str, ...], regions: tuple[str, ...], orgs: list[str]) -> None:
+    """Count a row's blank, several-country, several-region and several-organisation cases in ``report``."""
+    report.n_blank_country += not countries
+    report.n_multi_country += len(countries) > 1
+    report.n_multi_region += len(regions) > 1
+    report.rest_of_world_countries.update(c for c in countries if country_to_region(c) == "ROW")
+    report.n_blank_organization += not orgs
+    report.n_multi_org += len(orgs) > 1
 
 
 def _records_to_frame(records: list[tuple]) -> pd.DataFrame:
