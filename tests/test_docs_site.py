@@ -72,6 +72,12 @@ def test_site_has_the_user_guide_pages(site):
     start = _text((site / "getting-started.html").read_text())
     assert "Quick start" in start and "A short tour" in start and "ten times with independent seeds" in start
     assert "7. Submodels" in _text((site / "ODD.html").read_text())
+    # the scenario library and the policy levers are generated: every scenario file and government field
+    from sim.scenario import Government
+
+    scenarios = _text((site / "scenarios.html").read_text())
+    assert all(p.name in scenarios for p in (ROOT / "scenarios").glob("*.toml"))
+    assert all(name in scenarios for name in Government.model_fields)
     # figures are copied, not left pointing into the repository
     figures = (site / "figures.html").read_text()
     imgs = re.findall(r'<img [^>]*src="([^"]+)"', figures)

@@ -121,31 +121,31 @@ class ApiDirective(SphinxDirective):
 # ------------------------------------------------------------------------------------- generated Markdown
 
 
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").strip()
-
-
 def _strip_unit_and_source(description: str) -> str:
     """The schema's descriptions end in ``[unit] Source: ...`` (shown in their own columns here)."""
     return re.sub(r"\s*\[[^\]]*\]\s*Source:.*$", "", description or "", flags=re.S).strip()
 
 
 def policy_levers() -> str:
-    """Every government field (the policy levers) with its unit, default, valid range and description."""
+    """Every government field (the policy levers) with its unit, default, valid range and description, as a
+    definition list."""
     from sim.scenario import Government, field_info, parameter_paths
 
     paths = parameter_paths()
-    rows = ["| field | unit | default (US) | valid range | what it does |", "|---|---|---|---|---|"]
+    entries = []
     for name, f in Government.model_fields.items():
         first = next((p for p in paths if p == f"governments.US.{name}" or p.startswith(f"governments.US.{name}.")),
                      None)
         info = field_info(first) if first else {}
         key = first.removeprefix("governments.US.") if first else name
-        rng = "" if info.get("ge") is None and info.get("le") is None else f"{info.get('ge')} - {info.get('le')}"
-        default = info.get("default", f.default)
-        rows.append(f"| `{key}` | {_cell(info.get('unit') or '')} | {_cell(default)} | {_cell(rng)} | "
-                    f"{_cell(_strip_unit_and_source(f.description or info.get('description', '')))} |")
-    return "\n".join(rows)
+        facts = [f"unit: {info['unit']}"] if info.get("unit") else []
+        facts.append(f"default (US): {info.get('default', f.default)}")
+        if info.get("ge") is not None or info.get("le") is not None:
+            facts.append(f"valid: {info.get('ge')} to {info.get('le')}")
+        entries += [f"`{key}` ({'; '.join(facts)})",
+                    f": {' '.join(_strip_unit_and_source(f.description or info.get('description', '')).split())}",
+                    ""]
+    return "\n".join(entries)
 
 
 def scenario_library() -> str:
