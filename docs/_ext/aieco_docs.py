@@ -275,10 +275,16 @@ def numpy_sections(app, what, name, obj, options, lines):  # noqa: ANN001, ARG00
 _RST_INLINE = re.compile(r"([\\*`|])|(?<=\w)_(?=\W|$)")
 
 
+_CLICK_MARKUP = re.compile(r"(^\*\*Required\*\*|``[^`]+``)")
+
+
 def escape_click_help(app, ctx, lines):  # noqa: ANN001, ARG001
     """click help is plain text for a terminal; sphinx-click reads it as reST, where ``*``, ``|x|``, backquotes
     and ``name_`` are markup. Escape them in the text, not in the directive lines sphinx-click writes around it
-    (``.. option::``, ``:noindex:``) nor in the ``| `` of the line blocks it makes from click's ``\\b``."""
+    (``.. option::``, ``:noindex:``) nor in the ``| `` of the line blocks it makes from click's ``\\b``
+    paragraphs. A ``\\b`` paragraph of prose (no line indented, unlike an example block) becomes an ordinary
+    paragraph: the terminal's line breaks would be ragged on the page."""
+    _unblock_prose(lines)
     for i, line in enumerate(lines):
         body = line.lstrip()
         if body.startswith((".. ", ":")):
@@ -287,7 +293,25 @@ def escape_click_help(app, ctx, lines):  # noqa: ANN001, ARG001
         block = ""
         if body.startswith("| ") or body == "|":
             block, body = body[:2], body[2:]
-        lines[i] = indent + block + _RST_INLINE.sub(lambda m: "\\" + m.group(0), body)
+        pieces = _CLICK_MARKUP.split(body)  # sphinx-click's own markup at odd indices, kept
+        lines[i] = indent + block + "".join(p if k % 2 else _RST_INLINE.sub(lambda m: "\\" + m.group(0), p)
+                                            for k, p in enumerate(pieces))
+
+
+def _unblock_prose(lines: list[str]) -> None:
+    i = 0
+    while i < len(lines):
+        if not lines[i].lstrip().startswith("| "):
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j].lstrip().startswith("| "):
+            j += 1
+        texts = [line.lstrip()[2:] for line in lines[i:j]]
+        if not any(text.startswith(" ") for text in texts):
+            for k in range(i, j):
+                lines[k] = lines[k].replace("| ", "", 1)
+        i = j
 
 
 def _repo_file(target: str) -> Path | None:
