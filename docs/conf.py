@@ -57,7 +57,7 @@ nb_merge_streams = True
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
-autodoc_class_signature = "separated"
+autodoc_class_signature = "mixed"  # the signature on the class line; no __init__ entry (a base class docstring)
 autodoc_default_options = {"exclude-members": "model_config,model_fields,model_computed_fields,model_post_init"}
 
 html_theme = "furo"
