@@ -78,6 +78,9 @@ def test_site_has_the_user_guide_pages(site):
     scenarios = _text((site / "scenarios.html").read_text())
     assert all(p.name in scenarios for p in (ROOT / "scenarios").glob("*.toml"))
     assert all(name in scenarios for name in Government.model_fields)
+    # the site works offline: no page loads a script, stylesheet or image from the network
+    for page in site.rglob("*.html"):
+        assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', page.read_text()), page
     # figures are copied, not left pointing into the repository
     figures = (site / "figures.html").read_text()
     imgs = re.findall(r'<img [^>]*src="([^"]+)"', figures)
