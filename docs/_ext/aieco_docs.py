@@ -10,10 +10,11 @@
     Markdown that a function of this module generates, parsed in place: ``policy_levers``,
     ``scenario_library``, ``bibliography``.
 
-And three fixes that let the repository's own text build without warnings: a constant's docstring is found
-where the constant is defined (not the docstring of ``dict``); the CLI's help, plain text for a terminal, is
-escaped before sphinx-click reads it as reST; and the README's links, written relative to the repository
-root for GitHub, are resolved against it (a page of the site, or a download of a repository file).
+And four adapters that let the repository's own text build without warnings, none of which changes that
+text: a constant's docstring is found where the constant is defined (not the docstring of ``dict``); the
+docstrings' numpy-style ``Parameters`` sections become definition lists; the CLI's help, plain text for a
+terminal, is escaped before sphinx-click reads it as reST; and the links of the README (written relative to
+the repository root, for GitHub) resolve to a page of the site, or to a download of the repository file.
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ class ApiDirective(SphinxDirective):
 
 
 def _strip_unit_and_source(description: str) -> str:
-    """The schema's descriptions end in ``[unit] Source: ...`` (shown in their own columns here)."""
+    """The schema's descriptions end in ``[unit] Source: ...`` (the unit is shown beside the name here, the
+    sources on the references page)."""
     return re.sub(r"\s*\[[^\]]*\]\s*Source:.*$", "", description or "", flags=re.S).strip()
 
 
