@@ -78,6 +78,12 @@ def test_site_has_the_user_guide_pages(site):
     scenarios = _text((site / "scenarios.html").read_text())
     assert all(p.name in scenarios for p in (ROOT / "scenarios").glob("*.toml"))
     assert all(name in scenarios for name in Government.model_fields)
+    # how to cite: the BibTeX entry is CITATION.cff's
+    import yaml
+
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    cite = _text((site / "cite.html").read_text())
+    assert "@software {" in cite and cff["title"] in cite and f"version = {{{cff['version']}}}" in cite
     # the site works offline: no page loads a script, stylesheet or image from the network
     for page in site.rglob("*.html"):
         assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', page.read_text()), page

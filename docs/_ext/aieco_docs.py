@@ -8,7 +8,7 @@
 
 ``{aieco-markdown} NAME`` (MyST)
     Markdown that a function of this module generates, parsed in place: ``policy_levers``,
-    ``scenario_library``, ``bibliography``.
+    ``scenario_library``, ``bibliography``, ``citation_bibtex``.
 
 And four adapters that let the repository's own text build without warnings, none of which changes that
 text: a constant's docstring is found where the constant is defined (not the docstring of ``dict``); the
@@ -205,7 +205,22 @@ def bibliography() -> str:
     return "\n".join(out)
 
 
-GENERATORS = {"policy_levers": policy_levers, "scenario_library": scenario_library, "bibliography": bibliography}
+def citation_bibtex() -> str:
+    """A BibTeX entry for the software, from CITATION.cff (title, authors, version, release date, licence)."""
+    import yaml
+
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    authors = " and ".join(a.get("name") or f"{a.get('family-names', '')}, {a.get('given-names', '')}"
+                           for a in cff["authors"])
+    released = str(cff.get("date-released", ""))
+    fields = {"title": cff["title"], "author": f"{{{authors}}}", "version": cff["version"],
+              "year": released[:4], "date": released, "license": cff.get("license", "")}
+    body = ",\n".join(f"  {k:<8}= {{{v}}}" for k, v in fields.items() if v)
+    return f"```bibtex\n@software{{aieco_{cff['version'].replace('.', '_')},\n{body}\n}}\n```"
+
+
+GENERATORS = {"policy_levers": policy_levers, "scenario_library": scenario_library, "bibliography": bibliography,
+              "citation_bibtex": citation_bibtex}
 
 
 class MarkdownDirective(SphinxDirective):
