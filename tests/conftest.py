@@ -43,3 +43,34 @@ def baseline() -> Scenario:
 @pytest.fixture()
 def small_scenario() -> Scenario:
     return small()
+
+
+@pytest.fixture(scope="session")
+def executed_notebooks(tmp_path_factory):
+    """``run(path)``: the notebook at ``path`` executed top to bottom (nbclient, in its own folder), once per
+    session: tests/test_notebooks.py checks the runs and tests/test_docs_site.py renders the same executed
+    copies into the documentation site, so CI runs each notebook once. A failed run raises again for every
+    caller. The executed copies are also saved under the session's temporary folder."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    out = tmp_path_factory.mktemp("executed_notebooks")
+    runs: dict[Path, object] = {}
+
+    def run(path: Path):
+        path = Path(path).resolve()
+        if path not in runs:
+            nb = nbformat.read(path, as_version=4)
+            try:
+                NotebookClient(nb, timeout=600, kernel_name="python3",
+                               resources={"metadata": {"path": str(path.parent)}}).execute()
+                nbformat.write(nb, out / path.name)
+                runs[path] = nb
+            except Exception as exc:  # noqa: BLE001 - re-raised for every test that needs this notebook
+                runs[path] = exc
+        result = runs[path]
+        if isinstance(result, Exception):
+            raise result
+        return nbformat.from_dict(result)  # a copy: callers may change it
+
+    return run

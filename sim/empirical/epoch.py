@@ -628,7 +628,7 @@ def load_epoch(
 
 
 def write_table(df: pd.DataFrame, path: str | Path, header_lines: Sequence[str] = ()) -> Path:
-    """Write ``df`` as CSV, preceded by ``header_lines`` each prefixed ``# ``; read back with
+    """Write ``df`` as CSV, preceded by ``header_lines`` each prefixed ``#`` and a space; read back with
     :func:`read_table`. Floats are written with 6 significant digits.
 
     Raises ``ValueError`` if a text cell contains "#" (it would be cut off when reading with
