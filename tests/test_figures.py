@@ -513,3 +513,10 @@ def test_cli_metric_draws_what_is_named(results, tmp_path):
         r = CliRunner().invoke(main, ["figures", str(folder), "--metric", metric, "--format", "pdf",
                                       "--out", str(tmp_path / "x")])
         assert r.exit_code == 2 and listed in r.output and "Traceback" not in r.output, r.output
+
+
+def test_figures_readme_holds_the_current_catalogue():
+    """figures/README.md's catalogue table is :func:`catalogue_markdown` (regenerate it from there when a figure
+    is added or moved)."""
+    text = (Path(__file__).resolve().parents[1] / "figures" / "README.md").read_text(encoding="utf-8")
+    assert catalogue.catalogue_markdown().rstrip("\n") in text

@@ -324,3 +324,28 @@ def test_cli_dry_run_says_the_size_and_the_folder():
                                     "4", "--dry-run"])
     assert res.exit_code == 0, res.output
     assert "results to results/sensitivity/morris_screening_samples=4" in res.output
+
+
+# --------------------------------------------------------------------------------------------------
+# the layout change (issue 24): specs and folders that name the old module paths
+
+def test_a_spec_naming_a_moved_module_runs_its_new_name(tmp_path):
+    text = (ROOT / "experiments" / "ishigami.toml").read_text(encoding="utf-8")
+    old = tmp_path / "ishigami_old.toml"
+    old.write_text(text.replace("sim.analysis.testfunctions:ishigami", "sim.testfunctions:ishigami")
+                   .replace('base = "../scenarios/baseline.toml"', f'base = "{BASELINE}"'), encoding="utf-8")
+    with pytest.warns(SpecWarning, match="is now 'sim.analysis.testfunctions:ishigami'"):
+        spec = load_spec(old)
+    assert spec.run_function == "sim.analysis.testfunctions:ishigami"
+
+
+def test_folders_from_before_the_move_keep_their_run_function_fingerprint():
+    """The fingerprint hashes a run function under its name before the move, so a sweep started then resumes."""
+    from sim.analysis.sweep import store
+    from sim.analysis.sweep.spec import stable_run_function
+
+    assert stable_run_function("sim.analysis.runs:run_one") == "sim.runs:run_one"
+    assert stable_run_function("my_model:run") == "my_model:run"
+    spec = load_spec(GRID_SPEC, replications=1)
+    fp = fingerprint(spec, design_matrix(spec)[0])
+    assert fp["run function"] == store._hash("sim.runs:run_one")

@@ -9,7 +9,7 @@ Imports the layers below (scenario, empirical, model, analysis), never the dashb
 loaded lazily, so ``import sim.plots`` does not import matplotlib.
 """
 
-from importlib import import_module
+from importlib import import_module as _import_module
 
 _LAZY = {
     "draw_figures": "catalogue", "draw_run_figures": "run", "fig_fan": "fan",
@@ -22,11 +22,11 @@ __all__ = sorted(_LAZY)
 
 def __getattr__(name: str):  # noqa: ANN202 - PEP 562 lazy attributes
     if name in _LAZY:
-        value = getattr(import_module(f"sim.plots.{_LAZY[name]}"), name)
+        value = getattr(_import_module(f"sim.plots.{_LAZY[name]}"), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'sim.plots' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted({n for n in globals() if not n.startswith("_")} | set(_LAZY))

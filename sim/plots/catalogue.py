@@ -205,7 +205,7 @@ def _draw_validation(d: Path, formats, width, out, note: Notes) -> list[Path]:
         from sim.analysis.validation import load_targets
         from sim.plots.validation import fig_p1, fig_p2, fig_p3
     except ImportError as e:
-        note(f"validation figures skipped: sim.analysis.validation cannot be imported ({e})")
+        note(f"validation figures skipped: sim.analysis.validation or sim.plots.validation cannot be imported ({e})")
         return []
     _need(d, "validation_replications.csv")
     m = read_manifest(d)

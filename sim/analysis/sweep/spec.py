@@ -60,6 +60,24 @@ RESERVED_COLUMNS = ("point", "replication", "seed", "status", "error", "tracebac
 
 DEFAULT_RUN_FUNCTION = "sim.analysis.runs:run_one"
 
+MOVED_MODULES = {"sim.runs": "sim.analysis.runs", "sim.testfunctions": "sim.analysis.testfunctions"}
+"""Modules a spec's ``run_function`` may still name from before the layout change (aieco 0.1, issue 24) -> where
+they are now: a spec naming the old module gets the new one, with a note."""
+
+
+def current_run_function(ref: str) -> str:
+    """``ref`` ("module:function") with a module moved by the layout change replaced by its new name."""
+    mod, sep, attr = ref.partition(":")
+    return f"{MOVED_MODULES[mod]}{sep}{attr}" if mod in MOVED_MODULES else ref
+
+
+def stable_run_function(ref: str) -> str:
+    """The name a run function had before the layout change (inverse of :func:`current_run_function`): what a sweep
+    folder's fingerprint hashes, so that folders written before the move still resume."""
+    mod, sep, attr = ref.partition(":")
+    old = {new: old for old, new in MOVED_MODULES.items()}
+    return f"{old[mod]}{sep}{attr}" if mod in old else ref
+
 ROLES = {
     "uncertainty": "a condition the decision maker cannot set: a parameter of the world or the model (default)",
     "lever": "a policy the decision maker can set (EMA Workbench's levers): export controls, subsidies, blocks",
@@ -557,6 +575,10 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
                         "across the points of a grid or LHS")
 
     # --- run function and metrics -------------------------------------------------------------
+    if current_run_function(sf.run_function) != sf.run_function:
+        notes.append(f"run_function {sf.run_function!r} is now {current_run_function(sf.run_function)!r} (the "
+                     "package's layout changed in aieco 0.1); using it")
+        sf.run_function = current_run_function(sf.run_function)
     try:
         fn = resolve_function(sf.run_function)
     except Exception as e:  # noqa: BLE001 - any import problem is a spec error

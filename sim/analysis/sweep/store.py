@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.analysis.provenance import base_manifest, read_manifest_file, write_atomic, write_json_atomic
-from sim.analysis.sweep.spec import SEED_MODES, run_seed
+from sim.analysis.sweep.spec import SEED_MODES, run_seed, stable_run_function
 from sim.model.metrics import SUMMARY_METRICS
 
 MANIFEST = "manifest.json"
@@ -241,7 +241,8 @@ def fingerprint(spec: Any, matrix: pd.DataFrame) -> dict[str, str]:
         "seed": _hash(d["seed"]),
         "metrics": _hash(d["metrics"]),
         "timeseries": _hash(d["timeseries"]),
-        "run function": _hash(d["run_function"]),
+        # under its name before the layout change (aieco 0.1), so that folders written before the move still resume
+        "run function": _hash(stable_run_function(d["run_function"])),
         # only when not the default, so that folders written before the option existed still resume
         **({"seeds": _hash(d["seeds"])} if d.get("seeds", "independent") != "independent" else {}),
     }
