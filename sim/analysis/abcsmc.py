@@ -164,66 +164,110 @@ def load_abc_spec(path: str | Path) -> ABCSpec:
     unknown key, a wrong type, an unknown parameter path, a parameter without a plausible range and no
     ``prior``, or a prior outside the parameter's valid range."""
     path = Path(path)
-    if not path.is_file():
-        raise ABCError(f"{path}: ABC spec not found")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ABCError(f"{path}: not valid TOML: {e}") from None
-    src = str(path)
-    unknown = sorted(set(data) - _TOP_KEYS)
-    if unknown:
-        raise ABCError(f"{src}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_TOP_KEYS))}")
+    data, src = _read_spec(path), str(path)
     base = path.resolve().parent
 
     def p(key: str, default: str | None = None, required: bool = False) -> Path | None:
         v = _get(data, key, str, src, default, required)
         return None if v is None else (base / v).resolve()
 
+    priors = _priors(data, src)
+    abc, dist = _abc_section(data, src), _distance_section(data, src)
+    sets = _get(data, "set", list, src, [])
+    if not all(isinstance(s, str) for s in sets):
+        raise ABCError(f"{src}: key 'set': expected a list of 'section.key=value' strings")
+    out_dir = p("out_dir", "../results/abc")
+    dn = _get(data, "developers_n", int, src, None)
+    if dn is not None and dn < 1:
+        raise ABCError(f"{src}: key 'developers_n': must be >= 1, got {dn}")
+    return ABCSpec(
+        source=path.resolve(), scenario=p("scenario", required=True), output=p("output", required=True),
+        out_dir=out_dir, db=p("db") or out_dir / "abc_history.db", targets=p("targets"), priors=priors,
+        months=_posint(data, "months", src, 36), replications=_posint(data, "replications", src, 1), developers_n=dn,
+        seed=_get(data, "seed", int, src, 1), **abc, **dist, sets=list(sets),
+        description=_get(data, "description", str, src, ""))
+
+
+def _read_spec(path: Path) -> dict:
+    """The spec's TOML table; ABCError for a missing file, invalid TOML or an unknown top-level key."""
+    if not path.is_file():
+        raise ABCError(f"{path}: ABC spec not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ABCError(f"{path}: not valid TOML: {e}") from None
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise ABCError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_TOP_KEYS))}")
+    return data
+
+
+def _posint(d: dict, key: str, where: str, default: int) -> int:
+    v = _get(d, key, int, where, default)
+    if v < 1:
+        raise ABCError(f"{where}: key '{key}': must be >= 1, got {v}")
+    return v
+
+
+def _priors(data: dict, src: str) -> list[Prior]:
+    """The ``[[parameters]]``: one uniform prior each, at least one, no path twice."""
     raw = _get(data, "parameters", list, src, required=True)
     if not raw:
         raise ABCError(f"{src}: key 'parameters': list at least one [[parameters]] table")
-    priors = []
-    for i, item in enumerate(raw):
-        where = f"{src}: parameters[{i}]"
-        if not isinstance(item, dict):
-            raise ABCError(f"{where}: expected a table with path, prior (optional), why")
-        extra = set(item) - {"path", "prior", "why"}
-        if extra:
-            raise ABCError(f"{where}: unknown key(s) {', '.join(sorted(extra))}; allowed: path, prior, why")
-        ppath = _get(item, "path", str, where, required=True)
-        try:
-            info = field_info(ppath)
-        except ScenarioError as e:
-            raise ABCError(f"{where}: key 'path': {e}") from None
-        bounds = _get(item, "prior", list, where, info["plausible"])
-        if bounds is None:
-            raise ABCError(f"{where}: {ppath} has no plausible range in sim/scenario/schema.py; give prior = [lower, upper]")
-        if len(bounds) != 2 or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds):
-            raise ABCError(f"{where}: key 'prior': expected [lower, upper] numbers, got {bounds!r}")
-        lo, hi = float(bounds[0]), float(bounds[1])
-        if not lo < hi:
-            raise ABCError(f"{where}: key 'prior': lower {lo} must be below upper {hi}")
-        if (info["ge"] is not None and lo < info["ge"]) or (info["le"] is not None and hi > info["le"]):
-            raise ABCError(f"{where}: key 'prior': [{lo}, {hi}] leaves the valid range of {ppath} "
-                           f"[{info['ge']}, {info['le']}]")
-        integer = isinstance(info["default"], int) and not isinstance(info["default"], bool)
-        priors.append(Prior(ppath, lo, hi, _get(item, "why", str, where, ""), integer))
+    priors = [_prior(item, f"{src}: parameters[{i}]") for i, item in enumerate(raw)]
     if len({q.path for q in priors}) != len(priors):
         raise ABCError(f"{src}: key 'parameters': a path is listed twice")
+    return priors
 
-    def posint(d: dict, key: str, where: str, default: int) -> int:
-        v = _get(d, key, int, where, default)
-        if v < 1:
-            raise ABCError(f"{where}: key '{key}': must be >= 1, got {v}")
-        return v
 
+def _prior(item: Any, where: str) -> Prior:
+    """One parameter's prior: on ``prior = [lower, upper]``, else its plausible range; within its valid range."""
+    if not isinstance(item, dict):
+        raise ABCError(f"{where}: expected a table with path, prior (optional), why")
+    extra = set(item) - {"path", "prior", "why"}
+    if extra:
+        raise ABCError(f"{where}: unknown key(s) {', '.join(sorted(extra))}; allowed: path, prior, why")
+    ppath = _get(item, "path", str, where, required=True)
+    try:
+        info = field_info(ppath)
+    except ScenarioError as e:
+        raise ABCError(f"{where}: key 'path': {e}") from None
+    bounds = _get(item, "prior", list, where, info["plausible"])
+    if bounds is None:
+        raise ABCError(f"{where}: {ppath} has no plausible range in sim/scenario/schema.py; give prior = [lower, upper]")
+    if len(bounds) != 2 or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds):
+        raise ABCError(f"{where}: key 'prior': expected [lower, upper] numbers, got {bounds!r}")
+    lo, hi = float(bounds[0]), float(bounds[1])
+    if not lo < hi:
+        raise ABCError(f"{where}: key 'prior': lower {lo} must be below upper {hi}")
+    if (info["ge"] is not None and lo < info["ge"]) or (info["le"] is not None and hi > info["le"]):
+        raise ABCError(f"{where}: key 'prior': [{lo}, {hi}] leaves the valid range of {ppath} "
+                       f"[{info['ge']}, {info['le']}]")
+    integer = isinstance(info["default"], int) and not isinstance(info["default"], bool)
+    return Prior(ppath, lo, hi, _get(item, "why", str, where, ""), integer)
+
+
+def _abc_section(data: dict, src: str) -> dict[str, Any]:
+    """``[abc]``: population, generations, stopping rules, the posterior's minimum ESS and the workers."""
     abc = _get(data, "abc", dict, src, {})
     w_abc = f"{src}: [abc]"
     extra = set(abc) - {"population", "generations", "min_acceptance_rate", "min_epsilon", "min_ess", "workers"}
     if extra:
         raise ABCError(f"{w_abc}: unknown key(s) {', '.join(sorted(extra))}; allowed: population, generations, "
                        "min_acceptance_rate, min_epsilon, min_ess, workers")
+    rate = _get(abc, "min_acceptance_rate", float, w_abc, 0.02)
+    if not 0 <= rate < 1:
+        raise ABCError(f"{w_abc} key 'min_acceptance_rate': must be in [0, 1), got {rate}")
+    eps = _get(abc, "min_epsilon", float, w_abc, 0.0)
+    if eps < 0:
+        raise ABCError(f"{w_abc} key 'min_epsilon': must be >= 0, got {eps}")
+    return {"population": _posint(abc, "population", w_abc, 200), "generations": _posint(abc, "generations", w_abc, 8),
+            "min_acceptance_rate": rate, "min_epsilon": eps, "min_ess": _posint(abc, "min_ess", w_abc, 100),
+            "workers": _posint(abc, "workers", w_abc, 2)}
+
+
+def _distance_section(data: dict, src: str) -> dict[str, Any]:
+    """``[distance]``: the statistics' sigmas and the patterns' weights (1 each by default)."""
     dist = _get(data, "distance", dict, src, {})
     w_d = f"{src}: [distance]"
     extra = set(dist) - {"lag_sigma_months", "p8_sigma", "weights"}
@@ -236,37 +280,13 @@ def load_abc_spec(path: str | Path) -> ABCSpec:
     if bad:
         raise ABCError(f"{w_d} key 'weights': {bad[0]!r}: expected {{P1 = w, ...}} over {', '.join(PATTERNS)} "
                        "with w >= 0")
-    sigmas = {}
+    out: dict[str, Any] = {"weights": {k: float(weights.get(k, 1.0)) for k in PATTERNS}}
     for key, default in (("lag_sigma_months", 5.2), ("p8_sigma", 0.5)):
         v = _get(dist, key, float, w_d, default)
         if not v > 0:
             raise ABCError(f"{w_d} key '{key}': must be > 0, got {v}")
-        sigmas[key] = v
-    rate = _get(abc, "min_acceptance_rate", float, w_abc, 0.02)
-    if not 0 <= rate < 1:
-        raise ABCError(f"{w_abc} key 'min_acceptance_rate': must be in [0, 1), got {rate}")
-    eps = _get(abc, "min_epsilon", float, w_abc, 0.0)
-    if eps < 0:
-        raise ABCError(f"{w_abc} key 'min_epsilon': must be >= 0, got {eps}")
-    sets = _get(data, "set", list, src, [])
-    if not all(isinstance(s, str) for s in sets):
-        raise ABCError(f"{src}: key 'set': expected a list of 'section.key=value' strings")
-    out_dir = p("out_dir", "../results/abc")
-    db = p("db") or out_dir / "abc_history.db"
-    months = posint(data, "months", src, 36)
-    dn = _get(data, "developers_n", int, src, None)
-    if dn is not None and dn < 1:
-        raise ABCError(f"{src}: key 'developers_n': must be >= 1, got {dn}")
-    return ABCSpec(
-        source=path.resolve(), scenario=p("scenario", required=True), output=p("output", required=True),
-        out_dir=out_dir, db=db, targets=p("targets"), priors=priors, months=months,
-        replications=posint(data, "replications", src, 1), developers_n=dn, seed=_get(data, "seed", int, src, 1),
-        population=posint(abc, "population", w_abc, 200), generations=posint(abc, "generations", w_abc, 8),
-        min_acceptance_rate=rate, min_epsilon=eps, min_ess=posint(abc, "min_ess", w_abc, 100),
-        workers=posint(abc, "workers", w_abc, 2),
-        lag_sigma_months=sigmas["lag_sigma_months"], p8_sigma=sigmas["p8_sigma"],
-        weights={k: float(weights.get(k, 1.0)) for k in PATTERNS}, sets=list(sets),
-        description=_get(data, "description", str, src, ""))
+        out[key] = v
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -521,98 +541,129 @@ def run_abc(spec: ABCSpec, scheduler: str | None = None, new: bool = False,
     say = echo or (lambda _m: None)
     model, dist, obs, _targets = make_problem(spec)
     prior = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.lower, p.upper - p.lower) for p in spec.priors})
-    client = dask_client
-    if scheduler and client is None:
-        from distributed import Client
-
-        client = Client(scheduler)
-    if client is not None:
-        n_workers = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
-        sampler = pyabc.sampler.DaskDistributedSampler(dask_client=client, batch_size=1)
-        where = f"Dask scheduler {client.scheduler.address} ({n_workers} worker threads)"
-    elif spec.workers > 1:
-        n_workers = spec.workers
-        sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=spec.workers)
-        where = f"{spec.workers} local processes"
-    else:
-        n_workers = 1
-        sampler = pyabc.sampler.SingleCoreSampler()
-        where = "this process"
+    client = dask_client if dask_client is not None else _dask_client(scheduler) if scheduler else None
+    sampler, where, n_workers = _sampler(spec, client)
     np.random.seed(spec.seed)  # pyabc draws from numpy's global generator
     abc = pyabc.ABCSMC(model, prior, dist, population_size=spec.population, sampler=sampler,
                        eps=pyabc.QuantileEpsilon(alpha=0.5))
-    spec.db.parent.mkdir(parents=True, exist_ok=True)
-    db_url = f"sqlite:///{spec.db}"
-    fp = spec.fingerprint()
-    state = code_and_scenario_state(model.base)
-    stored = None if new else _stored_run(spec.db, fp)
-    resumed = stored is not None
-    changed: list[str] = []
-    if resumed:
-        run_id, meta = stored
-        changed = [k for k in ("source_hash", "scenario_hash") if meta.get(k) and meta.get(k) != state[k]]
-        h = abc.load(db_url, run_id)
-        done = h.max_t + 1
-    else:
-        from sim.analysis.provenance import git_commit
-
-        meta = {"aieco_fingerprint": fp, "spec": str(spec.source), **state, "git_commit": git_commit().get("commit") or ""}
-        h = abc.new(db_url, obs, meta_info=meta)
-        run_id, done = h.id, 0
-    remaining = spec.generations - done
-    if changed:
-        what = " and ".join({"source_hash": "the model's code", "scenario_hash": "the resolved scenario"}[k]
-                            for k in changed)
-        if remaining > 0:
-            raise ABCError(f"{spec.db}: {what} changed since run {run_id} of this spec began; resuming would mix "
-                           "two models' particles: rerun with --new (or point --db elsewhere)")
-        say(f"note: {what} changed since run {run_id} began; nothing is left to run, so its particles are written "
-            "as they are (their provenance: the database's run, recorded in the ensemble)")
+    h, hist = _open_history(abc, spec, model, obs, new, say)
+    remaining = spec.generations - hist.done
     if remaining > 0:
-        # time a few simulations for the estimate (at the prior's centre)
-        centre = {p.name: (p.lower + p.upper) / 2 for p in spec.priors}
-        t0 = time.perf_counter()
-        n_pilot = 2
-        for _ in range(n_pilot):
-            model(centre)
-        per_sim = (time.perf_counter() - t0) / n_pilot
-        if resumed:
-            pops = h.get_all_populations()
-            last = pops[pops["t"] == pops["t"].max()]
-            rates = [float(last["particles"].iloc[0] / max(int(last["samples"].iloc[0]), 1))]
-        else:
-            rates = list(ASSUMED_ACCEPTANCE)
-        eff = float(n_workers)
-        load_note = ""
-        if client is None:  # local processes share this machine's cores with whatever else runs on it
-            import os
-
-            free = max(0.5, (os.cpu_count() or 1) - max(0.0, os.getloadavg()[0] - 1.0))  # less the pilot itself
-            if free < eff:
-                eff = free
-                load_note = f" (load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: ~{eff:.1f} free)"
-        est, sims = estimate_seconds(per_sim, spec.population, remaining, eff, rates, prior_sample=not resumed)
-        say(f"ABC-SMC: {len(spec.priors)} parameters, population {spec.population}, up to {spec.generations} "
-            "generations (" + (f"resuming run {run_id} after {done} generations" if resumed else f"new run {run_id}")
-            + f"), {spec.replications} run(s) of {spec.months} months per simulation, on {where}")
-        say(f"estimate: {per_sim:.2f} s per simulation (measured on {n_pilot}) x ~{sims} simulations ("
-            + ("acceptance as in the last generation, " + f"{rates[0]:.3g}" if resumed else
-               "assumed acceptance " + ", ".join(f"{a:g}" for a in rates[:5]) + ", ... by generation")
-            + f") / {eff:.1f} workers{load_note} = ~{est / 60:.1f} min wall time; history {spec.db}")
+        _say_estimate(spec, model, h, hist, where, n_workers, client is None, say)
     else:
-        say(f"ABC-SMC: run {run_id} in {spec.db} already has {done} of {spec.generations} generations: nothing to run")
+        say(f"ABC-SMC: run {hist.run_id} in {spec.db} already has {hist.done} of {spec.generations} generations: "
+            "nothing to run")
     t1 = time.perf_counter()
     if remaining > 0:
         h = abc.run(max_nr_populations=remaining, min_acceptance_rate=spec.min_acceptance_rate,
                     minimum_epsilon=spec.min_epsilon)
     wall = time.perf_counter() - t1
     pops = h.get_all_populations()
-    pops = pops[pops["t"] >= (done if resumed else -1)]  # a new run's prior sample (t = -1) counts too
+    pops = pops[pops["t"] >= (hist.done if hist.resumed else -1)]  # a new run's prior sample (t = -1) counts too
     n_sims = int(pops["samples"].sum()) if len(pops) else 0
     if client is not None and dask_client is None:
         client.close()
-    run_state = {k: meta.get(k) for k in ("source_hash", "scenario_hash", "git_commit") if meta.get(k)}
-    return ABCRun(h, run_id, wall, n_sims, resumed, spec, obs, dist, run_state)
+    run_state = {k: hist.meta.get(k) for k in ("source_hash", "scenario_hash", "git_commit") if hist.meta.get(k)}
+    return ABCRun(h, hist.run_id, wall, n_sims, hist.resumed, spec, obs, dist, run_state)
+
+
+def _dask_client(address: str) -> Any:
+    """A ``distributed.Client`` of the scheduler at ``address`` (imported only when one is given)."""
+    from distributed import Client
+
+    return Client(address)
+
+
+def _sampler(spec: ABCSpec, client: Any) -> tuple[Any, str, int]:
+    """(pyabc sampler, where it runs, worker count): a Dask cluster's threads, ``spec.workers`` local processes,
+    or this process."""
+    import pyabc
+
+    if client is not None:
+        n_workers = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+        return (pyabc.sampler.DaskDistributedSampler(dask_client=client, batch_size=1),
+                f"Dask scheduler {client.scheduler.address} ({n_workers} worker threads)", n_workers)
+    if spec.workers > 1:
+        return (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=spec.workers), f"{spec.workers} local processes",
+                spec.workers)
+    return pyabc.sampler.SingleCoreSampler(), "this process", 1
+
+
+@dataclass
+class _History:
+    """The run in the history database this call continues or starts."""
+
+    run_id: int
+    done: int
+    resumed: bool
+    meta: dict[str, Any]
+
+
+def _open_history(abc: Any, spec: ABCSpec, model: Model, obs: dict, new: bool, say: Callable[[str], None]
+                  ) -> tuple[Any, _History]:
+    """Resume the database's run of this spec (unless ``new``) or start one. ABCError when the model's code or the
+    resolved scenario changed since the run began and generations are left (a finished run is only written)."""
+    spec.db.parent.mkdir(parents=True, exist_ok=True)
+    db_url = f"sqlite:///{spec.db}"
+    fp = spec.fingerprint()
+    state = code_and_scenario_state(model.base)
+    stored = None if new else _stored_run(spec.db, fp)
+    if stored is None:
+        from sim.analysis.provenance import git_commit
+
+        meta = {"aieco_fingerprint": fp, "spec": str(spec.source), **state, "git_commit": git_commit().get("commit") or ""}
+        h = abc.new(db_url, obs, meta_info=meta)
+        return h, _History(h.id, 0, False, meta)
+    run_id, meta = stored
+    h = abc.load(db_url, run_id)
+    hist = _History(run_id, h.max_t + 1, True, meta)
+    changed = [k for k in ("source_hash", "scenario_hash") if meta.get(k) and meta.get(k) != state[k]]
+    if changed:
+        what = " and ".join({"source_hash": "the model's code", "scenario_hash": "the resolved scenario"}[k]
+                            for k in changed)
+        if spec.generations - hist.done > 0:
+            raise ABCError(f"{spec.db}: {what} changed since run {run_id} of this spec began; resuming would mix "
+                           "two models' particles: rerun with --new (or point --db elsewhere)")
+        say(f"note: {what} changed since run {run_id} began; nothing is left to run, so its particles are written "
+            "as they are (their provenance: the database's run, recorded in the ensemble)")
+    return h, hist
+
+
+def _say_estimate(spec: ABCSpec, model: Model, h: Any, hist: _History, where: str, n_workers: int, local: bool,
+                  say: Callable[[str], None]) -> None:
+    """Time two simulations at the prior's centre and say the run's plan and its wall-time estimate (acceptance
+    as in the last generation when resuming, else :data:`ASSUMED_ACCEPTANCE`; local workers limited to the cores
+    the machine's load leaves free)."""
+    import os
+
+    centre = {p.name: (p.lower + p.upper) / 2 for p in spec.priors}
+    t0 = time.perf_counter()
+    n_pilot = 2
+    for _ in range(n_pilot):
+        model(centre)
+    per_sim = (time.perf_counter() - t0) / n_pilot
+    if hist.resumed:
+        pops = h.get_all_populations()
+        last = pops[pops["t"] == pops["t"].max()]
+        rates = [float(last["particles"].iloc[0] / max(int(last["samples"].iloc[0]), 1))]
+    else:
+        rates = list(ASSUMED_ACCEPTANCE)
+    eff, load_note = float(n_workers), ""
+    if local:  # local processes share this machine's cores with whatever else runs on it
+        free = max(0.5, (os.cpu_count() or 1) - max(0.0, os.getloadavg()[0] - 1.0))  # less the pilot itself
+        if free < eff:
+            eff = free
+            load_note = f" (load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: ~{eff:.1f} free)"
+    remaining = spec.generations - hist.done
+    est, sims = estimate_seconds(per_sim, spec.population, remaining, eff, rates, prior_sample=not hist.resumed)
+    say(f"ABC-SMC: {len(spec.priors)} parameters, population {spec.population}, up to {spec.generations} "
+        "generations (" + (f"resuming run {hist.run_id} after {hist.done} generations" if hist.resumed
+                           else f"new run {hist.run_id}")
+        + f"), {spec.replications} run(s) of {spec.months} months per simulation, on {where}")
+    say(f"estimate: {per_sim:.2f} s per simulation (measured on {n_pilot}) x ~{sims} simulations ("
+        + ("acceptance as in the last generation, " + f"{rates[0]:.3g}" if hist.resumed else
+           "assumed acceptance " + ", ".join(f"{a:g}" for a in rates[:5]) + ", ... by generation")
+        + f") / {eff:.1f} workers{load_note} = ~{est / 60:.1f} min wall time; history {spec.db}")
 
 
 def code_and_scenario_state(scenario: Scenario) -> dict[str, str]:
