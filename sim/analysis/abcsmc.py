@@ -47,16 +47,40 @@ import time
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim.analysis.abc_posterior import (
+    generation_table,
+    history_wall_seconds,
+    posterior_ensemble,
+    posterior_generation,
+    posterior_summary,
+    weighted_quantiles,
+    write_ensemble,
+)
+from sim.analysis.abc_statistics import (
+    CALIBRATION_YEARS,
+    ECI_YEAR,
+    MISSING_Z,
+    PATTERNS,
+    Z90,
+    ABCError,
+    Distance,
+    observed_statistics,
+    summary_statistics,
+)
 from sim.scenario.schema import Scenario, ScenarioError, field_info, load_scenario, with_values
 
 __all__ = [
+    "CALIBRATION_YEARS",
+    "ECI_YEAR",
+    "MISSING_Z",
+    "PATTERNS",
+    "Z90",
     "ABCError",
     "ABCSpec",
     "Distance",
@@ -64,9 +88,11 @@ __all__ = [
     "Prior",
     "estimate_seconds",
     "generation_table",
+    "history_wall_seconds",
     "load_abc_spec",
     "observed_statistics",
     "posterior_ensemble",
+    "posterior_generation",
     "posterior_summary",
     "run_abc",
     "summary_statistics",
@@ -74,17 +100,9 @@ __all__ = [
     "write_ensemble",
 ]
 
-Z90 = 1.6448536269514722
-"""Standard normal 95% quantile: a central 90% interval spans 2 x Z90 standard deviations."""
-MISSING_Z = 3.0
-"""z of a statistic the simulation cannot compute (no releases in a region-year): three sigmas off."""
 ASSUMED_ACCEPTANCE = (1.0, 0.5, 0.35, 0.25, 0.18, 0.13, 0.1, 0.08, 0.06, 0.05)
 """Acceptance rates assumed by the wall-time estimate before a run, by generation (generation 0 also samples
 ``population`` prior draws to set its epsilon); replaced by the measured rates as generations finish."""
-
-
-class ABCError(ValueError):
-    """A bad ABC spec or option; the message names the file and the key."""
 
 
 @dataclass
@@ -140,10 +158,6 @@ class ABCSpec:
         return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
-PATTERNS = ("P1", "P2", "P3", "P5", "P6", "P7", "P8")
-"""Patterns with a summary statistic up to 2024 (P4 is a direction without data; see docs/ODD.md)."""
-CALIBRATION_YEARS = (2022, 2023, 2024)
-ECI_YEAR = 2024
 
 _TOP_KEYS = {"description", "scenario", "output", "out_dir", "db", "targets", "months", "replications",
              "developers_n", "seed", "abc", "distance", "parameters", "set"}
@@ -287,125 +301,6 @@ def _distance_section(data: dict, src: str) -> dict[str, Any]:
             raise ABCError(f"{w_d} key '{key}': must be > 0, got {v}")
         out[key] = v
     return out
-
-
-# --------------------------------------------------------------------------------------------------
-# statistics and distance
-
-
-def _year(dates: pd.Series) -> np.ndarray:
-    return dates.astype(str).str[:4].astype(int).to_numpy()
-
-
-def summary_statistics(timeseries: pd.DataFrame, releases: pd.DataFrame,
-                       labs: Sequence[str] = ()) -> dict[str, float]:
-    """The ABC summary statistics of one or more runs (stacked with a ``replication`` column, averaged over it).
-
-    Keys: ``P1_CN_2022`` .. ``P1_US_2024`` (mean p_open of the region's releases in the year, 0..1),
-    ``P2_2022`` .. ``P2_2024`` (mean open-closed training-compute lag, months), ``P3`` (log10 of the frontier
-    training-compute growth per year, fitted 2022-01..2024-12), ``P5`` (2024 share of months with a Chinese best
-    open model), ``P6``/``P7`` (2024 mean open-closed and US-China lags on ECI, months) and ``P8_<lab>`` for each
-    lab of ``labs`` (the open share of its 2024 releases). NaN where a run gives no value (no releases)."""
-    from sim.analysis.validation import P2_COLUMN, frontier_growth
-
-    ts = timeseries if "replication" in timeseries else timeseries.assign(replication=0)
-    rel = releases if "replication" in releases else releases.assign(replication=0)
-    ty = _year(ts["date"])
-    ry = _year(rel["date"]) if len(rel) else np.array([], dtype=int)
-    out: dict[str, float] = {}
-    for reg in ("CN", "US"):
-        for y in CALIBRATION_YEARS:
-            sel = rel[(rel["region"].to_numpy() == reg) & (ry == y)]
-            per_rep = sel.groupby("replication")["p_open"].mean()
-            out[f"P1_{reg}_{y}"] = float(per_rep.mean()) if len(per_rep) else math.nan
-    for y in CALIBRATION_YEARS:
-        v = ts.loc[ty == y, P2_COLUMN].to_numpy(float)
-        out[f"P2_{y}"] = float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
-    g = [frontier_growth(gr, CALIBRATION_YEARS[-1]) for _, gr in ts.groupby("replication")]
-    g = np.array([x for x in g if np.isfinite(x) and x > 0])
-    out["P3"] = float(np.mean(np.log10(g))) if g.size else math.nan
-    sel = ts[ty == ECI_YEAR]
-    for key, col in (("P5", "best_open_CN"), ("P6", "open_closed_lag_months"), ("P7", "us_cn_gap_months")):
-        v = sel[col].to_numpy(float)
-        out[key] = float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
-    rel24 = rel[ry == ECI_YEAR]
-    for lab in labs:
-        sel = rel24[rel24["lab"] == lab]
-        per_rep = (sel["strategy"] == "OPEN").groupby(sel["replication"]).mean()
-        out[f"P8_{lab}"] = float(per_rep.mean()) if len(per_rep) else math.nan
-    return out
-
-
-def observed_statistics(targets, lag_sigma_months: float = 5.2, p8_sigma: float = 0.5,
-                        labs: Sequence[str] | None = None) -> tuple[dict[str, float], dict[str, float]]:
-    """The empirical values of :func:`summary_statistics`'s keys and their standard deviations (the empirical
-    uncertainty each statistic is weighed by; see the module docstring). ``targets``: :class:`sim.analysis.validation.
-    Targets` with the ECI tables. ``labs``: the named labs of P8 (default: every lab with a 2024 flagship).
-
-    Raises ABCError when the targets lack a value the statistics need."""
-    obs: dict[str, float] = {}
-    sig: dict[str, float] = {}
-    for reg in ("CN", "US"):
-        for y in CALIBRATION_YEARS:
-            t = targets.share(reg, y)
-            if t is None or not np.isfinite(t["share"]):
-                raise ABCError(f"{targets.source}: no P1 open share for {reg} {y}")
-            obs[f"P1_{reg}_{y}"] = float(t["share"])
-            sig[f"P1_{reg}_{y}"] = max(float(t["hi"] - t["lo"]) / (2 * Z90), 1e-3)
-    for y in CALIBRATION_YEARS:
-        v = targets.lag_mean(y)
-        if not np.isfinite(v):
-            raise ABCError(f"{targets.source}: no P2 lag for {y}")
-        obs[f"P2_{y}"], sig[f"P2_{y}"] = float(v), lag_sigma_months
-    lo, hi = targets.growth_band
-    obs["P3"] = math.log10(float(targets.headline_growth["growth"]))
-    sig["P3"] = (math.log10(hi) - math.log10(lo)) / (2 * Z90)
-    e = targets.eci_patterns
-    if e is None or not (e["year"] == ECI_YEAR).any():
-        raise ABCError(f"{targets.source}: eci_patterns_by_year.csv with a {ECI_YEAR} row is needed (P5-P7)")
-    row = e[e["year"] == ECI_YEAR].iloc[0]
-    share, n = float(row["best_open_cn_share"]), int(row["n_months"])
-    from sim.analysis.validation import _wilson
-
-    w_lo, w_hi = _wilson(np.array([round(share * n)]), np.array([n]))
-    obs["P5"], sig["P5"] = share, float(w_hi[0] - w_lo[0]) / (2 * Z90)
-    obs["P6"], sig["P6"] = float(row["open_closed_lag_mean"]), lag_sigma_months
-    obs["P7"], sig["P7"] = float(row["us_cn_lag_mean"]), lag_sigma_months
-    fl = targets.lab_flagships
-    fl = fl[fl["year"] == ECI_YEAR]
-    for f in fl.itertuples(index=False):
-        if labs is not None and f.lab not in labs:
-            continue
-        obs[f"P8_{f.lab}"] = 1.0 if f.accessibility == "OPEN" else 0.0
-        sig[f"P8_{f.lab}"] = p8_sigma
-    return obs, sig
-
-
-class Distance:
-    """``d(x, x0) = sqrt(sum_p w_p * mean_{i in p} ((x_i - x0_i) / sigma_i)^2)`` over the keys of ``sigma``
-    (see the module docstring); a key missing from ``x`` or NaN there counts as ``z = MISSING_Z``, except a P8
-    lab without releases that year, which is left out (as in validation). Picklable
-    (a pyabc distance callable ``d(x, x0)``)."""
-
-    def __init__(self, sigma: dict[str, float], weights: dict[str, float] | None = None):
-        self.sigma = dict(sigma)
-        self.weights = dict(weights or dict.fromkeys(PATTERNS, 1.0))
-
-    def parts(self, x: dict, x0: dict) -> dict[str, float]:
-        """Per pattern: ``w_p * mean z^2`` (only patterns with at least one statistic)."""
-        acc: dict[str, list[float]] = {}
-        for k, s in self.sigma.items():
-            pat = k.split("_")[0]
-            v = x.get(k, math.nan)
-            v = float(v) if v is not None else math.nan
-            if not np.isfinite(v) and pat == "P8":
-                continue  # the lab released nothing that year (or left): not comparable, as in validation
-            z = (v - float(x0[k])) / s if np.isfinite(v) else MISSING_Z
-            acc.setdefault(pat, []).append(z * z)
-        return {p: self.weights.get(p, 1.0) * float(np.mean(z2)) for p, z2 in acc.items()}
-
-    def __call__(self, x: dict, x0: dict) -> float:
-        return math.sqrt(sum(self.parts(x, x0).values()))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -703,134 +598,3 @@ def _stored_run(db: Path, fingerprint: str) -> tuple[int, dict] | None:
     return found
 
 
-# --------------------------------------------------------------------------------------------------
-# posterior
-
-
-def generation_table(history) -> pd.DataFrame:
-    """Per generation ``t``: ``epsilon``, ``samples`` (simulations), ``particles`` (accepted), ``acceptance``
-    (particles / samples) and ``ess`` (effective sample size of the weights, ``1 / sum w^2``)."""
-    pops = history.get_all_populations()
-    pops = pops[pops["t"] >= 0].copy()
-    ess = []
-    for t in pops["t"]:
-        _df, w = history.get_distribution(m=0, t=int(t))
-        w = np.asarray(w, float) / np.sum(w)
-        ess.append(float(1.0 / np.sum(w ** 2)))
-    pops["acceptance"] = pops["particles"] / pops["samples"]
-    pops["ess"] = ess
-    return pops[["t", "epsilon", "samples", "particles", "acceptance", "ess"]].reset_index(drop=True)
-
-
-def history_wall_seconds(history) -> float:
-    """Wall seconds from the start of the history's run to the end of its last generation (pyabc's own
-    timestamps: they span every call that ran it, crashes and resumes included); NaN when unknown."""
-    try:
-        start = history.get_abc().start_time
-        end = history.get_all_populations()["population_end_time"].max()
-        return float((pd.Timestamp(end) - pd.Timestamp(start)).total_seconds())
-    except (AttributeError, KeyError, TypeError, ValueError):
-        return math.nan
-
-
-def posterior_generation(generations: pd.DataFrame, min_ess: float) -> int:
-    """The generation that is the posterior: the last whose effective sample size is at least ``min_ess``
-    (a later generation whose weights collapse stays in the history and the diagnostics, but an ensemble of a
-    few dozen effective particles would understate the posterior's spread), or the last generation when none
-    reaches it. ``generations``: :func:`generation_table`. Raises ValueError for an empty table."""
-    if not len(generations):
-        raise ValueError("no generations in the history")
-    ok = generations[generations["ess"] >= min_ess]
-    return int((ok if len(ok) else generations)["t"].iloc[-1])
-
-
-def posterior_ensemble(history, priors: Sequence[Prior], t: int | None = None) -> pd.DataFrame:
-    """The weighted particles of generation ``t`` (default the last): one row per particle, a column per
-    parameter path (integers rounded) and ``weight`` (summing to 1)."""
-    df, w = history.get_distribution(m=0, t=history.max_t if t is None else t)
-    out = pd.DataFrame({p.path: (df[p.name].round().astype(int) if p.integer else df[p.name].astype(float))
-                        for p in priors})
-    out["weight"] = np.asarray(w, float) / np.sum(w)
-    return out.reset_index(drop=True)
-
-
-def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: Sequence[float]) -> np.ndarray:
-    """Quantiles ``qs`` of values ``x`` with weights ``w`` (inverse of the weighted empirical CDF, midpoints)."""
-    o = np.argsort(x)
-    x, w = np.asarray(x, float)[o], np.asarray(w, float)[o]
-    c = (np.cumsum(w) - 0.5 * w) / np.sum(w)
-    return np.interp(qs, c, x)
-
-
-def posterior_summary(ensemble: pd.DataFrame, priors: Sequence[Prior]) -> pd.DataFrame:
-    """Per parameter: prior bounds, weighted median and 90% interval of the posterior, and the interval's
-    share of the prior's width (1 = the data say nothing, small = pinned down)."""
-    rows = []
-    for p in priors:
-        lo, med, hi = weighted_quantiles(ensemble[p.path].to_numpy(float), ensemble["weight"].to_numpy(float),
-                                         [0.05, 0.5, 0.95])
-        rows.append({"parameter": p.path, "prior_lower": p.lower, "prior_upper": p.upper, "median": med,
-                     "q05": lo, "q95": hi, "width_share_of_prior": (hi - lo) / (p.upper - p.lower)})
-    return pd.DataFrame(rows)
-
-
-def write_ensemble(result: ABCRun, path: str | Path | None = None, command: str = "", t: int | None = None,
-                   generations: pd.DataFrame | None = None) -> Path:
-    """Write generation ``t`` (default :func:`posterior_generation` with ``spec.min_ess``) as a posterior ensemble
-    JSON (default ``spec.output``): the scenario it applies to, the priors, each particle's values and weight,
-    the ESS, the generations' epsilons and acceptance rates, and provenance (command, date, git commit, versions,
-    spec, history database and run, the model's source hash when the run began). ``generations``: the run's
-    :func:`generation_table` when the caller already has it (it reads every generation from the database)."""
-    from sim.analysis.provenance import base_manifest, write_json_atomic
-
-    spec = result.spec
-    out = Path(path) if path is not None else spec.output
-    gens = generation_table(result.history) if generations is None else generations
-    t = posterior_generation(gens, spec.min_ess) if t is None else t
-    ens = posterior_ensemble(result.history, spec.priors, t)
-    ess_t = float(1.0 / np.sum(ens["weight"].to_numpy() ** 2))
-    manifest = base_manifest("posterior")
-    if command:
-        manifest["command"] = command
-    try:
-        scenario = str(spec.scenario.relative_to(out.resolve().parent))
-    except ValueError:
-        scenario = str(spec.scenario)
-    data = {
-        "kind": "aieco posterior ensemble",
-        "description": f"Weighted particles of ABC-SMC generation {t} (pyabc; " + (
-            f"the last with an effective sample size of at least {spec.min_ess}" if ess_t >= spec.min_ess else
-            f"the last generation: none reaches an effective sample size of {spec.min_ess}, this one has {ess_t:.0f}")
-                       + "); each is a set of values for the "
-                       "free parameters of `scenario`. Draw with `aieco validate --posterior` / `aieco compare "
-                       "--posterior`; do not edit by hand, rerun `aieco calibrate " + _rel(spec.source) + "`.",
-        "scenario": scenario,
-        "set": spec.sets,
-        "created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "provenance": {k: manifest.get(k) for k in ("command", "git", "versions", "created")}
-        | {"spec": _rel(spec.source), "fingerprint": spec.fingerprint(), "history_db": _rel(spec.db),
-           "run_id": result.run_id, "run_state": result.run_state, "months": spec.months, "replications_per_simulation": spec.replications,
-           "population": spec.population, "distance": "sqrt(sum_p w_p mean_i z_i^2), z = (sim - emp) / "
-           "empirical sigma (sim.analysis.abcsmc)", "weights": spec.weights, "lag_sigma_months": spec.lag_sigma_months,
-           "p8_sigma": spec.p8_sigma, "targets": "data/targets (Epoch AI, 'Data on AI Models', CC BY 4.0)"},
-        "generations": gens.to_dict(orient="records"),
-        "generation": t,
-        "min_ess": spec.min_ess,
-        "ess": ess_t,
-        "parameters": [{"path": p.path, "prior": "uniform", "lower": p.lower, "upper": p.upper,
-                        "unit": field_info(p.path)["unit"], "why": p.why} for p in spec.priors],
-        "particles": [{"weight": float(r["weight"]), "values": {p.path: (int(r[p.path]) if p.integer
-                                                                        else float(f"{r[p.path]:.6g}"))
-                                                               for p in spec.priors}}
-                      for _, r in ens.iterrows()],
-    }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out, data)
-    return out
-
-
-def _rel(p: Path) -> str:
-    try:
-        return str(Path(p).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(p)
