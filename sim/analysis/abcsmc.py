@@ -44,7 +44,6 @@ import hashlib
 import json
 import math
 import time
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,7 +72,8 @@ from sim.analysis.abc_statistics import (
     observed_statistics,
     summary_statistics,
 )
-from sim.scenario.schema import Scenario, ScenarioError, field_info, load_scenario, with_values
+from sim.analysis.calibration import parameter_range, read_spec_table, spec_value
+from sim.scenario.schema import Scenario, load_scenario, with_values
 
 __all__ = [
     "CALIBRATION_YEARS",
@@ -165,8 +165,6 @@ _TOP_KEYS = {"description", "scenario", "output", "out_dir", "db", "targets", "m
 
 def _get(d: dict, key: str, typ: type | tuple, src: str, default: Any = None, required: bool = False) -> Any:
     """:func:`sim.analysis.calibration.spec_value` raising :class:`ABCError`."""
-    from sim.analysis.calibration import spec_value
-
     return spec_value(d, key, typ, src, default, required, error=ABCError)
 
 
@@ -204,16 +202,7 @@ def load_abc_spec(path: str | Path) -> ABCSpec:
 
 def _read_spec(path: Path) -> dict:
     """The spec's TOML table; ABCError for a missing file, invalid TOML or an unknown top-level key."""
-    if not path.is_file():
-        raise ABCError(f"{path}: ABC spec not found")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ABCError(f"{path}: not valid TOML: {e}") from None
-    unknown = sorted(set(data) - _TOP_KEYS)
-    if unknown:
-        raise ABCError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_TOP_KEYS))}")
-    return data
+    return read_spec_table(path, _TOP_KEYS, ABCError, "ABC spec")
 
 
 def _posint(d: dict, key: str, where: str, default: int) -> int:
@@ -236,27 +225,8 @@ def _priors(data: dict, src: str) -> list[Prior]:
 
 def _prior(item: Any, where: str) -> Prior:
     """One parameter's prior: on ``prior = [lower, upper]``, else its plausible range; within its valid range."""
-    if not isinstance(item, dict):
-        raise ABCError(f"{where}: expected a table with path, prior (optional), why")
-    extra = set(item) - {"path", "prior", "why"}
-    if extra:
-        raise ABCError(f"{where}: unknown key(s) {', '.join(sorted(extra))}; allowed: path, prior, why")
-    ppath = _get(item, "path", str, where, required=True)
-    try:
-        info = field_info(ppath)
-    except ScenarioError as e:
-        raise ABCError(f"{where}: key 'path': {e}") from None
-    bounds = _get(item, "prior", list, where, info["plausible"])
-    if bounds is None:
-        raise ABCError(f"{where}: {ppath} has no plausible range in sim/scenario/schema.py; give prior = [lower, upper]")
-    if len(bounds) != 2 or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds):
-        raise ABCError(f"{where}: key 'prior': expected [lower, upper] numbers, got {bounds!r}")
-    lo, hi = float(bounds[0]), float(bounds[1])
-    if not lo < hi:
-        raise ABCError(f"{where}: key 'prior': lower {lo} must be below upper {hi}")
-    if (info["ge"] is not None and lo < info["ge"]) or (info["le"] is not None and hi > info["le"]):
-        raise ABCError(f"{where}: key 'prior': [{lo}, {hi}] leaves the valid range of {ppath} "
-                       f"[{info['ge']}, {info['le']}]")
+    ppath, lo, hi, info = parameter_range(item, where, "prior", {"path", "prior", "why"}, ABCError,
+                                          default_plausible=True)
     integer = isinstance(info["default"], int) and not isinstance(info["default"], bool)
     return Prior(ppath, lo, hi, _get(item, "why", str, where, ""), integer)
 

@@ -156,6 +156,51 @@ def spec_value(d: dict, key: str, typ: type | tuple, src: str, default: Any = No
     return v
 
 
+def read_spec_table(path: Path, top_keys: set[str], error: type[Exception], what: str) -> dict:
+    """The TOML table of a spec file; ``error`` naming the file for a missing file (``what`` not found), invalid
+    TOML or a top-level key not in ``top_keys``. Shared by the calibration and ABC spec readers."""
+    if not path.is_file():
+        raise error(f"{path}: {what} not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise error(f"{path}: not valid TOML: {e}") from None
+    unknown = sorted(set(data) - top_keys)
+    if unknown:
+        raise error(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(top_keys))}")
+    return data
+
+
+def parameter_range(item: Any, where: str, key: str, allowed: set[str], error: type[Exception],
+                    default_plausible: bool = False) -> tuple[str, float, float, dict[str, Any]]:
+    """A ``[[parameters]]`` table's (path, lower, upper, field info): a known scenario path, ``key = [lower,
+    upper]`` numbers with lower < upper within the parameter's valid range (with ``default_plausible``, its
+    plausible range when ``key`` is absent). Raises ``error`` naming ``where`` and the key."""
+    if not isinstance(item, dict):
+        raise error(f"{where}: expected a table with path, {key}{' (optional)' if default_plausible else ''}, why")
+    extra = set(item) - allowed
+    if extra:
+        raise error(f"{where}: unknown key(s) {', '.join(sorted(extra))}; allowed: path, {key}, why")
+    ppath = spec_value(item, "path", str, where, required=True, error=error)
+    try:
+        info = field_info(ppath)
+    except ScenarioError as e:
+        raise error(f"{where}: key 'path': {e}") from None
+    bounds = spec_value(item, key, list, where, info["plausible"] if default_plausible else None,
+                        required=not default_plausible, error=error)
+    if bounds is None:
+        raise error(f"{where}: {ppath} has no plausible range in sim/scenario/schema.py; give {key} = [lower, upper]")
+    if len(bounds) != 2 or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds):
+        raise error(f"{where}: key '{key}': expected [lower, upper] numbers, got {bounds!r}")
+    lo, hi = float(bounds[0]), float(bounds[1])
+    if not lo < hi:
+        raise error(f"{where}: key '{key}': lower {lo} must be below upper {hi}")
+    if (info["ge"] is not None and lo < info["ge"]) or (info["le"] is not None and hi > info["le"]):
+        raise error(f"{where}: key '{key}': [{lo}, {hi}] leaves the valid range of {ppath} "
+                    f"[{info['ge']}, {info['le']}]")
+    return ppath, lo, hi, info
+
+
 
 _TOP_KEYS = {"scenario", "output", "out_dir", "targets", "replications", "seed", "months", "developers_n",
              "check_replications", "check_developers_n", "calibration_years", "heldout_years", "distance",
@@ -169,104 +214,90 @@ def load_spec(path: str | Path) -> CalibrationSpec:
     and key for a missing file, invalid TOML, unknown key, wrong type, unknown parameter path or bounds outside
     the parameter's valid range."""
     path = Path(path)
-    if not path.is_file():
-        raise CalibrationError(f"{path}: calibration spec not found")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise CalibrationError(f"{path}: not valid TOML: {e}") from None
-    src = str(path)
-    unknown = sorted(set(data) - _TOP_KEYS)
-    if unknown:
-        raise CalibrationError(f"{src}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_TOP_KEYS))}")
-    base = path.resolve().parent
+    data = read_spec_table(path, _TOP_KEYS, CalibrationError, "calibration spec")
+    src, base = str(path), path.resolve().parent
 
     def p(key: str, default: str | None = None, required: bool = False) -> Path | None:
         v = spec_value(data, key, str, src, default, required)
         return None if v is None else (base / v).resolve()
 
-    params = []
-    raw = spec_value(data, "parameters", list, src, required=True)
-    if not raw:
-        raise CalibrationError(f"{src}: key 'parameters': list at least one [[parameters]] table")
-    for i, item in enumerate(raw):
-        where = f"{src}: parameters[{i}]"
-        if not isinstance(item, dict):
-            raise CalibrationError(f"{where}: expected a table with path, bounds, why")
-        extra = set(item) - {"path", "bounds", "why"}
-        if extra:
-            raise CalibrationError(f"{where}: unknown key(s) {', '.join(sorted(extra))}; allowed: path, bounds, why")
-        ppath = spec_value(item, "path", str, where, required=True)
-        try:
-            info = field_info(ppath)
-        except ScenarioError as e:
-            raise CalibrationError(f"{where}: key 'path': {e}") from None
-        bounds = spec_value(item, "bounds", list, where, required=True)
-        if len(bounds) != 2 or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds):
-            raise CalibrationError(f"{where}: key 'bounds': expected [lower, upper] numbers, got {bounds!r}")
-        lo, hi = float(bounds[0]), float(bounds[1])
-        if not lo < hi:
-            raise CalibrationError(f"{where}: key 'bounds': lower {lo} must be below upper {hi}")
-        if (info["ge"] is not None and lo < info["ge"]) or (info["le"] is not None and hi > info["le"]):
-            raise CalibrationError(f"{where}: key 'bounds': [{lo}, {hi}] leaves the valid range of {ppath} "
-                                   f"[{info['ge']}, {info['le']}]")
-        params.append(Parameter(ppath, lo, hi, spec_value(item, "why", str, where, "")))
-    if len({q.path for q in params}) != len(params):
-        raise CalibrationError(f"{src}: key 'parameters': a path is listed twice")
-    dist_raw = spec_value(data, "distance", dict, src, {})
-    dextra = set(dist_raw) - {"p1_definition", "share_scale", "lag_scale_months", "growth_scale_log10", "weights"}
-    if dextra:
-        raise CalibrationError(f"{src}: [distance]: unknown key(s) {', '.join(sorted(dextra))}")
-    ds = DistanceSettings()
-    ds.p1_definition = spec_value(dist_raw, "p1_definition", str, f"{src}: [distance]", ds.p1_definition)
-    if ds.p1_definition not in P1_DEFINITIONS:
-        raise CalibrationError(f"{src}: [distance] key 'p1_definition': expected one of {', '.join(P1_DEFINITIONS)}")
-    for key in ("share_scale", "lag_scale_months", "growth_scale_log10"):
-        v = spec_value(dist_raw, key, float, f"{src}: [distance]", getattr(ds, key))
-        if not v > 0:
-            raise CalibrationError(f"{src}: [distance] key '{key}': must be > 0, got {v}")
-        setattr(ds, key, v)
-    w = spec_value(dist_raw, "weights", dict, f"{src}: [distance]", ds.weights)
-    if set(w) - {"P1", "P2", "P3"} or any(not isinstance(x, int | float) or x < 0 for x in w.values()):
-        raise CalibrationError(f"{src}: [distance] key 'weights': expected {{P1 = w, P2 = w, P3 = w}} with w >= 0")
-    ds.weights = {k: float(w.get(k, 0.0)) for k in ("P1", "P2", "P3")}
+    params = _parameters(data, src)
+    ds = _distance_settings(data, src)
     opt = spec_value(data, "optimizer", dict, src, {})
+    w_opt = f"{src}: [optimizer]"
     oextra = set(opt) - {"method", "maxiter", "popsize", "seed", "workers"}
     if oextra:
-        raise CalibrationError(f"{src}: [optimizer]: unknown key(s) {', '.join(sorted(oextra))}")
-    method = spec_value(opt, "method", str, f"{src}: [optimizer]", "differential_evolution")
+        raise CalibrationError(f"{w_opt}: unknown key(s) {', '.join(sorted(oextra))}")
+    method = spec_value(opt, "method", str, w_opt, "differential_evolution")
     if method not in METHODS:
-        raise CalibrationError(f"{src}: [optimizer] key 'method': expected one of {', '.join(METHODS)}, got {method!r}")
-
-    def posint(d: dict, key: str, where: str, default: int | None) -> int | None:
-        v = spec_value(d, key, int, where, default)
-        if v is not None and v < 1:
-            raise CalibrationError(f"{where}: key '{key}': must be >= 1, got {v}")
-        return v
-
-    def years(key: str, default: tuple[int, ...]) -> tuple[int, ...]:
-        v = spec_value(data, key, list, src, list(default))
-        if not v or not all(isinstance(y, int) for y in v):
-            raise CalibrationError(f"{src}: key '{key}': expected a list of years, got {v!r}")
-        return tuple(v)
-
+        raise CalibrationError(f"{w_opt} key 'method': expected one of {', '.join(METHODS)}, got {method!r}")
     sets = spec_value(data, "set", list, src, [])
     if not all(isinstance(s, str) for s in sets):
         raise CalibrationError(f"{src}: key 'set': expected a list of 'section.key=value' strings")
-    seed = spec_value(data, "seed", int, src, None)
     return CalibrationSpec(
         source=path.resolve(), scenario=p("scenario", required=True), output=p("output", required=True),
         out_dir=p("out_dir", "../results/calibration"), targets=p("targets"), parameters=params,
-        replications=posint(data, "replications", src, 12), seed=seed, months=posint(data, "months", src, 48),
-        developers_n=posint(data, "developers_n", src, None),
-        check_replications=posint(data, "check_replications", src, 40),
-        check_developers_n=posint(data, "check_developers_n", src, None),
-        calibration_years=years("calibration_years", CALIBRATION_YEARS),
-        heldout_years=years("heldout_years", HELDOUT_YEARS), distance=ds, method=method,
-        maxiter=posint(opt, "maxiter", f"{src}: [optimizer]", 10),
-        popsize=posint(opt, "popsize", f"{src}: [optimizer]", 5),
-        optimizer_seed=spec_value(opt, "seed", int, f"{src}: [optimizer]", 1),
-        workers=posint(opt, "workers", f"{src}: [optimizer]", 1), sets=list(sets))
+        replications=_posint(data, "replications", src, 12), seed=spec_value(data, "seed", int, src, None),
+        months=_posint(data, "months", src, 48), developers_n=_posint(data, "developers_n", src, None),
+        check_replications=_posint(data, "check_replications", src, 40),
+        check_developers_n=_posint(data, "check_developers_n", src, None),
+        calibration_years=_years(data, src, "calibration_years", CALIBRATION_YEARS),
+        heldout_years=_years(data, src, "heldout_years", HELDOUT_YEARS), distance=ds, method=method,
+        maxiter=_posint(opt, "maxiter", w_opt, 10), popsize=_posint(opt, "popsize", w_opt, 5),
+        optimizer_seed=spec_value(opt, "seed", int, w_opt, 1), workers=_posint(opt, "workers", w_opt, 1),
+        sets=list(sets))
+
+
+def _posint(d: dict, key: str, where: str, default: int | None) -> int | None:
+    v = spec_value(d, key, int, where, default)
+    if v is not None and v < 1:
+        raise CalibrationError(f"{where}: key '{key}': must be >= 1, got {v}")
+    return v
+
+
+def _years(data: dict, src: str, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    v = spec_value(data, key, list, src, list(default))
+    if not v or not all(isinstance(y, int) for y in v):
+        raise CalibrationError(f"{src}: key '{key}': expected a list of years, got {v!r}")
+    return tuple(v)
+
+
+def _parameters(data: dict, src: str) -> list[Parameter]:
+    """The ``[[parameters]]``: path and bounds within the valid range each (:func:`parameter_range`), none twice."""
+    raw = spec_value(data, "parameters", list, src, required=True)
+    if not raw:
+        raise CalibrationError(f"{src}: key 'parameters': list at least one [[parameters]] table")
+    params = []
+    for i, item in enumerate(raw):
+        where = f"{src}: parameters[{i}]"
+        ppath, lo, hi, _ = parameter_range(item, where, "bounds", {"path", "bounds", "why"}, CalibrationError)
+        params.append(Parameter(ppath, lo, hi, spec_value(item, "why", str, where, "")))
+    if len({q.path for q in params}) != len(params):
+        raise CalibrationError(f"{src}: key 'parameters': a path is listed twice")
+    return params
+
+
+def _distance_settings(data: dict, src: str) -> DistanceSettings:
+    """``[distance]``: the P1 definition, the scales of the three parts and their weights."""
+    dist_raw = spec_value(data, "distance", dict, src, {})
+    where = f"{src}: [distance]"
+    dextra = set(dist_raw) - {"p1_definition", "share_scale", "lag_scale_months", "growth_scale_log10", "weights"}
+    if dextra:
+        raise CalibrationError(f"{where}: unknown key(s) {', '.join(sorted(dextra))}")
+    ds = DistanceSettings()
+    ds.p1_definition = spec_value(dist_raw, "p1_definition", str, where, ds.p1_definition)
+    if ds.p1_definition not in P1_DEFINITIONS:
+        raise CalibrationError(f"{where} key 'p1_definition': expected one of {', '.join(P1_DEFINITIONS)}")
+    for key in ("share_scale", "lag_scale_months", "growth_scale_log10"):
+        v = spec_value(dist_raw, key, float, where, getattr(ds, key))
+        if not v > 0:
+            raise CalibrationError(f"{where} key '{key}': must be > 0, got {v}")
+        setattr(ds, key, v)
+    w = spec_value(dist_raw, "weights", dict, where, ds.weights)
+    if set(w) - {"P1", "P2", "P3"} or any(not isinstance(x, int | float) or x < 0 for x in w.values()):
+        raise CalibrationError(f"{where} key 'weights': expected {{P1 = w, P2 = w, P3 = w}} with w >= 0")
+    ds.weights = {k: float(w.get(k, 0.0)) for k in ("P1", "P2", "P3")}
+    return ds
 
 
 # --------------------------------------------------------------------------------------------------
