@@ -464,47 +464,58 @@ def calibrate(spec: CalibrationSpec, echo: Callable[[str], None] | None = None,
     ``echo(msg)`` receives status lines; ``progress(done, total, best)`` is called after each batch of
     evaluations. Raises :class:`CalibrationError`, ``ScenarioError``, ``ValidationInputError`` or
     ``RosterError`` on bad input."""
-    from scipy import optimize
-
     from sim.analysis.runs import seed_for
 
     say = echo or (lambda _m: None)
     t0 = time.perf_counter()
     targets = load_targets(spec.targets, spec.distance.p1_definition)
     base = _base_scenario(spec, spec.developers_n)
-    base_seed = base.seed
-    seeds = [seed_for(base_seed, r) for r in range(spec.replications)]
+    seeds = [seed_for(base.seed, r) for r in range(spec.replications)]
     obj = Objective(base, spec.parameters, seeds, targets, spec.calibration_years, spec.distance)
     start = {p.path: _current(base, p.path) for p in spec.parameters}
     x_start = np.array([min(max(start[p.path], p.lower), p.upper) for p in spec.parameters])
-    bounds = [(p.lower, p.upper) for p in spec.parameters]
     start_d, start_parts = obj.evaluate(x_start)
     say(f"start {_fmt_values(spec.parameters, x_start)}: distance {start_d:.3f} {_fmt_parts(start_parts)}")
+    res, hist = _optimise(spec, obj, x_start, start_d, progress)
+    i_best = int(hist["distance"].idxmin())
+    x_best = hist.loc[i_best, [p.path for p in spec.parameters]].to_numpy(float)
+    x_best = np.array([float(f"{v:.4g}") for v in x_best])  # the values written to the scenario file
+    d_best, parts_best = obj.evaluate(x_best)
+    fitted = {p.path: _cast(p.path, float(v)) for p, v in zip(spec.parameters, x_best, strict=True)}
+    say(f"best {_fmt_values(spec.parameters, x_best)}: distance {d_best:.3f} {_fmt_parts(parts_best)} "
+        f"after {len(hist) - 1} evaluations ({res.message})")
+    check = _check_fit(spec, fitted, base.seed, targets, obj.roster, say)
+    return CalibrationResult(
+        spec=spec, fitted=fitted, start={k: float(v) for k, v in start.items()}, distance=d_best, parts=parts_best,
+        start_distance=start_d, start_parts=start_parts, history=hist, seeds=seeds, n_evaluations=len(hist) - 1,
+        wall_seconds=time.perf_counter() - t0, message=str(res.message), targets=targets, **check)
+
+
+def _optimise(spec: CalibrationSpec, obj: Objective, x_start: np.ndarray, start_d: float,
+              progress: Callable[[int, int, float], None] | None) -> tuple[Any, pd.DataFrame]:
+    """Minimise ``obj`` from ``x_start`` with the spec's method (differential evolution or Nelder-Mead), its
+    evaluations on ``spec.workers`` processes. Returns (scipy's result, every evaluation: parameters, distance)."""
+    from scipy import optimize
+
     history: list[tuple] = [(0, *x_start, start_d)]
     dim = len(spec.parameters)
-    if spec.method == "differential_evolution":
-        total = (spec.maxiter + 1) * spec.popsize * dim
-    else:
-        total = spec.maxiter
+    bounds = [(p.lower, p.upper) for p in spec.parameters]
+    total = (spec.maxiter + 1) * spec.popsize * dim if spec.method == "differential_evolution" else spec.maxiter
     best = [start_d]
-
-    def record(xs: list, fs: list) -> None:
-        for x, f in zip(xs, fs, strict=True):
-            history.append((len(history), *np.asarray(x, float), float(f)))
-            best[0] = min(best[0], float(f))
-        if progress:
-            progress(len(history) - 1, total, best[0])
-
     executor = None
     if spec.workers > 1:
         import multiprocessing as mp
 
         executor = ProcessPoolExecutor(spec.workers, mp_context=mp.get_context("spawn"))
 
-    def mapper(fn, xs):
+    def mapper(fn, xs):  # evaluates a batch and records it
         xs = list(xs)
         fs = list(executor.map(fn, xs)) if executor is not None else [fn(x) for x in xs]
-        record(xs, fs)
+        for x, f in zip(xs, fs, strict=True):
+            history.append((len(history), *np.asarray(x, float), float(f)))
+            best[0] = min(best[0], float(f))
+        if progress:
+            progress(len(history) - 1, total, best[0])
         return fs
 
     try:
@@ -523,20 +534,19 @@ def calibrate(spec: CalibrationSpec, echo: Callable[[str], None] | None = None,
     finally:
         if executor is not None:
             executor.shutdown()
-    hist = pd.DataFrame(history, columns=["evaluation", *[p.path for p in spec.parameters], "distance"])
-    i_best = int(hist["distance"].idxmin())
-    x_best = hist.loc[i_best, [p.path for p in spec.parameters]].to_numpy(float)
-    x_best = np.array([float(f"{v:.4g}") for v in x_best])  # the values written to the scenario file
-    d_best, parts_best = obj.evaluate(x_best)
-    fitted = {p.path: _cast(p.path, float(v)) for p, v in zip(spec.parameters, x_best, strict=True)}
-    say(f"best {_fmt_values(spec.parameters, x_best)}: distance {d_best:.3f} {_fmt_parts(parts_best)} "
-        f"after {len(hist) - 1} evaluations ({res.message})")
-    # check: fitted scenario, fresh seeds, check size, all years
-    check_base = _base_scenario(spec, spec.check_developers_n)
-    check_sc = with_values(check_base, fitted, source="fitted values")
+    return res, pd.DataFrame(history, columns=["evaluation", *[p.path for p in spec.parameters], "distance"])
+
+
+def _check_fit(spec: CalibrationSpec, fitted: dict[str, float], base_seed: int, targets: Targets,
+               roster: pd.DataFrame | None, say: Callable[[str], None]) -> dict[str, Any]:
+    """The check of a fit: the fitted scenario at check size with fresh seeds, on the calibration and held-out
+    years: the comparison table and its verdicts, the distances in and out of sample, the release diagnostics."""
+    from sim.analysis.runs import seed_for
+
+    check_sc = with_values(_base_scenario(spec, spec.check_developers_n), fitted, source="fitted values")
     check_seeds = [seed_for(base_seed + 1, r) for r in range(spec.check_replications)]
     say(f"check: {spec.check_replications} replications x {check_sc.developers.n} developers, fresh seeds")
-    ts, rel = run_tables(check_sc, check_seeds, obj.roster)
+    ts, rel = run_tables(check_sc, check_seeds, roster)
     years = tuple(sorted(set(spec.calibration_years) | set(spec.heldout_years)))
     stats = simulated_statistics(ts, rel, years=years)
     table = compare(stats, targets, years)
@@ -544,14 +554,10 @@ def calibrate(spec: CalibrationSpec, echo: Callable[[str], None] | None = None,
     check_d, check_parts = distance(exp_stats, targets, spec.calibration_years, spec.distance)
     held_stats = exp_stats[~((exp_stats["pattern"] == "P3") & (exp_stats["year"] != max(spec.heldout_years)))]
     held_d, held_parts = distance(held_stats, targets, spec.heldout_years, spec.distance)
-    diag = release_diagnostics(rel, years)
-    return CalibrationResult(
-        spec=spec, fitted=fitted, start={k: float(v) for k, v in start.items()}, distance=d_best, parts=parts_best,
-        start_distance=start_d, start_parts=start_parts, history=hist, seeds=seeds, n_evaluations=len(hist) - 1,
-        wall_seconds=time.perf_counter() - t0, message=str(res.message), check_table=table,
-        check_verdicts=verdicts(table), check_distance=check_d, check_parts=check_parts, heldout_distance=held_d,
-        heldout_parts=held_parts, diagnostics=diag, targets=targets, check_stats=stats, check_timeseries=ts,
-        scenario=check_sc)
+    return {"check_table": table, "check_verdicts": verdicts(table), "check_distance": check_d,
+            "check_parts": check_parts, "heldout_distance": held_d, "heldout_parts": held_parts,
+            "diagnostics": release_diagnostics(rel, years), "check_stats": stats, "check_timeseries": ts,
+            "scenario": check_sc}
 
 
 def _is_pow2(n: int) -> bool:
