@@ -72,7 +72,7 @@ from sim.analysis.abc_statistics import (
     observed_statistics,
     summary_statistics,
 )
-from sim.analysis.calibration import parameter_range, read_spec_table, spec_value
+from sim.analysis.calibration_spec import parameter_range, read_spec_table, spec_value
 from sim.scenario.schema import Scenario, load_scenario, with_values
 
 __all__ = [
@@ -164,7 +164,7 @@ _TOP_KEYS = {"description", "scenario", "output", "out_dir", "db", "targets", "m
 
 
 def _get(d: dict, key: str, typ: type | tuple, src: str, default: Any = None, required: bool = False) -> Any:
-    """:func:`sim.analysis.calibration.spec_value` raising :class:`ABCError`."""
+    """:func:`sim.analysis.calibration_spec.spec_value` raising :class:`ABCError`."""
     return spec_value(d, key, typ, src, default, required, error=ABCError)
 
 
