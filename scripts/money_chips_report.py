@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import REGIONS
-from sim import run_replications
+from sim import REGIONS, run_replications
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

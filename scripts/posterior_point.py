@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,7 +84,12 @@ def main(ens_path: Path, out: Path) -> Path:
 
 
 if __name__ == "__main__":
-    a = sys.argv[1:]
-    ens = Path(a[0]) if a else ROOT / "scenarios" / "posterior.json"
-    out = Path(a[1]) if len(a) > 1 else ROOT / "scenarios" / "calibrated.toml"
-    print("wrote", main(ens.resolve(), out.resolve()))
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("ensemble", nargs="?", type=Path, default=ROOT / "scenarios" / "posterior.json",
+                    help="the posterior ensemble (default: scenarios/posterior.json)")
+    ap.add_argument("out", nargs="?", type=Path, default=ROOT / "scenarios" / "calibrated.toml",
+                    help="the scenario file to write (default: scenarios/calibrated.toml)")
+    args = ap.parse_args()
+    print("wrote", main(args.ensemble.resolve(), args.out.resolve()))
