@@ -319,38 +319,53 @@ def open_executor(kind: str = "processes", workers: int | None = None, scheduler
     if scheduler and kind != "dask":
         raise ExecutorError(f"--scheduler needs --executor dask (got --executor {kind})")
     if kind == "serial":
-        ex = SerialExecutor()
-        try:
-            yield ExecutorHandle("serial", ex, 1, "serial (this process)")
-        finally:
-            ex.shutdown()
-        return
-    if kind == "processes":
-        if start_method not in multiprocessing.get_all_start_methods():
-            raise ExecutorError(f"start method {start_method!r} is not available here "
-                                f"(allowed: {', '.join(multiprocessing.get_all_start_methods())})")
-        n = workers or available_cores()
-        handle = ExecutorHandle("processes", _process_pool(n, start_method), n, f"processes ({n} worker{'s' if n != 1 else ''}, {start_method})")
+        opened = _serial_executor()
+    elif kind == "processes":
+        opened = _process_executor(workers or available_cores(), start_method)
+    else:
+        opened = _dask_executor(workers, scheduler, timeout, dask_processes, say)
+    with opened as handle:
+        yield handle
 
-        def restart() -> Executor:
-            shutdown_now(handle.executor)
-            handle.executor = _process_pool(n, start_method)
-            return handle.executor
 
-        handle.restart = restart
-        try:
-            yield handle
-        except BaseException:  # interrupted (Ctrl-C, SIGTERM) or failed: stop the workers now
-            kill_pool(handle.executor)
-            raise
-        handle.executor.shutdown(wait=True)
-        return
-
-    # dask
+@contextmanager
+def _serial_executor() -> Iterator[ExecutorHandle]:
+    ex = SerialExecutor()
     try:
-        from distributed import Client, LocalCluster
-    except ImportError as e:  # pragma: no cover - dask[distributed] is a dependency
-        raise ExecutorError(f"--executor dask needs dask.distributed: {e}") from None
+        yield ExecutorHandle("serial", ex, 1, "serial (this process)")
+    finally:
+        ex.shutdown()
+
+
+@contextmanager
+def _process_executor(n: int, start_method: str) -> Iterator[ExecutorHandle]:
+    """A pool of ``n`` processes that can be restarted (a dead worker); killed when the body is interrupted or
+    fails, shut down (waiting for its tasks) otherwise."""
+    if start_method not in multiprocessing.get_all_start_methods():
+        raise ExecutorError(f"start method {start_method!r} is not available here "
+                            f"(allowed: {', '.join(multiprocessing.get_all_start_methods())})")
+    handle = ExecutorHandle("processes", _process_pool(n, start_method), n,
+                            f"processes ({n} worker{'s' if n != 1 else ''}, {start_method})")
+
+    def restart() -> Executor:
+        shutdown_now(handle.executor)
+        handle.executor = _process_pool(n, start_method)
+        return handle.executor
+
+    handle.restart = restart
+    try:
+        yield handle
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM) or failed: stop the workers now
+        kill_pool(handle.executor)
+        raise
+    handle.executor.shutdown(wait=True)
+
+
+@contextmanager
+def _dask_executor(workers: int | None, scheduler: str | None, timeout: float, dask_processes: bool,
+                   say: Callable[[str], None]) -> Iterator[ExecutorHandle]:
+    """A client of the running scheduler at ``scheduler``, or of a LocalCluster of ``workers`` started here;
+    closed on exit (a dead cluster that cannot close cleanly is gone either way)."""
     live: dict[str, Any] = {"cluster": None, "client": None, "ex": None}
 
     def close() -> None:
@@ -364,6 +379,27 @@ def open_executor(kind: str = "processes", workers: int | None = None, scheduler
                     pass
                 live[key] = None
 
+    where = _start_dask(live, workers, scheduler, timeout, dask_processes, close)
+    try:
+        client = live["client"]
+        nthreads = sum(client.nthreads().values()) or 1
+        dashboard = _dashboard_link(client)
+        say(f"{where}: {nthreads} worker threads; dashboard: {dashboard or 'not available'}")
+        live["ex"] = DaskExecutor(client)
+        yield ExecutorHandle("dask", live["ex"], nthreads, f"{where} ({nthreads} threads)", dashboard,
+                             extra={"client": client})
+    finally:
+        close()
+
+
+def _start_dask(live: dict[str, Any], workers: int | None, scheduler: str | None, timeout: float,
+                dask_processes: bool, close: Callable[[], None]) -> str:
+    """Connect to ``scheduler`` or start a LocalCluster (into ``live``); returns where the runs go. Raises
+    ExecutorError, after closing what was started, when either fails."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as e:  # pragma: no cover - dask[distributed] is a dependency
+        raise ExecutorError(f"--executor dask needs dask.distributed: {e}") from None
     try:
         if scheduler:
             try:
@@ -371,35 +407,30 @@ def open_executor(kind: str = "processes", workers: int | None = None, scheduler
             except (OSError, TimeoutError) as e:
                 raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler} within {timeout:g} s: "
                                     f"{type(e).__name__}: {e}") from None
-            where = f"dask cluster at {scheduler}"
-        else:
-            n = workers or available_cores()
-            live["cluster"] = LocalCluster(n_workers=n, threads_per_worker=1, processes=dask_processes,
-                                           dashboard_address=":0", silence_logs=40)
-            live["client"] = Client(live["cluster"], set_as_default=False)
-            where = f"dask LocalCluster ({n} {'processes' if dask_processes else 'threads'})"
+            return f"dask cluster at {scheduler}"
+        n = workers or available_cores()
+        live["cluster"] = LocalCluster(n_workers=n, threads_per_worker=1, processes=dask_processes,
+                                       dashboard_address=":0", silence_logs=40)
+        live["client"] = Client(live["cluster"], set_as_default=False)
+        return f"dask LocalCluster ({n} {'processes' if dask_processes else 'threads'})"
     except ExecutorError:
         raise
     except Exception as e:  # noqa: BLE001 - any start-up failure is reported as one line
         close()
         raise ExecutorError(f"cannot start dask: {type(e).__name__}: {e}") from None
+
+
+def _dashboard_link(client: Any) -> str | None:
+    """The Dask dashboard's address (with a hint when bokeh is missing), or None when there is none."""
     try:
-        client = live["client"]
-        nthreads = sum(client.nthreads().values()) or 1
-        try:
-            dashboard = client.dashboard_link
-            if "dashboard" not in (client.scheduler_info().get("services") or {}):
-                dashboard = None  # e.g. a scheduler started with --no-dashboard: the link would lead nowhere
-        except Exception:  # noqa: BLE001 - no dashboard (bokeh missing) is not an error
-            dashboard = None
-        if dashboard and "bokeh" not in _installed():
-            dashboard += " (install bokeh to see it)"
-        say(f"{where}: {nthreads} worker threads; dashboard: {dashboard or 'not available'}")
-        live["ex"] = DaskExecutor(client)
-        yield ExecutorHandle("dask", live["ex"], nthreads, f"{where} ({nthreads} threads)", dashboard,
-                             extra={"client": client})
-    finally:
-        close()
+        dashboard = client.dashboard_link
+        if "dashboard" not in (client.scheduler_info().get("services") or {}):
+            dashboard = None  # e.g. a scheduler started with --no-dashboard: the link would lead nowhere
+    except Exception:  # noqa: BLE001 - no dashboard (bokeh missing) is not an error
+        dashboard = None
+    if dashboard and "bokeh" not in _installed():
+        dashboard += " (install bokeh to see it)"
+    return dashboard
 
 
 def _installed() -> set[str]:
