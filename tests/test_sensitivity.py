@@ -463,3 +463,14 @@ def test_block_seeds_keep_noise_out_of_the_total_indices(tmp_path):
         assert m["seed_mode"] == mode and m["seed_block"] == (5 if mode == "block" else 1)
     inflation = st["independent"] - st["block"]
     assert ((inflation > 0.03) & (inflation < 0.11)).all(), inflation  # sigma^2 / (V + sigma^2) = 0.067
+
+
+def test_a_morris_design_too_small_for_the_convergence_check_is_analysed_and_says_so(tmp_path):
+    """4 trajectories (the README's first try): mu* and sigma on all of them, and a warning that the convergence
+    check needs r >= 16 (it used to fail with a KeyError)."""
+    text = spec_text("sim.analysis.testfunctions:gfunction", ["gfunction"], 8, 'kind = "morris"\nsamples = 4\nseed = 7')
+    r = run(write(tmp_path, text), tmp_path / "out", second_opinion="none")
+    mu = r.result.indices.query("index == 'mu_star'")
+    assert len(mu) == 8 and (mu["n"] == 4).all() and mu["value"].notna().all()
+    rep = r.result.outputs[0]
+    assert rep.verdict == "not converged" and any("no convergence check" in w for w in rep.warnings)

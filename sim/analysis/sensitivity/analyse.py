@@ -284,13 +284,14 @@ def _note_noise(lay: _Layout, rep: OutputReport, Yr: np.ndarray, out: str, probe
 def _indices_and_convergence(lay: _Layout, Yb: np.ndarray, Ub: np.ndarray, opts: Options, sd: int, out: str,
                              n_used: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The indices on all complete blocks, and S1/ST (Sobol') or mu* (Morris) on the first 1/8, 1/4, 1/2 and all
-    of them (the convergence check; fractions with fewer than MIN_CONVERGENCE_BLOCKS blocks are skipped)."""
+    of them (the convergence check; smaller fractions with fewer than MIN_CONVERGENCE_BLOCKS blocks are skipped, the
+    full sample never)."""
     full: list[dict[str, Any]] = []
     conv: list[dict[str, Any]] = []
     for frac in FRACTIONS:
         nb = int(n_used * frac) if frac < 1 else n_used
-        if nb < MIN_CONVERGENCE_BLOCKS or (frac < 1 and _is_constant(Yb[:nb].ravel())):
-            continue
+        if frac < 1 and (nb < MIN_CONVERGENCE_BLOCKS or _is_constant(Yb[:nb].ravel())):
+            continue  # the full sample is always analysed (n_used already passed the design's minimum)
         if lay.kind == "sobol":
             r = _sobol(lay.problem, Yb[:nb].ravel(), lay.second, opts, sd, out, lay.params, nb)
         else:

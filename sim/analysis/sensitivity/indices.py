@@ -19,6 +19,7 @@ import pandas as pd
 import sim.analysis.sweep.store as store
 from sim.analysis.sensitivity.options import (
     DUMMY,
+    MIN_CONVERGENCE_BLOCKS,
     MORRIS_WIDE,
     NOISE_DIR,
     SWEEP_DIR,
@@ -244,7 +245,8 @@ def _morris_verdict(rep: OutputReport, full: pd.DataFrame, conv: pd.DataFrame, o
             rep.warnings.append(f"the important factors change between r={ns[-2]} and r={ns[-1]} "
                                 f"(gained: {', '.join(sorted(b - a)) or '-'}; lost: {', '.join(sorted(a - b)) or '-'})")
     else:
-        rep.notes.append("too few trajectories for a convergence sequence")
+        rep.warnings.append(f"no convergence check: {int(m['n'].max()) if len(m) else 0} trajectories, and the "
+                            f"check needs r/2 >= {MIN_CONVERGENCE_BLOCKS} (r >= {2 * MIN_CONVERGENCE_BLOCKS})")
     rep.verdict = "not converged" if rep.warnings else "converged"
 
 
