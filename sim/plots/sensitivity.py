@@ -113,17 +113,8 @@ def fig_sobol(indices: pd.DataFrame, output: str, reports: pd.DataFrame | None =
         fig, ax = figure(width, _height(n, width, extra=1.6 if width == "single" else 1.2))
         axs2 = []
     y = np.arange(n)[::-1]
-    h = 0.38
-    ax.barh(y + h / 2, st.loc[shown, "value"], h, color=ST_COLOR, edgecolor=S1_COLOR, lw=0.5, label="ST (total)")
-    ax.errorbar(st.loc[shown, "value"], y + h / 2, xerr=st.loc[shown, "conf"], fmt="none", ecolor=NEUTRAL,
-                elinewidth=0.7, capsize=1.5)
-    ax.barh(y - h / 2, s1.loc[shown, "value"], h, color=S1_COLOR, label="S1 (first order)")
-    ax.errorbar(s1.loc[shown, "value"], y - h / 2, xerr=s1.loc[shown, "conf"], fmt="none", ecolor=NEUTRAL,
-                elinewidth=0.7, capsize=1.5)
-    ax.axvline(0, color=NEUTRAL, lw=0.6)
     noise = rep.get("noise_share")
-    if noise is not None and np.isfinite(noise):
-        ax.axvline(noise, color=NEUTRAL, ls="--", lw=0.8, label=f"replication noise ({noise:.2f})")
+    _sobol_bars(ax, s1, st, shown, noise)
     if methods and not beside:  # single column: the second opinion as markers on the same 0..1 axis
         for m, mk in zip(methods, ("D", "o"), strict=False):
             g = sec[sec["method"] == m].set_index("parameter").reindex(shown)
@@ -142,24 +133,52 @@ def fig_sobol(indices: pd.DataFrame, output: str, reports: pd.DataFrame | None =
         ax.legend(loc="lower right", fontsize="small")  # bars are sorted: the lower right is empty
     ax.grid(axis="y", visible=False)
     for ax2, m in zip(axs2, methods if beside else [], strict=True):
-        g = sec[sec["method"] == m].set_index("parameter")
-        vals = g.reindex(shown)
-        ax2.barh(y, vals["value"], 0.6, color=SECOND_COLOR)
-        ax2.errorbar(vals["value"], y, xerr=vals["conf"].clip(lower=0), fmt="none", ecolor=NEUTRAL, elinewidth=0.7,
-                     capsize=1.5)
-        xl = "PAWN (median KS distance)" if m == "pawn" else "Borgonovo's delta"
-        if "(dummy)" in g.index:
-            dv = float(g.at["(dummy)", "ci_high"])
-            ax2.axvline(dv, color=NEUTRAL, ls=":", lw=0.9)
-            xl += f"\ndotted: dummy input ({dv:.2f})"
-        ax2.set_xlim(0, max(0.1, float(np.nanmax(g["ci_high"])) * 1.08))
-        ax2.set_xlabel(xl)
-        ax2.set_title("Moment-independent", loc="left")
-        ax2.grid(axis="y", visible=False)
+        _second_opinion_panel(ax2, sec[sec["method"] == m].set_index("parameter"), m, shown)
     if beside:
         fig.suptitle(f"What drives {_out_label(output, meta)}", x=0.0, ha="left", fontsize="medium")
-    n_all = len(order)
-    more = f" {n_all - n} less influential parameters not shown." if n_all > n else ""
+    caption(fig, _sobol_caption(d, sec, methods, rep, name, beside, len(order) - n))
+    return fig
+
+
+def _sobol_bars(ax, s1: pd.DataFrame, st: pd.DataFrame, shown: list[str], noise: float | None) -> None:
+    """ST and S1 bars with their intervals, the zero line and the replication-noise share (dashed)."""
+    y = np.arange(len(shown))[::-1]
+    h = 0.38
+    ax.barh(y + h / 2, st.loc[shown, "value"], h, color=ST_COLOR, edgecolor=S1_COLOR, lw=0.5, label="ST (total)")
+    ax.errorbar(st.loc[shown, "value"], y + h / 2, xerr=st.loc[shown, "conf"], fmt="none", ecolor=NEUTRAL,
+                elinewidth=0.7, capsize=1.5)
+    ax.barh(y - h / 2, s1.loc[shown, "value"], h, color=S1_COLOR, label="S1 (first order)")
+    ax.errorbar(s1.loc[shown, "value"], y - h / 2, xerr=s1.loc[shown, "conf"], fmt="none", ecolor=NEUTRAL,
+                elinewidth=0.7, capsize=1.5)
+    ax.axvline(0, color=NEUTRAL, lw=0.6)
+    if noise is not None and np.isfinite(noise):
+        ax.axvline(noise, color=NEUTRAL, ls="--", lw=0.8, label=f"replication noise ({noise:.2f})")
+
+
+def _second_opinion_panel(ax2, g: pd.DataFrame, method: str, shown: list[str]) -> None:
+    """PAWN or delta of the shown parameters with intervals, and the dummy input's upper bound (dotted)."""
+    y = np.arange(len(shown))[::-1]
+    vals = g.reindex(shown)
+    ax2.barh(y, vals["value"], 0.6, color=SECOND_COLOR)
+    ax2.errorbar(vals["value"], y, xerr=vals["conf"].clip(lower=0), fmt="none", ecolor=NEUTRAL, elinewidth=0.7,
+                 capsize=1.5)
+    xl = "PAWN (median KS distance)" if method == "pawn" else "Borgonovo's delta"
+    if "(dummy)" in g.index:
+        dv = float(g.at["(dummy)", "ci_high"])
+        ax2.axvline(dv, color=NEUTRAL, ls=":", lw=0.9)
+        xl += f"\ndotted: dummy input ({dv:.2f})"
+    ax2.set_xlim(0, max(0.1, float(np.nanmax(g["ci_high"])) * 1.08))
+    ax2.set_xlabel(xl)
+    ax2.set_title("Moment-independent", loc="left")
+    ax2.grid(axis="y", visible=False)
+
+
+def _sobol_caption(d: pd.DataFrame, sec: pd.DataFrame, methods: list[str], rep: dict, name: str, beside: bool,
+                   hidden: int) -> str:
+    """The caption of :func:`fig_sobol`: design and N, intervals, parameters not shown, verdict, the second
+    opinion's dummy floor, the noise line."""
+    noise = rep.get("noise_share")
+    more = f" {hidden} less influential parameters not shown." if hidden > 0 else ""
     nb = int(d["n"].max()) if len(d) else 0
     conf = float(d["conf_level"].iloc[0]) if len(d) else 0.95
     dummy = ""
@@ -171,11 +190,59 @@ def fig_sobol(indices: pd.DataFrame, output: str, reports: pd.DataFrame | None =
                     ", ".join(f"{'PAWN' if m == 'pawn' else 'delta'} of a dummy input {v:.2f} (values below: no "
                               f"detectable effect)"
                               for m, v in zip(g["method"], g["ci_high"], strict=True)) + "."))
-    caption(fig, f"aieco sensitivity '{name}': Sobol' indices, Saltelli design, N = {nb} base samples; whiskers: "
-                 f"{conf:.0%} bootstrap intervals.{more} {_fmt_verdict(rep, short=True)}.{dummy}"
-                 + (" Dashed: replication noise share; an ST near it means no effect."
-                    if noise is not None and np.isfinite(noise) else ""))
-    return fig
+    return (f"aieco sensitivity '{name}': Sobol' indices, Saltelli design, N = {nb} base samples; whiskers: "
+            f"{conf:.0%} bootstrap intervals.{more} {_fmt_verdict(rep, short=True)}.{dummy}"
+            + (" Dashed: replication noise share; an ST near it means no effect."
+               if noise is not None and np.isfinite(noise) else ""))
+
+
+def _morris_bars(ax, mus: pd.DataFrame, shown: list[str], numbered: dict[str, int], width: str,
+                 floor: float | None) -> None:
+    """mu* with its interval as sorted bars, the most influential numbered; the noise floor and twice it."""
+    n = len(shown)
+    y = np.arange(n)[::-1]
+    ax.barh(y, mus.loc[shown, "value"], 0.6, color=S1_COLOR)
+    ax.errorbar(mus.loc[shown, "value"], y, xerr=mus.loc[shown, "conf"], fmt="none", ecolor=NEUTRAL, elinewidth=0.7,
+                capsize=1.5)
+    labels = [f"{lab} [{numbered[p]}]" if p in numbered else lab for p, lab in zip(shown, _labels(shown, width),
+                                                                                   strict=True)]
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-0.7, n - 0.3)
+    if floor is not None:
+        ax.axvline(floor, color=NEUTRAL, ls="--", lw=0.8, label=f"noise alone ({floor:.3g})")
+        ax.axvline(2 * floor, color=NEUTRAL, ls=":", lw=0.8, label="twice that")
+        ax.legend(loc="lower right", fontsize="small")
+    ax.set_xlabel("mu* (output change over a factor's range)")
+    ax.set_title("Ranking: mean absolute effect", loc="left")
+    ax.grid(axis="y", visible=False)
+
+
+def _morris_plane(ax2, mus: pd.DataFrame, sig: pd.Series, numbered: dict[str, int], floor: float | None) -> float:
+    """The mu*-sigma plane with the sigma/mu* = 0.1, 0.5 and 1 lines, groups (sigma undefined) on the axis and the
+    numbered factors annotated. Returns the axes' limit."""
+    x = mus["value"].to_numpy(float)
+    s = sig.reindex(mus.index).to_numpy(float)
+    top = max(float(np.nanmax(x)) if len(x) else 1.0, 1e-12)
+    smax = float(np.nanmax(s)) if np.isfinite(s).any() else top
+    lim = max(top, smax) * 1.1
+    for r, lab in ((0.1, "0.1"), (0.5, "0.5"), (1.0, "1")):
+        ax2.plot([0, lim], [0, r * lim], color="#999999", lw=0.6, ls=":")
+        ax2.text(lim / max(r, 1.0) * 0.98, min(r, 1.0) * lim * 0.98, f"σ/μ* = {lab}", fontsize="x-small",
+                 color="#777777", ha="right", va="top" if r >= 1 else "bottom")
+    finite = np.isfinite(s)
+    ax2.scatter(x[finite], s[finite], s=10, color=S1_COLOR, zorder=3)
+    if (~finite).any():
+        ax2.scatter(x[~finite], np.zeros((~finite).sum()), s=14, marker="|", color=NEUTRAL, zorder=3,
+                    label="group (σ undefined)")
+        ax2.legend(loc="upper left", fontsize="small")
+    if floor is not None:
+        ax2.axvline(floor, color=NEUTRAL, ls="--", lw=0.8)
+    for p, k in numbered.items():
+        px = float(mus.at[p, "value"])
+        py = float(sig.get(p)) if np.isfinite(sig.get(p, np.nan)) else 0.0
+        ax2.annotate(str(k), (px, py), xytext=(2.5, 2.5), textcoords="offset points", fontsize="x-small",
+                     color="#000000", fontweight="bold")
+    return lim
 
 
 def fig_morris(indices: pd.DataFrame, output: str, reports: pd.DataFrame | None = None, meta: dict | None = None,
@@ -198,45 +265,10 @@ def fig_morris(indices: pd.DataFrame, output: str, reports: pd.DataFrame | None 
     else:  # single column: bars above, the mu*-sigma plane below
         fig, (ax, ax2) = figure(width, (0.16 * n + 3.6) / 3.5, nrows=2,
                                 gridspec_kw={"height_ratios": [0.16 * n + 0.3, 2.2]})
-    y = np.arange(n)[::-1]
-    ax.barh(y, mus.loc[shown, "value"], 0.6, color=S1_COLOR)
-    ax.errorbar(mus.loc[shown, "value"], y, xerr=mus.loc[shown, "conf"], fmt="none", ecolor=NEUTRAL, elinewidth=0.7,
-                capsize=1.5)
-    labels = [f"{lab} [{numbered[p]}]" if p in numbered else lab for p, lab in zip(shown, _labels(shown, width),
-                                                                                   strict=True)]
-    ax.set_yticks(y, labels)
-    ax.set_ylim(-0.7, n - 0.3)
     floor = rep.get("mu_star_floor")
     has_floor = floor is not None and np.isfinite(floor)
-    if has_floor:
-        ax.axvline(floor, color=NEUTRAL, ls="--", lw=0.8, label=f"noise alone ({floor:.3g})")
-        ax.axvline(2 * floor, color=NEUTRAL, ls=":", lw=0.8, label="twice that")
-        ax.legend(loc="lower right", fontsize="small")
-    ax.set_xlabel("mu* (output change over a factor's range)")
-    ax.set_title("Ranking: mean absolute effect", loc="left")
-    ax.grid(axis="y", visible=False)
-    x = mus["value"].to_numpy(float)
-    s = sig.reindex(mus.index).to_numpy(float)
-    top = max(float(np.nanmax(x)) if len(x) else 1.0, 1e-12)
-    smax = float(np.nanmax(s)) if np.isfinite(s).any() else top
-    lim = max(top, smax) * 1.1
-    for r, lab in ((0.1, "0.1"), (0.5, "0.5"), (1.0, "1")):
-        ax2.plot([0, lim], [0, r * lim], color="#999999", lw=0.6, ls=":")
-        ax2.text(lim / max(r, 1.0) * 0.98, min(r, 1.0) * lim * 0.98, f"σ/μ* = {lab}", fontsize="x-small",
-                 color="#777777", ha="right", va="top" if r >= 1 else "bottom")
-    finite = np.isfinite(s)
-    ax2.scatter(x[finite], s[finite], s=10, color=S1_COLOR, zorder=3)
-    if (~finite).any():
-        ax2.scatter(x[~finite], np.zeros((~finite).sum()), s=14, marker="|", color=NEUTRAL, zorder=3,
-                    label="group (σ undefined)")
-        ax2.legend(loc="upper left", fontsize="small")
-    if has_floor:
-        ax2.axvline(floor, color=NEUTRAL, ls="--", lw=0.8)
-    for p, k in numbered.items():
-        px = float(mus.at[p, "value"])
-        py = float(sig.get(p)) if np.isfinite(sig.get(p, np.nan)) else 0.0
-        ax2.annotate(str(k), (px, py), xytext=(2.5, 2.5), textcoords="offset points", fontsize="x-small",
-                     color="#000000", fontweight="bold")
+    _morris_bars(ax, mus, shown, numbered, width, floor if has_floor else None)
+    lim = _morris_plane(ax2, mus, sig, numbered, floor if has_floor else None)
     ax2.set_xlim(0, lim)
     ax2.set_ylim(0, lim)
     ax2.set_box_aspect(1)
