@@ -102,6 +102,45 @@ CASES = [
          ["s.toml", "labs.bta", "did you mean 'labs.beta'"], {"s.toml": small_scenario()}),
     Case("key-in-wrong-section", ["run", "s.toml", "--set", "labs.tau_alg_months=9"],
          ["s.toml", "labs.tau_alg_months", "'compute.tau_alg_months'"], {"s.toml": small_scenario()}),
+    # --- names are not paths (issue 29)
+    Case("name-parent-path", ["run", "s.toml"], ["s.toml", "'name'", "path separator"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = "../../x"')}),
+    Case("name-absolute", ["run", "s.toml"], ["s.toml", "'name'", "path separator"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = "/tmp/aieco-x"')}),
+    Case("name-empty", ["run", "s.toml"], ["s.toml", "'name'", "empty"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = ""')}),
+    Case("name-blank", ["run", "s.toml"], ["s.toml", "'name'", "empty"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = "   "')}),
+    Case("name-dotdot", ["run", "s.toml"], ["s.toml", "'name'", "'..'"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = ".."')}),
+    Case("name-leading-dot", ["run", "s.toml"], ["s.toml", "'name'", "leading dot"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = ".hidden"')}),
+    Case("name-backslash", ["run", "s.toml"], ["s.toml", "'name'", "path separator"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = "a\\\\b"')}),
+    Case("name-control-character", ["run", "s.toml"], ["s.toml", "'name'", "control character"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = "a\\u0007b"')}),
+    Case("name-too-long", ["run", "s.toml"], ["s.toml", "'name'", "at most 100"],
+         {"s.toml": small_scenario().replace('name = "s"', f'name = "{"x" * 300}"')}),
+    Case("name-not-a-string", ["run", "s.toml"], ["s.toml", "'name'", "string"],
+         {"s.toml": small_scenario().replace('name = "s"', "name = 7")}),
+    Case("name-absolute-by-set", ["run", "s.toml", "--set", "name=/tmp/aieco-x"],
+         ["s.toml", "--set", "'name'", "path separator"], {"s.toml": small_scenario()}),
+    Case("name-parent-by-set", ["run", "s.toml", "--set", "name=../x"], ["s.toml", "'name'", "path separator"],
+         {"s.toml": small_scenario()}),
+    Case("name-empty-by-set", ["run", "s.toml", "--set", 'name=""'], ["s.toml", "'name'", "empty"],
+         {"s.toml": small_scenario()}),
+    Case("name-inherited-from-parent", ["run", "c.toml"], ["p.toml", "'name'", "path separator"],
+         {"c.toml": 'extends = "p.toml"\n',
+          "p.toml": small_scenario().replace('name = "s"', 'name = "../../x"')}),
+    Case("name-in-child-over-parent", ["run", "c.toml"], ["c.toml", "'name'", "leading dot"],
+         {"c.toml": 'extends = "p.toml"\nname = ".x"\n', "p.toml": small_scenario()}),
+    Case("name-compare", ["compare", "a.toml", "s.toml", "-r", "1"], ["s.toml", "'name'", "path separator"],
+         {"a.toml": small_scenario(), "s.toml": small_scenario().replace('name = "s"', 'name = "/x"')}),
+    Case("name-scenarios-validate", ["scenarios", "validate", "s.toml"], ["s.toml", "'name'", "'..'"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = "a..b"')}),
+    Case("sweep-name-is-a-path", ["sweep", "spec.toml", "--executor", "serial"], ["spec.toml", "name", "path separator"],
+         {"spec.toml": f'name = "../../x"\nbase = "{BASELINE}"\ndesign = "grid"\n[[factors]]\npath = "labs.beta"\n'
+                       'levels = [1.0, 2.0]\n'}),
     # --- rosters
     Case("roster-empty-file", ["run", "s.toml"], ["roster.csv", "empty"],
          {"s.toml": scenario_with_roster(), "roster.csv": ""}),
@@ -209,3 +248,16 @@ def test_edge_rosters_that_are_accepted_give_finite_outputs(tmp_path):
     num = res.timeseries.select_dtypes("number")
     assert not num.isin([float("inf"), float("-inf")]).any().any()
     assert res.timeseries["date"].iloc[-1] == "2101-11"
+
+
+@pytest.mark.parametrize("name", ["a b:c*?", "x=1", "Übergang", "-lead", "a.b"])
+def test_a_valid_name_makes_a_folder_inside_results(name):
+    """Any name the schema accepts becomes one plain folder directly under results/ (never a path, never hidden)."""
+    from sim.cli.run import default_out
+    from sim.scenario.schema import name_problem
+
+    assert name_problem(name) is None
+    for changes in ([], ["governments.US.leakage=0.6"]):
+        out = default_out(name, changes)
+        assert out.parent == Path("results") and not out.name.startswith(".")
+        assert set(out.name) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._=+-")

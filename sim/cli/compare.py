@@ -20,7 +20,7 @@ from sim.cli.common import (
 )
 from sim.model.labs import RosterError
 from sim.model.metrics import HEADLINE_METRICS, SUMMARY_METRICS
-from sim.scenario.schema import ScenarioError, load_scenario, month_label, with_horizon
+from sim.scenario.schema import ScenarioError, folder_name, load_scenario, month_label, with_horizon
 
 DIGITS = {"open_closed_lag_months": 1, "us_cn_gap_months": 1, "noncn_on_cn_open": 3, "compute_share_CN": 3, "cn_on_cn_open": 3, "us_on_cn_open": 3,
           "adopt_CN_open": 3}
@@ -216,7 +216,7 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
         _compare_posterior(loaded, names, scenarios, posterior, replications, seed, ensemble, workers, metrics,
                            out, sets, months, scheduler)
         return
-    out_dir = Path(out) if out else Path("results") / ("compare_" + "_vs_".join(dict.fromkeys(names)))[:120]
+    out_dir = Path(out) if out else Path("results") / folder_name("compare_" + "_vs_".join(dict.fromkeys(names)))[:120]
     total = replications * len(loaded)
     status = None
     try:
@@ -312,7 +312,7 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
         ens = load_ensemble(ensemble_file)
     except EnsembleError as e:
         fail(str(e))
-    out_dir = Path(out) if out else Path("results") / ("compare_posterior_" + "_vs_".join(dict.fromkeys(names)))[:120]
+    out_dir = Path(out) if out else Path("results") / folder_name("compare_posterior_" + "_vs_".join(dict.fromkeys(names)))[:120]
     total = draws * replications * len(loaded)
     try:
         with progress_bar(total, f"{len(loaded)} scenarios x {draws} draws x {replications} runs") as advance:

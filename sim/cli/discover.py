@@ -113,7 +113,9 @@ def discover(results_dir: str, where: str, method: str, out: str | None, inputs:
         import json
 
         name = json.loads((sweep / "manifest.json").read_text(encoding="utf-8")).get("name") or sweep.name
-        dest = Path(out) if out else Path("results") / "discovery" / name
+        from sim.scenario.schema import folder_name
+
+        dest = Path(out) if out else Path("results") / "discovery" / folder_name(str(name))
         check_out(dest)
         res = run_discovery(results_dir, where, opts)
     except DiscoveryError as e:

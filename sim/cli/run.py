@@ -93,8 +93,13 @@ def changes_slug(changes: list[str], limit: int = 60) -> str:
 
 
 def default_out(name: str, changes: list[str]) -> Path:
-    """``results/<scenario name>``, or ``results/<name>_<changes>`` for a run that changes its scenario."""
-    return Path("results") / (f"{name}_{changes_slug(changes)}" if changes else name)
+    """``results/<scenario name>``, or ``results/<name>_<changes>`` for a run that changes its scenario; the name
+    made safe as a folder name (:func:`sim.scenario.schema.folder_name`), so the folder is always inside
+    ``results/``."""
+    from sim.scenario.schema import folder_name
+
+    safe = folder_name(name)
+    return Path("results") / (f"{safe}_{changes_slug(changes)}" if changes else safe)
 
 
 @click.command()

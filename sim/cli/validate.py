@@ -18,7 +18,7 @@ from sim.cli.common import (
     set_option,
     wide_console,
 )
-from sim.scenario.schema import ScenarioError
+from sim.scenario.schema import ScenarioError, folder_name
 
 DEFAULT_SCENARIO = str(Path("scenarios") / "baseline.toml")
 
@@ -146,7 +146,7 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
         fail(str(e))
     except RosterError as e:
         fail(f"{scenario}: field 'roster': {e}")
-    default_out = Path("results") / sc.name / ("validation_posterior" if ensemble is not None else "validation")
+    default_out = Path("results") / folder_name(sc.name) / ("validation_posterior" if ensemble is not None else "validation")
     out_dir = Path(out) if out else default_out
     out_dir.mkdir(parents=True, exist_ok=True)
     result.table.to_csv(out_dir / "validation.csv", index=False, float_format="%.6g")

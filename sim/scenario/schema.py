@@ -60,6 +60,39 @@ class ScenarioError(ValueError):
     """A scenario file or override is invalid. The message names the file, the field and what is allowed."""
 
 
+NAME_MAX = 100
+"""Longest scenario name (it becomes part of an output folder's name)."""
+
+
+def name_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be a scenario's ``name`` (which names its output folder), or None when it can: a
+    name is a non-empty string of at most :data:`NAME_MAX` characters, without a path separator (``/``, ``\\``),
+    ``..``, a leading dot or control characters, so that it never leaves ``results/`` or hides there."""
+    if not isinstance(value, str):
+        return f"expected a string, got {value!r}"
+    allowed = ("allowed: a non-empty name without '/', '\\', '..', a leading dot or control characters, "
+               f"at most {NAME_MAX} characters, e.g. \"baseline_strict\"")
+    if not value.strip():
+        return f"empty; {allowed}"
+    if "/" in value or "\\" in value:
+        return f"{value!r} contains a path separator; a name is not a path ({allowed})"
+    if ".." in value or value.startswith("."):
+        what = "contains '..'" if ".." in value else "starts with a dot"
+        return f"{value!r} {what}; a name is not a path ({allowed})"
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return f"{value!r} contains a control character ({allowed})"
+    if len(value) > NAME_MAX:
+        return f"{len(value)} characters long ({allowed})"
+    return None
+
+
+def folder_name(name: str) -> str:
+    """``name`` (a valid scenario name, :func:`name_problem`) as a folder name that is safe on every platform:
+    characters other than letters, digits and ``._=+-`` become ``-``; never empty, never starting with a dot."""
+    safe = re.sub(r"[^A-Za-z0-9._=+-]+", "-", name).strip("-") or "unnamed"
+    return ("_" + safe) if safe.startswith(".") else safe
+
+
 def P(default: Any, *, unit: str, source: str, description: str, plausible: tuple | None = None, **kw: Any):
     """A scenario parameter: pydantic ``Field`` carrying unit, source and plausible range metadata."""
     extra = {"unit": unit, "source": source}
@@ -722,6 +755,16 @@ class Scenario(_Strict):
     events: list[Event] = Field(default_factory=list)
 
     _base_dir: Path | None = None
+    _notes: list[str] = []
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v: Any) -> Any:
+        """A name names an output folder: never a path (:func:`name_problem`)."""
+        problem = name_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
 
     @field_validator("start")
     @classmethod
@@ -862,6 +905,8 @@ def _resolve_file(path: Path, chain: tuple[Path, ...], problems: list[str]) -> t
                             "text") from None
     except OSError as e:
         raise ScenarioError(f"{path}: cannot read the scenario file: {e.strerror or e}") from None
+    if "name" in data and name_problem(data["name"]):  # named here, in the file that sets it
+        problems.append(f"{path}: field 'name': {name_problem(data.pop('name'))}")
     # a roster path is relative to the file that names it
     if isinstance(data.get("roster"), str):
         data["roster"] = str((path.parent / data["roster"]).resolve())

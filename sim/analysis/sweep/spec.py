@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim.model.metrics import SUMMARY_METRICS
 from sim.scenario.schema import (
@@ -173,6 +173,17 @@ class SpecFile(_Strict):
     run_function: str = DEFAULT_RUN_FUNCTION
     batch_size: int | None = Field(None, ge=1)
     seeds: Literal["independent", "common", "block"] = "independent"
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v: Any) -> Any:
+        """The name names the output folder (results/sweeps/<name>): never a path."""
+        from sim.scenario.schema import name_problem
+
+        problem = None if v is None else name_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
 
 
 # ---------------------------------------------------------------------------------------------
