@@ -41,6 +41,7 @@ range = [1.0, 5.0]
 """
 
 NOT_UTF8 = b"\xff\xfe name = 1\n"
+EV = '[[events]]\nmonth = "{}"\ngovernment = "US"\nfield = "{}"\nvalue = {}\n'
 
 
 @dataclass
@@ -141,6 +142,32 @@ CASES = [
     Case("sweep-name-is-a-path", ["sweep", "spec.toml", "--executor", "serial"], ["spec.toml", "name", "path separator"],
          {"spec.toml": f'name = "../../x"\nbase = "{BASELINE}"\ndesign = "grid"\n[[factors]]\npath = "labs.beta"\n'
                        'levels = [1.0, 2.0]\n'}),
+    # --- events say what they do (issue 29)
+    Case("events-same-month-and-field", ["run", "s.toml"], ["s.toml", "events[1]", "as events[0] does"],
+         {"s.toml": small_scenario(top=EV.format("2022-03", "leakage", "0.1") + EV.format("2022-03", "leakage", "0.5"))}),
+    Case("events-same-month-whole-and-region", ["run", "s.toml"], ["s.toml", "events[1]", "as events[0] does"],
+         {"s.toml": small_scenario(top=EV.format("2022-03", "export_control.CN", "0.1")
+                                   + EV.format("2022-03", "export_control", "{CN = 0.5}"))}),
+    Case("events-same-month-and-field-by-set", ["run", "s.toml", "--set",
+                                                'events=[{month="2022-03", government="US", field="leakage", value=0.1},'
+                                                ' {month="2022-03", government="US", field="leakage", value=0.2}]'],
+         ["s.toml", "--set", "events[1]", "as events[0] does"], {"s.toml": small_scenario()}),
+    Case("events-duplicate-scenarios-validate", ["scenarios", "validate", "s.toml"], ["s.toml", "events[1]"],
+         {"s.toml": small_scenario(top=EV.format("2022-05", "subsidy_rate", "0.1")
+                                   + EV.format("2022-05", "subsidy_rate", "0.2"))}),
+    Case("events-own-after-months-in-child", ["run", "c.toml"], ["c.toml", "events[0].month", "outside the horizon"],
+         {"c.toml": f'extends = "{BASELINE}"\nmonths = 6\n' + EV.format("2022-09", "leakage", "0.1")}),
+    Case("extends-a-csv", ["run", "s.toml"], ["s.toml", "field 'extends'", "x.csv", "not valid TOML"],
+         {"s.toml": 'extends = "x.csv"\n', "x.csv": "a,b\n1,2\n"}),
+    Case("extends-not-utf8", ["run", "s.toml"], ["s.toml", "field 'extends'", "p.toml", "UTF-8"],
+         {"s.toml": 'extends = "p.toml"\n', "p.toml": NOT_UTF8}),
+    Case("extends-missing", ["run", "s.toml"], ["s.toml", "field 'extends'", "not found"],
+         {"s.toml": 'extends = "nope.toml"\n'}),
+    Case("extends-a-folder", ["run", "s.toml"], ["s.toml", "field 'extends'", "not found"],
+         {"s.toml": 'extends = "d"\n', "d/x": ""}),
+    Case("extends-itself", ["run", "s.toml"], ["s.toml", "field 'extends'", "cycle"],
+         {"s.toml": 'extends = "s.toml"\n'}),
+    Case("extends-number", ["run", "s.toml"], ["s.toml", "field 'extends'", "string"], {"s.toml": 'extends = 3\n'}),
     # --- rosters
     Case("roster-empty-file", ["run", "s.toml"], ["roster.csv", "empty"],
          {"s.toml": scenario_with_roster(), "roster.csv": ""}),

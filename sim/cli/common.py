@@ -73,15 +73,30 @@ def wide_console(width: int) -> Console:
     return console if console.is_terminal and console.width >= width else Console(highlight=False, width=width)
 
 
-def scenario_or_exit(path: str, sets: tuple[str, ...] = ()) -> Scenario:
-    """Load a scenario with ``--set`` overrides; on bad input print the error and exit 2.
+def print_notes(scenario: Scenario) -> None:
+    """Print on stderr, one ``note:`` line each, what loading ``scenario`` did that its files do not say outright
+    (:func:`sim.scenario.schema.scenario_notes`: dated events after a shortened horizon dropped)."""
+    from sim.scenario.schema import scenario_notes
+
+    for note in scenario_notes(scenario):
+        err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+
+
+def scenario_or_exit(path: str, sets: tuple[str, ...] = (), months: int | None = None) -> Scenario:
+    """Load a scenario with ``--set`` overrides and, with ``months`` (``--months``), that horizon; on bad input
+    print the error and exit 2. Prints the notes of :func:`print_notes`.
 
     Warns when a ``--set`` sets a government field that a dated event of the scenario changes later: the
     value holds from the start only until that event."""
+    from sim.scenario.schema import with_horizon
+
     try:
         sc = load_scenario(path, list(sets))
+        if months:
+            sc = with_horizon(sc, months)
     except ScenarioError as e:
         fail(str(e))
+    print_notes(sc)
     for text in sets:
         key = text.partition("=")[0].strip()
         parts = key.split(".")

@@ -188,19 +188,16 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     for path in scenarios:  # report every bad file before exiting
         try:
             sc = load_scenario(path, list(sets))
-            if months:
-                from sim.scenario.schema import split_events
-
-                after = split_events(sc, sc.start, months)[2]
-                if after:
-                    click.echo(f"note: {path}: {len(after)} dated event(s) fall after the {months}-month horizon and "
-                               f"never take effect (first: {after[0].month} {after[0].government}.{after[0].field})",
-                               err=True)
             loaded.append(with_horizon(sc, months) if months else sc)
         except ScenarioError as e:
             errors.append(str(e))
     if errors:
         fail("\n".join(errors))
+    for path, sc in zip(scenarios, loaded, strict=True):
+        from sim.scenario.schema import scenario_notes
+
+        for note in scenario_notes(sc):
+            click.echo(f"note: {path}: {note}" if note.startswith("--months") else f"note: {note}", err=True)
     from sim.analysis.compare import unique_names
 
     names = unique_names([s.name for s in loaded])

@@ -22,7 +22,6 @@ from sim.cli.common import (
     write_error,
 )
 from sim.model.labs import RosterError
-from sim.scenario.schema import ScenarioError, with_horizon
 
 
 def _fmt(values, digits: int = 2) -> str:
@@ -165,12 +164,7 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
         if scenario is None:
             fail("give a SCENARIO file (e.g. scenarios/baseline.toml), or --from RESULTS_DIR to run a finished run "
                  "again")
-        sc = scenario_or_exit(scenario, sets + ((f"seed={seed}",) if seed is not None else ()))
-        if months:
-            try:
-                sc = with_horizon(sc, months)
-            except ScenarioError as e:
-                fail(str(e))
+        sc = scenario_or_exit(scenario, sets + ((f"seed={seed}",) if seed is not None else ()), months)
         replications = replications or (10 if precision is not None else 1)
         source = str(Path(scenario).resolve())
         changes = [*sets, *([f"months={months}"] if months else []), *([f"seed={seed}"] if seed is not None else [])]

@@ -801,6 +801,9 @@ class Scenario(_Strict):
                 raise ValueError(f"events[{i}].month: {ev.month} is earlier than the event before it; list events in "
                                  "date order")
             prev = k
+        for i, j in duplicate_events(self.events):
+            raise ValueError(f"events[{j}]: sets {_describe_event(self.events[j])}, as events[{i}] does: two events "
+                             "for the same month and field (the later would silently win); keep one")
         return self
 
     @model_validator(mode="after")
@@ -884,27 +887,126 @@ def _check_event_order(path: Path, events: list) -> list[str]:
     return out
 
 
-def _resolve_file(path: Path, chain: tuple[Path, ...], problems: list[str]) -> tuple[dict, list[tuple[str, int]]]:
-    """Read one scenario file and its ancestors. Returns (merged data, origin (file, index in that file) of
-    each event); appends non-fatal problems (event order, events_mode) to ``problems``.
+def _event_target(ev: Any) -> tuple[Any, ...] | None:
+    """(month, government, field head, region key) of a raw or validated event; None when malformed."""
+    get = ev.get if isinstance(ev, dict) else (lambda k: getattr(ev, k, None))
+    month, gov, fld = get("month"), get("government"), get("field")
+    if not all(isinstance(x, str) for x in (month, gov, fld)):
+        return None
+    head, _, key = fld.partition(".")
+    return month, gov, head, key
 
-    Raises ScenarioError at once for a missing file, invalid TOML or an inheritance cycle."""
-    path = path.resolve()
+
+def events_clash(a: Any, b: Any) -> bool:
+    """Whether events ``a`` and ``b`` (raw dicts or :class:`Event`) set the same government field in the same
+    month (``export_control`` clashes with ``export_control.CN``): applied in order, the later would silently
+    override the earlier."""
+    ta, tb = _event_target(a), _event_target(b)
+    if ta is None or tb is None or ta[:3] != tb[:3]:
+        return False
+    return ta[3] == tb[3] or not ta[3] or not tb[3]
+
+
+def duplicate_events(events: list) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j, of events that set the same field in the same month (:func:`events_clash`), each
+    later event paired with the first it clashes with."""
+    out = []
+    for j, b in enumerate(events):
+        i = next((i for i in range(j) if events_clash(events[i], b)), None)
+        if i is not None:
+            out.append((i, j))
+    return out
+
+
+def _describe_event(ev: Any) -> str:
+    t = _event_target(ev)
+    return f"{t[1]}.{t[2]}{'.' + t[3] if t[3] else ''} in {t[0]}" if t else "?"
+
+
+def horizon_note(source: str, months: int, after: list, whose: str = "") -> str:
+    """The note said when dated events after a horizon of ``months`` months are dropped (``--months``, or
+    ``months`` set in a file that extends a scenario with later events): how many, and the first."""
+    first = after[0]
+    get = first.get if isinstance(first, dict) else (lambda k: getattr(first, k))
+    return (f"{source}: {len(after)} dated event(s){whose} fall after the {months}-month horizon and never take "
+            f"effect (first: {get('month')} {get('government')}.{get('field')}); dropped")
+
+
+def _read_file(path: Path, chain: tuple[Path, ...]) -> dict:
+    """The TOML data of one scenario file. Raises ScenarioError naming the file, and the ``extends`` field of
+    the file that named it (the end of ``chain``), for a missing file, invalid TOML or unreadable text."""
+    where = f"{chain[-1]}: field 'extends': " if chain else ""
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
-        raise ScenarioError(f"{chain[-1]}: field 'extends': inheritance cycle: {cycle}")
+        raise ScenarioError(f"{where}inheritance cycle: {cycle}")
     if not path.is_file():
-        where = f"{chain[-1]}: field 'extends': " if chain else ""
         raise ScenarioError(f"{where}scenario file not found: {path}")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{path}: not valid TOML: {e}") from None
+        raise ScenarioError(f"{where}{path}: not valid TOML: {e}"
+                            + (" (extends names a scenario file, a TOML file)" if chain else "")) from None
     except UnicodeDecodeError as e:
-        raise ScenarioError(f"{path}: not a UTF-8 text file (byte {e.start}: {e.reason}); a scenario is TOML "
+        raise ScenarioError(f"{where}{path}: not a UTF-8 text file (byte {e.start}: {e.reason}); a scenario is TOML "
                             "text") from None
     except OSError as e:
-        raise ScenarioError(f"{path}: cannot read the scenario file: {e.strerror or e}") from None
+        raise ScenarioError(f"{where}{path}: cannot read the scenario file: {e.strerror or e}") from None
+
+
+def _own_events(path: Path, data: dict, problems: list[str]) -> tuple[Any, list[tuple[str, int]]]:
+    """This file's own ``[[events]]`` (None when it has none) and their origins; events out of date order or
+    setting the same field in the same month are reported in ``problems`` (naming both) and put right (sorted;
+    the earlier of a duplicate dropped) so that validation does not report them again."""
+    own = data.get("events")
+    if not isinstance(own, list):
+        return own, []
+    origins = [(str(path), i) for i in range(len(own))]
+    order = _check_event_order(path, own)
+    problems += order
+    if order:  # reported above; sort so the whole-scenario check does not report it again
+        pairs = sorted(zip(own, origins, strict=True), key=lambda p: _event_key(p[0]))
+        own, origins = [p[0] for p in pairs], [p[1] for p in pairs]
+    dups = duplicate_events(own)
+    for i, j in dups:
+        problems.append(f"{path}: field 'events[{origins[j][1]}]': sets {_describe_event(own[j])}, as "
+                        f"events[{origins[i][1]}] does: two events for the same month and field (the later would "
+                        "silently win); keep one")
+    drop = {i for i, _ in dups}
+    own = [e for k, e in enumerate(own) if k not in drop]
+    origins = [o for k, o in enumerate(origins) if k not in drop]
+    data["events"] = own
+    return own, origins
+
+
+def _drop_after_horizon(path: Path, merged: dict, data: dict, parent: Path, origins: list, notes: list[str]) -> list:
+    """When this file sets ``months``, the parent's dated events after that horizon are dropped with a note (as
+    ``--months`` drops them); returns the origins of the events kept."""
+    months, events = data.get("months"), merged.get("events")
+    start = merged.get("start", Scenario.model_fields["start"].default)
+    if not isinstance(months, int) or isinstance(months, bool) or not isinstance(events, list):
+        return origins
+    try:
+        late = [k for k, (ev, o) in enumerate(zip(events, origins, strict=True))
+                if o[0] != str(path) and _event_key(ev) != 10**9 and month_index(start, ev["month"]) >= months]
+    except ValueError:  # a malformed start: validation names it
+        return origins
+    if late:
+        notes.append(horizon_note(str(path), months, [events[k] for k in late], whose=f" of {parent}"))
+        merged["events"] = [e for k, e in enumerate(events) if k not in late]
+        origins = [o for k, o in enumerate(origins) if k not in late]
+    return origins
+
+
+def _resolve_file(path: Path, chain: tuple[Path, ...], problems: list[str],
+                  notes: list[str] | None = None) -> tuple[dict, list[tuple[str, int]]]:
+    """Read one scenario file and its ancestors. Returns (merged data, origin (file, index in that file) of
+    each event); appends non-fatal problems (event order, duplicate events, events_mode, name) to ``problems``
+    and what was done silently before (the parent's events after this file's ``months`` dropped) to ``notes``.
+
+    Raises ScenarioError at once for a missing file, invalid TOML or an inheritance cycle."""
+    notes = [] if notes is None else notes
+    path = path.resolve()
+    data = _read_file(path, chain)
     if "name" in data and name_problem(data["name"]):  # named here, in the file that sets it
         problems.append(f"{path}: field 'name': {name_problem(data.pop('name'))}")
     # a roster path is relative to the file that names it
@@ -915,31 +1017,29 @@ def _resolve_file(path: Path, chain: tuple[Path, ...], problems: list[str]) -> t
         problems.append(f"{path}: field 'events_mode': {mode!r} is not allowed; allowed: 'merge' (add this file's "
                         "events to its parent's, in date order) or 'replace' (this file's events replace its parent's)")
         mode = "merge"
-    own = data.get("events")
-    own_origins: list[tuple[str, int]] = []
-    if isinstance(own, list):
-        order = _check_event_order(path, own)
-        problems += order
-        own_origins = [(str(path), i) for i in range(len(own))]
-        if order:  # reported above; sort so the whole-scenario check does not report it again
-            pairs = sorted(zip(own, own_origins, strict=True), key=lambda p: _event_key(p[0]))
-            data["events"], own_origins = [p[0] for p in pairs], [p[1] for p in pairs]
+    own, own_origins = _own_events(path, data, problems)
     parent = data.pop("extends", None)
     if parent is None:
         return data, own_origins
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: field 'extends': expected a file name (string), got {parent!r}")
-    base, base_origins = _resolve_file(path.parent / parent, (*chain, path), problems)
+    parent_path = (path.parent / parent).resolve()
+    base, base_origins = _resolve_file(parent_path, (*chain, path), problems, notes)
     merged = _deep_merge(base, data)
-    if own is None:
-        return merged, base_origins
-    if mode == "replace" or not isinstance(base.get("events"), list) or not isinstance(data["events"], list):
-        return merged, own_origins
-    # merge: parent's events first, then this file's, stably sorted by month (the child's win on a tie)
-    pairs = sorted([*zip(base["events"], base_origins, strict=True), *zip(data["events"], own_origins, strict=True)],
-                   key=lambda p: _event_key(p[0]))
-    merged["events"] = [p[0] for p in pairs]
-    return merged, [p[1] for p in pairs]
+    if mode == "replace":  # this file's events replace the parent's: none when it has none
+        merged["events"] = own if own is not None else []
+        origins = own_origins
+    elif own is None or not isinstance(base.get("events"), list) or not isinstance(own, list):
+        origins = base_origins if own is None else own_origins
+    else:
+        # merge: a child's event on the month and field of a parent's replaces it (documented: the child's win);
+        # then the parent's and the child's events in date order
+        kept = [(e, o) for e, o in zip(base["events"], base_origins, strict=True)
+                if not any(events_clash(e, c) for c in own)]
+        pairs = sorted([*kept, *zip(own, own_origins, strict=True)], key=lambda p: _event_key(p[0]))
+        merged["events"] = [p[0] for p in pairs]
+        origins = [p[1] for p in pairs]
+    return merged, _drop_after_horizon(path, merged, data, parent_path, origins, notes)
 
 
 def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
@@ -1079,11 +1179,14 @@ def scenario_from_dict(data: dict, source: str = "<scenario>", overrides: list[s
     event comes from; ``problems`` are messages found while reading the files, reported with the rest.
     Raises ScenarioError naming ``source``, the field and what is allowed (all errors at once)."""
     data = _deep_merge({}, data)
+    notes: list[str] = []
     for text in overrides or []:
         parts, value = parse_override(text)
         if parts[0] == "events":
             event_origins = None
         _set_path(data, parts, value)
+        if parts == ["months"]:  # like --months: the dated events after the new horizon are dropped, with a note
+            event_origins = _drop_late_events(data, event_origins, f"{source} (--set {text.strip()})", notes)
     lines = list(problems or [])
     try:
         sc = Scenario.model_validate(data)
@@ -1093,7 +1196,28 @@ def scenario_from_dict(data: dict, source: str = "<scenario>", overrides: list[s
     if lines:
         raise ScenarioError("\n".join(lines)) from None
     sc._base_dir = base_dir
+    sc._notes = notes
     return sc
+
+
+def _drop_late_events(data: dict, origins: list | None, source: str, notes: list[str]) -> list | None:
+    """Drop the events of ``data`` after its horizon (``months`` from ``start``), noting it in ``notes``; returns
+    the origins of the events kept (None stays None). Leaves malformed data to validation."""
+    months, events = data.get("months"), data.get("events")
+    start = data.get("start", Scenario.model_fields["start"].default)
+    if not isinstance(months, int) or isinstance(months, bool) or not isinstance(events, list):
+        return origins
+    try:
+        late = {k for k, ev in enumerate(events)
+                if isinstance(ev, dict) and _event_key(ev) != 10**9 and month_index(start, ev["month"]) >= months}
+    except ValueError:
+        return origins
+    if late:
+        notes.append(horizon_note(source, months, [events[k] for k in sorted(late)]))
+        data["events"] = [e for k, e in enumerate(events) if k not in late]
+        if origins is not None and len(origins) == len(events):
+            origins = [o for k, o in enumerate(origins) if k not in late]
+    return origins
 
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
@@ -1117,9 +1241,18 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     """
     path = Path(path)
     problems: list[str] = []
-    data, origins = _resolve_file(path, (), problems)
-    return scenario_from_dict(data, str(path), overrides, base_dir=path.resolve().parent, event_origins=origins,
-                              problems=problems)
+    notes: list[str] = []
+    data, origins = _resolve_file(path, (), problems, notes)
+    sc = scenario_from_dict(data, str(path), overrides, base_dir=path.resolve().parent, event_origins=origins,
+                            problems=problems)
+    sc._notes = [*notes, *sc._notes]
+    return sc
+
+
+def scenario_notes(scenario: Scenario) -> list[str]:
+    """What loading ``scenario`` did that its files do not say outright (events after a horizon dropped), one
+    line each, for the command to print as notes."""
+    return list(scenario._notes)
 
 
 def parameter_paths() -> list[str]:
@@ -1213,6 +1346,7 @@ def with_values(scenario: Scenario, values: dict[str, Any], source: str = "<over
     except ValidationError as e:
         raise ScenarioError(_format_errors(e, source, data)) from None
     out._base_dir = scenario._base_dir
+    out._notes = list(scenario._notes)
     return out
 
 
@@ -1229,6 +1363,8 @@ def split_events(scenario: Scenario, start: str, months: int) -> tuple[list[Even
 def with_horizon(scenario: Scenario, months: int) -> Scenario:
     """A copy of ``scenario`` run for ``months`` months; dated events after the new horizon are dropped
     (they would never take effect). Raises ScenarioError for a horizon outside 1..600."""
-    before, inside, _ = split_events(scenario, scenario.start, months)
+    before, inside, after = split_events(scenario, scenario.start, months)
     kept = [e.model_dump() for e in before + inside]
-    return with_values(scenario, {"months": months, "events": kept}, source="--months")
+    out = with_values(scenario, {"months": months, "events": kept}, source="--months")
+    out._notes = [*scenario._notes, *([horizon_note(f"--months {months}", months, after)] if after else [])]
+    return out
