@@ -44,6 +44,19 @@ NOT_UTF8 = b"\xff\xfe name = 1\n"
 EV = '[[events]]\nmonth = "{}"\ngovernment = "US"\nfield = "{}"\nvalue = {}\n'
 
 
+def run_manifest(**changes) -> str:
+    """The manifest.json of a small finished ``aieco run`` (one replication of 2 months), with ``changes``
+    (a value of None removes the field)."""
+    import json
+
+    from sim.analysis.runs import seed_for
+
+    m = {"kind": "run", "scenario": {"name": "s", "roster": str(ARCHETYPES), "months": 2},
+         "replications": 1, "base_seed": 20220101, "seeds": [seed_for(20220101, 0)], "overrides": []}
+    m.update(changes)
+    return json.dumps({k: v for k, v in m.items() if v is not None})
+
+
 @dataclass
 class Case:
     """One bad input: the files to write (name -> text or bytes), the command (``{dir}`` is the case's
@@ -168,6 +181,37 @@ CASES = [
     Case("extends-itself", ["run", "s.toml"], ["s.toml", "field 'extends'", "cycle"],
          {"s.toml": 'extends = "s.toml"\n'}),
     Case("extends-number", ["run", "s.toml"], ["s.toml", "field 'extends'", "string"], {"s.toml": 'extends = 3\n'}),
+    # --- aieco run --from checks the manifest fully (issue 29)
+    Case("from-seed-not-int", ["run", "--from", "r"], ["manifest.json", "seeds[1]", "integer"],
+         {"r/manifest.json": run_manifest(replications=2, seeds=[1, "x"])}),
+    Case("from-seed-bool", ["run", "--from", "r"], ["manifest.json", "seeds[0]", "integer"],
+         {"r/manifest.json": run_manifest(seeds=[True])}),
+    Case("from-seed-float", ["run", "--from", "r"], ["manifest.json", "seeds[0]", "integer"],
+         {"r/manifest.json": run_manifest(seeds=[1.5])}),
+    Case("from-seeds-too-few", ["run", "--from", "r"], ["manifest.json", "'seeds'", "1 seed(s) for 2"],
+         {"r/manifest.json": run_manifest(replications=2)}),
+    Case("from-seeds-missing", ["run", "--from", "r"], ["manifest.json", "'seeds'", "required"],
+         {"r/manifest.json": run_manifest(seeds=None)}),
+    Case("from-seed-edited", ["run", "--from", "r"], ["manifest.json", "seeds[0]", "not replication 0's seed"],
+         {"r/manifest.json": run_manifest(seeds=[12345])}),
+    Case("from-seed-negative", ["run", "--from", "r"], ["manifest.json", "seeds[0]", "greater than or equal to 0"],
+         {"r/manifest.json": run_manifest(seeds=[-1])}),
+    Case("from-replications-string", ["run", "--from", "r"], ["manifest.json", "'replications'", "integer"],
+         {"r/manifest.json": run_manifest(replications="1")}),
+    Case("from-replications-zero", ["run", "--from", "r"], ["manifest.json", "'replications'", "greater than"],
+         {"r/manifest.json": run_manifest(replications=0)}),
+    Case("from-base-seed-not-the-scenarios", ["run", "--from", "r"], ["manifest.json", "'base_seed'", "differs"],
+         {"r/manifest.json": run_manifest(base_seed=7)}),
+    Case("from-overrides-not-strings", ["run", "--from", "r"], ["manifest.json", "overrides[0]", "string"],
+         {"r/manifest.json": run_manifest(overrides=[3])}),
+    Case("from-scenario-file-number", ["run", "--from", "r"], ["manifest.json", "'scenario_file'", "string"],
+         {"r/manifest.json": run_manifest(scenario_file=5)}),
+    Case("from-scenario-name-path", ["run", "--from", "r"], ["manifest.json", "'name'", "path separator"],
+         {"r/manifest.json": run_manifest(scenario={"name": "../../x", "roster": str(ARCHETYPES), "months": 2})}),
+    Case("from-scenario-months-nan", ["run", "--from", "r"], ["manifest.json", "'months'"],
+         {"r/manifest.json": run_manifest(scenario={"name": "s", "roster": str(ARCHETYPES), "months": "NaN"})}),
+    Case("from-kind-sweep", ["run", "--from", "r"], ["manifest.json", "'kind'"],
+         {"r/manifest.json": run_manifest(kind="sweep")}),
     # --- rosters
     Case("roster-empty-file", ["run", "s.toml"], ["roster.csv", "empty"],
          {"s.toml": scenario_with_roster(), "roster.csv": ""}),
