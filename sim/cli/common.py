@@ -20,6 +20,21 @@ from sim.scenario.schema import Scenario, ScenarioError, load_scenario
 BAD_INPUT = 2
 """Exit code for bad input (invalid scenario, spec or results folder)."""
 
+
+class FiniteFloatRange(click.FloatRange):
+    """``click.FloatRange`` that also refuses ``nan`` and ``inf`` (click passes NaN through every bound) with
+    "not a finite number"."""
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 - click's signature
+        """The value as a finite float within the range; fails (exit 2, naming the option) otherwise."""
+        import math
+
+        v = super().convert(value, param, ctx) if not isinstance(value, str) or value.strip().lower().lstrip(
+            "+-") not in ("nan", "inf", "infinity") else float(value)
+        if not math.isfinite(v):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return v
+
 err_console = Console(stderr=True, highlight=False)
 console = Console(highlight=False)
 

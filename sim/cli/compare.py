@@ -10,6 +10,7 @@ from rich import box
 from rich.table import Table
 
 from sim.cli.common import (
+    FiniteFloatRange,
     err_console,
     fail,
     max_replications_or_exit,
@@ -134,7 +135,7 @@ def metric_notes(stats) -> list[str]:
 @click.option("--width", type=click.Choice(["single", "double", "both"]), default="double", show_default=True,
               help="Figure width: single column (3.5 in), full page (7 in), or both.")
 @click.option("--no-figures", is_flag=True, help="Write tables and manifest only.")
-@click.option("--precision", "precision", type=click.FloatRange(min=0, min_open=True), default=None, metavar="REL",
+@click.option("--precision", "precision", type=FiniteFloatRange(min=0, min_open=True), default=None, metavar="REL",
               help="Add replications in batches until the 90% bootstrap CI of every mean paired difference (at the "
                    "window, and from the first policy change) has half-width <= REL x max(|difference|, floor: "
                    "1 month, 0.02 share), or --max-replications is reached; --replications is the first batch.")

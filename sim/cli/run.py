@@ -11,6 +11,7 @@ from rich.table import Table
 
 from sim import REGIONS
 from sim.cli.common import (
+    FiniteFloatRange,
     console,
     err_console,
     fail,
@@ -121,7 +122,7 @@ def default_out(name: str, changes: list[str]) -> Path:
 @click.option("--no-figures", is_flag=True, help="Write tables and manifest only.")
 @click.option("--csv", "csv", is_flag=True, help="Also write each table as CSV (timeseries.csv, ...).")
 @click.option("--overwrite", is_flag=True, help="Replace the results already in --out.")
-@click.option("--precision", "precision", type=click.FloatRange(min=0, min_open=True), default=None, metavar="REL",
+@click.option("--precision", "precision", type=FiniteFloatRange(min=0, min_open=True), default=None, metavar="REL",
               help="Add replications in batches until the 90% bootstrap CI of each headline metric's median has "
                    "half-width <= REL x max(|median|, floor: 1 month, 0.02 share), or --max-replications is "
                    "reached; --replications (default 10 here) is the first batch.")

@@ -40,6 +40,11 @@ MAX_TRAINING_FLOP = 1e33
 beyond it budgets and revenues overflow."""
 
 
+OPEN_BIAS_MAX = 10.0
+"""Largest ``open_bias`` in size a roster may give: a logit-scale trait (the data's are within +/-2; +/-10 already
+makes a lab's choice certain); beyond it the release choice overflows."""
+
+
 class RosterError(ValueError):
     """The roster file is missing or malformed; the message names the file, row and column."""
 
@@ -99,14 +104,17 @@ def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> 
         except (TypeError, ValueError):
             c = float("nan")
         if not np.isfinite(c) or c <= 0 or c > MAX_TRAINING_FLOP:
+            what = "is not a finite number" if not np.isfinite(c) else "is out of range"
             raise RosterError(f"{path}: row {i}, column training_compute_flop: {row.training_compute_flop!r} "
-                              f"is not a positive number of FLOP up to {MAX_TRAINING_FLOP:.0e}")
+                              f"{what}; allowed: a positive number of FLOP up to {MAX_TRAINING_FLOP:.0e}")
         try:
             b = float(row.open_bias)
         except (TypeError, ValueError):
             b = float("nan")
-        if not np.isfinite(b):
-            raise RosterError(f"{path}: row {i}, column open_bias: {row.open_bias!r} is not a number")
+        if not np.isfinite(b) or abs(b) > OPEN_BIAS_MAX:
+            what = "is not a finite number" if not np.isfinite(b) else "is out of range"
+            raise RosterError(f"{path}: row {i}, column open_bias: {row.open_bias!r} {what}; allowed: a number "
+                              f"from -{OPEN_BIAS_MAX:g} to {OPEN_BIAS_MAX:g} (a logit-scale trait, typically -3 to 3)")
     for col in ("entry", "exit"):
         if col not in df.columns:
             continue

@@ -19,6 +19,7 @@ file, the field path and what is allowed. The CLI turns it into exit code 2.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 import typing
@@ -116,6 +117,32 @@ def _has_bool(value: Any) -> bool:
     return isinstance(value, list | tuple) and any(isinstance(v, bool) for v in value)
 
 
+def _non_finite(value: Any) -> str | None:
+    """The first NaN or infinite float in ``value`` (itself, or a dict's values or a list's items) as text
+    (``nan``, ``inf``, ``-inf``), or None."""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else (value,)
+    for v in items:
+        if isinstance(v, float) and not math.isfinite(v):
+            return str(v)
+    return None
+
+
+def _range_text(f: Any) -> str:
+    """What a numeric field allows, from its bounds (``a number from 0 to 1``; on a per-region table, the bounds
+    of its values)."""
+    metadata = list(f.metadata)
+    args = typing.get_args(f.annotation)
+    if len(args) == 2 and typing.get_origin(f.annotation) is dict:
+        metadata += [m for a in typing.get_args(args[1])[1:] for m in getattr(a, "metadata", [a])]
+    ge = next((m.ge for m in metadata if getattr(m, "ge", None) is not None), None)
+    le = next((m.le for m in metadata if getattr(m, "le", None) is not None), None)
+    if ge is not None and le is not None:
+        return f"a number from {ge:g} to {le:g}"
+    if ge is not None:
+        return f"a number >= {ge:g}"
+    return f"a number <= {le:g}" if le is not None else "a finite number"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -126,6 +153,9 @@ class _Strict(BaseModel):
         ann = cls.model_fields[info.field_name].annotation if info.field_name else None
         if _has_bool(value) and _admits(ann, int, float) and not _admits(ann, bool, Any):
             raise ValueError("a boolean (true/false) is not a number; give a number")
+        bad = _non_finite(value) if _admits(ann, int, float) else None
+        if bad is not None:
+            raise ValueError(f"{bad} is not a finite number; allowed: {_range_text(cls.model_fields[info.field_name])}")
         return value
 
     @model_validator(mode="before")
