@@ -125,7 +125,8 @@ def metric_notes(stats) -> list[str]:
               help="Override every scenario's horizon (months); dated events after it are dropped.")
 @set_option
 @click.option("--window", type=click.Choice(["horizon", "mean12"]), default="horizon", show_default=True,
-              help="Metric values at the horizon, or averaged over the last 12 months (less noisy).")
+              help="Metric values at the horizon, or averaged over the last 12 months (less noisy; all months of a "
+                   "shorter run).")
 @click.option("--also", "also", multiple=True, metavar="METRIC",
               help="Report this summary metric too (repeatable), e.g. --also compute_share_CN --also us_cn_gap_oom.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
@@ -253,8 +254,9 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     effects = comparison_effects(comp, [m for m in metrics if m in comp.timeseries.columns])
     sc0 = comp.scenarios[0]
     _START[0] = sc0.start
-    when = (f"at the horizon ({month_label(sc0.start, sc0.months - 1)})" if window == "horizon"
-            else "averaged over the last 12 months")
+    from sim.analysis.compare import window_text
+
+    when = window_text(window, sc0.start, sc0.months)
     reached = None
     if status is not None:
         reached = {}
@@ -283,7 +285,10 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
                      f"half-width <= {precision:g} x max(|difference|, floor) ({ok} of {len(status)} targets reached "
                      f"after {reps} replications; batches {history}; at most {max_replications}; in brackets the "
                      f"replications at which the row first got there).")
-    out_console.print("\n".join([*lines, *metric_notes(stats)]), highlight=False, markup=False)
+    notes = metric_notes(stats)
+    if window == "mean12" and sc0.months < 12:  # the metrics' own descriptions say 12 months
+        notes = [n.replace("mean of the last 12 months", f"mean of all {sc0.months} months") for n in notes]
+    out_console.print("\n".join([*lines, *notes]), highlight=False, markup=False)
     figs = []
     if not no_figures:
         from sim.plots.compare import draw_compare_figures

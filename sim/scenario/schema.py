@@ -958,8 +958,8 @@ def horizon_note(source: str, months: int, after: list, whose: str = "") -> str:
     ``months`` set in a file that extends a scenario with later events): how many, and the first."""
     first = after[0]
     get = first.get if isinstance(first, dict) else (lambda k: getattr(first, k))
-    return (f"{source}: {len(after)} dated event(s){whose} fall after the {months}-month horizon and never take "
-            f"effect (first: {get('month')} {get('government')}.{get('field')}); dropped")
+    return (f"{source}: {len(after)} dated event(s) fall after the {months}-month horizon and never take "
+            f"effect (first: {get('month')} {get('government')}.{get('field')}); dropped{whose}")
 
 
 def _read_file(path: Path, chain: tuple[Path, ...]) -> dict:
@@ -1021,7 +1021,7 @@ def _drop_after_horizon(path: Path, merged: dict, data: dict, parent: Path, orig
     except ValueError:  # a malformed start: validation names it
         return origins
     if late:
-        notes.append(horizon_note(str(path), months, [events[k] for k in late], whose=f" of {parent}"))
+        notes.append(horizon_note(str(path), months, [events[k] for k in late], whose=f" (they are {parent}'s)"))
         merged["events"] = [e for k, e in enumerate(events) if k not in late]
         origins = [o for k, o in enumerate(origins) if k not in late]
     return origins

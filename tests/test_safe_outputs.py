@@ -1,0 +1,92 @@
+"""Issue 29, safe outputs and honest inputs: what the bad-input corpus (test_bad_inputs.py) cannot check with one
+error line: warnings, notes, window names, output folders under concurrency and interruption."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ARCHETYPES, ROOT
+
+from sim.cli import main
+
+SMALL = ["--set", "developers.n=100", "--set", "developers.payoff_sample=50"]
+
+
+def _scenario(folder: Path, name: str = "s", months: int = 6) -> Path:
+    f = folder / f"{name}.toml"
+    f.write_text(f'name = "{name}"\nroster = "{ARCHETYPES}"\nmonths = {months}\n')
+    return f
+
+
+def test_one_month_run_draws_its_figures_without_a_library_warning():
+    """--months 1 printed matplotlib's 'identical low and high xlims' warning (from the adoption figure) with a
+    source path."""
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.runs import run_one
+    from sim.plots.run import fig_adoption
+    from sim.scenario.schema import load_scenario, with_values
+
+    sc = with_values(load_scenario(ROOT / "scenarios" / "baseline.toml"),
+                     {"months": 1, "events": [], "developers.n": 100, "roster": str(ARCHETYPES)})
+    ts = run_one(sc, seed=1).timeseries.assign(replication=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = fig_adoption(ts, "s")
+    plt.close(fig)
+
+
+def test_library_warnings_are_one_plain_line_without_a_source_path(capsys):
+    """Any warning left reaches the user of the command as 'warning: ...', not '/path/to/file.py:123: ...'."""
+    import sim.cli as cli
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = cli._DEFAULT_SHOWWARNING
+        cli._plain_warnings()
+        warnings.warn("careful", RuntimeWarning, stacklevel=1)
+    assert capsys.readouterr().err.strip() == "warning: careful (RuntimeWarning)"
+
+
+def test_compare_names_a_short_window_as_it_is(tmp_path):
+    """--months 6 --window mean12 said "averaged over the last 12 months"; the mean is over all 6."""
+    s = _scenario(tmp_path)
+    res = CliRunner().invoke(main, ["compare", str(s), str(s), "--months", "6", "-r", "1", "--window", "mean12",
+                                    *SMALL, "--no-figures", "--out", str(tmp_path / "c")])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "averaged over all 6 months of the run (2022-01 to 2022-06" in text
+    assert "last 12 months" not in text
+    import json
+
+    assert json.loads((tmp_path / "c" / "manifest.json").read_text())["window_months"] == 6
+    from sim.analysis.compare import window_text
+
+    assert window_text("mean12", "2022-01", 108) == "averaged over the last 12 months (2030-01 to 2030-12)"
+    assert window_text("horizon", "2022-01", 108) == "at the horizon (2030-12)"
+
+
+def test_months_in_a_file_and_months_option_print_the_same_note(tmp_path):
+    base = ROOT / "scenarios" / "baseline.toml"
+    child = tmp_path / "short.toml"
+    child.write_text(f'extends = "{base}"\nmonths = 24\n')
+    a = CliRunner().invoke(main, ["run", str(child), *SMALL, "--no-figures", "--out", str(tmp_path / "a")])
+    b = CliRunner().invoke(main, ["run", str(base), "--months", "24", *SMALL, "--no-figures",
+                                  "--out", str(tmp_path / "b")])
+    assert a.exit_code == b.exit_code == 0, a.output + b.output
+    tail = "2 dated event(s) fall after the 24-month horizon and never take effect (first: 2024-07 US.api_block)"
+    note_a = [ln for ln in a.output.splitlines() if ln.startswith("note:")]
+    note_b = [ln for ln in b.output.splitlines() if ln.startswith("note:")]
+    assert len(note_a) == len(note_b) == 1 and tail in " ".join(a.output.split()) and tail in " ".join(b.output.split())
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a" / "timeseries.parquet"),
+                                  pd.read_parquet(tmp_path / "b" / "timeseries.parquet"))
