@@ -90,3 +90,42 @@ def test_months_in_a_file_and_months_option_print_the_same_note(tmp_path):
 
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a" / "timeseries.parquet"),
                                   pd.read_parquet(tmp_path / "b" / "timeseries.parquet"))
+
+
+POOL_SCRIPT = """
+import sys, time
+from sim.dashboard import jobs
+pool = jobs.worker_pool(2)
+jobs.warm_up(2)
+[f.result() for f in [pool.submit(int, 1) for _ in range(4)]]
+print(" ".join(str(p) for p in pool._processes), flush=True)
+time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_dashboard_workers_stop_with_their_server():
+    """`kill -TERM` of `aieco dashboard` left its worker processes running, orphaned. Workers now end with the
+    server however it ends (uvicorn ends the server on SIGTERM without running its cleanup)."""
+    proc = subprocess.Popen([sys.executable, "-c", POOL_SCRIPT], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        pids = [int(p) for p in proc.stdout.readline().split()]
+        assert len(pids) == 2 and all(_alive(p) for p in pids)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(p) for p in pids), "a worker outlived its server"
+    finally:
+        proc.kill()
+        proc.wait()
