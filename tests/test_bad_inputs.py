@@ -328,7 +328,7 @@ def test_bad_input_is_clean(case: Case, tmp_path, monkeypatch):
 def test_corpus_covers_every_command_that_reads_input():
     commands = {c.args[0] for c in CASES}
     assert {"run", "scenarios", "sweep", "results", "figures", "data"} <= commands
-    assert len(CASES) >= 30
+    assert len(CASES) >= 100
 
 
 def test_data_roster_refuses_a_roster_without_a_lab_at_the_start(tmp_path):
