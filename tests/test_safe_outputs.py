@@ -129,3 +129,127 @@ def test_dashboard_workers_stop_with_their_server():
     finally:
         proc.kill()
         proc.wait()
+
+
+# --- safe output folders: one writer at a time; a result appears whole or not at all -----------------------
+
+STALL = """
+import sys, time
+import sim.analysis.provenance as prov
+import sim.plots.style as style
+from sim.cli import main
+
+def stall(what, real):
+    def f(*a, **k):
+        print("STALLED " + what, flush=True)
+        time.sleep(60)
+        return real(*a, **k)
+    return f
+
+where = sys.argv[1]
+if where == "tables":
+    import sim.analysis.runs as runs
+    runs.write_atomic = stall("tables", runs.write_atomic)
+elif where == "figures":
+    style_save = style.save
+    calls = []
+    def save(*a, **k):
+        calls.append(1)
+        if len(calls) == 2:  # one figure written, the second being drawn
+            return stall("figures", style_save)(*a, **k)
+        return style_save(*a, **k)
+    style.save = save
+    import sim.plots.run as plots_run
+    plots_run.save = save
+sys.argv = ["aieco", *sys.argv[2:]]
+main()
+"""
+
+
+def _start(tmp_path: Path, where: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", STALL, where, *args], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def _wait_for(proc: subprocess.Popen, marker: str) -> None:
+    line = proc.stdout.readline()
+    while line and marker not in line:
+        line = proc.stdout.readline()
+    assert marker in line, proc.stderr.read()
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+@pytest.mark.parametrize("where, sig", [("tables", signal.SIGTERM), ("figures", signal.SIGINT),
+                                        ("figures", signal.SIGTERM)])
+def test_an_interrupted_run_leaves_no_folder_that_looks_finished(tmp_path, where, sig):
+    """SIGINT while figures were drawn left manifest, tables and 1 of 14 figures: the folder looked finished
+    and every rerun refused it. Now nothing appears until the result is complete; the rerun just runs."""
+    s = _scenario(tmp_path)
+    args = ["run", str(s), *SMALL, "--format", "png", "--out", "out"]
+    proc = _start(tmp_path, where, *args)
+    try:
+        _wait_for(proc, f"STALLED {where}")
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + sig, err
+    assert "nothing written to out" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists() and _leftovers(tmp_path) == []
+    again = CliRunner().invoke(main, ["run", str(tmp_path / "s.toml"), *SMALL, "--no-figures",
+                                      "--out", str(tmp_path / "out")])
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "out" / "manifest.json").is_file()
+
+
+def test_an_interrupted_overwrite_keeps_the_previous_results(tmp_path):
+    s = _scenario(tmp_path)
+    first = CliRunner().invoke(main, ["run", str(s), *SMALL, "--no-figures", "--out", str(tmp_path / "out")])
+    assert first.exit_code == 0, first.output
+    before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    proc = _start(tmp_path, "tables", "run", str(s), *SMALL, "--no-figures", "--out", "out", "--overwrite",
+                  "--set", "labs.beta=6")
+    try:
+        _wait_for(proc, "STALLED tables")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before
+    assert _leftovers(tmp_path) == []
+
+
+def test_two_writers_never_share_a_folder(tmp_path):
+    """Two `aieco run --out same` at once both passed the "already holds results" check; one died with an
+    OSError traceback and the folder ended mixed. The second writer is now refused at once (exit 2)."""
+    s = _scenario(tmp_path)
+    proc = _start(tmp_path, "tables", "run", str(s), *SMALL, "--no-figures", "--out", "out")
+    try:
+        _wait_for(proc, "STALLED tables")  # the first writer holds the folder
+        for cmd in (["run", str(s), *SMALL, "--no-figures", "--out", str(tmp_path / "out")],
+                    ["run", str(s), *SMALL, "--no-figures", "--out", str(tmp_path / "out"), "--overwrite"],
+                    ["compare", str(s), str(s), "-r", "1", *SMALL, "--no-figures", "--out", str(tmp_path / "out")]):
+            second = CliRunner().invoke(main, cmd)
+            assert second.exit_code == 2, second.output
+            assert "another aieco command is writing to this folder right now" in second.output
+            assert "Traceback" not in second.output
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert not (tmp_path / "out").exists() and _leftovers(tmp_path) == []
+
+
+def test_a_staging_folder_left_by_a_killed_writer_is_removed_by_the_next(tmp_path):
+    from sim.analysis.folders import finished_folder
+
+    stale = tmp_path / ".out.partial-abc123"
+    stale.mkdir()
+    (stale / "timeseries.parquet").write_text("half")
+    with finished_folder(tmp_path / "out") as staging:
+        (staging / "manifest.json").write_text("{}")
+    assert _leftovers(tmp_path) == [] and (tmp_path / "out" / "manifest.json").is_file()

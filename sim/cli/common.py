@@ -228,6 +228,29 @@ def sigterm_as_interrupt() -> Iterator[dict[str, int | None]]:
         signal.signal(signal.SIGTERM, old)
 
 
+@contextmanager
+def staged_output(out_dir: str | Path, overwrite: bool = False) -> Iterator[Path]:
+    """Write a finished result to ``out_dir`` safely (:func:`sim.analysis.folders.finished_folder`): yields the
+    staging folder to write into, published whole when the body completes. Another writer of the folder, or
+    results already there without ``overwrite``: exit 2 at once. Ctrl-C or SIGTERM: nothing is written, one
+    line says so, exit 130 or 143. A write error (full disk): exit 1, the folder left as it was."""
+    from sim.analysis.folders import FolderError, finished_folder
+
+    with sigterm_as_interrupt() as stopped:
+        try:
+            with finished_folder(out_dir, overwrite) as staging:
+                yield staging
+        except FolderError as e:
+            fail(str(e))
+        except KeyboardInterrupt:
+            why = "terminated (SIGTERM)" if stopped["signal"] else "interrupted"
+            err_console.print(f"{why}: nothing written to {out_dir} (results appear there only when complete)",
+                              markup=False, soft_wrap=True)
+            sys.exit(exit_code_after_interrupt(stopped))
+        except OSError as e:
+            fail(write_error(e, out_dir), code=1)
+
+
 def exit_code_after_interrupt(state: dict[str, int | None]) -> int:
     """128 + the signal: 143 after SIGTERM, 130 after Ctrl-C (SIGINT)."""
     import signal

@@ -17,6 +17,7 @@ from sim.cli.common import (
     parse_formats,
     progress_bar,
     set_option,
+    staged_output,
     wide_console,
 )
 from sim.model.labs import RosterError
@@ -216,87 +217,88 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
                            out, sets, months, scheduler)
         return
     out_dir = Path(out) if out else Path("results") / folder_name("compare_" + "_vs_".join(dict.fromkeys(names)))[:120]
-    total = replications * len(loaded)
-    status = None
-    try:
-        if precision is not None:
-            from sim.analysis.compare import run_comparison_until_precise
+    with staged_output(out_dir, overwrite=True) as staging:  # a compare folder is replaced whole, when complete
+        total = replications * len(loaded)
+        status = None
+        try:
+            if precision is not None:
+                from sim.analysis.compare import run_comparison_until_precise
 
 
-            def told(n: int, cap: int) -> None:
-                err_console.print(f"{n} replications per scenario done (at most {cap})", highlight=False)
+                def told(n: int, cap: int) -> None:
+                    err_console.print(f"{n} replications per scenario done (at most {cap})", highlight=False)
 
-            comp, status, history = run_comparison_until_precise(
-                loaded, replications, precision, max_replications, base_seed=seed, names=names,
-                metrics=metrics, window=window, progress=told)
-        else:
-            with progress_bar(total, f"{len(loaded)} scenarios x {replications} replications") as advance:
-                done = [0]
+                comp, status, history = run_comparison_until_precise(
+                    loaded, replications, precision, max_replications, base_seed=seed, names=names,
+                    metrics=metrics, window=window, progress=told)
+            else:
+                with progress_bar(total, f"{len(loaded)} scenarios x {replications} replications") as advance:
+                    done = [0]
 
-                def step(k: int) -> None:
-                    advance(k - done[0])
-                    done[0] = k
+                    def step(k: int) -> None:
+                        advance(k - done[0])
+                        done[0] = k
 
-                comp = run_comparison(loaded, replications, base_seed=seed, names=names, progress=step)
-    except RosterError as e:
-        fail(f"field 'roster': {e}")
-    reps = len(comp.seeds)
-    extra = {"sets": list(sets), "months_override": months}
-    if status is not None:
-        extra["precision"] = {"rel": precision, "max_replications": max_replications, "batches": history,
-                              "targets": [{"metric": k[0], "scenario": k[1], "effect": k[2], **v}
-                                          for k, v in status.items()]}
-    write_comparison(out_dir, comp, [str(Path(p).resolve()) for p in scenarios], window=window, metrics=metrics,
-                     extra=extra)
-    from sim.analysis.compare import compare_stats, comparison_effects
+                    comp = run_comparison(loaded, replications, base_seed=seed, names=names, progress=step)
+        except RosterError as e:
+            fail(f"field 'roster': {e}")
+        reps = len(comp.seeds)
+        extra = {"sets": list(sets), "months_override": months}
+        if status is not None:
+            extra["precision"] = {"rel": precision, "max_replications": max_replications, "batches": history,
+                                  "targets": [{"metric": k[0], "scenario": k[1], "effect": k[2], **v}
+                                              for k, v in status.items()]}
+        write_comparison(staging, comp, [str(Path(p).resolve()) for p in scenarios], window=window, metrics=metrics,
+                         extra=extra)
+        from sim.analysis.compare import compare_stats, comparison_effects
 
-    stats = compare_stats(comp.table, metrics, window=window)
-    effects = comparison_effects(comp, [m for m in metrics if m in comp.timeseries.columns])
-    sc0 = comp.scenarios[0]
-    _START[0] = sc0.start
-    from sim.analysis.compare import window_text
+        stats = compare_stats(comp.table, metrics, window=window)
+        effects = comparison_effects(comp, [m for m in metrics if m in comp.timeseries.columns])
+        sc0 = comp.scenarios[0]
+        _START[0] = sc0.start
+        from sim.analysis.compare import window_text
 
-    when = window_text(window, sc0.start, sc0.months)
-    reached = None
-    if status is not None:
-        reached = {}
-        for (m, n, _), v in status.items():
-            ok, at = reached.get((m, n), (True, 0))
-            reached[(m, n)] = (ok and v["reached"], max(at, v.get("reached_at") or 0))
-    out_console = wide_console(170)
-    out_console.print(stats_table(stats, comp.reference,
-                                  f"{' vs '.join(names)}: values {when}, {reps} replication(s) with common "
-                                  f"seeds (base {comp.base_seed}), {comp.wall_seconds:.1f} s", effects, reached))
-    first = {n: effects.loc[effects["scenario"] == n, "from_month"].iloc[0] for n in names[1:]
-             if (effects["scenario"] == n).any()}
-    lines = ["value: median across replications [the 90% spread of the replications' values: it does not narrow "
-             "with more replications].",
-             "diff.: mean paired difference (same seed) [its 90% bootstrap confidence interval (CI): it narrows with "
-             "more replications]; ~0 marks a CI that includes 0 (no effect shown).",
-             "mean diff. from policy change: the difference averaged from the first month the scenario's policy "
-             "differs (" + ", ".join(f"{n}: {month_label(sc0.start, int(k))}" for n, k in first.items())
-             + ") to the horizon; peak: the largest mean difference in size [its CI], @ its month (YY-MM) and the "
-             "90% interval of that month over bootstrap resamples. The peak is picked over many months, so its CI "
-             "excludes 0 even for a policy that does nothing; read it for timing, not as a test. With 90% CIs about "
-             "1 in 10 excludes 0 by chance when there is no effect."]
-    if status is not None:
-        ok = sum(v["reached"] for v in status.values())
-        lines.append(f"precise: every mean difference of the row (at the window and from the policy change) has a CI "
-                     f"half-width <= {precision:g} x max(|difference|, floor) ({ok} of {len(status)} targets reached "
-                     f"after {reps} replications; batches {history}; at most {max_replications}; in brackets the "
-                     f"replications at which the row first got there).")
-    notes = metric_notes(stats)
-    if window == "mean12" and sc0.months < 12:  # the metrics' own descriptions say 12 months
-        notes = [n.replace("mean of the last 12 months", f"mean of all {sc0.months} months") for n in notes]
-    out_console.print("\n".join([*lines, *notes]), highlight=False, markup=False)
-    figs = []
-    if not no_figures:
-        from sim.plots.compare import draw_compare_figures
+        when = window_text(window, sc0.start, sc0.months)
+        reached = None
+        if status is not None:
+            reached = {}
+            for (m, n, _), v in status.items():
+                ok, at = reached.get((m, n), (True, 0))
+                reached[(m, n)] = (ok and v["reached"], max(at, v.get("reached_at") or 0))
+        out_console = wide_console(170)
+        out_console.print(stats_table(stats, comp.reference,
+                                      f"{' vs '.join(names)}: values {when}, {reps} replication(s) with common "
+                                      f"seeds (base {comp.base_seed}), {comp.wall_seconds:.1f} s", effects, reached))
+        first = {n: effects.loc[effects["scenario"] == n, "from_month"].iloc[0] for n in names[1:]
+                 if (effects["scenario"] == n).any()}
+        lines = ["value: median across replications [the 90% spread of the replications' values: it does not narrow "
+                 "with more replications].",
+                 "diff.: mean paired difference (same seed) [its 90% bootstrap confidence interval (CI): it narrows with "
+                 "more replications]; ~0 marks a CI that includes 0 (no effect shown).",
+                 "mean diff. from policy change: the difference averaged from the first month the scenario's policy "
+                 "differs (" + ", ".join(f"{n}: {month_label(sc0.start, int(k))}" for n, k in first.items())
+                 + ") to the horizon; peak: the largest mean difference in size [its CI], @ its month (YY-MM) and the "
+                 "90% interval of that month over bootstrap resamples. The peak is picked over many months, so its CI "
+                 "excludes 0 even for a policy that does nothing; read it for timing, not as a test. With 90% CIs about "
+                 "1 in 10 excludes 0 by chance when there is no effect."]
+        if status is not None:
+            ok = sum(v["reached"] for v in status.values())
+            lines.append(f"precise: every mean difference of the row (at the window and from the policy change) has a CI "
+                         f"half-width <= {precision:g} x max(|difference|, floor) ({ok} of {len(status)} targets reached "
+                         f"after {reps} replications; batches {history}; at most {max_replications}; in brackets the "
+                         f"replications at which the row first got there).")
+        notes = metric_notes(stats)
+        if window == "mean12" and sc0.months < 12:  # the metrics' own descriptions say 12 months
+            notes = [n.replace("mean of the last 12 months", f"mean of all {sc0.months} months") for n in notes]
+        out_console.print("\n".join([*lines, *notes]), highlight=False, markup=False)
+        figs = []
+        if not no_figures:
+            from sim.plots.compare import draw_compare_figures
 
-        for w in (("single", "double") if width == "both" else (width,)):
-            figs += [p for p in draw_compare_figures(out_dir, fmts, w) if p.suffix == ".png"]
+            for w in (("single", "double") if width == "both" else (width,)):
+                figs += [p for p in draw_compare_figures(staging, fmts, w) if p.suffix == ".png"]
     err_console.print(f"wrote {out_dir}/: compare.parquet, timeseries.parquet, stats.csv, effects.csv, manifest.json"
-                      + "".join(f"\n  figure: {p}" for p in figs), soft_wrap=True, highlight=False)
+                      + "".join(f"\n  figure: {out_dir / 'figures' / p.name}" for p in figs), soft_wrap=True, highlight=False)
 
 
 def _compare_posterior(loaded, names, files, draws: int, replications: int, seed: int | None, ensemble_file: str,
@@ -316,38 +318,39 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
     except EnsembleError as e:
         fail(str(e))
     out_dir = Path(out) if out else Path("results") / folder_name("compare_posterior_" + "_vs_".join(dict.fromkeys(names)))[:120]
-    total = draws * replications * len(loaded)
-    try:
-        with progress_bar(total, f"{len(loaded)} scenarios x {draws} draws x {replications} runs") as advance:
-            done = [0]
+    with staged_output(out_dir, overwrite=True) as staging:
+        total = draws * replications * len(loaded)
+        try:
+            with progress_bar(total, f"{len(loaded)} scenarios x {draws} draws x {replications} runs") as advance:
+                done = [0]
 
-            def step(k: int) -> None:
-                advance(k - done[0])
-                done[0] = k
+                def step(k: int) -> None:
+                    advance(k - done[0])
+                    done[0] = k
 
-            comp = run_posterior_comparison(loaded, ens, draws, replications, seed=seed, names=names,
-                                            metrics=metrics, workers=workers, progress=step,
-                                            scheduler=scheduler)
-    except RosterError as e:
-        fail(f"field 'roster': {e}")
-    eff = posterior_effects(comp, metrics)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    eff.to_csv(out_dir / "posterior_effects.csv", index=False, float_format="%.6g")
-    comp.draws.to_csv(out_dir / "draws.csv", index=False, float_format="%.6g")
-    comp.timeseries.to_parquet(out_dir / "timeseries.parquet", index=False)
-    manifest = base_manifest("compare_posterior")
-    manifest.update({
-        "reference": names[0], "names": names,
-        "scenarios": [{"name": n, "file": str(Path(f).resolve()), "scenario": s.resolved_dict()}
-                      for n, f, s in zip(names, files, loaded, strict=True)],
-        "ensemble": str(ens.source), "ensemble_ess": ens.ess, "ensemble_provenance": ens.provenance,
-        "draws": draws, "replications": replications, "base_seed": comp.base_seed,
-        "seed_rule": "draw i, replication r: seed_for(base_seed, i, r) in every scenario; draws: "
-                     "numpy.random.default_rng(base_seed).choice by weight",
-        "sets": list(sets), "months_override": months, "workers": workers, "scheduler": scheduler,
-        "wall_seconds": round(comp.wall_seconds, 2), "runs": total,
-        "tables": ["posterior_effects.csv", "draws.csv", "timeseries.parquet"]})
-    write_json_atomic(out_dir / "manifest.json", manifest)
+                comp = run_posterior_comparison(loaded, ens, draws, replications, seed=seed, names=names,
+                                                metrics=metrics, workers=workers, progress=step,
+                                                scheduler=scheduler)
+        except RosterError as e:
+            fail(f"field 'roster': {e}")
+        eff = posterior_effects(comp, metrics)
+        staging.mkdir(parents=True, exist_ok=True)
+        eff.to_csv(staging / "posterior_effects.csv", index=False, float_format="%.6g")
+        comp.draws.to_csv(staging / "draws.csv", index=False, float_format="%.6g")
+        comp.timeseries.to_parquet(staging / "timeseries.parquet", index=False)
+        manifest = base_manifest("compare_posterior")
+        manifest.update({
+            "reference": names[0], "names": names,
+            "scenarios": [{"name": n, "file": str(Path(f).resolve()), "scenario": s.resolved_dict()}
+                          for n, f, s in zip(names, files, loaded, strict=True)],
+            "ensemble": str(ens.source), "ensemble_ess": ens.ess, "ensemble_provenance": ens.provenance,
+            "draws": draws, "replications": replications, "base_seed": comp.base_seed,
+            "seed_rule": "draw i, replication r: seed_for(base_seed, i, r) in every scenario; draws: "
+                         "numpy.random.default_rng(base_seed).choice by weight",
+            "sets": list(sets), "months_override": months, "workers": workers, "scheduler": scheduler,
+            "wall_seconds": round(comp.wall_seconds, 2), "runs": total,
+            "tables": ["posterior_effects.csv", "draws.csv", "timeseries.parquet"]})
+        write_json_atomic(staging / "manifest.json", manifest)
     t = Table(title=f"{' vs '.join(names)}: effects over the posterior ({draws} draws from {Path(ens.source).name}, "
                     f"ESS {ens.ess:.0f}, x {replications} runs, common seeds; {comp.wall_seconds:.0f} s)",
               title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)

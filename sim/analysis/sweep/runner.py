@@ -235,19 +235,16 @@ def run_sweep(spec: SweepSpec, out: str | Path | None = None, *, executor: str =
 
 @contextmanager
 def _lock(out: Path) -> Iterator[None]:
-    """Hold an exclusive advisory lock on ``out/.lock`` while a sweep writes there (released by the OS
-    if the process dies), so that two drivers never fill the same folder."""
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / ".lock", "a+") as f:
-        try:
-            import fcntl
+    """Hold the writer's lock of ``out`` (``out/.lock``, :func:`sim.analysis.folders.folder_lock`: the one lock
+    every aieco writer takes, released by the OS if the process dies) while a sweep writes there, so that two
+    drivers, or a driver and another command, never fill the same folder. Raises SweepError when it is held."""
+    from sim.analysis.folders import FolderBusy, folder_lock
 
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # pragma: no cover - not POSIX: no lock
-            pass
-        except OSError:
-            raise SweepError(f"{out}: another sweep is writing to this folder right now") from None
-        yield
+    try:
+        with folder_lock(out, inside=True):
+            yield
+    except FolderBusy as e:
+        raise SweepError(str(e)) from None
 
 
 def _execute(plan: Plan, out: Path, manifest: dict | None, handle: ExecutorHandle, resume: bool, retry_failed: bool,
