@@ -253,3 +253,30 @@ def test_a_staging_folder_left_by_a_killed_writer_is_removed_by_the_next(tmp_pat
     with finished_folder(tmp_path / "out") as staging:
         (staging / "manifest.json").write_text("{}")
     assert _leftovers(tmp_path) == [] and (tmp_path / "out" / "manifest.json").is_file()
+
+
+def test_replacing_a_folder_keeps_the_results_nested_in_it_and_nothing_else(tmp_path):
+    """`aieco validate` writes results/<name>/validation: a later `aieco run --overwrite` of results/<name>
+    replaces the run's files but keeps that nested results folder; a folder of other files is never replaced."""
+    from sim.analysis.folders import FolderError, finished_folder
+
+    target = tmp_path / "out"
+    (target / "validation").mkdir(parents=True)
+    (target / "validation" / "manifest.json").write_text('{"kind": "validation"}')
+    with finished_folder(target) as staging:  # no run results yet: allowed, the nested folder kept
+        (staging / "manifest.json").write_text('{"kind": "run", "n": 1}')
+    with finished_folder(target, overwrite=True) as staging:
+        (staging / "manifest.json").write_text('{"kind": "run", "n": 2}')
+    assert sorted(p.name for p in target.iterdir()) == ["manifest.json", "validation"]
+    assert '"n": 2' in (target / "manifest.json").read_text()
+    assert (target / "validation" / "manifest.json").read_text() == '{"kind": "validation"}'
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(FolderError, match="not a results folder"):
+        with finished_folder(other, overwrite=True):
+            pass
+    with pytest.raises(FolderError, match="already holds results"):
+        with finished_folder(target):
+            pass
+    assert (other / "notes.txt").read_text() == "mine" and _leftovers(tmp_path) == []

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -94,7 +94,8 @@ def published_path(path: str | Path) -> Path:
     return path
 
 
-def check_target(target: Path, overwrite: bool, marker: str = "manifest.json") -> None:
+def check_target(target: Path, overwrite: bool, marker: str = "manifest.json",
+                 replaceable: Callable[[Path], bool] | None = None) -> None:
     """Raise FolderError when ``target`` holds results (``marker``) and ``overwrite`` is off, is a file, is the
     current folder or one that holds it, or holds files but no ``marker`` (not results: never replaced)."""
     if target.exists() and not target.is_dir():
@@ -108,13 +109,19 @@ def check_target(target: Path, overwrite: bool, marker: str = "manifest.json") -
         if overwrite:
             return
         raise FolderError(f"{target} already holds results ({marker}); choose another --out or add --overwrite")
-    if any(target.iterdir()):
+    entries = [p for p in target.iterdir() if not _kept(p)]
+    if entries and replaceable is not None and all(replaceable(p) for p in entries):
+        if overwrite:
+            return
+        raise FolderError(f"{target} already holds results; choose another --out or add --overwrite")
+    if entries:
         raise FolderError(f"{target}: holds files but no {marker}: not a results folder, so it is not replaced "
                           "(even with --overwrite); choose another --out, or empty it")
 
 
 @contextmanager
-def finished_folder(target: str | Path, overwrite: bool = False, marker: str = "manifest.json") -> Iterator[Path]:
+def finished_folder(target: str | Path, overwrite: bool = False, marker: str = "manifest.json",
+                    replaceable: Callable[[Path], bool] | None = None) -> Iterator[Path]:
     """Write a finished result to folder ``target`` safely: yields a staging folder beside it to write into;
     when the body completes, the staging folder replaces ``target`` in one rename (a previous ``target`` is
     removed only then: with ``overwrite``, or when it was empty). When the body raises (including Ctrl-C,
@@ -122,10 +129,11 @@ def finished_folder(target: str | Path, overwrite: bool = False, marker: str = "
     as it was.
 
     Holds :func:`folder_lock` throughout. Raises FolderBusy when another writer holds it, FolderError when
-    ``target`` holds results and ``overwrite`` is off (:func:`check_target`)."""
+    ``target`` holds results and ``overwrite`` is off (:func:`check_target`; ``replaceable`` tells the entries of
+    a folder without ``marker`` that are results too, e.g. figure files)."""
     target = Path(target)
     with folder_lock(target):
-        check_target(target, overwrite, marker)
+        check_target(target, overwrite, marker, replaceable)
         for stale in target.absolute().parent.glob(f".{target.name}{PARTIAL}*"):  # left by a killed writer
             shutil.rmtree(stale, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{PARTIAL}", dir=target.absolute().parent))
@@ -140,19 +148,32 @@ def finished_folder(target: str | Path, overwrite: bool = False, marker: str = "
             _STAGED.pop(staging, None)
 
 
+def _kept(entry: Path) -> bool:
+    """Whether ``entry`` of a folder being replaced is kept: the results of another command nested in it (a
+    folder with its own manifest.json, e.g. ``results/baseline/validation``), or a hidden lock or staging entry."""
+    return (entry.is_dir() and (entry / "manifest.json").is_file()) or entry.name.startswith(".")
+
+
 def _publish(staging: Path, target: Path) -> None:
-    """Rename ``staging`` to ``target``; an existing ``target`` is first renamed aside and removed after."""
+    """Rename ``staging`` to ``target``; an existing ``target`` is first renamed aside and removed after, its
+    nested results of other commands (:func:`_kept`) moved into the new folder first."""
     staging.chmod(0o777 & ~_umask())  # mkdtemp's 0700 -> an ordinary folder's mode
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        old.rmdir()
-        target.rename(old)
+    old, moved = None, []
     try:
+        if target.exists():
+            for entry in target.iterdir():
+                if _kept(entry) and not entry.name.startswith(".") and not (staging / entry.name).exists():
+                    entry.rename(staging / entry.name)
+                    moved.append(entry.name)
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            old.rmdir()
+            target.rename(old)
         staging.rename(target)
-    except BaseException:
-        if old is not None:
+    except BaseException:  # put everything back as it was
+        if old is not None and not target.exists():
             old.rename(target)
+        for name in moved:
+            (staging / name).rename(target / name)
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

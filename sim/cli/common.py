@@ -229,7 +229,8 @@ def sigterm_as_interrupt() -> Iterator[dict[str, int | None]]:
 
 
 @contextmanager
-def staged_output(out_dir: str | Path, overwrite: bool = False) -> Iterator[Path]:
+def staged_output(out_dir: str | Path, overwrite: bool = False,
+                  replaceable: Callable[[Path], bool] | None = None) -> Iterator[Path]:
     """Write a finished result to ``out_dir`` safely (:func:`sim.analysis.folders.finished_folder`): yields the
     staging folder to write into, published whole when the body completes. Another writer of the folder, or
     results already there without ``overwrite``: exit 2 at once. Ctrl-C or SIGTERM: nothing is written, one
@@ -238,7 +239,7 @@ def staged_output(out_dir: str | Path, overwrite: bool = False) -> Iterator[Path
 
     with sigterm_as_interrupt() as stopped:
         try:
-            with finished_folder(out_dir, overwrite) as staging:
+            with finished_folder(out_dir, overwrite, replaceable=replaceable) as staging:
                 yield staging
         except FolderError as e:
             fail(str(e))

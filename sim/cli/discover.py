@@ -13,7 +13,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from sim.cli.common import FiniteFloatRange, console, err_console, fail, parse_formats
+from sim.cli.common import FiniteFloatRange, console, err_console, fail, parse_formats, staged_output
 
 
 def _say(msg: str) -> None:
@@ -123,11 +123,14 @@ def discover(results_dir: str, where: str, method: str, out: str | None, inputs:
     for n in res.notes:
         _say(f"note: {n}")
     _print(res)
-    paths = write_results(res, dest)
-    if not no_figures:
-        from sim.plots.discovery import draw_discovery_figures
+    figs = []
+    with staged_output(dest, overwrite=True) as staging:  # an earlier discovery (check_out) is replaced whole
+        paths = [dest / p.name for p in write_results(res, staging)]
+        if not no_figures:
+            from sim.plots.discovery import draw_discovery_figures
 
-        figs = [p for p in draw_discovery_figures(dest, fmts) if p.suffix != ".json"]
+            figs = [p for p in draw_discovery_figures(staging, fmts) if p.suffix != ".json"]
+    if figs:
         _say(f"{len(figs)} figure files in {dest / 'figures'}")
     click.echo(f"tables: {', '.join(str(p) for p in paths if p.suffix in ('.csv', '.txt'))}")
 

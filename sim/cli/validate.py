@@ -16,6 +16,7 @@ from sim.cli.common import (
     progress_bar,
     scenario_or_exit,
     set_option,
+    staged_output,
     wide_console,
 )
 from sim.scenario.schema import ScenarioError, folder_name
@@ -126,64 +127,64 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
     else:
         extra = list(sets) + ([f"seed={seed}"] if seed is not None else [])
         sc = scenario_or_exit(scenario, tuple(extra))
-    try:
-        targets = load_targets(targets_dir, p1_definition)
-        if ensemble is not None:
-            from sim.analysis.posterior import validate_posterior
-
-            total = draws * replications
-            with progress_bar(total, f"validate --posterior: {draws} draws x {replications} runs") as advance:
-                post = validate_posterior(ensemble, draws, replications, seed=sc.seed if seed is None else seed,
-                                          overrides=list(sets), targets=targets, progress=lambda k: advance())
-            result = post
-            runs_label = f"{draws} draws x {replications} run{'s' if replications > 1 else ''}"
-            replications = draws * replications
-        else:
-            runs_label = f"{replications} replication{'s' if replications > 1 else ''}"
-            with progress_bar(replications, f"validate {sc.name}: {replications} replications") as advance:
-                result = run_validation(sc, replications, targets, progress=lambda r: advance())
-    except ValidationInputError as e:
-        fail(str(e))
-    except RosterError as e:
-        fail(f"{scenario}: field 'roster': {e}")
     default_out = Path("results") / folder_name(sc.name) / ("validation_posterior" if ensemble is not None else "validation")
     out_dir = Path(out) if out else default_out
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result.table.to_csv(out_dir / "validation.csv", index=False, float_format="%.6g")
-    result.stats.to_csv(out_dir / "validation_replications.csv", index=False, float_format="%.6g")
-    # the monthly series of every replication: `aieco figures` redraws P2 and P3 from them (about 1 MB)
-    result.replications.timeseries.to_parquet(out_dir / "timeseries.parquet", index=False)
-    months = int(result.replications.scenario.months)
-    notes = [f"Scenario `{Path(scenario)}` ('{sc.name}'), {replications} replications, {sc.developers.n} developers, "
-             f"{sc.start} + {months} months, base seed {sc.seed}."]
-    title = f"Validation of '{sc.name}' against Epoch AI data (patterns P1-P3, P5-P8)"
-    if ensemble is not None:
-        notes.append(f"Posterior predictive check: {draws} draws from `{ensemble.source}` (ESS {ensemble.ess:.0f}) x "
-                     f"{result.runs_per_draw} runs each; intervals are posterior predictive (parameter and run-to-run "
-                     "uncertainty); 2022-2024 in sample, 2025 held out.")
-        title = f"Posterior predictive check of '{sc.name}' against Epoch AI data (patterns P1-P3, P5-P8)"
-        result.draws.to_csv(out_dir / "draws.csv", index=False, float_format="%.6g")
-    (out_dir / "validation.md").write_text(to_markdown(result.table, result.verdicts, targets, title, notes),
-                                           encoding="utf-8")
-    manifest = base_manifest("validation")
-    manifest.update({"scenario_file": str(Path(scenario).resolve()), "scenario": sc.resolved_dict(),
-                     "replications": replications, "seeds": result.replications.seeds, "targets": targets.source,
-                     "p1_definition": p1_definition, "verdict_rule": VERDICT_RULE,
-                     "tolerances": tolerance_text(targets), "verdicts": result.verdicts.to_dict(orient="records")})
-    if ensemble is not None:
-        manifest["posterior"] = {"ensemble": str(ensemble.source), "draws": draws,
-                                 "runs_per_draw": result.runs_per_draw, "ess": ensemble.ess,
-                                 "seed_rule": "draw i, run r: seed_for(seed, i, r); draws: "
-                                              "numpy.random.default_rng(seed).choice by weight",
-                                 "ensemble_provenance": ensemble.provenance}
-    write_json_atomic(out_dir / "manifest.json", manifest)
     n_fig = 0
-    if not no_figures:
-        prov = {k: manifest[k] for k in ("command", "versions", "git", "created")}
-        prov.update({"results": str(out_dir), "seeds": result.replications.seeds, "scenario": sc.name})
-        paths = draw_validation_figures(result.replications.timeseries, result.stats, targets, out_dir / "figures",
-                                        sc.name, fmts, prov)
-        n_fig = sum(p.suffix != ".json" for p in paths)
+    with staged_output(out_dir, overwrite=True) as staging:  # replaced whole, when complete
+        try:
+            targets = load_targets(targets_dir, p1_definition)
+            if ensemble is not None:
+                from sim.analysis.posterior import validate_posterior
+
+                total = draws * replications
+                with progress_bar(total, f"validate --posterior: {draws} draws x {replications} runs") as advance:
+                    post = validate_posterior(ensemble, draws, replications, seed=sc.seed if seed is None else seed,
+                                              overrides=list(sets), targets=targets, progress=lambda k: advance())
+                result = post
+                runs_label = f"{draws} draws x {replications} run{'s' if replications > 1 else ''}"
+                replications = draws * replications
+            else:
+                runs_label = f"{replications} replication{'s' if replications > 1 else ''}"
+                with progress_bar(replications, f"validate {sc.name}: {replications} replications") as advance:
+                    result = run_validation(sc, replications, targets, progress=lambda r: advance())
+        except ValidationInputError as e:
+            fail(str(e))
+        except RosterError as e:
+            fail(f"{scenario}: field 'roster': {e}")
+        result.table.to_csv(staging / "validation.csv", index=False, float_format="%.6g")
+        result.stats.to_csv(staging / "validation_replications.csv", index=False, float_format="%.6g")
+        # the monthly series of every replication: `aieco figures` redraws P2 and P3 from them (about 1 MB)
+        result.replications.timeseries.to_parquet(staging / "timeseries.parquet", index=False)
+        months = int(result.replications.scenario.months)
+        notes = [f"Scenario `{Path(scenario)}` ('{sc.name}'), {replications} replications, {sc.developers.n} developers, "
+                 f"{sc.start} + {months} months, base seed {sc.seed}."]
+        title = f"Validation of '{sc.name}' against Epoch AI data (patterns P1-P3, P5-P8)"
+        if ensemble is not None:
+            notes.append(f"Posterior predictive check: {draws} draws from `{ensemble.source}` (ESS {ensemble.ess:.0f}) x "
+                         f"{result.runs_per_draw} runs each; intervals are posterior predictive (parameter and run-to-run "
+                         "uncertainty); 2022-2024 in sample, 2025 held out.")
+            title = f"Posterior predictive check of '{sc.name}' against Epoch AI data (patterns P1-P3, P5-P8)"
+            result.draws.to_csv(staging / "draws.csv", index=False, float_format="%.6g")
+        (staging / "validation.md").write_text(to_markdown(result.table, result.verdicts, targets, title, notes),
+                                               encoding="utf-8")
+        manifest = base_manifest("validation")
+        manifest.update({"scenario_file": str(Path(scenario).resolve()), "scenario": sc.resolved_dict(),
+                         "replications": replications, "seeds": result.replications.seeds, "targets": targets.source,
+                         "p1_definition": p1_definition, "verdict_rule": VERDICT_RULE,
+                         "tolerances": tolerance_text(targets), "verdicts": result.verdicts.to_dict(orient="records")})
+        if ensemble is not None:
+            manifest["posterior"] = {"ensemble": str(ensemble.source), "draws": draws,
+                                     "runs_per_draw": result.runs_per_draw, "ess": ensemble.ess,
+                                     "seed_rule": "draw i, run r: seed_for(seed, i, r); draws: "
+                                                  "numpy.random.default_rng(seed).choice by weight",
+                                     "ensemble_provenance": ensemble.provenance}
+        write_json_atomic(staging / "manifest.json", manifest)
+        if not no_figures:
+            prov = {k: manifest[k] for k in ("command", "versions", "git", "created")}
+            prov.update({"results": str(out_dir), "seeds": result.replications.seeds, "scenario": sc.name})
+            paths = draw_validation_figures(result.replications.timeseries, result.stats, targets, staging / "figures",
+                                            sc.name, fmts, prov)
+            n_fig = sum(p.suffix != ".json" for p in paths)
     out_console = wide_console(180)
     out_console.print(verdict_table(result, f"{title}: {runs_label}"))
     out_console.print(f"[bold]verdict rule[/] (strict): {VERDICT_RULE}.", soft_wrap=True)
