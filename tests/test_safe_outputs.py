@@ -280,3 +280,30 @@ def test_replacing_a_folder_keeps_the_results_nested_in_it_and_nothing_else(tmp_
         with finished_folder(target):
             pass
     assert (other / "notes.txt").read_text() == "mine" and _leftovers(tmp_path) == []
+
+
+def test_dashboard_export_appears_whole_and_replaces_only_an_earlier_export(tmp_path):
+    from sim.analysis.compare import run_comparison
+    from sim.analysis.folders import FolderError
+    from sim.analysis.runs import run_replications
+    from sim.dashboard.session import Outcome, export
+    from sim.scenario.schema import load_scenario, with_values
+
+    start_path = _scenario(tmp_path, months=3)
+    start = load_scenario(start_path, ["developers.n=100"])
+    edited = with_values(start, {"name": "edited", "labs.beta": 6.0})
+    comp = run_comparison([start, edited], 1, names=["start", "edited"])
+    o = Outcome(start_path, start, edited, comp, {"edited": run_replications(edited, 1)}, 0.1)
+    folder = tmp_path / "export"
+    paths = export(o, folder)
+    assert [p.name for p in paths] == ["edited.toml", "run", "compare"]
+    assert all(p.exists() for p in paths) and (folder / "run" / "manifest.json").is_file()
+    assert load_scenario(folder / "edited.toml").labs.beta == 6.0
+    export(o, folder)  # an earlier export is replaced
+    assert sorted(p.name for p in folder.iterdir()) == ["compare", "edited.toml", "run"]
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    with pytest.raises(FolderError, match="not a results folder"):
+        export(o, mine)
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"] and _leftovers(tmp_path) == []
