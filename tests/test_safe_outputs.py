@@ -307,3 +307,25 @@ def test_dashboard_export_appears_whole_and_replaces_only_an_earlier_export(tmp_
     with pytest.raises(FolderError, match="not a results folder"):
         export(o, mine)
     assert [p.name for p in mine.iterdir()] == ["notes.txt"] and _leftovers(tmp_path) == []
+
+
+def test_streaming_writers_take_the_same_lock(tmp_path):
+    """sweep and sensitivity write their folders in parts; a second writer is refused at once, exit 2."""
+    from filelock import FileLock
+
+    base = ROOT / "scenarios" / "baseline.toml"
+    sweep_spec = tmp_path / "sweep.toml"
+    sweep_spec.write_text(f'base = "{base}"\ndesign = "grid"\n[set]\nmonths = 2\n"developers.n" = 100\n'
+                          '[[factors]]\npath = "labs.beta"\nlevels = [1.0, 2.0]\n')
+    sens_spec = tmp_path / "sens.toml"
+    sens_spec.write_text(f'base = "{base}"\n[set]\nmonths = 2\n"developers.n" = 100\n[design]\nkind = "morris"\n'
+                         'samples = 4\n[[factors]]\npath = "labs.beta"\nrange = [1.0, 5.0]\n'
+                         '[[factors]]\npath = "labs.spill_coef"\nrange = [0.1, 0.9]\n')
+    for cmd, spec in (("sweep", sweep_spec), ("sensitivity", sens_spec)):
+        out = tmp_path / f"{cmd}-out"
+        out.mkdir()
+        with FileLock(out / ".lock", timeout=0):  # another writer holds the folder
+            res = CliRunner().invoke(main, [cmd, str(spec), "--executor", "serial", "--out", str(out)])
+        assert res.exit_code == 2, res.output
+        assert "another aieco command is writing to this folder right now" in res.output, res.output
+        assert [p.name for p in out.iterdir()] == [".lock"]

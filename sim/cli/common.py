@@ -229,6 +229,24 @@ def sigterm_as_interrupt() -> Iterator[dict[str, int | None]]:
 
 
 @contextmanager
+def writer_lock(folder: str | Path) -> Iterator[None]:
+    """Hold the writer's lock of a folder written in parts (``folder/.lock``,
+    :func:`sim.analysis.folders.folder_lock`, the lock every aieco writer takes); exit 2 at once when another
+    command holds it."""
+    from sim.analysis.folders import FolderBusy, folder_lock
+
+    try:
+        lock = folder_lock(folder, inside=True)
+        lock.__enter__()
+    except FolderBusy as e:
+        fail(str(e))
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
+@contextmanager
 def staged_output(out_dir: str | Path, overwrite: bool = False,
                   replaceable: Callable[[Path], bool] | None = None) -> Iterator[Path]:
     """Write a finished result to ``out_dir`` safely (:func:`sim.analysis.folders.finished_folder`): yields the
