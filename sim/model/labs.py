@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -99,22 +100,10 @@ def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> 
             raise RosterError(f"{path}: row {i}, column region: {row.region!r} is not one of {', '.join(REGIONS)}")
         if str(row.strategy).upper() not in ("OPEN", "CLOSED"):
             raise RosterError(f"{path}: row {i}, column strategy: {row.strategy!r} is not OPEN or CLOSED")
-        try:
-            c = float(row.training_compute_flop)
-        except (TypeError, ValueError):
-            c = float("nan")
-        if not np.isfinite(c) or c <= 0 or c > MAX_TRAINING_FLOP:
-            what = "is not a finite number" if not np.isfinite(c) else "is out of range"
-            raise RosterError(f"{path}: row {i}, column training_compute_flop: {row.training_compute_flop!r} "
-                              f"{what}; allowed: a positive number of FLOP up to {MAX_TRAINING_FLOP:.0e}")
-        try:
-            b = float(row.open_bias)
-        except (TypeError, ValueError):
-            b = float("nan")
-        if not np.isfinite(b) or abs(b) > OPEN_BIAS_MAX:
-            what = "is not a finite number" if not np.isfinite(b) else "is out of range"
-            raise RosterError(f"{path}: row {i}, column open_bias: {row.open_bias!r} {what}; allowed: a number "
-                              f"from -{OPEN_BIAS_MAX:g} to {OPEN_BIAS_MAX:g} (a logit-scale trait, typically -3 to 3)")
+        _check_number(path, i, "training_compute_flop", row.training_compute_flop, lambda c: 0 < c <= MAX_TRAINING_FLOP,
+                      f"a positive number of FLOP up to {MAX_TRAINING_FLOP:.0e}")
+        _check_number(path, i, "open_bias", row.open_bias, lambda b: abs(b) <= OPEN_BIAS_MAX,
+                      f"a number from -{OPEN_BIAS_MAX:g} to {OPEN_BIAS_MAX:g} (a logit-scale trait, typically -3 to 3)")
     for col in ("entry", "exit"):
         if col not in df.columns:
             continue
@@ -153,6 +142,18 @@ def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> 
     out["training_compute_flop"] = out["training_compute_flop"].astype(float)
     out["open_bias"] = out["open_bias"].astype(float)
     return out.reset_index(drop=True)
+
+
+def _check_number(path: Any, i: int, column: str, raw: Any, ok: Callable[[float], bool], allowed: str) -> None:
+    """Raise RosterError naming the file, row and column unless ``raw`` is a finite number for which ``ok``
+    holds ("not a finite number" for NaN, infinity or text; "out of range" otherwise)."""
+    try:
+        v = float(raw)
+    except (TypeError, ValueError):
+        v = float("nan")
+    if not np.isfinite(v) or not ok(v):
+        what = "is not a finite number" if not np.isfinite(v) else "is out of range"
+        raise RosterError(f"{path}: row {i}, column {column}: {raw!r} {what}; allowed: {allowed}")
 
 
 def check_roster_start(roster: pd.DataFrame, start: str, source: str | Path = "roster") -> None:
