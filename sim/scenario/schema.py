@@ -762,8 +762,9 @@ class Scenario(_Strict):
     extends: str | None = Field(None, description="Parent scenario file, relative to this file (resolved on load).")
     events_mode: Literal["merge", "replace"] = Field(
         "merge", description="How this file's [[events]] combine with its parent's (resolved on load): 'merge' adds "
-                             "them to the parent's, in date order (on the same month the child's come last, so they "
-                             "win); 'replace' drops the parent's events.")
+                             "them to the parent's, in date order (a child's event on the month and field of a "
+                             "parent's replaces it); 'replace' drops the parent's events (without [[events]] of its "
+                             "own: none). Two events of one file on the same month and field are an error.")
     start: str = P("2022-01", unit="YYYY-MM", source="DESIGN.md §2",
                    description=f"First simulated month ({START_RANGE[0]} to {START_RANGE[1]}).")
     months: int = P(108, unit="months", ge=1, le=600, source="DESIGN.md §2 (2022-01 to 2030-12)",
