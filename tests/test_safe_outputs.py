@@ -329,3 +329,36 @@ def test_streaming_writers_take_the_same_lock(tmp_path):
         assert res.exit_code == 2, res.output
         assert "another aieco command is writing to this folder right now" in res.output, res.output
         assert [p.name for p in out.iterdir()] == [".lock"]
+
+
+LATE = "name,region,training_compute_flop,strategy,open_bias,entry\nA,US,1e24,CLOSED,0,\nB,CN,1e23,OPEN,0,2030-01\n"
+
+
+def test_a_lab_entering_after_the_horizon_leaves_its_region_without_labs(tmp_path):
+    """A lab that enters after the horizon never takes part: its region's outputs are those of a region without
+    labs (undefined: NaN, shown n/a), every other output is finite, and the run says n/a, not nan."""
+    (tmp_path / "late.csv").write_text(LATE)
+    s = tmp_path / "s.toml"
+    s.write_text('name = "late"\nroster = "late.csv"\nmonths = 6\n[developers]\nn = 100\n')
+    res = CliRunner().invoke(main, ["run", str(s), "--no-figures", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "open share of labs, CN" in res.output and "nan" not in res.output.lower().replace("n/a", "")
+    import pandas as pd
+
+    summary = pd.read_parquet(tmp_path / "o" / "summary.parquet")
+    assert summary["open_share_CN"].isna().all() and summary["open_share_US"].notna().all()
+
+
+@pytest.mark.xfail(strict=True, reason="sim/model/capability.lag_months computes -inf - -inf when no open (or no "
+                                       "closed) lab is active: a RuntimeWarning; the fix belongs in sim/model "
+                                       "(the engine branch, issue 25), e.g. return NaN for a non-finite level")
+def test_a_horizon_without_an_open_lab_runs_without_a_warning(tmp_path):
+    from sim.analysis.runs import run_one
+    from sim.scenario.schema import load_scenario
+
+    (tmp_path / "late.csv").write_text(LATE)
+    (tmp_path / "s.toml").write_text('name = "late"\nroster = "late.csv"\nmonths = 12\n[developers]\nn = 100\n')
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for seed in range(5):
+            run_one(load_scenario(tmp_path / "s.toml"), seed=seed)
