@@ -237,7 +237,7 @@ CASES = [
     Case("nan-sweep-level", ["sweep", "spec.toml", "--executor", "serial", "--out", "o"],
          ["spec.toml", "labs.beta", "not a finite number"],
          {"spec.toml": f'base = "{BASELINE}"\ndesign = "grid"\n[[factors]]\npath = "labs.beta"\nlevels = [nan, 2.0]\n'}),
-    Case("roster-open-bias-huge", ["run", "s.toml"], ["roster.csv", "row 1", "open_bias", "out of range", "-10 to 10"],
+    Case("roster-open-bias-huge", ["run", "s.toml"], ["roster.csv", "row 1", "open_bias", "out of range", "-50 to 50"],
          {"s.toml": scenario_with_roster(), "roster.csv": ROSTER_HEADER + "A,US,1e24,CLOSED,1e300,\n"}),
     Case("roster-open-bias-minus-huge", ["run", "s.toml"], ["roster.csv", "row 2", "open_bias", "out of range"],
          {"s.toml": scenario_with_roster(), "roster.csv": ROSTER_HEADER + "A,US,1e24,CLOSED,0,\nB,CN,1e23,OPEN,-1e300,\n"}),

@@ -41,9 +41,10 @@ MAX_TRAINING_FLOP = 1e33
 beyond it budgets and revenues overflow."""
 
 
-OPEN_BIAS_MAX = 10.0
-"""Largest ``open_bias`` in size a roster may give: a logit-scale trait (the data's are within +/-2; +/-10 already
-makes a lab's choice certain); beyond it the release choice overflows."""
+OPEN_BIAS_MAX = 50.0
+"""Largest ``open_bias`` in size a roster may give: a logit-scale trait (the data's are within +/-2; +/-12 pins a
+lab's choice in tests); times ``labs.open_bias_scale`` (<= 5) it stays far from overflowing the release choice's
+logistic, which +/-1e300 did."""
 
 
 class RosterError(ValueError):
