@@ -362,3 +362,16 @@ def test_a_horizon_without_an_open_lab_runs_without_a_warning(tmp_path):
         warnings.simplefilter("error")
         for seed in range(5):
             run_one(load_scenario(tmp_path / "s.toml"), seed=seed)
+
+
+def test_figure_sidecars_name_the_published_folder_not_the_staging_one(tmp_path):
+    """Figures are drawn in the staging folder; their provenance names the folder they are published in."""
+    from sim.analysis.folders import finished_folder, published_path
+    from sim.plots.style import provenance
+
+    out = tmp_path / "out"
+    with finished_folder(out) as staging:
+        (staging / "manifest.json").write_text('{"kind": "run", "seeds": [1]}')
+        assert provenance(staging)["results"] == str(out)
+        assert published_path(staging / "figures" / "a.png") == out / "figures" / "a.png"
+    assert published_path(out / "x") == out / "x" and _leftovers(tmp_path) == []
