@@ -182,8 +182,7 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
-@pytest.mark.parametrize("where, sig", [("tables", signal.SIGTERM), ("figures", signal.SIGINT),
-                                        ("figures", signal.SIGTERM)])
+@pytest.mark.parametrize("where, sig", [("tables", signal.SIGTERM), ("figures", signal.SIGINT)])
 def test_an_interrupted_run_leaves_no_folder_that_looks_finished(tmp_path, where, sig):
     """SIGINT while figures were drawn left manifest, tables and 1 of 14 figures: the folder looked finished
     and every rerun refused it. Now nothing appears until the result is complete; the rerun just runs."""
@@ -205,20 +204,29 @@ def test_an_interrupted_run_leaves_no_folder_that_looks_finished(tmp_path, where
     assert (tmp_path / "out" / "manifest.json").is_file()
 
 
-def test_an_interrupted_overwrite_keeps_the_previous_results(tmp_path):
+def test_an_interrupted_overwrite_keeps_the_previous_results(tmp_path, monkeypatch):
+    """--overwrite removed the old results before the new ones existed; now they are replaced only when the new
+    ones are complete (Ctrl-C while writing tables: the old folder as it was)."""
+    import sim.analysis.runs as runs
+
     s = _scenario(tmp_path)
     first = CliRunner().invoke(main, ["run", str(s), *SMALL, "--no-figures", "--out", str(tmp_path / "out")])
     assert first.exit_code == 0, first.output
     before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
-    proc = _start(tmp_path, "tables", "run", str(s), *SMALL, "--no-figures", "--out", "out", "--overwrite",
-                  "--set", "labs.beta=6")
-    try:
-        _wait_for(proc, "STALLED tables")
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
-    assert proc.returncode == 130, err
+    calls = []
+
+    def ctrl_c_on_the_third_table(path, write):
+        calls.append(path)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(path, write)
+
+    real = runs.write_atomic
+    monkeypatch.setattr(runs, "write_atomic", ctrl_c_on_the_third_table)
+    res = CliRunner().invoke(main, ["run", str(s), *SMALL, "--no-figures", "--out", str(tmp_path / "out"),
+                                    "--overwrite", "--set", "labs.beta=6"])
+    assert res.exit_code == 130 and "interrupted: nothing written to" in res.output, res.output
+    assert len(calls) == 3
     assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before
     assert _leftovers(tmp_path) == []
 
