@@ -351,6 +351,8 @@ def test_a_lab_entering_after_the_horizon_leaves_its_region_without_labs(tmp_pat
     res = CliRunner().invoke(main, ["run", str(s), "--no-figures", "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
     assert "open share of labs, CN" in res.output and "nan" not in res.output.lower().replace("n/a", "")
+    assert "note: " in res.output and "every CN lab enters after the horizon (the first in 2030-01)" in " ".join(
+        res.output.split())
     import pandas as pd
 
     summary = pd.read_parquet(tmp_path / "o" / "summary.parquet")

@@ -202,13 +202,20 @@ def _recorded_job(from_dir: str, out: str | None) -> _Job:
 
 
 def _check_roster(job: _Job) -> None:
-    """Exit 2 naming the roster file, row and column when the job's roster is not valid for its scenario."""
-    from sim.model.labs import check_roster_start, load_roster
+    """Exit 2 naming the roster file, row and column when the job's roster is not valid for its scenario; note a
+    region whose labs all enter after the horizon (its outputs are n/a)."""
+    from sim.model.labs import check_roster_start, load_roster, regions_entering_late
 
+    sc = job.sc
     try:
-        check_roster_start(load_roster(job.sc.roster_path()), job.sc.start, job.sc.roster_path())
+        roster = load_roster(sc.roster_path())
+        check_roster_start(roster, sc.start, sc.roster_path())
     except RosterError as e:
         fail(f"{job.shown}: field 'roster': {e}")
+    for region, first in regions_entering_late(roster, sc.start, sc.months).items():
+        err_console.print(f"note: {sc.roster_path()}: every {region} lab enters after the horizon (the first in "
+                          f"{first}): {region} has no lab in this run, so its outputs are n/a", markup=False,
+                          soft_wrap=True)
 
 
 def _compute(job: _Job, precision: float | None) -> tuple[Replications, dict | None, list[int] | None]:

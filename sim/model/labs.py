@@ -157,6 +157,21 @@ def _check_number(path: Any, i: int, column: str, raw: Any, ok: Callable[[float]
         raise RosterError(f"{path}: row {i}, column {column}: {raw!r} {what}; allowed: {allowed}")
 
 
+def regions_entering_late(roster: pd.DataFrame, start: str, months: int) -> dict[str, str]:
+    """The regions whose labs in ``roster`` (from :func:`load_roster`) all enter after the horizon (``months``
+    months from ``start``, YYYY-MM), each with its first lab's entry month: such a region has no lab in the run,
+    so its outputs are undefined (NaN), as for a region without labs."""
+    y, m = int(start[:4]), int(start[5:7])
+    k = y * 12 + m - 1 + months
+    end = f"{k // 12:04d}-{k % 12 + 1:02d}"  # the first month after the horizon
+    out = {}
+    for region, g in roster.groupby("region", sort=False):
+        entries = [str(e) for e in g.get("entry", pd.Series([""] * len(g)))]
+        if entries and all(e and e >= end for e in entries):
+            out[str(region)] = min(entries)
+    return out
+
+
 def check_roster_start(roster: pd.DataFrame, start: str, source: str | Path = "roster") -> None:
     """Raise RosterError unless at least one lab of ``roster`` (from :func:`load_roster`) is present at
     ``start`` (YYYY-MM): its ``entry`` blank or not after ``start``. ``source`` names the file."""
