@@ -94,10 +94,25 @@ def published_path(path: str | Path) -> Path:
     return path
 
 
+def _other_kind(manifest: Path, kinds: tuple[str, ...] | None) -> str | None:
+    """The ``kind`` of results ``manifest`` records when it is not one of ``kinds`` (None: any kind will do, or
+    it is one of them)."""
+    if not kinds:
+        return None
+    import json
+
+    try:
+        kind = json.loads(manifest.read_text(encoding="utf-8")).get("kind")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        kind = None
+    return None if kind in kinds else str(kind)
+
+
 def check_target(target: Path, overwrite: bool, marker: str = "manifest.json",
-                 replaceable: Callable[[Path], bool] | None = None) -> None:
-    """Raise FolderError when ``target`` holds results (``marker``) and ``overwrite`` is off, is a file, is the
-    current folder or one that holds it, or holds files but no ``marker`` (not results: never replaced)."""
+                 replaceable: Callable[[Path], bool] | None = None, kinds: tuple[str, ...] | None = None) -> None:
+    """Raise FolderError when ``target`` holds results (``marker``) and ``overwrite`` is off, or results of
+    another kind than ``kinds`` (the ``kind`` of its manifest), is a file, is the current folder or one that
+    holds it, or holds files but no ``marker`` (not results: never replaced)."""
     if target.exists() and not target.is_dir():
         raise FolderError(f"{target}: a file, not a folder; choose another --out")
     if not target.is_dir():
@@ -106,6 +121,10 @@ def check_target(target: Path, overwrite: bool, marker: str = "manifest.json",
         raise FolderError(f"{target}: the current folder (or one that holds it) cannot be replaced by results; "
                           "choose another --out")
     if (target / marker).exists():
+        other = _other_kind(target / marker, kinds)
+        if other is not None:
+            raise FolderError(f"{target} holds the results of another command (kind {other!r}, not "
+                              f"{' or '.join(map(repr, kinds))}); they are not replaced: choose another --out")
         if overwrite:
             return
         raise FolderError(f"{target} already holds results ({marker}); choose another --out or add --overwrite")
@@ -121,7 +140,8 @@ def check_target(target: Path, overwrite: bool, marker: str = "manifest.json",
 
 @contextmanager
 def finished_folder(target: str | Path, overwrite: bool = False, marker: str = "manifest.json",
-                    replaceable: Callable[[Path], bool] | None = None) -> Iterator[Path]:
+                    replaceable: Callable[[Path], bool] | None = None,
+                    kinds: tuple[str, ...] | None = None) -> Iterator[Path]:
     """Write a finished result to folder ``target`` safely: yields a staging folder beside it to write into;
     when the body completes, the staging folder replaces ``target`` in one rename (a previous ``target`` is
     removed only then: with ``overwrite``, or when it was empty). When the body raises (including Ctrl-C,
@@ -133,7 +153,7 @@ def finished_folder(target: str | Path, overwrite: bool = False, marker: str = "
     a folder without ``marker`` that are results too, e.g. figure files)."""
     target = Path(target)
     with folder_lock(target):
-        check_target(target, overwrite, marker, replaceable)
+        check_target(target, overwrite, marker, replaceable, kinds)
         for stale in target.absolute().parent.glob(f".{target.name}{PARTIAL}*"):  # left by a killed writer
             shutil.rmtree(stale, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{PARTIAL}", dir=target.absolute().parent))

@@ -217,7 +217,7 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
                            out, sets, months, scheduler)
         return
     out_dir = Path(out) if out else Path("results") / folder_name("compare_" + "_vs_".join(dict.fromkeys(names)))[:120]
-    with staged_output(out_dir, overwrite=True) as staging:  # a compare folder is replaced whole, when complete
+    with staged_output(out_dir, overwrite=True, kinds=("compare",)) as staging:  # replaced whole, when complete
         total = replications * len(loaded)
         status = None
         try:
@@ -318,7 +318,7 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
     except EnsembleError as e:
         fail(str(e))
     out_dir = Path(out) if out else Path("results") / folder_name("compare_posterior_" + "_vs_".join(dict.fromkeys(names)))[:120]
-    with staged_output(out_dir, overwrite=True) as staging:
+    with staged_output(out_dir, overwrite=True, kinds=("compare_posterior",)) as staging:
         total = draws * replications * len(loaded)
         try:
             with progress_bar(total, f"{len(loaded)} scenarios x {draws} draws x {replications} runs") as advance:

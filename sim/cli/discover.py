@@ -124,7 +124,7 @@ def discover(results_dir: str, where: str, method: str, out: str | None, inputs:
         _say(f"note: {n}")
     _print(res)
     figs = []
-    with staged_output(dest, overwrite=True) as staging:  # an earlier discovery (check_out) is replaced whole
+    with staged_output(dest, overwrite=True, kinds=("discovery",)) as staging:  # an earlier discovery (check_out) is replaced whole
         paths = [dest / p.name for p in write_results(res, staging)]
         if not no_figures:
             from sim.plots.discovery import draw_discovery_figures

@@ -168,7 +168,7 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
                    changes, Path(out) if out else default_out(sc.name, changes), scenario)
     job.max_replications = max_replications_or_exit(max_replications, job.replications, precision)
     _check_roster(job)  # before anything is written
-    with staged_output(job.out_dir, overwrite) as staging:
+    with staged_output(job.out_dir, overwrite, kinds=("run",)) as staging:
         reps, status, history = _compute(job, precision)
         figs = _write(job, reps, staging, precision, status, history, csv, None if no_figures else fmts)
     _say(job, reps, status, history, precision, csv, len(figs))

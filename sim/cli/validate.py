@@ -130,7 +130,7 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
     default_out = Path("results") / folder_name(sc.name) / ("validation_posterior" if ensemble is not None else "validation")
     out_dir = Path(out) if out else default_out
     n_fig = 0
-    with staged_output(out_dir, overwrite=True) as staging:  # replaced whole, when complete
+    with staged_output(out_dir, overwrite=True, kinds=("validation",)) as staging:  # replaced whole, when complete
         try:
             targets = load_targets(targets_dir, p1_definition)
             if ensemble is not None:
