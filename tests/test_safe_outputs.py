@@ -385,3 +385,40 @@ def test_figure_sidecars_name_the_published_folder_not_the_staging_one(tmp_path)
         assert provenance(staging)["results"] == str(out)
         assert published_path(staging / "figures" / "a.png") == out / "figures" / "a.png"
     assert published_path(out / "x") == out / "x" and _leftovers(tmp_path) == []
+
+
+def test_figures_are_moved_into_their_folder_when_all_are_drawn(tmp_path, monkeypatch):
+    """`aieco figures` collects figures of two widths (and hand-written files) in one folder
+    (scripts/make_figures.sh): drawn aside and moved in when all are drawn; an interrupted drawing leaves the
+    folder as it was."""
+    import sim.plots.catalogue as catalogue
+
+    run = tmp_path / "run"
+    res = CliRunner().invoke(main, ["run", str(_scenario(tmp_path, months=2)), *SMALL, "--no-figures",
+                                    "--out", str(run)])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "figs"
+    out.mkdir()
+    (out / "README.md").write_text("by hand")
+
+    def fake_draw(results_dir, formats, width, out_dir, note=None):
+        if width == "broken":
+            (Path(out_dir) / "half_broken.png").write_bytes(b"half")
+            raise KeyboardInterrupt
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        paths = [Path(out_dir) / f"fan_{width}.png", Path(out_dir) / f"fan_{width}.json"]
+        for p in paths:
+            p.write_text(width)
+        return paths
+
+    monkeypatch.setattr(catalogue, "draw_figures", fake_draw)
+    for width in ("double", "single"):
+        res = CliRunner().invoke(main, ["figures", str(run), "--format", "png", "--width", width, "--out", str(out)])
+        assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "fan_double.json", "fan_double.png",
+                                                      "fan_single.json", "fan_single.png"]
+    assert f"{out / 'fan_single.png'}" in res.output
+    monkeypatch.setattr(catalogue, "draw_figures", lambda r, f, w, o, note=None: fake_draw(r, f, "broken", o))
+    res = CliRunner().invoke(main, ["figures", str(run), "--format", "png", "--out", str(out)])
+    assert res.exit_code == 130 and "nothing written to" in res.output, res.output
+    assert "half_broken.png" not in [p.name for p in out.iterdir()] and _leftovers(tmp_path) == []

@@ -141,7 +141,7 @@ def check_target(target: Path, overwrite: bool, marker: str = "manifest.json",
 @contextmanager
 def finished_folder(target: str | Path, overwrite: bool = False, marker: str = "manifest.json",
                     replaceable: Callable[[Path], bool] | None = None,
-                    kinds: tuple[str, ...] | None = None) -> Iterator[Path]:
+                    kinds: tuple[str, ...] | None = None, merge: bool = False) -> Iterator[Path]:
     """Write a finished result to folder ``target`` safely: yields a staging folder beside it to write into;
     when the body completes, the staging folder replaces ``target`` in one rename (a previous ``target`` is
     removed only then: with ``overwrite``, or when it was empty). When the body raises (including Ctrl-C,
@@ -150,22 +150,42 @@ def finished_folder(target: str | Path, overwrite: bool = False, marker: str = "
 
     Holds :func:`folder_lock` throughout. Raises FolderBusy when another writer holds it, FolderError when
     ``target`` holds results and ``overwrite`` is off (:func:`check_target`; ``replaceable`` tells the entries of
-    a folder without ``marker`` that are results too, e.g. figure files)."""
+    a folder without ``marker`` that are results too; ``kinds`` the results kinds it may replace).
+
+    With ``merge`` (a folder that collects files from several commands, e.g. figures drawn at two widths), the
+    staged files are moved into an existing ``target`` when complete, each replacing the file of its name; the
+    target's other files stay."""
     target = Path(target)
     with folder_lock(target):
-        check_target(target, overwrite, marker, replaceable, kinds)
+        if merge and target.exists() and not target.is_dir():
+            raise FolderError(f"{target}: a file, not a folder; choose another --out")
+        if not merge:
+            check_target(target, overwrite, marker, replaceable, kinds)
         for stale in target.absolute().parent.glob(f".{target.name}{PARTIAL}*"):  # left by a killed writer
             shutil.rmtree(stale, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{PARTIAL}", dir=target.absolute().parent))
         _STAGED[staging] = target
         try:
             yield staging
-            _publish(staging, target.absolute())
+            if merge and target.is_dir():
+                _merge(staging, target.absolute())
+            else:
+                _publish(staging, target.absolute())
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         finally:
             _STAGED.pop(staging, None)
+
+
+def _merge(staging: Path, target: Path) -> None:
+    """Move the files of ``staging`` into the existing folder ``target`` (each replacing the file of its name
+    in one rename; the target's other files stay), then remove ``staging``."""
+    for f in sorted(p for p in staging.rglob("*") if p.is_file()):
+        dest = target / f.relative_to(staging)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        f.replace(dest)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def _kept(entry: Path) -> bool:

@@ -248,17 +248,18 @@ def writer_lock(folder: str | Path) -> Iterator[None]:
 
 @contextmanager
 def staged_output(out_dir: str | Path, overwrite: bool = False, replaceable: Callable[[Path], bool] | None = None,
-                  kinds: tuple[str, ...] | None = None) -> Iterator[Path]:
+                  kinds: tuple[str, ...] | None = None, merge: bool = False) -> Iterator[Path]:
     """Write a finished result to ``out_dir`` safely (:func:`sim.analysis.folders.finished_folder`): yields the
     staging folder to write into, published whole when the body completes. Another writer of the folder, or
     results already there without ``overwrite``: exit 2 at once. Ctrl-C or SIGTERM: nothing is written, one
     line says so, exit 130 or 143. A write error (full disk): exit 1, the folder left as it was. ``kinds``:
-    the results kinds the folder may hold to be replaced (another command's results are never replaced)."""
+    the results kinds the folder may hold to be replaced (another command's results are never replaced);
+    ``merge``: the staged files are moved into an existing folder, whose other files stay."""
     from sim.analysis.folders import FolderError, finished_folder
 
     with sigterm_as_interrupt() as stopped:
         try:
-            with finished_folder(out_dir, overwrite, replaceable=replaceable, kinds=kinds) as staging:
+            with finished_folder(out_dir, overwrite, replaceable=replaceable, kinds=kinds, merge=merge) as staging:
                 yield staging
         except FolderError as e:
             fail(str(e))

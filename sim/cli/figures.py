@@ -49,7 +49,7 @@ def figures(results_dir: str, formats: str, width: str, out: str | None, list_on
         return
     notes: list[str] = []
     where = Path(out) if out else Path(results_dir) / "figures"
-    with staged_output(where, overwrite=True, replaceable=_figure_file) as staging:  # replaced whole, when complete
+    with staged_output(where, merge=True) as staging:  # drawn aside, moved in when all are drawn
         try:
             paths = [where / p.relative_to(staging) for p in draw_figures(results_dir, fmts, width, staging,
                                                                            note=notes.append)]
@@ -62,11 +62,6 @@ def figures(results_dir: str, formats: str, width: str, out: str | None, list_on
                       f"in {where}/", highlight=False, markup=False, soft_wrap=True)
     for p in figs:
         click.echo(str(p))
-
-
-def _figure_file(p: Path) -> bool:
-    """Whether ``p`` is a figure or its sidecar (what a figures folder may hold and be replaced with)."""
-    return p.is_file() and p.suffix in (".png", ".pdf", ".svg", ".json")
 
 
 COMMANDS = [figures]
