@@ -65,6 +65,7 @@ import sim.analysis.sweep.store as store
 from sim.analysis.provenance import base_manifest, file_sha256, write_json_atomic
 from sim.analysis.sweep.designs import design_matrix, from_unit, n_points, validate_points
 from sim.analysis.sweep.spec import SweepSpec, block_size, load_spec, resolve_function
+from sim.scenario.schema import folder_name
 
 DESIGNS = ("sobol", "morris")
 """Designs that can be analysed here (the sweep layer also has grid and lhs)."""
@@ -1085,7 +1086,7 @@ def run_sensitivity(spec: SweepSpec, out: str | Path | None = None, **kwargs: An
     from sim.analysis.folders import FolderBusy, folder_lock
     from sim.analysis.sweep import runner
 
-    where = Path(out) if out is not None else Path("results") / "sensitivity" / spec.name
+    where = Path(out) if out is not None else Path("results") / "sensitivity" / folder_name(spec.name)
     check_inputs(spec, kwargs.get("options") or Options())  # bad input: nothing is written, not even a lock
     check_out(where, bool(kwargs.get("resume")))
     try:
@@ -1106,7 +1107,7 @@ def _run_sensitivity(spec: SweepSpec, out: str | Path | None = None, *, options:
 
     Raises SensitivityError, SpecError or SweepError on bad input, before anything is written."""
     opts = options or Options()
-    out = Path(out) if out is not None else Path("results") / "sensitivity" / spec.name
+    out = Path(out) if out is not None else Path("results") / "sensitivity" / folder_name(spec.name)
     t0 = time.perf_counter()
     check_inputs(spec, opts)
     t_design = time.perf_counter() - t0

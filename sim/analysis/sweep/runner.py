@@ -36,6 +36,7 @@ from sim.analysis.sweep.executors import ExecutorError, ExecutorHandle, open_exe
 from sim.analysis.sweep.spec import SpecError, SweepSpec, run_seed
 from sim.analysis.sweep.worker import Batch, BatchResult, RunRequest, error_record, run_batch
 from sim.model.labs import RosterError, check_roster_start, load_roster
+from sim.scenario.schema import folder_name
 
 MAX_BATCH = 64
 """Largest automatic batch (runs per task)."""
@@ -200,7 +201,7 @@ def run_sweep(spec: SweepSpec, out: str | Path | None = None, *, executor: str =
     say = echo or (lambda _m: None)
     plan = plan_sweep(spec, replications)
     reps = plan.replications
-    out = Path(out) if out is not None else Path("results") / "sweeps" / spec.name
+    out = Path(out) if out is not None else Path("results") / "sweeps" / folder_name(spec.name)
     manifest = None
     if (out / store.MANIFEST).is_file():
         try:
