@@ -176,7 +176,7 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     its month) as the median and 90% interval over draws, the 90% spread over all runs, and the share of
     draws with the median's sign; writes posterior_effects.csv, draws.csv, timeseries.parquet, manifest.json.
     """
-    from sim.analysis.compare import run_comparison, write_comparison
+    from sim.analysis.compare import write_comparison
 
     if len(scenarios) < 2:
         fail(f"compare needs at least two scenarios (the first is the reference), got {len(scenarios)}: "
@@ -187,62 +187,15 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
         if m not in SUMMARY_METRICS or m.endswith("_mean12"):
             allowed = ", ".join(k for k in SUMMARY_METRICS if not k.endswith("_mean12"))
             fail(f"--also: unknown metric {m!r}; allowed: {allowed}")
-    loaded, errors = [], []
-    for path in scenarios:  # report every bad file before exiting
-        try:
-            sc = load_scenario(path, list(sets))
-            loaded.append(with_horizon(sc, months) if months else sc)
-        except ScenarioError as e:
-            errors.append(str(e))
-    if errors:
-        fail("\n".join(errors))
-    for path, sc in zip(scenarios, loaded, strict=True):
-        from sim.scenario.schema import scenario_notes
-
-        for note in scenario_notes(sc):
-            click.echo(f"note: {path}: {note}" if note.startswith("--months") else f"note: {note}", err=True)
-    from sim.analysis.compare import unique_names
-
-    names = unique_names([s.name for s in loaded])
+    loaded, names = _load_all(scenarios, sets, months)
     max_replications = max_replications_or_exit(max_replications, replications, precision)
-    from sim.analysis.compare import first_policy_month
-
-    same = [n for n, s in zip(names[1:], loaded[1:], strict=True) if first_policy_month(loaded[0], s) is None]
-    if same:
-        click.echo(f"note: {', '.join(same)} {'has' if len(same) == 1 else 'have'} the same policy as {names[0]} over "
-                   "the horizon (any policy change falls after it): the differences are zero by construction, and "
-                   "'precise' or '~0' say nothing about the policy", err=True)
     if posterior is not None:
         _compare_posterior(loaded, names, scenarios, posterior, replications, seed, ensemble, workers, metrics,
                            out, sets, months, scheduler)
         return
     out_dir = Path(out) if out else Path("results") / folder_name("compare_" + "_vs_".join(dict.fromkeys(names)))[:120]
     with staged_output(out_dir, overwrite=True, kinds=("compare",)) as staging:  # replaced whole, when complete
-        total = replications * len(loaded)
-        status = None
-        try:
-            if precision is not None:
-                from sim.analysis.compare import run_comparison_until_precise
-
-
-                def told(n: int, cap: int) -> None:
-                    err_console.print(f"{n} replications per scenario done (at most {cap})", highlight=False)
-
-                comp, status, history = run_comparison_until_precise(
-                    loaded, replications, precision, max_replications, base_seed=seed, names=names,
-                    metrics=metrics, window=window, progress=told)
-            else:
-                with progress_bar(total, f"{len(loaded)} scenarios x {replications} replications") as advance:
-                    done = [0]
-
-                    def step(k: int) -> None:
-                        advance(k - done[0])
-                        done[0] = k
-
-                    comp = run_comparison(loaded, replications, base_seed=seed, names=names, progress=step)
-        except RosterError as e:
-            fail(f"field 'roster': {e}")
-        reps = len(comp.seeds)
+        comp, status, history = _run(loaded, names, replications, precision, max_replications, seed, metrics, window)
         extra = {"sets": list(sets), "months_override": months}
         if status is not None:
             extra["precision"] = {"rel": precision, "max_replications": max_replications, "batches": history,
@@ -250,47 +203,7 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
                                               for k, v in status.items()]}
         write_comparison(staging, comp, [str(Path(p).resolve()) for p in scenarios], window=window, metrics=metrics,
                          extra=extra)
-        from sim.analysis.compare import compare_stats, comparison_effects
-
-        stats = compare_stats(comp.table, metrics, window=window)
-        effects = comparison_effects(comp, [m for m in metrics if m in comp.timeseries.columns])
-        sc0 = comp.scenarios[0]
-        _START[0] = sc0.start
-        from sim.analysis.compare import window_text
-
-        when = window_text(window, sc0.start, sc0.months)
-        reached = None
-        if status is not None:
-            reached = {}
-            for (m, n, _), v in status.items():
-                ok, at = reached.get((m, n), (True, 0))
-                reached[(m, n)] = (ok and v["reached"], max(at, v.get("reached_at") or 0))
-        out_console = wide_console(170)
-        out_console.print(stats_table(stats, comp.reference,
-                                      f"{' vs '.join(names)}: values {when}, {reps} replication(s) with common "
-                                      f"seeds (base {comp.base_seed}), {comp.wall_seconds:.1f} s", effects, reached))
-        first = {n: effects.loc[effects["scenario"] == n, "from_month"].iloc[0] for n in names[1:]
-                 if (effects["scenario"] == n).any()}
-        lines = ["value: median across replications [the 90% spread of the replications' values: it does not narrow "
-                 "with more replications].",
-                 "diff.: mean paired difference (same seed) [its 90% bootstrap confidence interval (CI): it narrows with "
-                 "more replications]; ~0 marks a CI that includes 0 (no effect shown).",
-                 "mean diff. from policy change: the difference averaged from the first month the scenario's policy "
-                 "differs (" + ", ".join(f"{n}: {month_label(sc0.start, int(k))}" for n, k in first.items())
-                 + ") to the horizon; peak: the largest mean difference in size [its CI], @ its month (YY-MM) and the "
-                 "90% interval of that month over bootstrap resamples. The peak is picked over many months, so its CI "
-                 "excludes 0 even for a policy that does nothing; read it for timing, not as a test. With 90% CIs about "
-                 "1 in 10 excludes 0 by chance when there is no effect."]
-        if status is not None:
-            ok = sum(v["reached"] for v in status.values())
-            lines.append(f"precise: every mean difference of the row (at the window and from the policy change) has a CI "
-                         f"half-width <= {precision:g} x max(|difference|, floor) ({ok} of {len(status)} targets reached "
-                         f"after {reps} replications; batches {history}; at most {max_replications}; in brackets the "
-                         f"replications at which the row first got there).")
-        notes = metric_notes(stats)
-        if window == "mean12" and sc0.months < 12:  # the metrics' own descriptions say 12 months
-            notes = [n.replace("mean of the last 12 months", f"mean of all {sc0.months} months") for n in notes]
-        out_console.print("\n".join([*lines, *notes]), highlight=False, markup=False)
+        _print_comparison(comp, names, metrics, window, status, history, precision, max_replications)
         figs = []
         if not no_figures:
             from sim.plots.compare import draw_compare_figures
@@ -299,6 +212,103 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
                 figs += [p for p in draw_compare_figures(staging, fmts, w) if p.suffix == ".png"]
     err_console.print(f"wrote {out_dir}/: compare.parquet, timeseries.parquet, stats.csv, effects.csv, manifest.json"
                       + "".join(f"\n  figure: {out_dir / 'figures' / p.name}" for p in figs), soft_wrap=True, highlight=False)
+
+
+def _load_all(scenarios: tuple[str, ...], sets: tuple[str, ...], months: int | None) -> tuple[list, list[str]]:
+    """Every scenario with ``--set`` and ``--months`` (every bad file reported before exiting 2), the notes of
+    loading them, and their unique names; notes a scenario whose policy equals the reference's in the horizon."""
+    from sim.analysis.compare import first_policy_month, unique_names
+    from sim.scenario.schema import scenario_notes
+
+    loaded, errors = [], []
+    for path in scenarios:
+        try:
+            sc = load_scenario(path, list(sets))
+            loaded.append(with_horizon(sc, months) if months else sc)
+        except ScenarioError as e:
+            errors.append(str(e))
+    if errors:
+        fail("\n".join(errors))
+    for path, sc in zip(scenarios, loaded, strict=True):
+        for note in scenario_notes(sc):
+            click.echo(f"note: {path}: {note}" if note.startswith("--months") else f"note: {note}", err=True)
+    names = unique_names([s.name for s in loaded])
+    same = [n for n, s in zip(names[1:], loaded[1:], strict=True) if first_policy_month(loaded[0], s) is None]
+    if same:
+        click.echo(f"note: {', '.join(same)} {'has' if len(same) == 1 else 'have'} the same policy as {names[0]} over "
+                   "the horizon (any policy change falls after it): the differences are zero by construction, and "
+                   "'precise' or '~0' say nothing about the policy", err=True)
+    return loaded, names
+
+
+def _run(loaded: list, names: list[str], replications: int, precision: float | None, max_replications: int,
+         seed: int | None, metrics: list[str], window: str) -> tuple:
+    """The comparison (in batches until precise with ``precision``): (comparison, status or None, batches or None);
+    exit 2 naming the roster for a bad roster."""
+    from sim.analysis.compare import run_comparison, run_comparison_until_precise
+
+    try:
+        if precision is not None:
+            def told(n: int, cap: int) -> None:
+                err_console.print(f"{n} replications per scenario done (at most {cap})", highlight=False)
+
+            return run_comparison_until_precise(loaded, replications, precision, max_replications, base_seed=seed,
+                                                names=names, metrics=metrics, window=window, progress=told)
+        with progress_bar(replications * len(loaded), f"{len(loaded)} scenarios x {replications} replications") as adv:
+            done = [0]
+
+            def step(k: int) -> None:
+                adv(k - done[0])
+                done[0] = k
+
+            return run_comparison(loaded, replications, base_seed=seed, names=names, progress=step), None, None
+    except RosterError as e:
+        fail(f"field 'roster': {e}")
+
+
+def _print_comparison(comp, names: list[str], metrics: list[str], window: str, status: dict | None,  # noqa: ANN001
+                      history: list | None, precision: float | None, max_replications: int) -> None:
+    """Print the comparison's table (values, differences, effects over time) and what its columns mean."""
+    from sim.analysis.compare import compare_stats, comparison_effects, window_text
+
+    reps = len(comp.seeds)
+    stats = compare_stats(comp.table, metrics, window=window)
+    effects = comparison_effects(comp, [m for m in metrics if m in comp.timeseries.columns])
+    sc0 = comp.scenarios[0]
+    _START[0] = sc0.start
+    when = window_text(window, sc0.start, sc0.months)
+    reached = None
+    if status is not None:
+        reached = {}
+        for (m, n, _), v in status.items():
+            ok, at = reached.get((m, n), (True, 0))
+            reached[(m, n)] = (ok and v["reached"], max(at, v.get("reached_at") or 0))
+    out_console = wide_console(170)
+    out_console.print(stats_table(stats, comp.reference,
+                                  f"{' vs '.join(names)}: values {when}, {reps} replication(s) with common "
+                                  f"seeds (base {comp.base_seed}), {comp.wall_seconds:.1f} s", effects, reached))
+    first = {n: effects.loc[effects["scenario"] == n, "from_month"].iloc[0] for n in names[1:]
+             if (effects["scenario"] == n).any()}
+    lines = ["value: median across replications [the 90% spread of the replications' values: it does not narrow "
+             "with more replications].",
+             "diff.: mean paired difference (same seed) [its 90% bootstrap confidence interval (CI): it narrows with "
+             "more replications]; ~0 marks a CI that includes 0 (no effect shown).",
+             "mean diff. from policy change: the difference averaged from the first month the scenario's policy "
+             "differs (" + ", ".join(f"{n}: {month_label(sc0.start, int(k))}" for n, k in first.items())
+             + ") to the horizon; peak: the largest mean difference in size [its CI], @ its month (YY-MM) and the "
+             "90% interval of that month over bootstrap resamples. The peak is picked over many months, so its CI "
+             "excludes 0 even for a policy that does nothing; read it for timing, not as a test. With 90% CIs about "
+             "1 in 10 excludes 0 by chance when there is no effect."]
+    if status is not None:
+        ok = sum(v["reached"] for v in status.values())
+        lines.append(f"precise: every mean difference of the row (at the window and from the policy change) has a CI "
+                     f"half-width <= {precision:g} x max(|difference|, floor) ({ok} of {len(status)} targets reached "
+                     f"after {reps} replications; batches {history}; at most {max_replications}; in brackets the "
+                     f"replications at which the row first got there).")
+    notes = metric_notes(stats)
+    if window == "mean12" and sc0.months < 12:  # the metrics' own descriptions say 12 months
+        notes = [n.replace("mean of the last 12 months", f"mean of all {sc0.months} months") for n in notes]
+    out_console.print("\n".join([*lines, *notes]), highlight=False, markup=False)
 
 
 def _compare_posterior(loaded, names, files, draws: int, replications: int, seed: int | None, ensemble_file: str,
@@ -334,7 +344,6 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
         except RosterError as e:
             fail(f"field 'roster': {e}")
         eff = posterior_effects(comp, metrics)
-        staging.mkdir(parents=True, exist_ok=True)
         eff.to_csv(staging / "posterior_effects.csv", index=False, float_format="%.6g")
         comp.draws.to_csv(staging / "draws.csv", index=False, float_format="%.6g")
         comp.timeseries.to_parquet(staging / "timeseries.parquet", index=False)
