@@ -86,7 +86,7 @@ def published_path(path: str | Path) -> Path:
     mapped into its target (figure sidecars and manifests record where results live, not where they were
     staged); any other path unchanged."""
     path = Path(path)
-    for staging, target in _STAGED.items():
+    for staging, target in list(_STAGED.items()):  # a copy: the dashboard exports from several threads
         try:
             return target / path.absolute().relative_to(staging)
         except ValueError:
