@@ -281,9 +281,13 @@ def test_replacing_a_folder_keeps_the_results_nested_in_it_and_nothing_else(tmp_
     other = tmp_path / "mine"
     other.mkdir()
     (other / "notes.txt").write_text("mine")
-    with pytest.raises(FolderError, match="not a results folder"):
-        with finished_folder(other, overwrite=True):
-            pass
+    hidden = tmp_path / "repo"
+    (hidden / ".git").mkdir(parents=True)
+    for folder in (other, hidden):
+        with pytest.raises(FolderError, match="not a results folder"):
+            with finished_folder(folder, overwrite=True):
+                pass
+    assert (hidden / ".git").is_dir()
     with pytest.raises(FolderError, match="already holds results"):
         with finished_folder(target):
             pass

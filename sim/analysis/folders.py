@@ -190,8 +190,9 @@ def _merge(staging: Path, target: Path) -> None:
 
 def _kept(entry: Path) -> bool:
     """Whether ``entry`` of a folder being replaced is kept: the results of another command nested in it (a
-    folder with its own manifest.json, e.g. ``results/baseline/validation``), or a hidden lock or staging entry."""
-    return (entry.is_dir() and (entry / "manifest.json").is_file()) or entry.name.startswith(".")
+    folder with its own manifest.json, e.g. ``results/baseline/validation``). Anything else that is not the
+    results' own (a ``.git``, notes) makes the folder one that is never replaced (:func:`check_target`)."""
+    return entry.is_dir() and (entry / "manifest.json").is_file()
 
 
 def _publish(staging: Path, target: Path) -> None:
@@ -202,7 +203,7 @@ def _publish(staging: Path, target: Path) -> None:
     try:
         if target.exists():
             for entry in target.iterdir():
-                if _kept(entry) and not entry.name.startswith(".") and not (staging / entry.name).exists():
+                if _kept(entry) and not (staging / entry.name).exists():
                     entry.rename(staging / entry.name)
                     moved.append(entry.name)
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
