@@ -41,6 +41,20 @@ range = [1.0, 5.0]
 """
 
 NOT_UTF8 = b"\xff\xfe name = 1\n"
+EV = '[[events]]\nmonth = "{}"\ngovernment = "US"\nfield = "{}"\nvalue = {}\n'
+
+
+def run_manifest(**changes) -> str:
+    """The manifest.json of a small finished ``aieco run`` (one replication of 2 months), with ``changes``
+    (a value of None removes the field)."""
+    import json
+
+    from sim.analysis.runs import seed_for
+
+    m = {"kind": "run", "scenario": {"name": "s", "roster": str(ARCHETYPES), "months": 2},
+         "replications": 1, "base_seed": 20220101, "seeds": [seed_for(20220101, 0)], "overrides": []}
+    m.update(changes)
+    return json.dumps({k: v for k, v in m.items() if v is not None})
 
 
 @dataclass
@@ -102,6 +116,158 @@ CASES = [
          ["s.toml", "labs.bta", "did you mean 'labs.beta'"], {"s.toml": small_scenario()}),
     Case("key-in-wrong-section", ["run", "s.toml", "--set", "labs.tau_alg_months=9"],
          ["s.toml", "labs.tau_alg_months", "'compute.tau_alg_months'"], {"s.toml": small_scenario()}),
+    # --- names are not paths (issue 29)
+    Case("name-parent-path", ["run", "s.toml"], ["s.toml", "'name'", "path separator"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = "../../x"')}),
+    Case("name-absolute", ["run", "s.toml"], ["s.toml", "'name'", "path separator"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = "/tmp/aieco-x"')}),
+    Case("name-empty", ["run", "s.toml"], ["s.toml", "'name'", "empty"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = ""')}),
+    Case("name-blank", ["run", "s.toml"], ["s.toml", "'name'", "empty"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = "   "')}),
+    Case("name-dotdot", ["run", "s.toml"], ["s.toml", "'name'", "'..'"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = ".."')}),
+    Case("name-leading-dot", ["run", "s.toml"], ["s.toml", "'name'", "leading dot"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = ".hidden"')}),
+    Case("name-backslash", ["run", "s.toml"], ["s.toml", "'name'", "path separator"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = "a\\\\b"')}),
+    Case("name-control-character", ["run", "s.toml"], ["s.toml", "'name'", "control character"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = "a\\u0007b"')}),
+    Case("name-too-long", ["run", "s.toml"], ["s.toml", "'name'", "at most 100"],
+         {"s.toml": small_scenario().replace('name = "s"', f'name = "{"x" * 300}"')}),
+    Case("name-not-a-string", ["run", "s.toml"], ["s.toml", "'name'", "string"],
+         {"s.toml": small_scenario().replace('name = "s"', "name = 7")}),
+    Case("name-absolute-by-set", ["run", "s.toml", "--set", "name=/tmp/aieco-x"],
+         ["s.toml", "--set", "'name'", "path separator"], {"s.toml": small_scenario()}),
+    Case("name-parent-by-set", ["run", "s.toml", "--set", "name=../x"], ["s.toml", "'name'", "path separator"],
+         {"s.toml": small_scenario()}),
+    Case("name-empty-by-set", ["run", "s.toml", "--set", 'name=""'], ["s.toml", "'name'", "empty"],
+         {"s.toml": small_scenario()}),
+    Case("name-inherited-from-parent", ["run", "c.toml"], ["p.toml", "'name'", "path separator"],
+         {"c.toml": 'extends = "p.toml"\n',
+          "p.toml": small_scenario().replace('name = "s"', 'name = "../../x"')}),
+    Case("name-in-child-over-parent", ["run", "c.toml"], ["c.toml", "'name'", "leading dot"],
+         {"c.toml": 'extends = "p.toml"\nname = ".x"\n', "p.toml": small_scenario()}),
+    Case("name-compare", ["compare", "a.toml", "s.toml", "-r", "1"], ["s.toml", "'name'", "path separator"],
+         {"a.toml": small_scenario(), "s.toml": small_scenario().replace('name = "s"', 'name = "/x"')}),
+    Case("name-scenarios-validate", ["scenarios", "validate", "s.toml"], ["s.toml", "'name'", "'..'"],
+         {"s.toml": small_scenario().replace('name = "s"', 'name = "a..b"')}),
+    Case("sweep-name-is-a-path", ["sweep", "spec.toml", "--executor", "serial"], ["spec.toml", "name", "path separator"],
+         {"spec.toml": f'name = "../../x"\nbase = "{BASELINE}"\ndesign = "grid"\n[[factors]]\npath = "labs.beta"\n'
+                       'levels = [1.0, 2.0]\n'}),
+    # --- events say what they do (issue 29)
+    Case("events-same-month-and-field", ["run", "s.toml"], ["s.toml", "events[1]", "as events[0] does"],
+         {"s.toml": small_scenario(top=EV.format("2022-03", "leakage", "0.1") + EV.format("2022-03", "leakage", "0.5"))}),
+    Case("events-same-month-whole-and-region", ["run", "s.toml"], ["s.toml", "events[1]", "as events[0] does"],
+         {"s.toml": small_scenario(top=EV.format("2022-03", "export_control.CN", "0.1")
+                                   + EV.format("2022-03", "export_control", "{CN = 0.5}"))}),
+    Case("events-same-month-and-field-by-set", ["run", "s.toml", "--set",
+                                                'events=[{month="2022-03", government="US", field="leakage", value=0.1},'
+                                                ' {month="2022-03", government="US", field="leakage", value=0.2}]'],
+         ["s.toml", "--set", "events[1]", "as events[0] does"], {"s.toml": small_scenario()}),
+    Case("events-duplicate-scenarios-validate", ["scenarios", "validate", "s.toml"], ["s.toml", "events[1]"],
+         {"s.toml": small_scenario(top=EV.format("2022-05", "subsidy_rate", "0.1")
+                                   + EV.format("2022-05", "subsidy_rate", "0.2"))}),
+    Case("events-own-after-months-in-child", ["run", "c.toml"], ["c.toml", "events[0].month", "outside the horizon"],
+         {"c.toml": f'extends = "{BASELINE}"\nmonths = 6\n' + EV.format("2022-09", "leakage", "0.1")}),
+    Case("extends-a-csv", ["run", "s.toml"], ["s.toml", "field 'extends'", "x.csv", "not valid TOML"],
+         {"s.toml": 'extends = "x.csv"\n', "x.csv": "a,b\n1,2\n"}),
+    Case("extends-not-utf8", ["run", "s.toml"], ["s.toml", "field 'extends'", "p.toml", "UTF-8"],
+         {"s.toml": 'extends = "p.toml"\n', "p.toml": NOT_UTF8}),
+    Case("extends-missing", ["run", "s.toml"], ["s.toml", "field 'extends'", "not found"],
+         {"s.toml": 'extends = "nope.toml"\n'}),
+    Case("extends-a-folder", ["run", "s.toml"], ["s.toml", "field 'extends'", "not found"],
+         {"s.toml": 'extends = "d"\n', "d/x": ""}),
+    Case("extends-itself", ["run", "s.toml"], ["s.toml", "field 'extends'", "cycle"],
+         {"s.toml": 'extends = "s.toml"\n'}),
+    Case("extends-number", ["run", "s.toml"], ["s.toml", "field 'extends'", "string"], {"s.toml": 'extends = 3\n'}),
+    # --- aieco run --from checks the manifest fully (issue 29)
+    Case("from-seed-not-int", ["run", "--from", "r"], ["manifest.json", "seeds[1]", "integer"],
+         {"r/manifest.json": run_manifest(replications=2, seeds=[1, "x"])}),
+    Case("from-seed-bool", ["run", "--from", "r"], ["manifest.json", "seeds[0]", "integer"],
+         {"r/manifest.json": run_manifest(seeds=[True])}),
+    Case("from-seed-float", ["run", "--from", "r"], ["manifest.json", "seeds[0]", "integer"],
+         {"r/manifest.json": run_manifest(seeds=[1.5])}),
+    Case("from-seeds-too-few", ["run", "--from", "r"], ["manifest.json", "'seeds'", "1 seed(s) for 2"],
+         {"r/manifest.json": run_manifest(replications=2)}),
+    Case("from-seeds-missing", ["run", "--from", "r"], ["manifest.json", "'seeds'", "required"],
+         {"r/manifest.json": run_manifest(seeds=None)}),
+    Case("from-seed-edited", ["run", "--from", "r"], ["manifest.json", "seeds[0]", "not replication 0's seed"],
+         {"r/manifest.json": run_manifest(seeds=[12345])}),
+    Case("from-seed-negative", ["run", "--from", "r"], ["manifest.json", "seeds[0]", "greater than or equal to 0"],
+         {"r/manifest.json": run_manifest(seeds=[-1])}),
+    Case("from-replications-string", ["run", "--from", "r"], ["manifest.json", "'replications'", "integer"],
+         {"r/manifest.json": run_manifest(replications="1")}),
+    Case("from-replications-zero", ["run", "--from", "r"], ["manifest.json", "'replications'", "greater than"],
+         {"r/manifest.json": run_manifest(replications=0)}),
+    Case("from-base-seed-not-the-scenarios", ["run", "--from", "r"], ["manifest.json", "'base_seed'", "differs"],
+         {"r/manifest.json": run_manifest(base_seed=7)}),
+    Case("from-overrides-not-strings", ["run", "--from", "r"], ["manifest.json", "overrides[0]", "string"],
+         {"r/manifest.json": run_manifest(overrides=[3])}),
+    Case("from-scenario-file-number", ["run", "--from", "r"], ["manifest.json", "'scenario_file'", "string"],
+         {"r/manifest.json": run_manifest(scenario_file=5)}),
+    Case("from-scenario-name-path", ["run", "--from", "r"], ["manifest.json", "'name'", "path separator"],
+         {"r/manifest.json": run_manifest(scenario={"name": "../../x", "roster": str(ARCHETYPES), "months": 2})}),
+    Case("from-scenario-months-nan", ["run", "--from", "r"], ["manifest.json", "'months'"],
+         {"r/manifest.json": run_manifest(scenario={"name": "s", "roster": str(ARCHETYPES), "months": "NaN"})}),
+    Case("from-kind-sweep", ["run", "--from", "r"], ["manifest.json", "'kind'"],
+         {"r/manifest.json": run_manifest(kind="sweep")}),
+    # --- NaN and infinity are not numbers (issue 29)
+    Case("nan-by-set", ["run", "s.toml", "--set", "labs.beta=nan"], ["s.toml", "labs.beta", "not a finite number",
+                                                                     "from 0 to 50"], {"s.toml": small_scenario()}),
+    Case("inf-by-set", ["run", "s.toml", "--set", "labs.beta=inf"], ["s.toml", "labs.beta", "not a finite number"],
+         {"s.toml": small_scenario()}),
+    Case("minus-inf-in-file", ["run", "s.toml"], ["s.toml", "labs.beta", "not a finite number"],
+         {"s.toml": small_scenario("[labs]\nbeta = -inf\n")}),
+    Case("nan-in-region-table", ["run", "s.toml", "--set", "compute.alt_supply_h100e.CN=nan"],
+         ["s.toml", "compute.alt_supply_h100e", "not a finite number"], {"s.toml": small_scenario()}),
+    Case("nan-export-control", ["run", "s.toml", "--set", "governments.US.export_control.CN=nan"],
+         ["s.toml", "governments.US.export_control", "not a finite number", "from 0 to 1"],
+         {"s.toml": small_scenario()}),
+    Case("nan-event-value", ["run", "s.toml"], ["s.toml", "events.0.value", "not a finite number"],
+         {"s.toml": small_scenario(top=EV.format("2022-03", "leakage", "nan"))}),
+    Case("inf-months", ["run", "s.toml", "--set", "months=inf"], ["s.toml", "'months'", "not a finite number"],
+         {"s.toml": small_scenario()}),
+    Case("nan-seed", ["run", "s.toml", "--set", "seed=nan"], ["s.toml", "'seed'", "not a finite number"],
+         {"s.toml": small_scenario()}),
+    Case("nan-precision-option", ["run", "s.toml", "--precision", "nan"], ["--precision", "not a finite number"],
+         {"s.toml": small_scenario()}),
+    Case("inf-precision-option", ["run", "s.toml", "--precision", "inf"], ["--precision", "not a finite number"],
+         {"s.toml": small_scenario()}),
+    Case("nan-sweep-level", ["sweep", "spec.toml", "--executor", "serial", "--out", "o"],
+         ["spec.toml", "labs.beta", "not a finite number"],
+         {"spec.toml": f'base = "{BASELINE}"\ndesign = "grid"\n[[factors]]\npath = "labs.beta"\nlevels = [nan, 2.0]\n'}),
+    Case("roster-open-bias-huge", ["run", "s.toml"], ["roster.csv", "row 1", "open_bias", "out of range", "-50 to 50"],
+         {"s.toml": scenario_with_roster(), "roster.csv": ROSTER_HEADER + "A,US,1e24,CLOSED,1e300,\n"}),
+    Case("roster-open-bias-minus-huge", ["run", "s.toml"], ["roster.csv", "row 2", "open_bias", "out of range"],
+         {"s.toml": scenario_with_roster(), "roster.csv": ROSTER_HEADER + "A,US,1e24,CLOSED,0,\nB,CN,1e23,OPEN,-1e300,\n"}),
+    Case("roster-open-bias-nan", ["run", "s.toml"], ["roster.csv", "row 1", "open_bias", "not a finite number"],
+         {"s.toml": scenario_with_roster(), "roster.csv": ROSTER_HEADER + "A,US,1e24,CLOSED,nan,\n"}),
+    Case("roster-compute-nan", ["run", "s.toml"], ["roster.csv", "row 1", "training_compute_flop",
+                                                   "not a finite number"],
+         {"s.toml": scenario_with_roster(), "roster.csv": ROSTER_HEADER + "A,US,nan,CLOSED,0,\n"}),
+    # --- output folders (issue 29)
+    Case("out-is-a-file", ["run", "s.toml", "--out", "o"], ["--out", "is a file"],
+         {"s.toml": small_scenario(), "o": "not a folder"}),
+    Case("out-holds-other-files", ["run", "s.toml", "--out", "o"], ["o", "not a results folder"],
+         {"s.toml": small_scenario(), "o/notes.txt": "mine"}),
+    Case("out-holds-other-files-overwrite", ["run", "s.toml", "--out", "o", "--overwrite"],
+         ["o", "not a results folder", "even with --overwrite"], {"s.toml": small_scenario(), "o/notes.txt": "mine"}),
+    Case("out-is-the-current-folder", ["run", "s.toml", "--out", ".", "--overwrite"], ["current folder"],
+         {"s.toml": small_scenario()}),
+    Case("out-already-holds-results", ["run", "s.toml", "--out", "o"], ["o", "already holds results", "--overwrite"],
+         {"s.toml": small_scenario(), "o/manifest.json": run_manifest()}),
+    Case("compare-out-holds-other-files", ["compare", "s.toml", "s.toml", "-r", "1", "--out", "o"],
+         ["o", "not a results folder"], {"s.toml": small_scenario(), "o/notes.txt": "mine"}),
+    Case("compare-out-holds-a-run", ["compare", "s.toml", "s.toml", "-r", "1", "--out", "o"],
+         ["o", "results of another command", "'run'"], {"s.toml": small_scenario(), "o/manifest.json": run_manifest()}),
+    Case("run-overwrite-a-compare", ["run", "s.toml", "--out", "o", "--overwrite"],
+         ["o", "results of another command", "'compare'"],
+         {"s.toml": small_scenario(), "o/manifest.json": '{"kind": "compare"}'}),
+    Case("from-out-holds-other-files", ["run", "--from", "r", "--out", "o"], ["o", "not a results folder"],
+         {"r/manifest.json": run_manifest(), "o/notes.txt": "mine"}),
+    Case("events-mode-bad", ["run", "c.toml"], ["c.toml", "events_mode", "'merge'", "'replace'"],
+         {"c.toml": f'extends = "{BASELINE}"\nevents_mode = "append"\n'}),
     # --- rosters
     Case("roster-empty-file", ["run", "s.toml"], ["roster.csv", "empty"],
          {"s.toml": scenario_with_roster(), "roster.csv": ""}),
@@ -184,7 +350,7 @@ def test_bad_input_is_clean(case: Case, tmp_path, monkeypatch):
 def test_corpus_covers_every_command_that_reads_input():
     commands = {c.args[0] for c in CASES}
     assert {"run", "scenarios", "sweep", "results", "figures", "data"} <= commands
-    assert len(CASES) >= 30
+    assert len(CASES) >= 100
 
 
 def test_data_roster_refuses_a_roster_without_a_lab_at_the_start(tmp_path):
@@ -209,3 +375,16 @@ def test_edge_rosters_that_are_accepted_give_finite_outputs(tmp_path):
     num = res.timeseries.select_dtypes("number")
     assert not num.isin([float("inf"), float("-inf")]).any().any()
     assert res.timeseries["date"].iloc[-1] == "2101-11"
+
+
+@pytest.mark.parametrize("name", ["a b:c*?", "x=1", "Übergang", "-lead", "a.b"])
+def test_a_valid_name_makes_a_folder_inside_results(name):
+    """Any name the schema accepts becomes one plain folder directly under results/ (never a path, never hidden)."""
+    from sim.cli.run import default_out
+    from sim.scenario.schema import name_problem
+
+    assert name_problem(name) is None
+    for changes in ([], ["governments.US.leakage=0.6"]):
+        out = default_out(name, changes)
+        assert out.parent == Path("results") and not out.name.startswith(".")
+        assert set(out.name) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._=+-")

@@ -141,8 +141,10 @@ def test_run_from_bad_input(tmp_path, monkeypatch, args, expect):
 
 
 def test_run_from_a_manifest_with_a_bad_scenario_names_the_field(tmp_path):
+    from sim.analysis.runs import seed_for
+
     (tmp_path / "manifest.json").write_text(json.dumps({"kind": "run", "scenario": {"labs": {"beta": -1}},
-                                                        "replications": 1, "base_seed": 1}))
+                                                        "replications": 1, "base_seed": 1, "seeds": [seed_for(1, 0)]}))
     res = invoke("run", "--from", tmp_path)
     assert res.exit_code == 2 and "manifest.json (field 'scenario'): field 'labs.beta'" in res.output, res.output
 

@@ -131,6 +131,15 @@ def test_inputs_can_be_restricted_to_one_kind(box_sweep):
     assert list(res.limits["factor"]) == ["x4"]
 
 
+def test_condition_with_a_non_finite_part_is_refused_naming_it():
+    df = pd.DataFrame({"a": [0.1, 0.5, 0.9], "b": [1.0, 0.0, 3.0]})
+    with pytest.raises(DiscoveryError, match=r"division by zero: 'b' is 0 in 1 of 3 runs, so 'a / b'"):
+        evaluate_condition(df, "a / b > 1", ["a", "b"])
+    with pytest.raises(DiscoveryError, match=r"'a \* 1e\+308' is not a finite number in 3 of 3 runs"):
+        evaluate_condition(df.assign(a=[10.0, 20.0, 30.0]), "a * 1e308 > 1", ["a", "b"])
+    assert evaluate_condition(df, "a / (b + 1) > 0.2", ["a", "b"]).tolist() == [False, True, True]
+
+
 def test_condition_is_evaluated_over_metrics_only():
     df = pd.DataFrame({"a": [0.1, 0.5, 0.9], "b": [1.0, 2.0, 3.0]})
     got = evaluate_condition(df, "a > 0.3 and not b >= 3", ["a", "b"])
@@ -149,6 +158,8 @@ def test_condition_is_evaluated_over_metrics_only():
     ("in_box.sum() > 0", r"is not allowed"),
     ("@in_box > 0", r"not a valid condition"),
     ("in_box == 'yes'", r"the constant 'yes' is not allowed"),
+    ("in_box / 0 > 1", r"division by zero: '0' is 0 in 1000 of 1000 runs, so 'in_box / 0' is not a number"),
+    ("x1_minus_x2 / in_box > 1", r"division by zero: 'in_box' is 0 in \d+ of 1000 runs"),
 ])
 def test_bad_conditions_exit_2_naming_what_is_allowed(box_sweep, tmp_path, where, expected):
     r = CliRunner().invoke(main, ["discover", str(box_sweep), "--where", where, "--out", str(tmp_path / "d"),

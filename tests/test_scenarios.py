@@ -59,10 +59,12 @@ def test_override_precedence_parent_child_set(family):
 
 
 def test_events_merge_by_date_and_child_wins_ties(family):
+    """A child's event on the month and field of a parent's replaces it (the resolved list holds one event per
+    month and field: what runs is what it says)."""
     sc = load_scenario(family / "child.toml")
     assert [(e.month, e.field, e.value) for e in sc.events] == [
         ("2022-10", "export_control.CN", 0.4), ("2023-01", "leakage", 0.1),
-        ("2024-01", "export_control.CN", 0.8), ("2024-01", "export_control.CN", 0.9)]
+        ("2024-01", "export_control.CN", 0.9)]
     model = EcosystemModel(with_values(sc, {"developers.n": 100}), seed=1)
     for _ in range(25):
         model.step()
@@ -147,12 +149,52 @@ def test_events_out_of_order_or_horizon(tmp_path):
     assert "ok:" not in out
 
 
-def test_inherited_event_outside_a_shortened_horizon_names_the_parent(tmp_path):
-    child = write(tmp_path / "short.toml", f'extends = "{ROOT / "scenarios" / "baseline.toml"}"\nmonths = 30\n')
+def test_months_in_a_file_drops_the_parents_later_events_as_months_option_does(tmp_path):
+    """Issue 29: ``months = 30`` in a file extending the baseline was refused for the parent's later events, while
+    ``--months 30`` dropped them. Both now drop them, with the same note; the file's own later events stay an
+    error (the file contradicts itself)."""
+    from sim.scenario.schema import scenario_notes, with_horizon
+
+    base = ROOT / "scenarios" / "baseline.toml"
+    child = load_scenario(write(tmp_path / "short.toml", f'extends = "{base}"\nmonths = 30\n'))
+    by_option = with_horizon(load_scenario(base), 30)
+    assert child.months == 30 and [e.month for e in child.events] == [e.month for e in by_option.events]
+    assert [e.month for e in child.events] == ["2022-10", "2023-10"]
+    (note,) = scenario_notes(child)
+    (option_note,) = scenario_notes(by_option)
+    tail = "2 dated event(s) fall after the 30-month horizon and never take effect (first: 2024-07 US.api_block)"
+    assert "short.toml" in note and note.endswith(f"{tail}; dropped (they are {base}'s)")
+    assert option_note.endswith(tail + "; dropped")
+    by_set = load_scenario(base, ["months=30"])
+    assert [e.month for e in by_set.events] == ["2022-10", "2023-10"] and tail in scenario_notes(by_set)[0]
+    own = write(tmp_path / "own.toml", f'extends = "{base}"\nmonths = 30\n' + event("2024-09", "leakage", 0.1))
+    with pytest.raises(ScenarioError, match=r"own.toml: field 'events\[0\].month': 2024-09 is outside the horizon"):
+        load_scenario(own)
+
+
+def test_events_mode_replace_without_events_means_none(family):
+    sc = load_scenario(write(family / "none.toml", 'extends = "lib/parent.toml"\nevents_mode = "replace"\n'))
+    assert sc.events == [] and load_scenario(family / "lib" / "parent.toml").events
+
+
+def test_duplicate_events_are_an_error_naming_both(tmp_path, family):
+    same = write(tmp_path / "same.toml", f'roster = "{ARCHETYPES}"\n' + event("2023-01", "leakage", 0.1)
+                 + event("2023-01", "export_control.CN", 0.5) + event("2023-01", "leakage", 0.2))
     with pytest.raises(ScenarioError) as e:
-        load_scenario(child)
-    msg = str(e.value)
-    assert "baseline.toml (inherited by" in msg and "short.toml" in msg and "events[2].month" in msg
+        load_scenario(same)
+    assert "same.toml: field 'events[2]'" in str(e.value) and "as events[0] does" in str(e.value)
+    whole = write(tmp_path / "whole.toml", f'roster = "{ARCHETYPES}"\n' + event("2023-01", "export_control.CN", 0.1)
+                  + event("2023-01", "export_control", 0).replace("value = 0", "value = {CN = 0.3}"))
+    with pytest.raises(ScenarioError, match=r"events\[1\].*as events\[0\] does"):
+        load_scenario(whole)
+    with pytest.raises(ScenarioError, match=r"--set.*events\[1\]': sets US.leakage in 2023-01, as events\[0\]"):
+        load_scenario(family / "lib" / "parent.toml", ['events=[{month="2023-01", government="US", field="leakage", '
+                                                        'value=0.1}, {month="2023-01", government="US", '
+                                                        'field="leakage", value=0.2}]'])
+    # different governments or months are not duplicates
+    ok = write(tmp_path / "ok.toml", f'roster = "{ARCHETYPES}"\n' + event("2023-01", "leakage", 0.1)
+               + event("2023-01", "leakage", 0.2, government="CN") + event("2023-02", "leakage", 0.3))
+    assert len(load_scenario(ok).events) == 3
 
 
 def test_bad_events_mode(tmp_path):
@@ -183,7 +225,7 @@ def test_show_prints_resolved_scenario_that_loads_back(tmp_path, family, fmt):
     original = load_scenario(family / "child.toml", ["labs.beta=7.5"]).resolved_dict()
     if fmt == "json":
         shown = json.loads(res.output)
-        assert shown["labs"]["beta"] == 7.5 and len(shown["events"]) == 4
+        assert shown["labs"]["beta"] == 7.5 and len(shown["events"]) == 3  # the parent's 2024-01 event replaced by the child's
         return
     again = load_scenario(write(tmp_path / "shown.toml", res.output)).resolved_dict()
     assert again == original

@@ -222,15 +222,14 @@ def test_interrupt_prints_a_resume_command_that_works(tmp_path, monkeypatch):
 
 
 def test_two_drivers_never_share_a_folder(tmp_path):
-    import fcntl
+    from filelock import FileLock
 
     from sim.analysis.sweep import SweepError
 
     out = tmp_path / "out"
     out.mkdir()
-    with open(out / ".lock", "a+") as f:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another driver holds it
-        with pytest.raises(SweepError, match="another sweep is writing"):
+    with FileLock(out / ".lock", timeout=0):  # another driver holds it
+        with pytest.raises(SweepError, match="another aieco command is writing to this folder"):
             run_sweep(load_spec(write_spec(tmp_path, GRID)), out, executor="serial", progress=False)
     assert [p.name for p in out.iterdir()] == [".lock"]
 

@@ -62,6 +62,28 @@ def metric_column(metric: str, window: str = "horizon") -> str:
     return col
 
 
+def window_months(window: str, months: int) -> int | None:
+    """The months the ``mean12`` window averages over a run of ``months`` months: the last 12, or all of a
+    shorter run; None for ``horizon``."""
+    return min(WINDOW_MONTHS, months) if window == "mean12" else None
+
+
+def window_text(window: str, start: str, months: int) -> str:
+    """How a comparison's values are taken, naming the months as they are: ``at the horizon (2030-12)``,
+    ``averaged over the last 12 months (2030-01 to 2030-12)`` or, for a run shorter than 12 months,
+    ``averaged over all 6 months of the run (...)``."""
+    from sim.scenario.schema import month_label
+
+    end = month_label(start, months - 1)
+    if window == "horizon":
+        return f"at the horizon ({end})"
+    n = window_months(window, months)
+    span = f"{month_label(start, months - n)} to {end}"
+    if n < WINDOW_MONTHS:
+        return f"averaged over all {n} months of the run ({span}; --window mean12 takes up to {WINDOW_MONTHS})"
+    return f"averaged over the last {n} months ({span})"
+
+
 def unique_names(names: Sequence[str]) -> list[str]:
     """Scenario labels, made unique by suffixes ``#2``, ``#3`` where names repeat (e.g. one file twice)."""
     seen: dict[str, int] = {}
@@ -228,7 +250,7 @@ def write_comparison(out_dir: str | Path, comp: Comparison, scenario_files: Sequ
         "common_random_numbers": True,
         "seed_rule": "numpy.random.SeedSequence(base_seed, spawn_key=(replication,)).generate_state(1, uint64) "
                      "& (2**63-1), the same for every scenario",
-        "window": window, "window_months": WINDOW_MONTHS if window == "mean12" else None,
+        "window": window, "window_months": window_months(window, comp.scenarios[0].months),
         "interval": INTERVAL, "metrics": list(metrics),
         "wall_seconds": round(comp.wall_seconds, 3),
         "first_policy_month": {n: first_policy_month(comp.scenarios[0], sc)

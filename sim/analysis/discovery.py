@@ -226,11 +226,36 @@ def condition_names(where: str, metrics: list[str], factors: list[str] = ()) -> 
     return list(dict.fromkeys(names))
 
 
+def _check_arithmetic(df: pd.DataFrame, where: str) -> None:
+    """Raise DiscoveryError when an arithmetic part of the condition ``where`` is not a finite number in some run
+    of ``df``: a division by zero (named, with the runs where the divisor is 0), or another part that gives NaN or
+    infinity; a comparison with NaN would otherwise be silently false (or ``!=`` true) in those runs."""
+    def values(node: ast.AST) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            v = df.eval(ast.unparse(node), engine="python")
+        return np.broadcast_to(np.asarray(v, dtype=float), (len(df),))
+
+    for node in ast.walk(ast.parse(where.strip(), mode="eval")):
+        if not isinstance(node, ast.BinOp | ast.UnaryOp):
+            continue
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod):
+            zero = values(node.right) == 0
+            if zero.any():
+                raise DiscoveryError(f"--where {where!r}: division by zero: {ast.unparse(node.right)!r} is 0 in "
+                                     f"{int(zero.sum())} of {len(df)} runs, so {ast.unparse(node)!r} is not a number "
+                                     "there; divide by something that is never 0")
+        bad = ~np.isfinite(values(node))
+        if bad.any():
+            raise DiscoveryError(f"--where {where!r}: {ast.unparse(node)!r} is not a finite number in {int(bad.sum())} "
+                                 f"of {len(df)} runs (NaN or infinity); a comparison with it would be silently false")
+
+
 def evaluate_condition(df: pd.DataFrame, where: str, metrics: list[str], factors: list[str] = ()) -> pd.Series:
     """The condition ``where`` on each row of ``df`` (a boolean Series), evaluated by ``DataFrame.eval``
     over the metric columns only, after :func:`condition_names` has checked it. Raises DiscoveryError when it
     does not give true/false (e.g. a bare metric or a sum)."""
     used = condition_names(where, metrics, factors)
+    _check_arithmetic(df[used], where)
     try:
         out = df[used].eval(where.strip(), engine="python")
     except Exception as e:  # noqa: BLE001 - pandas raises several types for an expression it cannot evaluate

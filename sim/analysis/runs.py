@@ -11,9 +11,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
 from sim import REGIONS
 from sim.analysis.provenance import base_manifest, write_atomic, write_json_atomic
@@ -224,15 +226,53 @@ def read_run(folder: str | Path) -> RecordedRun:
     m = read_manifest_file(folder, RunFolderError, "a results folder of aieco run")
     if m.get("kind") != "run":
         raise RunFolderError(f"{f}: field 'kind': {m.get('kind')!r}; --from takes the folder of one `aieco run`")
-    for key, typ in (("scenario", dict), ("replications", int), ("base_seed", int)):
-        if not isinstance(m.get(key), typ) or isinstance(m.get(key), bool):
-            raise RunFolderError(f"{f}: field {key!r}: missing or not a {typ.__name__}")
+    rec = _check_run_manifest(f, m)
     try:
         sc = scenario_from_dict(m["scenario"], source=f"{f} (field 'scenario')")
     except ScenarioError as e:
         raise RunFolderError(str(e)) from None
-    return RecordedRun(folder, sc, m["replications"], m["base_seed"], m.get("scenario_file"),
-                       list(m.get("overrides") or []), m)
+    if sc.seed != rec.base_seed:
+        raise RunFolderError(f"{f}: field 'base_seed': {rec.base_seed} differs from the scenario's seed {sc.seed} "
+                             "(the run's base seed is its scenario's)")
+    expected = [seed_for(rec.base_seed, r) for r in range(rec.replications)]
+    for r, (got, want) in enumerate(zip(rec.seeds, expected, strict=True)):
+        if got != want:
+            raise RunFolderError(f"{f}: field 'seeds[{r}]': {got} is not replication {r}'s seed {want} "
+                                 f"(seed_for(base_seed={rec.base_seed}, {r}); the manifest was edited)")
+    return RecordedRun(folder, sc, rec.replications, rec.base_seed, rec.scenario_file, list(rec.overrides), m)
+
+
+def _check_run_manifest(f: Path, m: dict) -> _RunManifest:
+    """The fields of a run manifest ``m`` (read from ``f``) that a rerun uses, each checked for its type and
+    range (pydantic, strict: ``"1"`` is not 1, ``true`` is not 1); seeds one integer per replication. Raises
+    RunFolderError naming the file, the field and what is allowed."""
+    from pydantic import ValidationError
+
+    try:
+        rec = _RunManifest.model_validate(m)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = "".join(f"[{x}]" if isinstance(x, int) else (f".{x}" if i else str(x)) for i, x in enumerate(err["loc"]))
+        got = repr(err.get("input"))
+        raise RunFolderError(f"{f}: field {loc!r}: {err['msg']}" + (f" (got {got})" if len(got) <= 60 else "")
+                             + "; a run manifest as aieco run wrote it is needed") from None
+    if len(rec.seeds) != rec.replications:
+        raise RunFolderError(f"{f}: field 'seeds': {len(rec.seeds)} seed(s) for {rec.replications} replication(s); "
+                             "one seed per replication is needed")
+    return rec
+
+
+class _RunManifest(BaseModel):
+    """The fields of a run's manifest.json that ``--from`` relies on (the others are provenance)."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+    scenario: dict
+    replications: int = Field(ge=1)
+    base_seed: int = Field(ge=0, le=2**63 - 1)
+    seeds: list[Annotated[int, Field(ge=0, le=2**63 - 1)]]
+    scenario_file: str | None = None
+    overrides: list[str] = []
+    tables: list[str] | None = None
 
 
 def table_differences(a: str | Path, b: str | Path) -> list[str]:

@@ -8,6 +8,7 @@ imports it.
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import click
 
@@ -26,7 +27,24 @@ class _Group(click.Group):
         from sim.analysis import provenance
 
         provenance.COMMAND = list(args)
+        _plain_warnings()
         return super().parse_args(ctx, args)
+
+
+def _plain_warnings() -> None:
+    """Show a library's warning as one ``warning:`` line on stderr, without the source file and line that Python
+    prints by default (``/…/site-packages/matplotlib/….py:123: UserWarning: …``): a user of the command cannot act
+    on a path inside the code. Warnings that tests capture (pytest) are left to them."""
+    import sys
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+        print(f"warning: {message} ({category.__name__})", file=file or sys.stderr)
+
+    if warnings.showwarning is _DEFAULT_SHOWWARNING:
+        warnings.showwarning = show
+
+
+_DEFAULT_SHOWWARNING = warnings.showwarning
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

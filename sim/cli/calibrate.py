@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from sim.cli.common import console, err_console, fail, parse_formats, wide_console
+from sim.cli.common import console, err_console, fail, parse_formats, wide_console, writer_lock
 
 
 @click.command()
@@ -95,44 +95,45 @@ def calibrate(spec_file: str, output: str | None, out: str | None, replications:
     total = (spec.maxiter + 1) * spec.popsize * dim if spec.method == "differential_evolution" else spec.maxiter
     argv = sys.argv[1:]
     command = " ".join(["aieco", *argv]) if argv[:1] == ["calibrate"] else f"aieco calibrate {spec_file}"
-    try:
-        with progress_bar(total, f"calibrate: {dim} parameters, {spec.method}") as advance:
-            state = {"done": 0}
+    with writer_lock(spec.out_dir):  # one writer of the fit's folder at a time
+        try:
+            with progress_bar(total, f"calibrate: {dim} parameters, {spec.method}") as advance:
+                state = {"done": 0}
 
-            def progress(done: int, _total: int, _best: float) -> None:
-                advance(done - state["done"])
-                state["done"] = done
+                def progress(done: int, _total: int, _best: float) -> None:
+                    advance(done - state["done"])
+                    state["done"] = done
 
-            result = run_calibration(spec, echo=lambda m: err_console.print(m, soft_wrap=True), progress=progress)
-    except (CalibrationError, ScenarioError, ValidationInputError) as e:
-        fail(str(e))
-    except RosterError as e:
-        fail(f"{spec.scenario}: field 'roster': {e}")
-    path = write_calibrated_scenario(result, command=command)
-    try:
-        load_scenario(path)
-    except ScenarioError as e:  # pragma: no cover - write_calibrated_scenario checks the values
-        fail(f"the written scenario does not load: {e}", code=1)
-    from sim.plots.validation import draw_validation_figures
+                result = run_calibration(spec, echo=lambda m: err_console.print(m, soft_wrap=True), progress=progress)
+        except (CalibrationError, ScenarioError, ValidationInputError) as e:
+            fail(str(e))
+        except RosterError as e:
+            fail(f"{spec.scenario}: field 'roster': {e}")
+        path = write_calibrated_scenario(result, command=command)
+        try:
+            load_scenario(path)
+        except ScenarioError as e:  # pragma: no cover - write_calibrated_scenario checks the values
+            fail(f"the written scenario does not load: {e}", code=1)
+        from sim.plots.validation import draw_validation_figures
 
-    paths = write_fit_report(result, command=command, formats=fmts,
-                             figures=None if no_figures else draw_validation_figures)
-    t = Table(title=f"Calibration: distance {result.start_distance:.3f} -> {result.distance:.3f} "
-                    f"({result.n_evaluations} evaluations, {result.wall_seconds:.0f} s)", title_justify="left")
-    for h in ("parameter", "bounds", "previous", "fitted"):
-        t.add_column(h, justify="left" if h == "parameter" else "right")
-    for p in spec.parameters:
-        t.add_row(p.path, f"[{p.lower:g}, {p.upper:g}]", f"{result.start[p.path]:.4g}", f"{result.fitted[p.path]:.4g}")
-    console.print(t)
-    parts = ", ".join(f"{k} {v:.3f}" for k, v in result.check_parts.items())
-    held = ", ".join(f"{k} {v:.3f}" for k, v in result.heldout_parts.items())
-    console.print(f"check with fresh seeds: calibration-years distance {result.check_distance:.3f} ({parts}); "
-                  f"held-out {'/'.join(map(str, spec.heldout_years))} distance {result.heldout_distance:.3f} ({held})",
-                  soft_wrap=True)
-    console.print("patterns at the fitted values: " + ", ".join(
-        f"{v.pattern} {'PASS' if v.passed else 'FAIL'} ({v.criteria_passed}/{v.criteria} criteria)"
-        for v in result.check_verdicts.itertuples(index=False)))
-    err_console.print(f"wrote {path} and {len(paths)} report files in {spec.out_dir}/")
+        paths = write_fit_report(result, command=command, formats=fmts,
+                                 figures=None if no_figures else draw_validation_figures)
+        t = Table(title=f"Calibration: distance {result.start_distance:.3f} -> {result.distance:.3f} "
+                        f"({result.n_evaluations} evaluations, {result.wall_seconds:.0f} s)", title_justify="left")
+        for h in ("parameter", "bounds", "previous", "fitted"):
+            t.add_column(h, justify="left" if h == "parameter" else "right")
+        for p in spec.parameters:
+            t.add_row(p.path, f"[{p.lower:g}, {p.upper:g}]", f"{result.start[p.path]:.4g}", f"{result.fitted[p.path]:.4g}")
+        console.print(t)
+        parts = ", ".join(f"{k} {v:.3f}" for k, v in result.check_parts.items())
+        held = ", ".join(f"{k} {v:.3f}" for k, v in result.heldout_parts.items())
+        console.print(f"check with fresh seeds: calibration-years distance {result.check_distance:.3f} ({parts}); "
+                      f"held-out {'/'.join(map(str, spec.heldout_years))} distance {result.heldout_distance:.3f} ({held})",
+                      soft_wrap=True)
+        console.print("patterns at the fitted values: " + ", ".join(
+            f"{v.pattern} {'PASS' if v.passed else 'FAIL'} ({v.criteria_passed}/{v.criteria} criteria)"
+            for v in result.check_verdicts.itertuples(index=False)))
+        err_console.print(f"wrote {path} and {len(paths)} report files in {spec.out_dir}/")
 
 
 def _is_abc_spec(path: str) -> bool:
@@ -184,80 +185,81 @@ def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers:
         fail("ABC calibration needs pyabc: pip install 'aieco[abc]'", code=1)
     argv = sys.argv[1:]
     command = " ".join(["aieco", *argv]) if argv[:1] == ["calibrate"] else f"aieco calibrate {spec_file}"
-    try:
-        result = run_abc(spec, scheduler=scheduler, new=new_run, echo=lambda m: err_console.print(m, soft_wrap=True))
-    except (ABCError, ScenarioError, ValidationInputError) as e:
-        fail(str(e))
-    except RosterError as e:
-        fail(f"{spec.scenario}: field 'roster': {e}")
-    except OSError as e:  # e.g. no Dask scheduler at the address
-        fail(f"--scheduler {scheduler}: {e}" if scheduler else str(e), code=1)
-    gens = generation_table(result.history)
-    t_post = posterior_generation(gens, spec.min_ess)
-    path = write_ensemble(result, command=command, t=t_post, generations=gens)
-    ens = posterior_ensemble(result.history, spec.priors, t_post)
-    summ = posterior_summary(ens, spec.priors)
-    spec.out_dir.mkdir(parents=True, exist_ok=True)
-    gens.to_csv(spec.out_dir / "generations.csv", index=False, float_format="%.6g")
-    summ.to_csv(spec.out_dir / "posterior_summary.csv", index=False, float_format="%.6g")
-    ens.to_csv(spec.out_dir / "particles.csv", index=False, float_format="%.6g")
-    manifest = base_manifest("abc")
-    rate = result.simulations / result.wall_seconds if result.wall_seconds > 0 else float("nan")
-    total_sims = int(gens["samples"].sum())  # every generation's simulations (the prior sample excluded)
-    total_wall = history_wall_seconds(result.history)
-    manifest.update({"spec": str(spec.source), "output": str(path), "db": str(spec.db), "run_id": result.run_id,
-                     "resumed": result.resumed, "wall_seconds": round(result.wall_seconds, 2),
-                     "simulations": result.simulations, "simulations_per_second": round(rate, 3),
-                     "history_wall_seconds": round(total_wall, 1), "history_simulations": total_sims,
-                     "posterior_generation": t_post, "min_ess": spec.min_ess, "run_state": result.run_state,
-                     "scheduler": scheduler, "workers": spec.workers, "population": spec.population,
-                     "parameters": [{"path": p.path, "lower": p.lower, "upper": p.upper, "why": p.why}
-                                    for p in spec.priors],
-                     "generations": gens.to_dict(orient="records")})
-    write_json_atomic(spec.out_dir / "manifest.json", manifest)
-    n_fig = 0
-    if not no_figures:
-        from sim.plots.posterior import draw_abc_figures
+    with writer_lock(spec.out_dir):  # one writer of the fit's folder at a time
+        try:
+            result = run_abc(spec, scheduler=scheduler, new=new_run, echo=lambda m: err_console.print(m, soft_wrap=True))
+        except (ABCError, ScenarioError, ValidationInputError) as e:
+            fail(str(e))
+        except RosterError as e:
+            fail(f"{spec.scenario}: field 'roster': {e}")
+        except OSError as e:  # e.g. no Dask scheduler at the address
+            fail(f"--scheduler {scheduler}: {e}" if scheduler else str(e), code=1)
+        gens = generation_table(result.history)
+        t_post = posterior_generation(gens, spec.min_ess)
+        path = write_ensemble(result, command=command, t=t_post, generations=gens)
+        ens = posterior_ensemble(result.history, spec.priors, t_post)
+        summ = posterior_summary(ens, spec.priors)
+        spec.out_dir.mkdir(parents=True, exist_ok=True)
+        gens.to_csv(spec.out_dir / "generations.csv", index=False, float_format="%.6g")
+        summ.to_csv(spec.out_dir / "posterior_summary.csv", index=False, float_format="%.6g")
+        ens.to_csv(spec.out_dir / "particles.csv", index=False, float_format="%.6g")
+        manifest = base_manifest("abc")
+        rate = result.simulations / result.wall_seconds if result.wall_seconds > 0 else float("nan")
+        total_sims = int(gens["samples"].sum())  # every generation's simulations (the prior sample excluded)
+        total_wall = history_wall_seconds(result.history)
+        manifest.update({"spec": str(spec.source), "output": str(path), "db": str(spec.db), "run_id": result.run_id,
+                         "resumed": result.resumed, "wall_seconds": round(result.wall_seconds, 2),
+                         "simulations": result.simulations, "simulations_per_second": round(rate, 3),
+                         "history_wall_seconds": round(total_wall, 1), "history_simulations": total_sims,
+                         "posterior_generation": t_post, "min_ess": spec.min_ess, "run_state": result.run_state,
+                         "scheduler": scheduler, "workers": spec.workers, "population": spec.population,
+                         "parameters": [{"path": p.path, "lower": p.lower, "upper": p.upper, "why": p.why}
+                                        for p in spec.priors],
+                         "generations": gens.to_dict(orient="records")})
+        write_json_atomic(spec.out_dir / "manifest.json", manifest)
+        n_fig = 0
+        if not no_figures:
+            from sim.plots.posterior import draw_abc_figures
 
-        ens_params = [{"path": p.path, "lower": p.lower, "upper": p.upper} for p in spec.priors]
-        prov = {k: manifest[k] for k in ("command", "versions", "git", "created")} | {"results": str(spec.out_dir)}
-        n_fig = len([p for p in draw_abc_figures(gens, ens, ens_params, spec.population, spec.out_dir / "figures",
-                                                 fmts, prov, posterior_t=t_post,
-                                                 min_ess=spec.min_ess) if p.suffix != ".json"])
-    ess = float(gens.loc[gens["t"] == t_post, "ess"].iloc[0])
-    total = (f"; the whole run {total_sims} simulations in {total_wall:.0f} s ({total_sims / total_wall:.2f} per s)"
-             if total_wall > 0 and result.resumed else "")
-    which = (f"the last with ESS >= {spec.min_ess}" if ess >= spec.min_ess else
-             f"the last; none reaches ESS {spec.min_ess}")
-    t = Table(title=f"ABC-SMC posterior: generation {t_post} of 0-{int(gens['t'].max())} ({which}), ESS {ess:.0f} of "
-                    f"{spec.population}; this call {result.simulations} simulations "
-                    f"in {result.wall_seconds:.0f} s ({rate:.2f} per s){total}", title_justify="left")
-    for h in ("parameter", "prior", "median", "90% interval", "share of prior"):
-        t.add_column(h, justify="left" if h == "parameter" else "right")
-    for r in summ.itertuples(index=False):
-        t.add_row(r.parameter, f"[{r.prior_lower:g}, {r.prior_upper:g}]", f"{r.median:.4g}",
-                  f"[{r.q05:.4g}, {r.q95:.4g}]", f"{r.width_share_of_prior:.2f}")
-    wide_console(130).print(t)
-    g = Table(title="by generation", title_justify="left")
-    for h in ("t", "epsilon", "simulations", "acceptance", "ESS"):
-        g.add_column(h, justify="right")
-    for r in gens.itertuples(index=False):
-        g.add_row(str(r.t), f"{r.epsilon:.4g}", str(r.samples), f"{r.acceptance:.3f}", f"{r.ess:.0f}")
-    wide_console(130).print(g)
-    if ess < spec.min_ess:
-        err_console.print(f"[yellow]warning:[/] no generation has an effective sample size of {spec.min_ess}: the "
-                          f"posterior (generation {t_post}) has {ess:.0f}; rerun with a larger --population (--new), "
-                          f"e.g. --population {int(spec.population * 1.1 * spec.min_ess / max(ess, 1))}",
-                          markup=True, soft_wrap=True)
-    elif t_post < int(gens["t"].max()):
-        later = gens[gens["t"] > t_post]
-        err_console.print(f"note: generation(s) {', '.join(str(int(x)) for x in later['t'])} reached epsilon "
-                          f"{later['epsilon'].iloc[-1]:.4g} but with an ESS of "
-                          f"{', '.join(f'{x:.0f}' for x in later['ess'])} (< {spec.min_ess}): the posterior is "
-                          f"generation {t_post} (epsilon {gens.loc[gens['t'] == t_post, 'epsilon'].iloc[0]:.4g}); a "
-                          f"larger --population (--new) would keep the later one", soft_wrap=True)
-    err_console.print(f"wrote {path}; {spec.out_dir}/: generations.csv, posterior_summary.csv, particles.csv, "
-                      f"manifest.json" + (f", {n_fig} figure files in figures/" if n_fig else ""))
+            ens_params = [{"path": p.path, "lower": p.lower, "upper": p.upper} for p in spec.priors]
+            prov = {k: manifest[k] for k in ("command", "versions", "git", "created")} | {"results": str(spec.out_dir)}
+            n_fig = len([p for p in draw_abc_figures(gens, ens, ens_params, spec.population, spec.out_dir / "figures",
+                                                     fmts, prov, posterior_t=t_post,
+                                                     min_ess=spec.min_ess) if p.suffix != ".json"])
+        ess = float(gens.loc[gens["t"] == t_post, "ess"].iloc[0])
+        total = (f"; the whole run {total_sims} simulations in {total_wall:.0f} s ({total_sims / total_wall:.2f} per s)"
+                 if total_wall > 0 and result.resumed else "")
+        which = (f"the last with ESS >= {spec.min_ess}" if ess >= spec.min_ess else
+                 f"the last; none reaches ESS {spec.min_ess}")
+        t = Table(title=f"ABC-SMC posterior: generation {t_post} of 0-{int(gens['t'].max())} ({which}), ESS {ess:.0f} of "
+                        f"{spec.population}; this call {result.simulations} simulations "
+                        f"in {result.wall_seconds:.0f} s ({rate:.2f} per s){total}", title_justify="left")
+        for h in ("parameter", "prior", "median", "90% interval", "share of prior"):
+            t.add_column(h, justify="left" if h == "parameter" else "right")
+        for r in summ.itertuples(index=False):
+            t.add_row(r.parameter, f"[{r.prior_lower:g}, {r.prior_upper:g}]", f"{r.median:.4g}",
+                      f"[{r.q05:.4g}, {r.q95:.4g}]", f"{r.width_share_of_prior:.2f}")
+        wide_console(130).print(t)
+        g = Table(title="by generation", title_justify="left")
+        for h in ("t", "epsilon", "simulations", "acceptance", "ESS"):
+            g.add_column(h, justify="right")
+        for r in gens.itertuples(index=False):
+            g.add_row(str(r.t), f"{r.epsilon:.4g}", str(r.samples), f"{r.acceptance:.3f}", f"{r.ess:.0f}")
+        wide_console(130).print(g)
+        if ess < spec.min_ess:
+            err_console.print(f"[yellow]warning:[/] no generation has an effective sample size of {spec.min_ess}: the "
+                              f"posterior (generation {t_post}) has {ess:.0f}; rerun with a larger --population (--new), "
+                              f"e.g. --population {int(spec.population * 1.1 * spec.min_ess / max(ess, 1))}",
+                              markup=True, soft_wrap=True)
+        elif t_post < int(gens["t"].max()):
+            later = gens[gens["t"] > t_post]
+            err_console.print(f"note: generation(s) {', '.join(str(int(x)) for x in later['t'])} reached epsilon "
+                              f"{later['epsilon'].iloc[-1]:.4g} but with an ESS of "
+                              f"{', '.join(f'{x:.0f}' for x in later['ess'])} (< {spec.min_ess}): the posterior is "
+                              f"generation {t_post} (epsilon {gens.loc[gens['t'] == t_post, 'epsilon'].iloc[0]:.4g}); a "
+                              f"larger --population (--new) would keep the later one", soft_wrap=True)
+        err_console.print(f"wrote {path}; {spec.out_dir}/: generations.csv, posterior_summary.csv, particles.csv, "
+                          f"manifest.json" + (f", {n_fig} figure files in figures/" if n_fig else ""))
 
 
 COMMANDS = [calibrate]

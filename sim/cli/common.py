@@ -20,6 +20,21 @@ from sim.scenario.schema import Scenario, ScenarioError, load_scenario
 BAD_INPUT = 2
 """Exit code for bad input (invalid scenario, spec or results folder)."""
 
+
+class FiniteFloatRange(click.FloatRange):
+    """``click.FloatRange`` that also refuses ``nan`` and ``inf`` (click passes NaN through every bound) with
+    "not a finite number"."""
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 - click's signature
+        """The value as a finite float within the range; fails (exit 2, naming the option) otherwise."""
+        import math
+
+        v = super().convert(value, param, ctx) if not isinstance(value, str) or value.strip().lower().lstrip(
+            "+-") not in ("nan", "inf", "infinity") else float(value)
+        if not math.isfinite(v):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return v
+
 err_console = Console(stderr=True, highlight=False)
 console = Console(highlight=False)
 
@@ -73,15 +88,30 @@ def wide_console(width: int) -> Console:
     return console if console.is_terminal and console.width >= width else Console(highlight=False, width=width)
 
 
-def scenario_or_exit(path: str, sets: tuple[str, ...] = ()) -> Scenario:
-    """Load a scenario with ``--set`` overrides; on bad input print the error and exit 2.
+def print_notes(scenario: Scenario) -> None:
+    """Print on stderr, one ``note:`` line each, what loading ``scenario`` did that its files do not say outright
+    (:func:`sim.scenario.schema.scenario_notes`: dated events after a shortened horizon dropped)."""
+    from sim.scenario.schema import scenario_notes
+
+    for note in scenario_notes(scenario):
+        err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+
+
+def scenario_or_exit(path: str, sets: tuple[str, ...] = (), months: int | None = None) -> Scenario:
+    """Load a scenario with ``--set`` overrides and, with ``months`` (``--months``), that horizon; on bad input
+    print the error and exit 2. Prints the notes of :func:`print_notes`.
 
     Warns when a ``--set`` sets a government field that a dated event of the scenario changes later: the
     value holds from the start only until that event."""
+    from sim.scenario.schema import with_horizon
+
     try:
         sc = load_scenario(path, list(sets))
+        if months:
+            sc = with_horizon(sc, months)
     except ScenarioError as e:
         fail(str(e))
+    print_notes(sc)
     for text in sets:
         key = text.partition("=")[0].strip()
         parts = key.split(".")
@@ -202,6 +232,50 @@ def sigterm_as_interrupt() -> Iterator[dict[str, int | None]]:
         yield state
     finally:
         signal.signal(signal.SIGTERM, old)
+
+
+@contextmanager
+def writer_lock(folder: str | Path) -> Iterator[None]:
+    """Hold the writer's lock of a folder written in parts (``folder/.lock``,
+    :func:`sim.analysis.folders.folder_lock`, the lock every aieco writer takes); exit 2 at once when another
+    command holds it."""
+    from sim.analysis.folders import FolderBusy, folder_lock
+
+    try:
+        lock = folder_lock(folder, inside=True)
+        lock.__enter__()
+    except FolderBusy as e:
+        fail(str(e))
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
+@contextmanager
+def staged_output(out_dir: str | Path, overwrite: bool = False, replaceable: Callable[[Path], bool] | None = None,
+                  kinds: tuple[str, ...] | None = None, merge: bool = False) -> Iterator[Path]:
+    """Write a finished result to ``out_dir`` safely (:func:`sim.analysis.folders.finished_folder`): yields the
+    staging folder to write into, published whole when the body completes. Another writer of the folder, or
+    results already there without ``overwrite``: exit 2 at once. Ctrl-C or SIGTERM: nothing is written, one
+    line says so, exit 130 or 143. A write error (full disk): exit 1, the folder left as it was. ``kinds``:
+    the results kinds the folder may hold to be replaced (another command's results are never replaced);
+    ``merge``: the staged files are moved into an existing folder, whose other files stay."""
+    from sim.analysis.folders import FolderError, finished_folder
+
+    with sigterm_as_interrupt() as stopped:
+        try:
+            with finished_folder(out_dir, overwrite, replaceable=replaceable, kinds=kinds, merge=merge) as staging:
+                yield staging
+        except FolderError as e:
+            fail(str(e))
+        except KeyboardInterrupt:
+            why = "terminated (SIGTERM)" if stopped["signal"] else "interrupted"
+            err_console.print(f"{why}: nothing written to {out_dir} (results appear there only when complete)",
+                              markup=False, soft_wrap=True)
+            sys.exit(exit_code_after_interrupt(stopped))
+        except OSError as e:
+            fail(write_error(e, out_dir), code=1)
 
 
 def exit_code_after_interrupt(state: dict[str, int | None]) -> int:

@@ -11,17 +11,19 @@ from rich.markup import escape
 from rich.table import Table
 
 from sim.cli.common import (
+    FiniteFloatRange,
     err_console,
     fail,
     max_replications_or_exit,
     parse_formats,
     progress_bar,
     set_option,
+    staged_output,
     wide_console,
 )
 from sim.model.labs import RosterError
 from sim.model.metrics import HEADLINE_METRICS, SUMMARY_METRICS, metric_label, metric_unit
-from sim.scenario.schema import ScenarioError, load_scenario, month_label, with_horizon
+from sim.scenario.schema import ScenarioError, folder_name, load_scenario, month_label, with_horizon
 
 DIGITS = {"open_closed_lag_months": 1, "us_cn_gap_months": 1, "noncn_on_cn_open": 3, "compute_share_CN": 3, "cn_on_cn_open": 3, "us_on_cn_open": 3,
           "adopt_CN_open": 3}
@@ -124,7 +126,8 @@ def metric_notes(stats) -> list[str]:
               help="Override every scenario's horizon (months); dated events after it are dropped.")
 @set_option
 @click.option("--window", type=click.Choice(["horizon", "mean12"]), default="horizon", show_default=True,
-              help="Metric values at the horizon, or averaged over the last 12 months (less noisy).")
+              help="Metric values at the horizon, or averaged over the last 12 months (less noisy; all months of a "
+                   "shorter run).")
 @click.option("--also", "also", multiple=True, metavar="METRIC",
               help="Report this summary metric too (repeatable), e.g. --also compute_share_CN --also us_cn_gap_oom.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
@@ -134,7 +137,7 @@ def metric_notes(stats) -> list[str]:
 @click.option("--width", type=click.Choice(["single", "double", "both"]), default="double", show_default=True,
               help="Figure width: single column (3.5 in), full page (7 in), or both.")
 @click.option("--no-figures", is_flag=True, help="Write tables and manifest only.")
-@click.option("--precision", "precision", type=click.FloatRange(min=0, min_open=True), default=None, metavar="REL",
+@click.option("--precision", "precision", type=FiniteFloatRange(min=0, min_open=True), default=None, metavar="REL",
               help="Add replications in batches until the 90% bootstrap CI of every mean paired difference (at the "
                    "window, and from the first policy change) has half-width <= REL x max(|difference|, floor: "
                    "1 month, 0.02 share), or --max-replications is reached; --replications is the first batch.")
@@ -173,7 +176,7 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     its month) as the median and 90% interval over draws, the 90% spread over all runs, and the share of
     draws with the median's sign; writes posterior_effects.csv, draws.csv, timeseries.parquet, manifest.json.
     """
-    from sim.analysis.compare import run_comparison, write_comparison
+    from sim.analysis.compare import write_comparison
 
     if len(scenarios) < 2:
         fail(f"compare needs at least two scenarios (the first is the reference), got {len(scenarios)}: "
@@ -184,79 +187,96 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
         if m not in SUMMARY_METRICS or m.endswith("_mean12"):
             allowed = ", ".join(k for k in SUMMARY_METRICS if not k.endswith("_mean12"))
             fail(f"--also: unknown metric {m!r}; allowed: {allowed}")
+    loaded, names = _load_all(scenarios, sets, months)
+    max_replications = max_replications_or_exit(max_replications, replications, precision)
+    if posterior is not None:
+        _compare_posterior(loaded, names, scenarios, posterior, replications, seed, ensemble, workers, metrics,
+                           out, sets, months, scheduler)
+        return
+    out_dir = Path(out) if out else Path("results") / folder_name("compare_" + "_vs_".join(dict.fromkeys(names)))[:120]
+    with staged_output(out_dir, overwrite=True, kinds=("compare",)) as staging:  # replaced whole, when complete
+        comp, status, history = _run(loaded, names, replications, precision, max_replications, seed, metrics, window)
+        extra = {"sets": list(sets), "months_override": months}
+        if status is not None:
+            extra["precision"] = {"rel": precision, "max_replications": max_replications, "batches": history,
+                                  "targets": [{"metric": k[0], "scenario": k[1], "effect": k[2], **v}
+                                              for k, v in status.items()]}
+        write_comparison(staging, comp, [str(Path(p).resolve()) for p in scenarios], window=window, metrics=metrics,
+                         extra=extra)
+        _print_comparison(comp, names, metrics, window, status, history, precision, max_replications)
+        figs = []
+        if not no_figures:
+            from sim.plots.compare import draw_compare_figures
+
+            for w in (("single", "double") if width == "both" else (width,)):
+                figs += [p for p in draw_compare_figures(staging, fmts, w) if p.suffix == ".png"]
+    err_console.print(f"wrote {out_dir}/: compare.parquet, timeseries.parquet, stats.csv, effects.csv, manifest.json"
+                      + "".join(f"\n  figure: {out_dir / 'figures' / p.name}" for p in figs), soft_wrap=True, highlight=False)
+
+
+def _load_all(scenarios: tuple[str, ...], sets: tuple[str, ...], months: int | None) -> tuple[list, list[str]]:
+    """Every scenario with ``--set`` and ``--months`` (every bad file reported before exiting 2), the notes of
+    loading them, and their unique names; notes a scenario whose policy equals the reference's in the horizon."""
+    from sim.analysis.compare import first_policy_month, unique_names
+    from sim.scenario.schema import scenario_notes
+
     loaded, errors = [], []
-    for path in scenarios:  # report every bad file before exiting
+    for path in scenarios:
         try:
             sc = load_scenario(path, list(sets))
-            if months:
-                from sim.scenario.schema import split_events
-
-                after = split_events(sc, sc.start, months)[2]
-                if after:
-                    click.echo(f"note: {path}: {len(after)} dated event(s) fall after the {months}-month horizon and "
-                               f"never take effect (first: {after[0].month} {after[0].government}.{after[0].field})",
-                               err=True)
             loaded.append(with_horizon(sc, months) if months else sc)
         except ScenarioError as e:
             errors.append(str(e))
     if errors:
         fail("\n".join(errors))
-    from sim.analysis.compare import unique_names
-
+    for path, sc in zip(scenarios, loaded, strict=True):
+        for note in scenario_notes(sc):
+            click.echo(f"note: {path}: {note}" if note.startswith("--months") else f"note: {note}", err=True)
     names = unique_names([s.name for s in loaded])
-    max_replications = max_replications_or_exit(max_replications, replications, precision)
-    from sim.analysis.compare import first_policy_month
-
     same = [n for n, s in zip(names[1:], loaded[1:], strict=True) if first_policy_month(loaded[0], s) is None]
     if same:
         click.echo(f"note: {', '.join(same)} {'has' if len(same) == 1 else 'have'} the same policy as {names[0]} over "
                    "the horizon (any policy change falls after it): the differences are zero by construction, and "
                    "'precise' or '~0' say nothing about the policy", err=True)
-    if posterior is not None:
-        _compare_posterior(loaded, names, scenarios, posterior, replications, seed, ensemble, workers, metrics,
-                           out, sets, months, scheduler)
-        return
-    out_dir = Path(out) if out else Path("results") / ("compare_" + "_vs_".join(dict.fromkeys(names)))[:120]
-    total = replications * len(loaded)
-    status = None
+    return loaded, names
+
+
+def _run(loaded: list, names: list[str], replications: int, precision: float | None, max_replications: int,
+         seed: int | None, metrics: list[str], window: str) -> tuple:
+    """The comparison (in batches until precise with ``precision``): (comparison, status or None, batches or None);
+    exit 2 naming the roster for a bad roster."""
+    from sim.analysis.compare import run_comparison, run_comparison_until_precise
+
     try:
         if precision is not None:
-            from sim.analysis.compare import run_comparison_until_precise
-
-
             def told(n: int, cap: int) -> None:
                 err_console.print(f"{n} replications per scenario done (at most {cap})", highlight=False)
 
-            comp, status, history = run_comparison_until_precise(
-                loaded, replications, precision, max_replications, base_seed=seed, names=names,
-                metrics=metrics, window=window, progress=told)
-        else:
-            with progress_bar(total, f"{len(loaded)} scenarios x {replications} replications") as advance:
-                done = [0]
+            return run_comparison_until_precise(loaded, replications, precision, max_replications, base_seed=seed,
+                                                names=names, metrics=metrics, window=window, progress=told)
+        with progress_bar(replications * len(loaded), f"{len(loaded)} scenarios x {replications} replications") as adv:
+            done = [0]
 
-                def step(k: int) -> None:
-                    advance(k - done[0])
-                    done[0] = k
+            def step(k: int) -> None:
+                adv(k - done[0])
+                done[0] = k
 
-                comp = run_comparison(loaded, replications, base_seed=seed, names=names, progress=step)
+            return run_comparison(loaded, replications, base_seed=seed, names=names, progress=step), None, None
     except RosterError as e:
         fail(f"field 'roster': {e}")
-    reps = len(comp.seeds)
-    extra = {"sets": list(sets), "months_override": months}
-    if status is not None:
-        extra["precision"] = {"rel": precision, "max_replications": max_replications, "batches": history,
-                              "targets": [{"metric": k[0], "scenario": k[1], "effect": k[2], **v}
-                                          for k, v in status.items()]}
-    write_comparison(out_dir, comp, [str(Path(p).resolve()) for p in scenarios], window=window, metrics=metrics,
-                     extra=extra)
-    from sim.analysis.compare import compare_stats, comparison_effects
 
+
+def _print_comparison(comp, names: list[str], metrics: list[str], window: str, status: dict | None,  # noqa: ANN001
+                      history: list | None, precision: float | None, max_replications: int) -> None:
+    """Print the comparison's table (values, differences, effects over time) and what its columns mean."""
+    from sim.analysis.compare import compare_stats, comparison_effects, window_text
+
+    reps = len(comp.seeds)
     stats = compare_stats(comp.table, metrics, window=window)
     effects = comparison_effects(comp, [m for m in metrics if m in comp.timeseries.columns])
     sc0 = comp.scenarios[0]
     _START[0] = sc0.start
-    when = (f"at the horizon ({month_label(sc0.start, sc0.months - 1)})" if window == "horizon"
-            else "averaged over the last 12 months")
+    when = window_text(window, sc0.start, sc0.months)
     reached = None
     if status is not None:
         reached = {}
@@ -285,15 +305,10 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
                      f"half-width <= {precision:g} x max(|difference|, floor) ({ok} of {len(status)} targets reached "
                      f"after {reps} replications; batches {history}; at most {max_replications}; in brackets the "
                      f"replications at which the row first got there).")
-    out_console.print("\n".join([*lines, *metric_notes(stats)]), highlight=False, markup=False)
-    figs = []
-    if not no_figures:
-        from sim.plots.compare import draw_compare_figures
-
-        for w in (("single", "double") if width == "both" else (width,)):
-            figs += [p for p in draw_compare_figures(out_dir, fmts, w) if p.suffix == ".png"]
-    err_console.print(f"wrote {out_dir}/: compare.parquet, timeseries.parquet, stats.csv, effects.csv, manifest.json"
-                      + "".join(f"\n  figure: {p}" for p in figs), soft_wrap=True, highlight=False)
+    notes = metric_notes(stats)
+    if window == "mean12" and sc0.months < 12:  # the metrics' own descriptions say 12 months
+        notes = [n.replace("mean of the last 12 months", f"mean of all {sc0.months} months") for n in notes]
+    out_console.print("\n".join([*lines, *notes]), highlight=False, markup=False)
 
 
 def _compare_posterior(loaded, names, files, draws: int, replications: int, seed: int | None, ensemble_file: str,
@@ -312,39 +327,39 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
         ens = load_ensemble(ensemble_file)
     except EnsembleError as e:
         fail(str(e))
-    out_dir = Path(out) if out else Path("results") / ("compare_posterior_" + "_vs_".join(dict.fromkeys(names)))[:120]
-    total = draws * replications * len(loaded)
-    try:
-        with progress_bar(total, f"{len(loaded)} scenarios x {draws} draws x {replications} runs") as advance:
-            done = [0]
+    out_dir = Path(out) if out else Path("results") / folder_name("compare_posterior_" + "_vs_".join(dict.fromkeys(names)))[:120]
+    with staged_output(out_dir, overwrite=True, kinds=("compare_posterior",)) as staging:
+        total = draws * replications * len(loaded)
+        try:
+            with progress_bar(total, f"{len(loaded)} scenarios x {draws} draws x {replications} runs") as advance:
+                done = [0]
 
-            def step(k: int) -> None:
-                advance(k - done[0])
-                done[0] = k
+                def step(k: int) -> None:
+                    advance(k - done[0])
+                    done[0] = k
 
-            comp = run_posterior_comparison(loaded, ens, draws, replications, seed=seed, names=names,
-                                            metrics=metrics, workers=workers, progress=step,
-                                            scheduler=scheduler)
-    except RosterError as e:
-        fail(f"field 'roster': {e}")
-    eff = posterior_effects(comp, metrics)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    eff.to_csv(out_dir / "posterior_effects.csv", index=False, float_format="%.6g")
-    comp.draws.to_csv(out_dir / "draws.csv", index=False, float_format="%.6g")
-    comp.timeseries.to_parquet(out_dir / "timeseries.parquet", index=False)
-    manifest = base_manifest("compare_posterior")
-    manifest.update({
-        "reference": names[0], "names": names,
-        "scenarios": [{"name": n, "file": str(Path(f).resolve()), "scenario": s.resolved_dict()}
-                      for n, f, s in zip(names, files, loaded, strict=True)],
-        "ensemble": str(ens.source), "ensemble_ess": ens.ess, "ensemble_provenance": ens.provenance,
-        "draws": draws, "replications": replications, "base_seed": comp.base_seed,
-        "seed_rule": "draw i, replication r: seed_for(base_seed, i, r) in every scenario; draws: "
-                     "numpy.random.default_rng(base_seed).choice by weight",
-        "sets": list(sets), "months_override": months, "workers": workers, "scheduler": scheduler,
-        "wall_seconds": round(comp.wall_seconds, 2), "runs": total,
-        "tables": ["posterior_effects.csv", "draws.csv", "timeseries.parquet"]})
-    write_json_atomic(out_dir / "manifest.json", manifest)
+                comp = run_posterior_comparison(loaded, ens, draws, replications, seed=seed, names=names,
+                                                metrics=metrics, workers=workers, progress=step,
+                                                scheduler=scheduler)
+        except RosterError as e:
+            fail(f"field 'roster': {e}")
+        eff = posterior_effects(comp, metrics)
+        eff.to_csv(staging / "posterior_effects.csv", index=False, float_format="%.6g")
+        comp.draws.to_csv(staging / "draws.csv", index=False, float_format="%.6g")
+        comp.timeseries.to_parquet(staging / "timeseries.parquet", index=False)
+        manifest = base_manifest("compare_posterior")
+        manifest.update({
+            "reference": names[0], "names": names,
+            "scenarios": [{"name": n, "file": str(Path(f).resolve()), "scenario": s.resolved_dict()}
+                          for n, f, s in zip(names, files, loaded, strict=True)],
+            "ensemble": str(ens.source), "ensemble_ess": ens.ess, "ensemble_provenance": ens.provenance,
+            "draws": draws, "replications": replications, "base_seed": comp.base_seed,
+            "seed_rule": "draw i, replication r: seed_for(base_seed, i, r) in every scenario; draws: "
+                         "numpy.random.default_rng(base_seed).choice by weight",
+            "sets": list(sets), "months_override": months, "workers": workers, "scheduler": scheduler,
+            "wall_seconds": round(comp.wall_seconds, 2), "runs": total,
+            "tables": ["posterior_effects.csv", "draws.csv", "timeseries.parquet"]})
+        write_json_atomic(staging / "manifest.json", manifest)
     t = Table(title=f"{' vs '.join(names)}: effects over the posterior ({draws} draws from {Path(ens.source).name}, "
                     f"ESS {ens.ess:.0f}, x {replications} runs, common seeds; {comp.wall_seconds:.0f} s)",
               title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)

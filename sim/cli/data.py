@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 import sim.empirical as empirical
+from sim.cli.common import FiniteFloatRange
 from sim.empirical import eci as eci_mod
 from sim.empirical import roster as roster_mod
 from sim.empirical.epoch import EPOCH_FILES_HINT
@@ -94,21 +95,21 @@ def data() -> None:
 @click.option("--at", "at", default="2022-01", show_default=True, help="Roster date, YYYY-MM.")
 @click.option(
     "--min-compute",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     default=1e22,
     show_default=True,
     help="Include organisations with a model of at least this training compute (FLOP) ...",
 )
 @click.option(
     "--window-years",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     default=3.0,
     show_default=True,
     help="... published in this many years before --at.",
 )
 @click.option("--entrants-until", default=None, metavar="YYYY-MM",
               help="Also list labs entering after --at up to this month, with their entry month.")
-@click.option("--entrant-oom", type=click.FloatRange(min=0), default=1.5, show_default=True,
+@click.option("--entrant-oom", type=FiniteFloatRange(min=0), default=1.5, show_default=True,
               help="An entrant's first model must be within this many orders of magnitude of the frontier.")
 @click.option(
     "--out", type=click.Path(dir_okay=False), default=None, help="Write the CSV here instead of stdout."

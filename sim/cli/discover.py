@@ -13,7 +13,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from sim.cli.common import console, err_console, fail, parse_formats
+from sim.cli.common import FiniteFloatRange, console, err_console, fail, parse_formats, staged_output
 
 
 def _say(msg: str) -> None:
@@ -63,17 +63,17 @@ def _print(res) -> None:
               help="Output folder. [default: results/discovery/<sweep name>]")
 @click.option("--inputs", type=click.Choice(["all", "uncertainties", "levers"]), default="all", show_default=True,
               help="The factors to find the box in: all, or only the spec's uncertainties or levers.")
-@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=0.8, show_default=True,
+@click.option("--threshold", type=FiniteFloatRange(0, 1, min_open=True), default=0.8, show_default=True,
               help="Density the chosen box must reach (the box of highest coverage that does is chosen).")
 @click.option("--box", "box_id", type=click.IntRange(min=0), default=None,
               help="Report this box of the PRIM trajectory (or CART leaf) instead of the chosen one.")
-@click.option("--qp-max", type=click.FloatRange(0, 1, min_open=True), default=0.05, show_default=True,
+@click.option("--qp-max", type=FiniteFloatRange(0, 1, min_open=True), default=0.05, show_default=True,
               help="PRIM: drop the chosen box's restrictions whose quasi-p-values all exceed this (1: keep all).")
-@click.option("--peel-alpha", type=click.FloatRange(0.001, 0.5), default=0.05, show_default=True,
+@click.option("--peel-alpha", type=FiniteFloatRange(0.001, 0.5), default=0.05, show_default=True,
               help="PRIM: share of the box's runs peeled off per step.")
-@click.option("--paste-alpha", type=click.FloatRange(0.001, 0.5), default=0.05, show_default=True,
+@click.option("--paste-alpha", type=FiniteFloatRange(0.001, 0.5), default=0.05, show_default=True,
               help="PRIM: share of the box's runs pasted back per step.")
-@click.option("--mass-min", type=click.FloatRange(0.001, 0.5), default=0.05, show_default=True,
+@click.option("--mass-min", type=FiniteFloatRange(0.001, 0.5), default=0.05, show_default=True,
               help="Smallest box (PRIM) or leaf (CART), as a share of the runs.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Random state of the extra-trees scores and of CART's tie-breaking.")
@@ -113,7 +113,9 @@ def discover(results_dir: str, where: str, method: str, out: str | None, inputs:
         import json
 
         name = json.loads((sweep / "manifest.json").read_text(encoding="utf-8")).get("name") or sweep.name
-        dest = Path(out) if out else Path("results") / "discovery" / name
+        from sim.scenario.schema import folder_name
+
+        dest = Path(out) if out else Path("results") / "discovery" / folder_name(str(name))
         check_out(dest)
         res = run_discovery(results_dir, where, opts)
     except DiscoveryError as e:
@@ -121,11 +123,14 @@ def discover(results_dir: str, where: str, method: str, out: str | None, inputs:
     for n in res.notes:
         _say(f"note: {n}")
     _print(res)
-    paths = write_results(res, dest)
-    if not no_figures:
-        from sim.plots.discovery import draw_discovery_figures
+    figs = []
+    with staged_output(dest, overwrite=True, kinds=("discovery",)) as staging:  # an earlier discovery (check_out) is replaced whole
+        paths = [dest / p.name for p in write_results(res, staging)]
+        if not no_figures:
+            from sim.plots.discovery import draw_discovery_figures
 
-        figs = [p for p in draw_discovery_figures(dest, fmts) if p.suffix != ".json"]
+            figs = [p for p in draw_discovery_figures(staging, fmts) if p.suffix != ".json"]
+    if figs:
         _say(f"{len(figs)} figure files in {dest / 'figures'}")
     click.echo(f"tables: {', '.join(str(p) for p in paths if p.suffix in ('.csv', '.txt'))}")
 

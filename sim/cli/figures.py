@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import console, err_console, fail, parse_formats
+from sim.cli.common import console, err_console, fail, parse_formats, staged_output
 
 
 @click.command()
@@ -54,14 +54,17 @@ def figures(results_dir: str, formats: str, width: str, out: str | None, list_on
             console.print(f"  {f.stem}  ({f.function}){when}\n      {f.shows}", highlight=False, soft_wrap=True)
         return
     notes: list[str] = []
-    try:
-        paths = draw_figures(results_dir, fmts, width, out, note=notes.append, metrics=metrics)
-    except ResultsError as e:
-        fail(str(e))
+    where = Path(out) if out else Path(results_dir) / "figures"
+    with staged_output(where, merge=True) as staging:  # drawn aside, moved in when all are drawn
+        try:
+            paths = [where / p.relative_to(staging) for p in draw_figures(results_dir, fmts, width, staging,
+                                                                           note=notes.append,
+                                                                           metrics=metrics)]
+        except ResultsError as e:
+            fail(str(e))
     for n in dict.fromkeys(notes):
         err_console.print(f"note: {n}", highlight=False, markup=False, soft_wrap=True)
     figs = [p for p in paths if p.suffix != ".json"]
-    where = Path(out) if out else Path(results_dir) / "figures"
     err_console.print(f"{kind} results: {len(figs)} figure files and {len(paths) - len(figs)} provenance sidecars "
                       f"in {where}/", highlight=False, markup=False, soft_wrap=True)
     for p in figs:

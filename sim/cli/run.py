@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import numpy as np
@@ -11,6 +13,7 @@ from rich.table import Table
 
 from sim.analysis.runs import headline_table
 from sim.cli.common import (
+    FiniteFloatRange,
     console,
     err_console,
     fail,
@@ -19,10 +22,13 @@ from sim.cli.common import (
     progress_bar,
     scenario_or_exit,
     set_option,
-    write_error,
+    staged_output,
 )
 from sim.model.labs import RosterError
-from sim.scenario.schema import ScenarioError, with_horizon
+from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.analysis.runs import RecordedRun, Replications
 
 
 def _num(x: float, d: int) -> str:
@@ -77,8 +83,13 @@ def changes_slug(changes: list[str], limit: int = 60) -> str:
 
 
 def default_out(name: str, changes: list[str]) -> Path:
-    """``results/<scenario name>``, or ``results/<name>_<changes>`` for a run that changes its scenario."""
-    return Path("results") / (f"{name}_{changes_slug(changes)}" if changes else name)
+    """``results/<scenario name>``, or ``results/<name>_<changes>`` for a run that changes its scenario; the name
+    made safe as a folder name (:func:`sim.scenario.schema.folder_name`), so the folder is always inside
+    ``results/``."""
+    from sim.scenario.schema import folder_name
+
+    safe = folder_name(name)
+    return Path("results") / (f"{safe}_{changes_slug(changes)}" if changes else safe)
 
 
 @click.command()
@@ -101,7 +112,7 @@ def default_out(name: str, changes: list[str]) -> Path:
 @click.option("--no-figures", is_flag=True, help="Write tables and manifest only.")
 @click.option("--csv", "csv", is_flag=True, help="Also write each table as CSV (timeseries.csv, ...).")
 @click.option("--overwrite", is_flag=True, help="Replace the results already in --out.")
-@click.option("--precision", "precision", type=click.FloatRange(min=0, min_open=True), default=None, metavar="REL",
+@click.option("--precision", "precision", type=FiniteFloatRange(min=0, min_open=True), default=None, metavar="REL",
               help="Add replications in batches until the 90% bootstrap CI of each headline metric's median has "
                    "half-width <= REL x max(|median|, floor: 1 month, 0.02 share), or --max-replications is "
                    "reached; --replications (default 10 here) is the first batch.")
@@ -123,71 +134,115 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
     compared with the original's and the command says whether they are identical):
       aieco run --from results/baseline
     """
-    from sim.analysis.runs import RunFolderError, read_run, run_replications, table_differences, write_run
-
     fmts = parse_formats(formats)
-    recorded = None
     if from_dir is not None:
         given = [n for n, v in (("SCENARIO", scenario), ("--seed", seed), ("--replications", replications),
                                 ("--months", months), ("--set", sets), ("--precision", precision)) if v]
         if given:
             fail(f"--from {from_dir}: runs exactly what the folder recorded; drop {', '.join(given)} (to change "
                  "the run, give the scenario file with the changes instead)")
-        try:
-            recorded = read_run(from_dir)
-        except RunFolderError as e:
-            fail(str(e))
-        sc, replications, source = recorded.scenario, recorded.replications, str(recorded.folder / "manifest.json")
-        changes = recorded.overrides
-        out_dir = Path(out) if out else Path(f"{Path(from_dir).as_posix().rstrip('/')}-rerun")
+        job = _recorded_job(from_dir, out)
     else:
         if scenario is None:
             fail("give a SCENARIO file (e.g. scenarios/baseline.toml), or --from RESULTS_DIR to run a finished run "
                  "again")
-        sc = scenario_or_exit(scenario, sets + ((f"seed={seed}",) if seed is not None else ()))
-        if months:
-            try:
-                sc = with_horizon(sc, months)
-            except ScenarioError as e:
-                fail(str(e))
-        replications = replications or (10 if precision is not None else 1)
-        source = str(Path(scenario).resolve())
+        sc = scenario_or_exit(scenario, sets + ((f"seed={seed}",) if seed is not None else ()), months)
         changes = [*sets, *([f"months={months}"] if months else []), *([f"seed={seed}"] if seed is not None else [])]
-        out_dir = Path(out) if out else default_out(sc.name, changes)
-    max_replications = max_replications_or_exit(max_replications, replications, precision)
-    if (out_dir / "manifest.json").exists() and not overwrite:
-        fail(f"{out_dir} already holds results (manifest.json); choose another --out or add --overwrite")
-    if overwrite and out_dir.is_dir():
-        import shutil
+        job = _Job(sc, replications or (10 if precision is not None else 1), str(Path(scenario).resolve()),
+                   changes, Path(out) if out else default_out(sc.name, changes), scenario)
+    job.max_replications = max_replications_or_exit(max_replications, job.replications, precision)
+    _check_roster(job)  # before anything is written
+    with staged_output(job.out_dir, overwrite, kinds=("run",)) as staging:
+        reps, status, history = _compute(job, precision)
+        figs = _write(job, reps, staging, precision, status, history, csv, None if no_figures else fmts)
+    _say(job, reps, status, history, precision, csv, len(figs))
 
-        shutil.rmtree(out_dir)
-    status = None
+
+@dataclass
+class _Job:
+    """What ``aieco run`` is to do: the scenario, replications, where it comes from, its changes, the folder."""
+
+    sc: Scenario
+    replications: int
+    source: str
+    changes: list[str]
+    out_dir: Path
+    shown: str
+    recorded: RecordedRun | None = None
+    max_replications: int = 0
+
+
+def _recorded_job(from_dir: str, out: str | None) -> _Job:
+    """The job of ``--from RESULTS_DIR``: what the folder's manifest recorded (checked fully; exit 2 otherwise)."""
+    from sim.analysis.runs import RunFolderError, read_run
+
+    try:
+        recorded = read_run(from_dir)
+    except RunFolderError as e:
+        fail(str(e))
+    source = str(recorded.folder / "manifest.json")
+    out_dir = Path(out) if out else Path(f"{Path(from_dir).as_posix().rstrip('/')}-rerun")
+    return _Job(recorded.scenario, recorded.replications, source, recorded.overrides, out_dir, source, recorded)
+
+
+def _check_roster(job: _Job) -> None:
+    """Exit 2 naming the roster file, row and column when the job's roster is not valid for its scenario; note a
+    region whose labs all enter after the horizon (its outputs are n/a)."""
+    from sim.model.labs import check_roster_start, load_roster, regions_entering_late
+
+    sc = job.sc
+    try:
+        roster = load_roster(sc.roster_path())
+        check_roster_start(roster, sc.start, sc.roster_path())
+    except RosterError as e:
+        fail(f"{job.shown}: field 'roster': {e}")
+    for region, first in regions_entering_late(roster, sc.start, sc.months).items():
+        err_console.print(f"note: {sc.roster_path()}: every {region} lab enters after the horizon (the first in "
+                          f"{first}): {region} has no lab in this run, so its outputs are n/a", markup=False,
+                          soft_wrap=True)
+
+
+def _compute(job: _Job, precision: float | None) -> tuple[Replications, dict | None, list[int] | None]:
+    """Run the job's replications (in batches until precise with ``precision``); exit 2 for a bad roster."""
+    from sim.analysis.runs import run_replications, run_until_precise
+
+    sc = job.sc
     try:
         if precision is not None:
-            from sim.analysis.runs import run_until_precise
-
             reps, status, history = run_until_precise(
-                sc, replications, precision, max_replications,
+                sc, job.replications, precision, job.max_replications,
                 progress=lambda n, cap: err_console.print(f"{n} replications done (at most {cap})", highlight=False))
-            replications = len(reps.seeds)
-        else:
-            with progress_bar(replications, f"{sc.name}: {sc.months} months x {replications} replications") as advance:
-                reps = run_replications(sc, replications, progress=lambda r: advance())
+            job.replications = len(reps.seeds)
+            return reps, status, history
+        with progress_bar(job.replications, f"{sc.name}: {sc.months} months x {job.replications} replications") as adv:
+            return run_replications(sc, job.replications, progress=lambda r: adv()), None, None
     except RosterError as e:
-        fail(f"{scenario or source}: field 'roster': {e}")
-    try:
-        write_run(out_dir, reps, scenario_file=recorded.scenario_file if recorded else source, overrides=changes,
-                  csv=csv, extra=None if status is None else {"precision": {
-                      "rel": precision, "max_replications": max_replications, "batches": history,
-                      "targets": [{"metric": m, **v} for m, v in status.items()]}})
-    except OSError as e:
-        fail(write_error(e, out_dir), code=1)
-    figs = []
-    if not no_figures:
-        from sim.plots.run import draw_run_figures
+        fail(f"{job.shown}: field 'roster': {e}")
 
-        figs = [p for p in draw_run_figures(out_dir, fmts) if p.suffix != ".json"]
-    shown = f" ({', '.join(changes)})" if changes else ""
+
+def _write(job: _Job, reps: Replications, folder: Path, precision: float | None, status: dict | None,
+           history: list[int] | None, csv: bool, fmts: tuple[str, ...] | None) -> list[Path]:
+    """Write the run's tables, manifest and (with ``fmts``) figures into ``folder``; returns the figure files."""
+    from sim.analysis.runs import write_run
+
+    write_run(folder, reps, scenario_file=job.recorded.scenario_file if job.recorded else job.source,
+              overrides=job.changes, csv=csv, extra=None if status is None else {"precision": {
+                  "rel": precision, "max_replications": job.max_replications, "batches": history,
+                  "targets": [{"metric": m, **v} for m, v in status.items()]}})
+    if fmts is None:
+        return []
+    from sim.plots.run import draw_run_figures
+
+    return [p for p in draw_run_figures(folder, fmts) if p.suffix != ".json"]
+
+
+def _say(job: _Job, reps: Replications, status: dict | None, history: list[int] | None, precision: float | None,
+         csv: bool, n_figures: int) -> None:
+    """Print the horizon table, the notes and what was written; for --from, whether the run reproduced."""
+    from sim.analysis.runs import table_differences
+
+    sc, replications, out_dir = job.sc, job.replications, job.out_dir
+    shown = f" ({', '.join(job.changes)})" if job.changes else ""
     console.print(horizon_table(reps.summary, f"{sc.name}{shown}: {sc.start} + {sc.months} months, "
                                               f"{replications} replication(s), {reps.wall_seconds:.1f} s", status))
     if replications > 1:
@@ -197,13 +252,14 @@ def run(scenario: str | None, from_dir: str | None, seed: int | None, replicatio
             ok = [m for m, v in status.items() if v["reached"]]
             note += (f" Precise: CI half-width <= {precision:g} x max(|median|, floor) for {len(ok)} of {len(status)} "
                      f"headline metrics after {replications} replications (batches {history}; at most "
-                     f"{max_replications}); n= the replications at which each first got there.")
+                     f"{job.max_replications}); n= the replications at which each first got there.")
         console.print(note, markup=False, highlight=False, soft_wrap=True)
     err_console.print(f"wrote {out_dir}/: timeseries, labs, releases, summary (.parquet{', .csv' if csv else ''}), "
-                      "the table above (headline.csv, .md), manifest.json" + (f", {len(figs)} figure files in figures/" if figs else ""),
+                      "the table above (headline.csv, .md), manifest.json"
+                      + (f", {n_figures} figure files in figures/" if n_figures else ""),
                       markup=False, soft_wrap=True)
-    if recorded is not None:
-        _report_reproduction(recorded, out_dir, table_differences(recorded.folder, out_dir))
+    if job.recorded is not None:
+        _report_reproduction(job.recorded, out_dir, table_differences(job.recorded.folder, out_dir))
 
 
 def _report_reproduction(recorded, out_dir: Path, differences: list[str]) -> None:  # noqa: ANN001

@@ -22,6 +22,7 @@ from rich.table import Table
 from sim.analysis.sweep.runner import SweepError
 from sim.analysis.sweep.spec import SpecError, SpecWarning, plural
 from sim.cli.common import (
+    FiniteFloatRange,
     console,
     err_console,
     executor_options,
@@ -97,7 +98,7 @@ def _print_output(res, rep) -> None:
                    "functions or with replications]")
 @click.option("--num-resamples", type=click.IntRange(min=10), default=1000, show_default=True,
               help="Bootstrap resamples of the Sobol'/Morris intervals.")
-@click.option("--conf-level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True,
+@click.option("--conf-level", type=FiniteFloatRange(0.5, 0.999), default=0.95, show_default=True,
               help="Confidence level of every interval.")
 @click.option("--format", "formats", default="png,pdf", show_default=True, help="Figure formats (png, pdf, svg).")
 @click.option("--no-figures", is_flag=True, help="Write the tables only.")

@@ -16,9 +16,10 @@ from sim.cli.common import (
     progress_bar,
     scenario_or_exit,
     set_option,
+    staged_output,
     wide_console,
 )
-from sim.scenario.schema import ScenarioError
+from sim.scenario.schema import ScenarioError, folder_name
 
 DEFAULT_SCENARIO = str(Path("scenarios") / "baseline.toml")
 
@@ -92,18 +93,7 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
     (in sample 2022-2024, held out 2025).
     Exit code 0 whatever the verdict unless --strict (1 when a pattern fails); 2 for bad input.
     """
-    from sim.analysis.provenance import base_manifest, write_json_atomic
-    from sim.analysis.validation import (
-        ValidationInputError,
-        load_targets,
-        to_markdown,
-        tolerance_text,
-    )
-    from sim.analysis.validation import (
-        validate as run_validation,
-    )
-    from sim.model.labs import RosterError
-    from sim.plots.validation import draw_validation_figures
+    from sim.analysis.validation import ValidationInputError, load_targets, tolerance_text
 
     fmts = parse_formats(formats)
     posterior = ensemble
@@ -127,66 +117,18 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
     else:
         extra = list(sets) + ([f"seed={seed}"] if seed is not None else [])
         sc = scenario_or_exit(scenario, tuple(extra))
-    default_out = Path("results") / "validation" / (sc.name + ("_posterior" if ensemble is not None else ""))
+    default_out = Path("results") / "validation" / folder_name(sc.name + ("_posterior" if ensemble is not None else ""))
     out_dir = Path(out) if out else default_out
     err_console.print(f"validating {sc.name} against Epoch's targets; results go to {out_dir}/", markup=False,
                       soft_wrap=True)
     try:
         targets = load_targets(targets_dir, p1_definition)
-        if ensemble is not None:
-            from sim.analysis.posterior import validate_posterior
-
-            total = draws * replications
-            with progress_bar(total, f"validate --posterior: {draws} draws x {replications} runs") as advance:
-                post = validate_posterior(ensemble, draws, replications, seed=sc.seed if seed is None else seed,
-                                          overrides=list(sets), targets=targets, progress=lambda k: advance())
-            result = post
-            runs_label = f"{draws} draws x {replications} run{'s' if replications > 1 else ''}"
-            replications = draws * replications
-        else:
-            runs_label = f"{replications} replication{'s' if replications > 1 else ''}"
-            with progress_bar(replications, f"validate {sc.name}: {replications} replications") as advance:
-                result = run_validation(sc, replications, targets, progress=lambda r: advance())
     except ValidationInputError as e:
         fail(str(e))
-    except RosterError as e:
-        fail(f"{scenario}: field 'roster': {e}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result.table.to_csv(out_dir / "validation.csv", index=False, float_format="%.6g")
-    result.stats.to_csv(out_dir / "validation_replications.csv", index=False, float_format="%.6g")
-    # the monthly series of every replication: `aieco figures` redraws P2 and P3 from them (about 1 MB)
-    result.replications.timeseries.to_parquet(out_dir / "timeseries.parquet", index=False)
-    months = int(result.replications.scenario.months)
-    notes = [f"Scenario `{Path(scenario)}` ('{sc.name}'), {replications} replications, {sc.developers.n} developers, "
-             f"{sc.start} + {months} months, base seed {sc.seed}."]
-    title = f"Validation of '{sc.name}' against Epoch AI data (patterns P1-P3, P5-P8)"
-    if ensemble is not None:
-        notes.append(f"Posterior predictive check: {draws} draws from `{ensemble.source}` (ESS {ensemble.ess:.0f}) x "
-                     f"{result.runs_per_draw} runs each; intervals are posterior predictive (parameter and run-to-run "
-                     "uncertainty); 2022-2024 in sample, 2025 held out.")
-        title = f"Posterior predictive check of '{sc.name}' against Epoch AI data (patterns P1-P3, P5-P8)"
-        result.draws.to_csv(out_dir / "draws.csv", index=False, float_format="%.6g")
-    (out_dir / "validation.md").write_text(to_markdown(result.table, result.verdicts, targets, title, notes),
-                                           encoding="utf-8")
-    manifest = base_manifest("validation")
-    manifest.update({"scenario_file": str(Path(scenario).resolve()), "scenario": sc.resolved_dict(),
-                     "replications": replications, "seeds": result.replications.seeds, "targets": targets.source,
-                     "p1_definition": p1_definition, "verdict_rule": VERDICT_RULE,
-                     "tolerances": tolerance_text(targets), "verdicts": result.verdicts.to_dict(orient="records")})
-    if ensemble is not None:
-        manifest["posterior"] = {"ensemble": str(ensemble.source), "draws": draws,
-                                 "runs_per_draw": result.runs_per_draw, "ess": ensemble.ess,
-                                 "seed_rule": "draw i, run r: seed_for(seed, i, r); draws: "
-                                              "numpy.random.default_rng(seed).choice by weight",
-                                 "ensemble_provenance": ensemble.provenance}
-    write_json_atomic(out_dir / "manifest.json", manifest)
-    n_fig = 0
-    if not no_figures:
-        prov = {k: manifest[k] for k in ("command", "versions", "git", "created")}
-        prov.update({"results": str(out_dir), "seeds": result.replications.seeds, "scenario": sc.name})
-        paths = draw_validation_figures(result.replications.timeseries, result.stats, targets, out_dir / "figures",
-                                        sc.name, fmts, prov)
-        n_fig = sum(p.suffix != ".json" for p in paths)
+    with staged_output(out_dir, overwrite=True, kinds=("validation",)) as staging:  # replaced whole, when complete
+        result, runs_label, replications = _compute(sc, scenario, ensemble, targets, replications, draws, seed, sets)
+        title, n_fig = _write(staging, out_dir, result, sc, scenario, ensemble, targets, replications, draws,
+                              p1_definition, None if no_figures else fmts)
     out_console = wide_console(180)
     out_console.print(verdict_table(result, f"{title}: {runs_label}"))
     out_console.print(f"[bold]verdict rule[/] (strict): {VERDICT_RULE}.", soft_wrap=True)
@@ -204,5 +146,74 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
         err_console.print(f"--strict: {len(failed)} pattern(s) fail: {', '.join(failed)}")
         raise SystemExit(1)
 
+
+def _compute(sc, scenario: str, ensemble, targets, replications: int, draws: int, seed: int | None,  # noqa: ANN001
+             sets: tuple[str, ...]) -> tuple:
+    """Run the validation (or the posterior predictive check with ``ensemble``): (result, what was run, runs)."""
+    from sim.analysis.validation import ValidationInputError
+    from sim.analysis.validation import validate as run_validation
+    from sim.model.labs import RosterError
+
+    try:
+        if ensemble is not None:
+            from sim.analysis.posterior import validate_posterior
+
+            with progress_bar(draws * replications, f"validate --posterior: {draws} draws x {replications} runs") as adv:
+                result = validate_posterior(ensemble, draws, replications, seed=sc.seed if seed is None else seed,
+                                            overrides=list(sets), targets=targets, progress=lambda k: adv())
+            return result, f"{draws} draws x {replications} run{'s' if replications > 1 else ''}", draws * replications
+        with progress_bar(replications, f"validate {sc.name}: {replications} replications") as adv:
+            result = run_validation(sc, replications, targets, progress=lambda r: adv())
+        return result, f"{replications} replication{'s' if replications > 1 else ''}", replications
+    except ValidationInputError as e:
+        fail(str(e))
+    except RosterError as e:
+        fail(f"{scenario}: field 'roster': {e}")
+
+
+def _write(folder: Path, out_dir: Path, result, sc, scenario: str, ensemble, targets,  # noqa: ANN001
+           replications: int, draws: int, p1_definition: str, fmts: tuple[str, ...] | None) -> tuple[str, int]:
+    """Write the validation's tables, report, manifest and (with ``fmts``) figures into ``folder`` (published as
+    ``out_dir``); returns (the report's title, figure files)."""
+    from sim.analysis.provenance import base_manifest, write_json_atomic
+    from sim.analysis.validation import to_markdown, tolerance_text
+
+    result.table.to_csv(folder / "validation.csv", index=False, float_format="%.6g")
+    result.stats.to_csv(folder / "validation_replications.csv", index=False, float_format="%.6g")
+    # the monthly series of every replication: `aieco figures` redraws P2 and P3 from them (about 1 MB)
+    result.replications.timeseries.to_parquet(folder / "timeseries.parquet", index=False)
+    months = int(result.replications.scenario.months)
+    notes = [f"Scenario `{Path(scenario)}` ('{sc.name}'), {replications} replications, {sc.developers.n} developers, "
+             f"{sc.start} + {months} months, base seed {sc.seed}."]
+    title = f"Validation of '{sc.name}' against Epoch AI data (patterns P1-P3, P5-P8)"
+    if ensemble is not None:
+        notes.append(f"Posterior predictive check: {draws} draws from `{ensemble.source}` (ESS {ensemble.ess:.0f}) x "
+                     f"{result.runs_per_draw} runs each; intervals are posterior predictive (parameter and run-to-run "
+                     "uncertainty); 2022-2024 in sample, 2025 held out.")
+        title = f"Posterior predictive check of '{sc.name}' against Epoch AI data (patterns P1-P3, P5-P8)"
+        result.draws.to_csv(folder / "draws.csv", index=False, float_format="%.6g")
+    (folder / "validation.md").write_text(to_markdown(result.table, result.verdicts, targets, title, notes),
+                                          encoding="utf-8")
+    manifest = base_manifest("validation")
+    manifest.update({"scenario_file": str(Path(scenario).resolve()), "scenario": sc.resolved_dict(),
+                     "replications": replications, "seeds": result.replications.seeds, "targets": targets.source,
+                     "p1_definition": p1_definition, "verdict_rule": VERDICT_RULE,
+                     "tolerances": tolerance_text(targets), "verdicts": result.verdicts.to_dict(orient="records")})
+    if ensemble is not None:
+        manifest["posterior"] = {"ensemble": str(ensemble.source), "draws": draws,
+                                 "runs_per_draw": result.runs_per_draw, "ess": ensemble.ess,
+                                 "seed_rule": "draw i, run r: seed_for(seed, i, r); draws: "
+                                              "numpy.random.default_rng(seed).choice by weight",
+                                 "ensemble_provenance": ensemble.provenance}
+    write_json_atomic(folder / "manifest.json", manifest)
+    if fmts is None:
+        return title, 0
+    from sim.plots.validation import draw_validation_figures
+
+    prov = {k: manifest[k] for k in ("command", "versions", "git", "created")}
+    prov.update({"results": str(out_dir), "seeds": result.replications.seeds, "scenario": sc.name})
+    paths = draw_validation_figures(result.replications.timeseries, result.stats, targets, folder / "figures",
+                                    sc.name, fmts, prov)
+    return title, sum(p.suffix != ".json" for p in paths)
 
 COMMANDS = [validate]

@@ -29,8 +29,22 @@ def default_workers() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
-def _warm() -> None:
-    """Runs in each new worker: import the model and the figures so that the first task does not pay for it."""
+def _exit_with_parent(parent: int, poll: float = 0.5) -> None:
+    """In a worker: end this process as soon as its parent ``parent`` (the server) is gone, however the server
+    ended (Ctrl-C, ``kill -TERM``, a crash, ``kill -KILL``): a worker never outlives its server."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _warm(parent: int | None = None) -> None:
+    """Runs in each new worker: watch the server (:func:`_exit_with_parent`), and import the model and the figures
+    so that the first task does not pay for it."""
+    if parent is not None:
+        _exit_with_parent(parent)
     import sim.analysis.runs  # noqa: F401
     import sim.dashboard.views  # noqa: F401
     import sim.plots.compare  # noqa: F401
@@ -44,8 +58,26 @@ def worker_pool(workers: int | None = None) -> ProcessPoolExecutor:
     with _POOL_LOCK:
         if _POOL is None or getattr(_POOL, "_broken", False):
             n = workers or int(os.environ.get("AIECO_DASHBOARD_WORKERS", 0)) or default_workers()
-            _POOL = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"), initializer=_warm)
+            _POOL = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"), initializer=_warm,
+                                        initargs=(os.getpid(),))
         return _POOL
+
+
+def shutdown_pool(timeout: float = 5.0) -> None:
+    """Stop the server's worker processes: the replications not yet started are dropped, the running ones get
+    ``timeout`` seconds to end, then their workers are terminated."""
+    global _POOL
+    with _POOL_LOCK:
+        pool, _POOL = _POOL, None
+    if pool is None:
+        return
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + timeout
+    for proc in procs:  # a replication is well under a second: let the running ones end cleanly
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.terminate()
 
 
 def warm_up(workers: int | None = None) -> None:

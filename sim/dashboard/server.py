@@ -57,4 +57,7 @@ def serve(paths: Sequence[Path], port: int, host: str = "127.0.0.1", out: str | 
     jobs.warm_up(workers)  # worker processes import the model while the server starts
     args = ["sim.dashboard.app", "--port", str(port), "--host", host, "--production", "--no-check-version",
             "--no-access-log", "--log-level-uvicorn", "warning", "--open" if open_browser else "--no-open"]
-    solara_run.main(args=args, prog_name="aieco dashboard", standalone_mode=True)
+    try:
+        solara_run.main(args=args, prog_name="aieco dashboard", standalone_mode=True)
+    finally:  # Ctrl-C or SIGTERM (uvicorn shuts down on both); the workers also end with their parent
+        jobs.shutdown_pool()

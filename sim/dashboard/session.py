@@ -74,12 +74,20 @@ def remember(key: tuple[str, int], reps: Any) -> None:
 def export(o: Outcome, folder: Path) -> list[Path]:
     """Write ``<folder>/<name>.toml`` (extends the start file, holds the changes), ``<folder>/run/`` (the
     edited scenario's run, as ``aieco run`` writes it) and ``<folder>/compare/`` (the comparison, as
-    ``aieco compare`` writes it). Returns the written paths."""
-    from sim.analysis.compare import write_comparison
-    from sim.analysis.runs import write_run
+    ``aieco compare`` writes it). Returns the written paths.
 
-    folder.mkdir(parents=True, exist_ok=True)
-    toml = write_scenario(o.start_path, o.edited, folder / f"{o.edited.name}.toml")
-    run = write_run(folder / "run", o.runs["edited"], scenario_file=str(toml.resolve()))
-    comp = write_comparison(folder / "compare", o.comparison, [str(o.start_path), str(toml.resolve())])
-    return [toml, run, comp]
+    The export appears whole or not at all, like every finished result (staged beside ``folder`` and renamed
+    into place, :func:`sim.analysis.folders.finished_folder`); an earlier export there is replaced, a folder
+    of other files is not. Raises FolderError (a ValueError) for those, and when another writer holds it."""
+    from sim.analysis.compare import write_comparison
+    from sim.analysis.folders import finished_folder
+    from sim.analysis.runs import write_run
+    from sim.scenario.schema import folder_name
+
+    name = f"{folder_name(o.edited.name)}.toml"
+    toml = folder.resolve() / name  # where the file will be (the staging folder is beside it: same relative paths)
+    with finished_folder(folder, overwrite=True, replaceable=lambda p: p.is_file() and p.suffix == ".toml") as tmp:
+        write_scenario(o.start_path, o.edited, tmp / name)
+        write_run(tmp / "run", o.runs["edited"], scenario_file=str(toml))
+        write_comparison(tmp / "compare", o.comparison, [str(o.start_path), str(toml)])
+    return [folder / name, folder / "run", folder / "compare"]

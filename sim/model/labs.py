@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -38,6 +39,12 @@ link's shrunken per-lab residuals (data/targets/eci_link.csv)."""
 MAX_TRAINING_FLOP = 1e33
 """Largest ``training_compute_flop`` a roster may give (about a million times the largest runs of 2025);
 beyond it budgets and revenues overflow."""
+
+
+OPEN_BIAS_MAX = 50.0
+"""Largest ``open_bias`` in size a roster may give: a logit-scale trait (the data's are within +/-2; +/-12 pins a
+lab's choice in tests); times ``labs.open_bias_scale`` (<= 5) it stays far from overflowing the release choice's
+logistic, which +/-1e300 did."""
 
 
 class RosterError(ValueError):
@@ -94,19 +101,10 @@ def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> 
             raise RosterError(f"{path}: row {i}, column region: {row.region!r} is not one of {', '.join(REGIONS)}")
         if str(row.strategy).upper() not in ("OPEN", "CLOSED"):
             raise RosterError(f"{path}: row {i}, column strategy: {row.strategy!r} is not OPEN or CLOSED")
-        try:
-            c = float(row.training_compute_flop)
-        except (TypeError, ValueError):
-            c = float("nan")
-        if not np.isfinite(c) or c <= 0 or c > MAX_TRAINING_FLOP:
-            raise RosterError(f"{path}: row {i}, column training_compute_flop: {row.training_compute_flop!r} "
-                              f"is not a positive number of FLOP up to {MAX_TRAINING_FLOP:.0e}")
-        try:
-            b = float(row.open_bias)
-        except (TypeError, ValueError):
-            b = float("nan")
-        if not np.isfinite(b):
-            raise RosterError(f"{path}: row {i}, column open_bias: {row.open_bias!r} is not a number")
+        _check_number(path, i, "training_compute_flop", row.training_compute_flop, lambda c: 0 < c <= MAX_TRAINING_FLOP,
+                      f"a positive number of FLOP up to {MAX_TRAINING_FLOP:.0e}")
+        _check_number(path, i, "open_bias", row.open_bias, lambda b: abs(b) <= OPEN_BIAS_MAX,
+                      f"a number from -{OPEN_BIAS_MAX:g} to {OPEN_BIAS_MAX:g} (a logit-scale trait, typically -3 to 3)")
     for col in ("entry", "exit"):
         if col not in df.columns:
             continue
@@ -145,6 +143,33 @@ def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> 
     out["training_compute_flop"] = out["training_compute_flop"].astype(float)
     out["open_bias"] = out["open_bias"].astype(float)
     return out.reset_index(drop=True)
+
+
+def _check_number(path: Any, i: int, column: str, raw: Any, ok: Callable[[float], bool], allowed: str) -> None:
+    """Raise RosterError naming the file, row and column unless ``raw`` is a finite number for which ``ok``
+    holds ("not a finite number" for NaN, infinity or text; "out of range" otherwise)."""
+    try:
+        v = float(raw)
+    except (TypeError, ValueError):
+        v = float("nan")
+    if not np.isfinite(v) or not ok(v):
+        what = "is not a finite number" if not np.isfinite(v) else "is out of range"
+        raise RosterError(f"{path}: row {i}, column {column}: {raw!r} {what}; allowed: {allowed}")
+
+
+def regions_entering_late(roster: pd.DataFrame, start: str, months: int) -> dict[str, str]:
+    """The regions whose labs in ``roster`` (from :func:`load_roster`) all enter after the horizon (``months``
+    months from ``start``, YYYY-MM), each with its first lab's entry month: such a region has no lab in the run,
+    so its outputs are undefined (NaN), as for a region without labs."""
+    y, m = int(start[:4]), int(start[5:7])
+    k = y * 12 + m - 1 + months
+    end = f"{k // 12:04d}-{k % 12 + 1:02d}"  # the first month after the horizon
+    out = {}
+    for region, g in roster.groupby("region", sort=False):
+        entries = [str(e) for e in g.get("entry", pd.Series([""] * len(g)))]
+        if entries and all(e and e >= end for e in entries):
+            out[str(region)] = min(entries)
+    return out
 
 
 def check_roster_start(roster: pd.DataFrame, start: str, source: str | Path = "roster") -> None:

@@ -167,7 +167,8 @@ def fig_adoption(ts: pd.DataFrame, name: str = "", width: str = "double"):
     _label_bands(ax, dates, [med[f"adopt_{r}_{s}"].to_numpy() for r, s in cols],
                  [f"{'US' if r == 'US' else REGION_LABELS[r]} {s}" for r, s in cols], double)
     ax.set_ylim(0, 1)
-    ax.set_xlim(dates.iloc[0], dates.iloc[-1])
+    if len(dates) > 1:  # one month (--months 1) has no range: matplotlib's own padding then
+        ax.set_xlim(dates.iloc[0], dates.iloc[-1])
     ax.set_ylabel("Share of developers")
     ax.set_xlabel("Date")
     ax.set_title("Which models developers build on (lab region x strategy)", loc="left")

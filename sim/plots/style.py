@@ -221,6 +221,7 @@ def provenance(results_dir: str | Path, manifest: dict | None = None, **extra: A
     """Sidecar fields of a figure drawn from a results folder: the command that drew it, versions, git
     commit, time, the results folder, the SHA-256 of its ``manifest.json`` and the seeds it records
     (``extra`` fields are added, and override)."""
+    from sim.analysis.folders import published_path
     from sim.analysis.provenance import base_manifest, file_sha256
 
     results_dir = Path(results_dir)
@@ -234,7 +235,7 @@ def provenance(results_dir: str | Path, manifest: dict | None = None, **extra: A
                  "runs": manifest.get("total_runs")}
     now = base_manifest("figure")
     return {**{k: now[k] for k in ("command", "versions", "git", "created")},
-            "results": str(results_dir), "results_kind": manifest.get("kind"),
+            "results": str(published_path(results_dir)), "results_kind": manifest.get("kind"),
             "manifest_sha256": file_sha256(man_path) if man_path.is_file() else None,
             "results_command": manifest.get("command"), "results_git": manifest.get("git"),
             "seeds": seeds, **extra}

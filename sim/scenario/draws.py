@@ -165,8 +165,8 @@ def _random_month(rng: np.random.Generator, lo: str, n: int) -> str:
 
 def random_events(rng: np.random.Generator, start: str, months: int, n: int,
                   caps: dict[str, float] | None = None) -> list[dict[str, Any]]:
-    """``n`` random dated policy events inside the horizon, in date order, each setting a random government
-    field (or one region of a per-importer field) to a random valid value."""
+    """Up to ``n`` random dated policy events inside the horizon, in date order, each setting a random government
+    field (or one region of a per-importer field) to a random valid value; never two on the same month and field."""
     caps = DEFAULT_CAPS if caps is None else caps
     events = []
     for _ in range(n):
@@ -182,7 +182,11 @@ def random_events(rng: np.random.Generator, start: str, months: int, n: int,
             value = [r for r in value if r != government]
         events.append({"month": _random_month(rng, start, months), "government": government, "field": field,
                        "value": value})
-    return sorted(events, key=lambda e: month_index(start, e["month"]))
+    from sim.scenario.schema import events_clash
+
+    events = sorted(events, key=lambda e: month_index(start, e["month"]))
+    # two events on the same month and field are an error (the later would silently win): keep the first
+    return [e for k, e in enumerate(events) if not any(events_clash(p, e) for p in events[:k])]
 
 
 def random_scenario(rng: np.random.Generator, caps: dict[str, float] | None = None,

@@ -19,6 +19,7 @@ file, the field path and what is allowed. The CLI turns it into exit code 2.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 import typing
@@ -60,6 +61,39 @@ class ScenarioError(ValueError):
     """A scenario file or override is invalid. The message names the file, the field and what is allowed."""
 
 
+NAME_MAX = 100
+"""Longest scenario name (it becomes part of an output folder's name)."""
+
+
+def name_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be a scenario's ``name`` (which names its output folder), or None when it can: a
+    name is a non-empty string of at most :data:`NAME_MAX` characters, without a path separator (``/``, ``\\``),
+    ``..``, a leading dot or control characters, so that it never leaves ``results/`` or hides there."""
+    if not isinstance(value, str):
+        return f"expected a string, got {value!r}"
+    allowed = ("allowed: a non-empty name without '/', '\\', '..', a leading dot or control characters, "
+               f"at most {NAME_MAX} characters, e.g. \"baseline_strict\"")
+    if not value.strip():
+        return f"empty; {allowed}"
+    if "/" in value or "\\" in value:
+        return f"{value!r} contains a path separator; a name is not a path ({allowed})"
+    if ".." in value or value.startswith("."):
+        what = "contains '..'" if ".." in value else "starts with a dot"
+        return f"{value!r} {what}; a name is not a path ({allowed})"
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return f"{value!r} contains a control character ({allowed})"
+    if len(value) > NAME_MAX:
+        return f"{len(value)} characters long ({allowed})"
+    return None
+
+
+def folder_name(name: str) -> str:
+    """``name`` (a valid scenario name, :func:`name_problem`) as a folder name that is safe on every platform:
+    characters other than letters, digits and ``._=+-`` become ``-``; never empty, never starting with a dot."""
+    safe = re.sub(r"[^A-Za-z0-9._=+-]+", "-", name).strip("-") or "unnamed"
+    return ("_" + safe) if safe.startswith(".") else safe
+
+
 def P(default: Any, *, unit: str, source: str, description: str, plausible: tuple | None = None, **kw: Any):
     """A scenario parameter: pydantic ``Field`` carrying unit, source and plausible range metadata."""
     extra = {"unit": unit, "source": source}
@@ -83,6 +117,32 @@ def _has_bool(value: Any) -> bool:
     return isinstance(value, list | tuple) and any(isinstance(v, bool) for v in value)
 
 
+def _non_finite(value: Any) -> str | None:
+    """The first NaN or infinite float in ``value`` (itself, or a dict's values or a list's items) as text
+    (``nan``, ``inf``, ``-inf``), or None."""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else (value,)
+    for v in items:
+        if isinstance(v, float) and not math.isfinite(v):
+            return str(v)
+    return None
+
+
+def _range_text(f: Any) -> str:
+    """What a numeric field allows, from its bounds (``a number from 0 to 1``; on a per-region table, the bounds
+    of its values)."""
+    metadata = list(f.metadata)
+    args = typing.get_args(f.annotation)
+    if len(args) == 2 and typing.get_origin(f.annotation) is dict:
+        metadata += [m for a in typing.get_args(args[1])[1:] for m in getattr(a, "metadata", [a])]
+    ge = next((m.ge for m in metadata if getattr(m, "ge", None) is not None), None)
+    le = next((m.le for m in metadata if getattr(m, "le", None) is not None), None)
+    if ge is not None and le is not None:
+        return f"a number from {ge:g} to {le:g}"
+    if ge is not None:
+        return f"a number >= {ge:g}"
+    return f"a number <= {le:g}" if le is not None else "a finite number"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -93,6 +153,9 @@ class _Strict(BaseModel):
         ann = cls.model_fields[info.field_name].annotation if info.field_name else None
         if _has_bool(value) and _admits(ann, int, float) and not _admits(ann, bool, Any):
             raise ValueError("a boolean (true/false) is not a number; give a number")
+        bad = _non_finite(value) if _admits(ann, int, float) else None
+        if bad is not None:
+            raise ValueError(f"{bad} is not a finite number; allowed: {_range_text(cls.model_fields[info.field_name])}")
         return value
 
     @model_validator(mode="before")
@@ -699,8 +762,9 @@ class Scenario(_Strict):
     extends: str | None = Field(None, description="Parent scenario file, relative to this file (resolved on load).")
     events_mode: Literal["merge", "replace"] = Field(
         "merge", description="How this file's [[events]] combine with its parent's (resolved on load): 'merge' adds "
-                             "them to the parent's, in date order (on the same month the child's come last, so they "
-                             "win); 'replace' drops the parent's events.")
+                             "them to the parent's, in date order (a child's event on the month and field of a "
+                             "parent's replaces it); 'replace' drops the parent's events (without [[events]] of its "
+                             "own: none). Two events of one file on the same month and field are an error.")
     start: str = P("2022-01", unit="YYYY-MM", source="DESIGN.md §2",
                    description=f"First simulated month ({START_RANGE[0]} to {START_RANGE[1]}).")
     months: int = P(108, unit="months", ge=1, le=600, source="DESIGN.md §2 (2022-01 to 2030-12)",
@@ -722,6 +786,16 @@ class Scenario(_Strict):
     events: list[Event] = Field(default_factory=list)
 
     _base_dir: Path | None = None
+    _notes: list[str] = []
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v: Any) -> Any:
+        """A name names an output folder: never a path (:func:`name_problem`)."""
+        problem = name_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
 
     @field_validator("start")
     @classmethod
@@ -758,6 +832,9 @@ class Scenario(_Strict):
                 raise ValueError(f"events[{i}].month: {ev.month} is earlier than the event before it; list events in "
                                  "date order")
             prev = k
+        for i, j in duplicate_events(self.events):
+            raise ValueError(f"events[{j}]: sets {_describe_event(self.events[j])}, as events[{i}] does: two events "
+                             "for the same month and field (the later would silently win); keep one")
         return self
 
     @model_validator(mode="after")
@@ -841,27 +918,128 @@ def _check_event_order(path: Path, events: list) -> list[str]:
     return out
 
 
-def _resolve_file(path: Path, chain: tuple[Path, ...], problems: list[str]) -> tuple[dict, list[tuple[str, int]]]:
-    """Read one scenario file and its ancestors. Returns (merged data, origin (file, index in that file) of
-    each event); appends non-fatal problems (event order, events_mode) to ``problems``.
+def _event_target(ev: Any) -> tuple[Any, ...] | None:
+    """(month, government, field head, region key) of a raw or validated event; None when malformed."""
+    get = ev.get if isinstance(ev, dict) else (lambda k: getattr(ev, k, None))
+    month, gov, fld = get("month"), get("government"), get("field")
+    if not all(isinstance(x, str) for x in (month, gov, fld)):
+        return None
+    head, _, key = fld.partition(".")
+    return month, gov, head, key
 
-    Raises ScenarioError at once for a missing file, invalid TOML or an inheritance cycle."""
-    path = path.resolve()
+
+def events_clash(a: Any, b: Any) -> bool:
+    """Whether events ``a`` and ``b`` (raw dicts or :class:`Event`) set the same government field in the same
+    month (``export_control`` clashes with ``export_control.CN``): applied in order, the later would silently
+    override the earlier."""
+    ta, tb = _event_target(a), _event_target(b)
+    if ta is None or tb is None or ta[:3] != tb[:3]:
+        return False
+    return ta[3] == tb[3] or not ta[3] or not tb[3]
+
+
+def duplicate_events(events: list) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j, of events that set the same field in the same month (:func:`events_clash`), each
+    later event paired with the first it clashes with."""
+    out = []
+    for j, b in enumerate(events):
+        i = next((i for i in range(j) if events_clash(events[i], b)), None)
+        if i is not None:
+            out.append((i, j))
+    return out
+
+
+def _describe_event(ev: Any) -> str:
+    t = _event_target(ev)
+    return f"{t[1]}.{t[2]}{'.' + t[3] if t[3] else ''} in {t[0]}" if t else "?"
+
+
+def horizon_note(source: str, months: int, after: list, whose: str = "") -> str:
+    """The note said when dated events after a horizon of ``months`` months are dropped (``--months``, or
+    ``months`` set in a file that extends a scenario with later events): how many, and the first."""
+    first = after[0]
+    get = first.get if isinstance(first, dict) else (lambda k: getattr(first, k))
+    return (f"{source}: {len(after)} dated event(s) fall after the {months}-month horizon and never take "
+            f"effect (first: {get('month')} {get('government')}.{get('field')}); dropped{whose}")
+
+
+def _read_file(path: Path, chain: tuple[Path, ...]) -> dict:
+    """The TOML data of one scenario file. Raises ScenarioError naming the file, and the ``extends`` field of
+    the file that named it (the end of ``chain``), for a missing file, invalid TOML or unreadable text."""
+    where = f"{chain[-1]}: field 'extends': " if chain else ""
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
-        raise ScenarioError(f"{chain[-1]}: field 'extends': inheritance cycle: {cycle}")
+        raise ScenarioError(f"{where}inheritance cycle: {cycle}")
     if not path.is_file():
-        where = f"{chain[-1]}: field 'extends': " if chain else ""
         raise ScenarioError(f"{where}scenario file not found: {path}")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{path}: not valid TOML: {e}") from None
+        raise ScenarioError(f"{where}{path}: not valid TOML: {e}"
+                            + (" (extends names a scenario file, a TOML file)" if chain else "")) from None
     except UnicodeDecodeError as e:
-        raise ScenarioError(f"{path}: not a UTF-8 text file (byte {e.start}: {e.reason}); a scenario is TOML "
+        raise ScenarioError(f"{where}{path}: not a UTF-8 text file (byte {e.start}: {e.reason}); a scenario is TOML "
                             "text") from None
     except OSError as e:
-        raise ScenarioError(f"{path}: cannot read the scenario file: {e.strerror or e}") from None
+        raise ScenarioError(f"{where}{path}: cannot read the scenario file: {e.strerror or e}") from None
+
+
+def _own_events(path: Path, data: dict, problems: list[str]) -> tuple[Any, list[tuple[str, int]]]:
+    """This file's own ``[[events]]`` (None when it has none) and their origins; events out of date order or
+    setting the same field in the same month are reported in ``problems`` (naming both) and put right (sorted;
+    the earlier of a duplicate dropped) so that validation does not report them again."""
+    own = data.get("events")
+    if not isinstance(own, list):
+        return own, []
+    origins = [(str(path), i) for i in range(len(own))]
+    order = _check_event_order(path, own)
+    problems += order
+    if order:  # reported above; sort so the whole-scenario check does not report it again
+        pairs = sorted(zip(own, origins, strict=True), key=lambda p: _event_key(p[0]))
+        own, origins = [p[0] for p in pairs], [p[1] for p in pairs]
+    dups = duplicate_events(own)
+    for i, j in dups:
+        problems.append(f"{path}: field 'events[{origins[j][1]}]': sets {_describe_event(own[j])}, as "
+                        f"events[{origins[i][1]}] does: two events for the same month and field (the later would "
+                        "silently win); keep one")
+    drop = {i for i, _ in dups}
+    own = [e for k, e in enumerate(own) if k not in drop]
+    origins = [o for k, o in enumerate(origins) if k not in drop]
+    data["events"] = own
+    return own, origins
+
+
+def _drop_after_horizon(path: Path, merged: dict, data: dict, parent: Path, origins: list, notes: list[str]) -> list:
+    """When this file sets ``months``, the parent's dated events after that horizon are dropped with a note (as
+    ``--months`` drops them); returns the origins of the events kept."""
+    months, events = data.get("months"), merged.get("events")
+    start = merged.get("start", Scenario.model_fields["start"].default)
+    if not isinstance(months, int) or isinstance(months, bool) or not isinstance(events, list):
+        return origins
+    try:
+        late = [k for k, (ev, o) in enumerate(zip(events, origins, strict=True))
+                if o[0] != str(path) and _event_key(ev) != 10**9 and month_index(start, ev["month"]) >= months]
+    except ValueError:  # a malformed start: validation names it
+        return origins
+    if late:
+        notes.append(horizon_note(str(path), months, [events[k] for k in late], whose=f" (they are {parent}'s)"))
+        merged["events"] = [e for k, e in enumerate(events) if k not in late]
+        origins = [o for k, o in enumerate(origins) if k not in late]
+    return origins
+
+
+def _resolve_file(path: Path, chain: tuple[Path, ...], problems: list[str],
+                  notes: list[str] | None = None) -> tuple[dict, list[tuple[str, int]]]:
+    """Read one scenario file and its ancestors. Returns (merged data, origin (file, index in that file) of
+    each event); appends non-fatal problems (event order, duplicate events, events_mode, name) to ``problems``
+    and what was done silently before (the parent's events after this file's ``months`` dropped) to ``notes``.
+
+    Raises ScenarioError at once for a missing file, invalid TOML or an inheritance cycle."""
+    notes = [] if notes is None else notes
+    path = path.resolve()
+    data = _read_file(path, chain)
+    if "name" in data and name_problem(data["name"]):  # named here, in the file that sets it
+        problems.append(f"{path}: field 'name': {name_problem(data.pop('name'))}")
     # a roster path is relative to the file that names it
     if isinstance(data.get("roster"), str):
         data["roster"] = str((path.parent / data["roster"]).resolve())
@@ -870,31 +1048,29 @@ def _resolve_file(path: Path, chain: tuple[Path, ...], problems: list[str]) -> t
         problems.append(f"{path}: field 'events_mode': {mode!r} is not allowed; allowed: 'merge' (add this file's "
                         "events to its parent's, in date order) or 'replace' (this file's events replace its parent's)")
         mode = "merge"
-    own = data.get("events")
-    own_origins: list[tuple[str, int]] = []
-    if isinstance(own, list):
-        order = _check_event_order(path, own)
-        problems += order
-        own_origins = [(str(path), i) for i in range(len(own))]
-        if order:  # reported above; sort so the whole-scenario check does not report it again
-            pairs = sorted(zip(own, own_origins, strict=True), key=lambda p: _event_key(p[0]))
-            data["events"], own_origins = [p[0] for p in pairs], [p[1] for p in pairs]
+    own, own_origins = _own_events(path, data, problems)
     parent = data.pop("extends", None)
     if parent is None:
         return data, own_origins
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: field 'extends': expected a file name (string), got {parent!r}")
-    base, base_origins = _resolve_file(path.parent / parent, (*chain, path), problems)
+    parent_path = (path.parent / parent).resolve()
+    base, base_origins = _resolve_file(parent_path, (*chain, path), problems, notes)
     merged = _deep_merge(base, data)
-    if own is None:
-        return merged, base_origins
-    if mode == "replace" or not isinstance(base.get("events"), list) or not isinstance(data["events"], list):
-        return merged, own_origins
-    # merge: parent's events first, then this file's, stably sorted by month (the child's win on a tie)
-    pairs = sorted([*zip(base["events"], base_origins, strict=True), *zip(data["events"], own_origins, strict=True)],
-                   key=lambda p: _event_key(p[0]))
-    merged["events"] = [p[0] for p in pairs]
-    return merged, [p[1] for p in pairs]
+    if mode == "replace":  # this file's events replace the parent's: none when it has none
+        merged["events"] = own if own is not None else []
+        origins = own_origins
+    elif own is None or not isinstance(base.get("events"), list) or not isinstance(own, list):
+        origins = base_origins if own is None else own_origins
+    else:
+        # merge: a child's event on the month and field of a parent's replaces it (documented: the child's win);
+        # then the parent's and the child's events in date order
+        kept = [(e, o) for e, o in zip(base["events"], base_origins, strict=True)
+                if not any(events_clash(e, c) for c in own)]
+        pairs = sorted([*kept, *zip(own, own_origins, strict=True)], key=lambda p: _event_key(p[0]))
+        merged["events"] = [p[0] for p in pairs]
+        origins = [p[1] for p in pairs]
+    return merged, _drop_after_horizon(path, merged, data, parent_path, origins, notes)
 
 
 def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
@@ -1034,11 +1210,14 @@ def scenario_from_dict(data: dict, source: str = "<scenario>", overrides: list[s
     event comes from; ``problems`` are messages found while reading the files, reported with the rest.
     Raises ScenarioError naming ``source``, the field and what is allowed (all errors at once)."""
     data = _deep_merge({}, data)
+    notes: list[str] = []
     for text in overrides or []:
         parts, value = parse_override(text)
         if parts[0] == "events":
             event_origins = None
         _set_path(data, parts, value)
+        if parts == ["months"]:  # like --months: the dated events after the new horizon are dropped, with a note
+            event_origins = _drop_late_events(data, event_origins, f"{source} (--set {text.strip()})", notes)
     lines = list(problems or [])
     try:
         sc = Scenario.model_validate(data)
@@ -1048,7 +1227,28 @@ def scenario_from_dict(data: dict, source: str = "<scenario>", overrides: list[s
     if lines:
         raise ScenarioError("\n".join(lines)) from None
     sc._base_dir = base_dir
+    sc._notes = notes
     return sc
+
+
+def _drop_late_events(data: dict, origins: list | None, source: str, notes: list[str]) -> list | None:
+    """Drop the events of ``data`` after its horizon (``months`` from ``start``), noting it in ``notes``; returns
+    the origins of the events kept (None stays None). Leaves malformed data to validation."""
+    months, events = data.get("months"), data.get("events")
+    start = data.get("start", Scenario.model_fields["start"].default)
+    if not isinstance(months, int) or isinstance(months, bool) or not isinstance(events, list):
+        return origins
+    try:
+        late = {k for k, ev in enumerate(events)
+                if isinstance(ev, dict) and _event_key(ev) != 10**9 and month_index(start, ev["month"]) >= months}
+    except ValueError:
+        return origins
+    if late:
+        notes.append(horizon_note(source, months, [events[k] for k in sorted(late)]))
+        data["events"] = [e for k, e in enumerate(events) if k not in late]
+        if origins is not None and len(origins) == len(events):
+            origins = [o for k, o in enumerate(origins) if k not in late]
+    return origins
 
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
@@ -1072,9 +1272,18 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     """
     path = Path(path)
     problems: list[str] = []
-    data, origins = _resolve_file(path, (), problems)
-    return scenario_from_dict(data, str(path), overrides, base_dir=path.resolve().parent, event_origins=origins,
-                              problems=problems)
+    notes: list[str] = []
+    data, origins = _resolve_file(path, (), problems, notes)
+    sc = scenario_from_dict(data, str(path), overrides, base_dir=path.resolve().parent, event_origins=origins,
+                            problems=problems)
+    sc._notes = [*notes, *sc._notes]
+    return sc
+
+
+def scenario_notes(scenario: Scenario) -> list[str]:
+    """What loading ``scenario`` did that its files do not say outright (events after a horizon dropped), one
+    line each, for the command to print as notes."""
+    return list(scenario._notes)
 
 
 def parameter_paths() -> list[str]:
@@ -1168,6 +1377,7 @@ def with_values(scenario: Scenario, values: dict[str, Any], source: str = "<over
     except ValidationError as e:
         raise ScenarioError(_format_errors(e, source, data)) from None
     out._base_dir = scenario._base_dir
+    out._notes = list(scenario._notes)
     return out
 
 
@@ -1184,6 +1394,8 @@ def split_events(scenario: Scenario, start: str, months: int) -> tuple[list[Even
 def with_horizon(scenario: Scenario, months: int) -> Scenario:
     """A copy of ``scenario`` run for ``months`` months; dated events after the new horizon are dropped
     (they would never take effect). Raises ScenarioError for a horizon outside 1..600."""
-    before, inside, _ = split_events(scenario, scenario.start, months)
+    before, inside, after = split_events(scenario, scenario.start, months)
     kept = [e.model_dump() for e in before + inside]
-    return with_values(scenario, {"months": months, "events": kept}, source="--months")
+    out = with_values(scenario, {"months": months, "events": kept}, source="--months")
+    out._notes = [*scenario._notes, *([horizon_note(f"--months {months}", months, after)] if after else [])]
+    return out

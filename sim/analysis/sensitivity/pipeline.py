@@ -34,6 +34,7 @@ from sim.analysis.sensitivity.options import (
     SensitivityResult,
 )
 from sim.analysis.sweep.spec import SweepSpec
+from sim.scenario.schema import folder_name
 
 # ---------------------------------------------------------------------------------------------
 # Writing and the whole pipeline
@@ -126,11 +127,29 @@ def check_out(out: Path, resume: bool) -> None:
         if not resume:
             raise SensitivityError(f"{out} already holds a sensitivity sweep; add --resume to continue it, or "
                                    f"choose another --out")
-    elif any(out.iterdir()):
+    elif any(p.name != ".lock" for p in out.iterdir()):  # .lock: the writer's lock (sim.analysis.folders)
         raise SensitivityError(f"{out} exists and is not a sensitivity results folder; choose another --out")
 
 
-def run_sensitivity(spec: SweepSpec, out: str | Path | None = None, *, options: Options | None = None,
+def run_sensitivity(spec: SweepSpec, out: str | Path | None = None, **kwargs: Any) -> SensitivityRun:
+    """:func:`_run_sensitivity` holding the writer's lock of ``out`` (``out/.lock``,
+    :func:`sim.analysis.folders.folder_lock`, the lock every aieco writer takes) throughout: a second writer of
+    the folder raises SweepError at once. The folder is written in parts (resumable); its manifest says
+    whether the analysis is complete."""
+    from sim.analysis.folders import FolderBusy, folder_lock
+    from sim.analysis.sweep import runner
+
+    where = Path(out) if out is not None else Path("results") / "sensitivity" / (spec.out_name or folder_name(spec.name))
+    check_inputs(spec, kwargs.get("options") or Options())  # bad input: nothing is written, not even a lock
+    check_out(where, bool(kwargs.get("resume")))
+    try:
+        with folder_lock(where, inside=True):
+            return _run_sensitivity(spec, where, **kwargs)
+    except FolderBusy as e:
+        raise runner.SweepError(str(e)) from None
+
+
+def _run_sensitivity(spec: SweepSpec, out: str | Path | None = None, *, options: Options | None = None,
                     executor: str = "processes", workers: int | None = None, scheduler: str | None = None,
                     resume: bool = False, retry_failed: bool = False, batch_size: int | None = None,
                     timeout: float = 10.0, progress: bool = True, echo: Callable[[str], None] | None = None,
@@ -141,7 +160,7 @@ def run_sensitivity(spec: SweepSpec, out: str | Path | None = None, *, options: 
 
     Raises SensitivityError, SpecError or SweepError on bad input, before anything is written."""
     opts = options or Options()
-    out = Path(out) if out is not None else Path("results") / "sensitivity" / (spec.out_name or spec.name)
+    out = Path(out) if out is not None else Path("results") / "sensitivity" / (spec.out_name or folder_name(spec.name))
     t0 = time.perf_counter()
     check_inputs(spec, opts)
     t_design = time.perf_counter() - t0

@@ -36,6 +36,7 @@ from sim.analysis.sweep.executors import ExecutorError, ExecutorHandle, open_exe
 from sim.analysis.sweep.spec import SpecError, SweepSpec, run_seed
 from sim.analysis.sweep.worker import Batch, BatchResult, RunRequest, error_record, run_batch
 from sim.model.labs import RosterError, check_roster_start, load_roster
+from sim.scenario.schema import folder_name
 
 MAX_BATCH = 64
 """Largest automatic batch (runs per task)."""
@@ -200,7 +201,7 @@ def run_sweep(spec: SweepSpec, out: str | Path | None = None, *, executor: str =
     say = echo or (lambda _m: None)
     plan = plan_sweep(spec, replications)
     reps = plan.replications
-    out = Path(out) if out is not None else Path("results") / "sweeps" / (spec.out_name or spec.name)
+    out = Path(out) if out is not None else Path("results") / "sweeps" / (spec.out_name or folder_name(spec.name))
     manifest = None
     if (out / store.MANIFEST).is_file():
         try:
@@ -235,19 +236,16 @@ def run_sweep(spec: SweepSpec, out: str | Path | None = None, *, executor: str =
 
 @contextmanager
 def _lock(out: Path) -> Iterator[None]:
-    """Hold an exclusive advisory lock on ``out/.lock`` while a sweep writes there (released by the OS
-    if the process dies), so that two drivers never fill the same folder."""
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / ".lock", "a+") as f:
-        try:
-            import fcntl
+    """Hold the writer's lock of ``out`` (``out/.lock``, :func:`sim.analysis.folders.folder_lock`: the one lock
+    every aieco writer takes, released by the OS if the process dies) while a sweep writes there, so that two
+    drivers, or a driver and another command, never fill the same folder. Raises SweepError when it is held."""
+    from sim.analysis.folders import FolderBusy, folder_lock
 
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # pragma: no cover - not POSIX: no lock
-            pass
-        except OSError:
-            raise SweepError(f"{out}: another sweep is writing to this folder right now") from None
-        yield
+    try:
+        with folder_lock(out, inside=True):
+            yield
+    except FolderBusy as e:
+        raise SweepError(str(e)) from None
 
 
 def _execute(plan: Plan, out: Path, manifest: dict | None, handle: ExecutorHandle, resume: bool, retry_failed: bool,

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim.model.metrics import SUMMARY_METRICS
 from sim.scenario.schema import (
@@ -38,6 +38,7 @@ from sim.scenario.schema import (
     _month_add,
     apply_event_value,
     field_info,
+    folder_name,
     load_scenario,
     month_index,
     parse_override,
@@ -192,6 +193,17 @@ class SpecFile(_Strict):
     batch_size: int | None = Field(None, ge=1)
     seeds: Literal["independent", "common", "block"] = "independent"
 
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v: Any) -> Any:
+        """The name names the output folder (results/sweeps/<name>): never a path."""
+        from sim.scenario.schema import name_problem
+
+        problem = None if v is None else name_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
+
 
 # ---------------------------------------------------------------------------------------------
 # The validated, resolved spec
@@ -274,8 +286,9 @@ class SweepSpec:
     the base's dated events dropped because ``set`` shortens the horizon."""
     out_name: str = ""
     """Name of the default results folder (``results/sweeps/<out_name>``, ``results/sensitivity/<out_name>``):
-    the spec file's stem, so that a copied spec does not write into the original's folder, with ``_samples=N``
-    when ``samples`` was overridden at load time (:func:`load_spec`)."""
+    the spec file's stem (made safe as a folder name, :func:`sim.scenario.schema.folder_name`), so that a copied
+    spec does not write into the original's folder, with ``_samples=N`` when ``samples`` was overridden at load
+    time (:func:`load_spec`)."""
 
     @property
     def factor_names(self) -> list[str]:
@@ -439,7 +452,7 @@ def load_spec(path: str | Path, *, replications: int | None = None, sets: list[s
         sf.replications = replications
     if samples is None:
         spec = _resolve(sf, raw, path.resolve(), src, list(sets))
-        spec.out_name = path.stem
+        spec.out_name = folder_name(path.stem)
         return spec
     if samples < 1:
         raise SpecError(f"--samples must be >= 1, got {samples}")
@@ -452,7 +465,7 @@ def load_spec(path: str | Path, *, replications: int | None = None, sets: list[s
         spec = _resolve(sf, raw, path.resolve(), src, list(sets))
     except SpecError as e:
         raise SpecError(str(e).replace(f"{src}: field 'design.samples'", f"--samples {samples}")) from None
-    spec.out_name = f"{path.stem}_samples={samples}"
+    spec.out_name = folder_name(f"{path.stem}_samples={samples}")
     return spec
 
 

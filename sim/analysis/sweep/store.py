@@ -531,25 +531,13 @@ def load_timeseries(path: str | Path, points: list[int] | None = None) -> pd.Dat
 
 
 def _lock_held(out: Path) -> bool | None:
-    """Whether a sweep driver holds the folder's lock right now (None: cannot tell)."""
-    f = out / ".lock"
-    if not f.is_file():
-        return None
-    try:
-        import fcntl
+    """Whether a sweep driver holds the folder's lock right now (:func:`sim.analysis.folders.lock_held`; None
+    when the folder has no lock file: cannot tell)."""
+    from sim.analysis.folders import lock_held, lock_path
 
-        fd = os.open(f, os.O_RDONLY)
-    except (ImportError, OSError):
+    if not lock_path(out, inside=True).is_file():
         return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    finally:
-        os.close(fd)
+    return lock_held(out, inside=True)
 
 
 def session_state(out: str | Path, session: dict[str, Any]) -> str:
