@@ -422,7 +422,7 @@ def test_figures_are_moved_into_their_folder_when_all_are_drawn(tmp_path, monkey
     assert sorted(p.name for p in out.iterdir()) == ["README.md", "fan_double.json", "fan_double.png",
                                                       "fan_single.json", "fan_single.png"]
     assert f"{out / 'fan_single.png'}" in res.output
-    monkeypatch.setattr(catalogue, "draw_figures", lambda r, f, w, o, note=None: fake_draw(r, f, "broken", o))
+    monkeypatch.setattr(catalogue, "draw_figures", lambda r, f, w, o, note=None, metrics=None: fake_draw(r, f, "broken", o))
     res = CliRunner().invoke(main, ["figures", str(run), "--format", "png", "--out", str(out)])
     assert res.exit_code == 130 and "nothing written to" in res.output, res.output
     assert "half_broken.png" not in [p.name for p in out.iterdir()] and _leftovers(tmp_path) == []
