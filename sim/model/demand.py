@@ -3,6 +3,13 @@ and the payoff sample on which a releasing lab forecasts its market share open a
 
 :class:`Demand` is a mixin of :class:`sim.model.ecosystem.EcosystemModel`: its methods read the model's lab table
 and policies and the developer population (``self.dev``); the choice model is in :mod:`sim.model.market`.
+
+Layout: developers come in G = R x S groups (region x segment) and everything but their three tastes (``w_cap``,
+``w_open``, ``w_sov``) is a property of the group: prices, distrust and access are (G, K) tables computed once per
+call, not per developer. Utilities are held models x developers, (K, n), so that the reductions over models (the
+best model, the logit's cumulative sum, the payoff sample's row sums) are a few whole-row operations; every number
+is the same, bit for bit, as the (n, K) formulas of :func:`sim.model.market.deterministic_utility` and
+:func:`sim.model.market.choose` (see :func:`sim.model.market.group_utility_t`).
 """
 
 from __future__ import annotations
@@ -12,12 +19,13 @@ import numpy as np
 from sim import REGIONS
 from sim.model.developers import DeveloperPopulation
 from sim.model.market import (
+    NET_EPS,
     accessibility,
-    choose,
-    deterministic_utility,
+    choose_t,
     distrust_matrix,
+    group_utility_t,
     log_price,
-    own_share,
+    row_sums_t,
 )
 from sim.scenario.schema import SEGMENTS
 
@@ -30,34 +38,60 @@ class Demand:
     def _setup_developers(self) -> None:
         """The developer population and its first choice among the models active at the start."""
         d, st = self.scenario.developers, self.labs_state
-        self.dev = DeveloperPopulation(d, self.rng)
+        self.dev = dev = DeveloperPopulation(d, self.rng)
         self.distrust = np.array([d.foreign_distrust[r] for r in REGIONS])
         self.distrust_dev = np.array([d.distrust_dev_scale[r] for r in REGIONS])
         self.api_markup = np.array([d.api_markup[r] for r in REGIONS])
         self.group_region = np.repeat(np.arange(R), len(SEGMENTS))  # (R*S,) region of each developer group
-        self.payoff_idx = np.sort(self.rng.choice(d.n, size=min(d.n, d.payoff_sample), replace=False))
+        self.payoff_idx = idx = np.sort(self.rng.choice(d.n, size=min(d.n, d.payoff_sample), replace=False))
+        # the payoff sample's tastes and its developers by group (fixed for the run; sorted by group, as dev is)
+        self._ps_traits = (dev.w_cap[idx], dev.w_open[idx], dev.w_sov[idx],
+                           np.bincount(dev.group[idx], minlength=len(self.group_region)))
+        self._work_buffers: tuple[np.ndarray, np.ndarray] | None = None
         self.share = st.active / st.active.sum()
-        everyone = np.arange(d.n)
-        self.dev.chosen[:] = choose(self._utility(everyone), self._access(everyone), self.rng)
-        self.adopters = self.dev.adopters(self.n_labs)
+        self._choose(np.arange(d.n), np.ones(d.n, dtype=bool))  # no model yet: no switching cost
+        self.adopters = dev.adopters(self.n_labs)
         self.share = self.adopters / d.n
 
     def _developers(self) -> None:
-        d = self.dev
-        access_now = self._access(np.arange(d.n))
+        """This month's reviews: developers whose model is no longer accessible, and each other developer with
+        probability ``review_p``, choose again by logit among the models they may use (switching away costs
+        ``w_lock``). Updates ``dev.chosen``, ``adopters`` (K,) and ``share`` (K,)."""
+        d, s = self.dev, self.labs_state
+        blocked = self._group_blocked(s.region, s.open, s.active)  # (G, K)
         has = d.chosen >= 0
-        lost = ~has | ~access_now[np.arange(d.n), np.where(has, d.chosen, 0)]
+        lost = ~has | blocked[d.group, np.where(has, d.chosen, 0)]
         review = (self.rng.random(d.n) < d.review_p) | lost
         idx = np.flatnonzero(review)
         if idx.size:
-            v = self._utility(idx)
-            w_lock = self.scenario.developers.w_lock
-            keep = np.flatnonzero(~lost[idx])  # reviewers who may stay: switching away costs w_lock
-            if w_lock and keep.size:
-                v[keep, d.chosen[idx[keep]]] += w_lock
-            d.chosen[idx] = choose(v, access_now[idx], self.rng)
+            self._choose(idx, lost[idx])
         self.adopters = d.adopters(self.n_labs)
         self.share = self.adopters / d.n
+
+    def _choose(self, idx: np.ndarray, lost: np.ndarray) -> None:
+        """Developers ``idx`` (sorted, (m,)) choose by logit among the models they may use (one uniform draw each);
+        those not ``lost`` ((m,) bool: their model is still accessible) pay ``w_lock`` to switch away from it."""
+        d, s = self.dev, self.labs_state
+        act = np.flatnonzero(s.active)  # models inaccessible to everyone add nothing to the choice: leave them out
+        c_rel, dist, per_group, blocked = self._group_tables(act)
+        counts = np.bincount(d.group[idx], minlength=len(self.group_region))
+        v, tmp = self._work(len(act), len(idx))
+        group_utility_t(d.w_cap[idx], d.w_open[idx], d.w_sov[idx], counts, c_rel, s.open[act], dist, per_group,
+                        out=v, tmp=tmp)
+        w_lock = self.scenario.developers.w_lock
+        keep = np.flatnonzero(~lost)  # reviewers who may stay: their model is active, so it has a row
+        if w_lock and keep.size:
+            v[np.searchsorted(act, d.chosen[idx[keep]]), keep] += w_lock
+        d.chosen[idx] = choose_t(v, np.repeat(blocked, counts, axis=1), self.rng, rows=act, n_models=self.n_labs)
+
+    def _work(self, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+        """Two (rows, cols) float arrays on the run's work buffers (reused, so the monthly arithmetic does not
+        allocate; overwritten by the next call)."""
+        size = rows * cols
+        if self._work_buffers is None or self._work_buffers[0].size < size:
+            self._work_buffers = (np.empty(size), np.empty(size))
+        a, b = self._work_buffers
+        return a[:size].reshape(rows, cols), b[:size].reshape(rows, cols)
 
     def _demand_matrices(self, lab_region: np.ndarray, lab_open: np.ndarray,
                          train_flop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -72,79 +106,94 @@ class Demand:
                              p.closed_hosting_discount, self.weight_block)
         return lp, dm
 
-    def _utility(self, idx: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
-        s, d, p = self.labs_state, self.dev, self.scenario.developers
-        op = s.open if lab_open is None else lab_open
-        lp, dm = self._demand_matrices(s.region, op, s.train_flop)
-        return deterministic_utility(
-            d.w_cap[idx], d.w_open[idx], d.w_sov[idx], d.region[idx], d.group[idx], s.capability, op, self.share,
-            c_scale=p.c_scale, log_price_rk=lp, distrust_rk=dm, w_price_group=d.w_price_group,
-            group_region=self.group_region, w_net=p.w_net)
+    def _group_blocked(self, lab_region: np.ndarray, lab_open: np.ndarray, active: np.ndarray) -> np.ndarray:
+        """(G, K) bool: developers of each group may not use the given models (inactive, or not accessible under
+        this month's policies; :func:`sim.model.market.accessibility`)."""
+        return ~(accessibility(self.group_region, lab_region, lab_open, self.api_block, self.ban_foreign_closed,
+                               self.open_ban_groups) & active[None, :])
+
+    def _group_tables(self, labs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What the utility of the current models of ``labs`` (k,) needs, per developer group, under this month's
+        policies and adoption: ``c_rel`` (k,) capability relative to the best lab's, over ``c_scale``; and (k, G)
+        tables ``distrust``, the group terms ``w_net log(share + eps) - w_price_g log10(price)`` and ``blocked``."""
+        s, p, gr = self.labs_state, self.scenario.developers, self.group_region
+        region, lab_open = s.region[labs], s.open[labs]
+        lp, dm = self._demand_matrices(region, lab_open, s.train_flop[labs])
+        per_group = p.w_net * np.log(self.share[labs] + NET_EPS) - self.dev.w_price_group[:, None] * lp[gr]
+        c_rel = (s.capability[labs] - s.capability.max()) / p.c_scale
+        blocked = self._group_blocked(region, lab_open, s.active[labs])
+        return c_rel, dm[gr].T, per_group.T, blocked.T
 
     def _access(self, idx: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
         """(len(idx), K) accessibility for developers ``idx``: computed per developer group (region x segment:
         R*S x K), then indexed."""
         s = self.labs_state
-        by_group = accessibility(self.group_region, s.region, s.open if lab_open is None else lab_open,
-                                 self.api_block, self.ban_foreign_closed, self.open_ban_groups) & s.active[None, :]
-        return by_group[self.dev.group[idx]]
+        return ~self._group_blocked(s.region, s.open if lab_open is None else lab_open, s.active)[self.dev.group[idx]]
 
-    def _prepare_payoff_sample(self) -> None:
-        """Cache ``exp(V - ref)`` of every model for the payoff sample (n_s x K) and its row sums, so a
-        lab's counterfactual shares cost O(n_s) (DESIGN.md §4; labs evaluate them at each release)."""
-        idx = self.payoff_idx
-        self._ps_cmax = float(np.max(self.labs_state.capability[self.labs_state.active], initial=0.0))
-        v = self._utility(idx)
-        a = self._access(idx)
-        v = np.where(a, v, -np.inf)
-        self._ps_ref = np.where(a.any(axis=1), v.max(axis=1), 0.0)
-        self._ps_exp = np.exp(v - self._ps_ref[:, None])
-        self._ps_sum = self._ps_exp.sum(axis=1)
-        # what a lab's counterfactual (its model open or closed) needs and its release does not change: the
-        # sample's traits, each model's distrust and access if open / if closed (policies are fixed this month)
-        d, st = self.dev, self.labs_state
-        self._ps_traits = (d.w_cap[idx], d.w_open[idx], d.w_sov[idx], d.region[idx], d.group[idx])
-        k = self.n_labs
-        ones, zeros = np.ones(k, dtype=bool), np.zeros(k, dtype=bool)
-        self._ps_dm2 = np.stack([self._demand_matrices(st.region, o, st.train_flop)[1] for o in (ones, zeros)], -1)
-        self._ps_acc2 = np.stack([accessibility(self.group_region, st.region, o, self.api_block,
-                                                self.ban_foreign_closed, self.open_ban_groups) for o in (ones, zeros)],
-                                 -1)
+    def _prepare_payoff_sample(self, due: np.ndarray, capability: np.ndarray, train_flop: np.ndarray) -> None:
+        """Cache ``exp(V - ref)`` of every model for the payoff sample (``_ps_exp``, K x n_s; 0 where inaccessible)
+        and its sums over models (``_ps_sum``, n_s), so a lab's counterfactual shares cost O(n_s) (DESIGN.md §4);
+        ``ref`` (n_s,) is each developer's best accessible utility (0 without one). Also the counterfactual columns
+        of the labs releasing this month, ``due`` (D,), whose new models have ``capability`` and ``train_flop`` (D,)
+        (:meth:`_column_exps`)."""
+        st = self.labs_state
+        self._ps_cmax = float(np.max(st.capability[st.active], initial=0.0))
+        act = np.flatnonzero(st.active)
+        c_rel, dist, per_group, blocked = self._group_tables(act)
+        w_cap, w_open, w_sov, counts = self._ps_traits
+        v, tmp = self._work(len(act), len(w_cap))
+        group_utility_t(w_cap, w_open, w_sov, counts, c_rel, st.open[act], dist, per_group, out=v, tmp=tmp)
+        np.copyto(v, -np.inf, where=np.repeat(blocked, counts, axis=1))
+        self._ps_ref = np.where(np.repeat(~blocked.all(axis=0), counts), v.max(axis=0), 0.0)
+        np.copyto(tmp, self._ps_ref)
+        v -= tmp
+        self._ps_exp = np.zeros((self.n_labs, len(w_cap)))
+        self._ps_exp[act] = np.exp(v, out=v)
+        self._ps_sum = row_sums_t(self._ps_exp)
+        self._columns = dict(zip(due.tolist(), self._column_exps(due, capability, train_flop), strict=True))
 
-    def _column_exp(self, i: int) -> np.ndarray:
-        """(n_s, 2) ``exp(V_i - ref)`` of lab ``i``'s model as it is now, released open (column 0) and
-        closed (column 1); 0 where inaccessible."""
+    def _column_exps(self, labs: np.ndarray, capability: np.ndarray, train_flop: np.ndarray) -> np.ndarray:
+        """(D, 2, n_s) ``exp(V - ref)`` for the payoff sample of each of ``labs`` (D,)'s models with the given
+        ``capability`` and ``train_flop`` (D,), released open (index 0) and closed (1); 0 where inaccessible.
+        Capabilities relative to the best active model when the sample was prepared; shares and policies as now."""
         s, d, p = self.labs_state, self.dev, self.scenario.developers
-        w_cap, w_open, w_sov, region_s, group_s = self._ps_traits
-        both = np.array([True, False])
-        cap, share = np.repeat(s.capability[i], 2), np.repeat(self.share[i], 2)
-        # sim.model.market.log_price for the one model, open (column 0) and closed (column 1), inlined for speed
-        flop = s.train_flop[i] if s.train_flop[i] > 0 else 1e25
-        base = np.log10(p.hosting_usd_per_mtok) + p.hosting_size_elasticity * (np.log10(flop) - 25.0)
+        w_cap, w_open, w_sov, counts = self._ps_traits
+        n = len(labs)
+        lab2 = np.repeat(labs, 2)  # each lab twice: open, closed
+        open2 = np.tile(np.array([True, False]), n)
+        c_rel = (np.repeat(capability, 2) - self._ps_cmax) / p.c_scale
+        # sim.model.market.log_price of these models, open (even columns) and closed (odd), in its own arithmetic
+        flop = np.where(train_flop > 0, train_flop, 1e25)
+        base = np.log10(p.hosting_usd_per_mtok) + p.hosting_size_elasticity * (np.log10(flop) - 25.0)  # (D,)
         log_chip = np.log10(self.chip_cost)
-        g = s.region[i]
-        lp = np.empty((R, 2))
-        lp[:, 0] = base + log_chip
-        lp[:, 1] = base + np.log10(self.api_markup[g]) + log_chip[g]
-        v = deterministic_utility(
-            w_cap, w_open, w_sov, region_s, group_s, cap, both, share,
-            c_scale=p.c_scale, log_price_rk=lp, distrust_rk=self._ps_dm2[:, i, :], w_price_group=d.w_price_group,
-            group_region=self.group_region, w_net=p.w_net, c_max=self._ps_cmax)
-        acc = self._ps_acc2[:, i, :][group_s]
-        return np.where(acc & s.active[i], np.exp(v - self._ps_ref[:, None]), 0.0)
+        reg = s.region[labs]
+        lp = np.empty((R, 2 * n))
+        lp[:, 0::2] = base[None, :] + log_chip[:, None]
+        lp[:, 1::2] = (base + np.log10(self.api_markup[reg]) + log_chip[reg])[None, :]
+        gr = self.group_region
+        dm = distrust_matrix(s.region[lab2], open2, self.distrust, self.distrust_dev, p.open_sov_discount,
+                             p.closed_hosting_discount, self.weight_block)
+        per_group = p.w_net * np.log(self.share[lab2] + NET_EPS) - d.w_price_group[:, None] * lp[gr]
+        v = group_utility_t(w_cap, w_open, w_sov, counts, c_rel, open2, dm[gr].T, per_group.T)
+        v -= self._ps_ref
+        np.exp(v, out=v)
+        blocked = self._group_blocked(s.region[lab2], open2, s.active[lab2])
+        np.copyto(v, 0.0, where=np.repeat(blocked.T, counts, axis=1))
+        return v.reshape(n, 2, -1)
 
     def counterfactual_shares(self, i: int) -> tuple[float, float]:
-        """Expected market shares (share_open, share_closed) of lab ``i``'s current model released open or
-        closed, every other model as it is, on the payoff sample (logit demand)."""
-        others = self._ps_sum - self._ps_exp[:, i]
-        e = self._column_exp(i)
-        self._column_cache = (i, e)  # the release's own update reuses it (nothing it depends on changes between)
-        return own_share(others, e[:, 0]), own_share(others, e[:, 1])
+        """Expected market shares (share_open, share_closed) of lab ``i``'s new model released open or closed,
+        every other model as it is, on the payoff sample (logit demand; each share in [0, 1]). For a lab releasing
+        this month (its model prepared by :meth:`_prepare_payoff_sample`)."""
+        e = self._columns[i]
+        denom = (self._ps_sum - self._ps_exp[i]) + e  # (2, n_s): the other models' sum plus this one's
+        p = np.zeros_like(e)
+        np.divide(e, denom, out=p, where=denom > 0)
+        share_open, share_closed = p.mean(axis=1)
+        return float(share_open), float(share_closed)
 
     def _update_payoff_sample(self, i: int) -> None:
-        cached = getattr(self, "_column_cache", None)
-        col = cached[1] if cached is not None and cached[0] == i else self._column_exp(i)
-        self._column_cache = None
-        new = col[:, 0 if self.labs_state.open[i] else 1]
-        self._ps_sum += new - self._ps_exp[:, i]
-        self._ps_exp[:, i] = new
+        """Put lab ``i``'s released model (open or closed as chosen) into the payoff sample's cache."""
+        new = self._columns.pop(i)[0 if self.labs_state.open[i] else 1]
+        self._ps_sum += new - self._ps_exp[i]
+        self._ps_exp[i] = new

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from sim import REGIONS
-from sim.model.capability import own_capability
 from sim.model.market import p_open
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -211,8 +210,9 @@ class Lab(mesa.Agent):
 
     def release(self) -> None:
         """Release a model this month (DESIGN.md §3 step 4): the capability of its own training, raised by
-        distillation from the best teacher it can reach (:mod:`sim.model.distillation`), then the OPEN/CLOSED choice by
-        counterfactual expected payoff; logs the release."""
+        distillation from the best teacher it can reach (:mod:`sim.model.distillation`; computed for all labs
+        releasing this month by :meth:`~sim.model.ecosystem.EcosystemModel._train_releases`), then the OPEN/CLOSED
+        choice by counterfactual expected payoff; logs the release."""
         m = self.model
         s = m.labs_state
         i = self.i
@@ -221,8 +221,7 @@ class Lab(mesa.Agent):
         others_open[i] = False
         best_open_other = s.capability[others_open].max() if others_open.any() else -np.inf
         old = float(s.capability[i])
-        own = own_capability(float(s.accrued[i]), m.efficiency(), float(s.efficiency[i]))
-        new, teacher = m.distill(i, own, float(s.accrued[i]))
+        own, new, teacher = m.trained_model(i)
         s.capability[i] = max(old, new)
         s.train_flop[i] = s.accrued[i]
         s.accrued[i] = 0.0
