@@ -14,7 +14,14 @@ import pytest
 
 from sim.model.distillation import distilled_capabilities, distilled_capability, reachable_teachers
 from sim.model.ecosystem import EcosystemModel
-from sim.model.market import choose, choose_t, deterministic_utility, group_utility_t, row_sums_t
+from sim.model.market import (
+    accessibility,
+    choose,
+    choose_t,
+    deterministic_utility,
+    group_utility_t,
+    row_sums_t,
+)
 from sim.scenario.schema import load_scenario, with_values
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,3 +139,22 @@ def test_batched_distillation_is_the_single_student_one():
         c, t = distilled_capability(own[j], own_flop[j], cap, flop, one, 0.63, 0.53)
         assert new[j] == c and teacher[j] == t
     assert teacher[0] == -1 and teacher[1] == -1
+
+
+@pytest.mark.parametrize("name", ["baseline", "us_ban_cn_open", "weight_export_controls"])
+def test_group_tables_are_the_reference_demand_matrices(name):
+    """Prices, distrust and access per developer group (cached policy terms) equal the reference formulas."""
+    sc = with_values(load_scenario(ROOT / "scenarios" / f"{name}.toml"), {"months": 48, "developers.n": 400})
+    m = EcosystemModel(sc, seed=3)
+    for _ in range(47):
+        m.step()
+    s, p, gr = m.labs_state, sc.developers, m.group_region
+    labs = np.arange(m.n_labs)
+    c_rel, dist, per_group, blocked = m._group_tables(labs)
+    lp, dm = m._demand_matrices(s.region, s.open, s.train_flop)
+    np.testing.assert_array_equal(dist, dm[gr].T)
+    ref = p.w_net * np.log(m.share + 1e-3) - m.dev.w_price_group[:, None] * lp[gr]
+    np.testing.assert_array_equal(per_group, ref.T)
+    np.testing.assert_array_equal(c_rel, (s.capability - s.capability.max()) / p.c_scale)
+    acc = accessibility(gr, s.region, s.open, m.api_block, m.ban_foreign_closed, m.open_ban_groups) & s.active
+    np.testing.assert_array_equal(~blocked.T, acc)

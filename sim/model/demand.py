@@ -57,8 +57,8 @@ class Demand:
         """This month's reviews: developers whose model is no longer accessible, and each other developer with
         probability ``review_p``, choose again by logit among the models they may use (switching away costs
         ``w_lock``). Updates ``dev.chosen``, ``adopters`` (K,) and ``share`` (K,)."""
-        d, s = self.dev, self.labs_state
-        blocked = self._group_blocked(s.region, s.open, s.active)  # (G, K)
+        d = self.dev
+        blocked = ~self._group_access(np.arange(self.n_labs))  # (G, K)
         has = d.chosen >= 0
         lost = ~has | blocked[d.group, np.where(has, d.chosen, 0)]
         review = (self.rng.random(d.n) < d.review_p) | lost
@@ -97,7 +97,7 @@ class Demand:
                          train_flop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(R, K) log10 price (USD per million tokens) and sovereignty distrust of the given models for developers
         of each region (:func:`sim.model.market.log_price`, :func:`sim.model.market.distrust_matrix`) under this month's
-        policies."""
+        policies: the reference formulation of what :meth:`_group_tables` gives per developer group."""
         p = self.scenario.developers
         lp = log_price(lab_region, lab_open, train_flop, api_markup=self.api_markup,
                        hosting_usd_per_mtok=p.hosting_usd_per_mtok, size_elasticity=p.hosting_size_elasticity,
@@ -106,29 +106,62 @@ class Demand:
                              p.closed_hosting_discount, self.weight_block)
         return lp, dm
 
-    def _group_blocked(self, lab_region: np.ndarray, lab_open: np.ndarray, active: np.ndarray) -> np.ndarray:
-        """(G, K) bool: developers of each group may not use the given models (inactive, or not accessible under
-        this month's policies; :func:`sim.model.market.accessibility`)."""
-        return ~(accessibility(self.group_region, lab_region, lab_open, self.api_block, self.ban_foreign_closed,
-                               self.open_ban_groups) & active[None, :])
+    def _policy_terms(self) -> dict[str, np.ndarray]:
+        """What demand needs from the policies and the labs' regions, for each lab's model released open and closed
+        (kept until the policies change: ``_refresh_policy`` clears it). (G, K) by developer group: ``dist_open``,
+        ``dist_closed`` (:func:`sim.model.market.distrust_matrix`), ``acc_open``, ``acc_closed`` (bool,
+        :func:`sim.model.market.accessibility`); ``log_chip`` (R,) log10 chip-cost multiplier; (K,) ``closed``
+        ``log10(api_markup x chip_cost)`` of the lab's region (:func:`sim.model.market.log_price`'s closed term),
+        ``markup`` and ``chip`` their two logs apart (the counterfactual columns' arithmetic)."""
+        terms = getattr(self, "_policy_cache", None)
+        if terms is not None:
+            return terms
+        p, region, gr = self.scenario.developers, self.labs_state.region, self.group_region
+        both = (np.ones(self.n_labs, dtype=bool), np.zeros(self.n_labs, dtype=bool))
+        dist = [distrust_matrix(region, o, self.distrust, self.distrust_dev, p.open_sov_discount,
+                                p.closed_hosting_discount, self.weight_block)[gr] for o in both]
+        acc = [accessibility(gr, region, o, self.api_block, self.ban_foreign_closed, self.open_ban_groups)
+               for o in both]
+        log_chip = np.log10(self.chip_cost)
+        self._policy_cache = terms = {
+            "dist_open": dist[0], "dist_closed": dist[1], "acc_open": acc[0], "acc_closed": acc[1], "log_chip": log_chip,
+            "closed": np.log10(self.api_markup[region] * self.chip_cost[region]),
+            "markup": np.log10(self.api_markup[region]), "chip": log_chip[region],
+            "log_hosting": np.log10(p.hosting_usd_per_mtok)}
+        return terms
+
+    def _log_price_base(self, train_flop: np.ndarray) -> np.ndarray:
+        """(k,) log10 serving cost (USD per million tokens) on frontier chips of models of ``train_flop`` (k,) FLOP
+        (<= 0: 1e25), as :func:`sim.model.market.log_price` computes it."""
+        p = self.scenario.developers
+        flop = np.where(train_flop > 0, train_flop, 1e25)
+        return self._policy_terms()["log_hosting"] + p.hosting_size_elasticity * (np.log10(flop) - 25.0)
+
+    def _group_access(self, labs: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
+        """(G, k) bool: developers of each group may use the current models of ``labs`` (k,) (active and
+        accessible under this month's policies; ``lab_open`` (k,) overrides their strategy)."""
+        s, pt = self.labs_state, self._policy_terms()
+        op = s.open[labs] if lab_open is None else lab_open
+        return np.where(op, pt["acc_open"][:, labs], pt["acc_closed"][:, labs]) & s.active[labs]
 
     def _group_tables(self, labs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """What the utility of the current models of ``labs`` (k,) needs, per developer group, under this month's
         policies and adoption: ``c_rel`` (k,) capability relative to the best lab's, over ``c_scale``; and (k, G)
-        tables ``distrust``, the group terms ``w_net log(share + eps) - w_price_g log10(price)`` and ``blocked``."""
-        s, p, gr = self.labs_state, self.scenario.developers, self.group_region
-        region, lab_open = s.region[labs], s.open[labs]
-        lp, dm = self._demand_matrices(region, lab_open, s.train_flop[labs])
+        tables ``distrust``, the group terms ``w_net log(share + eps) - w_price_g log10(price)`` and ``blocked``.
+        The same numbers as :func:`sim.model.market.log_price` and :func:`~sim.model.market.distrust_matrix` give."""
+        s, p, pt, gr = self.labs_state, self.scenario.developers, self._policy_terms(), self.group_region
+        op = s.open[labs]
+        base = self._log_price_base(s.train_flop[labs])
+        lp = np.where(op, base + pt["log_chip"][:, None], base + pt["closed"][labs])  # (R, k)
         per_group = p.w_net * np.log(self.share[labs] + NET_EPS) - self.dev.w_price_group[:, None] * lp[gr]
+        dist = np.where(op, pt["dist_open"][:, labs], pt["dist_closed"][:, labs])
         c_rel = (s.capability[labs] - s.capability.max()) / p.c_scale
-        blocked = self._group_blocked(region, lab_open, s.active[labs])
-        return c_rel, dm[gr].T, per_group.T, blocked.T
+        return c_rel, dist.T, per_group.T, ~self._group_access(labs).T
 
     def _access(self, idx: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
         """(len(idx), K) accessibility for developers ``idx``: computed per developer group (region x segment:
         R*S x K), then indexed."""
-        s = self.labs_state
-        return ~self._group_blocked(s.region, s.open if lab_open is None else lab_open, s.active)[self.dev.group[idx]]
+        return self._group_access(np.arange(self.n_labs), lab_open)[self.dev.group[idx]]
 
     def _prepare_payoff_sample(self, due: np.ndarray, capability: np.ndarray, train_flop: np.ndarray) -> None:
         """Cache ``exp(V - ref)`` of every model for the payoff sample (``_ps_exp``, K x n_s; 0 where inaccessible)
@@ -143,12 +176,16 @@ class Demand:
         w_cap, w_open, w_sov, counts = self._ps_traits
         v, tmp = self._work(len(act), len(w_cap))
         group_utility_t(w_cap, w_open, w_sov, counts, c_rel, st.open[act], dist, per_group, out=v, tmp=tmp)
-        np.copyto(v, -np.inf, where=np.repeat(blocked, counts, axis=1))
+        b = np.repeat(blocked, counts, axis=1)
+        np.copyto(v, -np.inf, where=b)
         self._ps_ref = np.where(np.repeat(~blocked.all(axis=0), counts), v.max(axis=0), 0.0)
         np.copyto(tmp, self._ps_ref)
+        np.copyto(v, tmp, where=b)  # exp is slow at -inf: the blocked get exp(0), then 0
         v -= tmp
+        np.exp(v, out=v)
+        np.copyto(v, 0.0, where=b)
         self._ps_exp = np.zeros((self.n_labs, len(w_cap)))
-        self._ps_exp[act] = np.exp(v, out=v)
+        self._ps_exp[act] = v
         self._ps_sum = row_sums_t(self._ps_exp)
         self._columns = dict(zip(due.tolist(), self._column_exps(due, capability, train_flop), strict=True))
 
@@ -156,28 +193,24 @@ class Demand:
         """(D, 2, n_s) ``exp(V - ref)`` for the payoff sample of each of ``labs`` (D,)'s models with the given
         ``capability`` and ``train_flop`` (D,), released open (index 0) and closed (1); 0 where inaccessible.
         Capabilities relative to the best active model when the sample was prepared; shares and policies as now."""
-        s, d, p = self.labs_state, self.dev, self.scenario.developers
+        d, p, pt = self.dev, self.scenario.developers, self._policy_terms()
         w_cap, w_open, w_sov, counts = self._ps_traits
-        n = len(labs)
+        n, gr = len(labs), self.group_region
         lab2 = np.repeat(labs, 2)  # each lab twice: open, closed
         open2 = np.tile(np.array([True, False]), n)
         c_rel = (np.repeat(capability, 2) - self._ps_cmax) / p.c_scale
         # sim.model.market.log_price of these models, open (even columns) and closed (odd), in its own arithmetic
-        flop = np.where(train_flop > 0, train_flop, 1e25)
-        base = np.log10(p.hosting_usd_per_mtok) + p.hosting_size_elasticity * (np.log10(flop) - 25.0)  # (D,)
-        log_chip = np.log10(self.chip_cost)
-        reg = s.region[labs]
+        base = self._log_price_base(train_flop)  # (D,)
         lp = np.empty((R, 2 * n))
-        lp[:, 0::2] = base[None, :] + log_chip[:, None]
-        lp[:, 1::2] = (base + np.log10(self.api_markup[reg]) + log_chip[reg])[None, :]
-        gr = self.group_region
-        dm = distrust_matrix(s.region[lab2], open2, self.distrust, self.distrust_dev, p.open_sov_discount,
-                             p.closed_hosting_discount, self.weight_block)
+        lp[:, 0::2] = base[None, :] + pt["log_chip"][:, None]
+        lp[:, 1::2] = (base + pt["markup"][labs] + pt["chip"][labs])[None, :]
+        dist = np.stack([pt["dist_open"][:, labs], pt["dist_closed"][:, labs]], axis=-1).reshape(len(gr), 2 * n)
         per_group = p.w_net * np.log(self.share[lab2] + NET_EPS) - d.w_price_group[:, None] * lp[gr]
-        v = group_utility_t(w_cap, w_open, w_sov, counts, c_rel, open2, dm[gr].T, per_group.T)
+        v = group_utility_t(w_cap, w_open, w_sov, counts, c_rel, open2, dist.T, per_group.T)
         v -= self._ps_ref
-        np.exp(v, out=v)
-        blocked = self._group_blocked(s.region[lab2], open2, s.active[lab2])
+        with np.errstate(over="ignore"):  # an inaccessible model's term may overflow; it is set to 0 below
+            np.exp(v, out=v)
+        blocked = ~self._group_access(lab2, open2)
         np.copyto(v, 0.0, where=np.repeat(blocked.T, counts, axis=1))
         return v.reshape(n, 2, -1)
 
@@ -189,8 +222,8 @@ class Demand:
         denom = (self._ps_sum - self._ps_exp[i]) + e  # (2, n_s): the other models' sum plus this one's
         p = np.zeros_like(e)
         np.divide(e, denom, out=p, where=denom > 0)
-        share_open, share_closed = p.mean(axis=1)
-        return float(share_open), float(share_closed)
+        share_open, share_closed = (np.add.reduce(p, axis=1) / p.shape[1]).tolist()  # p.mean(axis=1), bit for bit
+        return share_open, share_closed
 
     def _update_payoff_sample(self, i: int) -> None:
         """Put lab ``i``'s released model (open or closed as chosen) into the payoff sample's cache."""

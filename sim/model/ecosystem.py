@@ -12,6 +12,7 @@ The model imports only the scenario and the submodels and agents below it; runne
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import mesa
@@ -134,8 +135,9 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
             self._refresh_policy()
 
     def _refresh_policy(self) -> None:
-        """Rebuild the policy arrays from the governments' current state."""
+        """Rebuild the policy arrays from the governments' current state (and drop demand's policy terms)."""
         g = self.governments
+        self._policy_cache = None
         self.export_control = np.array([[g[a].policy.export_control.get(b, 0.0) for b in REGIONS] for a in REGIONS])
         self.leakage = np.array([g[a].policy.leakage for a in REGIONS])
         self.api_block = np.array([[b in g[a].policy.api_block for b in REGIONS] for a in REGIONS])
@@ -165,6 +167,10 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
             return self._eci_offset + slope * c if np.isfinite(c) else float("nan")
         c = np.asarray(c, dtype=float)
         return np.where(np.isfinite(c), self._eci_offset + slope * c, np.nan)
+
+    def eci1(self, c: float) -> float:
+        """:meth:`eci` of one capability ``c`` (a float; NaN when not finite), in plain float arithmetic."""
+        return self._eci_offset + self.scenario.compute.eci_per_oom * c if math.isfinite(c) else float("nan")
 
     def teacher_snapshot(self) -> dict[str, np.ndarray]:
         """The labs' models as they were ``labs.distill_delay_months`` ago (capability, open, active, train_flop;
@@ -201,10 +207,10 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
                                               p.distill_share_at_parity, p.distill_compute_elasticity)
         self._trained = {"labs": due, "own": own, "new": new, "teacher": teacher,
                          "capability": np.maximum(s.capability[due], new), "train_flop": flop.copy()}
+        self._trained_by_lab = {i: (o, c, k) for i, o, c, k in zip(due.tolist(), own.tolist(), new.tolist(),
+                                                                  teacher.tolist(), strict=True)}
 
     def trained_model(self, i: int) -> tuple[float, float, int]:
         """(own capability, capability after distillation, teacher index or -1) of lab ``i``'s model released this
         month (:meth:`_train_releases`)."""
-        tr = self._trained
-        k = int(np.searchsorted(tr["labs"], i))
-        return float(tr["own"][k]), float(tr["new"][k]), int(tr["teacher"][k])
+        return self._trained_by_lab[i]

@@ -201,10 +201,14 @@ def choose_t(v_t: np.ndarray, blocked_t: np.ndarray, rng: np.random.Generator, r
         return np.full(n, -1, dtype=np.int64)
     np.copyto(v_t, -np.inf, where=blocked_t)
     top = v_t.max(axis=0)
-    v_t -= np.where(np.isfinite(top), top, 0.0)
+    shift = np.where(np.isfinite(top), top, 0.0)
+    np.copyto(v_t, shift, where=blocked_t)  # exp is slow at -inf: the blocked get exp(0), then 0
+    v_t -= shift
     c = np.exp(v_t, out=v_t)
-    for j in range(1, k):  # the cumulative sum over models, in the order of np.cumsum(axis=1) on (n, K)
-        np.add(c[j - 1], c[j], out=c[j])
+    np.copyto(c, 0.0, where=blocked_t)
+    rows_c = list(c)
+    for a, b in zip(rows_c, rows_c[1:], strict=False):  # the cumulative sum over models, in the order of np.cumsum(axis=1)
+        np.add(a, b, out=b)
     total = c[-1]
     u = rng.random(n) * total
     below = np.count_nonzero(c <= u, axis=0)
