@@ -45,13 +45,14 @@ class Demand:
         self.group_region = np.repeat(np.arange(R), len(SEGMENTS))  # (R*S,) region of each developer group
         self.payoff_idx = idx = np.sort(self.rng.choice(d.n, size=min(d.n, d.payoff_sample), replace=False))
         # the payoff sample's tastes and its developers by group (fixed for the run; sorted by group, as dev is)
-        self._ps_traits = (dev.w_cap[idx], dev.w_open[idx], dev.w_sov[idx],
+        # (3K, n_s) rows alike: room for every model and two counterfactuals of each, without a broadcast per month
+        self._ps_traits = (*(np.tile(w[idx], (3 * self.n_labs, 1)) for w in (dev.w_cap, dev.w_open, dev.w_sov)),
                            np.bincount(dev.group[idx], minlength=len(self.group_region)))
         self._work_buffers: tuple[np.ndarray, np.ndarray] | None = None
         self.share = st.active / st.active.sum()
-        self._choose(np.arange(d.n), np.ones(d.n, dtype=bool))  # no model yet: no switching cost
-        self.adopters = dev.adopters(self.n_labs)
-        self.share = self.adopters / d.n
+        # no model yet: no switching cost
+        self._choose(np.arange(d.n), np.ones(d.n, dtype=bool), ~self._group_access(np.arange(self.n_labs)))
+        self._count_adopters()
 
     def _developers(self) -> None:
         """This month's reviews: developers whose model is no longer accessible, and each other developer with
@@ -59,21 +60,33 @@ class Demand:
         ``w_lock``). Updates ``dev.chosen``, ``adopters`` (K,) and ``share`` (K,)."""
         d = self.dev
         blocked = ~self._group_access(np.arange(self.n_labs))  # (G, K)
-        has = d.chosen >= 0
-        lost = ~has | blocked[d.group, np.where(has, d.chosen, 0)]
-        review = (self.rng.random(d.n) < d.review_p) | lost
-        idx = np.flatnonzero(review)
+        if self._without_model == 0 and not (blocked > self._blocked_at_choice).any():
+            # every model chosen was accessible at the last choice and nothing has been blocked since: none is lost
+            idx = np.flatnonzero(self.rng.random(d.n) < d.review_p)
+            lost = np.zeros(idx.size, dtype=bool)
+        else:
+            has = d.chosen >= 0
+            lost = ~has | blocked[d.group, np.where(has, d.chosen, 0)]
+            idx = np.flatnonzero((self.rng.random(d.n) < d.review_p) | lost)
+            lost = lost[idx]
         if idx.size:
-            self._choose(idx, lost[idx])
-        self.adopters = d.adopters(self.n_labs)
-        self.share = self.adopters / d.n
+            self._choose(idx, lost, blocked)
+        self._count_adopters()
 
-    def _choose(self, idx: np.ndarray, lost: np.ndarray) -> None:
+    def _count_adopters(self) -> None:
+        """``adopters`` (K,) developers on each model, ``share`` (K,) their share of all developers, and how many
+        have no model."""
+        self.adopters = self.dev.adopters(self.n_labs)
+        self._without_model = self.dev.n - int(self.adopters.sum())
+        self.share = self.adopters / self.dev.n
+
+    def _choose(self, idx: np.ndarray, lost: np.ndarray, blocked: np.ndarray) -> None:
         """Developers ``idx`` (sorted, (m,)) choose by logit among the models they may use (one uniform draw each);
-        those not ``lost`` ((m,) bool: their model is still accessible) pay ``w_lock`` to switch away from it."""
+        those not ``lost`` ((m,) bool: their model is still accessible) pay ``w_lock`` to switch away from it.
+        ``blocked`` (G, K): this month's :meth:`_group_access`, negated."""
         d, s = self.dev, self.labs_state
         act = np.flatnonzero(s.active)  # models inaccessible to everyone add nothing to the choice: leave them out
-        c_rel, dist, per_group, blocked = self._group_tables(act)
+        c_rel, dist, per_group, blocked_act = self._group_tables(act, blocked[:, act])
         counts = np.bincount(d.group[idx], minlength=len(self.group_region))
         v, tmp = self._work(len(act), len(idx))
         group_utility_t(d.w_cap[idx], d.w_open[idx], d.w_sov[idx], counts, c_rel, s.open[act], dist, per_group,
@@ -82,7 +95,8 @@ class Demand:
         keep = np.flatnonzero(~lost)  # reviewers who may stay: their model is active, so it has a row
         if w_lock and keep.size:
             v[np.searchsorted(act, d.chosen[idx[keep]]), keep] += w_lock
-        d.chosen[idx] = choose_t(v, np.repeat(blocked, counts, axis=1), self.rng, rows=act, n_models=self.n_labs)
+        d.chosen[idx] = choose_t(v, np.repeat(blocked_act, counts, axis=1), self.rng, rows=act, n_models=self.n_labs)
+        self._blocked_at_choice = blocked
 
     def _work(self, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
         """Two (rows, cols) float arrays on the run's work buffers (reused, so the monthly arithmetic does not
@@ -144,10 +158,12 @@ class Demand:
         op = s.open[labs] if lab_open is None else lab_open
         return np.where(op, pt["acc_open"][:, labs], pt["acc_closed"][:, labs]) & s.active[labs]
 
-    def _group_tables(self, labs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _group_tables(self, labs: np.ndarray,
+                      blocked: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """What the utility of the current models of ``labs`` (k,) needs, per developer group, under this month's
         policies and adoption: ``c_rel`` (k,) capability relative to the best lab's, over ``c_scale``; and (k, G)
-        tables ``distrust``, the group terms ``w_net log(share + eps) - w_price_g log10(price)`` and ``blocked``.
+        tables ``distrust``, the group terms ``w_net log(share + eps) - w_price_g log10(price)`` and ``blocked``
+        (given as (G, k) when already known).
         The same numbers as :func:`sim.model.market.log_price` and :func:`~sim.model.market.distrust_matrix` give."""
         s, p, pt, gr = self.labs_state, self.scenario.developers, self._policy_terms(), self.group_region
         op = s.open[labs]
@@ -156,7 +172,7 @@ class Demand:
         per_group = p.w_net * np.log(self.share[labs] + NET_EPS) - self.dev.w_price_group[:, None] * lp[gr]
         dist = np.where(op, pt["dist_open"][:, labs], pt["dist_closed"][:, labs])
         c_rel = (s.capability[labs] - s.capability.max()) / p.c_scale
-        return c_rel, dist.T, per_group.T, ~self._group_access(labs).T
+        return c_rel, dist.T, per_group.T, (~self._group_access(labs) if blocked is None else blocked).T
 
     def _access(self, idx: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
         """(len(idx), K) accessibility for developers ``idx``: computed per developer group (region x segment:
@@ -166,53 +182,55 @@ class Demand:
     def _prepare_payoff_sample(self, due: np.ndarray, capability: np.ndarray, train_flop: np.ndarray) -> None:
         """Cache ``exp(V - ref)`` of every model for the payoff sample (``_ps_exp``, K x n_s; 0 where inaccessible)
         and its sums over models (``_ps_sum``, n_s), so a lab's counterfactual shares cost O(n_s) (DESIGN.md §4);
-        ``ref`` (n_s,) is each developer's best accessible utility (0 without one). Also the counterfactual columns
-        of the labs releasing this month, ``due`` (D,), whose new models have ``capability`` and ``train_flop`` (D,)
-        (:meth:`_column_exps`)."""
+        ``ref`` (n_s,) is each developer's best accessible utility (0 without one). In the same arrays, the
+        counterfactual columns of the labs releasing this month, ``due`` (D,), whose new models have ``capability``
+        and ``train_flop`` (D,) (:meth:`_column_tables`): ``_columns`` maps each to its (2, n_s) ``exp(V - ref)``
+        released open (row 0) and closed (row 1)."""
         st = self.labs_state
         self._ps_cmax = float(np.max(st.capability[st.active], initial=0.0))
         act = np.flatnonzero(st.active)
+        ka = len(act)
         c_rel, dist, per_group, blocked = self._group_tables(act)
+        c_col, open_col, dist_col, pg_col, blocked_col = self._column_tables(due, capability, train_flop)
         w_cap, w_open, w_sov, counts = self._ps_traits
-        v, tmp = self._work(len(act), len(w_cap))
-        group_utility_t(w_cap, w_open, w_sov, counts, c_rel, st.open[act], dist, per_group, out=v, tmp=tmp)
-        b = np.repeat(blocked, counts, axis=1)
+        n_s = w_cap.shape[1]
+        v, tmp = self._work(ka + len(c_col), n_s)
+        group_utility_t(w_cap, w_open, w_sov, counts, np.concatenate([c_rel, c_col]),
+                        np.concatenate([st.open[act], open_col]), np.concatenate([dist, dist_col]),
+                        np.concatenate([per_group, pg_col]), out=v, tmp=tmp)
+        b = np.repeat(np.concatenate([blocked, blocked_col]), counts, axis=1)
         np.copyto(v, -np.inf, where=b)
-        self._ps_ref = np.where(np.repeat(~blocked.all(axis=0), counts), v.max(axis=0), 0.0)
+        self._ps_ref = np.where(np.repeat(~blocked.all(axis=0), counts), v[:ka].max(axis=0), 0.0)
         np.copyto(tmp, self._ps_ref)
         np.copyto(v, tmp, where=b)  # exp is slow at -inf: the blocked get exp(0), then 0
         v -= tmp
-        np.exp(v, out=v)
+        with np.errstate(over="ignore"):  # an inaccessible counterfactual's term may overflow; it is set to 0
+            np.exp(v, out=v)
         np.copyto(v, 0.0, where=b)
-        self._ps_exp = np.zeros((self.n_labs, len(w_cap)))
-        self._ps_exp[act] = v
+        self._ps_exp = np.zeros((self.n_labs, n_s))
+        self._ps_exp[act] = v[:ka]
         self._ps_sum = row_sums_t(self._ps_exp)
-        self._columns = dict(zip(due.tolist(), self._column_exps(due, capability, train_flop), strict=True))
+        self._columns = dict(zip(due.tolist(), v[ka:].reshape(len(due), 2, n_s).copy(), strict=True))
 
-    def _column_exps(self, labs: np.ndarray, capability: np.ndarray, train_flop: np.ndarray) -> np.ndarray:
-        """(D, 2, n_s) ``exp(V - ref)`` for the payoff sample of each of ``labs`` (D,)'s models with the given
-        ``capability`` and ``train_flop`` (D,), released open (index 0) and closed (1); 0 where inaccessible.
-        Capabilities relative to the best active model when the sample was prepared; shares and policies as now."""
+    def _column_tables(self, labs: np.ndarray, capability: np.ndarray,
+                       train_flop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The tables of :meth:`_group_tables` for the models of ``labs`` (D,) with the given ``capability`` and
+        ``train_flop`` (D,), each released open and closed (rows 2d, 2d + 1): ``c_rel`` (2D,) relative to the best
+        active model when the payoff sample was prepared; ``lab_open`` (2D,); (2D, G) ``distrust``, group terms and
+        ``blocked``. Prices in :func:`sim.model.market.log_price`'s arithmetic for one model (closed:
+        ``base + log10(markup) + log10(chip cost)``); shares and policies as now."""
         d, p, pt = self.dev, self.scenario.developers, self._policy_terms()
-        w_cap, w_open, w_sov, counts = self._ps_traits
         n, gr = len(labs), self.group_region
         lab2 = np.repeat(labs, 2)  # each lab twice: open, closed
         open2 = np.tile(np.array([True, False]), n)
         c_rel = (np.repeat(capability, 2) - self._ps_cmax) / p.c_scale
-        # sim.model.market.log_price of these models, open (even columns) and closed (odd), in its own arithmetic
         base = self._log_price_base(train_flop)  # (D,)
         lp = np.empty((R, 2 * n))
         lp[:, 0::2] = base[None, :] + pt["log_chip"][:, None]
         lp[:, 1::2] = (base + pt["markup"][labs] + pt["chip"][labs])[None, :]
         dist = np.stack([pt["dist_open"][:, labs], pt["dist_closed"][:, labs]], axis=-1).reshape(len(gr), 2 * n)
         per_group = p.w_net * np.log(self.share[lab2] + NET_EPS) - d.w_price_group[:, None] * lp[gr]
-        v = group_utility_t(w_cap, w_open, w_sov, counts, c_rel, open2, dist.T, per_group.T)
-        v -= self._ps_ref
-        with np.errstate(over="ignore"):  # an inaccessible model's term may overflow; it is set to 0 below
-            np.exp(v, out=v)
-        blocked = ~self._group_access(lab2, open2)
-        np.copyto(v, 0.0, where=np.repeat(blocked.T, counts, axis=1))
-        return v.reshape(n, 2, -1)
+        return c_rel, open2, dist.T, per_group.T, ~self._group_access(lab2, open2).T
 
     def counterfactual_shares(self, i: int) -> tuple[float, float]:
         """Expected market shares (share_open, share_closed) of lab ``i``'s new model released open or closed,

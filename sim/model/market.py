@@ -165,23 +165,28 @@ def group_utility_t(w_cap: np.ndarray, w_open: np.ndarray, w_sov: np.ndarray, gr
                     out: np.ndarray | None = None, tmp: np.ndarray | None = None) -> np.ndarray:
     """(K, n) systematic utility, models x developers: the transpose of :func:`deterministic_utility`, bit for bit.
 
-    ``w_cap``, ``w_open``, ``w_sov`` (n,) developer tastes, the developers sorted by group, ``group_counts`` (G,)
+    ``w_cap``, ``w_open``, ``w_sov`` (n,) developer tastes, the developers sorted by group (or each (>= K, n) with
+    equal rows: the tastes already spread over models, read from the first K rows); ``group_counts`` (G,)
     developers of each group (summing to n); ``c_rel`` (K,) ``(c_k - c_max) / c_scale``; ``lab_open`` (K,) bool;
     ``distrust_kg`` (K, G) sovereignty distrust of each model for each group's region; ``per_group_kg`` (K, G) the
     group terms ``w_net log(share_k + eps) - w_price_g log10(price_{g,k})``. Utility in logit units. ``out`` and
     ``tmp`` are optional (K, n) float buffers (overwritten; the result is ``out``). The open-weight term is added to
     the open models' rows only (elsewhere it is ``w_open * 0``, which adds nothing)."""
-    k, n = len(c_rel), len(w_cap)
+    k, n = len(c_rel), w_cap.shape[-1]
     out = np.empty((k, n)) if out is None else out
     tmp = np.empty((k, n)) if tmp is None else tmp
-    np.copyto(tmp, c_rel[:, None])
-    np.copyto(out, w_cap)
-    out *= tmp
-    np.copyto(tmp, w_open)
-    np.add(out, tmp, out=out, where=lab_open[:, None])
+
+    def spread(w: np.ndarray) -> np.ndarray:
+        if w.ndim == 2:
+            return w[:k]
+        np.copyto(tmp, w)
+        return tmp
+
+    np.copyto(out, c_rel[:, None])
+    out *= spread(w_cap)
+    np.add(out, spread(w_open), out=out, where=lab_open[:, None])
     d = np.repeat(distrust_kg, group_counts, axis=1)
-    np.copyto(tmp, w_sov)
-    d *= tmp
+    d *= spread(w_sov)
     out -= d
     out += np.repeat(per_group_kg, group_counts, axis=1)
     return out
