@@ -60,7 +60,7 @@ class Demand:
         ``w_lock``). Updates ``dev.chosen``, ``adopters`` (K,) and ``share`` (K,)."""
         d = self.dev
         blocked = ~self._group_access(np.arange(self.n_labs))  # (G, K)
-        if self._without_model == 0 and not (blocked > self._blocked_at_choice).any():
+        if self.without_model == 0 and not (blocked > self._blocked_at_choice).any():
             # every model chosen was accessible at the last choice and nothing has been blocked since: none is lost
             idx = np.flatnonzero(self.rng.random(d.n) < d.review_p)
             lost = np.zeros(idx.size, dtype=bool)
@@ -74,10 +74,10 @@ class Demand:
         self._count_adopters()
 
     def _count_adopters(self) -> None:
-        """``adopters`` (K,) developers on each model, ``share`` (K,) their share of all developers, and how many
-        have no model."""
+        """``adopters`` (K,) developers on each model, ``share`` (K,) their share of all developers, and
+        ``without_model`` how many have none (int)."""
         self.adopters = self.dev.adopters(self.n_labs)
-        self._without_model = self.dev.n - int(self.adopters.sum())
+        self.without_model = self.dev.n - int(self.adopters.sum())
         self.share = self.adopters / self.dev.n
 
     def _choose(self, idx: np.ndarray, lost: np.ndarray, blocked: np.ndarray) -> None:

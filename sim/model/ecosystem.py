@@ -152,7 +152,8 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
         self.lab_open_ban = ban & covers[:, SEGMENTS.index("enterprise")][:, None]
         self.weight_block = np.array([[b in g[a].policy.weight_export_control and b != a for b in REGIONS]
                                       for a in REGIONS])
-        theta, leak, _ = effective_control(self.export_control, self.leakage, self.compliant)
+        self.control = effective_control(self.export_control, self.leakage, self.compliant)  # (theta, leak, allowed)
+        theta, leak, _ = self.control
         self.chip_cost = chip_cost_multiplier(theta * (1.0 - leak), self.scenario.compute.eta_alt)
 
     # ------------------------------------------------------------------ helpers used by agents

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,7 +220,7 @@ class Lab(mesa.Agent):
         p = m.scenario.labs
         others_open = s.open & s.active
         others_open[i] = False
-        best_open_other = s.capability[others_open].max() if others_open.any() else -np.inf
+        best_open_other = np.max(s.capability, where=others_open, initial=-np.inf)
         old = float(s.capability[i])
         own, new, teacher = m.trained_model(i)
         s.capability[i] = max(old, new)
@@ -253,7 +254,7 @@ class Lab(mesa.Agent):
         quality = min(1.0, m.scenario.compute.max_inference_share * s.compute[i] / need) if need > 0 else 1.0
         pi_closed = share_closed * market * p.margin * quality
         gov = m.governments[self.region].policy
-        lead = max(0.0, float(s.capability[i] - best_open_other)) if np.isfinite(best_open_other) else 0.0
+        lead = max(0.0, float(s.capability[i] - best_open_other)) if math.isfinite(best_open_other) else 0.0
         spill = p.spill_coef * lead * pi_closed
         pi_open = share_open * market * p.open_capture + gov.open_support * pi_closed - spill
         return pi_open, pi_closed, share_open, share_closed

@@ -111,6 +111,7 @@ class LabLifecycle:
         self.slot = np.arange(k) >= n_roster  # investor-funded entrant slots (7.9), inactive until funded
         self.lab_agents: list[Lab] = [Lab(self, i, row.name, row.region) for i, row in enumerate(roster.itertuples())]
         self.n_labs = k
+        self.region_onehot = self.labs_state.region[None, :] == np.arange(len(REGIONS))[:, None]  # (R, K) fixed
 
     def _initial_compute(self, roster: pd.DataFrame, c0: np.ndarray, age: np.ndarray) -> None:
         """Each lab's compute at the start (``self.k0``, H100e), the income that sustains it (``self.income0``,

@@ -8,7 +8,6 @@ a run returns.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,7 +32,8 @@ class Recorder:
     def _setup_recorders(self) -> None:
         """Empty recorders, the models at the start (teachers until the distillation delay has passed) and the
         frontier histories, which start from the roster's largest open and closed training runs."""
-        self._rec: dict[str, np.ndarray] = defaultdict(lambda: np.full(self.months, np.nan))
+        self._rec = np.full((self.months, len(MODEL_REPORTERS)), np.nan)  # month x MODEL_REPORTERS column
+        self._reporters = tuple(MODEL_REPORTERS.values())
         k, st, c0 = self.n_labs, self.labs_state, self.c0
         self._panel = {f: np.zeros((self.months, k))
                        for f in ("capability", "compute", "adopters", "revenue", "open", "active", "train_flop")}
@@ -79,8 +79,7 @@ class Recorder:
         view = step_view(self, t)
         op, act = view.op, view.act
         self._update_histories(t, view)
-        for name, reporter in MODEL_REPORTERS.items():
-            self._rec[name][t] = reporter(self, view)
+        self._rec[t] = [reporter(self, view) for reporter in self._reporters]
         for f in self._panel:
             self._panel[f][t] = getattr(s, f) if f not in ("adopters",) else self.adopters
         self._panel["open"][t] = op
@@ -144,7 +143,7 @@ class Recorder:
         alternative chips), labs_compute_h100e (all labs' compute, at most chip_stock_h100e +
         alt_chip_stock_h100e) and n_labs_active."""
         n = self.steps
-        df = pd.DataFrame({k: self._rec[k][:n] for k in MODEL_REPORTERS})
+        df = pd.DataFrame({k: self._rec[:n, j] for j, k in enumerate(MODEL_REPORTERS)})
         df.insert(0, "date", [month_label(self.scenario.start, t) for t in range(n)])
         df.insert(0, "month", np.arange(n))
         return df

@@ -62,7 +62,7 @@ def step_view(m: EcosystemModel, t: int) -> StepView:
     op = s.open & act
     cap = np.where(act, s.capability, -np.inf)
     reg, R = s.region, len(REGIONS)
-    mask = (reg[None, :] == np.arange(R)[:, None]) & act
+    mask = m.region_onehot & act
 
     def by(w: np.ndarray) -> np.ndarray:
         return np.bincount(reg, weights=w, minlength=R)
@@ -72,8 +72,11 @@ def step_view(m: EcosystemModel, t: int) -> StepView:
     best_open = int(np.argmax(cap_open)) if op.any() else -1
     closed = act & ~op
     cn_open = (reg == CN) & op
-    has = d.chosen >= 0
-    on_cn = np.bincount(d.region[has], weights=cn_open[d.chosen[has]], minlength=R)  # developers, by region
+    if m.without_model:
+        has = d.chosen >= 0
+        on_cn = np.bincount(d.region[has], weights=cn_open[d.chosen[has]], minlength=R)  # developers, by region
+    else:
+        on_cn = np.bincount(d.region, weights=cn_open[d.chosen], minlength=R)
     return StepView(t=t, act=act, op=op, cap=cap, region_mask=mask, compute=by(np.where(act, s.compute, 0.0)),
                     revenue=by(np.where(act, s.revenue, 0.0)), adopt_open=by(np.where(op, m.share, 0.0)),
                     adopt_closed=by(np.where(closed, m.share, 0.0)), n_labs=by(act.astype(float)),
@@ -81,7 +84,7 @@ def step_view(m: EcosystemModel, t: int) -> StepView:
                     f_open=float(cap_open[best_open]) if best_open >= 0 else -np.inf,
                     f_closed=float(cap[closed].max()) if closed.any() else -np.inf,
                     f_all=float(frontier.max()) if len(reg) else -np.inf, best_open=best_open, cn_open=cn_open,
-                    on_cn_open=on_cn, no_model=int(d.n - has.sum()))
+                    on_cn_open=on_cn, no_model=m.without_model)
 
 
 def _best_open_region(m: EcosystemModel, v: StepView, r: int) -> float:
