@@ -45,9 +45,8 @@ class Demand:
         self.group_region = np.repeat(np.arange(R), len(SEGMENTS))  # (R*S,) region of each developer group
         self.payoff_idx = idx = np.sort(self.rng.choice(d.n, size=min(d.n, d.payoff_sample), replace=False))
         # the payoff sample's tastes and its developers by group (fixed for the run; sorted by group, as dev is)
-        # (3K, n_s) rows alike: room for every model and two counterfactuals of each, without a broadcast per month
-        self._ps_traits = (*(np.tile(w[idx], (3 * self.n_labs, 1)) for w in (dev.w_cap, dev.w_open, dev.w_sov)),
-                           np.bincount(dev.group[idx], minlength=len(self.group_region)))
+        self._ps_counts = np.bincount(dev.group[idx], minlength=len(self.group_region))
+        self._ps_spread_tastes(self.n_labs + 16)
         self._work_buffers: tuple[np.ndarray, np.ndarray] | None = None
         self.share = st.active / st.active.sum()
         # no model yet: no switching cost
@@ -97,6 +96,12 @@ class Demand:
             v[np.searchsorted(act, d.chosen[idx[keep]]), keep] += w_lock
         d.chosen[idx] = choose_t(v, np.repeat(blocked_act, counts, axis=1), self.rng, rows=act, n_models=self.n_labs)
         self._blocked_at_choice = blocked
+
+    def _ps_spread_tastes(self, rows: int) -> None:
+        """``_ps_traits``: the payoff sample's tastes ``w_cap``, ``w_open``, ``w_sov`` each spread over ``rows`` equal
+        rows, (rows, n_s) (so the monthly arithmetic needs no broadcast), and its developers by group (G,)."""
+        d, idx = self.dev, self.payoff_idx
+        self._ps_traits = (*(np.tile(w[idx], (rows, 1)) for w in (d.w_cap, d.w_open, d.w_sov)), self._ps_counts)
 
     def _work(self, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
         """Two (rows, cols) float arrays on the run's work buffers (reused, so the monthly arithmetic does not
@@ -192,6 +197,8 @@ class Demand:
         ka = len(act)
         c_rel, dist, per_group, blocked = self._group_tables(act)
         c_col, open_col, dist_col, pg_col, blocked_col = self._column_tables(due, capability, train_flop)
+        if ka + len(c_col) > self._ps_traits[0].shape[0]:
+            self._ps_spread_tastes(ka + len(c_col))
         w_cap, w_open, w_sov, counts = self._ps_traits
         n_s = w_cap.shape[1]
         v, tmp = self._work(ka + len(c_col), n_s)
