@@ -75,8 +75,9 @@ class Demand:
     def _count_adopters(self) -> None:
         """``adopters`` (K,) developers on each model, ``share`` (K,) their share of all developers, and
         ``without_model`` how many have none (int)."""
-        self.adopters = self.dev.adopters(self.n_labs)
-        self.without_model = self.dev.n - int(self.adopters.sum())
+        counts = np.bincount(self.dev.chosen + 1, minlength=self.n_labs + 1)  # -1 (no model) counted first
+        self.adopters = counts[1:]
+        self.without_model = int(counts[0])
         self.share = self.adopters / self.dev.n
 
     def _choose(self, idx: np.ndarray, lost: np.ndarray, blocked: np.ndarray) -> None:
