@@ -32,7 +32,7 @@ class StepView:
     the best capability (-inf without such a model) of the open, closed and all active models ``f_open``,
     ``f_closed``, ``f_all``; ``best_open`` the lab of the best open model (the lowest index among ties; -1 without
     one); ``cn_open`` (K,) active open Chinese models; ``on_cn_open`` (R,) developers of each region on them and
-    ``no_model`` developers without a model (counts)."""
+    ``no_model`` developers without a model (counts); ``compute_total`` all active labs' compute (H100e)."""
 
     t: int
     act: np.ndarray
@@ -53,6 +53,7 @@ class StepView:
     cn_open: np.ndarray | None = None
     on_cn_open: np.ndarray | None = None
     no_model: int = 0
+    compute_total: float = 0.0
 
 
 def step_view(m: EcosystemModel, t: int) -> StepView:
@@ -77,7 +78,8 @@ def step_view(m: EcosystemModel, t: int) -> StepView:
         on_cn = np.bincount(d.region[has], weights=cn_open[d.chosen[has]], minlength=R)  # developers, by region
     else:
         on_cn = np.bincount(d.region, weights=cn_open[d.chosen], minlength=R)
-    return StepView(t=t, act=act, op=op, cap=cap, region_mask=mask, compute=by(np.where(act, s.compute, 0.0)),
+    compute = by(np.where(act, s.compute, 0.0))
+    return StepView(t=t, act=act, op=op, cap=cap, region_mask=mask, compute=compute, compute_total=compute.sum(),
                     revenue=by(np.where(act, s.revenue, 0.0)), adopt_open=by(np.where(op, m.share, 0.0)),
                     adopt_closed=by(np.where(closed, m.share, 0.0)), n_labs=by(act.astype(float)),
                     n_open=by(op.astype(float)), frontier=frontier,
@@ -124,7 +126,7 @@ def _region_reporters() -> dict[str, Callable]:
                                      else float("nan"))
         out[f"frontier_{name}"] = lambda m, v, r=r: m.eci1(float(v.frontier[r]))
         out[f"compute_{name}"] = lambda m, v, r=r: float(v.compute[r])
-        out[f"compute_share_{name}"] = lambda m, v, r=r: float(v.compute[r] / max(v.compute.sum(), 1e-300))
+        out[f"compute_share_{name}"] = lambda m, v, r=r: float(v.compute[r] / max(v.compute_total, 1e-300))
         out[f"revenue_{name}"] = lambda m, v, r=r: float(v.revenue[r])
         out[f"adopt_{name}_open"] = lambda m, v, r=r: float(v.adopt_open[r])
         out[f"adopt_{name}_closed"] = lambda m, v, r=r: float(v.adopt_closed[r])
@@ -135,8 +137,9 @@ def _region_reporters() -> dict[str, Callable]:
 
 def _revenue_share(v: StepView, m: EcosystemModel) -> float:
     """Revenue as a share of all labs' budgets (revenue + investment + state funding) this month."""
-    total = v.revenue.sum() + m.investment.sum() + m.state_funding.sum()
-    return float(v.revenue.sum() / total) if total > 0 else float("nan")
+    revenue = v.revenue.sum()
+    total = revenue + m.investment.sum() + m.state_funding.sum()
+    return float(revenue / total) if total > 0 else float("nan")
 
 
 MODEL_REPORTERS: dict[str, Callable[[EcosystemModel, StepView], float]] = {
@@ -171,7 +174,7 @@ MODEL_REPORTERS: dict[str, Callable[[EcosystemModel, StepView], float]] = {
     "chip_stock_h100e": lambda m, v: float(m.world_stock),
     "alt_chip_supply_h100e": lambda m, v: float(m.money["alt_supply"]),
     "alt_chip_stock_h100e": lambda m, v: float(m.alt_stock),
-    "labs_compute_h100e": lambda m, v: float(v.compute.sum()),
+    "labs_compute_h100e": lambda m, v: float(v.compute_total),
     "n_labs_active": lambda m, v: float(v.act.sum()),
 }
 """Time-series columns and how each is computed (see :meth:`sim.model.ecosystem.EcosystemModel.timeseries` for units)."""
