@@ -26,6 +26,7 @@ from sim.model.market import (
     group_utility_t,
     log_price,
     row_sums_t,
+    taste_terms_t,
 )
 from sim.scenario.schema import SEGMENTS
 
@@ -203,9 +204,9 @@ class Demand:
         w_cap, w_open, w_sov, counts = self._ps_traits
         n_s = w_cap.shape[1]
         v, tmp = self._work(ka + len(c_col), n_s)
-        group_utility_t(w_cap, w_open, w_sov, counts, np.concatenate([c_rel, c_col]),
-                        np.concatenate([st.open[act], open_col]), np.concatenate([dist, dist_col]),
-                        np.concatenate([per_group, pg_col]), out=v, tmp=tmp)
+        v[:ka] = self._ps_taste_terms(act, c_rel, dist)
+        taste_terms_t(w_cap, w_open, w_sov, counts, c_col, open_col, dist_col, out=v[ka:], tmp=tmp[ka:])
+        v += np.repeat(np.concatenate([per_group, pg_col]), counts, axis=1)  # group_utility_t, bit for bit
         b = np.repeat(np.concatenate([blocked, blocked_col]), counts, axis=1)
         np.copyto(v, -np.inf, where=b)
         self._ps_ref = np.where(np.repeat(~blocked.all(axis=0), counts), v[:ka].max(axis=0), 0.0)
@@ -219,6 +220,26 @@ class Demand:
         self._ps_exp[act] = v[:ka]
         self._ps_sum = row_sums_t(self._ps_exp)
         self._columns = dict(zip(due.tolist(), v[ka:].reshape(len(due), 2, n_s).copy(), strict=True))
+
+    def _ps_taste_terms(self, act: np.ndarray, c_rel: np.ndarray, dist: np.ndarray) -> np.ndarray:
+        """(ka, n_s) :func:`sim.model.market.taste_terms_t` of the active models ``act`` (ka,) for the payoff sample,
+        given their ``c_rel`` (ka,) and ``distrust`` (ka, G). A model's row is kept from month to month until its
+        capability or strategy, the best capability or the policies change (most months only the labs that
+        released since are recomputed)."""
+        st, pt = self.labs_state, self._policy_terms()
+        cmax = float(st.capability.max())
+        cache = getattr(self, "_ps_x", None)
+        if cache is None or cache["cmax"] != cmax or cache["policy"] is not pt:
+            cache = self._ps_x = {"cmax": cmax, "policy": pt, "x": np.empty((self.n_labs, self._ps_counts.sum())),
+                                  "cap": np.full(self.n_labs, np.nan), "open": np.zeros(self.n_labs, dtype=bool)}
+        stale = np.flatnonzero((cache["cap"][act] != st.capability[act]) | (cache["open"][act] != st.open[act]))
+        if stale.size:
+            rows = act[stale]
+            w_cap, w_open, w_sov, counts = self._ps_traits
+            cache["x"][rows] = taste_terms_t(w_cap, w_open, w_sov, counts, c_rel[stale], st.open[rows], dist[stale])
+            cache["cap"][rows] = st.capability[rows]
+            cache["open"][rows] = st.open[rows]
+        return cache["x"][act]
 
     def _column_tables(self, labs: np.ndarray, capability: np.ndarray,
                        train_flop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -172,6 +172,16 @@ def group_utility_t(w_cap: np.ndarray, w_open: np.ndarray, w_sov: np.ndarray, gr
     group terms ``w_net log(share_k + eps) - w_price_g log10(price_{g,k})``. Utility in logit units. ``out`` and
     ``tmp`` are optional (K, n) float buffers (overwritten; the result is ``out``). The open-weight term is added to
     the open models' rows only (elsewhere it is ``w_open * 0``, which adds nothing)."""
+    out = taste_terms_t(w_cap, w_open, w_sov, group_counts, c_rel, lab_open, distrust_kg, out, tmp)
+    out += np.repeat(per_group_kg, group_counts, axis=1)
+    return out
+
+
+def taste_terms_t(w_cap: np.ndarray, w_open: np.ndarray, w_sov: np.ndarray, group_counts: np.ndarray,
+                  c_rel: np.ndarray, lab_open: np.ndarray, distrust_kg: np.ndarray, out: np.ndarray | None = None,
+                  tmp: np.ndarray | None = None) -> np.ndarray:
+    """(K, n) the terms of :func:`group_utility_t` that involve the developers' tastes,
+    ``(w_cap c_rel + w_open open) - w_sov distrust``, in its arithmetic; arguments as there."""
     k, n = len(c_rel), w_cap.shape[-1]
     out = np.empty((k, n)) if out is None else out
     tmp = np.empty((k, n)) if tmp is None else tmp
@@ -188,7 +198,6 @@ def group_utility_t(w_cap: np.ndarray, w_open: np.ndarray, w_sov: np.ndarray, gr
     d = np.repeat(distrust_kg, group_counts, axis=1)
     d *= spread(w_sov)
     out -= d
-    out += np.repeat(per_group_kg, group_counts, axis=1)
     return out
 
 
