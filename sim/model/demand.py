@@ -96,8 +96,12 @@ class Demand:
         keep = np.flatnonzero(~lost)  # reviewers who may stay: their model is active, so it has a row
         if w_lock and keep.size:
             v[np.searchsorted(act, d.chosen[idx[keep]]), keep] += w_lock
-        d.chosen[idx] = choose_t(v, np.repeat(blocked_act, counts, axis=1), self.rng, rows=act, n_models=self.n_labs)
-        self._blocked_at_choice = blocked
+        chosen = choose_t(v, np.repeat(blocked_act, counts, axis=1), self.rng, rows=act, n_models=self.n_labs)
+        d.chosen[idx] = chosen
+        # what every model in use is accessible under (the next month's shortcut); a draw at the very top of the
+        # cumulative sum takes the last model, possibly blocked: then no shortcut next month
+        in_use_blocked = blocked[d.group[idx], np.maximum(chosen, 0)] & (chosen >= 0)
+        self._blocked_at_choice = np.zeros_like(blocked) if in_use_blocked.any() else blocked
 
     def _ps_spread_tastes(self, rows: int) -> None:
         """``_ps_traits``: the payoff sample's tastes ``w_cap``, ``w_open``, ``w_sov`` each spread over ``rows`` equal
