@@ -208,7 +208,7 @@ class Demand:
         w_cap, w_open, w_sov, counts = self._ps_traits
         n_s = w_cap.shape[1]
         v, tmp = self._work(ka + len(c_col), n_s)
-        v[:ka] = self._ps_taste_terms(act, c_rel, dist)
+        self._ps_taste_terms(act, c_rel, dist, out=v[:ka])
         taste_terms_t(w_cap, w_open, w_sov, counts, c_col, open_col, dist_col, out=v[ka:], tmp=tmp[ka:])
         v += np.repeat(np.concatenate([per_group, pg_col]), counts, axis=1)  # group_utility_t, bit for bit
         b = np.repeat(np.concatenate([blocked, blocked_col]), counts, axis=1)
@@ -225,11 +225,11 @@ class Demand:
         self._ps_sum = row_sums_t(self._ps_exp)
         self._columns = dict(zip(due.tolist(), v[ka:].reshape(len(due), 2, n_s).copy(), strict=True))
 
-    def _ps_taste_terms(self, act: np.ndarray, c_rel: np.ndarray, dist: np.ndarray) -> np.ndarray:
-        """(ka, n_s) :func:`sim.model.market.taste_terms_t` of the active models ``act`` (ka,) for the payoff sample,
-        given their ``c_rel`` (ka,) and ``distrust`` (ka, G). A model's row is kept from month to month until its
-        capability or strategy, the best capability or the policies change (most months only the labs that
-        released since are recomputed)."""
+    def _ps_taste_terms(self, act: np.ndarray, c_rel: np.ndarray, dist: np.ndarray, out: np.ndarray) -> None:
+        """Write into ``out`` (ka, n_s) :func:`sim.model.market.taste_terms_t` of the active models ``act`` (ka,) for
+        the payoff sample, given their ``c_rel`` (ka,) and ``distrust`` (ka, G). A model's row is kept from month to
+        month until its capability or strategy, the best capability or the policies change (most months only the
+        labs that released since are recomputed)."""
         st, pt = self.labs_state, self._policy_terms()
         cmax = float(st.capability.max())
         cache = getattr(self, "_ps_x", None)
@@ -243,7 +243,7 @@ class Demand:
             cache["x"][rows] = taste_terms_t(w_cap, w_open, w_sov, counts, c_rel[stale], st.open[rows], dist[stale])
             cache["cap"][rows] = st.capability[rows]
             cache["open"][rows] = st.open[rows]
-        return cache["x"][act]
+        np.take(cache["x"], act, axis=0, out=out)
 
     def _column_tables(self, labs: np.ndarray, capability: np.ndarray,
                        train_flop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
