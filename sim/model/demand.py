@@ -94,8 +94,9 @@ class Demand:
                         out=v, tmp=tmp)
         w_lock = self.scenario.developers.w_lock
         keep = np.flatnonzero(~lost)  # reviewers who may stay: their model is active, so it has a row
-        if w_lock and keep.size:
-            v[np.searchsorted(act, d.chosen[idx[keep]]), keep] += w_lock
+        if w_lock and keep.size:  # v[row of its model, keep] += w_lock, by flat index
+            flat = np.searchsorted(act, d.chosen[idx[keep]]) * len(idx) + keep
+            v.reshape(-1)[flat] += w_lock
         chosen = choose_t(v, np.repeat(blocked_act, counts, axis=1), self.rng, rows=act, n_models=self.n_labs)
         d.chosen[idx] = chosen
         # what every model in use is accessible under (the next month's shortcut); a draw at the very top of the
