@@ -43,8 +43,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from sim.model import EcosystemModel
-from sim.model import summarize
+from sim.model import EcosystemModel, summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"

@@ -17,7 +17,6 @@ from sim.model.compute import (
     chip_price,
     clear_chip_market,
     depreciate,
-    effective_control,
     initial_world_stock,
     split_chip_money,
     world_production,
@@ -79,7 +78,7 @@ class ChipMarket:
         own = self.scenario.labs.compute_spend_share * s.income * s.active
         money = own / (1.0 - self.subsidy[s.region])
         self.state_funding = np.bincount(s.region, weights=money - own, minlength=R)
-        theta, leak, allowed = effective_control(self.export_control, self.leakage, self.compliant)
+        theta, leak, allowed = self.control  # effective_control of this month's policies
         list_price = chip_price(t, c.price_usd_per_h100e, c.price_perf_doubling_months)
         supply = self.production(t)
         outside = self.outside_demand(t)

@@ -3,6 +3,13 @@ and the payoff sample on which a releasing lab forecasts its market share open a
 
 :class:`Demand` is a mixin of :class:`sim.model.ecosystem.EcosystemModel`: its methods read the model's lab table
 and policies and the developer population (``self.dev``); the choice model is in :mod:`sim.model.market`.
+
+Layout: developers come in G = R x S groups (region x segment) and everything but their three tastes (``w_cap``,
+``w_open``, ``w_sov``) is a property of the group: prices, distrust and access are (G, K) tables computed once per
+call, not per developer. Utilities are held models x developers, (K, n), so that the reductions over models (the
+best model, the logit's cumulative sum, the payoff sample's row sums) are a few whole-row operations; every number
+is the same, bit for bit, as the (n, K) formulas of :func:`sim.model.market.deterministic_utility` and
+:func:`sim.model.market.choose` (see :func:`sim.model.market.group_utility_t`).
 """
 
 from __future__ import annotations
@@ -12,12 +19,14 @@ import numpy as np
 from sim import REGIONS
 from sim.model.developers import DeveloperPopulation
 from sim.model.market import (
+    NET_EPS,
     accessibility,
-    choose,
-    deterministic_utility,
+    choose_t,
     distrust_matrix,
+    group_utility_t,
     log_price,
-    own_share,
+    row_sums_t,
+    taste_terms_t,
 )
 from sim.scenario.schema import SEGMENTS
 
@@ -30,40 +39,91 @@ class Demand:
     def _setup_developers(self) -> None:
         """The developer population and its first choice among the models active at the start."""
         d, st = self.scenario.developers, self.labs_state
-        self.dev = DeveloperPopulation(d, self.rng)
+        self.dev = dev = DeveloperPopulation(d, self.rng)
         self.distrust = np.array([d.foreign_distrust[r] for r in REGIONS])
         self.distrust_dev = np.array([d.distrust_dev_scale[r] for r in REGIONS])
         self.api_markup = np.array([d.api_markup[r] for r in REGIONS])
         self.group_region = np.repeat(np.arange(R), len(SEGMENTS))  # (R*S,) region of each developer group
-        self.payoff_idx = np.sort(self.rng.choice(d.n, size=min(d.n, d.payoff_sample), replace=False))
+        self.payoff_idx = idx = np.sort(self.rng.choice(d.n, size=min(d.n, d.payoff_sample), replace=False))
+        # the payoff sample's tastes and its developers by group (fixed for the run; sorted by group, as dev is)
+        self._ps_counts = np.bincount(dev.group[idx], minlength=len(self.group_region))
+        self._ps_spread_tastes(self.n_labs + 16)
+        self._work_buffers: tuple[np.ndarray, np.ndarray] | None = None
         self.share = st.active / st.active.sum()
-        everyone = np.arange(d.n)
-        self.dev.chosen[:] = choose(self._utility(everyone), self._access(everyone), self.rng)
-        self.adopters = self.dev.adopters(self.n_labs)
-        self.share = self.adopters / d.n
+        # no model yet: no switching cost
+        self._choose(np.arange(d.n), np.ones(d.n, dtype=bool), ~self._group_access(np.arange(self.n_labs)))
+        self._count_adopters()
 
     def _developers(self) -> None:
+        """This month's reviews: developers whose model is no longer accessible, and each other developer with
+        probability ``review_p``, choose again by logit among the models they may use (switching away costs
+        ``w_lock``). Updates ``dev.chosen``, ``adopters`` (K,) and ``share`` (K,)."""
         d = self.dev
-        access_now = self._access(np.arange(d.n))
-        has = d.chosen >= 0
-        lost = ~has | ~access_now[np.arange(d.n), np.where(has, d.chosen, 0)]
-        review = (self.rng.random(d.n) < d.review_p) | lost
-        idx = np.flatnonzero(review)
+        blocked = ~self._group_access(np.arange(self.n_labs))  # (G, K)
+        if self.without_model == 0 and not (blocked > self._blocked_at_choice).any():
+            # every model chosen was accessible at the last choice and nothing has been blocked since: none is lost
+            idx = np.flatnonzero(self.rng.random(d.n) < d.review_p)
+            lost = np.zeros(idx.size, dtype=bool)
+        else:
+            has = d.chosen >= 0
+            lost = ~has | blocked[d.group, np.where(has, d.chosen, 0)]
+            idx = np.flatnonzero((self.rng.random(d.n) < d.review_p) | lost)
+            lost = lost[idx]
         if idx.size:
-            v = self._utility(idx)
-            w_lock = self.scenario.developers.w_lock
-            keep = np.flatnonzero(~lost[idx])  # reviewers who may stay: switching away costs w_lock
-            if w_lock and keep.size:
-                v[keep, d.chosen[idx[keep]]] += w_lock
-            d.chosen[idx] = choose(v, access_now[idx], self.rng)
-        self.adopters = d.adopters(self.n_labs)
-        self.share = self.adopters / d.n
+            self._choose(idx, lost, blocked)
+        self._count_adopters()
+
+    def _count_adopters(self) -> None:
+        """``adopters`` (K,) developers on each model, ``share`` (K,) their share of all developers, and
+        ``without_model`` how many have none (int)."""
+        counts = np.bincount(self.dev.chosen + 1, minlength=self.n_labs + 1)  # -1 (no model) counted first
+        self.adopters = counts[1:]
+        self.without_model = int(counts[0])
+        self.share = self.adopters / self.dev.n
+
+    def _choose(self, idx: np.ndarray, lost: np.ndarray, blocked: np.ndarray) -> None:
+        """Developers ``idx`` (sorted, (m,)) choose by logit among the models they may use (one uniform draw each);
+        those not ``lost`` ((m,) bool: their model is still accessible) pay ``w_lock`` to switch away from it.
+        ``blocked`` (G, K): this month's :meth:`_group_access`, negated."""
+        d, s = self.dev, self.labs_state
+        act = np.flatnonzero(s.active)  # models inaccessible to everyone add nothing to the choice: leave them out
+        c_rel, dist, per_group, blocked_act = self._group_tables(act, blocked[:, act])
+        counts = np.bincount(d.group[idx], minlength=len(self.group_region))
+        v, tmp = self._work(len(act), len(idx))
+        group_utility_t(d.w_cap[idx], d.w_open[idx], d.w_sov[idx], counts, c_rel, s.open[act], dist, per_group,
+                        out=v, tmp=tmp)
+        w_lock = self.scenario.developers.w_lock
+        keep = np.flatnonzero(~lost)  # reviewers who may stay: their model is active, so it has a row
+        if w_lock and keep.size:  # v[row of its model, keep] += w_lock, by flat index
+            flat = np.searchsorted(act, d.chosen[idx[keep]]) * len(idx) + keep
+            v.reshape(-1)[flat] += w_lock
+        chosen = choose_t(v, np.repeat(blocked_act, counts, axis=1), self.rng, rows=act, n_models=self.n_labs)
+        d.chosen[idx] = chosen
+        # what every model in use is accessible under (the next month's shortcut); a draw at the very top of the
+        # cumulative sum takes the last model, possibly blocked: then no shortcut next month
+        in_use_blocked = blocked[d.group[idx], np.maximum(chosen, 0)] & (chosen >= 0)
+        self._blocked_at_choice = np.zeros_like(blocked) if in_use_blocked.any() else blocked
+
+    def _ps_spread_tastes(self, rows: int) -> None:
+        """``_ps_traits``: the payoff sample's tastes ``w_cap``, ``w_open``, ``w_sov`` each spread over ``rows`` equal
+        rows, (rows, n_s) (so the monthly arithmetic needs no broadcast), and its developers by group (G,)."""
+        d, idx = self.dev, self.payoff_idx
+        self._ps_traits = (*(np.tile(w[idx], (rows, 1)) for w in (d.w_cap, d.w_open, d.w_sov)), self._ps_counts)
+
+    def _work(self, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+        """Two (rows, cols) float arrays on the run's work buffers (reused, so the monthly arithmetic does not
+        allocate; overwritten by the next call)."""
+        size = rows * cols
+        if self._work_buffers is None or self._work_buffers[0].size < size:
+            self._work_buffers = (np.empty(size), np.empty(size))
+        a, b = self._work_buffers
+        return a[:size].reshape(rows, cols), b[:size].reshape(rows, cols)
 
     def _demand_matrices(self, lab_region: np.ndarray, lab_open: np.ndarray,
                          train_flop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(R, K) log10 price (USD per million tokens) and sovereignty distrust of the given models for developers
         of each region (:func:`sim.model.market.log_price`, :func:`sim.model.market.distrust_matrix`) under this month's
-        policies."""
+        policies: the reference formulation of what :meth:`_group_tables` gives per developer group."""
         p = self.scenario.developers
         lp = log_price(lab_region, lab_open, train_flop, api_markup=self.api_markup,
                        hosting_usd_per_mtok=p.hosting_usd_per_mtok, size_elasticity=p.hosting_size_elasticity,
@@ -72,79 +132,153 @@ class Demand:
                              p.closed_hosting_discount, self.weight_block)
         return lp, dm
 
-    def _utility(self, idx: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
-        s, d, p = self.labs_state, self.dev, self.scenario.developers
-        op = s.open if lab_open is None else lab_open
-        lp, dm = self._demand_matrices(s.region, op, s.train_flop)
-        return deterministic_utility(
-            d.w_cap[idx], d.w_open[idx], d.w_sov[idx], d.region[idx], d.group[idx], s.capability, op, self.share,
-            c_scale=p.c_scale, log_price_rk=lp, distrust_rk=dm, w_price_group=d.w_price_group,
-            group_region=self.group_region, w_net=p.w_net)
+    def _policy_terms(self) -> dict[str, np.ndarray]:
+        """What demand needs from the policies and the labs' regions, for each lab's model released open and closed
+        (kept until the policies change: ``_refresh_policy`` clears it). (G, K) by developer group: ``dist_open``,
+        ``dist_closed`` (:func:`sim.model.market.distrust_matrix`), ``acc_open``, ``acc_closed`` (bool,
+        :func:`sim.model.market.accessibility`); ``log_chip`` (R,) log10 chip-cost multiplier; (K,) ``closed``
+        ``log10(api_markup x chip_cost)`` of the lab's region (:func:`sim.model.market.log_price`'s closed term),
+        ``markup`` and ``chip`` their two logs apart (the counterfactual columns' arithmetic)."""
+        terms = getattr(self, "_policy_cache", None)
+        if terms is not None:
+            return terms
+        p, region, gr = self.scenario.developers, self.labs_state.region, self.group_region
+        both = (np.ones(self.n_labs, dtype=bool), np.zeros(self.n_labs, dtype=bool))
+        dist = [distrust_matrix(region, o, self.distrust, self.distrust_dev, p.open_sov_discount,
+                                p.closed_hosting_discount, self.weight_block)[gr] for o in both]
+        acc = [accessibility(gr, region, o, self.api_block, self.ban_foreign_closed, self.open_ban_groups)
+               for o in both]
+        log_chip = np.log10(self.chip_cost)
+        self._policy_cache = terms = {
+            "dist_open": dist[0], "dist_closed": dist[1], "acc_open": acc[0], "acc_closed": acc[1], "log_chip": log_chip,
+            "closed": np.log10(self.api_markup[region] * self.chip_cost[region]),
+            "markup": np.log10(self.api_markup[region]), "chip": log_chip[region],
+            "log_hosting": np.log10(p.hosting_usd_per_mtok)}
+        return terms
+
+    def _log_price_base(self, train_flop: np.ndarray) -> np.ndarray:
+        """(k,) log10 serving cost (USD per million tokens) on frontier chips of models of ``train_flop`` (k,) FLOP
+        (<= 0: 1e25), as :func:`sim.model.market.log_price` computes it."""
+        p = self.scenario.developers
+        flop = np.where(train_flop > 0, train_flop, 1e25)
+        return self._policy_terms()["log_hosting"] + p.hosting_size_elasticity * (np.log10(flop) - 25.0)
+
+    def _group_access(self, labs: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
+        """(G, k) bool: developers of each group may use the current models of ``labs`` (k,) (active and
+        accessible under this month's policies; ``lab_open`` (k,) overrides their strategy)."""
+        s, pt = self.labs_state, self._policy_terms()
+        op = s.open[labs] if lab_open is None else lab_open
+        return np.where(op, pt["acc_open"][:, labs], pt["acc_closed"][:, labs]) & s.active[labs]
+
+    def _group_tables(self, labs: np.ndarray,
+                      blocked: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What the utility of the current models of ``labs`` (k,) needs, per developer group, under this month's
+        policies and adoption: ``c_rel`` (k,) capability relative to the best lab's, over ``c_scale``; and (k, G)
+        tables ``distrust``, the group terms ``w_net log(share + eps) - w_price_g log10(price)`` and ``blocked``
+        (given as (G, k) when already known).
+        The same numbers as :func:`sim.model.market.log_price` and :func:`~sim.model.market.distrust_matrix` give."""
+        s, p, pt, gr = self.labs_state, self.scenario.developers, self._policy_terms(), self.group_region
+        op = s.open[labs]
+        base = self._log_price_base(s.train_flop[labs])
+        lp = np.where(op, base + pt["log_chip"][:, None], base + pt["closed"][labs])  # (R, k)
+        per_group = p.w_net * np.log(self.share[labs] + NET_EPS) - self.dev.w_price_group[:, None] * lp[gr]
+        dist = np.where(op, pt["dist_open"][:, labs], pt["dist_closed"][:, labs])
+        c_rel = (s.capability[labs] - s.capability.max()) / p.c_scale
+        return c_rel, dist.T, per_group.T, (~self._group_access(labs) if blocked is None else blocked).T
 
     def _access(self, idx: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
         """(len(idx), K) accessibility for developers ``idx``: computed per developer group (region x segment:
         R*S x K), then indexed."""
-        s = self.labs_state
-        by_group = accessibility(self.group_region, s.region, s.open if lab_open is None else lab_open,
-                                 self.api_block, self.ban_foreign_closed, self.open_ban_groups) & s.active[None, :]
-        return by_group[self.dev.group[idx]]
+        return self._group_access(np.arange(self.n_labs), lab_open)[self.dev.group[idx]]
 
-    def _prepare_payoff_sample(self) -> None:
-        """Cache ``exp(V - ref)`` of every model for the payoff sample (n_s x K) and its row sums, so a
-        lab's counterfactual shares cost O(n_s) (DESIGN.md §4; labs evaluate them at each release)."""
-        idx = self.payoff_idx
-        self._ps_cmax = float(np.max(self.labs_state.capability[self.labs_state.active], initial=0.0))
-        v = self._utility(idx)
-        a = self._access(idx)
-        v = np.where(a, v, -np.inf)
-        self._ps_ref = np.where(a.any(axis=1), v.max(axis=1), 0.0)
-        self._ps_exp = np.exp(v - self._ps_ref[:, None])
-        self._ps_sum = self._ps_exp.sum(axis=1)
-        # what a lab's counterfactual (its model open or closed) needs and its release does not change: the
-        # sample's traits, each model's distrust and access if open / if closed (policies are fixed this month)
-        d, st = self.dev, self.labs_state
-        self._ps_traits = (d.w_cap[idx], d.w_open[idx], d.w_sov[idx], d.region[idx], d.group[idx])
-        k = self.n_labs
-        ones, zeros = np.ones(k, dtype=bool), np.zeros(k, dtype=bool)
-        self._ps_dm2 = np.stack([self._demand_matrices(st.region, o, st.train_flop)[1] for o in (ones, zeros)], -1)
-        self._ps_acc2 = np.stack([accessibility(self.group_region, st.region, o, self.api_block,
-                                                self.ban_foreign_closed, self.open_ban_groups) for o in (ones, zeros)],
-                                 -1)
+    def _prepare_payoff_sample(self, due: np.ndarray, capability: np.ndarray, train_flop: np.ndarray) -> None:
+        """Cache ``exp(V - ref)`` of every model for the payoff sample (``_ps_exp``, K x n_s; 0 where inaccessible)
+        and its sums over models (``_ps_sum``, n_s), so a lab's counterfactual shares cost O(n_s) (DESIGN.md §4);
+        ``ref`` (n_s,) is each developer's best accessible utility (0 without one). In the same arrays, the
+        counterfactual columns of the labs releasing this month, ``due`` (D,), whose new models have ``capability``
+        and ``train_flop`` (D,) (:meth:`_column_tables`): ``_columns`` maps each to its (2, n_s) ``exp(V - ref)``
+        released open (row 0) and closed (row 1)."""
+        st = self.labs_state
+        self._ps_cmax = float(np.max(st.capability[st.active], initial=0.0))
+        act = np.flatnonzero(st.active)
+        ka = len(act)
+        c_rel, dist, per_group, blocked = self._group_tables(act)
+        c_col, open_col, dist_col, pg_col, blocked_col = self._column_tables(due, capability, train_flop)
+        if ka + len(c_col) > self._ps_traits[0].shape[0]:
+            self._ps_spread_tastes(ka + len(c_col))
+        w_cap, w_open, w_sov, counts = self._ps_traits
+        n_s = w_cap.shape[1]
+        v, tmp = self._work(ka + len(c_col), n_s)
+        self._ps_taste_terms(act, c_rel, dist, out=v[:ka])
+        taste_terms_t(w_cap, w_open, w_sov, counts, c_col, open_col, dist_col, out=v[ka:], tmp=tmp[ka:])
+        v += np.repeat(np.concatenate([per_group, pg_col]), counts, axis=1)  # group_utility_t, bit for bit
+        b = np.repeat(np.concatenate([blocked, blocked_col]), counts, axis=1)
+        np.copyto(v, -np.inf, where=b)
+        self._ps_ref = np.where(np.repeat(~blocked.all(axis=0), counts), v[:ka].max(axis=0), 0.0)
+        np.copyto(tmp, self._ps_ref)
+        np.copyto(v, tmp, where=b)  # exp is slow at -inf: the blocked get exp(0), then 0
+        v -= tmp
+        with np.errstate(over="ignore"):  # an inaccessible counterfactual's term may overflow; it is set to 0
+            np.exp(v, out=v)
+        np.copyto(v, 0.0, where=b)
+        self._ps_exp = np.zeros((self.n_labs, n_s))
+        self._ps_exp[act] = v[:ka]
+        self._ps_sum = row_sums_t(self._ps_exp)
+        self._columns = dict(zip(due.tolist(), v[ka:].reshape(len(due), 2, n_s).copy(), strict=True))
 
-    def _column_exp(self, i: int) -> np.ndarray:
-        """(n_s, 2) ``exp(V_i - ref)`` of lab ``i``'s model as it is now, released open (column 0) and
-        closed (column 1); 0 where inaccessible."""
-        s, d, p = self.labs_state, self.dev, self.scenario.developers
-        w_cap, w_open, w_sov, region_s, group_s = self._ps_traits
-        both = np.array([True, False])
-        cap, share = np.repeat(s.capability[i], 2), np.repeat(self.share[i], 2)
-        # sim.model.market.log_price for the one model, open (column 0) and closed (column 1), inlined for speed
-        flop = s.train_flop[i] if s.train_flop[i] > 0 else 1e25
-        base = np.log10(p.hosting_usd_per_mtok) + p.hosting_size_elasticity * (np.log10(flop) - 25.0)
-        log_chip = np.log10(self.chip_cost)
-        g = s.region[i]
-        lp = np.empty((R, 2))
-        lp[:, 0] = base + log_chip
-        lp[:, 1] = base + np.log10(self.api_markup[g]) + log_chip[g]
-        v = deterministic_utility(
-            w_cap, w_open, w_sov, region_s, group_s, cap, both, share,
-            c_scale=p.c_scale, log_price_rk=lp, distrust_rk=self._ps_dm2[:, i, :], w_price_group=d.w_price_group,
-            group_region=self.group_region, w_net=p.w_net, c_max=self._ps_cmax)
-        acc = self._ps_acc2[:, i, :][group_s]
-        return np.where(acc & s.active[i], np.exp(v - self._ps_ref[:, None]), 0.0)
+    def _ps_taste_terms(self, act: np.ndarray, c_rel: np.ndarray, dist: np.ndarray, out: np.ndarray) -> None:
+        """Write into ``out`` (ka, n_s) :func:`sim.model.market.taste_terms_t` of the active models ``act`` (ka,) for
+        the payoff sample, given their ``c_rel`` (ka,) and ``distrust`` (ka, G). A model's row is kept from month to
+        month until its capability or strategy, the best capability or the policies change (most months only the
+        labs that released since are recomputed)."""
+        st, pt = self.labs_state, self._policy_terms()
+        cmax = float(st.capability.max())
+        cache = getattr(self, "_ps_x", None)
+        if cache is None or cache["cmax"] != cmax or cache["policy"] is not pt:
+            cache = self._ps_x = {"cmax": cmax, "policy": pt, "x": np.empty((self.n_labs, self._ps_counts.sum())),
+                                  "cap": np.full(self.n_labs, np.nan), "open": np.zeros(self.n_labs, dtype=bool)}
+        stale = np.flatnonzero((cache["cap"][act] != st.capability[act]) | (cache["open"][act] != st.open[act]))
+        if stale.size:
+            rows = act[stale]
+            w_cap, w_open, w_sov, counts = self._ps_traits
+            cache["x"][rows] = taste_terms_t(w_cap, w_open, w_sov, counts, c_rel[stale], st.open[rows], dist[stale])
+            cache["cap"][rows] = st.capability[rows]
+            cache["open"][rows] = st.open[rows]
+        np.take(cache["x"], act, axis=0, out=out)
+
+    def _column_tables(self, labs: np.ndarray, capability: np.ndarray,
+                       train_flop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The tables of :meth:`_group_tables` for the models of ``labs`` (D,) with the given ``capability`` and
+        ``train_flop`` (D,), each released open and closed (rows 2d, 2d + 1): ``c_rel`` (2D,) relative to the best
+        active model when the payoff sample was prepared; ``lab_open`` (2D,); (2D, G) ``distrust``, group terms and
+        ``blocked``. Prices in :func:`sim.model.market.log_price`'s arithmetic for one model (closed:
+        ``base + log10(markup) + log10(chip cost)``); shares and policies as now."""
+        d, p, pt = self.dev, self.scenario.developers, self._policy_terms()
+        n, gr = len(labs), self.group_region
+        lab2 = np.repeat(labs, 2)  # each lab twice: open, closed
+        open2 = np.tile(np.array([True, False]), n)
+        c_rel = (np.repeat(capability, 2) - self._ps_cmax) / p.c_scale
+        base = self._log_price_base(train_flop)  # (D,)
+        lp = np.empty((R, 2 * n))
+        lp[:, 0::2] = base[None, :] + pt["log_chip"][:, None]
+        lp[:, 1::2] = (base + pt["markup"][labs] + pt["chip"][labs])[None, :]
+        dist = np.stack([pt["dist_open"][:, labs], pt["dist_closed"][:, labs]], axis=-1).reshape(len(gr), 2 * n)
+        per_group = p.w_net * np.log(self.share[lab2] + NET_EPS) - d.w_price_group[:, None] * lp[gr]
+        return c_rel, open2, dist.T, per_group.T, ~self._group_access(lab2, open2).T
 
     def counterfactual_shares(self, i: int) -> tuple[float, float]:
-        """Expected market shares (share_open, share_closed) of lab ``i``'s current model released open or
-        closed, every other model as it is, on the payoff sample (logit demand)."""
-        others = self._ps_sum - self._ps_exp[:, i]
-        e = self._column_exp(i)
-        self._column_cache = (i, e)  # the release's own update reuses it (nothing it depends on changes between)
-        return own_share(others, e[:, 0]), own_share(others, e[:, 1])
+        """Expected market shares (share_open, share_closed) of lab ``i``'s new model released open or closed,
+        every other model as it is, on the payoff sample (logit demand; each share in [0, 1]). For a lab releasing
+        this month (its model prepared by :meth:`_prepare_payoff_sample`)."""
+        e = self._columns[i]
+        denom = (self._ps_sum - self._ps_exp[i]) + e  # (2, n_s): the other models' sum plus this one's
+        p = np.zeros_like(e)
+        np.divide(e, denom, out=p, where=denom > 0)
+        share_open, share_closed = (np.add.reduce(p, axis=1) / p.shape[1]).tolist()  # p.mean(axis=1), bit for bit
+        return share_open, share_closed
 
     def _update_payoff_sample(self, i: int) -> None:
-        cached = getattr(self, "_column_cache", None)
-        col = cached[1] if cached is not None and cached[0] == i else self._column_exp(i)
-        self._column_cache = None
-        new = col[:, 0 if self.labs_state.open[i] else 1]
-        self._ps_sum += new - self._ps_exp[:, i]
-        self._ps_exp[:, i] = new
+        """Put lab ``i``'s released model (open or closed as chosen) into the payoff sample's cache."""
+        new = self._columns.pop(i)[0 if self.labs_state.open[i] else 1]
+        self._ps_sum += new - self._ps_exp[i]
+        self._ps_exp[i] = new

@@ -69,19 +69,48 @@ def distilled_capability(own: float, own_flop: float, teacher_cap: np.ndarray, t
     return float(own + gain[k]), k
 
 
-def reachable_teachers(student_region: int, teacher_region: np.ndarray, teacher_open: np.ndarray,
+def reachable_teachers(student_region: int | np.ndarray, teacher_region: np.ndarray, teacher_open: np.ndarray,
                        teacher_active_now: np.ndarray, api_block: np.ndarray, ban_foreign_closed: np.ndarray,
                        api_efficiency: float, open_banned: np.ndarray | None = None) -> np.ndarray:
     """(K,) channel efficiency of each teacher for a student in ``student_region``: 1 for open weights, unless the
     student's government bans open weights of the teacher's origin (``open_banned`` (R,) bool by origin, default
     none); for a closed model, ``api_efficiency`` where its lab is still active and serves the student's region (not
     blocked by the lab's government's ``api_block[teacher_region, student_region]``, and not a foreign API the
-    student's government bans), else 0."""
-    foreign = teacher_region != student_region
-    api_ok = (teacher_active_now & ~api_block[teacher_region, student_region]
-              & ~(foreign & bool(ban_foreign_closed[student_region])))
-    open_ok = np.ones(len(teacher_region), bool) if open_banned is None else ~np.asarray(open_banned)[teacher_region]
+    student's government bans), else 0.
+
+    Several students at once: ``student_region`` (D,) and ``open_banned`` (D, R) give (D, K), row d the same as
+    student d alone."""
+    sr = np.asarray(student_region)[:, None] if np.ndim(student_region) else student_region  # (D, 1) or scalar
+    foreign = teacher_region != sr
+    api_ok = (teacher_active_now & ~api_block[teacher_region, sr]
+              & ~(foreign & np.asarray(ban_foreign_closed, bool)[sr]))
+    open_ok = (np.ones(len(teacher_region), bool) if open_banned is None
+               else ~np.asarray(open_banned)[..., teacher_region])
     return np.where(teacher_open, np.where(open_ok, 1.0, 0.0), np.where(api_ok, api_efficiency, 0.0))
+
+
+def distilled_capabilities(own: np.ndarray, own_flop: np.ndarray, teacher_cap: np.ndarray, teacher_flop: np.ndarray,
+                           efficiency: np.ndarray, share_at_parity: float,
+                           elasticity: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`distilled_capability` for D students at once, with the same numbers: ``own``, ``own_flop`` (D,);
+    ``teacher_cap``, ``teacher_flop`` (K,); ``efficiency`` (D, K). Returns (capability (D,) float, teacher (D,) int,
+    -1 for none)."""
+    own = np.asarray(own, float)
+    own_flop = np.asarray(own_flop, float)
+    teacher_cap = np.asarray(teacher_cap, float)
+    eff = np.asarray(efficiency, float)
+    gap = teacher_cap[None, :] - own[:, None]
+    ok = (eff > 0) & (gap > 0) & np.isfinite(teacher_cap)
+    valid = ok.any(axis=1) & (own_flop > 0) & np.isfinite(own)
+    ratio = (np.log(np.maximum(own_flop, 1e-300))[:, None]
+             - np.log(np.maximum(np.asarray(teacher_flop, float), 1e-300))[None, :])
+    absorb = (np.zeros_like(ratio) if share_at_parity <= 0.0 else
+              expit(math.log(share_at_parity / (1.0 - share_at_parity)) + elasticity * ratio))
+    gain = np.where(ok, eff * absorb * np.where(ok, gap, 0.0), 0.0)
+    k = np.argmax(gain, axis=1) if gain.shape[1] else np.zeros(len(own), dtype=int)
+    best = gain[np.arange(len(own)), k] if gain.shape[1] else np.zeros(len(own))
+    take = valid & (best > 0)
+    return np.where(take, own + np.where(take, best, 0.0), own), np.where(take, k, -1)
 
 
 @dataclass

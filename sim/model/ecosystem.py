@@ -12,6 +12,7 @@ The model imports only the scenario and the submodels and agents below it; runne
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import mesa
@@ -28,7 +29,7 @@ from sim.model.compute import (
     flop_per_h100e_month,
 )
 from sim.model.demand import Demand
-from sim.model.distillation import distilled_capability, reachable_teachers
+from sim.model.distillation import distilled_capabilities, reachable_teachers
 from sim.model.governments import GovernmentAgent
 from sim.model.lifecycle import ENTRANT_SLOT_ENTRY, LabLifecycle
 from sim.model.market import chip_cost_multiplier
@@ -91,10 +92,11 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
         self._chips(t)
         self._train()
         s, cycle = self.labs_state, self.scenario.labs.release_cycle_months
-        due = [a for a in self.lab_agents if s.active[a.i] and (t - s.phase[a.i]) % cycle == 0]
-        if due:
-            self._prepare_payoff_sample()
-            mesa.agent.AgentSet(due, random=self.random).shuffle_do("release")
+        due = np.flatnonzero(s.active & ((t - s.phase) % cycle == 0))
+        if due.size:
+            self._train_releases(due)
+            self._prepare_payoff_sample(due, self._trained["capability"], self._trained["train_flop"])
+            mesa.agent.AgentSet([self.lab_agents[i] for i in due], random=self.random).shuffle_do("release")
         self._developers()
         self._accounting(t)
         self._record(t)
@@ -133,8 +135,9 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
             self._refresh_policy()
 
     def _refresh_policy(self) -> None:
-        """Rebuild the policy arrays from the governments' current state."""
+        """Rebuild the policy arrays from the governments' current state (and drop demand's policy terms)."""
         g = self.governments
+        self._policy_cache = None
         self.export_control = np.array([[g[a].policy.export_control.get(b, 0.0) for b in REGIONS] for a in REGIONS])
         self.leakage = np.array([g[a].policy.leakage for a in REGIONS])
         self.api_block = np.array([[b in g[a].policy.api_block for b in REGIONS] for a in REGIONS])
@@ -149,7 +152,8 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
         self.lab_open_ban = ban & covers[:, SEGMENTS.index("enterprise")][:, None]
         self.weight_block = np.array([[b in g[a].policy.weight_export_control and b != a for b in REGIONS]
                                       for a in REGIONS])
-        theta, leak, _ = effective_control(self.export_control, self.leakage, self.compliant)
+        self.control = effective_control(self.export_control, self.leakage, self.compliant)  # (theta, leak, allowed)
+        theta, leak, _ = self.control
         self.chip_cost = chip_cost_multiplier(theta * (1.0 - leak), self.scenario.compute.eta_alt)
 
     # ------------------------------------------------------------------ helpers used by agents
@@ -165,6 +169,10 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
         c = np.asarray(c, dtype=float)
         return np.where(np.isfinite(c), self._eci_offset + slope * c, np.nan)
 
+    def eci1(self, c: float) -> float:
+        """:meth:`eci` of one capability ``c`` (a float; NaN when not finite), in plain float arithmetic."""
+        return self._eci_offset + self.scenario.compute.eci_per_oom * c if math.isfinite(c) else float("nan")
+
     def teacher_snapshot(self) -> dict[str, np.ndarray]:
         """The labs' models as they were ``labs.distill_delay_months`` ago (capability, open, active, train_flop;
         each (K,)): what a release this month can learn from. Before the delay has passed, the models at the start."""
@@ -173,21 +181,37 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
             return self._snap0
         return {f: self._panel[f][back] for f in ("capability", "open", "active", "train_flop")}
 
-    def distill(self, i: int, own: float, own_flop: float) -> tuple[float, int]:
-        """Capability of lab ``i``'s release after distillation (:func:`sim.model.distillation.distilled_capability`)
-        from the best teacher it can reach: another lab's model released at least the delay ago, open weights,
-        or a closed API that still serves lab ``i``'s region (its government's ``api_block``; the student's government's
-        ``ban_foreign_closed`` binds developers, not labs); open weights whose origin lab ``i``'s government bans
-        for enterprises (``ban_foreign_open`` with ``enterprise`` in ``ban_segments``) are out of reach. Returns
-        (capability, teacher index or -1)."""
+    def _train_releases(self, due: np.ndarray) -> None:
+        """The new models of the labs releasing this month, ``due`` (D,), before their open/closed choice: the
+        capability of each one's own training, raised by distillation
+        (:func:`sim.model.distillation.distilled_capabilities`) from the best teacher it can reach: another lab's
+        model released at least the delay ago, open weights, or a closed API that still serves the lab's region (its
+        government's ``api_block``; the student's government's ``ban_foreign_closed`` binds developers, not labs);
+        open weights whose origin the lab's government bans for enterprises (``ban_foreign_open`` with
+        ``enterprise`` in ``ban_segments``) are out of reach. Nothing a release decides this month changes them, so
+        they are computed for all due labs at once, in ``self._trained``: (D,) arrays ``own`` (log10 effective
+        FLOP of its own training), ``new`` (after distillation), ``teacher`` (lab index or -1), ``capability``
+        (the lab's capability after the release: the larger of ``new`` and its current one) and ``train_flop``."""
         s, p = self.labs_state, self.scenario.labs
         snap = self.teacher_snapshot()
-        was_active = snap["active"] > 0
+        flop = s.accrued[due]
+        with np.errstate(divide="ignore"):
+            own = np.where(flop > 0, np.log10(np.where(flop > 0, flop, 1.0) * self.efficiency()) + s.efficiency[due],
+                           -np.inf)
         # a government's ban on foreign closed APIs restricts services to its developers, not its labs' research
         # access: only the lab's own government's API block closes the API channel (issue 15)
-        eff = reachable_teachers(int(s.region[i]), s.region, snap["open"] > 0, s.active, self.api_block,
-                                 np.zeros(R, dtype=bool), p.api_distill_efficiency, self.lab_open_ban[s.region[i]])
-        eff = np.where(was_active, eff, 0.0)
-        eff[i] = 0.0
-        return distilled_capability(own, own_flop, snap["capability"], snap["train_flop"], eff,
-                                    p.distill_share_at_parity, p.distill_compute_elasticity)
+        eff = reachable_teachers(s.region[due], s.region, snap["open"] > 0, s.active, self.api_block,
+                                 np.zeros(R, dtype=bool), p.api_distill_efficiency, self.lab_open_ban[s.region[due]])
+        eff = np.where(snap["active"] > 0, eff, 0.0)
+        eff[np.arange(len(due)), due] = 0.0
+        new, teacher = distilled_capabilities(own, flop, snap["capability"], snap["train_flop"], eff,
+                                              p.distill_share_at_parity, p.distill_compute_elasticity)
+        self._trained = {"labs": due, "own": own, "new": new, "teacher": teacher,
+                         "capability": np.maximum(s.capability[due], new), "train_flop": flop.copy()}
+        self._trained_by_lab = {i: (o, c, k) for i, o, c, k in zip(due.tolist(), own.tolist(), new.tolist(),
+                                                                  teacher.tolist(), strict=True)}
+
+    def trained_model(self, i: int) -> tuple[float, float, int]:
+        """(own capability, capability after distillation, teacher index or -1) of lab ``i``'s model released this
+        month (:meth:`_train_releases`)."""
+        return self._trained_by_lab[i]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from sim import REGIONS
-from sim.model.capability import own_capability
 from sim.model.market import p_open
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -236,18 +236,18 @@ class Lab(mesa.Agent):
 
     def release(self) -> None:
         """Release a model this month (DESIGN.md §3 step 4): the capability of its own training, raised by
-        distillation from the best teacher it can reach (:mod:`sim.model.distillation`), then the OPEN/CLOSED choice by
-        counterfactual expected payoff; logs the release."""
+        distillation from the best teacher it can reach (:mod:`sim.model.distillation`; computed for all labs
+        releasing this month by :meth:`~sim.model.ecosystem.EcosystemModel._train_releases`), then the OPEN/CLOSED
+        choice by counterfactual expected payoff; logs the release."""
         m = self.model
         s = m.labs_state
         i = self.i
         p = m.scenario.labs
         others_open = s.open & s.active
         others_open[i] = False
-        best_open_other = s.capability[others_open].max() if others_open.any() else -np.inf
+        best_open_other = np.max(s.capability, where=others_open, initial=-np.inf)
         old = float(s.capability[i])
-        own = own_capability(float(s.accrued[i]), m.efficiency(), float(s.efficiency[i]))
-        new, teacher = m.distill(i, own, float(s.accrued[i]))
+        own, new, teacher = m.trained_model(i)
         s.capability[i] = max(old, new)
         s.train_flop[i] = s.accrued[i]
         s.accrued[i] = 0.0
@@ -279,7 +279,7 @@ class Lab(mesa.Agent):
         quality = min(1.0, m.scenario.compute.max_inference_share * s.compute[i] / need) if need > 0 else 1.0
         pi_closed = share_closed * market * p.margin * quality
         gov = m.governments[self.region].policy
-        lead = max(0.0, float(s.capability[i] - best_open_other)) if np.isfinite(best_open_other) else 0.0
+        lead = max(0.0, float(s.capability[i] - best_open_other)) if math.isfinite(best_open_other) else 0.0
         spill = p.spill_coef * lead * pi_closed
         pi_open = share_open * market * p.open_capture + gov.open_support * pi_closed - spill
         return pi_open, pi_closed, share_open, share_closed

@@ -33,11 +33,14 @@ def _entrant_slots(roster: pd.DataFrame, n: int) -> pd.DataFrame:
     """``n`` roster rows for investor-funded entrants, regions in turn (US, CN, EU, ROW, US, ...), named "New lab
     <region> <k>", with their region's mean ``open_bias``; compute and entry are set when investors fund them."""
     rows = []
+    mean_bias = {}  # each region's mean open_bias (Series.mean, once per region)
+    for r in REGIONS[:n]:
+        bias = roster.loc[roster["region"] == r, "open_bias"]
+        mean_bias[r] = float(bias.mean()) if len(bias) else 0.0
     for j in range(n):
         r = REGIONS[j % len(REGIONS)]
-        bias = roster.loc[roster["region"] == r, "open_bias"]
         rows.append({"name": f"New lab {r} {j // len(REGIONS) + 1}", "region": r, "training_compute_flop": 1e24,
-                     "strategy": "CLOSED", "open_bias": float(bias.mean()) if len(bias) else 0.0,
+                     "strategy": "CLOSED", "open_bias": float(mean_bias.get(r, 0.0)),
                      "entry": ENTRANT_SLOT_ENTRY, "exit": "", "efficiency_oom": 0.0, "latest_release": ""})
     return pd.DataFrame(rows, columns=roster.columns) if rows else roster.iloc[:0]
 
@@ -111,6 +114,7 @@ class LabLifecycle:
         self.slot = np.arange(k) >= n_roster  # investor-funded entrant slots (7.9), inactive until funded
         self.lab_agents: list[Lab] = [Lab(self, i, row.name, row.region) for i, row in enumerate(roster.itertuples())]
         self.n_labs = k
+        self.region_onehot = self.labs_state.region[None, :] == np.arange(len(REGIONS))[:, None]  # (R, K) fixed
 
     def _initial_compute(self, roster: pd.DataFrame, c0: np.ndarray, age: np.ndarray) -> None:
         """Each lab's compute at the start (``self.k0``, H100e), the income that sustains it (``self.income0``,

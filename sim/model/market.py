@@ -151,3 +151,107 @@ def p_open(pi_open: float, pi_closed: float, beta: float, bias: float) -> float:
     denom = abs(pi_open) + abs(pi_closed)
     x = beta * ((pi_open - pi_closed) / denom if denom > 0 else 0.0) + bias
     return float(1.0 / (1.0 + np.exp(-x)))
+
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The engine's layout: models as rows, developers as columns ("transposed", (K, n)), developers sorted by group
+# (region x segment). The functions below give the same numbers, bit for bit, as :func:`deterministic_utility`,
+# :func:`choose` and ``e.sum(axis=1)`` on the (n, K) layout (each element goes through the same floating-point
+# operations in the same order), but the work is whole-row array operations instead of n short rows.
+
+def group_utility_t(w_cap: np.ndarray, w_open: np.ndarray, w_sov: np.ndarray, group_counts: np.ndarray,
+                    c_rel: np.ndarray, lab_open: np.ndarray, distrust_kg: np.ndarray, per_group_kg: np.ndarray,
+                    out: np.ndarray | None = None, tmp: np.ndarray | None = None) -> np.ndarray:
+    """(K, n) systematic utility, models x developers: the transpose of :func:`deterministic_utility`, bit for bit.
+
+    ``w_cap``, ``w_open``, ``w_sov`` (n,) developer tastes, the developers sorted by group (or each (>= K, n) with
+    equal rows: the tastes already spread over models, read from the first K rows); ``group_counts`` (G,)
+    developers of each group (summing to n); ``c_rel`` (K,) ``(c_k - c_max) / c_scale``; ``lab_open`` (K,) bool;
+    ``distrust_kg`` (K, G) sovereignty distrust of each model for each group's region; ``per_group_kg`` (K, G) the
+    group terms ``w_net log(share_k + eps) - w_price_g log10(price_{g,k})``. Utility in logit units. ``out`` and
+    ``tmp`` are optional (K, n) float buffers (overwritten; the result is ``out``). The open-weight term is added to
+    the open models' rows only (elsewhere it is ``w_open * 0``, which adds nothing)."""
+    out = taste_terms_t(w_cap, w_open, w_sov, group_counts, c_rel, lab_open, distrust_kg, out, tmp)
+    out += np.repeat(per_group_kg, group_counts, axis=1)
+    return out
+
+
+def taste_terms_t(w_cap: np.ndarray, w_open: np.ndarray, w_sov: np.ndarray, group_counts: np.ndarray,
+                  c_rel: np.ndarray, lab_open: np.ndarray, distrust_kg: np.ndarray, out: np.ndarray | None = None,
+                  tmp: np.ndarray | None = None) -> np.ndarray:
+    """(K, n) the terms of :func:`group_utility_t` that involve the developers' tastes,
+    ``(w_cap c_rel + w_open open) - w_sov distrust``, in its arithmetic; arguments as there."""
+    k, n = len(c_rel), w_cap.shape[-1]
+    out = np.empty((k, n)) if out is None else out
+    tmp = np.empty((k, n)) if tmp is None else tmp
+
+    def spread(w: np.ndarray) -> np.ndarray:
+        if w.ndim == 2:
+            return w[:k]
+        np.copyto(tmp, w)
+        return tmp
+
+    np.copyto(out, c_rel[:, None])
+    out *= spread(w_cap)
+    np.add(out, spread(w_open), out=out, where=lab_open[:, None])
+    d = np.repeat(distrust_kg, group_counts, axis=1)
+    d *= spread(w_sov)
+    out -= d
+    return out
+
+
+def choose_t(v_t: np.ndarray, blocked_t: np.ndarray, rng: np.random.Generator, rows: np.ndarray | None = None,
+             n_models: int | None = None) -> np.ndarray:
+    """:func:`choose` on the (K, n) layout, with the same result and the same draws (one uniform number a developer).
+
+    ``v_t`` (k, n) utilities (overwritten); ``blocked_t`` (k, n) bool, True where a developer may not use a model.
+    ``rows`` (k,) optional increasing model index of each row when only some of ``n_models`` models are passed (the
+    others inaccessible to everyone: they add 0 to the cumulative sum, so the draw is the same). Returns (n,) int
+    chosen model, -1 for a developer with no accessible model."""
+    k, n = v_t.shape
+    if k == 0:
+        rng.random(n)
+        return np.full(n, -1, dtype=np.int64)
+    np.copyto(v_t, -np.inf, where=blocked_t)
+    top = v_t.max(axis=0)
+    shift = np.where(np.isfinite(top), top, 0.0)
+    np.copyto(v_t, shift, where=blocked_t)  # exp is slow at -inf: the blocked get exp(0), then 0
+    v_t -= shift
+    c = np.exp(v_t, out=v_t)
+    np.copyto(c, 0.0, where=blocked_t)
+    rows_c = list(c)
+    for a, b in zip(rows_c, rows_c[1:], strict=False):  # the cumulative sum over models, in the order of np.cumsum(axis=1)
+        np.add(a, b, out=b)
+    total = c[-1]
+    u = rng.random(n) * total
+    below = np.count_nonzero(c <= u, axis=0)
+    if rows is None:
+        idx = np.minimum(below, k - 1)
+    else:  # u at or above the total (rounding): the last model, as choose does
+        idx = np.append(rows, n_models - 1)[below]
+    return np.where(total > 0, idx, -1)
+
+
+def row_sums_t(e_t: np.ndarray) -> np.ndarray:
+    """(n,) sums over models of a (K, n) array, bit for bit what ``e_t.T.copy().sum(axis=1)`` gives: numpy's
+    pairwise summation of each contiguous row (8 partial sums up to 128 terms, halves above), done here as
+    whole-row additions."""
+    k = e_t.shape[0]
+    if k < 8:
+        res = np.zeros(e_t.shape[1])
+        for j in range(k):
+            res += e_t[j]
+        return res
+    if k <= 128:
+        m = k - k % 8
+        acc = e_t[:8].copy()
+        for j in range(8, m, 8):
+            acc += e_t[j:j + 8]
+        res = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+        for j in range(m, k):
+            res += e_t[j]
+        return res
+    half = k // 2
+    half -= half % 8
+    return row_sums_t(e_t[:half]) + row_sums_t(e_t[half:])

@@ -68,9 +68,8 @@ class Money:
         expect = np.clip(growth / g_m, 0.1, 10.0) ** self.scenario.market.investment_expectation_elasticity
         self.investment = self.invest_multiple * rev_r ** self.scenario.market.investment_revenue_elasticity * expect
         cap = np.where(act, s.capability, -np.inf)
-        c_max = np.full(R, -np.inf)
-        np.maximum.at(c_max, s.region, cap)  # each region's best active lab (0 for a region without one)
-        c_max = np.where(np.isfinite(c_max), c_max, 0.0)
+        c_max = np.where(self.region_onehot, cap, -np.inf).max(axis=1)  # each region's best active lab
+        c_max = np.where(np.isfinite(c_max), c_max, 0.0)  # (0 for a region without one)
         n_r = np.bincount(s.region[act], minlength=R)
         mean_rev = rev_r / np.maximum(n_r, 1)
         w = np.where(act, np.exp(lp.funding_kappa * (cap - c_max[s.region])) * (s.revenue + mean_rev[s.region]), 0.0)

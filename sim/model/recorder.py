@@ -7,7 +7,7 @@ a run returns.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,7 +32,8 @@ class Recorder:
     def _setup_recorders(self) -> None:
         """Empty recorders, the models at the start (teachers until the distillation delay has passed) and the
         frontier histories, which start from the roster's largest open and closed training runs."""
-        self._rec: dict[str, np.ndarray] = defaultdict(lambda: np.full(self.months, np.nan))
+        self._rec = np.full((self.months, len(MODEL_REPORTERS)), np.nan)  # month x MODEL_REPORTERS column
+        self._reporters = tuple(MODEL_REPORTERS.values())
         k, st, c0 = self.n_labs, self.labs_state, self.c0
         self._panel = {f: np.zeros((self.months, k))
                        for f in ("capability", "compute", "adopters", "revenue", "open", "active", "train_flop")}
@@ -40,6 +41,7 @@ class Recorder:
         self._snap0 = {"capability": st.capability.copy(), "open": st.open.copy(), "active": st.active.copy(),
                        "train_flop": st.train_flop.copy()}
         self._releases: list[dict] = []
+        self._date_now = (-1, "")  # (month, its label) of the latest release
         self._hist = {key: np.full(self.months, -np.inf) for key in ("closed", "open", "flop_closed", "flop_open")}
         # best physical training compute (log10 FLOP) released so far, by strategy; starts from the roster
         active, lab_open0 = st.active, st.open
@@ -55,15 +57,19 @@ class Recorder:
         s = self.labs_state
         i = lab.i
         self._update_payoff_sample(i)
-        key = "open" if s.open[i] else "closed"
-        if s.train_flop[i] > 0:
-            self._best_flop[key] = max(self._best_flop[key], float(np.log10(s.train_flop[i])))
+        is_open = bool(s.open[i])
+        key = "open" if is_open else "closed"
+        flop = float(s.train_flop[i])
+        if flop > 0:
+            self._best_flop[key] = max(self._best_flop[key], float(np.log10(flop)))
+        if self._date_now[0] != self.t:
+            self._date_now = (self.t, month_label(self.scenario.start, self.t))
         self._releases.append({
-            "month": self.t, "date": month_label(self.scenario.start, self.t), "lab": lab.name,
-            "region": lab.region, "strategy": "OPEN" if s.open[i] else "CLOSED",
-            "capability": float(self.eci(s.capability[i])), "previous_capability": float(self.eci(old)),
-            "own_capability": float(self.eci(own)), "teacher": self.lab_agents[teacher].name if teacher >= 0 else "",
-            "train_flop": float(s.train_flop[i]), "p_open": prob, "pi_open": pi_open, "pi_closed": pi_closed,
+            "month": self.t, "date": self._date_now[1], "lab": lab.name,
+            "region": lab.region, "strategy": "OPEN" if is_open else "CLOSED",
+            "capability": self.eci1(float(s.capability[i])), "previous_capability": self.eci1(float(old)),
+            "own_capability": self.eci1(float(own)), "teacher": self.lab_agents[teacher].name if teacher >= 0 else "",
+            "train_flop": flop, "p_open": prob, "pi_open": pi_open, "pi_closed": pi_closed,
             "share_open": share_open, "share_closed": share_closed})
 
     def _record(self, t: int) -> None:
@@ -73,8 +79,7 @@ class Recorder:
         view = step_view(self, t)
         op, act = view.op, view.act
         self._update_histories(t, view)
-        for name, reporter in MODEL_REPORTERS.items():
-            self._rec[name][t] = reporter(self, view)
+        self._rec[t] = [reporter(self, view) for reporter in self._reporters]
         for f in self._panel:
             self._panel[f][t] = getattr(s, f) if f not in ("adopters",) else self.adopters
         self._panel["open"][t] = op
@@ -85,18 +90,21 @@ class Recorder:
         and this month's lags from them (``self.lags_now``: open_closed, open_closed_compute, us_cn; NaN when a
         side has no model)."""
         h = self._hist
-        prev = (lambda key: h[key][t - 1]) if t > 0 else (lambda key: -np.inf)
-        f_open = v.cap[v.op].max() if v.op.any() else -np.inf
-        f_closed = v.cap[v.act & ~v.op].max() if (v.act & ~v.op).any() else -np.inf
-        h["closed"][t] = max(prev("closed"), f_closed)
-        h["open"][t] = max(prev("open"), f_open)
-        self._reg_hist[:, t] = np.maximum(self._reg_hist[:, t - 1], v.frontier) if t > 0 else v.frontier
-        for key in ("open", "closed"):
-            h[f"flop_{key}"][t] = max(prev(f"flop_{key}"), self._best_flop[key])
+        if t > 0:
+            h["closed"][t] = max(h["closed"][t - 1], v.f_closed)
+            h["open"][t] = max(h["open"][t - 1], v.f_open)
+            self._reg_hist[:, t] = np.maximum(self._reg_hist[:, t - 1], v.frontier)
+            for key in ("open", "closed"):
+                h[f"flop_{key}"][t] = max(h[f"flop_{key}"][t - 1], self._best_flop[key])
+        else:
+            h["closed"][t], h["open"][t] = max(-np.inf, v.f_closed), max(-np.inf, v.f_open)
+            self._reg_hist[:, t] = v.frontier
+            for key in ("open", "closed"):
+                h[f"flop_{key}"][t] = max(-np.inf, self._best_flop[key])
         lags = {"open_closed": np.nan, "open_closed_compute": np.nan}
-        if np.isfinite(h["closed"][t]) and np.isfinite(h["open"][t]):
+        if math.isfinite(h["closed"][t]) and math.isfinite(h["open"][t]):
             lags["open_closed"] = signed_lag(h["closed"], h["open"], t, self.pre_slope)
-        if np.isfinite(h["flop_closed"][t]) and np.isfinite(h["flop_open"][t]):
+        if math.isfinite(h["flop_closed"][t]) and math.isfinite(h["flop_open"][t]):
             lags["open_closed_compute"] = signed_lag(h["flop_closed"], h["flop_open"], t, self.pre_slope_flop)
         lags["us_cn"] = self._region_lag(US, CN, t)
         self.lags_now = lags
@@ -135,7 +143,7 @@ class Recorder:
         alternative chips), labs_compute_h100e (all labs' compute, at most chip_stock_h100e +
         alt_chip_stock_h100e) and n_labs_active."""
         n = self.steps
-        df = pd.DataFrame({k: self._rec[k][:n] for k in MODEL_REPORTERS})
+        df = pd.DataFrame({k: self._rec[:n, j] for j, k in enumerate(MODEL_REPORTERS)})
         df.insert(0, "date", [month_label(self.scenario.start, t) for t in range(n)])
         df.insert(0, "month", np.arange(n))
         return df

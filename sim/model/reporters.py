@@ -8,6 +8,7 @@ Every column is present in every run, NaN where undefined (e.g. no open model ye
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,7 +28,11 @@ class StepView:
     """Arrays of one month, computed once for all reporters. ``act`` (K,) active labs; ``op`` (K,) active and
     open; ``cap`` (K,) capability (log10 effective FLOP, -inf when inactive); ``region_mask`` (R, K) active labs of
     each region; ``t`` the month index; per-region (R,) sums ``compute``, ``revenue``, ``adopt_open``,
-    ``adopt_closed``, ``n_labs``, ``n_open`` and ``frontier`` (capability, -inf without labs), by one bincount each."""
+    ``adopt_closed``, ``n_labs``, ``n_open`` and ``frontier`` (capability, -inf without labs), by one bincount each;
+    the best capability (-inf without such a model) of the open, closed and all active models ``f_open``,
+    ``f_closed``, ``f_all``; ``best_open`` the lab of the best open model (the lowest index among ties; -1 without
+    one); ``cn_open`` (K,) active open Chinese models; ``on_cn_open`` (R,) developers of each region on them and
+    ``no_model`` developers without a model (counts); ``compute_total`` all active labs' compute (H100e)."""
 
     t: int
     act: np.ndarray
@@ -41,67 +46,73 @@ class StepView:
     n_labs: np.ndarray
     n_open: np.ndarray
     frontier: np.ndarray
+    f_open: float = -np.inf
+    f_closed: float = -np.inf
+    f_all: float = -np.inf
+    best_open: int = -1
+    cn_open: np.ndarray | None = None
+    on_cn_open: np.ndarray | None = None
+    no_model: int = 0
+    compute_total: float = 0.0
 
 
 def step_view(m: EcosystemModel, t: int) -> StepView:
     """This month's :class:`StepView` of model ``m``."""
-    s = m.labs_state
+    s, d = m.labs_state, m.dev
     act = s.active
     op = s.open & act
     cap = np.where(act, s.capability, -np.inf)
     reg, R = s.region, len(REGIONS)
-    mask = (reg[None, :] == np.arange(R)[:, None]) & act
+    mask = m.region_onehot & act
 
     def by(w: np.ndarray) -> np.ndarray:
         return np.bincount(reg, weights=w, minlength=R)
 
     frontier = np.where(mask, cap[None, :], -np.inf).max(axis=1) if len(reg) else np.full(R, -np.inf)
-    return StepView(t=t, act=act, op=op, cap=cap, region_mask=mask, compute=by(np.where(act, s.compute, 0.0)),
+    cap_open = np.where(op, cap, -np.inf)
+    best_open = int(np.argmax(cap_open)) if op.any() else -1
+    closed = act & ~op
+    cn_open = (reg == CN) & op
+    if m.without_model:
+        has = d.chosen >= 0
+        on_cn = np.bincount(d.region[has], weights=cn_open[d.chosen[has]], minlength=R)  # developers, by region
+    else:
+        on_cn = np.bincount(d.region, weights=cn_open[d.chosen], minlength=R)
+    compute = by(np.where(act, s.compute, 0.0))
+    return StepView(t=t, act=act, op=op, cap=cap, region_mask=mask, compute=compute, compute_total=compute.sum(),
                     revenue=by(np.where(act, s.revenue, 0.0)), adopt_open=by(np.where(op, m.share, 0.0)),
-                    adopt_closed=by(np.where(act & ~op, m.share, 0.0)), n_labs=by(act.astype(float)),
-                    n_open=by(op.astype(float)), frontier=frontier)
-
-
-def _max_or_nan(x: np.ndarray) -> float:
-    return float(x.max()) if x.size and np.isfinite(x.max()) else float("nan")
-
-
-def _frontier_c(v: StepView, mask: np.ndarray) -> float:
-    return _max_or_nan(v.cap[mask])
+                    adopt_closed=by(np.where(closed, m.share, 0.0)), n_labs=by(act.astype(float)),
+                    n_open=by(op.astype(float)), frontier=frontier,
+                    f_open=float(cap_open[best_open]) if best_open >= 0 else -np.inf,
+                    f_closed=float(cap[closed].max()) if closed.any() else -np.inf,
+                    f_all=float(frontier.max()) if len(reg) else -np.inf, best_open=best_open, cn_open=cn_open,
+                    on_cn_open=on_cn, no_model=m.without_model)
 
 
 def _best_open_region(m: EcosystemModel, v: StepView, r: int) -> float:
     """1 if the best open-weight model (highest capability among active open labs) is from region ``r``, else 0;
     NaN when there is no open model. Ties go to the lower lab index."""
-    if not v.op.any():
+    if v.best_open < 0:
         return float("nan")
-    best = int(np.argmax(np.where(v.op, v.cap, -np.inf)))
-    return float(m.labs_state.region[best] == r)
+    return float(m.labs_state.region[v.best_open] == r)
 
 
 def _noncn_on_cn_open(m: EcosystemModel, v: StepView) -> float:
-    outside = m.dev.region != CN
-    if not outside.any():
-        return float("nan")
-    chosen = m.dev.chosen[outside]
-    cn_open = (m.labs_state.region == CN) & v.op
-    return float((cn_open[np.maximum(chosen, 0)] & (chosen >= 0)).mean())
+    """Share of the developers outside China on Chinese open-weight models (NaN without such developers)."""
+    outside = m.dev.n - int(m.dev.region_counts[CN])
+    return float((v.on_cn_open.sum() - v.on_cn_open[CN]) / outside) if outside else float("nan")
 
 
 def _region_on_cn_open(m: EcosystemModel, v: StepView, r: int) -> float:
     """Share of region ``r``'s developers on Chinese open-weight models (NaN without developers there)."""
-    here = m.dev.region == r
-    if not here.any():
-        return float("nan")
-    chosen = m.dev.chosen[here]
-    cn_open = (m.labs_state.region == CN) & v.op
-    return float((cn_open[np.maximum(chosen, 0)] & (chosen >= 0)).mean())
+    here = int(m.dev.region_counts[r])
+    return float(v.on_cn_open[r] / here) if here else float("nan")
 
 
 def _gap(v: StepView) -> float:
     """US minus Chinese frontier capability (OOM); NaN when either region has no active lab."""
-    a, b = v.frontier[US], v.frontier[CN]
-    return float(a - b) if np.isfinite(a) and np.isfinite(b) else float("nan")
+    a, b = float(v.frontier[US]), float(v.frontier[CN])
+    return a - b if math.isfinite(a) and math.isfinite(b) else float("nan")
 
 
 def _lag(m: EcosystemModel, key: str) -> float:
@@ -113,9 +124,9 @@ def _region_reporters() -> dict[str, Callable]:
     for r, name in enumerate(REGIONS):
         out[f"open_share_{name}"] = (lambda m, v, r=r: float(v.n_open[r] / v.n_labs[r]) if v.n_labs[r] > 0
                                      else float("nan"))
-        out[f"frontier_{name}"] = lambda m, v, r=r: float(m.eci(v.frontier[r]))
+        out[f"frontier_{name}"] = lambda m, v, r=r: m.eci1(float(v.frontier[r]))
         out[f"compute_{name}"] = lambda m, v, r=r: float(v.compute[r])
-        out[f"compute_share_{name}"] = lambda m, v, r=r: float(v.compute[r] / max(v.compute.sum(), 1e-300))
+        out[f"compute_share_{name}"] = lambda m, v, r=r: float(v.compute[r] / max(v.compute_total, 1e-300))
         out[f"revenue_{name}"] = lambda m, v, r=r: float(v.revenue[r])
         out[f"adopt_{name}_open"] = lambda m, v, r=r: float(v.adopt_open[r])
         out[f"adopt_{name}_closed"] = lambda m, v, r=r: float(v.adopt_closed[r])
@@ -126,15 +137,16 @@ def _region_reporters() -> dict[str, Callable]:
 
 def _revenue_share(v: StepView, m: EcosystemModel) -> float:
     """Revenue as a share of all labs' budgets (revenue + investment + state funding) this month."""
-    total = v.revenue.sum() + m.investment.sum() + m.state_funding.sum()
-    return float(v.revenue.sum() / total) if total > 0 else float("nan")
+    revenue = v.revenue.sum()
+    total = revenue + m.investment.sum() + m.state_funding.sum()
+    return float(revenue / total) if total > 0 else float("nan")
 
 
 MODEL_REPORTERS: dict[str, Callable[[EcosystemModel, StepView], float]] = {
     **_region_reporters(),
-    "frontier_open": lambda m, v: float(m.eci(_frontier_c(v, v.op))),
-    "frontier_closed": lambda m, v: float(m.eci(_frontier_c(v, v.act & ~v.op))),
-    "frontier": lambda m, v: float(m.eci(_frontier_c(v, v.act))),
+    "frontier_open": lambda m, v: m.eci1(v.f_open),
+    "frontier_closed": lambda m, v: m.eci1(v.f_closed),
+    "frontier": lambda m, v: m.eci1(v.f_all),
     "frontier_train_flop": lambda m, v: float(np.log10(m.labs_state.train_flop[v.act].max())) if v.act.any()
     else float("nan"),
     "best_open_CN": lambda m, v: _best_open_region(m, v, CN),
@@ -147,7 +159,7 @@ MODEL_REPORTERS: dict[str, Callable[[EcosystemModel, StepView], float]] = {
     "noncn_on_cn_open": _noncn_on_cn_open,
     "cn_on_cn_open": lambda m, v: _region_on_cn_open(m, v, CN),
     "us_on_cn_open": lambda m, v: _region_on_cn_open(m, v, US),
-    "adopt_none": lambda m, v: float((m.dev.chosen < 0).mean()),
+    "adopt_none": lambda m, v: v.no_model / m.dev.n,
     "hhi": lambda m, v: float((m.share ** 2).sum()),
     "export_control_US_CN": lambda m, v: float(m.export_control[US, CN]),
     "leakage_US": lambda m, v: float(m.leakage[US]),
@@ -162,7 +174,7 @@ MODEL_REPORTERS: dict[str, Callable[[EcosystemModel, StepView], float]] = {
     "chip_stock_h100e": lambda m, v: float(m.world_stock),
     "alt_chip_supply_h100e": lambda m, v: float(m.money["alt_supply"]),
     "alt_chip_stock_h100e": lambda m, v: float(m.alt_stock),
-    "labs_compute_h100e": lambda m, v: float(v.compute.sum()),
+    "labs_compute_h100e": lambda m, v: float(v.compute_total),
     "n_labs_active": lambda m, v: float(v.act.sum()),
 }
 """Time-series columns and how each is computed (see :meth:`sim.model.ecosystem.EcosystemModel.timeseries` for units)."""
