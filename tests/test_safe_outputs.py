@@ -363,10 +363,9 @@ def test_a_lab_entering_after_the_horizon_leaves_its_region_without_labs(tmp_pat
     assert summary["open_share_CN"].isna().all() and summary["open_share_US"].notna().all()
 
 
-@pytest.mark.xfail(strict=True, reason="sim/model/capability.lag_months computes -inf - -inf when no open (or no "
-                                       "closed) lab is active: a RuntimeWarning; the fix belongs in sim/model "
-                                       "(the engine branch, issue 25), e.g. return NaN for a non-finite level")
 def test_a_horizon_without_an_open_lab_runs_without_a_warning(tmp_path):
+    """A frontier history that starts before any lab (-inf) gives a lag without a division warning
+    (sim.model.capability.lag_months: the level was reached in the first month with a frontier)."""
     from sim.analysis.runs import run_one
     from sim.scenario.schema import load_scenario
 

@@ -56,7 +56,7 @@ def lag_months(history: np.ndarray, level: float, t: int, pre_slope: float) -> f
     if s == 0:
         return float(t)
     lo, hi = h[s - 1], h[s]
-    frac = (level - lo) / (hi - lo) if hi > lo else 1.0
+    frac = (level - lo) / (hi - lo) if hi > lo and np.isfinite(lo) else 1.0  # no frontier before month s: reached at s
     return float(t - (s - 1 + frac))
 
 
