@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sim.model.distillation import absorption, distilled_capability, fit_absorption, reachable_teachers
@@ -16,6 +16,7 @@ flops = st.floats(1e20, 1e27)
 
 
 @settings(max_examples=200, deadline=None)
+@example(own=21.0, own_flop=8e24, tc=[21.5], tf=[1e20] * 6, eff=[1.0] * 6, parity=0.63, elast=3.0)  # share rounds to 1
 @given(own=caps, own_flop=flops, tc=st.lists(caps, min_size=1, max_size=6), tf=st.lists(flops, min_size=6, max_size=6),
        eff=st.lists(st.floats(0.0, 1.0), min_size=6, max_size=6), parity=st.floats(0.0, 0.95),
        elast=st.floats(0.0, 3.0))

@@ -66,7 +66,8 @@ def distilled_capability(own: float, own_flop: float, teacher_cap: np.ndarray, t
     k = int(np.argmax(gain))
     if not gain[k] > 0:
         return float(own), -1
-    return float(own + gain[k]), k
+    # below the teacher even when the absorbed share rounds to 1 (a student with far more compute than its teacher)
+    return float(min(own + gain[k], np.nextafter(teacher_cap[k], -np.inf))), k
 
 
 def reachable_teachers(student_region: int | np.ndarray, teacher_region: np.ndarray, teacher_open: np.ndarray,
@@ -110,7 +111,8 @@ def distilled_capabilities(own: np.ndarray, own_flop: np.ndarray, teacher_cap: n
     k = np.argmax(gain, axis=1) if gain.shape[1] else np.zeros(len(own), dtype=int)
     best = gain[np.arange(len(own)), k] if gain.shape[1] else np.zeros(len(own))
     take = valid & (best > 0)
-    return np.where(take, own + np.where(take, best, 0.0), own), np.where(take, k, -1)
+    below = np.nextafter(teacher_cap[k] if gain.shape[1] else own, -np.inf)  # as distilled_capability
+    return np.where(take, np.minimum(own + np.where(take, best, 0.0), below), own), np.where(take, k, -1)
 
 
 @dataclass
