@@ -192,3 +192,66 @@ def test_cli_compare_reports_effects_over_time_and_precision(tmp_path):
     assert (eff["from_month"] == 36).all() and (eff["n"] == 3).all()
     peak = eff[eff["effect"] == "peak"]
     assert ((peak["month"] >= 36) & (peak["month"] <= 39)).all()
+
+
+# --------------------------------------------------------------------------------------------------
+# --precision on two cores: workers, a report after each batch, partial runs kept and resumed (issue 30)
+
+def test_workers_give_the_same_numbers(quick):
+    ev = small(quick, name="controls", **{"governments.US.export_control": {"CN": 1.0}})
+    one = run_comparison([quick, ev], 3, base_seed=9)
+    two = run_comparison([quick, ev], 3, base_seed=9, workers=2)
+    pd.testing.assert_frame_equal(one.table, two.table)
+    pd.testing.assert_frame_equal(one.timeseries, two.timeseries)
+
+
+def test_partial_runs_are_kept_and_a_resumed_comparison_is_the_uninterrupted_one(quick, tmp_path):
+    from sim.analysis.batches import PartialError, PartialRuns
+    from sim.analysis.compare import run_comparison_until_precise
+
+    ev = small(quick, name="controls", **{"governments.US.export_control": {"CN": 1.0}})
+    reports = []
+    part = tmp_path / "c.partial"
+    run_comparison_until_precise([quick, ev], 2, 1e-6, 4, base_seed=5, partial=part, report=reports.append)
+    state = json.loads((part / "state.json").read_text())
+    assert state["done"] == 4 and state["history"] == [2, 4]
+    assert [r.done for r in reports] == [2, 4] and reports[0].next_batch == 2 and reports[-1].next_batch == 0
+    assert reports[0].short and reports[0].eta_seconds is not None and "still short" in reports[0].lines()[1]
+    resumed, _, hist = run_comparison_until_precise([quick, ev], 2, 1e-6, 6, base_seed=5, partial=part, resume=True)
+    assert hist == [2, 4, 6]
+    fresh = run_comparison([quick, ev], 6, base_seed=5)
+    pd.testing.assert_frame_equal(resumed.table, fresh.table)
+    with pytest.raises(PartialError, match="another comparison"):
+        run_comparison_until_precise([quick, quick], 2, 1e-6, 6, base_seed=5, partial=part, resume=True)
+    assert PartialRuns(part).exists()
+
+
+def test_cli_precision_interrupted_then_resumed(tmp_path, monkeypatch):
+    """Ctrl-C in the second batch: exit 130, the first batch kept in OUT.partial and the command to continue
+    printed; without --resume the kept runs are not overwritten; with it the comparison completes and the
+    partial folder goes."""
+    import sim.analysis.batches as batches
+
+    out = tmp_path / "cmp"
+    args = ["compare", SCEN / "baseline.toml", SCEN / "strict_controls.toml", "--replications", 2, "--months", 40,
+            "--set", "developers.n=200", "--set", "developers.payoff_sample=80", "--precision", 1e-6,
+            "--max-replications", 4, "--out", out, "--no-figures"]
+    real = batches.extend_runs
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batches, "extend_runs", interrupted)
+    res = invoke(*args)
+    assert res.exit_code == 130, res.output
+    said = " ".join(res.output.split())
+    assert "still short" in said and "--resume" in said and "cmp.partial" in said and not out.exists()
+    assert json.loads((tmp_path / "cmp.partial" / "state.json").read_text())["done"] == 2
+    monkeypatch.setattr(batches, "extend_runs", real)
+    res = invoke(*args)
+    assert res.exit_code == 2 and "add --resume" in res.output
+    res = invoke(*args, "--resume")
+    assert res.exit_code == 0, res.output
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["replications"] == 4 and man["precision"]["batches"] == [2, 4]
+    assert not (tmp_path / "cmp.partial").exists()

@@ -32,15 +32,19 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sim.analysis.precision import BOOTSTRAP_SAMPLES, bootstrap_ci
 from sim.analysis.provenance import base_manifest, write_json_atomic
-from sim.analysis.runs import Replications, concat_replications, run_replications, seed_for
+from sim.analysis.runs import Replications, run_replications, seed_for
 from sim.model.metrics import HEADLINE_METRICS, SUMMARY_METRICS, WINDOW_MONTHS
 from sim.scenario.schema import Scenario, month_index, with_values
+
+if TYPE_CHECKING:
+    from sim.analysis.batches import BatchReport
 
 INTERVAL = 0.90
 """Central interval reported for values and for paired differences."""
@@ -117,7 +121,7 @@ class Comparison:
 
 def run_comparison(scenarios: Sequence[Scenario], replications: int, base_seed: int | None = None,
                    names: Sequence[str] | None = None,
-                   progress: Callable[[int], None] | None = None) -> Comparison:
+                   progress: Callable[[int], None] | None = None, workers: int = 1) -> Comparison:
     """Run every scenario for ``replications`` replications with common random numbers.
 
     Parameters
@@ -127,6 +131,8 @@ def run_comparison(scenarios: Sequence[Scenario], replications: int, base_seed: 
     base_seed : default the first scenario's ``seed``; every scenario's ``seed`` is set to it.
     names : labels (default: the scenarios' names, made unique).
     progress : called with the number of runs done after each replication.
+    workers : processes running the (scenario, replication) cells (:func:`sim.analysis.batches.run_batch`; the
+        same numbers for any count; the runs' lab panels and release logs are then not kept).
 
     Returns a :class:`Comparison`. Raises ValueError for fewer than one scenario or replication, or for
     names of the wrong length; RosterError for a bad roster.
@@ -142,6 +148,11 @@ def run_comparison(scenarios: Sequence[Scenario], replications: int, base_seed: 
     resolved = [s if s.seed == base else with_values(s, {"seed": base}) for s in scenarios]
     seeds = [seed_for(base, r) for r in range(replications)]
     t0 = time.perf_counter()
+    if workers > 1:
+        from sim.analysis.batches import first_runs
+
+        return comparison_of(first_runs(resolved, base, replications, workers, progress), labels,
+                             time.perf_counter() - t0)
     runs = []
     for j, sc in enumerate(resolved):
         tick = (lambda r, done=j * replications: progress(done + r + 1)) if progress else None
@@ -479,31 +490,54 @@ def run_comparison_until_precise(scenarios: Sequence[Scenario], replications: in
                                  max_replications: int, base_seed: int | None = None,
                                  names: Sequence[str] | None = None, metrics: Sequence[str] = HEADLINE_METRICS,
                                  window: str = "horizon",
-                                 progress: Callable[[int, int], None] | None = None
-                                 ) -> tuple[Comparison, dict, list[int]]:
+                                 progress: Callable[[int, int], None] | None = None, *, workers: int = 1,
+                                 partial: str | Path | None = None, resume: bool = False,
+                                 report: Callable[[BatchReport], None] | None = None) -> tuple[Comparison, dict, list[int]]:
     """:func:`run_comparison` with ``replications`` first, then batches of replications (the same seeds in every
     scenario: replication r always uses ``seed_for(base_seed, r)``) until every :func:`comparison_precision` key
     is reached or ``max_replications`` is.
 
     rel : relative precision (> 0), e.g. 0.1. progress : called with (replications done, of at most) after each
-    batch. Returns (comparison, precision status of the last check (each with ``reached_at``: the replications
-    after the first batch that reached it, None if none did), replications after each batch). Raises
-    ValueError for rel <= 0 or max_replications < replications."""
-    from sim.analysis.precision import check_batch_args, until_precise
+    batch; ``report`` with a :class:`sim.analysis.batches.BatchReport` (the targets still short, the next batch,
+    the time left). workers : processes running the (scenario, replication) cells (the same numbers for any
+    count). partial : a folder keeping the runs done after each batch; with ``resume`` they are read from it and
+    the comparison continues from there (:class:`sim.analysis.batches.PartialRuns`). Returns (comparison, precision
+    status of the last check (each with ``reached_at``: the replications after the first batch that reached it,
+    None if none did), replications after each batch). Raises ValueError for rel <= 0 or max_replications <
+    replications; PartialError for a partial folder of another comparison."""
+    from sim.analysis.batches import PartialRuns, batch_report, extend_runs, first_runs
+    from sim.analysis.precision import check_batch_args, next_batch, until_precise
 
     check_batch_args(rel, replications, max_replications)
     labels = unique_names(list(names) if names is not None else [s.name for s in scenarios])
     base = int(scenarios[0].seed if base_seed is None else base_seed)
     resolved = [s if s.seed == base else with_values(s, {"seed": base}) for s in scenarios]
-    t0 = time.perf_counter()
+    keep = PartialRuns(partial) if partial is not None else None
+    identity = PartialRuns.identity(resolved, base, labels, metrics, window)
+    t0, clock = time.perf_counter(), {"t": time.perf_counter(), "n": 0}
+    runs, earlier = (keep.load(identity) if keep is not None and resume and keep.exists() else (None, []))
+    if runs is None:
+        runs = first_runs(resolved, base, replications, workers)
+    elif len(runs[0].seeds) < replications:
+        runs = extend_runs(runs, resolved, base, replications - len(runs[0].seeds), workers)
+    hist = list(earlier)
+    clock["n"] = hist[-1] if hist else 0
 
-    def check(runs: list) -> tuple[dict, int, Comparison]:
-        comp = comparison_of(runs, labels, time.perf_counter() - t0)
-        return comparison_precision(comp, rel, metrics, window), len(comp.seeds), comp
+    def check(state: list) -> tuple[dict, int, Comparison]:
+        comp = comparison_of(state, labels, time.perf_counter() - t0)
+        status, n = comparison_precision(comp, rel, metrics, window), len(comp.seeds)
+        if not hist or hist[-1] != n:
+            hist.append(n)
+        if keep is not None:
+            keep.save(state, identity, hist)
+        if report:
+            per_rep = (time.perf_counter() - clock["t"]) / max(n - clock["n"], 1)
+            report(batch_report(status, n, max_replications, next_batch(n, status, max_replications), per_rep))
+        clock.update(t=time.perf_counter(), n=n)
+        return status, n, comp
 
-    def extend(runs: list, n: int, more: int) -> list:
-        return [concat_replications(r, run_replications(sc, more, base_seed=base, first=n))
-                for r, sc in zip(runs, resolved, strict=True)]
+    def extend(state: list, n: int, more: int) -> list:
+        return extend_runs(state, resolved, base, more, workers)
 
-    return until_precise([run_replications(sc, replications, base_seed=base) for sc in resolved], check, extend,
-                         max_replications, progress)
+    comp, status, _ = until_precise(runs, check, extend, max_replications, progress)
+    return comp, status, hist

@@ -149,13 +149,16 @@ def metric_notes(stats) -> list[str]:
 @click.option("--ensemble", type=click.Path(dir_okay=False), default="scenarios/posterior.json", show_default=True,
               help="With --posterior: the posterior ensemble (aieco calibrate experiments/abc.toml).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="With --posterior: processes running the (draw, scenario) cells.")
+              help="Processes running the runs: the (scenario, replication) cells, with --posterior the (draw, "
+                   "scenario) cells. The numbers do not depend on it.")
+@click.option("--resume", is_flag=True,
+              help="With --precision: continue an interrupted comparison from the runs kept in OUT.partial/.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="With --posterior: run the cells on the Dask cluster at this scheduler address instead.")
 def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, months: int | None,
             sets: tuple[str, ...], window: str, also: tuple[str, ...], out: str | None, formats: str, width: str,
             no_figures: bool, precision: float | None, max_replications: int | None, posterior: int | None, ensemble: str,
-            workers: int, scheduler: str | None) -> None:
+            workers: int, resume: bool, scheduler: str | None) -> None:
     """Run SCENARIOS (TOML files; the first is the reference) with common random numbers and compare.
 
     \b
@@ -164,7 +167,9 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     90% spread across replications, and its paired difference to the first scenario: the mean difference at the
     horizon (or --window), its mean from the first policy change to the horizon, and its peak with the peak's
     month, each with its 90% bootstrap confidence interval (~0 marks an interval that includes 0).
-    With --precision REL, replications are added in batches until every mean difference is that precise.
+    With --precision REL, replications are added in batches until every mean difference is that precise; after
+    each batch it says which are still short and about how long is left, and keeps the runs in OUT.partial/,
+    so that an interrupted comparison continues with --resume.
     \b
     Outputs in --out: compare.parquet (tidy: scenario, replication, seed, metric, value, diff),
     timeseries.parquet (all scenarios' time series), stats.csv (values and window differences), effects.csv
@@ -194,8 +199,10 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
                            out, sets, months, scheduler)
         return
     out_dir = Path(out) if out else Path("results") / folder_name("compare_" + "_vs_".join(dict.fromkeys(names)))[:120]
+    partial = _partial_folder(out_dir, precision, resume)
     with staged_output(out_dir, overwrite=True, kinds=("compare",)) as staging:  # replaced whole, when complete
-        comp, status, history = _run(loaded, names, replications, precision, max_replications, seed, metrics, window)
+        comp, status, history = _run(loaded, names, replications, precision, max_replications, seed, metrics, window,
+                                     workers, partial, resume)
         extra = {"sets": list(sets), "months_override": months}
         if status is not None:
             extra["precision"] = {"rel": precision, "max_replications": max_replications, "batches": history,
@@ -210,6 +217,10 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
 
             for w in (("single", "double") if width == "both" else (width,)):
                 figs += [p for p in draw_compare_figures(staging, fmts, w) if p.suffix == ".png"]
+    if partial is not None:
+        from sim.analysis.batches import PartialRuns
+
+        PartialRuns(partial).remove()  # the comparison is written: the kept runs are no longer needed
     err_console.print(f"wrote {out_dir}/: compare.parquet, timeseries.parquet, stats.csv, effects.csv, manifest.json"
                       + "".join(f"\n  figure: {out_dir / 'figures' / p.name}" for p in figs), soft_wrap=True, highlight=False)
 
@@ -241,19 +252,34 @@ def _load_all(scenarios: tuple[str, ...], sets: tuple[str, ...], months: int | N
     return loaded, names
 
 
+def _partial_folder(out_dir: Path, precision: float | None, resume: bool) -> Path | None:
+    """Where ``--precision`` keeps its runs between batches (``OUT.partial``); exit 2 for ``--resume`` without
+    ``--precision``, or kept runs without ``--resume`` (they are not overwritten silently)."""
+    if precision is None:
+        if resume:
+            fail("--resume continues an interrupted `compare --precision`: give --precision too")
+        return None
+    partial = out_dir.with_name(out_dir.name + ".partial")
+    if (partial / "state.json").is_file() and not resume:
+        fail(f"{partial} holds the runs of an interrupted comparison: add --resume to continue it, or remove the "
+             "folder to start again")
+    if resume and not (partial / "state.json").is_file():
+        err_console.print(f"note: nothing to resume in {partial}; starting anew", markup=False, soft_wrap=True)
+    return partial
+
+
 def _run(loaded: list, names: list[str], replications: int, precision: float | None, max_replications: int,
-         seed: int | None, metrics: list[str], window: str) -> tuple:
+         seed: int | None, metrics: list[str], window: str, workers: int = 1, partial: Path | None = None,
+         resume: bool = False) -> tuple:
     """The comparison (in batches until precise with ``precision``): (comparison, status or None, batches or None);
-    exit 2 naming the roster for a bad roster."""
+    exit 2 naming the roster for a bad roster or a partial folder of another comparison."""
+    from sim.analysis.batches import PartialError
     from sim.analysis.compare import run_comparison, run_comparison_until_precise
 
     try:
         if precision is not None:
-            def told(n: int, cap: int) -> None:
-                err_console.print(f"{n} replications per scenario done (at most {cap})", highlight=False)
-
-            return run_comparison_until_precise(loaded, replications, precision, max_replications, base_seed=seed,
-                                                names=names, metrics=metrics, window=window, progress=told)
+            return _run_until_precise(loaded, names, replications, precision, max_replications, seed, metrics,
+                                      window, workers, partial, resume, run_comparison_until_precise)
         with progress_bar(replications * len(loaded), f"{len(loaded)} scenarios x {replications} replications") as adv:
             done = [0]
 
@@ -261,9 +287,32 @@ def _run(loaded: list, names: list[str], replications: int, precision: float | N
                 adv(k - done[0])
                 done[0] = k
 
-            return run_comparison(loaded, replications, base_seed=seed, names=names, progress=step), None, None
+            return (run_comparison(loaded, replications, base_seed=seed, names=names, progress=step, workers=workers),
+                    None, None)
     except RosterError as e:
         fail(f"field 'roster': {e}")
+    except PartialError as e:
+        fail(str(e))
+
+
+def _run_until_precise(loaded, names, replications, precision, max_replications, seed, metrics, window,  # noqa: ANN001
+                       workers, partial, resume, runner) -> tuple:  # noqa: ANN001
+    """The batches of ``--precision``, each followed by its report (targets still short, next batch, time left);
+    on Ctrl-C or SIGTERM, one line saying where the runs are kept and how to continue."""
+    from sim.analysis.provenance import current_command
+
+    def say(report) -> None:  # noqa: ANN001 - a sim.analysis.batches.BatchReport
+        for line in report.lines():
+            err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    try:
+        return runner(loaded, replications, precision, max_replications, base_seed=seed, names=names, metrics=metrics,
+                      window=window, workers=workers, partial=partial, resume=resume, report=say)
+    except KeyboardInterrupt:
+        command = current_command()
+        err_console.print(f"the runs of every finished batch are kept in {partial}; continue with: "
+                          f"{command if '--resume' in command else command + ' --resume'}", markup=False, soft_wrap=True)
+        raise
 
 
 def _print_comparison(comp, names: list[str], metrics: list[str], window: str, status: dict | None,  # noqa: ANN001
