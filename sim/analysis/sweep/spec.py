@@ -472,14 +472,42 @@ def load_spec(path: str | Path, *, replications: int | None = None, sets: list[s
 def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str]) -> SweepSpec:
     here = path.parent
     d = sf.design if isinstance(sf.design, DesignSpec) else DesignSpec(kind=sf.design)
+    kind = _design_kind(d, src)
+    sets = _spec_sets(sf, extra_sets, src)
+    files, labels, where = _base_files(sf, src)
+    bases, notes = _load_bases(sf, files, where, sets, here, src)
+    factors = _resolve_factors(sf, kind, bases, labels, src)
+    samples, options = _design_options(d, kind, len(factors), src)
+    _check_seed_mode(sf.seeds, kind, src)
+    metrics, metric_info = _metrics(sf, here, src, notes)
+
+    seed = sf.seed if sf.seed is not None else bases[0].seed
+    for note in notes:
+        warnings.warn(note, SpecWarning, stacklevel=3)
+    return SweepSpec(
+        file=path, name=sf.name or path.stem, description=sf.description, raw=raw, bases=bases,
+        base_labels=list(labels), base_files=[str((here / f).resolve()) if not Path(f).is_absolute() else f
+                                              for f in files],
+        factors=factors, design=kind, samples=samples, design_seed=d.seed if d.seed is not None else seed,
+        design_options=options, seed=seed, replications=sf.replications, metrics=metrics, metric_info=metric_info,
+        timeseries=sf.timeseries, run_function=sf.run_function, batch_size=sf.batch_size, sets=sets, notes=notes,
+        seeds=sf.seeds)
+
+
+def _design_kind(d: DesignSpec, src: str) -> str:
+    """The design's name, lower-cased; raises SpecError (closest design suggested) for an unknown one."""
     kind = d.kind.strip().lower()
     if kind not in DESIGNS:
         close = [DESIGN_ALIASES[kind]] if kind in DESIGN_ALIASES else difflib.get_close_matches(kind, DESIGNS, n=1,
                                                                                                 cutoff=0.4)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise SpecError(f"{src}: field 'design': unknown design {d.kind!r}{hint} (allowed: {', '.join(DESIGNS)})")
+    return kind
 
-    # --- overrides of the base scenario -------------------------------------------------------
+
+def _spec_sets(sf: SpecFile, extra_sets: list[str], src: str) -> dict[str, Any]:
+    """The overrides of the base scenario, flat (``{"labs.beta": 2}``): the spec's ``set`` table, then the
+    ``--set`` texts; refuses one of a field a factor varies (:func:`_check_set_conflicts`)."""
     sets = _flatten(sf.set)
     from_cli: set[str] = set()
     for text in extra_sets:
@@ -493,8 +521,12 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
         sets.update(new)
         from_cli.update(new)
     _check_set_conflicts(sf.factors, sets, from_cli, src)
+    return sets
 
-    # --- base scenario(s) ---------------------------------------------------------------------
+
+def _base_files(sf: SpecFile, src: str) -> tuple[list[str], list[str], str]:
+    """The base scenario file(s), a label for each and the spec field naming them (for errors): the
+    ``base``, or the files of the one factor listing ``scenarios``."""
     scen_factors = [i for i, f in enumerate(sf.factors) if f.scenarios is not None]
     if len(scen_factors) > 1:
         raise SpecError(f"{src}: field 'factors[{scen_factors[1]}].scenarios': only one factor may list scenarios")
@@ -503,20 +535,26 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
     if not scen_factors and sf.base is None:
         raise SpecError(f"{src}: field 'base': required (the scenario file every point starts from, relative to "
                         f"the spec), unless a factor lists whole 'scenarios'")
-    if scen_factors:
-        fs = sf.factors[scen_factors[0]]
-        where = f"factors[{scen_factors[0]}]"
-        files = fs.scenarios or []
-        if not files:
-            raise SpecError(f"{src}: field '{where}.scenarios': list at least one scenario file")
-        labels = fs.labels or [Path(f).stem for f in files]
-        if len(labels) != len(files):
-            raise SpecError(f"{src}: field '{where}.labels': {plural(len(labels), 'label')} for "
-                            f"{plural(len(files), 'scenario')}")
-        if len(set(labels)) != len(labels):
-            raise SpecError(f"{src}: field '{where}.labels': labels must be unique (got {labels}); give 'labels'")
-    else:
-        files, labels, where = [sf.base], [Path(sf.base).stem], "base"
+    if not scen_factors:
+        return [sf.base], [Path(sf.base).stem], "base"
+    fs = sf.factors[scen_factors[0]]
+    where = f"factors[{scen_factors[0]}]"
+    files = fs.scenarios or []
+    if not files:
+        raise SpecError(f"{src}: field '{where}.scenarios': list at least one scenario file")
+    labels = fs.labels or [Path(f).stem for f in files]
+    if len(labels) != len(files):
+        raise SpecError(f"{src}: field '{where}.labels': {plural(len(labels), 'label')} for "
+                        f"{plural(len(files), 'scenario')}")
+    if len(set(labels)) != len(labels):
+        raise SpecError(f"{src}: field '{where}.labels': labels must be unique (got {labels}); give 'labels'")
+    return files, labels, where
+
+
+def _load_bases(sf: SpecFile, files: list[str], where: str, sets: dict[str, Any], here: Path,
+                src: str) -> tuple[list[Scenario], list[str]]:
+    """Each base scenario loaded (relative to ``here``) with ``sets`` applied, its dated events fitted to a
+    moved horizon (:func:`fit_events_to_horizon`), and the notes saying what that changed."""
     bases: list[Scenario] = []
     notes: list[str] = []
     for f in files:
@@ -535,8 +573,12 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
             except ScenarioError as e:
                 raise SpecError(str(e)) from None
         bases.append(sc)
+    return bases, notes
 
-    # --- factors ------------------------------------------------------------------------------
+
+def _resolve_factors(sf: SpecFile, kind: str, bases: list[Scenario], labels: list[str], src: str) -> list[Factor]:
+    """Every factor validated (:func:`_resolve_factor`), with distinct names that are no results column and
+    distinct paths."""
     factors: list[Factor] = []
     for i, fs in enumerate(sf.factors):
         factors.append(_resolve_factor(fs, i, src, kind, bases, labels))
@@ -550,44 +592,57 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
     dup = next((p for p in paths if paths.count(p) > 1), None)
     if dup:
         raise SpecError(f"{src}: field 'factors': two factors set {dup!r}")
+    return factors
 
-    # --- design options -----------------------------------------------------------------------
+
+def _design_options(d: DesignSpec, kind: str, n_factors: int, src: str) -> tuple[int | None, dict[str, Any]]:
+    """The design's ``samples`` (checked: none for a grid, a power of 2 for Sobol') and the options its
+    sampler takes."""
     samples = d.samples
     options: dict[str, Any] = {}
     if kind == "grid":
         if samples is not None:
             raise SpecError(f"{src}: field 'design.samples': a grid takes every combination of the factors' levels; "
                             f"remove 'samples' (or use design 'lhs')")
-    else:
-        if samples is None:
-            what = {"lhs": "number of points", "sobol": "base sample size N (a power of 2)",
-                    "morris": "number of trajectories"}[kind]
-            raise SpecError(f"{src}: field 'design.samples': required for design {kind!r} ({what})")
-        if kind == "sobol":
-            if samples & (samples - 1):
-                lo, hi = nearest_powers_of_two(samples)
-                raise SpecError(f"{src}: field 'design.samples': {samples} is not a power of 2, which Sobol' (Saltelli) "
-                                f"sampling needs; the nearest are {lo} and {hi}")
-            options["calc_second_order"] = d.calc_second_order
-            options["scramble"] = d.scramble
-        elif kind == "lhs":
-            options["scramble"] = d.scramble
-            options["optimization"] = d.optimization
-        elif kind == "morris":
-            options["num_levels"] = d.num_levels
-            if d.optimal_trajectories is not None:
-                if d.optimal_trajectories >= samples:
-                    raise SpecError(f"{src}: field 'design.optimal_trajectories': must be smaller than samples "
-                                    f"({samples}), the trajectories it chooses from")
-                options["optimal_trajectories"] = d.optimal_trajectories
-        if len(factors) < 2 and kind in ("sobol", "morris"):
-            raise SpecError(f"{src}: field 'factors': design {kind!r} needs at least 2 factors")
-    if sf.seeds == "block" and kind not in ("sobol", "morris"):
+        return samples, options
+    if samples is None:
+        what = {"lhs": "number of points", "sobol": "base sample size N (a power of 2)",
+                "morris": "number of trajectories"}[kind]
+        raise SpecError(f"{src}: field 'design.samples': required for design {kind!r} ({what})")
+    if kind == "sobol":
+        if samples & (samples - 1):
+            lo, hi = nearest_powers_of_two(samples)
+            raise SpecError(f"{src}: field 'design.samples': {samples} is not a power of 2, which Sobol' (Saltelli) "
+                            f"sampling needs; the nearest are {lo} and {hi}")
+        options["calc_second_order"] = d.calc_second_order
+        options["scramble"] = d.scramble
+    elif kind == "lhs":
+        options["scramble"] = d.scramble
+        options["optimization"] = d.optimization
+    elif kind == "morris":
+        options["num_levels"] = d.num_levels
+        if d.optimal_trajectories is not None:
+            if d.optimal_trajectories >= samples:
+                raise SpecError(f"{src}: field 'design.optimal_trajectories': must be smaller than samples "
+                                f"({samples}), the trajectories it chooses from")
+            options["optimal_trajectories"] = d.optimal_trajectories
+    if n_factors < 2 and kind in ("sobol", "morris"):
+        raise SpecError(f"{src}: field 'factors': design {kind!r} needs at least 2 factors")
+    return samples, options
+
+
+def _check_seed_mode(seeds: str, kind: str, src: str) -> None:
+    """Refuse ``seeds = "block"`` for a design without blocks (grid, lhs)."""
+    if seeds == "block" and kind not in ("sobol", "morris"):
         raise SpecError(f"{src}: field 'seeds': 'block' (common seeds within a Saltelli block or Morris trajectory) "
                         f"needs design 'sobol' or 'morris', not {kind!r}; use 'common' for paired comparisons "
                         "across the points of a grid or LHS")
 
-    # --- run function and metrics -------------------------------------------------------------
+
+def _metrics(sf: SpecFile, here: Path, src: str, notes: list[str]) -> tuple[list[str], dict[str, tuple]]:
+    """The metrics to record and their (unit, description): the spec's ``metrics``, checked against what the
+    run function records (its declared outputs, else the model's summary metrics). Imports the run function
+    (a moved module renamed in ``sf.run_function``, with a note appended to ``notes``)."""
     if current_run_function(sf.run_function) != sf.run_function:
         notes.append(f"run_function {sf.run_function!r} is now {current_run_function(sf.run_function)!r} (the "
                      "package's layout changed in aieco 0.1); using it")
@@ -612,19 +667,7 @@ def _resolve(sf: SpecFile, raw: dict, path: Path, src: str, extra_sets: list[str
             raise SpecError(f"{src}: field 'metrics': unknown metric {m!r}{hint} (allowed: {allowed})")
     if not metrics:
         raise SpecError(f"{src}: field 'metrics': list at least one metric (or omit it to record all)")
-    metric_info = {m: tuple(known[m]) for m in metrics}
-
-    seed = sf.seed if sf.seed is not None else bases[0].seed
-    for note in notes:
-        warnings.warn(note, SpecWarning, stacklevel=3)
-    return SweepSpec(
-        file=path, name=sf.name or path.stem, description=sf.description, raw=raw, bases=bases,
-        base_labels=list(labels), base_files=[str((here / f).resolve()) if not Path(f).is_absolute() else f
-                                              for f in files],
-        factors=factors, design=kind, samples=samples, design_seed=d.seed if d.seed is not None else seed,
-        design_options=options, seed=seed, replications=sf.replications, metrics=metrics, metric_info=metric_info,
-        timeseries=sf.timeseries, run_function=sf.run_function, batch_size=sf.batch_size, sets=sets, notes=notes,
-        seeds=sf.seeds)
+    return metrics, {m: tuple(known[m]) for m in metrics}
 
 
 def _check_set_conflicts(factors: list[FactorSpec], sets: dict[str, Any], from_cli: set[str], src: str) -> None:
@@ -751,11 +794,7 @@ def _resolve_factor(fs: FactorSpec, i: int, src: str, design: str, bases: list[S
 
     role = _role(fs.kind, err)
     if fs.scenarios is not None:
-        for key in ("path", "levels", "range", "n_levels", "mean", "sd", "mode", "events", "from_month"):
-            if getattr(fs, key) is not None:
-                raise err(key, "a factor listing 'scenarios' takes no other settings (only 'name', 'labels' and "
-                               "'kind')")
-        return Factor(name=fs.name or "scenario", kind="scenario", levels=tuple(labels), role=role)
+        return _scenario_factor(fs, labels, role, err)
     if fs.path is None:
         raise err("path", "required: the scenario field this factor sets (e.g. 'labs.beta'), or 'scenarios'")
     if fs.labels is not None:
@@ -764,16 +803,38 @@ def _resolve_factor(fs: FactorSpec, i: int, src: str, design: str, bases: list[S
         info = field_info(fs.path)
     except ScenarioError as e:
         raise err("path", str(e)) from None
-    name = fs.name or fs.path
     default = info["default"]
     integer = isinstance(default, int) and not isinstance(default, bool)
-    ge, le = info["ge"], info["le"]
-    unit = f" ({info['unit']})" if info["unit"] else ""
-    valid = f"[{_g(ge)}, {_g(le)}]{unit}"
-
-    # dated events on a government field
-    events, from_month = fs.events, fs.from_month
     gf = _gov_field(fs.path)
+    _check_factor_events(fs, gf, bases, err)
+    common = dict(name=fs.name or fs.path, path=fs.path, integer=integer, events=fs.events if gf else None,
+                  from_month=fs.from_month, role=role)
+    if fs.levels is not None:
+        return _levels_factor(fs, info, integer, common, err)
+    return _continuous_factor(fs, info, design, common, err)
+
+
+def _valid_range(info: dict[str, Any]) -> str:
+    """A field's valid range as text, ``[0, 1] (share)``, from its :func:`field_info`."""
+    unit = f" ({info['unit']})" if info["unit"] else ""
+    return f"[{_g(info['ge'])}, {_g(info['le'])}]{unit}"
+
+
+def _scenario_factor(fs: FactorSpec, labels: list[str], role: str, err: Callable[[str, str], SpecError]) -> Factor:
+    """A factor listing whole scenario files (its levels are their labels); it takes no other settings."""
+    for key in ("path", "levels", "range", "n_levels", "mean", "sd", "mode", "events", "from_month"):
+        if getattr(fs, key) is not None:
+            raise err(key, "a factor listing 'scenarios' takes no other settings (only 'name', 'labels' and "
+                           "'kind')")
+    return Factor(name=fs.name or "scenario", kind="scenario", levels=tuple(labels), role=role)
+
+
+def _check_factor_events(fs: FactorSpec, gf: tuple[str, str] | None, bases: list[Scenario],
+                         err: Callable[[str, str], SpecError]) -> None:
+    """Check how a factor meets the bases' dated events: ``events`` and ``from_month`` only on a government
+    field (``gf``), not both, ``from_month`` within every base's horizon, and one of them given when a base's
+    events change the field."""
+    events, from_month = fs.events, fs.from_month
     if (events is not None or from_month is not None) and gf is None:
         raise err("events" if events is not None else "from_month",
                   "only a government field (governments.REGION.FIELD) can interact with dated events")
@@ -795,37 +856,70 @@ def _resolve_factor(fs: FactorSpec, i: int, src: str, design: str, bases: list[S
                           f"override the factor's value; set events = \"drop\" (the value holds throughout), "
                           f"events = \"keep\" (it holds until the first event) or from_month = \"YYYY-MM\" (it takes "
                           f"effect then, replacing those events)")
-    common = dict(name=name, path=fs.path, integer=integer, events=events if gf else None, from_month=from_month,
-                  role=role)
 
-    # a list of levels
-    if fs.levels is not None:
-        for key in ("range", "n_levels", "mean", "sd", "mode"):
-            if getattr(fs, key) is not None:
-                raise err(key, "a factor with 'levels' takes no range or distribution settings")
-        if fs.distribution != "uniform":
-            raise err("distribution", "a factor with 'levels' takes its levels with equal weight; remove 'distribution'")
-        if not fs.levels:
-            raise err("levels", "list at least one level")
-        for v in fs.levels:
-            if isinstance(v, int | float) and not isinstance(v, bool) and (
-                    (ge is not None and v < ge) or (le is not None and v > le)):
-                raise err("levels", f"{v!r} is outside the valid range of {fs.path}, {valid}")
-            if integer and isinstance(v, float) and not float(v).is_integer():
-                raise err("levels", f"{v!r}: {fs.path} is an integer")
-        if len({repr(v) for v in fs.levels}) != len(fs.levels):
-            raise err("levels", f"duplicate levels in {fs.levels}")
-        return Factor(kind="levels", levels=tuple(fs.levels), **common)
 
-    # a continuous range
-    numeric = ge is not None or le is not None or (isinstance(default, int | float) and not isinstance(default, bool))
+def _levels_factor(fs: FactorSpec, info: dict[str, Any], integer: bool, common: dict[str, Any],
+                   err: Callable[[str, str], SpecError]) -> Factor:
+    """A factor with a list of levels: distinct, within the field's valid range, integers for an integer field."""
+    ge, le = info["ge"], info["le"]
+    for key in ("range", "n_levels", "mean", "sd", "mode"):
+        if getattr(fs, key) is not None:
+            raise err(key, "a factor with 'levels' takes no range or distribution settings")
+    if fs.distribution != "uniform":
+        raise err("distribution", "a factor with 'levels' takes its levels with equal weight; remove 'distribution'")
+    if not fs.levels:
+        raise err("levels", "list at least one level")
+    for v in fs.levels:
+        if isinstance(v, int | float) and not isinstance(v, bool) and (
+                (ge is not None and v < ge) or (le is not None and v > le)):
+            raise err("levels", f"{v!r} is outside the valid range of {fs.path}, {_valid_range(info)}")
+        if integer and isinstance(v, float) and not float(v).is_integer():
+            raise err("levels", f"{v!r}: {fs.path} is an integer")
+    if len({repr(v) for v in fs.levels}) != len(fs.levels):
+        raise err("levels", f"duplicate levels in {fs.levels}")
+    return Factor(kind="levels", levels=tuple(fs.levels), **common)
+
+
+def _continuous_factor(fs: FactorSpec, info: dict[str, Any], design: str, common: dict[str, Any],
+                       err: Callable[[str, str], SpecError]) -> Factor:
+    """A factor with a range and a distribution, on a numeric field."""
+    default = info["default"]
+    numeric = (info["ge"] is not None or info["le"] is not None
+               or (isinstance(default, int | float) and not isinstance(default, bool)))
     if not numeric:
         raise err("path", f"{fs.path} is not numeric (default {default!r}); give it 'levels'")
+    dist = _distribution(fs, err)
+    lo, hi = _factor_range(fs, info, dist, err)
+    extra = _distribution_parameters(fs, dist, lo, hi, err)
+    if dist == "loguniform" and lo <= 0:
+        raise err("range", f"a loguniform range must be positive, got [{lo}, {hi}]")
+    if design == "grid":
+        if fs.n_levels is None:
+            raise err("n_levels", "a grid needs 'levels', or a range with 'n_levels' (evenly spaced levels)")
+        if dist not in ("uniform", "loguniform"):
+            raise err("distribution", "a grid spaces levels evenly over the range (uniform) or its logarithm "
+                                      "(loguniform); other distributions need a sampled design (lhs, sobol, morris)")
+    elif fs.n_levels is not None:
+        raise err("n_levels", f"only a grid uses 'n_levels'; design {design!r} samples the range")
+    return Factor(kind="continuous", low=lo, high=hi, distribution=dist, n_levels=fs.n_levels, **extra, **common)
+
+
+def _distribution(fs: FactorSpec, err: Callable[[str, str], SpecError]) -> str:
+    """The factor's distribution, lower-cased; raises for an unknown one (closest suggested)."""
     dist = fs.distribution.strip().lower()
     if dist not in DISTRIBUTIONS:
         close = difflib.get_close_matches(dist, DISTRIBUTIONS, n=1, cutoff=0.4)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise err("distribution", f"unknown distribution {fs.distribution!r}{hint} (allowed: {', '.join(DISTRIBUTIONS)})")
+    return dist
+
+
+def _factor_range(fs: FactorSpec, info: dict[str, Any], dist: str,
+                  err: Callable[[str, str], SpecError]) -> tuple[float | None, float | None]:
+    """(low, high) of a continuous factor: its ``range`` (or the field's plausible range) within the field's
+    valid range; a normal factor without a range gets the valid range (None where unbounded)."""
+    ge, le = info["ge"], info["le"]
+    valid = _valid_range(info)
     rng = fs.range
     if rng == "plausible":
         if not info["plausible"]:
@@ -834,16 +928,21 @@ def _resolve_factor(fs: FactorSpec, i: int, src: str, design: str, bases: list[S
     if rng is None and dist != "normal":
         raise err("range", "required: [low, high], or \"plausible\" for the schema's plausible range"
                   + (f" {info['plausible']}" if info["plausible"] else "") + ", or 'levels'")
-    if rng is not None:
-        if len(rng) != 2:
-            raise err("range", f"expected [low, high], got {rng}")
-        lo, hi = float(rng[0]), float(rng[1])
-        if not lo < hi:
-            raise err("range", f"low must be below high, got [{lo}, {hi}]")
-        if (ge is not None and lo < ge) or (le is not None and hi > le):
-            raise err("range", f"[{_g(lo)}, {_g(hi)}] is outside the valid range of {fs.path}, {valid}")
-    else:
-        lo, hi = ge, le
+    if rng is None:
+        return ge, le
+    if len(rng) != 2:
+        raise err("range", f"expected [low, high], got {rng}")
+    lo, hi = float(rng[0]), float(rng[1])
+    if not lo < hi:
+        raise err("range", f"low must be below high, got [{lo}, {hi}]")
+    if (ge is not None and lo < ge) or (le is not None and hi > le):
+        raise err("range", f"[{_g(lo)}, {_g(hi)}] is outside the valid range of {fs.path}, {valid}")
+    return lo, hi
+
+
+def _distribution_parameters(fs: FactorSpec, dist: str, lo: float | None, hi: float | None,
+                             err: Callable[[str, str], SpecError]) -> dict[str, Any]:
+    """``mean`` and ``sd`` of a normal factor, ``mode`` of a triangular one; refused on other distributions."""
     extra: dict[str, Any] = {}
     if dist == "normal":
         if fs.mean is None or fs.sd is None:
@@ -860,14 +959,4 @@ def _resolve_factor(fs: FactorSpec, i: int, src: str, design: str, bases: list[S
         extra["mode"] = fs.mode
     elif fs.mode is not None:
         raise err("mode", "only a triangular factor takes 'mode'")
-    if dist == "loguniform" and lo <= 0:
-        raise err("range", f"a loguniform range must be positive, got [{lo}, {hi}]")
-    if design == "grid":
-        if fs.n_levels is None:
-            raise err("n_levels", "a grid needs 'levels', or a range with 'n_levels' (evenly spaced levels)")
-        if dist not in ("uniform", "loguniform"):
-            raise err("distribution", "a grid spaces levels evenly over the range (uniform) or its logarithm "
-                                      "(loguniform); other distributions need a sampled design (lhs, sobol, morris)")
-    elif fs.n_levels is not None:
-        raise err("n_levels", f"only a grid uses 'n_levels'; design {design!r} samples the range")
-    return Factor(kind="continuous", low=lo, high=hi, distribution=dist, n_levels=fs.n_levels, **extra, **common)
+    return extra
