@@ -217,7 +217,7 @@ def _run_abc(spec: Any, scheduler: str | None, new_run: bool) -> Any:
         fail(f"--scheduler {scheduler}: {e}" if scheduler else str(e), code=1)
 
 
-def _abc_figures(report: Any, spec: Any, fmts: list[str]) -> int:
+def _abc_figures(report: Any, spec: Any, fmts: tuple[str, ...]) -> int:
     """Draw the ABC figures into ``spec.out_dir/figures``; returns the number of figure files."""
     from sim.plots.posterior import draw_abc_figures
 
