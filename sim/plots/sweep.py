@@ -242,7 +242,6 @@ def fig_heatmap(results: pd.DataFrame, x: str, y: str, metric: str, *, baseline:
     Z = mean.to_numpy(float)
     double = width == "double"
     fig, ax = figure(width, 0.62 if double else 0.95)
-    import matplotlib.patheffects as pe
 
     lo, hi = (float(np.nanmin(Z)), float(np.nanmax(Z))) if np.isfinite(Z).any() else (0.0, 1.0)
     name, unit = metric_label(metric)
@@ -257,38 +256,68 @@ def fig_heatmap(results: pd.DataFrame, x: str, y: str, metric: str, *, baseline:
     span = hi - lo
     digits = _digits(span, se, float(np.nanmax(np.abs(Z))) if np.isfinite(Z).any() else 1.0)
     if xs.size * ys.size <= 100:
-        for i, yv in enumerate(ys):
-            for j, xv in enumerate(xs):
-                v = Z[i, j]
-                dark = np.isfinite(v) and (v - vmin) / ((vmax - vmin) or 1) < 0.55
-                face = mesh.cmap(mesh.norm(v)) if np.isfinite(v) else "white"
-                ax.text(xv, yv, f"{v:.{digits}f}" if np.isfinite(v) else "", ha="center", va="center",
-                        fontsize=6 if double else 5, color="white" if dark else "black", zorder=4,
-                        path_effects=[pe.withStroke(linewidth=2.5, foreground=face)])  # hides lines beneath
+        _cell_values(ax, mesh, xs, ys, Z, (vmin, vmax), digits, double)
     fit = ""
     if xs.size >= 2 and ys.size >= 2 and np.isfinite(Z).all():
-        levels, why = contour_levels(Z, se, vmax - vmin)
-        if levels:
-            cs = ax.contour(xs, ys, Z, levels=levels, colors="white", linewidths=0.9)
-            for c in _contour_artists(cs):
-                c.set_path_effects([pe.Stroke(linewidth=2.0, foreground="black", alpha=0.55), pe.Normal()])
-            step = levels[1] - levels[0] if len(levels) > 1 else abs(levels[0]) or 1.0
-            ldig = max(0, int(-np.floor(np.log10(step) + 1e-9)))
-            texts = ax.clabel(cs, fontsize=6 if double else 5, fmt=lambda v: f"{v:.{ldig}f}",
-                              inline_spacing=2, manual=_label_spots(cs, xs, ys))
-            for t in texts:
-                t.set_color("white")
-                t.set_path_effects([pe.withStroke(linewidth=1.5, foreground="black")])
-            fit = (" Lines: contours of the cell means (interpolated between cells), at levels at least "
-                   f"{CONTOUR_STEP_SES:g} standard errors apart that the cells clearly cross.")
-        else:
-            fit = f" No contour lines: {why}."
+        fit = _contours(ax, xs, ys, Z, se, vmax - vmin, double)
     if baseline and x in baseline and y in baseline:
-        ax.plot([baseline[x]], [baseline[y]], marker="*", ms=11 if double else 8, color="white", mec="black",
-                mew=0.8, ls="none", zorder=5)
-        ax.annotate("baseline", xy=(baseline[x], baseline[y]), xytext=(0, 7 if double else 5),
-                    textcoords="offset points", ha="center", va="bottom", fontsize=6 if double else 5,
-                    color="white", zorder=6, path_effects=[pe.withStroke(linewidth=1.5, foreground="black")])
+        _baseline_star(ax, baseline[x], baseline[y], double)
+    _heatmap_axes(ax, xs, ys, x_label or factor_label(x), y_label or factor_label(y), name, double)
+    caption(fig, f"aieco sweep: mean of {n} replication{'s' * (n > 1)} per cell.{_noise_note(se, unit)}{fit} "
+                 f"{note}".strip())
+    return fig
+
+
+def _cell_values(ax, mesh, xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, vrange: tuple[float, float], digits: int,
+                 double: bool) -> None:
+    """Print each cell's mean in it, white on dark cells, with a halo of the cell's colour."""
+    import matplotlib.patheffects as pe
+
+    vmin, vmax = vrange
+    for i, yv in enumerate(ys):
+        for j, xv in enumerate(xs):
+            v = Z[i, j]
+            dark = np.isfinite(v) and (v - vmin) / ((vmax - vmin) or 1) < 0.55
+            face = mesh.cmap(mesh.norm(v)) if np.isfinite(v) else "white"
+            ax.text(xv, yv, f"{v:.{digits}f}" if np.isfinite(v) else "", ha="center", va="center",
+                    fontsize=6 if double else 5, color="white" if dark else "black", zorder=4,
+                    path_effects=[pe.withStroke(linewidth=2.5, foreground=face)])  # hides lines beneath
+
+
+def _contours(ax, xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, se: float, colour_span: float, double: bool) -> str:
+    """Draw labelled contours of the cell means at :func:`contour_levels`; returns the caption's sentence on them."""
+    import matplotlib.patheffects as pe
+
+    levels, why = contour_levels(Z, se, colour_span)
+    if not levels:
+        return f" No contour lines: {why}."
+    cs = ax.contour(xs, ys, Z, levels=levels, colors="white", linewidths=0.9)
+    for c in _contour_artists(cs):
+        c.set_path_effects([pe.Stroke(linewidth=2.0, foreground="black", alpha=0.55), pe.Normal()])
+    step = levels[1] - levels[0] if len(levels) > 1 else abs(levels[0]) or 1.0
+    ldig = max(0, int(-np.floor(np.log10(step) + 1e-9)))
+    texts = ax.clabel(cs, fontsize=6 if double else 5, fmt=lambda v: f"{v:.{ldig}f}",
+                      inline_spacing=2, manual=_label_spots(cs, xs, ys))
+    for t in texts:
+        t.set_color("white")
+        t.set_path_effects([pe.withStroke(linewidth=1.5, foreground="black")])
+    return (" Lines: contours of the cell means (interpolated between cells), at levels at least "
+            f"{CONTOUR_STEP_SES:g} standard errors apart that the cells clearly cross.")
+
+
+def _baseline_star(ax, bx: float, by: float, double: bool) -> None:
+    """Mark the baseline point with a labelled star."""
+    import matplotlib.patheffects as pe
+
+    ax.plot([bx], [by], marker="*", ms=11 if double else 8, color="white", mec="black",
+            mew=0.8, ls="none", zorder=5)
+    ax.annotate("baseline", xy=(bx, by), xytext=(0, 7 if double else 5),
+                textcoords="offset points", ha="center", va="bottom", fontsize=6 if double else 5,
+                color="white", zorder=6, path_effects=[pe.withStroke(linewidth=1.5, foreground="black")])
+
+
+def _heatmap_axes(ax, xs: np.ndarray, ys: np.ndarray, x_label: str, y_label: str, title: str, double: bool) -> None:
+    """Limits at the cells' edges, a tick per level, no grid or spines, the labels and the title."""
     ax.set_xlim(_edges(xs)[[0, -1]])
     ax.set_ylim(_edges(ys)[[0, -1]])
     ax.set_xticks(xs)
@@ -297,16 +326,19 @@ def fig_heatmap(results: pd.DataFrame, x: str, y: str, metric: str, *, baseline:
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
     ax.tick_params(length=0)
-    ax.set_xlabel(x_label or factor_label(x))
-    ax.set_ylabel(textwrap.fill(y_label or factor_label(y), 28 if double else 24))
-    ax.set_title(textwrap.fill(name, 60 if double else 44), loc="left")
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(textwrap.fill(y_label, 28 if double else 24))
+    ax.set_title(textwrap.fill(title, 60 if double else 44), loc="left")
+
+
+def _noise_note(se: float, unit: str) -> str:
+    """The caption's sentences on the replication noise of a cell mean (standard error ``se``)."""
     noise = f" Typical standard error of a cell mean: {_sig(se)} {unit}." if np.isfinite(se) else ""
     if se == 0:
         noise = " Most cells have the same value in every replication."
     if np.isfinite(se) and not unit.startswith("share"):
         noise += f" The colour scale spans at least \u00b1{NOISE_SES:g} standard errors."
-    caption(fig, f"aieco sweep: mean of {n} replication{'s' * (n > 1)} per cell.{noise}{fit} {note}".strip())
-    return fig
+    return noise
 
 
 def _colour_range(lo: float, hi: float, unit: str, centre: float = float("nan"),
