@@ -98,7 +98,7 @@ def draw(table: pd.DataFrame, out: Path, replications: int) -> None:
     window = table["window"].iloc[0].replace("..", " to ")
     caption(fig, f"Paired difference strict_controls - baseline, mean over {window}, 90% CI of the mean over "
                  f"{replications} replications (common random numbers); plausible ranges of the distillation "
-                 "parameters (sim/scenario/schema.py).")
+                 "parameters (sim/scenario/schema/).")
     save(fig, out / "distillation_controls", ("png", "pdf"),
          provenance={**base_manifest("figure"), "table": "table.csv", "replications": replications,
                      "scenarios": ["scenarios/baseline.toml", "scenarios/strict_controls.toml"]})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -143,6 +144,58 @@ def write_ensemble(result: ABCRun, path: str | Path | None = None, command: str 
     out.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out, data)
     return out
+
+
+@dataclass
+class ABCReport:
+    """What :func:`write_abc_report` wrote and computed: the ensemble file, the generations, the posterior
+    generation with its particles and summary, the manifest, and the run's speed."""
+
+    path: Path
+    generations: pd.DataFrame
+    posterior_t: int
+    ensemble: pd.DataFrame
+    summary: pd.DataFrame
+    manifest: dict
+    rate: float
+    """Simulations per second of this call (nan when it took no time)."""
+    history_simulations: int
+    """Every generation's simulations in the history (the prior sample excluded)."""
+    history_wall_seconds: float
+
+
+def write_abc_report(result: ABCRun, command: str = "", scheduler: str | None = None) -> ABCReport:
+    """Write an ABC run's results: the posterior ensemble (:func:`write_ensemble`, at ``spec.output``) and, in
+    ``spec.out_dir``, generations.csv, posterior_summary.csv, particles.csv and manifest.json (``scheduler``:
+    the Dask address the run used, recorded in the manifest)."""
+    from sim.analysis.provenance import base_manifest, write_json_atomic
+
+    spec = result.spec
+    gens = generation_table(result.history)
+    t_post = posterior_generation(gens, spec.min_ess)
+    path = write_ensemble(result, command=command, t=t_post, generations=gens)
+    ens = posterior_ensemble(result.history, spec.priors, t_post)
+    summ = posterior_summary(ens, spec.priors)
+    spec.out_dir.mkdir(parents=True, exist_ok=True)
+    gens.to_csv(spec.out_dir / "generations.csv", index=False, float_format="%.6g")
+    summ.to_csv(spec.out_dir / "posterior_summary.csv", index=False, float_format="%.6g")
+    ens.to_csv(spec.out_dir / "particles.csv", index=False, float_format="%.6g")
+    manifest = base_manifest("abc")
+    rate = result.simulations / result.wall_seconds if result.wall_seconds > 0 else float("nan")
+    total_sims = int(gens["samples"].sum())  # every generation's simulations (the prior sample excluded)
+    total_wall = history_wall_seconds(result.history)
+    manifest.update({"spec": str(spec.source), "output": str(path), "db": str(spec.db), "run_id": result.run_id,
+                     "resumed": result.resumed, "wall_seconds": round(result.wall_seconds, 2),
+                     "simulations": result.simulations, "simulations_per_second": round(rate, 3),
+                     "history_wall_seconds": round(total_wall, 1), "history_simulations": total_sims,
+                     "posterior_generation": t_post, "min_ess": spec.min_ess, "run_state": result.run_state,
+                     "scheduler": scheduler, "workers": spec.workers, "population": spec.population,
+                     "parameters": [{"path": p.path, "lower": p.lower, "upper": p.upper, "why": p.why}
+                                    for p in spec.priors],
+                     "generations": gens.to_dict(orient="records")})
+    write_json_atomic(spec.out_dir / "manifest.json", manifest)
+    return ABCReport(path=path, generations=gens, posterior_t=t_post, ensemble=ens, summary=summ, manifest=manifest,
+                     rate=rate, history_simulations=total_sims, history_wall_seconds=total_wall)
 
 
 def _rel(p: Path) -> str:

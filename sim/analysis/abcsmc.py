@@ -53,12 +53,14 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.abc_posterior import (
+    ABCReport,
     generation_table,
     history_wall_seconds,
     posterior_ensemble,
     posterior_generation,
     posterior_summary,
     weighted_quantiles,
+    write_abc_report,
     write_ensemble,
 )
 from sim.analysis.abc_statistics import (
@@ -82,6 +84,7 @@ __all__ = [
     "PATTERNS",
     "Z90",
     "ABCError",
+    "ABCReport",
     "ABCSpec",
     "Distance",
     "Model",
@@ -97,6 +100,7 @@ __all__ = [
     "run_abc",
     "summary_statistics",
     "weighted_quantiles",
+    "write_abc_report",
     "write_ensemble",
 ]
 

@@ -130,7 +130,7 @@ def parameter_range(item: Any, where: str, key: str, allowed: set[str], error: t
     bounds = spec_value(item, key, list, where, info["plausible"] if default_plausible else None,
                         required=not default_plausible, error=error)
     if bounds is None:
-        raise error(f"{where}: {ppath} has no plausible range in sim/scenario/schema.py; give {key} = [lower, upper]")
+        raise error(f"{where}: {ppath} has no plausible range in sim/scenario/schema/; give {key} = [lower, upper]")
     if len(bounds) != 2 or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds):
         raise error(f"{where}: key '{key}': expected [lower, upper] numbers, got {bounds!r}")
     lo, hi = float(bounds[0]), float(bounds[1])

@@ -366,9 +366,19 @@ def compare(sim: pd.DataFrame, targets: Targets, years: Sequence[int] = SIM_YEAR
     Rows: P1 level per region and year, P1 criteria (CN above US per year, gap widening), P2 level per year,
     P2 criterion (band), P3 level per fit window and the P3 criterion (the longest window). Years missing
     from ``sim`` are left out (the model starts in 2022)."""
-    rows: list[dict] = []
-    p1 = sim[sim["pattern"] == "P1"]
     sim_years = [y for y in years if (sim["year"] == y).any()]
+    p1 = sim[sim["pattern"] == "P1"]
+    rows = [*_p1_level_rows(p1, targets, sim_years), *_p1_criterion_rows(p1, targets, sim_years),
+            *_p2_rows(sim[sim["pattern"] == "P2"], targets, sim_years),
+            *_p3_rows(sim[sim["pattern"] == "P3"], targets, sim_years)]
+    out = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    out["passed"] = out["passed"].astype("boolean")
+    return out
+
+
+def _p1_level_rows(p1: pd.DataFrame, targets: Targets, sim_years: list[int]) -> list[dict]:
+    """P1 level rows: the open share of releases per region and year."""
+    rows = []
     for reg in P1_REGIONS:
         for y in sim_years:
             vals = p1[(p1["region"] == reg) & (p1["year"] == y)]["value"].to_numpy(float)
@@ -378,6 +388,23 @@ def compare(sim: pd.DataFrame, targets: Targets, years: Sequence[int] = SIM_YEAR
             ok = overlaps(s[2], s[3], lo, hi)
             rows.append(_row("P1", "level", f"open share of releases, {reg} {y}", reg, y, [y], s, emp, lo, hi, alt,
                              f"5-95% overlaps [{lo:.2f}, {hi:.2f}]" if np.isfinite(lo) else "", ok))
+    return rows
+
+
+def _emp_gap(targets: Targets, y: int, col: str = "share") -> float:
+    """The empirical CN minus US open share of year ``y`` (NaN when a region has no target)."""
+    a, b = targets.share("CN", y), targets.share("US", y)
+    return math.nan if a is None or b is None else float(a[col] - b[col])
+
+
+def _emp_gap_se(targets: Targets, *years: int) -> float:
+    """Standard error of the empirical CN and US shares of ``years`` combined (of their gap, or change of gap)."""
+    ts_ = [targets.share(r, y) for y in years for r in ("CN", "US")]
+    return math.nan if any(t is None for t in ts_) else math.sqrt(sum(_se(t) ** 2 for t in ts_))
+
+
+def _p1_criterion_rows(p1: pd.DataFrame, targets: Targets, sim_years: list[int]) -> list[dict]:
+    """P1 criterion rows: CN minus US open share per year, and the gap's widening from the first to the last."""
     wide = p1.pivot_table(index="replication", columns=["region", "year"], values="value", dropna=False)
 
     def diff(y: int) -> np.ndarray:
@@ -385,30 +412,28 @@ def compare(sim: pd.DataFrame, targets: Targets, years: Sequence[int] = SIM_YEAR
             return np.array([])
         return (wide[("CN", y)] - wide[("US", y)]).to_numpy(float)
 
-    def emp_diff(y: int, col: str = "share") -> float:
-        a, b = targets.share("CN", y), targets.share("US", y)
-        return math.nan if a is None or b is None else float(a[col] - b[col])
-
-    def emp_se(*years: int) -> float:
-        ts_ = [targets.share(r, y) for y in years for r in ("CN", "US")]
-        return math.nan if any(t is None for t in ts_) else math.sqrt(sum(_se(t) ** 2 for t in ts_))
-
+    rows = []
     order_years = [y for y in P1_ORDER_YEARS if y in sim_years]
     for y in order_years:
         s = _summ(diff(y))
-        e, h = emp_diff(y), Z90 * emp_se(y)
+        e, h = _emp_gap(targets, y), Z90 * _emp_gap_se(targets, y)
         rows.append(_row("P1", "criterion", f"CN minus US open share, {y}", "CN-US", y, [y], s, e, e - h, e + h,
-                         emp_diff(y, "share_alt"), f"5-95% overlaps [{e - h:.2f}, {e + h:.2f}]",
+                         _emp_gap(targets, y, "share_alt"), f"5-95% overlaps [{e - h:.2f}, {e + h:.2f}]",
                          overlaps(s[2], s[3], e - h, e + h)))
     if len(order_years) >= 2:
         y0, y1 = order_years[0], order_years[-1]
         d0, d1 = diff(y0), diff(y1)
         s = _summ(d1 - d0 if d0.size and d1.size else np.array([]))
-        e, h = emp_diff(y1) - emp_diff(y0), Z90 * emp_se(y0, y1)
+        e, h = _emp_gap(targets, y1) - _emp_gap(targets, y0), Z90 * _emp_gap_se(targets, y0, y1)
         rows.append(_row("P1", "criterion", f"CN-US gap widening, {y0} to {y1}", "CN-US", y1, [y0, y1], s,
-                         e, e - h, e + h, emp_diff(y1, "share_alt") - emp_diff(y0, "share_alt"),
+                         e, e - h, e + h, _emp_gap(targets, y1, "share_alt") - _emp_gap(targets, y0, "share_alt"),
                          f"5-95% overlaps [{e - h:.2f}, {e + h:.2f}]", overlaps(s[2], s[3], e - h, e + h)))
-    p2 = sim[sim["pattern"] == "P2"]
+    return rows
+
+
+def _p2_rows(p2: pd.DataFrame, targets: Targets, sim_years: list[int]) -> list[dict]:
+    """P2 rows: the open-closed lag per year (level) and its mean over the band years (criterion)."""
+    rows = []
     for y in sim_years:
         s = _summ(p2[p2["year"] == y]["value"].to_numpy(float))
         emp = targets.lag_mean(y)
@@ -426,7 +451,12 @@ def compare(sim: pd.DataFrame, targets: Targets, years: Sequence[int] = SIM_YEAR
                          band_years[-1], band_years, s, emp, P2_BAND[0], P2_BAND[1], math.nan,
                          f"5-95% overlaps [{P2_BAND[0]:g}, {P2_BAND[1]:g}]",
                          overlaps(s[2], s[3], *P2_BAND)))
-    p3 = sim[sim["pattern"] == "P3"]
+    return rows
+
+
+def _p3_rows(p3: pd.DataFrame, targets: Targets, sim_years: list[int]) -> list[dict]:
+    """P3 rows: frontier compute growth from GROWTH_START_YEAR to each later year (the longest window: criterion)."""
+    rows = []
     head = targets.headline_growth
     lo_b, hi_b = targets.growth_band
     p3_years = [y for y in sim_years if y > GROWTH_START_YEAR]
@@ -437,9 +467,7 @@ def compare(sim: pd.DataFrame, targets: Targets, years: Sequence[int] = SIM_YEAR
                          range(GROWTH_START_YEAR, y + 1), s, float(head["growth"]), float(head["lo"]),
                          float(head["hi"]), math.nan, f"5-95% overlaps [{lo_b:.2f}, {hi_b:.2f}]",
                          overlaps(s[2], s[3], lo_b, hi_b)))
-    out = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
-    out["passed"] = out["passed"].astype("boolean")
-    return out
+    return rows
 
 
 def verdicts(table: pd.DataFrame) -> pd.DataFrame:

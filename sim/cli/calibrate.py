@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
@@ -72,10 +73,6 @@ def calibrate(spec_file: str, output: str | None, out: str | None, replications:
         write_calibrated_scenario,
         write_fit_report,
     )
-    from sim.analysis.calibration import calibrate as run_calibration
-    from sim.analysis.validation import ValidationInputError
-    from sim.cli.common import progress_bar
-    from sim.model.labs import RosterError
     from sim.scenario.schema import ScenarioError, load_scenario
 
     fmts = parse_formats(formats)
@@ -83,32 +80,11 @@ def calibrate(spec_file: str, output: str | None, out: str | None, replications:
         spec = load_spec(spec_file)
     except CalibrationError as e:
         fail(str(e))
-    for name, value in (("replications", replications), ("check_replications", check_replications),
-                        ("maxiter", maxiter), ("popsize", popsize), ("workers", workers)):
-        if value is not None:
-            setattr(spec, name, value)
-    if output:
-        spec.output = Path(output).resolve()
-    if out:
-        spec.out_dir = Path(out).resolve()
-    dim = len(spec.parameters)
-    total = (spec.maxiter + 1) * spec.popsize * dim if spec.method == "differential_evolution" else spec.maxiter
-    argv = sys.argv[1:]
-    command = " ".join(["aieco", *argv]) if argv[:1] == ["calibrate"] else f"aieco calibrate {spec_file}"
+    _override(spec, {"replications": replications, "check_replications": check_replications, "maxiter": maxiter,
+                     "popsize": popsize, "workers": workers}, output, out)
+    command = _command(spec_file)
     with writer_lock(spec.out_dir):  # one writer of the fit's folder at a time
-        try:
-            with progress_bar(total, f"calibrate: {dim} parameters, {spec.method}") as advance:
-                state = {"done": 0}
-
-                def progress(done: int, _total: int, _best: float) -> None:
-                    advance(done - state["done"])
-                    state["done"] = done
-
-                result = run_calibration(spec, echo=lambda m: err_console.print(m, soft_wrap=True), progress=progress)
-        except (CalibrationError, ScenarioError, ValidationInputError) as e:
-            fail(str(e))
-        except RosterError as e:
-            fail(f"{spec.scenario}: field 'roster': {e}")
+        result = _run_fit(spec)
         path = write_calibrated_scenario(result, command=command)
         try:
             load_scenario(path)
@@ -118,22 +94,74 @@ def calibrate(spec_file: str, output: str | None, out: str | None, replications:
 
         paths = write_fit_report(result, command=command, formats=fmts,
                                  figures=None if no_figures else draw_validation_figures)
-        t = Table(title=f"Calibration: distance {result.start_distance:.3f} -> {result.distance:.3f} "
-                        f"({result.n_evaluations} evaluations, {result.wall_seconds:.0f} s)", title_justify="left")
-        for h in ("parameter", "bounds", "previous", "fitted"):
-            t.add_column(h, justify="left" if h == "parameter" else "right")
-        for p in spec.parameters:
-            t.add_row(p.path, f"[{p.lower:g}, {p.upper:g}]", f"{result.start[p.path]:.4g}", f"{result.fitted[p.path]:.4g}")
-        console.print(t)
-        parts = ", ".join(f"{k} {v:.3f}" for k, v in result.check_parts.items())
-        held = ", ".join(f"{k} {v:.3f}" for k, v in result.heldout_parts.items())
-        console.print(f"check with fresh seeds: calibration-years distance {result.check_distance:.3f} ({parts}); "
-                      f"held-out {'/'.join(map(str, spec.heldout_years))} distance {result.heldout_distance:.3f} ({held})",
-                      soft_wrap=True)
-        console.print("patterns at the fitted values: " + ", ".join(
-            f"{v.pattern} {'PASS' if v.passed else 'FAIL'} ({v.criteria_passed}/{v.criteria} criteria)"
-            for v in result.check_verdicts.itertuples(index=False)))
+        _print_fit(result, spec)
         err_console.print(f"wrote {path} and {len(paths)} report files in {spec.out_dir}/")
+
+
+def _override(spec: Any, values: dict[str, Any], output: str | None, out: str | None, **paths: str | None) -> None:
+    """Set the options given on the command line (None: keep the spec's) on ``spec``: ``values`` as they are,
+    ``output``, ``out`` (as ``out_dir``) and ``paths`` as resolved paths."""
+    for name, value in values.items():
+        if value is not None:
+            setattr(spec, name, value)
+    if output:
+        spec.output = Path(output).resolve()
+    if out:
+        spec.out_dir = Path(out).resolve()
+    for name, value in paths.items():
+        if value:
+            setattr(spec, name, Path(value).resolve())
+
+
+def _command(spec_file: str) -> str:
+    """The command line to record in the outputs: this one, or its equivalent when called from elsewhere."""
+    argv = sys.argv[1:]
+    return " ".join(["aieco", *argv]) if argv[:1] == ["calibrate"] else f"aieco calibrate {spec_file}"
+
+
+def _run_fit(spec: Any) -> Any:
+    """Run the calibration of ``spec`` under a progress bar; exits with code 2 on bad input."""
+    from sim.analysis.calibration import CalibrationError
+    from sim.analysis.calibration import calibrate as run_calibration
+    from sim.analysis.validation import ValidationInputError
+    from sim.cli.common import progress_bar
+    from sim.model.labs import RosterError
+    from sim.scenario.schema import ScenarioError
+
+    dim = len(spec.parameters)
+    total = (spec.maxiter + 1) * spec.popsize * dim if spec.method == "differential_evolution" else spec.maxiter
+    try:
+        with progress_bar(total, f"calibrate: {dim} parameters, {spec.method}") as advance:
+            state = {"done": 0}
+
+            def progress(done: int, _total: int, _best: float) -> None:
+                advance(done - state["done"])
+                state["done"] = done
+
+            return run_calibration(spec, echo=lambda m: err_console.print(m, soft_wrap=True), progress=progress)
+    except (CalibrationError, ScenarioError, ValidationInputError) as e:
+        fail(str(e))
+    except RosterError as e:
+        fail(f"{spec.scenario}: field 'roster': {e}")
+
+
+def _print_fit(result: Any, spec: Any) -> None:
+    """Print the fitted values, the check with fresh seeds and the patterns' verdicts."""
+    t = Table(title=f"Calibration: distance {result.start_distance:.3f} -> {result.distance:.3f} "
+                    f"({result.n_evaluations} evaluations, {result.wall_seconds:.0f} s)", title_justify="left")
+    for h in ("parameter", "bounds", "previous", "fitted"):
+        t.add_column(h, justify="left" if h == "parameter" else "right")
+    for p in spec.parameters:
+        t.add_row(p.path, f"[{p.lower:g}, {p.upper:g}]", f"{result.start[p.path]:.4g}", f"{result.fitted[p.path]:.4g}")
+    console.print(t)
+    parts = ", ".join(f"{k} {v:.3f}" for k, v in result.check_parts.items())
+    held = ", ".join(f"{k} {v:.3f}" for k, v in result.heldout_parts.items())
+    console.print(f"check with fresh seeds: calibration-years distance {result.check_distance:.3f} ({parts}); "
+                  f"held-out {'/'.join(map(str, spec.heldout_years))} distance {result.heldout_distance:.3f} ({held})",
+                  soft_wrap=True)
+    console.print("patterns at the fitted values: " + ", ".join(
+        f"{v.pattern} {'PASS' if v.passed else 'FAIL'} ({v.criteria_passed}/{v.criteria} criteria)"
+        for v in result.check_verdicts.itertuples(index=False)))
 
 
 def _is_abc_spec(path: str) -> bool:
@@ -149,117 +177,99 @@ def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers:
                    no_figures: bool, scheduler: str | None, population: int | None, generations: int | None,
                    db: str | None, new_run: bool) -> None:
     """``aieco calibrate`` on an ABC spec (see :mod:`sim.analysis.abcsmc`)."""
-    from sim.analysis.abcsmc import (
-        ABCError,
-        generation_table,
-        history_wall_seconds,
-        load_abc_spec,
-        posterior_ensemble,
-        posterior_generation,
-        posterior_summary,
-        run_abc,
-        write_ensemble,
-    )
-    from sim.analysis.provenance import base_manifest, write_json_atomic
-    from sim.analysis.validation import ValidationInputError
-    from sim.model.labs import RosterError
-    from sim.scenario.schema import ScenarioError
+    from sim.analysis.abcsmc import ABCError, load_abc_spec, write_abc_report
 
     fmts = parse_formats(formats)
     try:
         spec = load_abc_spec(spec_file)
     except ABCError as e:
         fail(str(e))
-    for name, value in (("population", population), ("generations", generations), ("workers", workers)):
-        if value is not None:
-            setattr(spec, name, value)
-    if output:
-        spec.output = Path(output).resolve()
-    if out:
-        spec.out_dir = Path(out).resolve()
-    if db:
-        spec.db = Path(db).resolve()
+    _override(spec, {"population": population, "generations": generations, "workers": workers}, output, out, db=db)
     try:
         import pyabc  # noqa: F401
     except ImportError:
         fail("ABC calibration needs pyabc: pip install 'aieco[abc]'", code=1)
-    argv = sys.argv[1:]
-    command = " ".join(["aieco", *argv]) if argv[:1] == ["calibrate"] else f"aieco calibrate {spec_file}"
+    command = _command(spec_file)
     with writer_lock(spec.out_dir):  # one writer of the fit's folder at a time
-        try:
-            result = run_abc(spec, scheduler=scheduler, new=new_run, echo=lambda m: err_console.print(m, soft_wrap=True))
-        except (ABCError, ScenarioError, ValidationInputError) as e:
-            fail(str(e))
-        except RosterError as e:
-            fail(f"{spec.scenario}: field 'roster': {e}")
-        except OSError as e:  # e.g. no Dask scheduler at the address
-            fail(f"--scheduler {scheduler}: {e}" if scheduler else str(e), code=1)
-        gens = generation_table(result.history)
-        t_post = posterior_generation(gens, spec.min_ess)
-        path = write_ensemble(result, command=command, t=t_post, generations=gens)
-        ens = posterior_ensemble(result.history, spec.priors, t_post)
-        summ = posterior_summary(ens, spec.priors)
-        spec.out_dir.mkdir(parents=True, exist_ok=True)
-        gens.to_csv(spec.out_dir / "generations.csv", index=False, float_format="%.6g")
-        summ.to_csv(spec.out_dir / "posterior_summary.csv", index=False, float_format="%.6g")
-        ens.to_csv(spec.out_dir / "particles.csv", index=False, float_format="%.6g")
-        manifest = base_manifest("abc")
-        rate = result.simulations / result.wall_seconds if result.wall_seconds > 0 else float("nan")
-        total_sims = int(gens["samples"].sum())  # every generation's simulations (the prior sample excluded)
-        total_wall = history_wall_seconds(result.history)
-        manifest.update({"spec": str(spec.source), "output": str(path), "db": str(spec.db), "run_id": result.run_id,
-                         "resumed": result.resumed, "wall_seconds": round(result.wall_seconds, 2),
-                         "simulations": result.simulations, "simulations_per_second": round(rate, 3),
-                         "history_wall_seconds": round(total_wall, 1), "history_simulations": total_sims,
-                         "posterior_generation": t_post, "min_ess": spec.min_ess, "run_state": result.run_state,
-                         "scheduler": scheduler, "workers": spec.workers, "population": spec.population,
-                         "parameters": [{"path": p.path, "lower": p.lower, "upper": p.upper, "why": p.why}
-                                        for p in spec.priors],
-                         "generations": gens.to_dict(orient="records")})
-        write_json_atomic(spec.out_dir / "manifest.json", manifest)
-        n_fig = 0
-        if not no_figures:
-            from sim.plots.posterior import draw_abc_figures
+        result = _run_abc(spec, scheduler, new_run)
+        report = write_abc_report(result, command=command, scheduler=scheduler)
+        n_fig = 0 if no_figures else _abc_figures(report, spec, fmts)
+        ess = _print_abc(result, report, spec)
+        _warn_abc_ess(report, spec, ess)
+        err_console.print(f"wrote {report.path}; {spec.out_dir}/: generations.csv, posterior_summary.csv, "
+                          f"particles.csv, manifest.json" + (f", {n_fig} figure files in figures/" if n_fig else ""))
 
-            ens_params = [{"path": p.path, "lower": p.lower, "upper": p.upper} for p in spec.priors]
-            prov = {k: manifest[k] for k in ("command", "versions", "git", "created")} | {"results": str(spec.out_dir)}
-            n_fig = len([p for p in draw_abc_figures(gens, ens, ens_params, spec.population, spec.out_dir / "figures",
-                                                     fmts, prov, posterior_t=t_post,
-                                                     min_ess=spec.min_ess) if p.suffix != ".json"])
-        ess = float(gens.loc[gens["t"] == t_post, "ess"].iloc[0])
-        total = (f"; the whole run {total_sims} simulations in {total_wall:.0f} s ({total_sims / total_wall:.2f} per s)"
-                 if total_wall > 0 and result.resumed else "")
-        which = (f"the last with ESS >= {spec.min_ess}" if ess >= spec.min_ess else
-                 f"the last; none reaches ESS {spec.min_ess}")
-        t = Table(title=f"ABC-SMC posterior: generation {t_post} of 0-{int(gens['t'].max())} ({which}), ESS {ess:.0f} of "
-                        f"{spec.population}; this call {result.simulations} simulations "
-                        f"in {result.wall_seconds:.0f} s ({rate:.2f} per s){total}", title_justify="left")
-        for h in ("parameter", "prior", "median", "90% interval", "share of prior"):
-            t.add_column(h, justify="left" if h == "parameter" else "right")
-        for r in summ.itertuples(index=False):
-            t.add_row(r.parameter, f"[{r.prior_lower:g}, {r.prior_upper:g}]", f"{r.median:.4g}",
-                      f"[{r.q05:.4g}, {r.q95:.4g}]", f"{r.width_share_of_prior:.2f}")
-        wide_console(130).print(t)
-        g = Table(title="by generation", title_justify="left")
-        for h in ("t", "epsilon", "simulations", "acceptance", "ESS"):
-            g.add_column(h, justify="right")
-        for r in gens.itertuples(index=False):
-            g.add_row(str(r.t), f"{r.epsilon:.4g}", str(r.samples), f"{r.acceptance:.3f}", f"{r.ess:.0f}")
-        wide_console(130).print(g)
-        if ess < spec.min_ess:
-            err_console.print(f"[yellow]warning:[/] no generation has an effective sample size of {spec.min_ess}: the "
-                              f"posterior (generation {t_post}) has {ess:.0f}; rerun with a larger --population (--new), "
-                              f"e.g. --population {int(spec.population * 1.1 * spec.min_ess / max(ess, 1))}",
-                              markup=True, soft_wrap=True)
-        elif t_post < int(gens["t"].max()):
-            later = gens[gens["t"] > t_post]
-            err_console.print(f"note: generation(s) {', '.join(str(int(x)) for x in later['t'])} reached epsilon "
-                              f"{later['epsilon'].iloc[-1]:.4g} but with an ESS of "
-                              f"{', '.join(f'{x:.0f}' for x in later['ess'])} (< {spec.min_ess}): the posterior is "
-                              f"generation {t_post} (epsilon {gens.loc[gens['t'] == t_post, 'epsilon'].iloc[0]:.4g}); a "
-                              f"larger --population (--new) would keep the later one", soft_wrap=True)
-        err_console.print(f"wrote {path}; {spec.out_dir}/: generations.csv, posterior_summary.csv, particles.csv, "
-                          f"manifest.json" + (f", {n_fig} figure files in figures/" if n_fig else ""))
+
+def _run_abc(spec: Any, scheduler: str | None, new_run: bool) -> Any:
+    """Run (or resume) ABC-SMC on ``spec``; exits with code 2 on bad input, 1 when the cluster fails."""
+    from sim.analysis.abcsmc import ABCError, run_abc
+    from sim.analysis.validation import ValidationInputError
+    from sim.model.labs import RosterError
+    from sim.scenario.schema import ScenarioError
+
+    try:
+        return run_abc(spec, scheduler=scheduler, new=new_run, echo=lambda m: err_console.print(m, soft_wrap=True))
+    except (ABCError, ScenarioError, ValidationInputError) as e:
+        fail(str(e))
+    except RosterError as e:
+        fail(f"{spec.scenario}: field 'roster': {e}")
+    except OSError as e:  # e.g. no Dask scheduler at the address
+        fail(f"--scheduler {scheduler}: {e}" if scheduler else str(e), code=1)
+
+
+def _abc_figures(report: Any, spec: Any, fmts: tuple[str, ...]) -> int:
+    """Draw the ABC figures into ``spec.out_dir/figures``; returns the number of figure files."""
+    from sim.plots.posterior import draw_abc_figures
+
+    ens_params = [{"path": p.path, "lower": p.lower, "upper": p.upper} for p in spec.priors]
+    prov = {k: report.manifest[k] for k in ("command", "versions", "git", "created")} | {"results": str(spec.out_dir)}
+    return len([p for p in draw_abc_figures(report.generations, report.ensemble, ens_params, spec.population,
+                                            spec.out_dir / "figures", fmts, prov, posterior_t=report.posterior_t,
+                                            min_ess=spec.min_ess) if p.suffix != ".json"])
+
+
+def _print_abc(result: Any, report: Any, spec: Any) -> float:
+    """Print the posterior's summary and the generations; returns the posterior generation's ESS."""
+    gens, t_post, total_sims, total_wall = (report.generations, report.posterior_t, report.history_simulations,
+                                            report.history_wall_seconds)
+    ess = float(gens.loc[gens["t"] == t_post, "ess"].iloc[0])
+    total = (f"; the whole run {total_sims} simulations in {total_wall:.0f} s ({total_sims / total_wall:.2f} per s)"
+             if total_wall > 0 and result.resumed else "")
+    which = (f"the last with ESS >= {spec.min_ess}" if ess >= spec.min_ess else
+             f"the last; none reaches ESS {spec.min_ess}")
+    t = Table(title=f"ABC-SMC posterior: generation {t_post} of 0-{int(gens['t'].max())} ({which}), ESS {ess:.0f} of "
+                    f"{spec.population}; this call {result.simulations} simulations "
+                    f"in {result.wall_seconds:.0f} s ({report.rate:.2f} per s){total}", title_justify="left")
+    for h in ("parameter", "prior", "median", "90% interval", "share of prior"):
+        t.add_column(h, justify="left" if h == "parameter" else "right")
+    for r in report.summary.itertuples(index=False):
+        t.add_row(r.parameter, f"[{r.prior_lower:g}, {r.prior_upper:g}]", f"{r.median:.4g}",
+                  f"[{r.q05:.4g}, {r.q95:.4g}]", f"{r.width_share_of_prior:.2f}")
+    wide_console(130).print(t)
+    g = Table(title="by generation", title_justify="left")
+    for h in ("t", "epsilon", "simulations", "acceptance", "ESS"):
+        g.add_column(h, justify="right")
+    for r in gens.itertuples(index=False):
+        g.add_row(str(r.t), f"{r.epsilon:.4g}", str(r.samples), f"{r.acceptance:.3f}", f"{r.ess:.0f}")
+    wide_console(130).print(g)
+    return ess
+
+
+def _warn_abc_ess(report: Any, spec: Any, ess: float) -> None:
+    """Warn when no generation reaches the spec's ESS, or note later generations passed over for too small an ESS."""
+    gens, t_post = report.generations, report.posterior_t
+    if ess < spec.min_ess:
+        err_console.print(f"[yellow]warning:[/] no generation has an effective sample size of {spec.min_ess}: the "
+                          f"posterior (generation {t_post}) has {ess:.0f}; rerun with a larger --population (--new), "
+                          f"e.g. --population {int(spec.population * 1.1 * spec.min_ess / max(ess, 1))}",
+                          markup=True, soft_wrap=True)
+    elif t_post < int(gens["t"].max()):
+        later = gens[gens["t"] > t_post]
+        err_console.print(f"note: generation(s) {', '.join(str(int(x)) for x in later['t'])} reached epsilon "
+                          f"{later['epsilon'].iloc[-1]:.4g} but with an ESS of "
+                          f"{', '.join(f'{x:.0f}' for x in later['ess'])} (< {spec.min_ess}): the posterior is "
+                          f"generation {t_post} (epsilon {gens.loc[gens['t'] == t_post, 'epsilon'].iloc[0]:.4g}); a "
+                          f"larger --population (--new) would keep the later one", soft_wrap=True)
 
 
 COMMANDS = [calibrate]

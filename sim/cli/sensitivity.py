@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from typing import Any
 
 import click
 from rich.table import Table
@@ -130,40 +131,18 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
       aieco sensitivity experiments/ishigami.toml --executor serial
       aieco sensitivity experiments/sobol_baseline.toml --groups "chips=eta_alt,alt_supply_CN"
     """
-    from sim.analysis.sensitivity import (
-        AUTO_NOISE_PROBE,
-        Options,
-        SensitivityError,
-        check_inputs,
-        design_points,
-        load_sensitivity_spec,
-        parse_groups,
-        run_sensitivity,
-    )
+    from sim.analysis.sensitivity import Options, SensitivityError, parse_groups, run_sensitivity
 
     executor = resolve_executor(executor, scheduler, resume, retry_failed)
     fmts = parse_formats(formats)
     try:
-        with warnings.catch_warnings():  # the notes are printed below, once, as plain lines
-            warnings.simplefilter("ignore", SpecWarning)
-            sp = load_sensitivity_spec(spec, replications=replications, sets=sets, samples=samples)
-        for note in sp.notes:
-            err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
-        if noise_probe is None:
-            from sim.analysis.sweep.spec import resolve_function
-
-            deterministic = hasattr(resolve_function(sp.run_function), "outputs")
-            noise_probe = AUTO_NOISE_PROBE if sp.replications == 1 and not deterministic else 0
+        sp = _load_spec(spec, replications, sets, samples)
+        noise_probe = _noise_probe(sp, noise_probe)
         opts = Options(outputs=[o.strip() for o in outputs.split(",") if o.strip()] if outputs else None,
                        groups=parse_groups(groups), second_opinion=second_opinion, num_resamples=num_resamples,
                        conf_level=conf_level, exclude_nan=exclude_nan, noise_probe=noise_probe)
         if dry_run:
-            check_inputs(sp, opts)
-            n = design_points(sp, opts.groups)
-            probe = f" + noise probe {noise_probe} x 4 runs" if noise_probe and sp.replications == 1 else ""
-            click.echo(f"{sp.file.name}: design {sp.design}, {plural(len(sp.factors), 'factor')}, {n} points x "
-                       f"{plural(sp.replications, 'replication')} = {plural(n * sp.replications, 'run')}{probe}; outputs: "
-                       f"{', '.join(opts.outputs or sp.metrics)}; results to {out or f'results/sensitivity/{sp.out_name}'}")
+            _dry_run(sp, opts, out)
             return
     except (SpecError, SensitivityError) as e:
         fail(str(e))
@@ -181,6 +160,53 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
                                   timeout=timeout, progress=progress, echo=echo)
         except (SpecError, SweepError, SensitivityError) as e:
             fail(str(e))
+    _print_run(run, sp)
+    if not no_figures:
+        _draw_figures(run, fmts)
+    click.echo(f"tables: {run.out / 'indices.csv'} (and .parquet), {run.out / 'convergence.csv'}, "
+               f"{run.out / 'outputs.csv'}")
+    _exit_status(run)
+
+
+def _load_spec(spec: str, replications: int | None, sets: tuple[str, ...], samples: int | None) -> Any:
+    """The sensitivity spec, its notes printed once as plain lines (not as warnings)."""
+    from sim.analysis.sensitivity import load_sensitivity_spec
+
+    with warnings.catch_warnings():  # the notes are printed below, once, as plain lines
+        warnings.simplefilter("ignore", SpecWarning)
+        sp = load_sensitivity_spec(spec, replications=replications, sets=sets, samples=samples)
+    for note in sp.notes:
+        err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+    return sp
+
+
+def _noise_probe(sp: Any, noise_probe: int | None) -> int:
+    """``--noise-probe``, or its default: AUTO_NOISE_PROBE points with one replication of a run function that
+    declares no outputs (the model), 0 otherwise (deterministic test functions, or replications)."""
+    if noise_probe is not None:
+        return noise_probe
+    from sim.analysis.sensitivity import AUTO_NOISE_PROBE
+    from sim.analysis.sweep.spec import resolve_function
+
+    deterministic = hasattr(resolve_function(sp.run_function), "outputs")
+    return AUTO_NOISE_PROBE if sp.replications == 1 and not deterministic else 0
+
+
+def _dry_run(sp: Any, opts: Any, out: str | None) -> None:
+    """Check the inputs and print the design's size (``--dry-run``)."""
+    from sim.analysis.sensitivity import check_inputs, design_points
+
+    check_inputs(sp, opts)
+    n = design_points(sp, opts.groups)
+    noise_probe = opts.noise_probe
+    probe = f" + noise probe {noise_probe} x 4 runs" if noise_probe and sp.replications == 1 else ""
+    click.echo(f"{sp.file.name}: design {sp.design}, {plural(len(sp.factors), 'factor')}, {n} points x "
+               f"{plural(sp.replications, 'replication')} = {plural(n * sp.replications, 'run')}{probe}; outputs: "
+               f"{', '.join(opts.outputs or sp.metrics)}; results to {out or f'results/sensitivity/{sp.out_name}'}")
+
+
+def _print_run(run: Any, sp: Any) -> None:
+    """Print the runs' counts, a warning for failed runs, and each output's indices."""
     res, o = run.result, run.outcome
     click.echo(f"{run.out}: {sp.design} design, {o.total} runs ({o.ok} ok, {o.failed} failed, {o.missing} missing; "
                f"this session {o.ran} in {o.seconds:.1f} s on {o.executor}); analysis {res.seconds:.1f} s")
@@ -189,16 +215,22 @@ def sensitivity(spec: str, executor: str | None, workers: int | None, scheduler:
                           f"{run.out / 'sweep'}`)", markup=False, highlight=False, soft_wrap=True)
     for rep in res.outputs:
         _print_output(res, rep)
-    if not no_figures:
-        from sim.plots.sensitivity import draw_sensitivity_figures
 
-        t0 = time.perf_counter()
-        paths = draw_sensitivity_figures(run.out, fmts)
-        figs = [p for p in paths if p.suffix != ".json"]
-        err_console.print(f"{len(figs)} figure files in {run.out / 'figures'} ({time.perf_counter() - t0:.1f} s)",
-                          markup=False, highlight=False)
-    click.echo(f"tables: {run.out / 'indices.csv'} (and .parquet), {run.out / 'convergence.csv'}, "
-               f"{run.out / 'outputs.csv'}")
+
+def _draw_figures(run: Any, fmts: tuple[str, ...]) -> None:
+    """Draw the sensitivity figures into ``run.out/figures`` and say how many."""
+    from sim.plots.sensitivity import draw_sensitivity_figures
+
+    t0 = time.perf_counter()
+    paths = draw_sensitivity_figures(run.out, fmts)
+    figs = [p for p in paths if p.suffix != ".json"]
+    err_console.print(f"{len(figs)} figure files in {run.out / 'figures'} ({time.perf_counter() - t0:.1f} s)",
+                      markup=False, highlight=False)
+
+
+def _exit_status(run: Any) -> None:
+    """Exit with code 1 when an output could not be analysed or runs are missing."""
+    res, o = run.result, run.outcome
     not_done = [r for r in res.outputs if r.status not in ("ok", "constant")]
     if not_done:
         fail(f"{len(not_done)} output(s) not analysed ({', '.join(r.output for r in not_done)}): see the messages "

@@ -35,10 +35,21 @@ from sim.plots.style import (
     provenance,
     save,
 )
-
-SWEEP_METRICS = ("open_share_CN_mean12", "us_cn_gap_months_mean12", "noncn_on_cn_open_mean12",
-                 "compute_share_CN_mean12")
-"""Metrics drawn by default (the horizon value is used where the 12-month mean was not recorded)."""
+from sim.plots.sweep_inputs import (
+    FACTOR_ALIASES,  # noqa: F401 - re-exported
+    FACTOR_LABELS,  # noqa: F401 - re-exported
+    SWEEP_METRICS,
+    SweepFigureError,
+    _factor_paths,
+    _lower_first,
+    _ok,
+    _when,
+    baseline_point,
+    factor_label,
+    horizon,
+    numeric_factors,
+    pick_metric,
+)
 
 SAMPLED_DESIGNS = ("lhs", "sobol", "morris")
 
@@ -51,149 +62,15 @@ MIN_CONTOUR_SPAN = 0.05
 CONTOUR_STEP_SES = 3.0
 """Contour levels are at least this many standard errors of a cell mean apart."""
 
-FACTOR_LABELS = {
-    "governments.US.export_control.CN": "US chip-control strictness on China",
-    "governments.US.leakage": "Export-control leakage",
-    "compute.tau_alg_months": "Algorithmic halving time",
-    "compute.final_run_share": "Compute share of the final run",
-    "compute.eta_alt": "Alternative chips' performance per dollar",
-    "compute.alt_supply_h100e.CN": "China's alternative chip supply",
-    "compute.alt_supply_growth_per_year": "Growth of alternative chip supply",
-    "labs.distill_share_at_parity": "Distillation: share of the gap closed",
-    "labs.api_distill_efficiency": "Distillation through APIs",
-    "labs.beta": "Labs' open/closed choice sensitivity",
-    "labs.open_capture": "Revenue captured by open labs",
-    "labs.spill_coef": "Cost of opening a leading model",
-    "labs.funding_kappa": "Funding response to capability lead",
-    "developers.w_open_mean": "Developers' value of open weights",
-    "developers.w_cap_mean": "Developers' value of capability",
-    "developers.w_sov_mean": "Developers' distrust of foreign APIs",
-    "developers.w_net": "Network effect in adoption",
-    "market.market_usd_per_month": "Developer market in 2024",
-    "market.investment_revenue_elasticity": "Investment's elasticity to revenue",
-    "market.investment_expectation_elasticity": "Investment's elasticity to revenue growth",
-    "chips.production_growth_per_year": "Chip production growth to 2025",
-    "chips.production_growth_after_per_year": "Chip production growth from 2026",
-    "chips.outside_demand_usd_per_month": "Chip demand outside the labs",
-}
-"""Readable labels of factor paths (others are shown as their path)."""
-
-FACTOR_ALIASES = {"export_control_CN": "governments.US.export_control.CN", "leakage": "governments.US.leakage"}
-"""Factor names used by the experiment specs -> their scenario paths (for labels when only the name is known)."""
 
 LEVEL_STYLES = ("-", "--", (0, (1, 1.2)))
 LEVEL_SHADES = (0.15, 0.5, 0.8)
 """Slices at up to three levels: line style and position in the viridis colour map (dark, middle, light)."""
 
 
-class SweepFigureError(ValueError):
-    """The sweep results cannot give the requested figure (factor or metric missing, too few runs)."""
-
-
 # ---------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------
-
-def factor_label(name: str, path: str | None = None, unit: bool = True) -> str:
-    """Readable label of a factor (by its path, else its name), with its unit from the scenario schema."""
-    key = path or FACTOR_ALIASES.get(name, name)
-    label = FACTOR_LABELS.get(key) or FACTOR_LABELS.get(name) or name.replace("_", " ")
-    if unit:
-        try:
-            from sim.scenario.schema import field_info
-
-            u = field_info(key).get("unit") or ""
-        except Exception:  # noqa: BLE001 - a factor that is not a schema field (e.g. a scenario choice)
-            u = ""
-        u = {"fraction": "share", "0..1 strictness": "0-1", "1 (logit slope)": "logit slope"}.get(u, u)
-        if u:
-            label += f" ({u})"
-    return label
-
-
-def _factor_paths(manifest: dict[str, Any]) -> dict[str, str]:
-    return {f.get("name"): f.get("path") for f in manifest.get("resolved", {}).get("factors", [])}
-
-
-def numeric_factors(results: pd.DataFrame, factors: Sequence[str]) -> list[str]:
-    """The factors with numeric values that vary in the results."""
-    out = []
-    for f in factors:
-        if f in results and pd.api.types.is_numeric_dtype(results[f]) and results[f].nunique() > 1:
-            out.append(f)
-    return out
-
-
-def pick_metric(results: pd.DataFrame, metric: str) -> str:
-    """``metric``, or its horizon version when the 12-month mean is not in the results."""
-    if metric in results:
-        return metric
-    base = metric.removesuffix("_mean12")
-    if base in results:
-        return base
-    raise SweepFigureError(f"metric {metric!r} is not in the sweep results")
-
-
-def _ok(results: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
-    df = results[results["status"] == "ok"] if "status" in results else results
-    return df.dropna(subset=list(cols))
-
-
-def baseline_point(manifest: dict[str, Any], factors: Sequence[str]) -> dict[str, float]:
-    """The value each factor takes in the sweep's base scenario at the horizon: the field's value, or the
-    last dated event that sets it (e.g. the baseline's export controls tighten to 0.9 in 2024-12).
-    Factors that are not scenario fields are left out."""
-    bases = manifest.get("bases") or []
-    if not bases:
-        return {}
-    sc = bases[0].get("scenario", {})
-    paths = _factor_paths(manifest)
-    out: dict[str, float] = {}
-    for f in factors:
-        path = paths.get(f) or f
-        node: Any = sc
-        for part in path.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        value = node if isinstance(node, int | float) and not isinstance(node, bool) else None
-        if value is None:  # not set in the scenario, e.g. no export control on CN: the schema's default
-            try:
-                from sim.scenario.schema import field_info
-
-                default = field_info(path).get("default")
-                value = default if isinstance(default, int | float) and not isinstance(default, bool) else None
-            except Exception:  # noqa: BLE001 - not a schema field (e.g. a scenario choice)
-                value = None
-        for ev in sc.get("events") or []:
-            if ev.get("government") and f"governments.{ev['government']}.{ev.get('field')}" == path:
-                if isinstance(ev.get("value"), int | float):
-                    value = ev["value"]
-        if value is not None:
-            out[f] = float(value)
-    return out
-
-
-def horizon(manifest: dict[str, Any]) -> str:
-    """The last simulated month (YYYY-MM) of the sweep's base scenario, or '' if unknown."""
-    try:
-        from sim.scenario.schema import month_label
-
-        sc = manifest["bases"][0]["scenario"]
-        return month_label(sc["start"], int(sc["months"]) - 1)
-    except Exception:  # noqa: BLE001
-        return ""
-
-
-def _when(metric: str, when: str) -> str:
-    if not when:
-        return ""
-    if metric.endswith("_mean12"):
-        return f" Values: mean of the 12 months to {when}."
-    return f" Values at {when}."
-
-
-def _lower_first(text: str) -> str:
-    """'Export-control leakage' -> 'export-control leakage'; 'US chip ...' stays."""
-    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
 
 
 def _edges(levels: np.ndarray) -> np.ndarray:
@@ -242,7 +119,6 @@ def fig_heatmap(results: pd.DataFrame, x: str, y: str, metric: str, *, baseline:
     Z = mean.to_numpy(float)
     double = width == "double"
     fig, ax = figure(width, 0.62 if double else 0.95)
-    import matplotlib.patheffects as pe
 
     lo, hi = (float(np.nanmin(Z)), float(np.nanmax(Z))) if np.isfinite(Z).any() else (0.0, 1.0)
     name, unit = metric_label(metric)
@@ -257,38 +133,68 @@ def fig_heatmap(results: pd.DataFrame, x: str, y: str, metric: str, *, baseline:
     span = hi - lo
     digits = _digits(span, se, float(np.nanmax(np.abs(Z))) if np.isfinite(Z).any() else 1.0)
     if xs.size * ys.size <= 100:
-        for i, yv in enumerate(ys):
-            for j, xv in enumerate(xs):
-                v = Z[i, j]
-                dark = np.isfinite(v) and (v - vmin) / ((vmax - vmin) or 1) < 0.55
-                face = mesh.cmap(mesh.norm(v)) if np.isfinite(v) else "white"
-                ax.text(xv, yv, f"{v:.{digits}f}" if np.isfinite(v) else "", ha="center", va="center",
-                        fontsize=6 if double else 5, color="white" if dark else "black", zorder=4,
-                        path_effects=[pe.withStroke(linewidth=2.5, foreground=face)])  # hides lines beneath
+        _cell_values(ax, mesh, xs, ys, Z, (vmin, vmax), digits, double)
     fit = ""
     if xs.size >= 2 and ys.size >= 2 and np.isfinite(Z).all():
-        levels, why = contour_levels(Z, se, vmax - vmin)
-        if levels:
-            cs = ax.contour(xs, ys, Z, levels=levels, colors="white", linewidths=0.9)
-            for c in _contour_artists(cs):
-                c.set_path_effects([pe.Stroke(linewidth=2.0, foreground="black", alpha=0.55), pe.Normal()])
-            step = levels[1] - levels[0] if len(levels) > 1 else abs(levels[0]) or 1.0
-            ldig = max(0, int(-np.floor(np.log10(step) + 1e-9)))
-            texts = ax.clabel(cs, fontsize=6 if double else 5, fmt=lambda v: f"{v:.{ldig}f}",
-                              inline_spacing=2, manual=_label_spots(cs, xs, ys))
-            for t in texts:
-                t.set_color("white")
-                t.set_path_effects([pe.withStroke(linewidth=1.5, foreground="black")])
-            fit = (" Lines: contours of the cell means (interpolated between cells), at levels at least "
-                   f"{CONTOUR_STEP_SES:g} standard errors apart that the cells clearly cross.")
-        else:
-            fit = f" No contour lines: {why}."
+        fit = _contours(ax, xs, ys, Z, se, vmax - vmin, double)
     if baseline and x in baseline and y in baseline:
-        ax.plot([baseline[x]], [baseline[y]], marker="*", ms=11 if double else 8, color="white", mec="black",
-                mew=0.8, ls="none", zorder=5)
-        ax.annotate("baseline", xy=(baseline[x], baseline[y]), xytext=(0, 7 if double else 5),
-                    textcoords="offset points", ha="center", va="bottom", fontsize=6 if double else 5,
-                    color="white", zorder=6, path_effects=[pe.withStroke(linewidth=1.5, foreground="black")])
+        _baseline_star(ax, baseline[x], baseline[y], double)
+    _heatmap_axes(ax, xs, ys, x_label or factor_label(x), y_label or factor_label(y), name, double)
+    caption(fig, f"aieco sweep: mean of {n} replication{'s' * (n > 1)} per cell.{_noise_note(se, unit)}{fit} "
+                 f"{note}".strip())
+    return fig
+
+
+def _cell_values(ax, mesh, xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, vrange: tuple[float, float], digits: int,
+                 double: bool) -> None:
+    """Print each cell's mean in it, white on dark cells, with a halo of the cell's colour."""
+    import matplotlib.patheffects as pe
+
+    vmin, vmax = vrange
+    for i, yv in enumerate(ys):
+        for j, xv in enumerate(xs):
+            v = Z[i, j]
+            dark = np.isfinite(v) and (v - vmin) / ((vmax - vmin) or 1) < 0.55
+            face = mesh.cmap(mesh.norm(v)) if np.isfinite(v) else "white"
+            ax.text(xv, yv, f"{v:.{digits}f}" if np.isfinite(v) else "", ha="center", va="center",
+                    fontsize=6 if double else 5, color="white" if dark else "black", zorder=4,
+                    path_effects=[pe.withStroke(linewidth=2.5, foreground=face)])  # hides lines beneath
+
+
+def _contours(ax, xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, se: float, colour_span: float, double: bool) -> str:
+    """Draw labelled contours of the cell means at :func:`contour_levels`; returns the caption's sentence on them."""
+    import matplotlib.patheffects as pe
+
+    levels, why = contour_levels(Z, se, colour_span)
+    if not levels:
+        return f" No contour lines: {why}."
+    cs = ax.contour(xs, ys, Z, levels=levels, colors="white", linewidths=0.9)
+    for c in _contour_artists(cs):
+        c.set_path_effects([pe.Stroke(linewidth=2.0, foreground="black", alpha=0.55), pe.Normal()])
+    step = levels[1] - levels[0] if len(levels) > 1 else abs(levels[0]) or 1.0
+    ldig = max(0, int(-np.floor(np.log10(step) + 1e-9)))
+    texts = ax.clabel(cs, fontsize=6 if double else 5, fmt=lambda v: f"{v:.{ldig}f}",
+                      inline_spacing=2, manual=_label_spots(cs, xs, ys))
+    for t in texts:
+        t.set_color("white")
+        t.set_path_effects([pe.withStroke(linewidth=1.5, foreground="black")])
+    return (" Lines: contours of the cell means (interpolated between cells), at levels at least "
+            f"{CONTOUR_STEP_SES:g} standard errors apart that the cells clearly cross.")
+
+
+def _baseline_star(ax, bx: float, by: float, double: bool) -> None:
+    """Mark the baseline point with a labelled star."""
+    import matplotlib.patheffects as pe
+
+    ax.plot([bx], [by], marker="*", ms=11 if double else 8, color="white", mec="black",
+            mew=0.8, ls="none", zorder=5)
+    ax.annotate("baseline", xy=(bx, by), xytext=(0, 7 if double else 5),
+                textcoords="offset points", ha="center", va="bottom", fontsize=6 if double else 5,
+                color="white", zorder=6, path_effects=[pe.withStroke(linewidth=1.5, foreground="black")])
+
+
+def _heatmap_axes(ax, xs: np.ndarray, ys: np.ndarray, x_label: str, y_label: str, title: str, double: bool) -> None:
+    """Limits at the cells' edges, a tick per level, no grid or spines, the labels and the title."""
     ax.set_xlim(_edges(xs)[[0, -1]])
     ax.set_ylim(_edges(ys)[[0, -1]])
     ax.set_xticks(xs)
@@ -297,16 +203,19 @@ def fig_heatmap(results: pd.DataFrame, x: str, y: str, metric: str, *, baseline:
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
     ax.tick_params(length=0)
-    ax.set_xlabel(x_label or factor_label(x))
-    ax.set_ylabel(textwrap.fill(y_label or factor_label(y), 28 if double else 24))
-    ax.set_title(textwrap.fill(name, 60 if double else 44), loc="left")
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(textwrap.fill(y_label, 28 if double else 24))
+    ax.set_title(textwrap.fill(title, 60 if double else 44), loc="left")
+
+
+def _noise_note(se: float, unit: str) -> str:
+    """The caption's sentences on the replication noise of a cell mean (standard error ``se``)."""
     noise = f" Typical standard error of a cell mean: {_sig(se)} {unit}." if np.isfinite(se) else ""
     if se == 0:
         noise = " Most cells have the same value in every replication."
     if np.isfinite(se) and not unit.startswith("share"):
         noise += f" The colour scale spans at least \u00b1{NOISE_SES:g} standard errors."
-    caption(fig, f"aieco sweep: mean of {n} replication{'s' * (n > 1)} per cell.{noise}{fit} {note}".strip())
-    return fig
+    return noise
 
 
 def _colour_range(lo: float, hi: float, unit: str, centre: float = float("nan"),

@@ -83,7 +83,7 @@ def _not_this_region(path: str, info: dict, infos: dict[str, dict]) -> tuple[str
 def to_markdown(table: pd.DataFrame) -> str:
     """The table as the Markdown page ``docs/parameters.md`` (with a header saying how it is generated)."""
     lines = ["# Parameters", "",
-             "Generated from the scenario schema (`sim/scenario/schema.py`) by `aieco scenarios params --format markdown "
+             "Generated from the scenario schema (`sim/scenario/schema/`) by `aieco scenarios params --format markdown "
              "> docs/parameters.md`; do not edit by hand. A test fails when this file is out of date.", "",
              "Per-region parameters have one row per region. 'varied in' names the shipped specs in "
              "`experiments/` that vary the parameter.", "",

@@ -252,20 +252,7 @@ def _execute(plan: Plan, out: Path, manifest: dict | None, handle: ExecutorHandl
              batch_size: int | None, progress: bool, say: Callable[[str], None]) -> SweepOutcome:
     spec, reps = plan.spec, plan.replications
     t0 = time.perf_counter()
-    if manifest is None:
-        manifest = store.create_manifest(spec, plan.matrix, salib_problem(spec), reps, handle.description,
-                                         seed_block=plan.seed_block)
-        resumed = False
-    else:
-        bad = store.set_aside_unreadable(out)
-        if bad:
-            say(f"set aside {len(bad)} unreadable part(s) in {out / store.UNREADABLE_DIR}/ "
-                f"({', '.join(p.relative_to(out).as_posix() for p in bad[:5])}{' ...' if len(bad) > 5 else ''}); "
-                "their runs run again")
-        removed = store.cleanup_partial(out)
-        if removed:
-            say(f"removed {removed} partial file(s) left by an interrupted session")
-        resumed = True
+    manifest, resumed = _open_manifest(plan, out, manifest, handle, say)
     session = store.start_session(out, manifest, reps, handle.description, resumed, say=say)
     store.write_design(out, plan.matrix, plan.unit, spec.factor_names)
 
@@ -277,71 +264,14 @@ def _execute(plan: Plan, out: Path, manifest: dict | None, handle: ExecutorHandl
     if resumed:
         say(f"resuming: {already} of {plan.total} runs already done ({already_failed} failed); {n_todo} to run")
     size = batch_size or spec.batch_size or auto_batch_size(n_todo, handle.workers)
-    metrics = tuple(spec.metrics)
-    max_inflight = max(1, INFLIGHT_PER_WORKER * handle.workers) if handle.kind != "serial" else 1
-
-    ran = ran_failed = restarts = 0
-    batches = _batches(plan, todo, size, first_task=0, workers=handle.workers)  # serial: 1 worker
-    inflight: dict[Future, tuple[int, list[tuple[int, int, int]]]] = {}
-    stop_submitting = False
-
-    def submit_next() -> bool:
-        b = next(batches, None)
-        if b is None:
-            return False
-        keys = [(r.point, r.replication, r.seed) for r in b.runs]
-        try:
-            fut = handle.executor.submit(run_batch, b)
-        except BrokenExecutor as e:
-            fut = Future()
-            fut.set_exception(e)
-        inflight[fut] = (b.task, keys)
-        return True
-
-    label = f"sweep {spec.name}"
+    loop = _BatchLoop(plan, out, session, handle, todo, size, say)
     try:
-        with RunProgress(progress, plan.total, already, already_failed, label) as bar:
-            while len(inflight) < max_inflight and submit_next():
-                pass
-            while inflight:
-                finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                broken = False
-                for fut in finished:
-                    task, keys = inflight.pop(fut)
-                    try:
-                        res = fut.result()
-                    except BaseException as e:  # noqa: BLE001 - a lost task becomes failed runs, never a hang
-                        if isinstance(e, KeyboardInterrupt):
-                            raise
-                        broken |= isinstance(e, BrokenExecutor)
-                        res = _failed_batch(keys, metrics, e)
-                    store.write_part(out, session, task, res.records, list(metrics), res.timeseries)
-                    nf = sum(r["status"] != "ok" for r in res.records)
-                    ran += len(res.records)
-                    ran_failed += nf
-                    bar.advance(len(res.records), nf)
-                if broken and handle.restart is not None:
-                    restarts += 1
-                    if restarts > MAX_POOL_RESTARTS:
-                        say(f"worker processes died {restarts} times; stopping (resume to continue)")
-                        stop_submitting = True
-                    else:
-                        say("a worker process died; its tasks are recorded as failed; restarting the pool")
-                        for fut in list(inflight):  # every pending task of a broken pool is lost
-                            task, keys = inflight.pop(fut)
-                            res = _failed_batch(keys, metrics, BrokenExecutor("the executor broke: its workers died"))
-                            store.write_part(out, session, task, res.records, list(metrics))
-                            ran += len(keys)
-                            ran_failed += len(keys)
-                            bar.advance(len(keys), len(keys))
-                        handle.restart()
-                while not stop_submitting and len(inflight) < max_inflight and submit_next():
-                    pass
+        with RunProgress(progress, plan.total, already, already_failed, f"sweep {spec.name}") as bar:
+            loop.run(bar)
     except BaseException:
-        for fut in inflight:
-            fut.cancel()
+        loop.cancel()
         try:
-            store.finish_session(out, manifest, interrupted=True, ran=ran, ran_failed=ran_failed,
+            store.finish_session(out, manifest, interrupted=True, ran=loop.ran, ran_failed=loop.ran_failed,
                                  wall_seconds=round(time.perf_counter() - t0, 3))
         except Exception:  # noqa: BLE001 - never mask the interruption
             pass
@@ -349,8 +279,113 @@ def _execute(plan: Plan, out: Path, manifest: dict | None, handle: ExecutorHandl
     seconds = time.perf_counter() - t0
     done_all, failed_all = store.done_mask(out, plan.n_points, reps)
     n_done, n_failed = int(done_all.sum()), int(failed_all.sum())
-    store.finish_session(out, manifest, ran=ran, ran_failed=ran_failed, wall_seconds=round(seconds, 3),
-                         batch_size=size, restarts=restarts)
-    return SweepOutcome(out, plan.total, n_done - n_failed, n_failed, plan.total - n_done, ran, ran_failed, seconds,
-                        handle.description, skipped=already, restarts=restarts)
+    store.finish_session(out, manifest, ran=loop.ran, ran_failed=loop.ran_failed, wall_seconds=round(seconds, 3),
+                         batch_size=size, restarts=loop.restarts)
+    return SweepOutcome(out, plan.total, n_done - n_failed, n_failed, plan.total - n_done, loop.ran, loop.ran_failed,
+                        seconds, handle.description, skipped=already, restarts=loop.restarts)
+
+
+def _open_manifest(plan: Plan, out: Path, manifest: dict | None, handle: ExecutorHandle,
+                   say: Callable[[str], None]) -> tuple[dict, bool]:
+    """(manifest, resumed): a new sweep's manifest, or the given one of a resumed sweep, whose folder is first
+    cleared of unreadable parts (set aside) and partial files."""
+    if manifest is None:
+        return store.create_manifest(plan.spec, plan.matrix, salib_problem(plan.spec), plan.replications,
+                                     handle.description, seed_block=plan.seed_block), False
+    bad = store.set_aside_unreadable(out)
+    if bad:
+        say(f"set aside {len(bad)} unreadable part(s) in {out / store.UNREADABLE_DIR}/ "
+            f"({', '.join(p.relative_to(out).as_posix() for p in bad[:5])}{' ...' if len(bad) > 5 else ''}); "
+            "their runs run again")
+    removed = store.cleanup_partial(out)
+    if removed:
+        say(f"removed {removed} partial file(s) left by an interrupted session")
+    return manifest, True
+
+
+class _BatchLoop:
+    """Streams the batches of the runs to do through an executor, a bounded number in flight, writing each
+    finished task as a part of the store; a lost task becomes failed runs, and a broken pool is restarted (at
+    most :data:`MAX_POOL_RESTARTS` times). Counts the runs it ran (``ran``, ``ran_failed``) and the restarts."""
+
+    def __init__(self, plan: Plan, out: Path, session: Any, handle: ExecutorHandle, todo: np.ndarray, size: int,
+                 say: Callable[[str], None]) -> None:
+        self.out, self.session, self.handle, self.say = out, session, handle, say
+        self.metrics = tuple(plan.spec.metrics)
+        self.max_inflight = max(1, INFLIGHT_PER_WORKER * handle.workers) if handle.kind != "serial" else 1
+        self.batches = _batches(plan, todo, size, first_task=0, workers=handle.workers)  # serial: 1 worker
+        self.inflight: dict[Future, tuple[int, list[tuple[int, int, int]]]] = {}
+        self.ran = self.ran_failed = self.restarts = 0
+        self.stop_submitting = False
+
+    def submit_next(self) -> bool:
+        """Submit the next batch; False when there is none left."""
+        b = next(self.batches, None)
+        if b is None:
+            return False
+        keys = [(r.point, r.replication, r.seed) for r in b.runs]
+        try:
+            fut = self.handle.executor.submit(run_batch, b)
+        except BrokenExecutor as e:
+            fut = Future()
+            fut.set_exception(e)
+        self.inflight[fut] = (b.task, keys)
+        return True
+
+    def fill(self) -> None:
+        """Submit batches until the in-flight limit is reached, the batches run out or submitting stopped."""
+        while not self.stop_submitting and len(self.inflight) < self.max_inflight and self.submit_next():
+            pass
+
+    def run(self, bar: RunProgress) -> None:
+        """Run every batch, advancing ``bar`` as tasks finish."""
+        self.fill()
+        while self.inflight:
+            finished, _ = wait(list(self.inflight), return_when=FIRST_COMPLETED)
+            broken = self._collect(finished, bar)
+            if broken and self.handle.restart is not None:
+                self._restart(bar)
+            self.fill()
+
+    def _collect(self, finished: set[Future], bar: RunProgress) -> bool:
+        """Write the finished tasks' results (a failed task's runs as failed); True when the pool broke."""
+        broken = False
+        for fut in finished:
+            task, keys = self.inflight.pop(fut)
+            try:
+                res = fut.result()
+            except BaseException as e:  # noqa: BLE001 - a lost task becomes failed runs, never a hang
+                if isinstance(e, KeyboardInterrupt):
+                    raise
+                broken |= isinstance(e, BrokenExecutor)
+                res = _failed_batch(keys, self.metrics, e)
+            store.write_part(self.out, self.session, task, res.records, list(self.metrics), res.timeseries)
+            nf = sum(r["status"] != "ok" for r in res.records)
+            self.ran += len(res.records)
+            self.ran_failed += nf
+            bar.advance(len(res.records), nf)
+        return broken
+
+    def _restart(self, bar: RunProgress) -> None:
+        """After a worker died: record every pending task as failed and restart the pool, or stop submitting
+        when it died too often."""
+        self.restarts += 1
+        if self.restarts > MAX_POOL_RESTARTS:
+            self.say(f"worker processes died {self.restarts} times; stopping (resume to continue)")
+            self.stop_submitting = True
+            return
+        self.say("a worker process died; its tasks are recorded as failed; restarting the pool")
+        for fut in list(self.inflight):  # every pending task of a broken pool is lost
+            task, keys = self.inflight.pop(fut)
+            res = _failed_batch(keys, self.metrics, BrokenExecutor("the executor broke: its workers died"))
+            store.write_part(self.out, self.session, task, res.records, list(self.metrics))
+            self.ran += len(keys)
+            self.ran_failed += len(keys)
+            bar.advance(len(keys), len(keys))
+        self.handle.restart()
+
+    def cancel(self) -> None:
+        """Cancel the tasks still in flight."""
+        for fut in self.inflight:
+            fut.cancel()
 
