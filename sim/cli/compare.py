@@ -363,22 +363,22 @@ def _print_comparison(comp, names: list[str], metrics: list[str], window: str, s
 def _compare_posterior(loaded, names, files, draws: int, replications: int, seed: int | None, ensemble_file: str,
                        workers: int, metrics, out: str | None, sets, months: int | None,
                        scheduler: str | None = None) -> None:
-    """``aieco compare --posterior N`` (:func:`sim.analysis.posterior.run_posterior_comparison`)."""
+    """``aieco compare --posterior N`` (:func:`sim.analysis.posterior.run_posterior_comparison`): run, write the
+    folder (published whole), print the effects."""
     from sim.analysis.posterior import (
         EnsembleError,
         load_ensemble,
         posterior_effects,
         run_posterior_comparison,
     )
-    from sim.analysis.provenance import base_manifest, write_json_atomic
 
     try:
         ens = load_ensemble(ensemble_file)
     except EnsembleError as e:
         fail(str(e))
     out_dir = Path(out) if out else Path("results") / folder_name("compare_posterior_" + "_vs_".join(dict.fromkeys(names)))[:120]
+    total = draws * replications * len(loaded)
     with staged_output(out_dir, overwrite=True, kinds=("compare_posterior",)) as staging:
-        total = draws * replications * len(loaded)
         try:
             with progress_bar(total, f"{len(loaded)} scenarios x {draws} draws x {replications} runs") as advance:
                 done = [0]
@@ -393,22 +393,39 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
         except RosterError as e:
             fail(f"field 'roster': {e}")
         eff = posterior_effects(comp, metrics)
-        eff.to_csv(staging / "posterior_effects.csv", index=False, float_format="%.6g")
-        comp.draws.to_csv(staging / "draws.csv", index=False, float_format="%.6g")
-        comp.timeseries.to_parquet(staging / "timeseries.parquet", index=False)
-        manifest = base_manifest("compare_posterior")
-        manifest.update({
-            "reference": names[0], "names": names,
-            "scenarios": [{"name": n, "file": str(Path(f).resolve()), "scenario": s.resolved_dict()}
-                          for n, f, s in zip(names, files, loaded, strict=True)],
-            "ensemble": str(ens.source), "ensemble_ess": ens.ess, "ensemble_provenance": ens.provenance,
-            "draws": draws, "replications": replications, "base_seed": comp.base_seed,
-            "seed_rule": "draw i, replication r: seed_for(base_seed, i, r) in every scenario; draws: "
-                         "numpy.random.default_rng(base_seed).choice by weight",
-            "sets": list(sets), "months_override": months, "workers": workers, "scheduler": scheduler,
-            "wall_seconds": round(comp.wall_seconds, 2), "runs": total,
-            "tables": ["posterior_effects.csv", "draws.csv", "timeseries.parquet"]})
-        write_json_atomic(staging / "manifest.json", manifest)
+        _write_posterior(staging, comp, eff, ens, names, files, loaded, draws, replications,
+                         {"sets": list(sets), "months_override": months, "workers": workers, "scheduler": scheduler,
+                          "runs": total})
+    _print_posterior(eff, comp, ens, names, loaded, draws, replications)
+    err_console.print(f"wrote {out_dir}/: posterior_effects.csv, draws.csv, timeseries.parquet, manifest.json",
+                      highlight=False)
+
+
+def _write_posterior(staging: Path, comp, eff, ens, names, files, loaded, draws: int,  # noqa: ANN001
+                     replications: int, extra: dict) -> None:
+    """The posterior comparison's tables and manifest, into the staging folder."""
+    from sim.analysis.provenance import base_manifest, write_json_atomic
+
+    eff.to_csv(staging / "posterior_effects.csv", index=False, float_format="%.6g")
+    comp.draws.to_csv(staging / "draws.csv", index=False, float_format="%.6g")
+    comp.timeseries.to_parquet(staging / "timeseries.parquet", index=False)
+    manifest = base_manifest("compare_posterior")
+    manifest.update({
+        "reference": names[0], "names": names,
+        "scenarios": [{"name": n, "file": str(Path(f).resolve()), "scenario": s.resolved_dict()}
+                      for n, f, s in zip(names, files, loaded, strict=True)],
+        "ensemble": str(ens.source), "ensemble_ess": ens.ess, "ensemble_provenance": ens.provenance,
+        "draws": draws, "replications": replications, "base_seed": comp.base_seed,
+        "seed_rule": "draw i, replication r: seed_for(base_seed, i, r) in every scenario; draws: "
+                     "numpy.random.default_rng(base_seed).choice by weight",
+        **extra, "wall_seconds": round(comp.wall_seconds, 2),
+        "tables": ["posterior_effects.csv", "draws.csv", "timeseries.parquet"]})
+    write_json_atomic(staging / "manifest.json", manifest)
+
+
+def _print_posterior(eff, comp, ens, names, loaded, draws: int, replications: int) -> None:  # noqa: ANN001
+    """The effects over the posterior: per metric, scenario and effect, the median and 90% interval over draws,
+    the spread over runs, the share of draws with the median's sign and the month."""
     t = Table(title=f"{' vs '.join(names)}: effects over the posterior ({draws} draws from {Path(ens.source).name}, "
                     f"ESS {ens.ess:.0f}, x {replications} runs, common seeds; {comp.wall_seconds:.0f} s)",
               title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
@@ -416,31 +433,32 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
               "month"):
         t.add_column(h, justify="left" if h.startswith("metric") else "right")
     for k, (metric, g) in enumerate(eff.groupby("metric", sort=False)):
-        d = DIGITS.get(metric, 2)
         if k:
             t.add_section()
-        unit = SUMMARY_METRICS.get(metric, ("", ""))[0]
-        t.add_row(f"[bold]{metric}[/] ({unit})", "", "", "", "")
+        t.add_row(f"[bold]{escape(metric_label(metric))}[/] ({metric_unit(metric)})", "", "", "", "")
         for name, gs in g.groupby("scenario", sort=False):
             t.add_row(f"  {name}", "", "", "", "")
             for r in gs.itertuples():
-                month = ""
-                if r.effect == "peak" and np.isfinite(r.month_median):
-                    month = f"{r.date} [{month_label(loaded[0].start, int(r.month_lo))}, " \
-                            f"{month_label(loaded[0].start, int(r.month_hi))}]"
-                elif r.effect == "mean":
-                    month = f"from {month_label(loaded[0].start, int(r.from_month))}"
-                share = f"{r.sign_share:.2f}" if np.isfinite(r.sign_share) else "n/a"
-                t.add_row(f"    {r.effect}", _iv(r.median, r.lo, r.hi, r.n_draws, d, signed=True),
-                          _iv(r.median, r.spread_lo, r.spread_hi, r.runs, d, signed=True).split(" ", 1)[-1],
-                          share, month)
+                t.add_row(*_posterior_row(r, DIGITS.get(metric, 2), loaded[0].start))
     out_console = wide_console(150)
     out_console.print(t)
     out_console.print("median and interval: over posterior draws of each draw's mean effect (parameter "
                       "uncertainty); spread: over all runs (parameter and run-to-run); same sign: share of draws "
                       "whose effect has the median's sign.", highlight=False)
-    err_console.print(f"wrote {out_dir}/: posterior_effects.csv, draws.csv, timeseries.parquet, manifest.json",
-                      highlight=False)
+
+
+def _posterior_row(r, d: int, start: str) -> list[str]:  # noqa: ANN001 - a row of posterior_effects
+    """One effect's cells: its name, the median [90% over draws], the spread over runs, the same-sign share, and
+    the peak's month [interval] or the mean's first month."""
+    month = ""
+    if r.effect == "peak" and np.isfinite(r.month_median):
+        month = f"{r.date} [{month_label(start, int(r.month_lo))}, {month_label(start, int(r.month_hi))}]"
+    elif r.effect == "mean":
+        month = f"from {month_label(start, int(r.from_month))}"
+    share = f"{r.sign_share:.2f}" if np.isfinite(r.sign_share) else "n/a"
+    return [f"    {r.effect}", _iv(r.median, r.lo, r.hi, r.n_draws, d, signed=True),
+            _iv(r.median, r.spread_lo, r.spread_hi, r.runs, d, signed=True).split(" ", 1)[-1], share, month]
+
 
 
 COMMANDS = [compare]
