@@ -38,3 +38,35 @@ def test_figures_take_their_names_from_the_same_table():
         title, unit = panel_label(m)
         assert title.replace("\n", " ") == metric_label(m) and unit.lower() == metric_unit(m).lower()
     assert metric_label("not_a_metric") == "not a metric"
+
+
+# --------------------------------------------------------------------------------------------------
+# scenario labels (issue 30): a reader's name, which changes no run
+
+def test_library_scenarios_have_labels_and_a_label_changes_no_run():
+    from pathlib import Path
+
+    from sim.analysis.compare import first_policy_month
+    from sim.scenario import load_scenario, with_values
+
+    lib = Path(__file__).resolve().parents[1] / "scenarios"
+    for f in lib.glob("*.toml"):
+        sc = load_scenario(f)
+        assert sc.label and sc.display_name == sc.label, f.name
+    base = load_scenario(lib / "baseline.toml")
+    relabelled = with_values(base, {"label": "Another label"})
+    assert first_policy_month(base, relabelled) is None  # not a policy change
+    unlabelled = with_values(base, {"label": ""})
+    assert unlabelled.display_name == "baseline" and "label" not in unlabelled.resolved_dict()
+
+
+def test_compare_figures_show_labels_and_tables_keep_names():
+    import pandas as pd
+
+    from sim.plots.compare import _relabel
+
+    ts = pd.DataFrame({"scenario": ["a", "b"], "x": [1, 2]})
+    stats = pd.DataFrame({"scenario": ["a", "b"], "y": [3, 4]})
+    ts2, stats2, names, first = _relabel(ts, stats, ["a", "b"], {"b": 36}, {"a": "Same", "b": "Same"})
+    assert names == ["Same", "Same#2"] and list(ts2["scenario"]) == names and first == {"Same#2": 36}
+    assert list(stats2["scenario"]) == names and list(ts["scenario"]) == ["a", "b"]

@@ -349,3 +349,11 @@ def test_folders_from_before_the_move_keep_their_run_function_fingerprint():
     spec = load_spec(GRID_SPEC, replications=1)
     fp = fingerprint(spec, design_matrix(spec)[0])
     assert fp["run function"] == store._hash("sim.runs:run_one")
+
+
+def test_a_label_does_not_change_a_sweeps_fingerprint():
+    """A scenario's label is what readers see: relabelling the base does not stop a sweep from resuming."""
+    a = load_spec(GRID_SPEC, replications=1)
+    b = load_spec(GRID_SPEC, replications=1, sets=["label=Another name for the same runs"])
+    assert b.bases[0].label == "Another name for the same runs"
+    assert fingerprint(a, design_matrix(a)[0]) == fingerprint(b, design_matrix(b)[0])

@@ -540,7 +540,8 @@ def code_and_scenario_state(scenario: Scenario) -> dict[str, str]:
     the resolved scenario): what a resumed run must share with the one it continues."""
     from sim.analysis.sweep.store import source_hash
 
-    text = json.dumps(scenario.resolved_dict(), sort_keys=True, default=str)
+    resolved = {k: v for k, v in scenario.resolved_dict().items() if k != "label"}  # a label changes no run
+    text = json.dumps(resolved, sort_keys=True, default=str)
     return {"source_hash": source_hash(), "scenario_hash": hashlib.sha256(text.encode()).hexdigest()[:16]}
 
 

@@ -255,6 +255,7 @@ def write_comparison(out_dir: str | Path, comp: Comparison, scenario_files: Sequ
     manifest = base_manifest("compare")
     manifest.update({
         "reference": comp.reference, "names": comp.names,
+        "labels": {n: s.display_name for n, s in zip(comp.names, comp.scenarios, strict=True)},
         "scenarios": [{"name": n, "file": f, "scenario": s.resolved_dict()}
                       for n, f, s in zip(comp.names, files, comp.scenarios, strict=True)],
         "replications": len(comp.seeds), "base_seed": comp.base_seed, "seeds": comp.seeds,
@@ -278,13 +279,13 @@ def write_comparison(out_dir: str | Path, comp: Comparison, scenario_files: Sequ
 EFFECTS = ("horizon", "mean", "peak")
 """The summaries of a paired difference path that :func:`paired_effects` reports."""
 
-_NOT_POLICY = ("name", "description", "extends", "events_mode", "seed", "events")
+_NOT_POLICY = ("name", "description", "label", "extends", "events_mode", "seed", "events")
 
 
 def first_policy_month(reference: Scenario, other: Scenario) -> int | None:
     """Month index (0-based from ``reference.start``) of the first policy difference between two scenarios.
 
-    0 when anything but the events, name, description and seed differs (a different start setting, parameter,
+    0 when anything but the events, name, description, label and seed differs (a different start setting, parameter,
     horizon or roster acts from the first month); otherwise the earliest month of an event that one scenario has
     and the other has not (compared as month, government, field and value). None when the two are the same
     policy (then effects are averaged over the whole run). Raises nothing."""

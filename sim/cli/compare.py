@@ -47,17 +47,18 @@ def _ci(est: float, lo: float, hi: float, digits: int, flag: bool = True) -> str
     return f"{f.format(est)} [{f.format(lo)}, {f.format(hi)}]" + (" ~0" if flag and zero else "   ")
 
 
-def stats_table(stats, reference: str, title: str, effects=None, precision=None) -> Table:
+def stats_table(stats, reference: str, title: str, effects=None, precision=None, labels=None) -> Table:
     """One rich table: per metric (a section) and scenario, the median [90% spread across replications] of the
     value, and the paired difference to the reference as its mean [90% bootstrap CI] at the table's window; with
     ``effects`` (:func:`sim.analysis.compare.paired_effects`) also the mean difference from the first policy change and the
     peak difference with its month. `` ~0`` flags a difference whose CI includes zero. With ``precision`` (a dict
     (metric, scenario) -> bool, or (bool, replications at which it was first reached)) a column says whether the
-    precision target was reached."""
+    precision target was reached. ``labels``: scenario name -> the reader's name shown (the scenario's label)."""
+    shown = labels or {}
     t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     t.add_column("metric / scenario")
     t.add_column("value: median [90% spread]", justify="right")
-    t.add_column(f"diff. to {reference}: mean [90% CI]", justify="right")
+    t.add_column(f"diff. to {escape(shown.get(reference) or reference)}: mean [90% CI]", justify="right")
     if effects is not None:
         t.add_column("mean diff. from policy change [CI]", justify="right")
         t.add_column("peak diff. [CI] @month (interval)", justify="right")
@@ -70,7 +71,7 @@ def stats_table(stats, reference: str, title: str, effects=None, precision=None)
             t.add_section()
         t.add_row(f"[bold]{escape(metric_label(metric))}[/] ({metric_unit(metric)})", *[""] * (len(t.columns) - 1))
         for row in g.sort_values("scenario_index").itertuples():
-            cells = [f"  {row.scenario}", _iv(row.median, row.lo, row.hi, row.n, d)]
+            cells = [f"  {escape(shown.get(row.scenario) or row.scenario)}", _iv(row.median, row.lo, row.hi, row.n, d)]
             if row.scenario_index == 0:
                 cells += ["(reference)"] + (["", ""] if eff is not None else [])
             else:
@@ -338,7 +339,9 @@ def _print_comparison(comp, names: list[str], metrics: list[str], window: str, s
                                   f"seeds (base {comp.base_seed}), {comp.wall_seconds:.1f} s", effects, reached))
     first = {n: effects.loc[effects["scenario"] == n, "from_month"].iloc[0] for n in names[1:]
              if (effects["scenario"] == n).any()}
-    lines = ["value: median across replications [the 90% spread of the replications' values: it does not narrow "
+    labelled = [f"{n} = {s.label}" for n, s in zip(comp.names, comp.scenarios, strict=True) if s.label]
+    lines = ([f"scenarios: {'; '.join(labelled)}."] if labelled else []) + [
+             "value: median across replications [the 90% spread of the replications' values: it does not narrow "
              "with more replications].",
              "diff.: mean paired difference (same seed) [its 90% bootstrap confidence interval (CI): it narrows with "
              "more replications]; ~0 marks a CI that includes 0 (no effect shown).",

@@ -96,7 +96,7 @@ def scenarios() -> None:
 @scenarios.command("list")
 @click.argument("directory", required=False, default="scenarios", type=click.Path(file_okay=False))
 def list_(directory: str) -> None:
-    """Name and one-line description of every scenario in DIRECTORY (default: scenarios/)."""
+    """Name, label and one-line description of every scenario in DIRECTORY (default: scenarios/)."""
     d = Path(directory)
     if not d.is_dir():
         fail(f"{directory}: no such directory")
@@ -108,7 +108,7 @@ def list_(directory: str) -> None:
         try:
             sc = load_scenario(f)
             name = sc.name if sc.name == f.stem else f"{sc.name} ({f.name})"
-            rows.append((name, one_line(sc.description) or "(no description)"))
+            rows.append((name, (f"{sc.label}: " if sc.label else "") + (one_line(sc.description) or "(no description)")))
         except ScenarioError as e:
             rows.append((f.stem, f"INVALID: {str(e).splitlines()[0]}"))
     w = max(len(n) for n, _ in rows)

@@ -10,6 +10,7 @@ State lives in module-level ``solara.reactive`` values, which Solara keeps per b
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import replace
@@ -60,10 +61,22 @@ def out_root() -> Path:
 
 
 def _label(p: Path) -> str:
+    """A scenario file as the chooser shows it: its label (the scenario's ``label``, if any) and the file."""
     try:
-        return str(p.relative_to(Path.cwd()))
+        shown = str(p.relative_to(Path.cwd()))
     except ValueError:
-        return str(p)
+        shown = str(p)
+    label = _scenario_label(str(p), p.stat().st_mtime if p.is_file() else 0.0)
+    return f"{label} ({shown})" if label else shown
+
+
+@functools.lru_cache(maxsize=256)
+def _scenario_label(path: str, _mtime: float) -> str:
+    """The ``label`` of the scenario in ``path`` ("" when it has none or does not load; cached per file version)."""
+    try:
+        return load_scenario(path).label
+    except (ScenarioError, OSError):
+        return ""
 
 
 POLICY = policy_levers()

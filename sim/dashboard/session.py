@@ -47,11 +47,12 @@ def build_scenario(start: Scenario, values: dict[str, Any], horizon: int, base_s
 
 
 def run_key(sc: Scenario, r: int) -> tuple[str, int]:
-    """The cache key of ``r`` replications of ``sc``: its resolved values without name and description
+    """The cache key of ``r`` replications of ``sc``: its resolved values without name, description and label
     (two scenarios that differ only in name give the same runs)."""
     d = sc.resolved_dict()
     d.pop("name", None)
     d.pop("description", None)
+    d.pop("label", None)
     return (repr(sorted(d.items())), r)
 
 

@@ -242,6 +242,18 @@ def fig_compare_difference_timeseries(ts: pd.DataFrame, names: Sequence[str], me
     return fig
 
 
+def _relabel(ts: pd.DataFrame, stats: pd.DataFrame, names: list[str], first: dict | None,
+             labels: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict | None]:
+    """The tables, names and first policy months with each scenario's name replaced by its label (made unique)."""
+    from sim.analysis.compare import unique_names
+
+    shown = unique_names([labels.get(n) or n for n in names])
+    ren = dict(zip(names, shown, strict=True))
+    first = {ren.get(k, k): v for k, v in first.items()} if first else first
+    return (ts.assign(scenario=ts["scenario"].map(ren)), stats.assign(scenario=stats["scenario"].map(ren)), shown,
+            first)
+
+
 def draw_compare_figures(results_dir: str | Path, formats: tuple[str, ...] = ("png", "pdf"),
                          width: str = "double", out_dir: str | Path | None = None) -> list[Path]:
     """Draw the comparison figures for a compare folder (``timeseries.parquet``, ``stats.csv``,
@@ -257,6 +269,9 @@ def draw_compare_figures(results_dir: str | Path, formats: tuple[str, ...] = ("p
     stats = pd.read_csv(paths["stats.csv"])
     manifest = json.loads(paths["manifest.json"].read_text())
     names = manifest["names"]
+    first = manifest.get("first_policy_month")
+    if manifest.get("labels"):  # the scenarios' labels for a reader (their names stay in the tables)
+        ts, stats, names, first = _relabel(ts, stats, names, first, manifest["labels"])
     metrics = [m for m in manifest.get("metrics", HEADLINE_METRICS) if m in ts.columns]
     window = manifest.get("window", "horizon")
     when = "at the horizon" if window == "horizon" else f"averaged over the last {manifest.get('window_months')} months"
@@ -271,7 +286,7 @@ def draw_compare_figures(results_dir: str | Path, formats: tuple[str, ...] = ("p
     fig = fig_compare_differences(stats, names, metrics, width, note=f"Values {when}.")
     if fig is not None:
         written += save(fig, out / f"compare_differences_{width}", formats, prov)
-    fig = fig_compare_difference_timeseries(ts, names, metrics, manifest.get("first_policy_month"), width)
+    fig = fig_compare_difference_timeseries(ts, names, metrics, first, width)
     if fig is not None:
         written += save(fig, out / f"compare_difference_timeseries_{width}", formats, prov)
     return written

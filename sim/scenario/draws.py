@@ -107,6 +107,8 @@ def _value(rng: np.random.Generator, ann: Any, f: FieldInfo | Any, path: str, ca
         return bool(rng.random() < 0.5)
     if ann is str and getattr(f, "json_schema_extra", None) and f.json_schema_extra.get("unit") == "YYYY-MM":
         return _random_month(rng, "2000-01", 12 * 101)  # a dated switch (projection_from, market_exit_from)
+    if ann is str and path == "label":  # free text for readers: empty, plain, or with quotes and unicode
+        return str(rng.choice(["", "Random scenario", 'A "quoted" label: 90% — ±2 months']))
     if ann in (int, float):
         lo, hi = _bounds(f)
         lo = -1e6 if lo is None else lo

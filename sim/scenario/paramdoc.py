@@ -12,7 +12,7 @@ import pandas as pd
 from sim import REGIONS
 from sim.scenario.schema import field_info, parameter_paths
 
-SKIP = ("name", "description", "seed", "roster")
+SKIP = ("name", "description", "label", "seed", "roster")
 """Paths that are identifiers or inputs rather than model parameters."""
 
 

@@ -237,7 +237,8 @@ def fingerprint(spec: Any, matrix: pd.DataFrame) -> dict[str, str]:
                          # folders written before roles existed still resume
                          "factors": [{k: v for k, v in f.items() if k != "role"} for f in d["factors"]],
                          "matrix": matrix.to_dict("list")}),
-        "base scenario": _hash([sc.resolved_dict() for sc in spec.bases]),
+        # a label is what readers see, not what a run does
+        "base scenario": _hash([{k: v for k, v in sc.resolved_dict().items() if k != "label"} for sc in spec.bases]),
         "seed": _hash(d["seed"]),
         "metrics": _hash(d["metrics"]),
         "timeseries": _hash(d["timeseries"]),

@@ -27,6 +27,10 @@ class Scenario(_Strict):
 
     name: str = Field("unnamed", description="Short name used in outputs.")
     description: str = Field("", description="What the scenario represents and the sources of its policy dates.")
+    label: str = Field("", max_length=80,
+                       description="A reader's name for the scenario in tables, figures and the dashboard, e.g. "
+                                   "'Strict export controls from 2025' (empty: the name). Inherited through "
+                                   "`extends` like every field: a file that changes its parent sets its own.")
     extends: str | None = Field(None, description="Parent scenario file, relative to this file (resolved on load).")
     events_mode: Literal["merge", "replace"] = Field(
         "merge", description="How this file's [[events]] combine with its parent's (resolved on load): 'merge' adds "
@@ -132,6 +136,11 @@ class Scenario(_Strict):
         """Folder that relative paths (roster, extends) resolve against."""
         return self._base_dir or Path.cwd()
 
+    @property
+    def display_name(self) -> str:
+        """The scenario's name for a reader: its ``label``, else its ``name``."""
+        return self.label or self.name
+
     def roster_path(self) -> Path:
         p = Path(self.roster)
         return p if p.is_absolute() else (self.base_dir / p).resolve()
@@ -142,4 +151,6 @@ class Scenario(_Strict):
         d["roster"] = str(self.roster_path())
         d["extends"] = None
         d["events_mode"] = "merge"
+        if not d.get("label"):
+            d.pop("label", None)  # as before labels existed: records (and sweep fingerprints) of unlabelled scenarios
         return d
