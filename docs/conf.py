@@ -38,7 +38,7 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
 smartquotes = False  # options (--resume) and quotes stay as typed
-exclude_patterns = ["_build", "**/.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "screenshots", "**/.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 # the README is read through {include}; parameters.md stays the generated file tests/test_docs.py checks
 
 # MyST: heading anchors so the Markdown files' own links (#data-and-licence) resolve
