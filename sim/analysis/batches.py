@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,8 @@ from sim.analysis.runs import (
 )
 from sim.scenario.schema import Scenario, scenario_from_dict
 
-__all__ = ["BatchReport", "PartialError", "PartialRuns", "batch_report", "extend_runs", "first_runs", "run_batch"]
+__all__ = ["BatchReport", "PartialError", "PartialRuns", "batch_report", "extend_runs", "first_runs", "run_batch",
+           "worker_pool"]
 
 
 class PartialError(ValueError):
@@ -47,24 +49,44 @@ def _run_cell(args: tuple[Scenario, int]) -> RunResult:
     return run_one(scenario, seed)
 
 
-def run_batch(scenarios: Sequence[Scenario], base_seed: int, first: int, n: int, workers: int = 1,
+@contextmanager
+def worker_pool(workers: int) -> Iterator[Any]:
+    """A process pool of ``workers`` for :func:`run_batch` (None for 1: runs in this process), shared by the batches
+    of a comparison. Its workers ignore Ctrl-C and end with their driver (the sweep's pool,
+    :func:`sim.analysis.sweep.executors.worker_init`); interrupted or failed, the pool is killed at once (no worker
+    left behind, no wait for a stuck run); otherwise shut down."""
+    if workers <= 1:
+        yield None
+        return
+    from sim.analysis.sweep.executors import _process_pool, kill_pool
+
+    pool = _process_pool(workers, "spawn")
+    try:
+        yield pool
+    except BaseException:
+        kill_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def run_batch(scenarios: Sequence[Scenario], base_seed: int, first: int, n: int, workers: int | Any = 1,
               progress: Callable[[int], None] | None = None) -> list[Replications]:
-    """Replications ``first..first+n-1`` of every scenario (seeds ``seed_for(base_seed, r)``), on ``workers``
-    processes (1: this process). ``progress(k)`` after each finished run (k runs done in this batch). Returns one
-    :class:`~sim.analysis.runs.Replications` per scenario, in order."""
+    """Replications ``first..first+n-1`` of every scenario (seeds ``seed_for(base_seed, r)``), on a pool of
+    :func:`worker_pool` (or a number of processes: a pool of them for this batch; 1: this process). ``progress(k)``
+    after each finished run (k runs done in this batch). Returns one :class:`~sim.analysis.runs.Replications` per
+    scenario, in order."""
     seeds = [seed_for(base_seed, r) for r in range(first, first + n)]
     cells = [(sc, s) for sc in scenarios for s in seeds]
     t0 = time.perf_counter()
     results: list[RunResult] = []
-    if workers > 1 and len(cells) > 1:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(min(workers, len(cells)), mp_context=mp.get_context("spawn")) as ex:
-            for k, res in enumerate(ex.map(_run_cell, cells), start=1):
-                results.append(res)
-                if progress:
-                    progress(k)
+    if isinstance(workers, int) and workers > 1 and len(cells) > 1:
+        with worker_pool(min(workers, len(cells))) as pool:
+            return run_batch(scenarios, base_seed, first, n, pool, progress)
+    if not isinstance(workers, int):  # a pool
+        for k, res in enumerate(workers.map(_run_cell, cells), start=1):
+            results.append(res)
+            if progress:
+                progress(k)
     else:
         for k, cell in enumerate(cells, start=1):
             results.append(_run_cell(cell))
@@ -197,8 +219,9 @@ class PartialRuns:
 
 
 def extend_runs(runs: list[Replications], scenarios: Sequence[Scenario], base_seed: int, more: int,
-                workers: int, progress: Callable[[int], None] | None = None) -> list[Replications]:
-    """``runs`` with ``more`` replications added to every scenario (the next seeds)."""
+                workers: int | Any, progress: Callable[[int], None] | None = None) -> list[Replications]:
+    """``runs`` with ``more`` replications added to every scenario (the next seeds); ``workers``: a count or a pool
+    (:func:`run_batch`)."""
     n = len(runs[0].seeds)
     batch = [_without_panels(b) for b in run_batch(scenarios, base_seed, n, more, workers, progress)]
     return [concat_replications(r, b) for r, b in zip(runs, batch, strict=True)]
@@ -210,7 +233,7 @@ def _without_panels(r: Replications) -> Replications:
     return Replications(r.scenario, r.seeds, r.timeseries, pd.DataFrame(), pd.DataFrame(), r.summary, r.wall_seconds)
 
 
-def first_runs(scenarios: Sequence[Scenario], base_seed: int, n: int, workers: int,
+def first_runs(scenarios: Sequence[Scenario], base_seed: int, n: int, workers: int | Any,
                progress: Callable[[int], None] | None = None) -> list[Replications]:
     """The first ``n`` replications of every scenario, without lab panels and release logs."""
     return [_without_panels(b) for b in run_batch(scenarios, base_seed, 0, n, workers, progress)]

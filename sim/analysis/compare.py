@@ -506,8 +506,8 @@ def run_comparison_until_precise(scenarios: Sequence[Scenario], replications: in
     status of the last check (each with ``reached_at``: the replications after the first batch that reached it,
     None if none did), replications after each batch). Raises ValueError for rel <= 0 or max_replications <
     replications; PartialError for a partial folder of another comparison."""
-    from sim.analysis.batches import PartialRuns, batch_report, extend_runs, first_runs
-    from sim.analysis.precision import check_batch_args, next_batch, until_precise
+    from sim.analysis.batches import PartialRuns, worker_pool
+    from sim.analysis.precision import check_batch_args
 
     check_batch_args(rel, replications, max_replications)
     labels = unique_names(list(names) if names is not None else [s.name for s in scenarios])
@@ -515,14 +515,27 @@ def run_comparison_until_precise(scenarios: Sequence[Scenario], replications: in
     resolved = [s if s.seed == base else with_values(s, {"seed": base}) for s in scenarios]
     keep = PartialRuns(partial) if partial is not None else None
     identity = PartialRuns.identity(resolved, base, labels, metrics, window)
-    t0, clock = time.perf_counter(), {"t": time.perf_counter(), "n": 0}
-    runs, earlier = (keep.load(identity) if keep is not None and resume and keep.exists() else (None, []))
+    runs, hist = (keep.load(identity) if keep is not None and resume and keep.exists() else (None, []))
+    with worker_pool(workers) as pool:  # one pool for every batch
+        return _batches_until_precise(resolved, base, labels, replications, rel, max_replications, metrics, window,
+                                      pool or 1, keep, identity, runs, hist, progress, report)
+
+
+def _batches_until_precise(resolved, base, labels, replications, rel, max_replications, metrics, window,  # noqa: ANN001
+                           workers, keep, identity, runs, hist, progress, report) -> tuple:  # noqa: ANN001
+    """The loop of :func:`run_comparison_until_precise`: the first batch (or the kept runs, completed to
+    ``replications``), then batches until precise, each checked, kept and reported."""
+    from sim.analysis.batches import batch_report, extend_runs, first_runs
+    from sim.analysis.precision import next_batch, until_precise
+
+    t0 = time.perf_counter()
     if runs is None:
         runs = first_runs(resolved, base, replications, workers)
     elif len(runs[0].seeds) < replications:
         runs = extend_runs(runs, resolved, base, replications - len(runs[0].seeds), workers)
-    hist = list(earlier)
-    clock["n"] = hist[-1] if hist else 0
+    clock = {"t": time.perf_counter(), "n": hist[-1] if hist else 0}
+    if not hist:
+        clock["t"] = t0
 
     def check(state: list) -> tuple[dict, int, Comparison]:
         comp = comparison_of(state, labels, time.perf_counter() - t0)

@@ -194,6 +194,9 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
             allowed = ", ".join(k for k in SUMMARY_METRICS if not k.endswith("_mean12"))
             fail(f"--also: unknown metric {m!r}; allowed: {allowed}")
     loaded, names = _load_all(scenarios, sets, months)
+    given = click.get_current_context().get_parameter_source("replications") != click.core.ParameterSource.DEFAULT
+    if precision is not None and max_replications is not None and not given:
+        replications = min(replications, max_replications)  # the first batch fits under the cap asked for
     max_replications = max_replications_or_exit(max_replications, replications, precision)
     if posterior is not None:
         _compare_posterior(loaded, names, scenarios, posterior, replications, seed, ensemble, workers, metrics,
@@ -310,9 +313,17 @@ def _run_until_precise(loaded, names, replications, precision, max_replications,
         return runner(loaded, replications, precision, max_replications, base_seed=seed, names=names, metrics=metrics,
                       window=window, workers=workers, partial=partial, resume=resume, report=say)
     except KeyboardInterrupt:
+        import json
+
         command = current_command()
-        err_console.print(f"the runs of every finished batch are kept in {partial}; continue with: "
-                          f"{command if '--resume' in command else command + ' --resume'}", markup=False, soft_wrap=True)
+        try:
+            done = json.loads((partial / "state.json").read_text(encoding="utf-8"))["done"]
+        except (OSError, ValueError, KeyError):
+            err_console.print("no batch had finished: nothing is kept", markup=False, soft_wrap=True)
+            raise
+        err_console.print(f"the runs of the finished batches ({done} replications per scenario) are kept in {partial}; "
+                          f"continue with: {command if '--resume' in command else command + ' --resume'}",
+                          markup=False, soft_wrap=True)
         raise
 
 
