@@ -255,3 +255,14 @@ def test_cli_precision_interrupted_then_resumed(tmp_path, monkeypatch):
     man = json.loads((out / "manifest.json").read_text())
     assert man["replications"] == 4 and man["precision"]["batches"] == [2, 4]
     assert not (tmp_path / "cmp.partial").exists()
+
+
+def test_cli_compare_does_not_replace_finished_results_without_overwrite(tmp_path):
+    """Nothing computed is lost: a second comparison into the same folder exits 2 unless --overwrite."""
+    out = tmp_path / "cmp"
+    args = ["compare", SCEN / "baseline.toml", SCEN / "strict_controls.toml", "--replications", 1, "--months", 12,
+            "--set", "developers.n=100", "--set", "developers.payoff_sample=50", "--out", out, "--no-figures"]
+    assert invoke(*args).exit_code == 0
+    res = invoke(*args)
+    assert res.exit_code == 2 and "--overwrite" in res.output and (out / "manifest.json").is_file()
+    assert invoke(*args, "--overwrite").exit_code == 0

@@ -131,6 +131,11 @@ set_option = click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=V
                                "governments.US.leakage=0.5 (repeatable; checked like the file).")
 
 
+overwrite_option = click.option("--overwrite", is_flag=True,
+                                help="Replace the results of this command already in the output folder (without it, "
+                                     "finished results are never replaced: choose another --out).")
+
+
 samples_option = click.option(
     "--samples", type=click.IntRange(min=1), default=None, metavar="N",
     help="Design size, overriding the spec's design.samples: LHS points, Sobol' base N (a power of 2; "

@@ -15,6 +15,7 @@ from sim.cli.common import (
     err_console,
     fail,
     max_replications_or_exit,
+    overwrite_option,
     parse_formats,
     progress_bar,
     set_option,
@@ -156,10 +157,11 @@ def metric_notes(stats) -> list[str]:
               help="With --precision: continue an interrupted comparison from the runs kept in OUT.partial/.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="With --posterior: run the cells on the Dask cluster at this scheduler address instead.")
+@overwrite_option
 def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, months: int | None,
             sets: tuple[str, ...], window: str, also: tuple[str, ...], out: str | None, formats: str, width: str,
             no_figures: bool, precision: float | None, max_replications: int | None, posterior: int | None, ensemble: str,
-            workers: int, resume: bool, scheduler: str | None) -> None:
+            workers: int, resume: bool, scheduler: str | None, overwrite: bool = False) -> None:
     """Run SCENARIOS (TOML files; the first is the reference) with common random numbers and compare.
 
     \b
@@ -200,11 +202,11 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     max_replications = max_replications_or_exit(max_replications, replications, precision)
     if posterior is not None:
         _compare_posterior(loaded, names, scenarios, posterior, replications, seed, ensemble, workers, metrics,
-                           out, sets, months, scheduler)
+                           out, sets, months, scheduler, overwrite=overwrite)
         return
     out_dir = Path(out) if out else Path("results") / folder_name("compare_" + "_vs_".join(dict.fromkeys(names)))[:120]
     partial = _partial_folder(out_dir, precision, resume)
-    with staged_output(out_dir, overwrite=True, kinds=("compare",)) as staging:  # replaced whole, when complete
+    with staged_output(out_dir, overwrite=overwrite, kinds=("compare",)) as staging:  # replaced whole, when complete
         comp, status, history = _run(loaded, names, replications, precision, max_replications, seed, metrics, window,
                                      workers, partial, resume)
         extra = {"sets": list(sets), "months_override": months}
@@ -376,7 +378,7 @@ def _print_comparison(comp, names: list[str], metrics: list[str], window: str, s
 
 def _compare_posterior(loaded, names, files, draws: int, replications: int, seed: int | None, ensemble_file: str,
                        workers: int, metrics, out: str | None, sets, months: int | None,
-                       scheduler: str | None = None) -> None:
+                       scheduler: str | None = None, overwrite: bool = False) -> None:
     """``aieco compare --posterior N`` (:func:`sim.analysis.posterior.run_posterior_comparison`): run, write the
     folder (published whole), print the effects."""
     from sim.analysis.posterior import (
@@ -392,7 +394,7 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
         fail(str(e))
     out_dir = Path(out) if out else Path("results") / folder_name("compare_posterior_" + "_vs_".join(dict.fromkeys(names)))[:120]
     total = draws * replications * len(loaded)
-    with staged_output(out_dir, overwrite=True, kinds=("compare_posterior",)) as staging:
+    with staged_output(out_dir, overwrite=overwrite, kinds=("compare_posterior",)) as staging:
         try:
             with progress_bar(total, f"{len(loaded)} scenarios x {draws} draws x {replications} runs") as advance:
                 done = [0]

@@ -13,7 +13,15 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from sim.cli.common import FiniteFloatRange, console, err_console, fail, parse_formats, staged_output
+from sim.cli.common import (
+    FiniteFloatRange,
+    console,
+    err_console,
+    fail,
+    overwrite_option,
+    parse_formats,
+    staged_output,
+)
 
 
 def _say(msg: str) -> None:
@@ -81,9 +89,10 @@ def _print(res) -> None:
               help="Trees of the extra-trees feature scores.")
 @click.option("--format", "formats", default="png,pdf", show_default=True, help="Figure formats (png, pdf, svg).")
 @click.option("--no-figures", is_flag=True, help="Write the tables only.")
+@overwrite_option
 def discover(results_dir: str, where: str, method: str, out: str | None, inputs: str, threshold: float,
              box_id: int | None, qp_max: float, peel_alpha: float, paste_alpha: float, mass_min: float, seed: int, n_trees: int, formats: str,
-             no_figures: bool) -> None:
+             no_figures: bool, overwrite: bool = False) -> None:
     """Scenario discovery on a sweep: in which region of its factors (uncertainties and levers) does the
     outcome CONDITION happen?
 
@@ -110,12 +119,10 @@ def discover(results_dir: str, where: str, method: str, out: str | None, inputs:
                    mass_min=mass_min, box=box_id, qp_max=qp_max, inputs=inputs, seed=seed, n_trees=n_trees)
     try:
         sweep = sweep_folder(results_dir)
-        import json
-
-        name = json.loads((sweep / "manifest.json").read_text(encoding="utf-8")).get("name") or sweep.name
         from sim.scenario.schema import folder_name
 
-        dest = Path(out) if out else Path("results") / "discovery" / folder_name(str(name))
+        # named after the sweep's folder (e.g. discovery_lhs_samples=40), so a small try keeps out of the full one's
+        dest = Path(out) if out else Path("results") / "discovery" / folder_name(sweep.name)
         check_out(dest)
         res = run_discovery(results_dir, where, opts)
     except DiscoveryError as e:
@@ -124,7 +131,7 @@ def discover(results_dir: str, where: str, method: str, out: str | None, inputs:
         _say(f"note: {n}")
     _print(res)
     figs = []
-    with staged_output(dest, overwrite=True, kinds=("discovery",)) as staging:  # an earlier discovery (check_out) is replaced whole
+    with staged_output(dest, overwrite=overwrite, kinds=("discovery",)) as staging:  # an earlier discovery (check_out) is replaced whole
         paths = [dest / p.name for p in write_results(res, staging)]
         if not no_figures:
             from sim.plots.discovery import draw_discovery_figures

@@ -12,6 +12,7 @@ from sim.analysis.validation import P1_DEFINITIONS, VERDICT_RULE
 from sim.cli.common import (
     err_console,
     fail,
+    overwrite_option,
     parse_formats,
     progress_bar,
     scenario_or_exit,
@@ -68,9 +69,10 @@ def verdict_table(result, title: str) -> Table:
               help="With --posterior: parameter sets drawn from the ensemble (by weight).")
 @click.option("--strict", is_flag=True,
               help="Exit with code 1 when any pattern fails (the verdict rule is always the strict one).")
+@overwrite_option
 def validate(scenario: str, replications: int | None, seed: int | None, sets: tuple[str, ...], out: str | None,
              targets_dir: str | None, p1_definition: str, formats: str, no_figures: bool, use_posterior: bool,
-             ensemble: str, draws: int, strict: bool) -> None:
+             ensemble: str, draws: int, strict: bool, overwrite: bool = False) -> None:
     """Compare SCENARIO (default scenarios/baseline.toml) with the empirical patterns P1-P3 and, on Epoch's
     Capabilities Index, P5-P8 (best open model's country, open-closed and US-China lags, named labs' strategies).
 
@@ -125,7 +127,7 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
         targets = load_targets(targets_dir, p1_definition)
     except ValidationInputError as e:
         fail(str(e))
-    with staged_output(out_dir, overwrite=True, kinds=("validation",)) as staging:  # replaced whole, when complete
+    with staged_output(out_dir, overwrite=overwrite, kinds=("validation",)) as staging:  # replaced whole, when complete
         result, runs_label, replications = _compute(sc, scenario, ensemble, targets, replications, draws, seed, sets)
         title, n_fig = _write(staging, out_dir, result, sc, scenario, ensemble, targets, replications, draws,
                               p1_definition, None if no_figures else fmts)
