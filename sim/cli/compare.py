@@ -352,6 +352,10 @@ def _print_comparison(comp, names: list[str], metrics: list[str], window: str, s
                                   f"seeds (base {comp.base_seed}), {comp.wall_seconds:.1f} s", effects, reached))
     first = {n: effects.loc[effects["scenario"] == n, "from_month"].iloc[0] for n in names[1:]
              if (effects["scenario"] == n).any()}
+    from sim.analysis.compare import first_policy_month
+
+    same = {n for n, s in zip(comp.names[1:], comp.scenarios[1:], strict=True)
+            if first_policy_month(comp.scenarios[0], s) is None}
     labelled = [f"{n} = {s.label}" for n, s in zip(comp.names, comp.scenarios, strict=True) if s.label]
     lines = ([f"scenarios: {'; '.join(labelled)}."] if labelled else []) + [
              "value: median across replications [the 90% spread of the replications' values: it does not narrow "
@@ -359,7 +363,9 @@ def _print_comparison(comp, names: list[str], metrics: list[str], window: str, s
              "diff.: mean paired difference (same seed) [its 90% bootstrap confidence interval (CI): it narrows with "
              "more replications]; ~0 marks a CI that includes 0 (no effect shown).",
              "mean diff. from policy change: the difference averaged from the first month the scenario's policy "
-             "differs (" + ", ".join(f"{n}: {month_label(sc0.start, int(k))}" for n, k in first.items())
+             "differs (" + ", ".join(f"{n}: {month_label(sc0.start, int(k))}" if n not in same else
+                                     f"{n}: n/a, the same policy over the horizon: the whole run"
+                                     for n, k in first.items())
              + ") to the horizon; peak: the largest mean difference in size [its CI], @ its month (YY-MM) and the "
              "90% interval of that month over bootstrap resamples. The peak is picked over many months, so its CI "
              "excludes 0 even for a policy that does nothing; read it for timing, not as a test. With 90% CIs about "
