@@ -49,7 +49,11 @@ def _print_output(res, rep) -> None:
                       highlight=False)
         return
     top = res.top(rep.output, 6)
-    t = Table(title=f"{rep.output}: {rep.verdict}" + (f"; replication noise {rep.noise_share:.0%} of variance "
+    from sim.model.metrics import metric_label
+
+    named = rep.output if metric_label(rep.output) == rep.output.replace("_", " ") else \
+        f"{metric_label(rep.output)} ({rep.output})"
+    t = Table(title=f"{named}: {rep.verdict}" + (f"; replication noise {rep.noise_share:.0%} of variance "
                                                      f"({rep.noise_source})"
                                                      if rep.noise_share == rep.noise_share else ""),
               title_justify="left")

@@ -275,6 +275,10 @@ def _note_noise(lay: _Layout, rep: OutputReport, Yr: np.ndarray, out: str, probe
                          f"only while runs with the same seed stay in step (agent-based runs drift "
                          f"apart once a parameter changes a decision), and every index is a share of "
                          f"a variance that includes it")
+    elif rep.noise_share > 0.1 and lay.kind == "morris":
+        rep.notes.append(f"replication noise is {rep.noise_share:.0%} of the variance of the point "
+                         f"values ({rep.noise_source}); noise alone gives mu* about {rep.mu_star_floor:.3g} (add "
+                         f"replications, or set seeds = \"block\" in the spec)")
     elif rep.noise_share > 0.1:
         rep.notes.append(f"replication noise is {rep.noise_share:.0%} of the variance of the point "
                          f"values ({rep.noise_source}); every ST carries about that much of it (add "

@@ -247,6 +247,9 @@ def _morris_verdict(rep: OutputReport, full: pd.DataFrame, conv: pd.DataFrame, o
     else:
         rep.warnings.append(f"no convergence check: {int(m['n'].max()) if len(m) else 0} trajectories, and the "
                             f"check needs r/2 >= {MIN_CONVERGENCE_BLOCKS} (r >= {2 * MIN_CONVERGENCE_BLOCKS})")
+        if len(rep.warnings) == 1:
+            rep.verdict = "not checked"
+            return
     rep.verdict = "not converged" if rep.warnings else "converged"
 
 

@@ -111,7 +111,8 @@ class OutputReport:
     mu_star_floor : Morris, with replications: the mu* that replication noise alone produces,
         ``2 sigma / (sqrt(pi) Delta)`` for point-mean noise ``sigma`` and step ``Delta``; a factor below about
         twice this is indistinguishable from noise. NaN otherwise.
-    verdict : ``converged``, ``not converged`` or ``n/a``; ``warnings`` say why."""
+    verdict : ``converged``, ``not converged``, ``not checked`` (a Morris design too small for the check) or
+        ``n/a``; ``warnings`` say why."""
 
     output: str
     status: str
