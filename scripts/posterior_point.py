@@ -53,7 +53,7 @@ def main(ens_path: Path, out: Path) -> Path:
     sha = hashlib.sha256(ens_path.read_bytes()).hexdigest()[:16]
     prov = raw.get("provenance", {})
     head = [
-        "# Point values for single runs and figures (issue 16): the weighted posterior medians of the ABC-SMC",
+        "# Point values for single runs and figures: the weighted posterior medians of the ABC-SMC",
         f"# ensemble {ens_path.relative_to(ROOT) if ens_path.is_relative_to(ROOT) else ens_path} "
         f"(ESS {ens.ess:.0f}; ABC run {prov.get('run_id')}, generation {raw.get('generation')}, created "
         f"{raw.get('created')}, sha256 {sha}),",

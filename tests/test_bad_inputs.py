@@ -77,7 +77,7 @@ CASES = [
     Case("zero-developer-market", ["run", "s.toml", "--set", "market.market_usd_per_month=0"],
          ["s.toml", "market.market_usd_per_month", "greater than or equal to 1"], {"s.toml": small_scenario()}),
     Case("removed-funding-growth", ["run", "s.toml", "--set", "market.funding_growth_per_year.US=2"],
-         ["s.toml", "market.funding_growth_per_year", "issue 14"], {"s.toml": small_scenario()}),
+         ["s.toml", "market.funding_growth_per_year", "CHANGELOG.md"], {"s.toml": small_scenario()}),
     # --- a policy on the government's own region (fresh-user report, session 5)
     Case("api-block-own-region", ["run", "s.toml"], ["s.toml", "governments.US.api_block", "own region"],
          {"s.toml": small_scenario('[governments.US]\napi_block = ["US", "CN"]\n')}),

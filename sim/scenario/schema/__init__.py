@@ -15,7 +15,7 @@ key by key; the child's ``[[events]]`` are merged with the parent's in date orde
 Errors: :func:`load_scenario` raises :class:`ScenarioError` (a ``ValueError``) whose message names the
 file, the field path and what is allowed. The CLI turns it into exit code 2.
 
-The schema is a package of modules of one concept each (issue 31); every name is importable from here:
+The schema is a package of modules of one concept each; every name is importable from here:
 
 - :mod:`~sim.scenario.schema.errors`: :class:`ScenarioError`;
 - :mod:`~sim.scenario.schema.months`: ``YYYY-MM`` months (:func:`parse_month`, :func:`month_index`, ...);

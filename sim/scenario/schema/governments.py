@@ -36,7 +36,7 @@ class ReactionRule(_Strict):
 
 
 class Government(_Strict):
-    """A region's policy state (DESIGN.md §2). Dated events change these fields."""
+    """A region's policy state (docs/ODD.md §2). Dated events change these fields."""
 
     export_control: dict[Region, Bounded(0.0, 1.0)] = P({}, unit="0..1 strictness", plausible=(0.0, 1.0),
                                             source="scenario (US rules of 2022-10, 2023-10, 2024-12)",

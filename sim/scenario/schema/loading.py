@@ -204,14 +204,14 @@ def _event_source(loc: str, source: str, origins: list[tuple[str, int]] | None) 
 
 
 REMOVED_PARAMETERS: dict[str, str] = {
-    "market.funding_growth_per_year": ("removed with the fixed-growth capital pools (issue 14): investment is now an "
+    "market.funding_growth_per_year": ("removed with the fixed-growth capital pools (money and chips; CHANGELOG.md): investment is now an "
                                        "outcome, a function of each region's revenue (market.investment_revenue_"
                                        "elasticity) and its growth (market.investment_expectation_elasticity), and "
                                        "compute is bounded by the world chip supply (chips.*; docs/ODD.md 7.2-7.3, "
                                        "7.9)"),
-    "market.market_share_of_funding": ("removed (issue 14): the developer market is anchored on revenue data, "
+    "market.market_share_of_funding": ("removed (money and chips; CHANGELOG.md): the developer market is anchored on revenue data, "
                                        "market.market_usd_per_month at 2024-07"),
-    "labs.distill_gap": ("removed with the free open-weight floor (issue 13); distillation is now a submodel with "
+    "labs.distill_gap": ("removed with the free open-weight floor (distillation; CHANGELOG.md); distillation is now a submodel with "
                          "labs.distill_share_at_parity, labs.distill_compute_elasticity, labs.distill_delay_months and "
                          "labs.api_distill_efficiency (docs/ODD.md 7.6)"),
 }

@@ -37,9 +37,9 @@ class Scenario(_Strict):
                              "them to the parent's, in date order (a child's event on the month and field of a "
                              "parent's replaces it); 'replace' drops the parent's events (without [[events]] of its "
                              "own: none). Two events of one file on the same month and field are an error.")
-    start: str = P("2022-01", unit="YYYY-MM", source="DESIGN.md §2",
+    start: str = P("2022-01", unit="YYYY-MM", source="docs/ODD.md §2",
                    description=f"First simulated month ({START_RANGE[0]} to {START_RANGE[1]}).")
-    months: int = P(108, unit="months", ge=1, le=600, source="DESIGN.md §2 (2022-01 to 2030-12)",
+    months: int = P(108, unit="months", ge=1, le=600, source="docs/ODD.md §2 (2022-01 to 2030-12)",
                     description="Number of monthly steps.")
     seed: int = P(20220101, unit="integer", ge=0, le=2**63 - 1, source="user choice",
                   description="Base seed; replications spawn independent seeds from it with numpy SeedSequence.")

@@ -18,16 +18,16 @@ from sim.scenario.schema.months import parse_month
 
 
 class Compute(_Strict):
-    """Chips, training and algorithmic progress (DESIGN.md §2-3)."""
+    """Chips, training and algorithmic progress (docs/ODD.md §2-3)."""
 
     h100e_peak_flops: float = P(989e12, unit="FLOP/s per H100e", ge=1e12, le=1e16,
-                                source="NVIDIA H100 SXM dense BF16 spec (989 TFLOP/s); DESIGN.md §2",
+                                source="NVIDIA H100 SXM dense BF16 spec (989 TFLOP/s); docs/ODD.md §2",
                                 description="Peak dense BF16 throughput of one H100-equivalent.")
     utilization: float = P(0.40, unit="fraction", ge=0.05, le=0.9, plausible=(0.3, 0.5),
                            source="Epoch AI model records: median reported MFU of large runs ~0.3-0.5 (2023-24)",
                            description="Model FLOP utilisation of training compute.")
     final_run_share: float = P(0.04, unit="fraction", ge=0.005, le=1.0, plausible=(0.03, 0.3),
-                               source="calibrated (issue 14): labs then hold ~1.5M H100e in 2024-07, as Epoch AI's "
+                               source="calibrated (money and chips, CHANGELOG.md): labs then hold ~1.5M H100e in 2024-07, as Epoch AI's "
                                       "estimate of Google's (>1M) and Microsoft's (~0.5M) H100-equivalents (Epoch AI, "
                                       "'Leading AI companies have hundreds of thousands of cutting-edge AI chips', "
                                       "2024-10); Cottier et al. 2024 find R&D compute a multiple of the final run",
@@ -149,7 +149,7 @@ class Chips(_Strict):
 
 
 class Labs(_Strict):
-    """Lab behaviour: spending, release cycles and the open/closed choice (DESIGN.md §4)."""
+    """Lab behaviour: spending, release cycles and the open/closed choice (docs/ODD.md §7)."""
 
     compute_spend_share: float = P(0.5, unit="fraction of income", ge=0.05, le=1.0, plausible=(0.3, 0.7),
                                    source="assumption; compute is the largest cost of frontier labs",
@@ -288,7 +288,7 @@ class Segments(_Strict):
 
 
 class Developers(_Strict):
-    """The vectorised developer population and its random-utility choice (DESIGN.md §4)."""
+    """The vectorised developer population and its random-utility choice (docs/ODD.md §7)."""
 
     n: int = P(5000, unit="agents", ge=10, le=2_000_000, source="model resolution, not an empirical number",
                description="Number of developer agents.")
@@ -366,7 +366,7 @@ class Developers(_Strict):
         description="How strongly developers of each region feel the distrust of foreign models (the trust matrix is "
                     "distrust_dev_scale[developer region] x foreign_distrust[model origin]).")
     open_sov_discount: float = P(0.8, unit="fraction", ge=0.0, le=1.0, plausible=(0.5, 0.95),
-                                 source="DESIGN.md §4; self-hosted weights keep data in the developer's jurisdiction, "
+                                 source="docs/ODD.md §7; self-hosted weights keep data in the developer's jurisdiction, "
                                         "but not all distrust goes: NIST CAISI, 'Evaluation of DeepSeek AI Models' "
                                         "(2025-09) found DeepSeek's open models echoing state narratives and more "
                                         "susceptible to agent hijacking; share removed is an assumption",
@@ -404,7 +404,7 @@ class Developers(_Strict):
 
 
 class Market(_Strict):
-    """Revenue and external funding (DESIGN.md §3 step 6)."""
+    """Revenue and external funding (docs/ODD.md §3)."""
 
     market_usd_per_month: float = P(7e8, unit="USD per month (at 2024-07)", ge=1.0, le=1e15,
                                     plausible=(3e8, 1.5e9),
