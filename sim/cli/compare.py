@@ -357,7 +357,10 @@ def _print_comparison(comp, names: list[str], metrics: list[str], window: str, s
     same = {n for n, s in zip(comp.names[1:], comp.scenarios[1:], strict=True)
             if first_policy_month(comp.scenarios[0], s) is None}
     labelled = [f"{n} = {s.label}" for n, s in zip(comp.names, comp.scenarios, strict=True) if s.label]
-    lines = ([f"scenarios: {'; '.join(labelled)}."] if labelled else []) + [
+    few = ([f"note: {reps} replication{'s' * (reps != 1)}: intervals from fewer than 5 replications are rough "
+            "(a bootstrap over so few values cannot show the noise); use -r 10 or more, or --precision"]
+           if reps < 5 else [])
+    lines = few + ([f"scenarios: {'; '.join(labelled)}."] if labelled else []) + [
              "value: median across replications [the 90% spread of the replications' values: it does not narrow "
              "with more replications].",
              "diff.: mean paired difference (same seed) [its 90% bootstrap confidence interval (CI): it narrows with "

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from sim.analysis.sweep.spec import plural
 from sim.cli.common import console, err_console, fail, parse_formats, staged_output
 
 
@@ -65,7 +66,7 @@ def figures(results_dir: str, formats: str, width: str, out: str | None, list_on
     for n in dict.fromkeys(notes):
         err_console.print(f"note: {n}", highlight=False, markup=False, soft_wrap=True)
     figs = [p for p in paths if p.suffix != ".json"]
-    err_console.print(f"{kind} results: {len(figs)} figure files and {len(paths) - len(figs)} provenance sidecars "
+    err_console.print(f"{kind} results: {plural(len(figs), 'figure file')} and {plural(len(paths) - len(figs), 'provenance sidecar')} "
                       f"in {where}/", highlight=False, markup=False, soft_wrap=True)
     for p in figs:
         click.echo(str(p))
