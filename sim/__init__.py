@@ -42,13 +42,25 @@ _LAZY = {
 __all__ = ["REGIONS", "__version__", *_LAZY]
 
 
-def __getattr__(name: str):  # noqa: ANN202 - PEP 562 lazy attributes
-    if name in _LAZY:
-        value = getattr(_import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+def _lazy_exports(package: str, table: dict[str, str]) -> tuple:
+    """(``__getattr__``, ``__dir__``) of ``package`` whose names in ``table`` (name -> module, absolute or relative
+    to the package) are imported on first use (PEP 562), so that importing the package stays cheap. Used by
+    ``sim``, ``sim.analysis`` and ``sim.plots``."""
+    import sys
+
+    def getattr_(name: str):  # noqa: ANN202
+        if name in table:
+            module = table[name] if table[name].startswith("sim") else f"{package}.{table[name]}"
+            value = getattr(_import_module(module), name)
+            setattr(sys.modules[package], name, value)
+            return value
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    def dir_() -> list[str]:
+        own = {n for n in vars(sys.modules[package]) if not n.startswith("_")}
+        return sorted(own | set(table) | ({"__version__"} if package == "sim" else set()))
+
+    return getattr_, dir_
 
 
-def __dir__() -> list[str]:
-    return sorted({n for n in globals() if not n.startswith("_")} | set(_LAZY) | {"__version__"})
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY)

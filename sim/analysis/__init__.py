@@ -15,7 +15,7 @@ Imports the model, scenario and empirical layers; draws nothing (figures are :mo
 loaded lazily, so ``import sim.analysis`` does not import pyabc, dask or EMA Workbench.
 """
 
-from importlib import import_module as _import_module
+from sim import _lazy_exports
 
 _LAZY = {
     "run_one": "runs", "run_replications": "runs", "Replications": "runs", "RunResult": "runs",
@@ -31,13 +31,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str):  # noqa: ANN202 - PEP 562 lazy attributes
-    if name in _LAZY:
-        value = getattr(_import_module(f"sim.analysis.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'sim.analysis' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({n for n in globals() if not n.startswith("_")} | set(_LAZY))
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY)

@@ -9,7 +9,7 @@ Imports the layers below (scenario, empirical, model, analysis), never the dashb
 loaded lazily, so ``import sim.plots`` does not import matplotlib.
 """
 
-from importlib import import_module as _import_module
+from sim import _lazy_exports
 
 _LAZY = {
     "draw_figures": "catalogue", "draw_run_figures": "run", "fig_fan": "fan",
@@ -20,13 +20,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str):  # noqa: ANN202 - PEP 562 lazy attributes
-    if name in _LAZY:
-        value = getattr(_import_module(f"sim.plots.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'sim.plots' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({n for n in globals() if not n.startswith("_")} | set(_LAZY))
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY)
