@@ -71,10 +71,15 @@ def _range_text(f: Any) -> str:
     ge = next((m.ge for m in metadata if getattr(m, "ge", None) is not None), None)
     le = next((m.le for m in metadata if getattr(m, "le", None) is not None), None)
     if ge is not None and le is not None:
-        return f"a number from {ge:g} to {le:g}"
+        return f"a number from {_num(ge)} to {_num(le)}"
     if ge is not None:
-        return f"a number >= {ge:g}"
-    return f"a number <= {le:g}" if le is not None else "a finite number"
+        return f"a number >= {_num(ge)}"
+    return f"a number <= {_num(le)}" if le is not None else "a finite number"
+
+
+def _num(x: float) -> str:
+    """A bound as a reader wants it: an integer in full (a seed's 9223372036854775807, not 9.22337e+18), else %g."""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e19 else f"{x:g}"
 
 
 class _Strict(BaseModel):
