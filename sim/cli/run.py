@@ -89,6 +89,7 @@ def default_out(name: str, changes: list[str]) -> Path:
     from sim.scenario.schema import folder_name
 
     safe = folder_name(name)
+    changes = [c for c in changes if not c.startswith(("name=", "label="))]  # the name is the folder already
     return Path("results") / (f"{safe}_{changes_slug(changes)}" if changes else safe)
 
 
