@@ -39,7 +39,7 @@ import pandas as pd
 
 from sim.analysis.precision import BOOTSTRAP_SAMPLES, bootstrap_ci
 from sim.analysis.provenance import base_manifest, write_json_atomic
-from sim.analysis.runs import Replications, run_replications, seed_for
+from sim.analysis.runs import Replications
 from sim.model.metrics import HEADLINE_METRICS, SUMMARY_METRICS, WINDOW_MONTHS
 from sim.scenario.schema import Scenario, month_index, with_values
 
@@ -132,7 +132,8 @@ def run_comparison(scenarios: Sequence[Scenario], replications: int, base_seed: 
     names : labels (default: the scenarios' names, made unique).
     progress : called with the number of runs done after each replication.
     workers : processes running the (scenario, replication) cells (:func:`sim.analysis.batches.run_batch`; the
-        same numbers for any count; the runs' lab panels and release logs are then not kept).
+        same numbers for any count). The runs' lab panels and release logs are not kept (a comparison uses the
+        time series and summaries).
 
     Returns a :class:`Comparison`. Raises ValueError for fewer than one scenario or replication, or for
     names of the wrong length; RosterError for a bad roster.
@@ -146,19 +147,11 @@ def run_comparison(scenarios: Sequence[Scenario], replications: int, base_seed: 
         raise ValueError(f"{len(labels)} names for {len(scenarios)} scenarios")
     base = int(scenarios[0].seed if base_seed is None else base_seed)
     resolved = [s if s.seed == base else with_values(s, {"seed": base}) for s in scenarios]
-    seeds = [seed_for(base, r) for r in range(replications)]
-    t0 = time.perf_counter()
-    if workers > 1:
-        from sim.analysis.batches import first_runs
+    from sim.analysis.batches import first_runs
 
-        return comparison_of(first_runs(resolved, base, replications, workers, progress), labels,
-                             time.perf_counter() - t0)
-    runs = []
-    for j, sc in enumerate(resolved):
-        tick = (lambda r, done=j * replications: progress(done + r + 1)) if progress else None
-        runs.append(run_replications(sc, replications, base_seed=base, progress=tick))
-        assert runs[-1].seeds == seeds  # common random numbers
-    return comparison_of(runs, labels, time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    return comparison_of(first_runs(resolved, base, replications, workers, progress), labels,
+                         time.perf_counter() - t0)
 
 
 def comparison_of(runs: Sequence[Replications], names: Sequence[str], wall_seconds: float) -> Comparison:
