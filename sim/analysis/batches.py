@@ -36,8 +36,7 @@ from sim.analysis.runs import (
 )
 from sim.scenario.schema import Scenario, scenario_from_dict
 
-__all__ = ["BatchReport", "PartialError", "PartialRuns", "batch_report", "extend_runs", "first_runs", "run_batch",
-           "worker_pool"]
+__all__ = ["BatchReport", "PartialError", "PartialRuns", "batch_report", "extend_runs", "run_cells", "worker_pool"]
 
 
 class PartialError(ValueError):
@@ -51,7 +50,7 @@ def _run_cell(args: tuple[Scenario, int]) -> RunResult:
 
 @contextmanager
 def worker_pool(workers: int) -> Iterator[Any]:
-    """A process pool of ``workers`` for :func:`run_batch` (None for 1: runs in this process), shared by the batches
+    """A process pool of ``workers`` for :func:`run_cells` (None for 1: runs in this process), shared by the batches
     of a comparison. Its workers ignore Ctrl-C and end with their driver (the sweep's pool,
     :func:`sim.analysis.sweep.executors.worker_init`); interrupted or failed, the pool is killed at once (no worker
     left behind, no wait for a stuck run); otherwise shut down."""
@@ -69,31 +68,23 @@ def worker_pool(workers: int) -> Iterator[Any]:
     pool.shutdown(wait=True)
 
 
-def run_batch(scenarios: Sequence[Scenario], base_seed: int, first: int, n: int, workers: int | Any = 1,
+def run_cells(scenarios: Sequence[Scenario], base_seed: int, first: int, n: int, pool: Any = None,
               progress: Callable[[int], None] | None = None) -> list[Replications]:
-    """Replications ``first..first+n-1`` of every scenario (seeds ``seed_for(base_seed, r)``), on a pool of
-    :func:`worker_pool` (or a number of processes: a pool of them for this batch; 1: this process). ``progress(k)``
-    after each finished run (k runs done in this batch). Returns one :class:`~sim.analysis.runs.Replications` per
-    scenario, in order."""
+    """Replications ``first..first+n-1`` of every scenario (seeds ``seed_for(base_seed, r)``), on ``pool`` (a
+    :func:`worker_pool`; None: this process). ``progress(k)`` after each finished run (k runs done in this call).
+    Returns one :class:`~sim.analysis.runs.Replications` per scenario, in order (without lab panels and release
+    logs: a comparison uses time series and summaries, and hundreds of replications' panels would fill the
+    memory)."""
     seeds = [seed_for(base_seed, r) for r in range(first, first + n)]
     cells = [(sc, s) for sc in scenarios for s in seeds]
     t0 = time.perf_counter()
     results: list[RunResult] = []
-    if isinstance(workers, int) and workers > 1 and len(cells) > 1:
-        with worker_pool(min(workers, len(cells))) as pool:
-            return run_batch(scenarios, base_seed, first, n, pool, progress)
-    if not isinstance(workers, int):  # a pool
-        for k, res in enumerate(workers.map(_run_cell, cells), start=1):
-            results.append(res)
-            if progress:
-                progress(k)
-    else:
-        for k, cell in enumerate(cells, start=1):
-            results.append(_run_cell(cell))
-            if progress:
-                progress(k)
+    for k, res in enumerate(pool.map(_run_cell, cells) if pool is not None else map(_run_cell, cells), start=1):
+        results.append(res)
+        if progress:
+            progress(k)
     wall = time.perf_counter() - t0
-    return [stack_replications(sc, results[j * n:(j + 1) * n], wall / len(scenarios), first=first)
+    return [_without_panels(stack_replications(sc, results[j * n:(j + 1) * n], wall / len(scenarios), first=first))
             for j, sc in enumerate(scenarios)]
 
 
@@ -219,21 +210,12 @@ class PartialRuns:
 
 
 def extend_runs(runs: list[Replications], scenarios: Sequence[Scenario], base_seed: int, more: int,
-                workers: int | Any, progress: Callable[[int], None] | None = None) -> list[Replications]:
-    """``runs`` with ``more`` replications added to every scenario (the next seeds); ``workers``: a count or a pool
-    (:func:`run_batch`)."""
+                pool: Any = None, progress: Callable[[int], None] | None = None) -> list[Replications]:
+    """``runs`` with ``more`` replications added to every scenario (the next seeds; :func:`run_cells`)."""
     n = len(runs[0].seeds)
-    batch = [_without_panels(b) for b in run_batch(scenarios, base_seed, n, more, workers, progress)]
+    batch = run_cells(scenarios, base_seed, n, more, pool, progress)
     return [concat_replications(r, b) for r, b in zip(runs, batch, strict=True)]
 
 
 def _without_panels(r: Replications) -> Replications:
-    """``r`` without its lab panels and release logs (a comparison does not use them; hundreds of replications'
-    panels would fill the memory)."""
     return Replications(r.scenario, r.seeds, r.timeseries, pd.DataFrame(), pd.DataFrame(), r.summary, r.wall_seconds)
-
-
-def first_runs(scenarios: Sequence[Scenario], base_seed: int, n: int, workers: int | Any,
-               progress: Callable[[int], None] | None = None) -> list[Replications]:
-    """The first ``n`` replications of every scenario, without lab panels and release logs."""
-    return [_without_panels(b) for b in run_batch(scenarios, base_seed, 0, n, workers, progress)]

@@ -131,7 +131,7 @@ def run_comparison(scenarios: Sequence[Scenario], replications: int, base_seed: 
     base_seed : default the first scenario's ``seed``; every scenario's ``seed`` is set to it.
     names : labels (default: the scenarios' names, made unique).
     progress : called with the number of runs done after each replication.
-    workers : processes running the (scenario, replication) cells (:func:`sim.analysis.batches.run_batch`; the
+    workers : processes running the (scenario, replication) cells (:func:`sim.analysis.batches.run_cells`; the
         same numbers for any count). The runs' lab panels and release logs are not kept (a comparison uses the
         time series and summaries).
 
@@ -147,11 +147,12 @@ def run_comparison(scenarios: Sequence[Scenario], replications: int, base_seed: 
         raise ValueError(f"{len(labels)} names for {len(scenarios)} scenarios")
     base = int(scenarios[0].seed if base_seed is None else base_seed)
     resolved = [s if s.seed == base else with_values(s, {"seed": base}) for s in scenarios]
-    from sim.analysis.batches import first_runs
+    from sim.analysis.batches import run_cells, worker_pool
 
     t0 = time.perf_counter()
-    return comparison_of(first_runs(resolved, base, replications, workers, progress), labels,
-                         time.perf_counter() - t0)
+    with worker_pool(min(workers, len(resolved) * replications)) as pool:
+        runs = run_cells(resolved, base, 0, replications, pool, progress)
+    return comparison_of(runs, labels, time.perf_counter() - t0)
 
 
 def comparison_of(runs: Sequence[Replications], names: Sequence[str], wall_seconds: float) -> Comparison:
@@ -511,21 +512,22 @@ def run_comparison_until_precise(scenarios: Sequence[Scenario], replications: in
     runs, hist = (keep.load(identity) if keep is not None and resume and keep.exists() else (None, []))
     with worker_pool(workers) as pool:  # one pool for every batch
         return _batches_until_precise(resolved, base, labels, replications, rel, max_replications, metrics, window,
-                                      pool or 1, keep, identity, runs, hist, progress, report)
+                                      pool, keep, identity, runs, hist, progress, report)
 
 
 def _batches_until_precise(resolved, base, labels, replications, rel, max_replications, metrics, window,  # noqa: ANN001
-                           workers, keep, identity, runs, hist, progress, report) -> tuple:  # noqa: ANN001
+                           pool, keep, identity, runs, hist, progress, report) -> tuple:  # noqa: ANN001
     """The loop of :func:`run_comparison_until_precise`: the first batch (or the kept runs, completed to
-    ``replications``), then batches until precise, each checked, kept and reported."""
-    from sim.analysis.batches import batch_report, extend_runs, first_runs
+    ``replications``), then batches until precise, each checked, kept and reported; runs on ``pool``
+    (:func:`sim.analysis.batches.worker_pool`, None: this process)."""
+    from sim.analysis.batches import batch_report, extend_runs, run_cells
     from sim.analysis.precision import next_batch, until_precise
 
     t0 = time.perf_counter()
     if runs is None:
-        runs = first_runs(resolved, base, replications, workers)
+        runs = run_cells(resolved, base, 0, replications, pool)
     elif len(runs[0].seeds) < replications:
-        runs = extend_runs(runs, resolved, base, replications - len(runs[0].seeds), workers)
+        runs = extend_runs(runs, resolved, base, replications - len(runs[0].seeds), pool)
     clock = {"t": time.perf_counter(), "n": hist[-1] if hist else 0}
     if not hist:
         clock["t"] = t0
@@ -544,7 +546,7 @@ def _batches_until_precise(resolved, base, labels, replications, rel, max_replic
         return status, n, comp
 
     def extend(state: list, n: int, more: int) -> list:
-        return extend_runs(state, resolved, base, more, workers)
+        return extend_runs(state, resolved, base, more, pool)
 
     comp, status, _ = until_precise(runs, check, extend, max_replications, progress)
     return comp, status, hist
