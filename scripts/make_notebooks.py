@@ -299,7 +299,7 @@ calc_second_order = false
 seed = 7
 
 [[factors]]
-path = "labs.open_capture"
+path = "labs.follower_open_value"
 range = "plausible"
 
 [[factors]]

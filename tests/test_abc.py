@@ -22,7 +22,7 @@ pytest.importorskip("pyabc")
 SPEC = ROOT / "experiments" / "abc.toml"
 
 
-def tiny_spec(tmp_path, population: int = 4, generations: int = 2, params=("labs.beta", "labs.open_capture")):
+def tiny_spec(tmp_path, population: int = 4, generations: int = 2, params=("labs.beta", "labs.follower_open_value")):
     body = "\n".join(f'[[parameters]]\npath = "{p}"\n' for p in params)
     path = tmp_path / "abc.toml"
     path.write_text(textwrap.dedent(f"""\
@@ -237,7 +237,7 @@ def write_ensemble_file(path, particles, params=(("labs.beta", 1.0, 10.0),)):
 @pytest.mark.parametrize("particles, needle", [
     ([{"weight": 1.0, "values": {"labs.beta": 20.0}}], "outside its prior"),
     ([{"weight": 0.0, "values": {"labs.beta": 2.0}}], "particles[0] key 'weight'"),
-    ([{"weight": 1.0, "values": {"labs.margin": 2.0}}], "particles[0] key 'values'"),
+    ([{"weight": 1.0, "values": {"labs.spill_coef": 0.5}}], "particles[0] key 'values'"),
     ([], "no particles"),
 ])
 def test_bad_ensemble_names_file_and_key(tmp_path, particles, needle):

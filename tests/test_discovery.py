@@ -36,7 +36,7 @@ def box_sweep(tmp_path_factory):
         path = "{path}"
         range = [0.0, 1.0]
         {'kind = "lever"' if name == "x4" else ""}
-        """) for name, path in (("x1", "labs.open_capture"), ("x2", "labs.margin"), ("x3", "developers.review_rate"),
+        """) for name, path in (("x1", "labs.follower_open_value"), ("x2", "developers.token_price_elasticity"), ("x3", "developers.review_rate"),
                                 ("x4", "labs.spill_coef")))
     spec.write_text(textwrap.dedent(f"""
         name = "box"

@@ -90,7 +90,7 @@ def results(tmp_path_factory) -> dict[str, Path]:
         path = "labs.beta"
         range = "plausible"
         [[factors]]
-        path = "labs.open_capture"
+        path = "labs.follower_open_value"
         range = "plausible"
         [[factors]]
         path = "governments.US.leakage"
@@ -247,7 +247,7 @@ def test_sweep_figures_stay_inside_their_width(grid_results, results, width):
     _assert_inside(sweepplots.fig_slices(grid_results, "export_control_CN", "leakage", m, baseline=base,
                                          width=width), width, "slices")
     lhs = load_results(results["lhs"], include_traceback=False)
-    _assert_inside(sweepplots.fig_tornado(lhs, ["labs.beta", "labs.open_capture", "governments.US.leakage"], m,
+    _assert_inside(sweepplots.fig_tornado(lhs, ["labs.beta", "labs.follower_open_value", "governments.US.leakage"], m,
                                           width=width), width, "tornado")
 
 
@@ -346,7 +346,7 @@ def test_tornado(results):
     from sim.analysis.sweep import load_results
 
     lhs = load_results(results["lhs"], include_traceback=False)
-    factors = ["labs.beta", "labs.open_capture", "governments.US.leakage"]
+    factors = ["labs.beta", "labs.follower_open_value", "governments.US.leakage"]
     fig = sweepplots.fig_tornado(lhs, factors, "us_cn_gap_months_mean12", width="single")
     ax = fig.axes[0]
     assert set(_texts(ax.get_yticklabels())) == {"Labs' open/closed choice\nsensitivity",

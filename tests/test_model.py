@@ -47,14 +47,14 @@ def test_both_generators_seeded(small_scenario):
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(beta=st.floats(0, 20), parity=st.floats(0, 0.95), open_capture=st.floats(0, 1),
+@given(beta=st.floats(0, 20), parity=st.floats(0, 0.95), follower=st.floats(0, 5),
        w_open=st.floats(-2, 2), review=st.floats(0, 1), theta=st.floats(0, 1), leak=st.floats(0, 1),
        block=st.booleans(), ban=st.booleans(), subsidy=st.floats(0, 0.9), seed=st.integers(0, 2**32))
-def test_invariants_over_random_parameters(small_scenario, beta, parity, open_capture, w_open, review, theta,
+def test_invariants_over_random_parameters(small_scenario, beta, parity, follower, w_open, review, theta,
                                            leak, block, ban, subsidy, seed):
     sc = small(small_scenario, **{
         "months": 36, "developers.n": 400, "labs.beta": beta, "labs.distill_share_at_parity": parity,
-        "labs.open_capture": open_capture, "developers.w_open_mean": w_open, "developers.review_rate": review,
+        "labs.follower_open_value": follower, "developers.w_open_mean": w_open, "developers.review_rate": review,
         "governments.US.export_control.CN": theta, "governments.US.leakage": leak,
         "governments.US.api_block": ["CN", "ROW"] if block else [], "governments.CN.ban_foreign_closed": ban,
         "governments.CN.subsidy_rate": subsidy})

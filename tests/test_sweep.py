@@ -108,7 +108,7 @@ def test_sampled_designs_size_and_bounds(tmp_path, design, expected):
 
 def test_levels_in_a_sampled_design_and_seeded(tmp_path):
     body = '[design]\nkind = "lhs"\nsamples = 30\n' + _factors(
-        'path = "labs.beta"\nlevels = [1.0, 4.0, 9.0]', 'path = "labs.margin"\nrange = [0.4, 0.8]')
+        'path = "labs.beta"\nlevels = [1.0, 4.0, 9.0]', 'path = "developers.token_price_elasticity"\nrange = [0.4, 0.8]')
     spec = load_spec(write_spec(tmp_path, body))
     m1, _ = design_matrix(spec)
     m2, _ = design_matrix(load_spec(write_spec(tmp_path, body)))
@@ -128,7 +128,7 @@ BAD_SPECS = {
     "unknown design": ('design = "latin"\n' + _factors('path = "labs.beta"\nrange = [1.0, 6.0]'),
                        "unknown design 'latin'; did you mean 'lhs'"),
     "sobol not 2^k": ('[design]\nkind = "sobol"\nsamples = 500\n'
-                      + _factors('path = "labs.beta"\nrange = [1.0, 6.0]', 'path = "labs.margin"\nrange = [0.4, 0.8]'),
+                      + _factors('path = "labs.beta"\nrange = [1.0, 6.0]', 'path = "developers.token_price_elasticity"\nrange = [0.4, 0.8]'),
                       "500 is not a power of 2"),
     "unknown key": ('design = "grid"\nreplicatons = 3\n' + _factors('path = "labs.beta"\nlevels = [1.0]'),
                     "did you mean 'replications'"),

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-CARRIERS = ("labs.open_capture", "labs.margin", "developers.review_rate", "labs.spill_coef",
+CARRIERS = ("labs.follower_open_value", "developers.token_price_elasticity", "developers.review_rate", "labs.spill_coef",
             "labs.open_bias_scale", "labs.api_distill_efficiency", "labs.funding_kappa", "developers.w_net",
             "developers.w_sov_mean", "developers.w_cap_mean")
 """Scenario fields that carry test-function inputs, in input order (each a float valid on [0, 1] at least)."""

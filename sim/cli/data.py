@@ -19,6 +19,7 @@ from sim.empirical.epoch import EPOCH_FILES_HINT
 
 DEFAULT_EPOCH_DIR = Path("..") / "shared" / "data" / "epoch"
 DEFAULT_EXITS = Path(__file__).resolve().parents[2] / "data" / "lab_exits.csv"
+DEFAULT_TYPES = Path(__file__).resolve().parents[2] / "data" / "lab_types.csv"
 DEFAULT_ROSTER = Path(__file__).resolve().parents[2] / "data" / "roster_2022-01.csv"
 """The roster whose labs P8 compares (``aieco data targets`` writes their 2024-2025 flagships)."""
 
@@ -48,7 +49,8 @@ def _header(command: str) -> list[str]:
 
 def build_default_roster(directory: Path, at: str, **kw):
     """The roster as ``aieco data roster`` builds it: :func:`sim.empirical.roster.build_roster` on the notable and
-    large-scale exports in ``directory``, with exits from :data:`DEFAULT_EXITS` and efficiency offsets from the
+    large-scale exports in ``directory``, with exits from :data:`DEFAULT_EXITS`, lab types from :data:`DEFAULT_TYPES`
+    (:func:`sim.empirical.roster.merge_lab_types`) and efficiency offsets from the
     ECI link (:func:`sim.empirical.eci.build_eci_tables`; used only when they lower its held-out error; none when the
     directory holds no ``eci_scores*.csv``). ``kw`` go to
     ``build_roster``. Returns (roster, load report); raises EmpiricalDataError for bad input."""
@@ -58,7 +60,8 @@ def build_default_roster(directory: Path, at: str, **kw):
         link, _ = eci_mod.build_eci_tables(directory)
         efficiency = {k: v / link.per_oom for k, v in link.offsets.items()} if link.use_offsets else {}
     exits = empirical.read_table(DEFAULT_EXITS)
-    return empirical.build_roster(models, at, exits=exits, efficiency_oom=efficiency, **kw), report
+    table = empirical.build_roster(models, at, exits=exits, efficiency_oom=efficiency, **kw)
+    return roster_mod.merge_lab_types(table, empirical.read_table(DEFAULT_TYPES)), report
 
 
 epoch_dir_option = click.option(
@@ -117,7 +120,8 @@ def data() -> None:
 def roster(epoch_dir: str | None, at: str, min_compute: float, window_years: float, entrants_until: str | None,
            entrant_oom: float, out: str | None) -> None:
     """Print (or write) the lab roster at --at from Epoch's notable and large-scale models, with exits from
-    data/lab_exits.csv and efficiency offsets from the ECI link (Epoch's eci_scores*.csv)."""
+    data/lab_exits.csv, lab types from data/lab_types.csv and efficiency offsets from the ECI link (Epoch's
+    eci_scores*.csv)."""
     directory = _require_epoch_dir(epoch_dir)
     _check_months(at, entrants_until)
     try:

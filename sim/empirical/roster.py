@@ -330,3 +330,24 @@ def region_open_rates(models_df: pd.DataFrame, until: pd.Timestamp, aliases: dic
     return {r: rates.get(r, 0.5) for r in REGIONS}
 
 
+
+
+TYPE_COLUMNS = ("lab_type", "misuse_statement", "complement_capture")
+"""Columns :func:`merge_lab_types` adds to a roster from data/lab_types.csv."""
+
+
+def merge_lab_types(roster: pd.DataFrame, types: pd.DataFrame) -> pd.DataFrame:
+    """``roster`` with the columns :data:`TYPE_COLUMNS` from ``types`` (data/lab_types.csv: ``name``, ``lab_type``,
+    ``misuse_statement`` YYYY-MM or blank, ``complement_capture`` 0..1 or blank, ``source``), matched by lab name; a
+    lab not in ``types`` is a ``startup`` with blanks. Returns a new DataFrame (same rows and order). Raises
+    ValueError naming the first lab of ``types`` that is not in the roster (a misspelt name would silently drop)."""
+    unknown = sorted(set(types["name"]) - set(roster["name"]))
+    if unknown:
+        raise ValueError(f"lab_types: {unknown[0]!r} is not a lab of the roster ({len(unknown)} unknown)")
+    by_name = types.set_index("name")
+    out = roster.copy()
+    out["lab_type"] = out["name"].map(by_name["lab_type"]).fillna("startup")
+    for col in ("misuse_statement", "complement_capture"):
+        out[col] = out["name"].map(by_name[col]) if col in by_name else np.nan
+        out[col] = out[col].map(lambda v: "" if pd.isna(v) else (f"{v:g}" if isinstance(v, float) else str(v)))
+    return out

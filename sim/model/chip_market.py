@@ -75,7 +75,7 @@ class ChipMarket:
         """Chip budgets buy from the world market (7.3): controlled money goes to alternative chips; frontier chips
         clear at ``max(list price, demand / production)``; stocks depreciate."""
         s, c = self.labs_state, self.scenario.compute
-        own = self.scenario.labs.compute_spend_share * s.income * s.active
+        own = self.scenario.labs.compute_spend_share * np.maximum(s.income, 0.0) * s.active  # losses buy no chips
         money = own / (1.0 - self.subsidy[s.region])
         self.state_funding = np.bincount(s.region, weights=money - own, minlength=R)
         theta, leak, allowed = self.control  # effective_control of this month's policies

@@ -42,7 +42,6 @@ class Demand:
         self.dev = dev = DeveloperPopulation(d, self.rng)
         self.distrust = np.array([d.foreign_distrust[r] for r in REGIONS])
         self.distrust_dev = np.array([d.distrust_dev_scale[r] for r in REGIONS])
-        self.api_markup = np.array([d.api_markup[r] for r in REGIONS])
         self.group_region = np.repeat(np.arange(R), len(SEGMENTS))  # (R*S,) region of each developer group
         self.payoff_idx = idx = np.sort(self.rng.choice(d.n, size=min(d.n, d.payoff_sample), replace=False))
         # the payoff sample's tastes and its developers by group (fixed for the run; sorted by group, as dev is)
@@ -163,6 +162,29 @@ class Demand:
         flop = np.where(train_flop > 0, train_flop, 1e25)
         return self._policy_terms()["log_hosting"] + p.hosting_size_elasticity * (np.log10(flop) - 25.0)
 
+    def _log_prices(self, labs: np.ndarray) -> np.ndarray:
+        """(R, k) log10 price (USD per million tokens) that developers of each region pay for the current models of
+        ``labs`` (k,): open weights hosted at cost on the developer's region's chips, a closed API at its region's
+        markup over the serving cost on its own region's chips (:func:`sim.model.market.log_price`)."""
+        s, pt = self.labs_state, self._policy_terms()
+        base = self._log_price_base(s.train_flop[labs])
+        return np.where(s.open[labs], base + pt["log_chip"][:, None], base + pt["closed"][labs])
+
+    def _spend_factor(self, log_price: np.ndarray) -> np.ndarray:
+        """A developer's spending (USD/month) on a model of ``log_price`` (any shape; log10 USD per million tokens)
+        relative to its spending at the reference price: tokens fall as ``(price / reference) ** -elasticity``, so
+        spending goes as ``(price / reference) ** (1 - elasticity)`` (docs/ODD.md 7.7; 1 at unit elasticity)."""
+        d = self.scenario.developers
+        if d.token_price_elasticity == 1.0:
+            return np.ones_like(log_price)
+        return 10.0 ** ((1.0 - d.token_price_elasticity) * (log_price - np.log10(d.reference_price_usd_per_mtok)))
+
+    def group_adopters(self) -> np.ndarray:
+        """(G, K) developers of each group (region x segment) on each lab's model."""
+        d, k = self.dev, self.n_labs
+        has = d.chosen >= 0
+        return np.bincount(d.group[has] * k + d.chosen[has], minlength=len(self.group_region) * k).reshape(-1, k)
+
     def _group_access(self, labs: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
         """(G, k) bool: developers of each group may use the current models of ``labs`` (k,) (active and
         accessible under this month's policies; ``lab_open`` (k,) overrides their strategy)."""
@@ -179,8 +201,7 @@ class Demand:
         The same numbers as :func:`sim.model.market.log_price` and :func:`~sim.model.market.distrust_matrix` give."""
         s, p, pt, gr = self.labs_state, self.scenario.developers, self._policy_terms(), self.group_region
         op = s.open[labs]
-        base = self._log_price_base(s.train_flop[labs])
-        lp = np.where(op, base + pt["log_chip"][:, None], base + pt["closed"][labs])  # (R, k)
+        lp = self._log_prices(labs)  # (R, k)
         per_group = p.w_net * np.log(self.share[labs] + NET_EPS) - self.dev.w_price_group[:, None] * lp[gr]
         dist = np.where(op, pt["dist_open"][:, labs], pt["dist_closed"][:, labs])
         c_rel = (s.capability[labs] - s.capability.max()) / p.c_scale
@@ -266,16 +287,27 @@ class Demand:
         per_group = p.w_net * np.log(self.share[lab2] + NET_EPS) - d.w_price_group[:, None] * lp[gr]
         return c_rel, open2, dist.T, per_group.T, ~self._group_access(lab2, open2).T
 
-    def counterfactual_shares(self, i: int) -> tuple[float, float]:
-        """Expected market shares (share_open, share_closed) of lab ``i``'s new model released open or closed,
-        every other model as it is, on the payoff sample (logit demand; each share in [0, 1]). For a lab releasing
-        this month (its model prepared by :meth:`_prepare_payoff_sample`)."""
+    def counterfactual_demand(self, i: int) -> tuple[float, float, float, float]:
+        """Lab ``i``'s new model released open or closed, every other model as it is, on the payoff sample (logit
+        demand): its expected market shares (share_open, share_closed), each in [0, 1], and its adopters' expected
+        spending on its tokens (spend_open, spend_closed), USD/month: ``market x mean(p_j x spend factor_j)`` over the
+        sample's developers j (:meth:`_spend_factor` at the price each would pay). For a lab releasing this month
+        (its model prepared by :meth:`_prepare_payoff_sample`, its ``train_flop`` set)."""
         e = self._columns[i]
         denom = (self._ps_sum - self._ps_exp[i]) + e  # (2, n_s): the other models' sum plus this one's
         p = np.zeros_like(e)
         np.divide(e, denom, out=p, where=denom > 0)
-        share_open, share_closed = (np.add.reduce(p, axis=1) / p.shape[1]).tolist()  # p.mean(axis=1), bit for bit
-        return share_open, share_closed
+        shares = np.add.reduce(p, axis=1) / p.shape[1]  # p.mean(axis=1), bit for bit
+        if self.scenario.developers.token_price_elasticity == 1.0:
+            spend = shares
+        else:
+            pt, st = self._policy_terms(), self.labs_state
+            base = self._log_price_base(st.train_flop[i:i + 1])[0]
+            lp = np.stack([base + pt["log_chip"], np.full(R, base + pt["closed"][i])])  # (2, R): open, closed
+            w = np.repeat(self._spend_factor(lp)[:, self.group_region], self._ps_counts, axis=1)  # (2, n_s)
+            spend = (p * w).mean(axis=1)
+        market = self.market_size()
+        return float(shares[0]), float(shares[1]), float(market * spend[0]), float(market * spend[1])
 
     def _update_payoff_sample(self, i: int) -> None:
         """Put lab ``i``'s released model (open or closed as chosen) into the payoff sample's cache."""

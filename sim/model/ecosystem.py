@@ -116,10 +116,12 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
         self.events = defaultdict(list)
         for ev in sc.events:
             self.events[month_index(sc.start, ev.month)].append(ev)
+        # each region's API price cut (developers.api_price_cut_month), by month index: markups change then
+        self._price_cut = {r: month_index(sc.start, m) for r, m in sc.developers.api_price_cut_month.items()}
         self._refresh_policy()
 
     def _policy(self, t: int) -> None:
-        changed = False
+        changed = t in self._price_cut.values()
         for ev in self.events.get(t, ()):
             self.governments[ev.government].apply(ev)
             changed = True
@@ -155,6 +157,18 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
         self.control = effective_control(self.export_control, self.leakage, self.compliant)  # (theta, leak, allowed)
         theta, leak, _ = self.control
         self.chip_cost = chip_cost_multiplier(theta * (1.0 - leak), self.scenario.compute.eta_alt)
+        self.api_markup = self._api_markups()
+
+    def _api_markups(self) -> np.ndarray:
+        """(R,) this month's price of each region's closed APIs as a multiple of their serving cost:
+        ``developers.api_markup_before`` until the region's ``api_price_cut_month``, ``api_markup`` from then on (and
+        throughout for a region without a cut), raised to its government's ``api_price_floor`` if it sets one."""
+        d, g = self.scenario.developers, self.governments
+        before = [self.t < self._price_cut.get(r, -10**9) for r in REGIONS]
+        markup = np.array([d.api_markup_before[r] if b else d.api_markup[r] for r, b in zip(REGIONS, before,
+                                                                                          strict=True)])
+        floor = np.array([g[r].policy.api_price_floor or 0.0 for r in REGIONS])
+        return np.maximum(markup, floor)
 
     # ------------------------------------------------------------------ helpers used by agents
     def efficiency(self) -> float:

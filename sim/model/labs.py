@@ -22,18 +22,23 @@ import pandas as pd
 
 from sim import REGIONS
 from sim.model.market import p_open
+from sim.scenario.schema import LAB_TYPES
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model.ecosystem import EcosystemModel
 
 ROSTER_COLUMNS = ("name", "region", "training_compute_flop", "strategy", "open_bias")
-OPTIONAL_COLUMNS = ("entry", "exit", "latest_release", "efficiency_oom")
+OPTIONAL_COLUMNS = ("entry", "exit", "latest_release", "efficiency_oom", "lab_type", "misuse_statement",
+                    "complement_capture")
 """``entry`` (YYYY-MM, may be blank): the month a lab enters; blank or before the start: present at the start.
 ``exit`` (YYYY-MM, may be blank): the month a lab leaves (acquired or stopped frontier work); blank: never.
 ``latest_release`` (YYYY-MM[-DD]): date of the model behind ``training_compute_flop``; its age at the start
 sizes the lab's initial compute and its capability (blank: age 0).
 ``efficiency_oom`` (OOM, default 0): the lab's capability offset per unit of effective compute, from the ECI
-link's shrunken per-lab residuals (data/targets/eci_link.csv)."""
+link's shrunken per-lab residuals (data/targets/eci_link.csv).
+``lab_type`` (one of :data:`sim.scenario.schema.LAB_TYPES`, blank: startup), ``misuse_statement`` (YYYY-MM or
+blank: the month the lab stated misuse or liability reasons for closed weights) and ``complement_capture`` (0..1 or
+blank: its type's ``labs.complement_capture``), from data/lab_types.csv (docs/ODD.md 7.9)."""
 
 
 MAX_TRAINING_FLOP = 1e33
@@ -139,10 +144,39 @@ def _load_roster_cached(resolved: str, shown: str, size: int, mtime_ns: int) -> 
     out["efficiency_oom"] = (pd.to_numeric(df["efficiency_oom"], errors="coerce").fillna(0.0)
                              if "efficiency_oom" in df.columns else 0.0)
     out["latest_release"] = df["latest_release"].fillna("").astype(str) if "latest_release" in df.columns else ""
+    for col, values in _type_columns(path, df).items():
+        out[col] = values
     out["strategy"] = out["strategy"].str.upper()
     out["training_compute_flop"] = out["training_compute_flop"].astype(float)
     out["open_bias"] = out["open_bias"].astype(float)
     return out.reset_index(drop=True)
+
+
+def _type_columns(path: Any, df: pd.DataFrame) -> dict[str, list]:
+    """The roster's optional type columns, checked (RosterError naming the file, row and column): ``lab_type``
+    (blank: startup), ``misuse_statement`` (YYYY-MM or ""), ``complement_capture`` (a float in 0..1 or NaN)."""
+    n = len(df)
+    col = {c: (list(df[c]) if c in df.columns else [None] * n) for c in ("lab_type", "misuse_statement",
+                                                                          "complement_capture")}
+    blank = [v is None or (isinstance(v, float) and math.isnan(v)) or not str(v).strip() for v in col["lab_type"]]
+    types = ["startup" if b else str(v).strip() for v, b in zip(col["lab_type"], blank, strict=True)]
+    for i, t in enumerate(types, start=1):
+        if t not in LAB_TYPES:
+            raise RosterError(f"{path}: row {i}, column lab_type: {t!r} is not one of {', '.join(LAB_TYPES)} (or blank)")
+    months = []
+    for i, v in enumerate(col["misuse_statement"], start=1):
+        v = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+        if v and not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", v):
+            raise RosterError(f"{path}: row {i}, column misuse_statement: {v!r} is not a month YYYY-MM (or blank)")
+        months.append(v)
+    capture = []
+    for i, v in enumerate(col["complement_capture"], start=1):
+        if v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip()):
+            capture.append(float("nan"))
+            continue
+        _check_number(path, i, "complement_capture", v, lambda c: 0 <= c <= 1, "a fraction from 0 to 1 (or blank)")
+        capture.append(float(v))
+    return {"lab_type": types, "misuse_statement": months, "complement_capture": capture}
 
 
 def _check_number(path: Any, i: int, column: str, raw: Any, ok: Callable[[float], bool], allowed: str) -> None:
@@ -192,7 +226,9 @@ class LabTable:
     revenue: USD revenue last month; quality: share of API demand a closed lab can serve (0..1);
     phase: month (mod cycle) of the lab's releases; open_bias: logit-scale trait; active: the lab has
     entered and not exited; entry: month index of entry (<= 0: present at the start); exit: month index of exit
-    (a large number: never); efficiency: capability offset (OOM) added to the lab's own effective compute.
+    (a large number: never); efficiency: capability offset (OOM) added to the lab's own effective compute;
+    complement: share of its open-weight adopters' token spending the lab earns through complements (0..1);
+    misuse_from: month index from which the lab has stated misuse concerns about open weights (10**9: never).
     """
 
     region: np.ndarray
@@ -210,6 +246,8 @@ class LabTable:
     entry: np.ndarray
     exit: np.ndarray
     efficiency: np.ndarray
+    complement: np.ndarray
+    misuse_from: np.ndarray
 
 
 class Lab(mesa.Agent):
@@ -238,48 +276,70 @@ class Lab(mesa.Agent):
         """Release a model this month (DESIGN.md §3 step 4): the capability of its own training, raised by
         distillation from the best teacher it can reach (:mod:`sim.model.distillation`; computed for all labs
         releasing this month by :meth:`~sim.model.ecosystem.EcosystemModel._train_releases`), then the OPEN/CLOSED
-        choice by counterfactual expected payoff; logs the release."""
+        choice (:meth:`open_index`) by its probability :func:`sim.model.market.p_open`; logs the release."""
         m = self.model
         s = m.labs_state
         i = self.i
-        p = m.scenario.labs
-        others_open = s.open & s.active
-        others_open[i] = False
-        best_open_other = np.max(s.capability, where=others_open, initial=-np.inf)
+        others = s.active.copy()
+        others[i] = False
+        best_open_other = np.max(s.capability, where=others & s.open, initial=-np.inf)
+        best_other = np.max(s.capability, where=others, initial=-np.inf)
         old = float(s.capability[i])
         own, new, teacher = m.trained_model(i)
         s.capability[i] = max(old, new)
         s.train_flop[i] = s.accrued[i]
         s.accrued[i] = 0.0
-        pi_open, pi_closed, share_open, share_closed = self.payoffs(best_open_other)
+        pay = self.payoffs(best_open_other)
+        terms = self.open_index(pay, best_other)
         gov = m.governments[self.region].policy
         allowed = gov.open_weight_threshold is None or s.capability[i] <= gov.open_weight_threshold
-        prob = p_open(pi_open, pi_closed, p.beta, p.open_bias_scale * s.open_bias[i]) if allowed else 0.0
+        prob = p_open(pay["pi_open"], pay["pi_closed"], m.scenario.labs.beta,
+                      terms["x_position"] + terms["x_state"] + terms["x_misuse"] + terms["x_bias"]) if allowed else 0.0
         s.open[i] = bool(m.rng.random() < prob)
-        m.on_release(self, old, prob, pi_open, pi_closed, share_open, share_closed, own=own, teacher=teacher)
+        m.on_release(self, old, prob, pay, terms, own=own, teacher=teacher)
 
-    def payoffs(self, best_open_other: float) -> tuple[float, float, float, float]:
-        """Expected payoffs (USD/month) of releasing the current model open or closed (DESIGN.md §4).
+    def payoffs(self, best_open_other: float) -> dict[str, float]:
+        """Expected payoffs (USD/month) of releasing the current model open or closed (docs/ODD.md 7.7).
 
-        Shares come from the developers' logit demand evaluated counterfactually on the model's payoff
-        sample of developers, with every other model as it is::
+        Shares and spending come from the developers' logit demand evaluated counterfactually on the model's payoff
+        sample of developers, with every other model as it is (:meth:`~sim.model.demand.Demand.counterfactual_demand`)::
 
-            pi_closed = share_closed * M * margin * quality
-            pi_open   = share_open * M * open_capture + open_support * pi_closed - spill_cost
-            spill_cost = spill_coef * max(0, c_i - best other open) * pi_closed
+            pi_closed  = spend_closed x quality x (1 - 1 / markup)        (tokens x (price - serving cost))
+            pi_open    = spend_open x complement + open_support x |pi_closed| - spill
+            spill      = spill_coef x max(0, c_i - best other open) x max(pi_closed, 0)
 
-        Returns (pi_open, pi_closed, share_open, share_closed)."""
+        ``spend_*`` is the adopters' expected spending on the model's tokens, ``markup`` the lab's region's price
+        over serving cost this month, ``complement`` the lab's complement capture (its type's), ``quality`` the share
+        of its API demand its compute can serve. Returns a dict: pi_open, pi_closed, share_open, share_closed,
+        complement (the complements' part of pi_open) and spill (USD/month; shares in [0, 1])."""
         m = self.model
         s = m.labs_state
         i = self.i
         p = m.scenario.labs
-        share_open, share_closed = m.counterfactual_shares(i)
-        market = m.market_size()
+        share_open, share_closed, spend_open, spend_closed = m.counterfactual_demand(i)
         need = m.inference_need(share_closed)
         quality = min(1.0, m.scenario.compute.max_inference_share * s.compute[i] / need) if need > 0 else 1.0
-        pi_closed = share_closed * market * p.margin * quality
+        pi_closed = spend_closed * quality * float(m.closed_margin()[s.region[i]])
         gov = m.governments[self.region].policy
         lead = max(0.0, float(s.capability[i] - best_open_other)) if math.isfinite(best_open_other) else 0.0
-        spill = p.spill_coef * lead * pi_closed
-        pi_open = share_open * market * p.open_capture + gov.open_support * pi_closed - spill
-        return pi_open, pi_closed, share_open, share_closed
+        spill = p.spill_coef * lead * max(pi_closed, 0.0)
+        complement = spend_open * float(s.complement[i])
+        pi_open = complement + gov.open_support * abs(pi_closed) - spill
+        return {"pi_open": pi_open, "pi_closed": pi_closed, "share_open": share_open, "share_closed": share_closed,
+                "complement": complement, "spill": spill}
+
+    def open_index(self, pay: dict[str, float], best_other: float) -> dict[str, float]:
+        """The terms of the open/closed index (logit scale; docs/ODD.md 7.7) besides the payoff comparison, and
+        that comparison itself (``x_payoff``: beta x the normalised payoff difference of :func:`p_open`):
+        ``x_position`` = follower_open_value x min(1, OOM its new model trails the best other active lab's
+        ``best_other``); ``x_state`` its government's open_endorsement; ``x_misuse`` = -misuse_concern from the
+        month of its statement; ``x_bias`` = open_bias_scale x open_bias."""
+        m = self.model
+        s, p, i = m.labs_state, m.scenario.labs, self.i
+        behind = min(1.0, max(0.0, float(best_other - s.capability[i]))) if math.isfinite(best_other) else 0.0
+        denom = abs(pay["pi_open"]) + abs(pay["pi_closed"])
+        diff = (pay["pi_open"] - pay["pi_closed"]) / denom if denom > 0 else 0.0
+        return {"x_payoff": p.beta * diff, "x_position": p.follower_open_value * behind,
+                "x_state": m.governments[self.region].policy.open_endorsement,
+                "x_misuse": -p.misuse_concern if m.t >= s.misuse_from[i] else 0.0,
+                "x_bias": p.open_bias_scale * float(s.open_bias[i])}

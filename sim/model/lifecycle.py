@@ -41,7 +41,8 @@ def _entrant_slots(roster: pd.DataFrame, n: int) -> pd.DataFrame:
         r = REGIONS[j % len(REGIONS)]
         rows.append({"name": f"New lab {r} {j // len(REGIONS) + 1}", "region": r, "training_compute_flop": 1e24,
                      "strategy": "CLOSED", "open_bias": float(mean_bias.get(r, 0.0)),
-                     "entry": ENTRANT_SLOT_ENTRY, "exit": "", "efficiency_oom": 0.0, "latest_release": ""})
+                     "entry": ENTRANT_SLOT_ENTRY, "exit": "", "efficiency_oom": 0.0, "latest_release": "",
+                     "lab_type": "startup", "misuse_statement": "", "complement_capture": float("nan")})
     return pd.DataFrame(rows, columns=roster.columns) if rows else roster.iloc[:0]
 
 
@@ -66,6 +67,20 @@ def _lifetimes(roster: pd.DataFrame, sc: Scenario, source: str) -> tuple[np.ndar
     exit_ = np.array([month_index(sc.start, e) if e else 10**9 for e in exit_col], dtype=int)
     _check_lifetimes(entry, exit_, sc, source, list(exit_col))
     return entry, exit_
+
+
+def _type_state(roster: pd.DataFrame, sc: Scenario) -> dict[str, np.ndarray]:
+    """The labs' (K,) ``complement`` (share of its adopters' token spending an open-weight lab earns through its
+    other business: the roster's ``complement_capture``, else ``labs.complement_capture`` of its ``lab_type``) and
+    ``misuse_from`` (month index of its ``misuse_statement``; 10**9 without one)."""
+    k = len(roster)
+    types = roster["lab_type"] if "lab_type" in roster else pd.Series(["startup"] * k)
+    by_type = np.array([sc.labs.complement_capture[t] for t in types], dtype=float)
+    override = np.array(roster["complement_capture"] if "complement_capture" in roster else np.full(k, np.nan),
+                        dtype=float)
+    said = roster["misuse_statement"] if "misuse_statement" in roster else pd.Series([""] * k)
+    misuse_from = np.array([month_index(sc.start, m) if m else 10**9 for m in said], dtype=int)
+    return {"complement": np.where(np.isnan(override), by_type, override), "misuse_from": misuse_from}
 
 
 class LabLifecycle:
@@ -110,6 +125,7 @@ class LabLifecycle:
             entry=entry,
             exit=exit_,
             efficiency=eff_oom,
+            **_type_state(roster, sc),
         )
         self.slot = np.arange(k) >= n_roster  # investor-funded entrant slots (7.9), inactive until funded
         self.lab_agents: list[Lab] = [Lab(self, i, row.name, row.region) for i, row in enumerate(roster.itertuples())]

@@ -31,7 +31,7 @@ class Money:
         self._short = np.zeros(self.n_labs, dtype=int)  # months in a row a lab's budget has not covered depreciation
         self._rev_hist = np.zeros((self.months, R))  # each region's revenue, for investors' growth expectations
         st.revenue = self._revenue()
-        rev0 = np.bincount(reg[active], weights=st.revenue[active], minlength=R)
+        rev0 = np.bincount(reg[active], weights=self.sales[active], minlength=R)  # investors watch sales
         inv0 = np.maximum(0.0, np.bincount(reg[active], weights=self.income0[active], minlength=R) - rev0)
         eps = sc.market.investment_revenue_elasticity
         world_v = inv0.sum() / rev0.sum() ** eps if rev0.sum() > 0 else 0.0
@@ -46,18 +46,31 @@ class Money:
                                 mk.market_growth_per_year, mk.market_growth_after_per_year, self.change)
 
     def _revenue(self) -> np.ndarray:
-        """(K,) each lab's revenue this month (USD): its developers' share of the market, at the closed margin
-        (times the share of its API demand it can serve) or the open-weight capture."""
-        s, lp = self.labs_state, self.scenario.labs
-        return self.share * self.market_size() * np.where(s.open, lp.open_capture, lp.margin * s.quality) * s.active
+        """(K,) each lab's revenue this month (USD; docs/ODD.md 7.7): its adopters' token spending (each developer's
+        :meth:`_spend_factor` x market / developers) times, for a closed API, the share of its price above the
+        serving cost, ``1 - 1 / markup`` (negative below cost), times the share of its API demand it can serve; for
+        open weights, its complement capture."""
+        s = self.labs_state
+        labs = np.arange(self.n_labs)
+        spend = self.market_size() / self.dev.n * self._spend_factor(self._log_prices(labs))[self.group_region]
+        tokens_usd = (self.group_adopters() * spend).sum(axis=0) * s.active  # (K,) its adopters' spending on it
+        # sales (the top line investors watch): a closed API's served tokens at its price; open weights' complements
+        self.sales = tokens_usd * np.where(s.open, s.complement, s.quality)
+        return self.sales * np.where(s.open, 1.0, self.closed_margin()[s.region])
+
+    def closed_margin(self) -> np.ndarray:
+        """(R,) share of a closed API's price above its serving cost, ``1 - 1 / markup``, for each region's labs
+        this month (negative for a price below cost)."""
+        return 1.0 - 1.0 / self.api_markup
 
     def _accounting(self, t: int) -> None:
-        """Revenue, investment and exits through money (7.4): each region's investment is ``v_r x revenue_r x
-        (12-month revenue growth / market growth) ** elasticity``, split among its labs by standing."""
+        """Revenue, investment and exits through money (7.4): each region's investment is ``v_r x sales_r x
+        (12-month sales growth / market growth) ** elasticity``, split among its labs by standing and sales; a lab's
+        income is its revenue (net of serving costs, negative when it prices below cost) plus its funding."""
         s, lp = self.labs_state, self.scenario.labs
         s.revenue = self._revenue()
         act = s.active
-        rev_r = np.bincount(s.region, weights=s.revenue, minlength=R)
+        rev_r = np.bincount(s.region, weights=self.sales, minlength=R)  # investors watch sales, not margins
         self._rev_hist[t] = rev_r
         g_m = self.scenario.market.market_growth_per_year
         # investors' expectation: the region's revenue growth over the last 12 months (the market's growth until
@@ -72,7 +85,7 @@ class Money:
         c_max = np.where(np.isfinite(c_max), c_max, 0.0)  # (0 for a region without one)
         n_r = np.bincount(s.region[act], minlength=R)
         mean_rev = rev_r / np.maximum(n_r, 1)
-        w = np.where(act, np.exp(lp.funding_kappa * (cap - c_max[s.region])) * (s.revenue + mean_rev[s.region]), 0.0)
+        w = np.where(act, np.exp(lp.funding_kappa * (cap - c_max[s.region])) * (self.sales + mean_rev[s.region]), 0.0)
         w_sum = np.bincount(s.region, weights=w, minlength=R)
         funding = np.where(act, self.investment[s.region] * w / np.where(w_sum[s.region] > 0, w_sum[s.region], 1.0),
                            0.0)

@@ -51,9 +51,10 @@ class Recorder:
         self.pre_slope_flop = np.log10(PRE_START_COMPUTE_GROWTH_PER_YEAR) / 12
         self._reg_hist = np.full((R, self.months), -np.inf)
 
-    def on_release(self, lab: Lab, old: float, prob: float, pi_open: float, pi_closed: float,
-                   share_open: float, share_closed: float, own: float = float("nan"), teacher: int = -1) -> None:
-        """Log a release (called by the lab) and update the payoff-sample cache with the new model."""
+    def on_release(self, lab: Lab, old: float, prob: float, pay: dict[str, float], terms: dict[str, float],
+                   own: float = float("nan"), teacher: int = -1) -> None:
+        """Log a release (called by the lab) and update the payoff-sample cache with the new model. ``pay``: the
+        lab's :meth:`~sim.model.labs.Lab.payoffs`; ``terms``: its :meth:`~sim.model.labs.Lab.open_index`."""
         s = self.labs_state
         i = lab.i
         self._update_payoff_sample(i)
@@ -69,8 +70,7 @@ class Recorder:
             "region": lab.region, "strategy": "OPEN" if is_open else "CLOSED",
             "capability": self.eci1(float(s.capability[i])), "previous_capability": self.eci1(float(old)),
             "own_capability": self.eci1(float(own)), "teacher": self.lab_agents[teacher].name if teacher >= 0 else "",
-            "train_flop": flop, "p_open": prob, "pi_open": pi_open, "pi_closed": pi_closed,
-            "share_open": share_open, "share_closed": share_closed})
+            "train_flop": flop, "p_open": prob, **pay, **terms})
 
     def _record(self, t: int) -> None:
         """Update the frontier histories and lags, then fill this month's row of every column of
@@ -170,8 +170,11 @@ class Recorder:
         """One row per release: month, date, lab, region, strategy, capability, previous_capability and
         own_capability (of its own training, before distillation; all ECI points), teacher (the lab it learnt
         from, "" for none), train_flop (physical FLOP), p_open, pi_open, pi_closed (USD/month), share_open,
-        share_closed."""
+        share_closed, complement and spill (the parts of pi_open from complements and the cost of handing over a
+        lead; USD/month), and the terms of the open/closed index (logit; they sum to logit(p_open) when opening is
+        allowed): x_payoff, x_position, x_state, x_misuse, x_bias (docs/ODD.md 7.7)."""
         cols = ["month", "date", "lab", "region", "strategy", "capability", "previous_capability", "own_capability",
                 "teacher", "train_flop",
-                "p_open", "pi_open", "pi_closed", "share_open", "share_closed"]
+                "p_open", "pi_open", "pi_closed", "share_open", "share_closed", "complement", "spill",
+                "x_payoff", "x_position", "x_state", "x_misuse", "x_bias"]
         return pd.DataFrame(self._releases, columns=cols)

@@ -48,7 +48,7 @@ def load_sensitivity_spec(path: str | Path, *, replications: int | None = None,
 
 
 def parse_groups(text: str | None) -> dict[str, list[str]] | None:
-    """``"chips=eta_alt,alt_supply;behaviour=beta,open_capture"`` -> ``{"chips": [...], "behaviour": [...]}``.
+    """``"chips=eta_alt,alt_supply;behaviour=beta,follower_open_value"`` -> ``{"chips": [...], "behaviour": [...]}``.
     Raises SensitivityError for malformed text."""
     if text is None or not text.strip():
         return None

@@ -22,6 +22,13 @@ from sim import REGIONS
 
 Region = Literal["US", "CN", "EU", "ROW"]
 
+LabType = Literal["cloud", "products", "hardware", "parent", "research", "startup"]
+
+LAB_TYPES = ("cloud", "products", "hardware", "parent", "research", "startup")
+"""Types of lab by how open weights can earn for them (docs/ODD.md 7.9; data/lab_types.csv): a Big Tech parent with a
+public cloud, with consumer products, a chip maker, a lab funded by a parent's other business, a non-profit or state
+research lab, a start-up."""
+
 
 def Bounded(lo: float, hi: float) -> Any:
     """A float constrained to ``lo..hi``: the value type of per-region dict parameters."""
@@ -100,14 +107,14 @@ class _Strict(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _fill_region_dicts(cls, data: Any) -> Any:
-        """A per-region parameter given for some regions only (``[compute.alt_supply_h100e] CN = 200`` or
+        """A per-region (or per-lab-type) parameter given for some regions only (``[compute.alt_supply_h100e] CN = 200`` or
         ``--set compute.alt_supply_h100e.CN=200``) keeps its defaults for the other regions."""
         if not isinstance(data, dict):
             return data
         for name, f in cls.model_fields.items():
             default, given = f.default, data.get(name)
             if (name != "region_shares" and isinstance(given, dict) and isinstance(default, dict) and default
-                    and set(default) == set(REGIONS) and set(given) < set(REGIONS)):
+                    and set(default) in (set(REGIONS), set(LAB_TYPES)) and set(given) < set(default)):
                 data = {**data, name: {**default, **given}}
         return data
 

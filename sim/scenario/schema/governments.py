@@ -80,7 +80,21 @@ class Government(_Strict):
                             source="scenario", description="Share of domestic labs' compute spend paid by the state.")
     open_support: float = P(0.0, unit="fraction of closed payoff", ge=0.0, le=5.0, plausible=(0.0, 0.5),
                             source="scenario",
-                            description="Payoff bonus for a domestic open release, as a share of the lab's closed payoff.")
+                            description="Payoff bonus for a domestic open release, as a share of the size of the lab's closed payoff "
+                                        "(its absolute value: a closed API priced below cost loses money).")
+    open_endorsement: float = P(0.0, unit="logit", ge=-5.0, le=5.0, plausible=(0.0, 1.0),
+                                source="scenario: China's State Council 'AI+' Opinions (2025-08-26) ask to "
+                                       "'support open source' and build open-source ecosystems; argued size 0.5 in "
+                                       "scenarios/baseline.toml (a third of the spread of the labs' open_bias), with "
+                                       "0-1 as its sensitivity range; never fitted to 2025",
+                                description="A government's endorsement of open-weight release (negative: discouragement), "
+                                            "added to its domestic labs' open/closed index from the month it is set.")
+    api_price_floor: float | None = P(None, unit="x serving cost", ge=0.0, le=100.0,
+                                      source="scenario (a rule against below-cost pricing of AI services; e.g. China's "
+                                             "revised Anti-Unfair Competition Law, 2025-06, against forced below-cost "
+                                             "pricing)",
+                                      description="Lowest price of this region's closed APIs as a multiple of their "
+                                                  "serving cost (none: no rule); a floor of 1 forbids pricing below cost.")
     reaction: ReactionRule | None = P(None, unit="rule", source="scenario", description="Optional adaptive policy rule.")
 
 

@@ -214,6 +214,12 @@ REMOVED_PARAMETERS: dict[str, str] = {
     "labs.distill_gap": ("removed with the free open-weight floor (distillation; CHANGELOG.md); distillation is now a submodel with "
                          "labs.distill_share_at_parity, labs.distill_compute_elasticity, labs.distill_delay_months and "
                          "labs.api_distill_efficiency (docs/ODD.md 7.6)"),
+    "labs.open_capture": ("removed in Model 3 (revenue from tokens and prices; CHANGELOG.md): an open-weight lab earns "
+                          "through complements, labs.complement_capture by lab type (data/lab_types.csv; docs/ODD.md "
+                          "7.9), and the value of opening depends on its position (labs.follower_open_value)"),
+    "labs.margin": ("removed in Model 3 (revenue from tokens and prices; CHANGELOG.md): a closed lab earns its tokens x "
+                    "(price - serving cost), so its margin is 1 - 1/developers.api_markup (negative below cost; "
+                    "docs/ODD.md 7.7)"),
 }
 """Parameters that existed once: a scenario that still sets one is told what replaced it."""
 

@@ -13,7 +13,7 @@ from pydantic import (
 )
 
 from sim import REGIONS
-from sim.scenario.schema.fields import SEGMENTS, Bounded, P, Region, _Strict
+from sim.scenario.schema.fields import SEGMENTS, Bounded, LabType, P, Region, _Strict
 from sim.scenario.schema.months import parse_month
 
 
@@ -183,12 +183,41 @@ class Labs(_Strict):
     beta: float = P(4.0, unit="1 (logit slope)", ge=0.0, le=50.0, plausible=(1.0, 10.0),
                     source="assumption; to be calibrated",
                     description="Sensitivity of the open/closed choice to the normalised payoff difference.")
-    open_capture: float = P(0.15, unit="fraction", ge=0.0, le=1.0, plausible=(0.05, 0.4),
-                            source="assumption; open labs monetise through services, hosting partners and reputation",
-                            description="Share of the value of its adopters that an open-weight lab captures as revenue.")
-    margin: float = P(0.6, unit="fraction", ge=0.0, le=1.0, plausible=(0.4, 0.8),
-                      source="assumption; reported API gross margins 50-70%",
-                      description="Share of closed API revenue kept after serving costs.")
+    complement_capture: dict[LabType, Bounded(0.0, 1.0)] = P(
+        {"cloud": 0.2, "products": 0.1, "hardware": 0.3, "parent": 0.05, "research": 0.0, "startup": 0.08},
+        unit="fraction of adopters' token spending", plausible=(0.0, 0.4),
+        source="by the lab's type (data/lab_types.csv gives each lab's type with its source). cloud: a parent that "
+               "hosts its open models on its own public cloud (Alibaba Cloud's Model Studio serves Qwen; Google Vertex, "
+               "Azure, AWS Bedrock) at cloud operating margins of 14-45% (10-K 2024: Google Cloud 14%, AWS 37%, "
+               "Microsoft Intelligent Cloud ~45%) on the share hosted there (assumed about half): ~0.2; products: value "
+               "through own products and lower costs, not sales of access (Zuckerberg 2024, 'Open Source AI Is the Path "
+               "Forward': 'selling access to AI models isn't our business model'): argued 0.1; hardware: the hosting "
+               "runs on its chips (NVIDIA data-center gross margin ~75%, 10-K FY2025; chips about half of serving "
+               "cost): ~0.3; parent: a lab funded by a parent's other business without a cloud (DeepSeek by "
+               "High-Flyer): its own low-priced API only, argued 0.05; research: non-profit and state research labs "
+               "sell nothing: 0; startup: its own API and enterprise deals for its open models (Mistral's la "
+               "Plateforme), most hosting by third parties: argued 0.08",
+        description="Complements (docs/ODD.md 7.9): share of the token spending of an open-weight model's adopters "
+                    "that its lab earns through its other business, by lab type (the roster column "
+                    "complement_capture overrides it for a lab where a source says so).")
+    follower_open_value: float = P(1.0, unit="logit per OOM behind the frontier (up to 1 OOM)", ge=0.0, le=5.0,
+                                   plausible=(0.0, 2.0),
+                                   source="argued from theory: followers open for adoption, standards and talent, "
+                                          "leaders keep a lead they can sell (Lerner & Tirole 2005, JEP 19(2); "
+                                          "Casadesus-Masanell & Ghemawat 2006, Management Science 52(7)); its size is "
+                                          "calibrated (ABC on 2022-2024, experiments/abc.toml)",
+                                   description="Value of opening for a lab behind the world frontier: added to its "
+                                               "open/closed index per OOM of effective compute by which its new model "
+                                               "trails the best other lab's, counting at most 1 OOM.")
+    misuse_concern: float = P(0.5, unit="logit", ge=0.0, le=5.0, plausible=(0.0, 1.5),
+                              source="labs that state misuse or liability reasons for keeping frontier weights closed, "
+                                     "from the month of the statement (data/lab_types.csv: Anthropic's Responsible "
+                                     "Scaling Policy 2023-09, OpenAI's Preparedness Framework 2023-12, Google DeepMind's "
+                                     "Frontier Safety Framework 2024-05); the size is argued (about a third of the "
+                                     "spread of the labs' open_bias, which their earlier history already sets)",
+                              description="Cost of opening, on the open/closed index, for a lab from the month it "
+                                          "has stated misuse or liability concerns about open weights (roster column "
+                                          "misuse_statement).")
     spill_coef: float = P(0.3, unit="per OOM of lead", ge=0.0, le=5.0, plausible=(0.0, 1.0),
                           source="assumption",
                           description="Cost of opening a model, per OOM of the lab's lead over the best open model, as a "
@@ -322,6 +351,40 @@ class Developers(_Strict):
                "FLOP) -> 2.3x; ROW: assumption (between US and EU)",
         description="Price of a closed API per token as a multiple of the serving cost of a model of its size (by "
                     "the lab's region): Chinese APIs were priced far below US ones in 2024-2025.")
+    api_markup_before: dict[Region, Bounded(0.01, 100.0)] = P(
+        {"US": 3.0, "CN": 2.0, "EU": 2.3, "ROW": 2.5}, unit="x serving cost", plausible=(0.3, 5.0),
+        source="CN: the price war of 2024-05 cut Chinese flagship list prices by 67-97% (Alibaba Qwen-Max from RMB 0.12 "
+               "to 0.04 per 1k input tokens, Qwen-Long by 97%; ByteDance priced Doubao-pro 99.3% below the industry's "
+               "price; DeepSeek-V2 at RMB 1 per million input tokens; Baidu made ERNIE Speed and Lite free; company "
+               "announcements 2024-05, press reports, secondary): before it, Chinese flagships were listed near US "
+               "prices (ERNIE 4.0 and GLM-4 at RMB 0.1-0.12 per 1k tokens, about USD 14-17 per million): argued 2.0, "
+               "a 4.4x cut to api_markup's 0.45 (the low end of the reported cuts); other regions: as api_markup",
+        description="Price of a closed API as a multiple of its serving cost before the region's price cut "
+                    "(api_price_cut_month); api_markup from that month on.")
+    api_price_cut_month: dict[Region, str] = P(
+        {"CN": "2024-05"}, unit="YYYY-MM by region",
+        source="the Chinese API price war began in 2024-05 (DeepSeek-V2, 2024-05-06; ByteDance Doubao, 2024-05-15; "
+               "Alibaba and Baidu, 2024-05-21; press reports, secondary)",
+        description="Month from which a region's closed APIs are priced at api_markup instead of api_markup_before "
+                    "(a region not listed: api_markup throughout).")
+    token_price_elasticity: float = P(1.0, unit="1 (-d ln tokens / d ln price)", ge=0.0, le=3.0, plausible=(0.5, 1.5),
+                                      source="argued: the price of a GPT-3.5-level query fell from USD 20 to 0.07 per "
+                                             "million tokens from 2022-11 to 2024-10 (Stanford AI Index 2025) while "
+                                             "spending on models grew ~3x a year (market_growth_per_year): usage grew "
+                                             "at least as fast as prices fell, elasticity >= 1 at the market level, "
+                                             "which also counts better models; 1 (spending per developer independent "
+                                             "of the price) as the neutral value, 0.5-1.5 in sensitivity analysis",
+                                      description="How a developer's token demand falls with the price per token of the "
+                                                  "model it uses: tokens = spending at the reference price / reference "
+                                                  "price x (price / reference price) ** -elasticity.")
+    reference_price_usd_per_mtok: float = P(4.4, unit="USD per million tokens", ge=0.001, le=1000.0,
+                                            plausible=(1.0, 15.0),
+                                            source="OpenAI GPT-4o list price USD 2.50 input / 10 output per million "
+                                                   "tokens (2024-08, openai.com/api/pricing), blended 3:1: USD 4.4",
+                                            description="Price per token at which a developer's spending is "
+                                                        "market.market_usd_per_month / developers.n (at 2024-07, "
+                                                        "growing with the market); its tokens scale with (price / "
+                                                        "this) ** -token_price_elasticity.")
     hosting_usd_per_mtok: float = P(0.9, unit="USD per million tokens", ge=0.001, le=100.0, plausible=(0.5, 1.5),
                                     source="Together AI list price for Llama 3.1 70B (Turbo) USD 0.88 per million "
                                            "tokens (together.ai/pricing, 2024-07); Llama 3.1 70B was trained with "
@@ -387,6 +450,13 @@ class Developers(_Strict):
     w_net: float = P(0.3, unit="utility per log share", ge=0.0, le=5.0, plausible=(0.0, 1.0),
                      source="assumption", description="Network effect: weight on log adoption share of the model.")
 
+
+    @field_validator("api_price_cut_month")
+    @classmethod
+    def _cut_months(cls, v: dict[str, str]) -> dict[str, str]:
+        for month in v.values():
+            parse_month(month)
+        return v
 
     @field_validator("region_shares")
     @classmethod
