@@ -77,7 +77,8 @@ metric (without ``_mean12``) -> (label, short label for a column header)."""
 
 
 _SERIES = {  # time-series columns by region (EcosystemModel.timeseries): pattern -> (label, short, unit)
-    "revenue_{r}": ("Revenue of {n} labs", "Revenue, {s}", "USD/month"),
+    "revenue_{r}": ("Revenue of {n} labs (net of serving costs)", "Revenue, {s}", "USD/month"),
+    "sales_{r}": ("Sales of {n} labs (API tokens at price, complements)", "Sales, {s}", "USD/month"),
     "investment_{r}": ("Investment in {n} labs", "Investment, {s}", "USD/month"),
     "state_funding_{r}": ("State funding of {n} labs", "State funding, {s}", "USD/month"),
     "compute_{r}": ("Compute held by {n} labs", "Compute, {s}", "H100e"),

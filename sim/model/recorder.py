@@ -36,7 +36,7 @@ class Recorder:
         self._reporters = tuple(MODEL_REPORTERS.values())
         k, st, c0 = self.n_labs, self.labs_state, self.c0
         self._panel = {f: np.zeros((self.months, k))
-                       for f in ("capability", "compute", "adopters", "revenue", "open", "active", "train_flop")}
+                       for f in ("capability", "compute", "adopters", "revenue", "sales", "open", "active", "train_flop")}
         # the models that exist at the start: teachers for releases before the distillation delay has passed
         self._snap0 = {"capability": st.capability.copy(), "open": st.open.copy(), "active": st.active.copy(),
                        "train_flop": st.train_flop.copy()}
@@ -81,7 +81,7 @@ class Recorder:
         self._update_histories(t, view)
         self._rec[t] = [reporter(self, view) for reporter in self._reporters]
         for f in self._panel:
-            self._panel[f][t] = getattr(s, f) if f not in ("adopters",) else self.adopters
+            self._panel[f][t] = self.adopters if f == "adopters" else self.sales if f == "sales" else getattr(s, f)
         self._panel["open"][t] = op
         self._panel["active"][t] = act
 
@@ -150,7 +150,9 @@ class Recorder:
 
     def lab_panel(self) -> pd.DataFrame:
         """Per active lab per month: month, date, lab, region, strategy, capability (ECI points), compute (H100e),
-        adopters (developer agents), revenue (USD/month). Labs appear from their entry month to their exit."""
+        adopters (developer agents), revenue (USD/month, net of serving costs), sales (USD/month: a closed API's
+        served tokens at its price, an open lab's complements; docs/ODD.md 7.7). Labs appear from their entry month to
+        their exit."""
         n, k = self.steps, self.n_labs
         names = [a.name for a in self.lab_agents]
         regions = [a.region for a in self.lab_agents]
@@ -163,6 +165,7 @@ class Recorder:
             "compute": self._panel["compute"][:n].ravel(),
             "adopters": self._panel["adopters"][:n].ravel().astype(np.int64),
             "revenue": self._panel["revenue"][:n].ravel(),
+            "sales": self._panel["sales"][:n].ravel(),
         })
         return df[self._panel["active"][:n].ravel() > 0].reset_index(drop=True)
 

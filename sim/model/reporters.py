@@ -27,7 +27,7 @@ US, CN = REGIONS.index("US"), REGIONS.index("CN")
 class StepView:
     """Arrays of one month, computed once for all reporters. ``act`` (K,) active labs; ``op`` (K,) active and
     open; ``cap`` (K,) capability (log10 effective FLOP, -inf when inactive); ``region_mask`` (R, K) active labs of
-    each region; ``t`` the month index; per-region (R,) sums ``compute``, ``revenue``, ``adopt_open``,
+    each region; ``t`` the month index; per-region (R,) sums ``compute``, ``revenue``, ``sales``, ``adopt_open``,
     ``adopt_closed``, ``n_labs``, ``n_open`` and ``frontier`` (capability, -inf without labs), by one bincount each;
     the best capability (-inf without such a model) of the open, closed and all active models ``f_open``,
     ``f_closed``, ``f_all``; ``best_open`` the lab of the best open model (the lowest index among ties; -1 without
@@ -41,6 +41,7 @@ class StepView:
     region_mask: np.ndarray
     compute: np.ndarray
     revenue: np.ndarray
+    sales: np.ndarray
     adopt_open: np.ndarray
     adopt_closed: np.ndarray
     n_labs: np.ndarray
@@ -80,7 +81,7 @@ def step_view(m: EcosystemModel, t: int) -> StepView:
         on_cn = np.bincount(d.region, weights=cn_open[d.chosen], minlength=R)
     compute = by(np.where(act, s.compute, 0.0))
     return StepView(t=t, act=act, op=op, cap=cap, region_mask=mask, compute=compute, compute_total=compute.sum(),
-                    revenue=by(np.where(act, s.revenue, 0.0)), adopt_open=by(np.where(op, m.share, 0.0)),
+                    revenue=by(np.where(act, s.revenue, 0.0)), sales=by(np.where(act, m.sales, 0.0)), adopt_open=by(np.where(op, m.share, 0.0)),
                     adopt_closed=by(np.where(closed, m.share, 0.0)), n_labs=by(act.astype(float)),
                     n_open=by(op.astype(float)), frontier=frontier,
                     f_open=float(cap_open[best_open]) if best_open >= 0 else -np.inf,
@@ -128,6 +129,7 @@ def _region_reporters() -> dict[str, Callable]:
         out[f"compute_{name}"] = lambda m, v, r=r: float(v.compute[r])
         out[f"compute_share_{name}"] = lambda m, v, r=r: float(v.compute[r] / max(v.compute_total, 1e-300))
         out[f"revenue_{name}"] = lambda m, v, r=r: float(v.revenue[r])
+        out[f"sales_{name}"] = lambda m, v, r=r: float(v.sales[r])
         out[f"adopt_{name}_open"] = lambda m, v, r=r: float(v.adopt_open[r])
         out[f"adopt_{name}_closed"] = lambda m, v, r=r: float(v.adopt_closed[r])
         out[f"investment_{name}"] = lambda m, v, r=r: float(m.investment[r])
