@@ -65,13 +65,14 @@ def main(ens_path: Path, out: Path) -> Path:
         *[f"#   {k} = {v[0]:.4g} [{v[1]:.4g}, {v[2]:.4g}]" for k, v in vals.items()],
         "",
         'name = "calibrated"',
+        'label = "Calibrated point values"',
         'description = "Posterior medians of the ABC-SMC calibration (experiments/abc.toml) against the 2022-2024 '
         'Epoch targets; scenarios/baseline.toml extends this file."',
         "",
     ]
     body = []
     for table, values in tables.items():
-        if table in ("name", "description"):
+        if table in ("name", "label", "description"):
             continue
         body.append(f"[{table}]")
         body += [f"{k} = {toml_value(v)}" for k, v in values.items()]

@@ -200,3 +200,14 @@ def test_removed_parameters_name_their_replacement(tmp_path):
         f.write_text(f"[labs]\n{old} = 0.2\n")
         with pytest.raises(ScenarioError, match=rf"s.toml: field 'labs.{old}': removed in Model 3.*{new}"):
             load_scenario(f)
+
+
+def test_research_labs_do_not_weigh_payoffs():
+    roster = load_roster(ARCHETYPES)
+    roster.loc[roster.name == "EU-Lab-A", "lab_type"] = "research"
+    rel = EcosystemModel(small(None, months=36), seed=6, roster=roster).run().release_log()
+    research, others = rel[rel.lab == "EU-Lab-A"], rel[rel.lab != "EU-Lab-A"]
+    assert len(research) and (research.x_payoff == 0).all()
+    assert (others.x_payoff != 0).any()
+    x = research[["x_position", "x_state", "x_misuse", "x_bias"]].sum(axis=1)
+    assert np.allclose(1 / (1 + np.exp(-x)), research.p_open)

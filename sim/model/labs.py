@@ -228,7 +228,8 @@ class LabTable:
     entered and not exited; entry: month index of entry (<= 0: present at the start); exit: month index of exit
     (a large number: never); efficiency: capability offset (OOM) added to the lab's own effective compute;
     complement: share of its open-weight adopters' token spending the lab earns through complements (0..1);
-    misuse_from: month index from which the lab has stated misuse concerns about open weights (10**9: never).
+    misuse_from: month index from which the lab has stated misuse concerns about open weights (10**9: never);
+    commercial: the lab sells (False for a research lab: its open/closed choice has no payoff term).
     """
 
     region: np.ndarray
@@ -248,6 +249,7 @@ class LabTable:
     efficiency: np.ndarray
     complement: np.ndarray
     misuse_from: np.ndarray
+    commercial: np.ndarray
 
 
 class Lab(mesa.Agent):
@@ -293,7 +295,8 @@ class Lab(mesa.Agent):
         terms = self.open_index(pay, best_other)
         gov = m.governments[self.region].policy
         allowed = gov.open_weight_threshold is None or s.capability[i] <= gov.open_weight_threshold
-        prob = p_open(pay["pi_open"], pay["pi_closed"], m.scenario.labs.beta,
+        beta = m.scenario.labs.beta if s.commercial[i] else 0.0
+        prob = p_open(pay["pi_open"], pay["pi_closed"], beta,
                       terms["x_position"] + terms["x_state"] + terms["x_misuse"] + terms["x_bias"]) if allowed else 0.0
         s.open[i] = bool(m.rng.random() < prob)
         m.on_release(self, old, prob, pay, terms, own=own, teacher=teacher)
@@ -330,7 +333,8 @@ class Lab(mesa.Agent):
 
     def open_index(self, pay: dict[str, float], best_other: float) -> dict[str, float]:
         """The terms of the open/closed index (logit scale; docs/ODD.md 7.7) besides the payoff comparison, and
-        that comparison itself (``x_payoff``: beta x the normalised payoff difference of :func:`p_open`):
+        that comparison itself (``x_payoff``: beta x the normalised payoff difference of :func:`p_open`; 0 for a
+        research lab, which sells nothing, so neither payoff is its objective):
         ``x_position`` = follower_open_value x min(1, OOM its new model trails the best other active lab's
         ``best_other``); ``x_state`` its government's open_endorsement; ``x_misuse`` = -misuse_concern from the
         month of its statement; ``x_bias`` = open_bias_scale x open_bias."""
@@ -339,7 +343,7 @@ class Lab(mesa.Agent):
         behind = min(1.0, max(0.0, float(best_other - s.capability[i]))) if math.isfinite(best_other) else 0.0
         denom = abs(pay["pi_open"]) + abs(pay["pi_closed"])
         diff = (pay["pi_open"] - pay["pi_closed"]) / denom if denom > 0 else 0.0
-        return {"x_payoff": p.beta * diff, "x_position": p.follower_open_value * behind,
+        return {"x_payoff": p.beta * diff if s.commercial[i] else 0.0, "x_position": p.follower_open_value * behind,
                 "x_state": m.governments[self.region].policy.open_endorsement,
                 "x_misuse": -p.misuse_concern if m.t >= s.misuse_from[i] else 0.0,
                 "x_bias": p.open_bias_scale * float(s.open_bias[i])}

@@ -72,15 +72,17 @@ def _lifetimes(roster: pd.DataFrame, sc: Scenario, source: str) -> tuple[np.ndar
 def _type_state(roster: pd.DataFrame, sc: Scenario) -> dict[str, np.ndarray]:
     """The labs' (K,) ``complement`` (share of its adopters' token spending an open-weight lab earns through its
     other business: the roster's ``complement_capture``, else ``labs.complement_capture`` of its ``lab_type``) and
-    ``misuse_from`` (month index of its ``misuse_statement``; 10**9 without one)."""
+    ``misuse_from`` (month index of its ``misuse_statement``; 10**9 without one) and ``commercial`` (False for a
+    research lab, which sells nothing)."""
     k = len(roster)
     types = roster["lab_type"] if "lab_type" in roster else pd.Series(["startup"] * k)
-    by_type = np.array([sc.labs.complement_capture[t] for t in types], dtype=float)
+    by_type = np.array([sc.labs.complement_capture.get(t, 0.0) for t in types], dtype=float)
     override = np.array(roster["complement_capture"] if "complement_capture" in roster else np.full(k, np.nan),
                         dtype=float)
     said = roster["misuse_statement"] if "misuse_statement" in roster else pd.Series([""] * k)
     misuse_from = np.array([month_index(sc.start, m) if m else 10**9 for m in said], dtype=int)
-    return {"complement": np.where(np.isnan(override), by_type, override), "misuse_from": misuse_from}
+    return {"complement": np.where(np.isnan(override), by_type, override), "misuse_from": misuse_from,
+            "commercial": np.array([t != "research" for t in types], dtype=bool)}
 
 
 class LabLifecycle:

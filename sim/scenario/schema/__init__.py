@@ -45,6 +45,7 @@ from sim.scenario.schema.events import (
     horizon_note,  # noqa: F401 - re-exported
 )
 from sim.scenario.schema.fields import (
+    COMMERCIAL_LAB_TYPES,  # noqa: F401 - re-exported
     LAB_TYPES,  # noqa: F401 - re-exported
     SEGMENTS,  # noqa: F401 - re-exported
     Bounded,  # noqa: F401 - re-exported

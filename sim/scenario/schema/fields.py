@@ -24,10 +24,15 @@ Region = Literal["US", "CN", "EU", "ROW"]
 
 LabType = Literal["cloud", "products", "hardware", "parent", "research", "startup"]
 
+CommercialLabType = Literal["cloud", "products", "hardware", "parent", "startup"]
+
 LAB_TYPES = ("cloud", "products", "hardware", "parent", "research", "startup")
 """Types of lab by how open weights can earn for them (docs/ODD.md 7.9; data/lab_types.csv): a Big Tech parent with a
 public cloud, with consumer products, a chip maker, a lab funded by a parent's other business, a non-profit or state
-research lab, a start-up."""
+research lab, a start-up. Research labs sell nothing: their open/closed choice has no payoff term."""
+
+COMMERCIAL_LAB_TYPES = tuple(t for t in LAB_TYPES if t != "research")
+"""The lab types that sell (every type but ``research``): the keys of ``labs.complement_capture``."""
 
 
 def Bounded(lo: float, hi: float) -> Any:
@@ -114,7 +119,7 @@ class _Strict(BaseModel):
         for name, f in cls.model_fields.items():
             default, given = f.default, data.get(name)
             if (name != "region_shares" and isinstance(given, dict) and isinstance(default, dict) and default
-                    and set(default) in (set(REGIONS), set(LAB_TYPES)) and set(given) < set(default)):
+                    and set(default) in (set(REGIONS), set(COMMERCIAL_LAB_TYPES)) and set(given) < set(default)):
                 data = {**data, name: {**default, **given}}
         return data
 

@@ -13,6 +13,7 @@ from pydantic import (
 
 from sim import REGIONS
 from sim.scenario.schema.errors import ScenarioError
+from sim.scenario.schema.fields import COMMERCIAL_LAB_TYPES
 from sim.scenario.schema.governments import GOV_FIELDS, REGION_KEYED_GOV_FIELDS, Government
 from sim.scenario.schema.scenario import Scenario
 from sim.scenario.schema.sections import Segments
@@ -46,6 +47,8 @@ def parameter_paths() -> list[str]:
                 walk(ann, path + ".")
             elif isinstance(f.default, dict) and f.default and all(k in REGIONS for k in f.default):
                 out.extend(f"{path}.{r}" for r in REGIONS)
+            elif isinstance(f.default, dict) and f.default and set(f.default) == set(COMMERCIAL_LAB_TYPES):
+                out.extend(f"{path}.{k}" for k in COMMERCIAL_LAB_TYPES)
             elif name in ("governments",):
                 for r in REGIONS:
                     walk(Government, f"{path}.{r}.")

@@ -13,7 +13,7 @@ from pydantic import (
 )
 
 from sim import REGIONS
-from sim.scenario.schema.fields import SEGMENTS, Bounded, LabType, P, Region, _Strict
+from sim.scenario.schema.fields import SEGMENTS, Bounded, CommercialLabType, P, Region, _Strict
 from sim.scenario.schema.months import parse_month
 
 
@@ -183,8 +183,8 @@ class Labs(_Strict):
     beta: float = P(4.0, unit="1 (logit slope)", ge=0.0, le=50.0, plausible=(1.0, 10.0),
                     source="assumption; to be calibrated",
                     description="Sensitivity of the open/closed choice to the normalised payoff difference.")
-    complement_capture: dict[LabType, Bounded(0.0, 1.0)] = P(
-        {"cloud": 0.2, "products": 0.1, "hardware": 0.3, "parent": 0.05, "research": 0.0, "startup": 0.08},
+    complement_capture: dict[CommercialLabType, Bounded(0.0, 1.0)] = P(
+        {"cloud": 0.2, "products": 0.1, "hardware": 0.3, "parent": 0.05, "startup": 0.08},
         unit="fraction of adopters' token spending", plausible=(0.0, 0.4),
         source="by the lab's type (data/lab_types.csv gives each lab's type with its source). cloud: a parent that "
                "hosts its open models on its own public cloud (Alibaba Cloud's Model Studio serves Qwen; Google Vertex, "
@@ -194,12 +194,12 @@ class Labs(_Strict):
                "Forward': 'selling access to AI models isn't our business model'): argued 0.1; hardware: the hosting "
                "runs on its chips (NVIDIA data-center gross margin ~75%, 10-K FY2025; chips about half of serving "
                "cost): ~0.3; parent: a lab funded by a parent's other business without a cloud (DeepSeek by "
-               "High-Flyer): its own low-priced API only, argued 0.05; research: non-profit and state research labs "
-               "sell nothing: 0; startup: its own API and enterprise deals for its open models (Mistral's la "
+               "High-Flyer): its own low-priced API only, argued 0.05; startup: its own API and enterprise deals for its open models (Mistral's la "
                "Plateforme), most hosting by third parties: argued 0.08",
         description="Complements (docs/ODD.md 7.9): share of the token spending of an open-weight model's adopters "
                     "that its lab earns through its other business, by lab type (the roster column "
-                    "complement_capture overrides it for a lab where a source says so).")
+                    "complement_capture overrides it for a lab where a source says so). Research labs (non-profit, "
+                    "academic, state) sell nothing and do not weigh payoffs (docs/ODD.md 7.7).")
     follower_open_value: float = P(1.0, unit="logit per OOM behind the frontier (up to 1 OOM)", ge=0.0, le=5.0,
                                    plausible=(0.0, 2.0),
                                    source="argued from theory: followers open for adoption, standards and talent, "
