@@ -14,13 +14,13 @@ from conftest import ARCHETYPES, BASELINE, ROOT
 from sim.analysis.runs import run_one
 from sim.model.metrics import summarize
 from sim.scenario.draws import DEFAULT_CAPS, random_scenario
-from sim.scenario.schema import field_info, load_scenario, parameter_paths, with_values
+from sim.scenario.schema import field_info, load_scenario, parameter_paths, with_horizon, with_values
 
 
 def _get(sc, path: str):
     v = sc
     for part in path.split("."):
-        v = v[part] if isinstance(v, dict) else getattr(v, part)
+        v = v.get(part) if isinstance(v, dict) else getattr(v, part)  # a month-by-region table may leave a region out
     return v
 
 
@@ -63,8 +63,8 @@ def test_shrinking_budgets_do_not_crash():
     """Issue 17: funding growth below 1/yr with slow price-performance made initial chip purchases negative
     ('accrued training compute must be >= 0'). The funding-growth parameter is gone (issue 14); the equivalent
     case is the slowest growth the schema allows of everything that feeds budgets and chips."""
-    sc = with_values(load_scenario(BASELINE), _overrides_present({
-        "months": 36, "developers.foreign_distrust.US": 6.55, "developers.open_sov_discount": 0.37,
+    sc = with_values(with_horizon(load_scenario(BASELINE), 36), _overrides_present({
+        "developers.foreign_distrust.US": 6.55, "developers.open_sov_discount": 0.37,
         "developers.w_net": 4.64, "market.market_growth_per_year": 0.5, "market.investment_revenue_elasticity": 1.5,
         "chips.production_growth_per_year": 1.0, "compute.price_perf_doubling_months": 120.0,
         "chips.outside_demand_growth_per_year": 0.5}))

@@ -363,20 +363,20 @@ def test_a_controlled_regions_lost_purchases_go_back_to_the_market():
 
 def test_investment_follows_revenue(small_scenario):
     """With unit revenue elasticity and no growth expectations, each region's investment is a constant multiple of
-    its revenue (set at the start from the labs' initial budgets); with elasticity below 1 the multiple falls as
-    revenue grows."""
+    its sales (the top line investors watch; set at the start from the labs' initial budgets); with elasticity below
+    1 the multiple falls as sales grow."""
     sc = small(small_scenario, **{"months": 36, "developers.n": 300, "market.investment_revenue_elasticity": 1.0,
                                   "market.investment_expectation_elasticity": 0.0})
     ts = EcosystemModel(sc, seed=5).run().timeseries()
     for r in REGIONS:
-        ratio = (ts[f"investment_{r}"] / ts[f"revenue_{r}"]).to_numpy()
+        ratio = (ts[f"investment_{r}"] / ts[f"sales_{r}"]).to_numpy()
         ratio = ratio[np.isfinite(ratio)]
         if ratio.size:
             np.testing.assert_allclose(ratio, ratio[0], rtol=1e-9)
     low = small(sc, **{"market.investment_revenue_elasticity": 0.6})
     ts2 = EcosystemModel(low, seed=5).run().timeseries()
-    us = ts2["investment_US"] / ts2["revenue_US"]
-    assert us.iloc[-1] < us.iloc[0]  # revenue grew, so the multiple fell
+    us = ts2["investment_US"] / ts2["sales_US"]
+    assert us.iloc[-1] < us.iloc[0]  # sales grew, so the multiple fell
     share = ts["revenue_share_of_budget"]
     assert share.between(0, 1).all()
 

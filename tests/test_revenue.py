@@ -211,3 +211,15 @@ def test_research_labs_do_not_weigh_payoffs():
     assert (others.x_payoff != 0).any()
     x = research[["x_position", "x_state", "x_misuse", "x_bias"]].sum(axis=1)
     assert np.allclose(1 / (1 + np.exp(-x)), research.p_open)
+
+
+def test_lab_types_name_labs_of_the_roster():
+    from sim.empirical.epoch import read_table
+
+    types = read_table("data/lab_types.csv")
+    roster = load_roster("data/roster_2022-01.csv")
+    assert set(types["name"]) <= set(roster["name"]), sorted(set(types["name"]) - set(roster["name"]))
+    assert set(types["lab_type"]) <= {"cloud", "products", "hardware", "parent", "research", "startup"}
+    assert types["source"].str.len().min() > 10  # every row says where its type comes from
+    merged = roster.set_index("name")
+    assert merged.loc["Meta AI", "lab_type"] == "products" and merged.loc["OpenAI", "misuse_statement"] == "2023-12"

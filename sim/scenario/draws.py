@@ -96,6 +96,8 @@ def _value(rng: np.random.Generator, ann: Any, f: FieldInfo | Any, path: str, ca
     if origin is dict:  # per-region tables: every region gets a value of the table's value type
         key_type, value_type = args
         keys = typing.get_args(key_type) or REGIONS
+        if value_type is str:  # a month by region (developers.api_price_cut_month): some regions, random months
+            return {k: _random_month(rng, "2000-01", 12 * 101) for k in keys if rng.random() < 0.5}
         return {k: _value(rng, value_type, None, f"{path}.{k}", caps) for k in keys}
     if origin is list:
         (item,) = args
