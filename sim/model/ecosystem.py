@@ -49,7 +49,7 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
     ----------
     scenario : a validated :class:`~sim.scenario.schema.Scenario`.
     seed : int seed of this replication (default: ``scenario.seed``). Seeds both ``model.rng`` (numpy) and
-        ``model.random`` (stdlib, used by ``AgentSet.shuffle_do``), so a seed fixes the whole run.
+        ``model.random`` (stdlib, shuffles the labs releasing each month as ``AgentSet.shuffle_do`` does), so a seed fixes the whole run.
     roster : optional DataFrame of labs (columns of :func:`sim.model.labs.load_roster`); default: the scenario's
         roster file.
 
@@ -96,7 +96,12 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
         if due.size:
             self._train_releases(due)
             self._prepare_payoff_sample(due, self._trained["capability"], self._trained["train_flop"])
-            mesa.agent.AgentSet([self.lab_agents[i] for i in due], random=self.random).shuffle_do("release")
+            # AgentSet(...).shuffle_do("release") without the AgentSet: the same shuffle of the same list, the same
+            # draws from self.random
+            releasing = [self.lab_agents[i] for i in due.tolist()]
+            self.random.shuffle(releasing)
+            for lab in releasing:
+                lab.release()
         self._developers()
         self._accounting(t)
         self._record(t)
