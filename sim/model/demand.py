@@ -18,15 +18,13 @@ import numpy as np
 
 from sim import REGIONS
 from sim.model.developers import DeveloperPopulation
+from sim.model.kernels import draw, utilities, zero_blocked
 from sim.model.market import (
     NET_EPS,
     accessibility,
-    choose_t,
     distrust_matrix,
-    group_utility_t,
     log_price,
     row_sums_t,
-    taste_terms_t,
 )
 from sim.scenario.schema import SEGMENTS
 
@@ -46,8 +44,7 @@ class Demand:
         self.payoff_idx = idx = np.sort(self.rng.choice(d.n, size=min(d.n, d.payoff_sample), replace=False))
         # the payoff sample's tastes and its developers by group (fixed for the run; sorted by group, as dev is)
         self._ps_counts = np.bincount(dev.group[idx], minlength=len(self.group_region))
-        self._ps_spread_tastes(self.n_labs + 16)
-        self._work_buffers: tuple[np.ndarray, np.ndarray] | None = None
+        self._ps_tastes()
         self.share = st.active / st.active.sum()
         # no model yet: no switching cost
         self._choose(np.arange(d.n), np.ones(d.n, dtype=bool), ~self._group_access(np.arange(self.n_labs)))
@@ -83,40 +80,41 @@ class Demand:
     def _choose(self, idx: np.ndarray, lost: np.ndarray, blocked: np.ndarray) -> None:
         """Developers ``idx`` (sorted, (m,)) choose by logit among the models they may use (one uniform draw each);
         those not ``lost`` ((m,) bool: their model is still accessible) pay ``w_lock`` to switch away from it.
-        ``blocked`` (G, K): this month's :meth:`_group_access`, negated."""
+        ``blocked`` (G, K): this month's :meth:`_group_access`, negated. The numbers of
+        :func:`sim.model.market.group_utility_t` and :func:`sim.model.market.choose_t`, in compiled loops
+        (:mod:`sim.model.kernels`) around numpy's ``exp``."""
         d, s = self.dev, self.labs_state
         act = np.flatnonzero(s.active)  # models inaccessible to everyone add nothing to the choice: leave them out
-        c_rel, dist, per_group, blocked_act = self._group_tables(act, blocked[:, act])
-        counts = np.bincount(d.group[idx], minlength=len(self.group_region))
-        v, tmp = self._work(len(act), len(idx))
-        group_utility_t(d.w_cap[idx], d.w_open[idx], d.w_sov[idx], counts, c_rel, s.open[act], dist, per_group,
-                        out=v, tmp=tmp)
-        w_lock = self.scenario.developers.w_lock
-        keep = np.flatnonzero(~lost)  # reviewers who may stay: their model is active, so it has a row
-        if w_lock and keep.size:  # v[row of its model, keep] += w_lock, by flat index
-            flat = np.searchsorted(act, d.chosen[idx[keep]]) * len(idx) + keep
-            v.reshape(-1)[flat] += w_lock
-        chosen = choose_t(v, np.repeat(blocked_act, counts, axis=1), self.rng, rows=act, n_models=self.n_labs)
+        chosen = np.full(idx.size, -1, dtype=np.int64)
+        if act.size:
+            c_rel, dist, per_group, blocked_act = self._group_tables(act, blocked[:, act])
+            bounds = np.zeros(len(self.group_region) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(d.group[idx], minlength=len(self.group_region)), out=bounds[1:])
+            w_lock = float(self.scenario.developers.w_lock)
+            lock_row = np.full(idx.size, -1, dtype=np.int64)
+            if w_lock:  # reviewers who may stay: their model is active, so it has a row
+                keep = np.flatnonzero(~lost)
+                lock_row[keep] = np.searchsorted(act, d.chosen[idx[keep]])
+            v = np.empty((act.size, idx.size))
+            utilities(d.w_cap[idx], d.w_open[idx], d.w_sov[idx], bounds, c_rel, s.open[act], dist, per_group,
+                      blocked_act, act.size, lock_row, w_lock, v)
+            np.exp(v, out=v)
+            zero_blocked(v, blocked_act, bounds)
+            chosen = draw(v, self.rng.random(idx.size), np.append(act, self.n_labs - 1))
+        else:
+            self.rng.random(idx.size)  # the draws choose_t takes with no model
         d.chosen[idx] = chosen
         # what every model in use is accessible under (the next month's shortcut); a draw at the very top of the
         # cumulative sum takes the last model, possibly blocked: then no shortcut next month
         in_use_blocked = blocked[d.group[idx], np.maximum(chosen, 0)] & (chosen >= 0)
         self._blocked_at_choice = np.zeros_like(blocked) if in_use_blocked.any() else blocked
 
-    def _ps_spread_tastes(self, rows: int) -> None:
-        """``_ps_traits``: the payoff sample's tastes ``w_cap``, ``w_open``, ``w_sov`` each spread over ``rows`` equal
-        rows, (rows, n_s) (so the monthly arithmetic needs no broadcast), and its developers by group (G,)."""
+    def _ps_tastes(self) -> None:
+        """``_ps_traits``: the payoff sample's tastes ``w_cap``, ``w_open``, ``w_sov`` (each (n_s,)), its groups' first
+        developers (G + 1,) and no model kept by any (n_s,) -1 (:func:`sim.model.kernels.utilities`)."""
         d, idx = self.dev, self.payoff_idx
-        self._ps_traits = (*(np.tile(w[idx], (rows, 1)) for w in (d.w_cap, d.w_open, d.w_sov)), self._ps_counts)
-
-    def _work(self, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
-        """Two (rows, cols) float arrays on the run's work buffers (reused, so the monthly arithmetic does not
-        allocate; overwritten by the next call)."""
-        size = rows * cols
-        if self._work_buffers is None or self._work_buffers[0].size < size:
-            self._work_buffers = (np.empty(size), np.empty(size))
-        a, b = self._work_buffers
-        return a[:size].reshape(rows, cols), b[:size].reshape(rows, cols)
+        bounds = np.concatenate([[0], np.cumsum(self._ps_counts)]).astype(np.int64)
+        self._ps_traits = (d.w_cap[idx], d.w_open[idx], d.w_sov[idx], bounds, np.full(idx.size, -1, dtype=np.int64))
 
     def _demand_matrices(self, lab_region: np.ndarray, lab_open: np.ndarray,
                          train_flop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -222,50 +220,23 @@ class Demand:
         st = self.labs_state
         self._ps_cmax = float(np.max(st.capability[st.active], initial=0.0))
         act = np.flatnonzero(st.active)
-        ka = len(act)
+        ka, n_cols = len(act), 2 * len(due)
         c_rel, dist, per_group, blocked = self._group_tables(act)
         c_col, open_col, dist_col, pg_col, blocked_col = self._column_tables(due, capability, train_flop)
-        if ka + len(c_col) > self._ps_traits[0].shape[0]:
-            self._ps_spread_tastes(ka + len(c_col))
-        w_cap, w_open, w_sov, counts = self._ps_traits
-        n_s = w_cap.shape[1]
-        v, tmp = self._work(ka + len(c_col), n_s)
-        self._ps_taste_terms(act, c_rel, dist, out=v[:ka])
-        taste_terms_t(w_cap, w_open, w_sov, counts, c_col, open_col, dist_col, out=v[ka:], tmp=tmp[ka:])
-        v += np.repeat(np.concatenate([per_group, pg_col]), counts, axis=1)  # group_utility_t, bit for bit
-        b = np.repeat(np.concatenate([blocked, blocked_col]), counts, axis=1)
-        np.copyto(v, -np.inf, where=b)
-        self._ps_ref = np.where(np.repeat(~blocked.all(axis=0), counts), v[:ka].max(axis=0), 0.0)
-        np.copyto(tmp, self._ps_ref)
-        np.copyto(v, tmp, where=b)  # exp is slow at -inf: the blocked get exp(0), then 0
-        v -= tmp
+        w_cap, w_open, w_sov, bounds, no_lock = self._ps_traits
+        n_s = w_cap.size
+        b = np.concatenate([blocked, blocked_col])
+        v = np.empty((ka + n_cols, n_s))
+        self._ps_ref = utilities(w_cap, w_open, w_sov, bounds, np.concatenate([c_rel, c_col]),
+                                 np.concatenate([st.open[act], open_col]), np.concatenate([dist, dist_col]),
+                                 np.concatenate([per_group, pg_col]), b, ka, no_lock, 0.0, v)
         with np.errstate(over="ignore"):  # an inaccessible counterfactual's term may overflow; it is set to 0
             np.exp(v, out=v)
-        np.copyto(v, 0.0, where=b)
+        zero_blocked(v, b, bounds)
         self._ps_exp = np.zeros((self.n_labs, n_s))
         self._ps_exp[act] = v[:ka]
         self._ps_sum = row_sums_t(self._ps_exp)
-        self._columns = dict(zip(due.tolist(), v[ka:].reshape(len(due), 2, n_s).copy(), strict=True))
-
-    def _ps_taste_terms(self, act: np.ndarray, c_rel: np.ndarray, dist: np.ndarray, out: np.ndarray) -> None:
-        """Write into ``out`` (ka, n_s) :func:`sim.model.market.taste_terms_t` of the active models ``act`` (ka,) for
-        the payoff sample, given their ``c_rel`` (ka,) and ``distrust`` (ka, G). A model's row is kept from month to
-        month until its capability or strategy, the best capability or the policies change (most months only the
-        labs that released since are recomputed)."""
-        st, pt = self.labs_state, self._policy_terms()
-        cmax = float(st.capability.max())
-        cache = getattr(self, "_ps_x", None)
-        if cache is None or cache["cmax"] != cmax or cache["policy"] is not pt:
-            cache = self._ps_x = {"cmax": cmax, "policy": pt, "x": np.empty((self.n_labs, self._ps_counts.sum())),
-                                  "cap": np.full(self.n_labs, np.nan), "open": np.zeros(self.n_labs, dtype=bool)}
-        stale = np.flatnonzero((cache["cap"][act] != st.capability[act]) | (cache["open"][act] != st.open[act]))
-        if stale.size:
-            rows = act[stale]
-            w_cap, w_open, w_sov, counts = self._ps_traits
-            cache["x"][rows] = taste_terms_t(w_cap, w_open, w_sov, counts, c_rel[stale], st.open[rows], dist[stale])
-            cache["cap"][rows] = st.capability[rows]
-            cache["open"][rows] = st.open[rows]
-        np.take(cache["x"], act, axis=0, out=out)
+        self._columns = dict(zip(due.tolist(), v[ka:].reshape(len(due), 2, n_s), strict=True))
 
     def _column_tables(self, labs: np.ndarray, capability: np.ndarray,
                        train_flop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

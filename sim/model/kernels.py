@@ -1,0 +1,97 @@
+"""Compiled loops (numba, cached on disk) for the two array pipelines that run every month: the reviewing developers'
+logit choice and the labs' payoff sample (docs/ODD.md 7.7, 7.8).
+
+Each kernel does, element by element and in the same order, the arithmetic of the numpy formulation it replaces
+(:func:`sim.model.market.group_utility_t` and :func:`sim.model.market.choose_t`; the payoff sample of
+:meth:`sim.model.demand.Demand._prepare_payoff_sample`), so every number is the same, bit for bit. The exponential
+is not in them: it stays numpy's (``np.exp`` on the kernels' output), whose last bit may differ from the C
+library's that compiled code calls. Multiplications and additions are never fused (numba compiles without
+``fastmath``, so LLVM does not contract them into FMA).
+
+Layout: models as rows, developers as columns ((k, n), as :func:`sim.model.market.group_utility_t`), the developers
+sorted by group (region x segment): group g's are columns ``bounds[g]:bounds[g + 1]``; (k, G) tables are per model
+and group. The inner loops run over a group's developers, with the model's and group's numbers held fixed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def utilities(w_cap: np.ndarray, w_open: np.ndarray, w_sov: np.ndarray, bounds: np.ndarray, c_rel: np.ndarray,
+              lab_open: np.ndarray, distrust: np.ndarray, per_group: np.ndarray, blocked: np.ndarray, n_top: int,
+              lock_row: np.ndarray, w_lock: float, out: np.ndarray) -> np.ndarray:
+    """Write into ``out`` (k, n) each developer's utility of each model minus ``shift``, its best accessible
+    utility among the first ``n_top`` models (0 when none is accessible), 0 where blocked; return ``shift`` (n,).
+
+    ``w_cap``, ``w_open``, ``w_sov`` (n,) developer tastes; ``bounds`` (G + 1,) the groups' first columns;
+    ``c_rel`` (k,) ``(c_k - c_max) / c_scale``, ``lab_open`` (k,) bool; ``distrust``, ``per_group`` (k, G) float
+    and ``blocked`` (k, G) bool; ``lock_row`` (n,) the row of the model a developer may keep (-1: none), which gets
+    ``w_lock`` added. Utility in logit units, in the arithmetic of :func:`sim.model.market.group_utility_t` and
+    the switching cost: ``((c_rel w_cap [+ w_open]) - distrust w_sov) + per_group [+ w_lock]``."""
+    k, n = out.shape
+    top = np.full(n, -np.inf)
+    for r in range(k):
+        c, is_open = c_rel[r], lab_open[r]
+        for g in range(len(bounds) - 1):
+            d, pg, b = distrust[r, g], per_group[r, g], blocked[r, g]
+            for j in range(bounds[g], bounds[g + 1]):
+                x = c * w_cap[j]
+                if is_open:
+                    x = x + w_open[j]
+                x = (x - d * w_sov[j]) + pg
+                out[r, j] = x
+            if w_lock != 0.0:
+                for j in range(bounds[g], bounds[g + 1]):
+                    if lock_row[j] == r:
+                        out[r, j] = out[r, j] + w_lock
+            if r < n_top and not b:
+                for j in range(bounds[g], bounds[g + 1]):
+                    if out[r, j] > top[j]:
+                        top[j] = out[r, j]
+    shift = np.where(top > -np.inf, top, 0.0)
+    for r in range(k):
+        for g in range(len(bounds) - 1):
+            if blocked[r, g]:
+                out[r, bounds[g]:bounds[g + 1]] = 0.0
+            else:
+                for j in range(bounds[g], bounds[g + 1]):
+                    out[r, j] = out[r, j] - shift[j]
+    return shift
+
+
+@njit(cache=True)
+def zero_blocked(e: np.ndarray, blocked: np.ndarray, bounds: np.ndarray) -> None:
+    """Set ``e`` (k, n) to 0 where ``blocked`` (k, G), by the groups' columns ``bounds`` (G + 1,)."""
+    for r in range(e.shape[0]):
+        for g in range(len(bounds) - 1):
+            if blocked[r, g]:
+                e[r, bounds[g]:bounds[g + 1]] = 0.0
+
+
+@njit(cache=True)
+def draw(e: np.ndarray, draws: np.ndarray, rows_ext: np.ndarray) -> np.ndarray:
+    """(n,) the model each developer draws, -1 for one with no accessible model: the inverse CDF of
+    :func:`sim.model.market.choose_t`, the same draw. ``e`` (k, n) ``exp(V - shift)``, 0 where blocked
+    (:func:`utilities`, ``exp``, :func:`zero_blocked`); ``draws`` (n,) uniform numbers in [0, 1); ``rows_ext``
+    (k + 1,) the model of each row, then the last model (a draw at or above the cumulative sum's top)."""
+    k, n = e.shape
+    total = e[0].copy()
+    for r in range(1, k):  # the cumulative sum's last row, in the order of np.cumsum
+        for j in range(n):
+            total[j] = total[j] + e[r, j]
+    u = draws * total
+    c = e[0].copy()
+    below = np.zeros(n, dtype=np.int64)
+    for r in range(k):
+        for j in range(n):
+            if r > 0:
+                c[j] = c[j] + e[r, j]
+            if c[j] <= u[j]:
+                below[j] += 1
+    chosen = np.empty(n, dtype=np.int64)
+    for j in range(n):
+        chosen[j] = rows_ext[below[j]] if total[j] > 0 else -1
+    return chosen
