@@ -88,7 +88,7 @@ class Demand:
         chosen = np.full(idx.size, -1, dtype=np.int64)
         if act.size:
             c_rel, dist, per_group, blocked_act = self._group_tables(act, blocked[:, act])
-            bounds = np.zeros(len(self.group_region) + 1, dtype=np.int64)
+            bounds = np.zeros(len(self.group_region) + 1, dtype=np.uint64)
             np.cumsum(np.bincount(d.group[idx], minlength=len(self.group_region)), out=bounds[1:])
             w_lock = float(self.scenario.developers.w_lock)
             lock_row = np.full(idx.size, -1, dtype=np.int64)
@@ -113,7 +113,7 @@ class Demand:
         """``_ps_traits``: the payoff sample's tastes ``w_cap``, ``w_open``, ``w_sov`` (each (n_s,)), its groups' first
         developers (G + 1,) and no model kept by any (n_s,) -1 (:func:`sim.model.kernels.utilities`)."""
         d, idx = self.dev, self.payoff_idx
-        bounds = np.concatenate([[0], np.cumsum(self._ps_counts)]).astype(np.int64)
+        bounds = np.concatenate([[0], np.cumsum(self._ps_counts)]).astype(np.uint64)
         self._ps_traits = (d.w_cap[idx], d.w_open[idx], d.w_sov[idx], bounds, np.full(idx.size, -1, dtype=np.int64))
 
     def _demand_matrices(self, lab_region: np.ndarray, lab_open: np.ndarray,

@@ -26,7 +26,8 @@ def utilities(w_cap: np.ndarray, w_open: np.ndarray, w_sov: np.ndarray, bounds: 
     """Write into ``out`` (k, n) each developer's utility of each model minus ``shift``, its best accessible
     utility among the first ``n_top`` models (0 when none is accessible), 0 where blocked; return ``shift`` (n,).
 
-    ``w_cap``, ``w_open``, ``w_sov`` (n,) developer tastes; ``bounds`` (G + 1,) the groups' first columns;
+    ``w_cap``, ``w_open``, ``w_sov`` (n,) developer tastes; ``bounds`` (G + 1,) uint64 the groups' first columns
+    (unsigned, so that the loops over a group's columns need no negative-index check and compile to vector code);
     ``c_rel`` (k,) ``(c_k - c_max) / c_scale``, ``lab_open`` (k,) bool; ``distrust``, ``per_group`` (k, G) float
     and ``blocked`` (k, G) bool; ``lock_row`` (n,) the row of the model a developer may keep (-1: none), which gets
     ``w_lock`` added. Utility in logit units, in the arithmetic of :func:`sim.model.market.group_utility_t` and
@@ -34,41 +35,45 @@ def utilities(w_cap: np.ndarray, w_open: np.ndarray, w_sov: np.ndarray, bounds: 
     k, n = out.shape
     top = np.full(n, -np.inf)
     for r in range(k):
-        c, is_open = c_rel[r], lab_open[r]
+        c, is_open, o = c_rel[r], lab_open[r], out[r]
         for g in range(len(bounds) - 1):
-            d, pg, b = distrust[r, g], per_group[r, g], blocked[r, g]
-            for j in range(bounds[g], bounds[g + 1]):
-                x = c * w_cap[j]
-                if is_open:
-                    x = x + w_open[j]
-                x = (x - d * w_sov[j]) + pg
-                out[r, j] = x
+            d, pg = distrust[r, g], per_group[r, g]
+            if is_open:
+                for j in range(bounds[g], bounds[g + 1]):
+                    o[j] = ((c * w_cap[j] + w_open[j]) - d * w_sov[j]) + pg
+            else:
+                for j in range(bounds[g], bounds[g + 1]):
+                    o[j] = (c * w_cap[j] - d * w_sov[j]) + pg
             if w_lock != 0.0:
                 for j in range(bounds[g], bounds[g + 1]):
                     if lock_row[j] == r:
-                        out[r, j] = out[r, j] + w_lock
-            if r < n_top and not b:
+                        o[j] = o[j] + w_lock
+            if r < n_top and not blocked[r, g]:
                 for j in range(bounds[g], bounds[g + 1]):
-                    if out[r, j] > top[j]:
-                        top[j] = out[r, j]
+                    if o[j] > top[j]:
+                        top[j] = o[j]
     shift = np.where(top > -np.inf, top, 0.0)
     for r in range(k):
+        o = out[r]
         for g in range(len(bounds) - 1):
             if blocked[r, g]:
-                out[r, bounds[g]:bounds[g + 1]] = 0.0
+                for j in range(bounds[g], bounds[g + 1]):
+                    o[j] = 0.0
             else:
                 for j in range(bounds[g], bounds[g + 1]):
-                    out[r, j] = out[r, j] - shift[j]
+                    o[j] = o[j] - shift[j]
     return shift
 
 
 @njit(cache=True)
 def zero_blocked(e: np.ndarray, blocked: np.ndarray, bounds: np.ndarray) -> None:
-    """Set ``e`` (k, n) to 0 where ``blocked`` (k, G), by the groups' columns ``bounds`` (G + 1,)."""
+    """Set ``e`` (k, n) to 0 where ``blocked`` (k, G), by the groups' columns ``bounds`` (G + 1,) uint64."""
     for r in range(e.shape[0]):
+        o = e[r]
         for g in range(len(bounds) - 1):
             if blocked[r, g]:
-                e[r, bounds[g]:bounds[g + 1]] = 0.0
+                for j in range(bounds[g], bounds[g + 1]):
+                    o[j] = 0.0
 
 
 @njit(cache=True)
