@@ -18,7 +18,7 @@ import numpy as np
 
 from sim import REGIONS
 from sim.model.developers import DeveloperPopulation
-from sim.model.kernels import draw, utilities, zero_blocked
+from sim.model.kernels import draw, placed_row_sums, utilities, zero_blocked
 from sim.model.market import (
     NET_EPS,
     accessibility,
@@ -70,12 +70,16 @@ class Demand:
         self._count_adopters()
 
     def _count_adopters(self) -> None:
-        """``adopters`` (K,) developers on each model, ``share`` (K,) their share of all developers, and
-        ``without_model`` how many have none (int)."""
-        counts = np.bincount(self.dev.chosen + 1, minlength=self.n_labs + 1)  # -1 (no model) counted first
-        self.adopters = counts[1:]
-        self.without_model = int(counts[0])
-        self.share = self.adopters / self.dev.n
+        """``adopters`` (K,) developers on each model, ``share`` (K,) their share of all developers,
+        ``without_model`` how many have none (int), and :meth:`group_adopters`' table, from one count of the
+        developers by group and model."""
+        d, k = self.dev, self.n_labs
+        counts = np.bincount(d.group * (k + 1) + (d.chosen + 1), minlength=len(self.group_region) * (k + 1))
+        counts = counts.reshape(-1, k + 1)  # (G, 1 + K): no model first
+        self._group_adopters = np.ascontiguousarray(counts[:, 1:])
+        self.adopters = self._group_adopters.sum(axis=0)
+        self.without_model = int(counts[:, 0].sum())
+        self.share = self.adopters / d.n
 
     def _choose(self, idx: np.ndarray, lost: np.ndarray, blocked: np.ndarray) -> None:
         """Developers ``idx`` (sorted, (m,)) choose by logit among the models they may use (one uniform draw each);
@@ -178,10 +182,9 @@ class Demand:
         return 10.0 ** ((1.0 - d.token_price_elasticity) * (log_price - np.log10(d.reference_price_usd_per_mtok)))
 
     def group_adopters(self) -> np.ndarray:
-        """(G, K) developers of each group (region x segment) on each lab's model."""
-        d, k = self.dev, self.n_labs
-        has = d.chosen >= 0
-        return np.bincount(d.group[has] * k + d.chosen[has], minlength=len(self.group_region) * k).reshape(-1, k)
+        """(G, K) developers of each group (region x segment) on each lab's model (counted by
+        :meth:`_count_adopters` after each choice; not to be modified)."""
+        return self._group_adopters
 
     def _group_access(self, labs: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
         """(G, k) bool: developers of each group may use the current models of ``labs`` (k,) (active and
@@ -211,7 +214,8 @@ class Demand:
         return self._group_access(np.arange(self.n_labs), lab_open)[self.dev.group[idx]]
 
     def _prepare_payoff_sample(self, due: np.ndarray, capability: np.ndarray, train_flop: np.ndarray) -> None:
-        """Cache ``exp(V - ref)`` of every model for the payoff sample (``_ps_exp``, K x n_s; 0 where inaccessible)
+        """Cache ``exp(V - ref)`` of every active model for the payoff sample (``_ps_exp`` rows, n_s each, lab ``i``'s
+        at row ``_ps_row[i]``; 0 where inaccessible)
         and its sums over models (``_ps_sum``, n_s), so a lab's counterfactual shares cost O(n_s) (DESIGN.md §4);
         ``ref`` (n_s,) is each developer's best accessible utility (0 without one). In the same arrays, the
         counterfactual columns of the labs releasing this month, ``due`` (D,), whose new models have ``capability``
@@ -233,9 +237,14 @@ class Demand:
         with np.errstate(over="ignore"):  # an inaccessible counterfactual's term may overflow; it is set to 0
             np.exp(v, out=v)
         zero_blocked(v, b, bounds)
-        self._ps_exp = np.zeros((self.n_labs, n_s))
-        self._ps_exp[act] = v[:ka]
-        self._ps_sum = row_sums_t(self._ps_exp)
+        self._ps_exp, self._ps_row = v, np.full(self.n_labs, -1)  # the active models' rows: lab i's is _ps_row[i]
+        self._ps_row[act] = np.arange(ka)
+        if self.n_labs <= 128:
+            self._ps_sum = placed_row_sums(v[:ka], act, self.n_labs)
+        else:
+            dense = np.zeros((self.n_labs, n_s))
+            dense[act] = v[:ka]
+            self._ps_sum = row_sums_t(dense)
         self._columns = dict(zip(due.tolist(), v[ka:].reshape(len(due), 2, n_s), strict=True))
 
     def _column_tables(self, labs: np.ndarray, capability: np.ndarray,
@@ -265,7 +274,7 @@ class Demand:
         sample's developers j (:meth:`_spend_factor` at the price each would pay). For a lab releasing this month
         (its model prepared by :meth:`_prepare_payoff_sample`, its ``train_flop`` set)."""
         e = self._columns[i]
-        denom = (self._ps_sum - self._ps_exp[i]) + e  # (2, n_s): the other models' sum plus this one's
+        denom = (self._ps_sum - self._ps_exp[self._ps_row[i]]) + e  # (2, n_s): the other models' sum plus this one's
         p = np.zeros_like(e)
         np.divide(e, denom, out=p, where=denom > 0)
         shares = np.add.reduce(p, axis=1) / p.shape[1]  # p.mean(axis=1), bit for bit
@@ -283,5 +292,6 @@ class Demand:
     def _update_payoff_sample(self, i: int) -> None:
         """Put lab ``i``'s released model (open or closed as chosen) into the payoff sample's cache."""
         new = self._columns.pop(i)[0 if self.labs_state.open[i] else 1]
-        self._ps_sum += new - self._ps_exp[i]
-        self._ps_exp[i] = new
+        row = self._ps_exp[self._ps_row[i]]
+        self._ps_sum += new - row
+        row[:] = new

@@ -100,3 +100,27 @@ def draw(e: np.ndarray, draws: np.ndarray, rows_ext: np.ndarray) -> np.ndarray:
     for j in range(n):
         chosen[j] = rows_ext[below[j]] if total[j] > 0 else -1
     return chosen
+
+
+@njit(cache=True)
+def placed_row_sums(e: np.ndarray, pos: np.ndarray, k: int) -> np.ndarray:
+    """(n,) the sums over rows of a (k, n) array that holds row ``e[i]`` ((a, n)) at row ``pos[i]`` ((a,), increasing)
+    and zeros elsewhere: bit for bit :func:`sim.model.market.row_sums_t` of that array, for k <= 128 (its 8 partial
+    sums, then the rows past the last multiple of 8; adding a zero row changes no sum, so those are left out)."""
+    a, n = e.shape
+    if k < 8:
+        res = np.zeros(n)
+        for i in range(a):
+            res += e[i]
+        return res
+    m = k - k % 8
+    acc = np.zeros((8, n))
+    i = 0
+    while i < a and pos[i] < m:
+        acc[pos[i] % 8] += e[i]
+        i += 1
+    res = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+    while i < a:
+        res += e[i]
+        i += 1
+    return res

@@ -16,7 +16,7 @@ import pandas as pd
 from sim import REGIONS
 from sim.model.capability import signed_lag
 from sim.model.compute import PRE_START_COMPUTE_GROWTH_PER_YEAR
-from sim.model.reporters import MODEL_REPORTERS, StepView, step_view
+from sim.model.reporters import MODEL_REPORTERS, REGION_COLUMNS, StepView, region_column, step_view
 from sim.scenario.schema import month_label
 
 if TYPE_CHECKING:
@@ -33,7 +33,12 @@ class Recorder:
         """Empty recorders, the models at the start (teachers until the distillation delay has passed) and the
         frontier histories, which start from the roster's largest open and closed training runs."""
         self._rec = np.full((self.months, len(MODEL_REPORTERS)), np.nan)  # month x MODEL_REPORTERS column
-        self._reporters = tuple(MODEL_REPORTERS.values())
+        # the columns by region are filled by one array operation each (REGION_COLUMNS), the others one by one
+        cols = {name: j for j, name in enumerate(MODEL_REPORTERS)}
+        self._region_plan = tuple((fn, np.array([cols[region_column(key, r)] for r in range(R)]))
+                                  for key, fn in REGION_COLUMNS.items())
+        by_region = {region_column(key, r) for key in REGION_COLUMNS for r in range(R)}
+        self._reporters = tuple((j, fn) for j, (name, fn) in enumerate(MODEL_REPORTERS.items()) if name not in by_region)
         k, st, c0 = self.n_labs, self.labs_state, self.c0
         self._panel = {f: np.zeros((self.months, k))
                        for f in ("capability", "compute", "adopters", "revenue", "sales", "open", "active", "train_flop")}
@@ -79,7 +84,11 @@ class Recorder:
         view = step_view(self, t)
         op, act = view.op, view.act
         self._update_histories(t, view)
-        self._rec[t] = [reporter(self, view) for reporter in self._reporters]
+        row = self._rec[t]
+        for fn, cols in self._region_plan:
+            row[cols] = fn(self, view)
+        for j, reporter in self._reporters:
+            row[j] = reporter(self, view)
         for f in self._panel:
             self._panel[f][t] = self.adopters if f == "adopters" else self.sales if f == "sales" else getattr(s, f)
         self._panel["open"][t] = op
