@@ -18,7 +18,7 @@ import numpy as np
 
 from sim import REGIONS
 from sim.model.developers import DeveloperPopulation
-from sim.model.kernels import draw, placed_row_sums, utilities, zero_blocked
+from sim.model.kernels import draw, group_tables, placed_row_sums, utilities, zero_blocked
 from sim.model.market import (
     NET_EPS,
     accessibility,
@@ -45,6 +45,7 @@ class Demand:
         # the payoff sample's tastes and its developers by group (fixed for the run; sorted by group, as dev is)
         self._ps_counts = np.bincount(dev.group[idx], minlength=len(self.group_region))
         self._ps_tastes()
+        self._open_closed = np.tile(np.array([True, False]), self.n_labs)  # released open, closed: each lab's two
         self.share = st.active / st.active.sum()
         # no model yet: no switching cost
         self._choose(np.arange(d.n), np.ones(d.n, dtype=bool), ~self._group_access(np.arange(self.n_labs)))
@@ -91,7 +92,7 @@ class Demand:
         act = np.flatnonzero(s.active)  # models inaccessible to everyone add nothing to the choice: leave them out
         chosen = np.full(idx.size, -1, dtype=np.int64)
         if act.size:
-            c_rel, dist, per_group, blocked_act = self._group_tables(act, blocked[:, act])
+            c_rel, dist, per_group, blocked_act = self._group_tables(act)
             bounds = np.zeros(len(self.group_region) + 1, dtype=np.uint64)
             np.cumsum(np.bincount(d.group[idx], minlength=len(self.group_region)), out=bounds[1:])
             w_lock = float(self.scenario.developers.w_lock)
@@ -193,20 +194,27 @@ class Demand:
         op = s.open[labs] if lab_open is None else lab_open
         return np.where(op, pt["acc_open"][:, labs], pt["acc_closed"][:, labs]) & s.active[labs]
 
-    def _group_tables(self, labs: np.ndarray,
-                      blocked: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _group_tables(self, labs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """What the utility of the current models of ``labs`` (k,) needs, per developer group, under this month's
         policies and adoption: ``c_rel`` (k,) capability relative to the best lab's, over ``c_scale``; and (k, G)
         tables ``distrust``, the group terms ``w_net log(share + eps) - w_price_g log10(price)`` and ``blocked``
-        (given as (G, k) when already known).
-        The same numbers as :func:`sim.model.market.log_price` and :func:`~sim.model.market.distrust_matrix` give."""
-        s, p, pt, gr = self.labs_state, self.scenario.developers, self._policy_terms(), self.group_region
-        op = s.open[labs]
-        lp = self._log_prices(labs)  # (R, k)
-        per_group = p.w_net * np.log(self.share[labs] + NET_EPS) - self.dev.w_price_group[:, None] * lp[gr]
-        dist = np.where(op, pt["dist_open"][:, labs], pt["dist_closed"][:, labs])
+        (:func:`sim.model.kernels.group_tables`). The same numbers as :func:`sim.model.market.log_price` and
+        :func:`~sim.model.market.distrust_matrix` give."""
+        s, p, pt = self.labs_state, self.scenario.developers, self._policy_terms()
+        base = self._log_price_base(s.train_flop[labs])
         c_rel = (s.capability[labs] - s.capability.max()) / p.c_scale
-        return c_rel, dist.T, per_group.T, (~self._group_access(labs) if blocked is None else blocked).T
+        return (c_rel, *self._tables(labs, s.open[labs], base, base + pt["closed"][labs],
+                                     p.w_net * np.log(self.share[labs] + NET_EPS)))
+
+    def _tables(self, labs: np.ndarray, lab_open: np.ndarray, base: np.ndarray, closed_price: np.ndarray,
+                net_term: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:func:`sim.model.kernels.group_tables` of the models of ``labs`` (k,), released open or not (``lab_open``)
+        with log10 serving cost ``base``, closed price ``closed_price`` and network term ``net_term`` (each (k,))
+        under this month's policies: (k, G) distrust, group terms and blocked."""
+        pt = self._policy_terms()
+        return group_tables(labs, lab_open, base, closed_price, net_term, self.dev.w_price_group, self.group_region,
+                            pt["log_chip"], pt["dist_open"], pt["dist_closed"], pt["acc_open"], pt["acc_closed"],
+                            self.labs_state.active)
 
     def _access(self, idx: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
         """(len(idx), K) accessibility for developers ``idx``: computed per developer group (region x segment:
@@ -254,18 +262,13 @@ class Demand:
         active model when the payoff sample was prepared; ``lab_open`` (2D,); (2D, G) ``distrust``, group terms and
         ``blocked``. Prices in :func:`sim.model.market.log_price`'s arithmetic for one model (closed:
         ``base + log10(markup) + log10(chip cost)``); shares and policies as now."""
-        d, p, pt = self.dev, self.scenario.developers, self._policy_terms()
-        n, gr = len(labs), self.group_region
+        p, pt = self.scenario.developers, self._policy_terms()
         lab2 = np.repeat(labs, 2)  # each lab twice: open, closed
-        open2 = np.tile(np.array([True, False]), n)
+        open2 = self._open_closed[:2 * len(labs)]
         c_rel = (np.repeat(capability, 2) - self._ps_cmax) / p.c_scale
-        base = self._log_price_base(train_flop)  # (D,)
-        lp = np.empty((R, 2 * n))
-        lp[:, 0::2] = base[None, :] + pt["log_chip"][:, None]
-        lp[:, 1::2] = (base + pt["markup"][labs] + pt["chip"][labs])[None, :]
-        dist = np.stack([pt["dist_open"][:, labs], pt["dist_closed"][:, labs]], axis=-1).reshape(len(gr), 2 * n)
-        per_group = p.w_net * np.log(self.share[lab2] + NET_EPS) - d.w_price_group[:, None] * lp[gr]
-        return c_rel, open2, dist.T, per_group.T, ~self._group_access(lab2, open2).T
+        base = np.repeat(self._log_price_base(train_flop), 2)  # (2D,)
+        closed = (base + pt["markup"][lab2]) + pt["chip"][lab2]
+        return (c_rel, open2, *self._tables(lab2, open2, base, closed, p.w_net * np.log(self.share[lab2] + NET_EPS)))
 
     def counterfactual_demand(self, i: int) -> tuple[float, float, float, float]:
         """Lab ``i``'s new model released open or closed, every other model as it is, on the payoff sample (logit

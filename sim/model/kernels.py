@@ -124,3 +124,28 @@ def placed_row_sums(e: np.ndarray, pos: np.ndarray, k: int) -> np.ndarray:
         res += e[i]
         i += 1
     return res
+
+
+@njit(cache=True)
+def group_tables(labs: np.ndarray, lab_open: np.ndarray, base: np.ndarray, closed_price: np.ndarray,
+                 net_term: np.ndarray, w_price_group: np.ndarray, group_region: np.ndarray, log_chip: np.ndarray,
+                 dist_open: np.ndarray, dist_closed: np.ndarray, acc_open: np.ndarray, acc_closed: np.ndarray,
+                 active: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(k, G) ``distrust``, group terms ``w_net log(share + eps) - w_price_g log10(price)`` and ``blocked`` of
+    models (rows) of labs ``labs`` (k,) released open or not (``lab_open``, (k,) bool), for each developer group,
+    as :meth:`sim.model.demand.Demand._group_tables` computes them: ``base`` (k,) log10 serving cost, an open model's
+    price ``base + log_chip[region of the group]`` (``log_chip`` (R,)), a closed one's ``closed_price`` (k,);
+    ``net_term`` (k,) ``w_net log(share + eps)``; ``w_price_group``, ``group_region`` (G,); the policies' (G, K)
+    ``dist_open``, ``dist_closed``, ``acc_open``, ``acc_closed`` by lab; ``active`` (K,) bool."""
+    k, n_groups = len(labs), len(group_region)
+    dist = np.empty((k, n_groups))
+    per_group = np.empty((k, n_groups))
+    blocked = np.empty((k, n_groups), dtype=np.bool_)
+    for r in range(k):
+        i, o = labs[r], lab_open[r]
+        for g in range(n_groups):
+            price = base[r] + log_chip[group_region[g]] if o else closed_price[r]
+            per_group[r, g] = net_term[r] - w_price_group[g] * price
+            dist[r, g] = dist_open[g, i] if o else dist_closed[g, i]
+            blocked[r, g] = not ((acc_open[g, i] if o else acc_closed[g, i]) and active[i])
+    return dist, per_group, blocked
