@@ -45,6 +45,9 @@ class Demand:
         # the payoff sample's tastes and its developers by group (fixed for the run; sorted by group, as dev is)
         self._ps_counts = np.bincount(dev.group[idx], minlength=len(self.group_region))
         self._ps_tastes()
+        self._market_now = (-1, 0.0)  # (month, market_size()) for the payoff sample
+        self._group_ids = np.arange(len(self.group_region) + 1)
+        self._group_key = dev.group * (self.n_labs + 1) + 1  # + chosen: a developer's (group, model) cell
         self._open_closed = np.tile(np.array([True, False]), self.n_labs)  # released open, closed: each lab's two
         self.share = st.active / st.active.sum()
         # no model yet: no switching cost
@@ -56,7 +59,7 @@ class Demand:
         probability ``review_p``, choose again by logit among the models they may use (switching away costs
         ``w_lock``). Updates ``dev.chosen``, ``adopters`` (K,) and ``share`` (K,)."""
         d = self.dev
-        blocked = ~self._group_access(np.arange(self.n_labs))  # (G, K)
+        blocked = ~self._group_access()  # (G, K)
         if self.without_model == 0 and not (blocked > self._blocked_at_choice).any():
             # every model chosen was accessible at the last choice and nothing has been blocked since: none is lost
             idx = np.flatnonzero(self.rng.random(d.n) < d.review_p)
@@ -75,7 +78,7 @@ class Demand:
         ``without_model`` how many have none (int), and :meth:`group_adopters`' table, from one count of the
         developers by group and model."""
         d, k = self.dev, self.n_labs
-        counts = np.bincount(d.group * (k + 1) + (d.chosen + 1), minlength=len(self.group_region) * (k + 1))
+        counts = np.bincount(self._group_key + d.chosen, minlength=len(self.group_region) * (k + 1))
         counts = counts.reshape(-1, k + 1)  # (G, 1 + K): no model first
         self._group_adopters = np.ascontiguousarray(counts[:, 1:])
         self.adopters = self._group_adopters.sum(axis=0)
@@ -93,13 +96,13 @@ class Demand:
         chosen = np.full(idx.size, -1, dtype=np.int64)
         if act.size:
             c_rel, dist, per_group, blocked_act = self._group_tables(act)
-            bounds = np.zeros(len(self.group_region) + 1, dtype=np.uint64)
-            np.cumsum(np.bincount(d.group[idx], minlength=len(self.group_region)), out=bounds[1:])
+            group = d.group[idx]
+            bounds = np.searchsorted(group, self._group_ids).astype(np.uint64)  # each group's first reviewer
             w_lock = float(self.scenario.developers.w_lock)
-            lock_row = np.full(idx.size, -1, dtype=np.int64)
-            if w_lock:  # reviewers who may stay: their model is active, so it has a row
-                keep = np.flatnonzero(~lost)
-                lock_row[keep] = np.searchsorted(act, d.chosen[idx[keep]])
+            row_of = np.full(self.n_labs, -1)
+            row_of[act] = np.arange(act.size)
+            lock_row = row_of[d.chosen[idx]]  # reviewers who may stay: their model is active, so it has a row
+            lock_row[lost] = -1
             v = np.empty((act.size, idx.size))
             utilities(d.w_cap[idx], d.w_open[idx], d.w_sov[idx], bounds, c_rel, s.open[act], dist, per_group,
                       blocked_act, act.size, lock_row, w_lock, v)
@@ -187,10 +190,12 @@ class Demand:
         :meth:`_count_adopters` after each choice; not to be modified)."""
         return self._group_adopters
 
-    def _group_access(self, labs: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
-        """(G, k) bool: developers of each group may use the current models of ``labs`` (k,) (active and
-        accessible under this month's policies; ``lab_open`` (k,) overrides their strategy)."""
+    def _group_access(self, labs: np.ndarray | None = None, lab_open: np.ndarray | None = None) -> np.ndarray:
+        """(G, k) bool: developers of each group may use the current models of ``labs`` (k,; default: every lab)
+        (active and accessible under this month's policies; ``lab_open`` (k,) overrides their strategy)."""
         s, pt = self.labs_state, self._policy_terms()
+        if labs is None and lab_open is None:
+            return np.where(s.open, pt["acc_open"], pt["acc_closed"]) & s.active
         op = s.open[labs] if lab_open is None else lab_open
         return np.where(op, pt["acc_open"][:, labs], pt["acc_closed"][:, labs]) & s.active[labs]
 
@@ -289,7 +294,9 @@ class Demand:
             lp = np.stack([base + pt["log_chip"], np.full(R, base + pt["closed"][i])])  # (2, R): open, closed
             w = np.repeat(self._spend_factor(lp)[:, self.group_region], self._ps_counts, axis=1)  # (2, n_s)
             spend = (p * w).mean(axis=1)
-        market = self.market_size()
+        if self._market_now[0] != self.t:
+            self._market_now = (self.t, self.market_size())
+        market = self._market_now[1]
         return float(shares[0]), float(shares[1]), float(market * spend[0]), float(market * spend[1])
 
     def _update_payoff_sample(self, i: int) -> None:
