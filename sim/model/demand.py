@@ -18,7 +18,14 @@ import numpy as np
 
 from sim import REGIONS
 from sim.model.developers import DeveloperPopulation
-from sim.model.kernels import draw, group_tables, placed_row_sums, utilities, zero_blocked
+from sim.model.kernels import (
+    counterfactual_shares,
+    draw,
+    group_tables,
+    placed_row_sums,
+    utilities,
+    zero_blocked,
+)
 from sim.model.market import (
     NET_EPS,
     accessibility,
@@ -281,13 +288,10 @@ class Demand:
         spending on its tokens (spend_open, spend_closed), USD/month: ``market x mean(p_j x spend factor_j)`` over the
         sample's developers j (:meth:`_spend_factor` at the price each would pay). For a lab releasing this month
         (its model prepared by :meth:`_prepare_payoff_sample`, its ``train_flop`` set)."""
-        e = self._columns[i]
-        denom = (self._ps_sum - self._ps_exp[self._ps_row[i]]) + e  # (2, n_s): the other models' sum plus this one's
-        p = np.zeros_like(e)
-        np.divide(e, denom, out=p, where=denom > 0)
-        shares = np.add.reduce(p, axis=1) / p.shape[1]  # p.mean(axis=1), bit for bit
+        p, share_open, share_closed = counterfactual_shares(self._ps_sum, self._ps_exp[self._ps_row[i]],
+                                                             self._columns[i])
         if self.scenario.developers.token_price_elasticity == 1.0:
-            spend = shares
+            spend = (share_open, share_closed)
         else:
             pt, st = self._policy_terms(), self.labs_state
             base = self._log_price_base(st.train_flop[i:i + 1])[0]
@@ -297,7 +301,7 @@ class Demand:
         if self._market_now[0] != self.t:
             self._market_now = (self.t, self.market_size())
         market = self._market_now[1]
-        return float(shares[0]), float(shares[1]), float(market * spend[0]), float(market * spend[1])
+        return share_open, share_closed, float(market * spend[0]), float(market * spend[1])
 
     def _update_payoff_sample(self, i: int) -> None:
         """Put lab ``i``'s released model (open or closed as chosen) into the payoff sample's cache."""

@@ -149,3 +149,51 @@ def group_tables(labs: np.ndarray, lab_open: np.ndarray, base: np.ndarray, close
             dist[r, g] = dist_open[g, i] if o else dist_closed[g, i]
             blocked[r, g] = not ((acc_open[g, i] if o else acc_closed[g, i]) and active[i])
     return dist, per_group, blocked
+
+
+@njit(cache=True)
+def pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:
+    """The sum of ``a[lo:lo + n]`` (a 1-D float array) bit for bit as numpy's ``np.add.reduce`` of a contiguous
+    row gives it: pairwise summation, 8 partial sums up to 128 terms, halves (rounded down to a multiple of 8)
+    above."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+        m = n - n % 8
+        for i in range(lo + 8, lo + m, 8):
+            r0 += a[i]
+            r1 += a[i + 1]
+            r2 += a[i + 2]
+            r3 += a[i + 3]
+            r4 += a[i + 4]
+            r5 += a[i + 5]
+            r6 += a[i + 6]
+            r7 += a[i + 7]
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        for i in range(lo + m, lo + n):
+            res += a[i]
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return pairwise_sum(a, lo, n2) + pairwise_sum(a, lo + n2, n - n2)
+
+
+@njit(cache=True)
+def counterfactual_shares(ps_sum: np.ndarray, own: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """A lab's expected logit shares released open and closed on the payoff sample: ``p`` (2, n_s) each sample
+    developer's probability ``e / ((ps_sum - own) + e)`` (0 where that denominator is not positive) and its two row
+    means (``np.add.reduce(p, axis=1) / n_s``, bit for bit). ``ps_sum`` (n_s,) the sums over models of
+    ``exp(V - ref)``, ``own`` (n_s,) the lab's current model's term in them, ``e`` (2, n_s) its new model's, open
+    and closed."""
+    n = ps_sum.size
+    p = np.empty((2, n))
+    for c in range(2):
+        for j in range(n):
+            denom = (ps_sum[j] - own[j]) + e[c, j]
+            p[c, j] = e[c, j] / denom if denom > 0 else 0.0
+    return p, pairwise_sum(p[0], 0, n) / n, pairwise_sum(p[1], 0, n) / n
