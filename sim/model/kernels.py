@@ -152,35 +152,61 @@ def group_tables(labs: np.ndarray, lab_open: np.ndarray, base: np.ndarray, close
 
 
 @njit(cache=True)
-def pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:
-    """The sum of ``a[lo:lo + n]`` (a 1-D float array) bit for bit as numpy's ``np.add.reduce`` of a contiguous
-    row gives it: pairwise summation, 8 partial sums up to 128 terms, halves (rounded down to a multiple of 8)
-    above."""
+def _pairwise_leaf(a: np.ndarray, lo: int, n: int) -> float:
+    """numpy's pairwise sum of ``a[lo:lo + n]`` for n <= 128: sequential below 8 terms, else 8 partial sums."""
     if n < 8:
         res = 0.0
         for i in range(lo, lo + n):
             res += a[i]
         return res
-    if n <= 128:
-        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-        m = n - n % 8
-        for i in range(lo + 8, lo + m, 8):
-            r0 += a[i]
-            r1 += a[i + 1]
-            r2 += a[i + 2]
-            r3 += a[i + 3]
-            r4 += a[i + 4]
-            r5 += a[i + 5]
-            r6 += a[i + 6]
-            r7 += a[i + 7]
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        for i in range(lo + m, lo + n):
-            res += a[i]
-        return res
-    n2 = n // 2
-    n2 -= n2 % 8
-    return pairwise_sum(a, lo, n2) + pairwise_sum(a, lo + n2, n - n2)
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    m = n - n % 8
+    for i in range(lo + 8, lo + m, 8):
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for i in range(lo + m, lo + n):
+        res += a[i]
+    return res
+
+
+@njit(cache=True)
+def pairwise_sum(a: np.ndarray) -> float:
+    """The sum of ``a`` (1-D float) bit for bit as numpy's ``np.add.reduce`` of a contiguous row gives it: pairwise
+    summation, :func:`_pairwise_leaf` up to 128 terms, above that the two halves (the first rounded down to a
+    multiple of 8) summed apart and added. The halving runs on explicit stacks (a cached numba function may not
+    call itself)."""
+    if a.size <= 128:
+        return _pairwise_leaf(a, 0, a.size)
+    task_lo = np.empty(128, dtype=np.int64)  # pending work, last in first out: a range to sum, or n = -1: add
+    task_n = np.empty(128, dtype=np.int64)
+    values = np.empty(128)
+    n_tasks, n_values = 1, 0
+    task_lo[0], task_n[0] = 0, a.size
+    while n_tasks:
+        n_tasks -= 1
+        lo, n = task_lo[n_tasks], task_n[n_tasks]
+        if n < 0:  # the two halves' sums are the top two values: left below right
+            n_values -= 1
+            values[n_values - 1] = values[n_values - 1] + values[n_values]
+        elif n <= 128:
+            values[n_values] = _pairwise_leaf(a, lo, n)
+            n_values += 1
+        else:
+            n2 = n // 2
+            n2 -= n2 % 8
+            task_n[n_tasks] = -1
+            task_lo[n_tasks + 1], task_n[n_tasks + 1] = lo + n2, n - n2
+            task_lo[n_tasks + 2], task_n[n_tasks + 2] = lo, n2
+            n_tasks += 3
+    return values[0]
 
 
 @njit(cache=True)
@@ -196,4 +222,4 @@ def counterfactual_shares(ps_sum: np.ndarray, own: np.ndarray, e: np.ndarray) ->
         for j in range(n):
             denom = (ps_sum[j] - own[j]) + e[c, j]
             p[c, j] = e[c, j] / denom if denom > 0 else 0.0
-    return p, pairwise_sum(p[0], 0, n) / n, pairwise_sum(p[1], 0, n) / n
+    return p, pairwise_sum(p[0]) / n, pairwise_sum(p[1]) / n
