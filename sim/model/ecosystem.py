@@ -29,7 +29,8 @@ from sim.model.compute import (
     flop_per_h100e_month,
 )
 from sim.model.demand import Demand
-from sim.model.distillation import distilled_capabilities, reachable_teachers
+from sim.model.distillation import absorbed_shares
+from sim.model.kernels import best_teachers, teacher_channels
 from sim.model.governments import GovernmentAgent
 from sim.model.lifecycle import ENTRANT_SLOT_ENTRY, LabLifecycle
 from sim.model.market import chip_cost_multiplier
@@ -219,12 +220,11 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
                            -np.inf)
         # a government's ban on foreign closed APIs restricts services to its developers, not its labs' research
         # access: only the lab's own government's API block closes the API channel (issue 15)
-        eff = reachable_teachers(s.region[due], s.region, snap["open"] > 0, s.active, self.api_block,
-                                 np.zeros(R, dtype=bool), p.api_distill_efficiency, self.lab_open_ban[s.region[due]])
-        eff = np.where(snap["active"] > 0, eff, 0.0)
-        eff[np.arange(len(due)), due] = 0.0
-        new, teacher = distilled_capabilities(own, flop, snap["capability"], snap["train_flop"], eff,
-                                              p.distill_share_at_parity, p.distill_compute_elasticity)
+        eff = teacher_channels(due, s.region, snap["open"] > 0, s.active, snap["active"] > 0, self.api_block,
+                               np.zeros(R, dtype=bool), p.api_distill_efficiency, self.lab_open_ban[s.region[due]])
+        new, teacher = best_teachers(own, flop, snap["capability"], eff,
+                                     absorbed_shares(flop, snap["train_flop"], p.distill_share_at_parity,
+                                                     p.distill_compute_elasticity))
         self._trained = {"labs": due, "own": own, "new": new, "teacher": teacher,
                          "capability": np.maximum(s.capability[due], new), "train_flop": flop.copy()}
         self._trained_by_lab = {i: (o, c, k) for i, o, c, k in zip(due.tolist(), own.tolist(), new.tolist(),

@@ -223,3 +223,50 @@ def counterfactual_shares(ps_sum: np.ndarray, own: np.ndarray, e: np.ndarray) ->
             denom = (ps_sum[j] - own[j]) + e[c, j]
             p[c, j] = e[c, j] / denom if denom > 0 else 0.0
     return p, pairwise_sum(p[0]) / n, pairwise_sum(p[1]) / n
+
+
+@njit(cache=True)
+def teacher_channels(students: np.ndarray, region: np.ndarray, teacher_open: np.ndarray, active: np.ndarray,
+                     teacher_there: np.ndarray, api_block: np.ndarray, ban_foreign_closed: np.ndarray,
+                     api_efficiency: float, open_banned: np.ndarray) -> np.ndarray:
+    """(D, K) channel efficiency of each lab's model as a teacher for each student lab ``students`` (D,):
+    :func:`sim.model.distillation.reachable_teachers` (``region`` (K,) of the labs, ``teacher_open`` (K,) bool,
+    ``active`` (K,) bool labs active now, ``api_block`` (R, R), ``ban_foreign_closed`` (R,), ``open_banned``
+    (D, R)), 0 where the teacher's model did not exist (``teacher_there`` (K,) bool) and for the student itself."""
+    n, k = len(students), len(region)
+    eff = np.zeros((n, k))
+    for d in range(n):
+        sr = region[students[d]]
+        for j in range(k):
+            if not teacher_there[j] or j == students[d]:
+                continue
+            if teacher_open[j]:
+                eff[d, j] = 0.0 if open_banned[d, region[j]] else 1.0
+            elif active[j] and not api_block[region[j], sr] and not (region[j] != sr and ban_foreign_closed[sr]):
+                eff[d, j] = api_efficiency
+    return eff
+
+
+@njit(cache=True)
+def best_teachers(own: np.ndarray, own_flop: np.ndarray, teacher_cap: np.ndarray, eff: np.ndarray,
+                  absorb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rest of :func:`sim.model.distillation.distilled_capabilities`, bit for bit, given the absorbed shares
+    ``absorb`` (D, K) (its ``expit``): each student's gain ``eff x absorb x gap`` from each reachable teacher above
+    it, the best (the first of equal ones) taken when positive, below the teacher. ``own``, ``own_flop`` (D,);
+    ``teacher_cap`` (K,); ``eff`` (D, K). Returns capability (D,) and teacher (D,) int (-1 for none)."""
+    n, k = eff.shape
+    new = own.copy()
+    teacher = np.full(n, -1, dtype=np.int64)
+    for d in range(n):
+        any_ok, best_k, best = False, 0, 0.0
+        for j in range(k):
+            gap = teacher_cap[j] - own[d]
+            ok = eff[d, j] > 0 and gap > 0 and np.isfinite(teacher_cap[j])
+            gain = eff[d, j] * absorb[d, j] * gap if ok else 0.0
+            any_ok = any_ok or ok
+            if j == 0 or gain > best or (np.isnan(gain) and not np.isnan(best)):  # np.argmax's choice
+                best_k, best = j, gain
+        if any_ok and own_flop[d] > 0 and np.isfinite(own[d]) and best > 0:
+            new[d] = min(own[d] + best, np.nextafter(teacher_cap[best_k], -np.inf))
+            teacher[d] = best_k
+    return new, teacher
