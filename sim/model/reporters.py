@@ -83,7 +83,7 @@ def step_view(m: EcosystemModel, t: int) -> StepView:
     best_open = int(np.argmax(cap_open)) if op.any() else -1
     cn_open = (reg == CN) & op
     # developers of each region on Chinese open models: whole counts, from the adopters by group and model
-    on_cn = m.group_adopters()[:, cn_open].sum(axis=1).reshape(R, -1).sum(axis=1).astype(float)
+    on_cn = (m.group_adopters() @ cn_open.astype(np.int64)).reshape(R, -1).sum(axis=1).astype(float)
     return StepView(t=t, act=act, op=op, cap=cap, region_mask=mask, compute=compute, compute_total=compute.sum(),
                     revenue=revenue, sales=sales, adopt_open=adopt_open, adopt_closed=adopt_closed, n_labs=n_labs,
                     n_open=n_open, frontier=frontier,
