@@ -34,8 +34,9 @@ def _entrant_slots(roster: pd.DataFrame, n: int) -> pd.DataFrame:
     <region> <k>", with their region's mean ``open_bias``; compute and entry are set when investors fund them."""
     rows = []
     mean_bias = {}  # each region's mean open_bias (Series.mean, once per region)
+    regions, biases = roster["region"].to_numpy(), roster["open_bias"]
     for r in REGIONS[:n]:
-        bias = roster.loc[roster["region"] == r, "open_bias"]
+        bias = biases[regions == r]
         mean_bias[r] = float(bias.mean()) if len(bias) else 0.0
     for j in range(n):
         r = REGIONS[j % len(REGIONS)]
@@ -128,7 +129,8 @@ class LabLifecycle:
             **_type_state(roster, sc),
         )
         self.slot = np.arange(k) >= n_roster  # investor-funded entrant slots (7.9), inactive until funded
-        self.lab_agents: list[Lab] = [Lab(self, i, row.name, row.region) for i, row in enumerate(roster.itertuples())]
+        self.lab_agents: list[Lab] = [Lab(self, i, name, region) for i, (name, region) in
+                                      enumerate(zip(roster["name"].tolist(), roster["region"].tolist(), strict=True))]
         self.n_labs = k
         self.region_onehot = self.labs_state.region[None, :] == np.arange(len(REGIONS))[:, None]  # (R, K) fixed
 
