@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import REGIONS
+from sim.model.kernels import month_view
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model.ecosystem import EcosystemModel
@@ -65,30 +66,16 @@ def step_view(m: EcosystemModel, t: int) -> StepView:
     cap = np.where(act, s.capability, -np.inf)
     reg, R = s.region, len(REGIONS)
     mask = m.region_onehot & act
-    closed = act & ~op
-    # the per-region sums, by one bincount over (lab, quantity): each region's sum adds its labs in index order,
-    # as one bincount per quantity does
-    w = np.empty((len(reg), 7))
-    np.copyto(w[:, 0], np.where(act, s.compute, 0.0))
-    np.copyto(w[:, 1], np.where(act, s.revenue, 0.0))
-    np.copyto(w[:, 2], np.where(act, m.sales, 0.0))
-    np.copyto(w[:, 3], np.where(op, m.share, 0.0))
-    np.copyto(w[:, 4], np.where(closed, m.share, 0.0))
-    w[:, 5] = act
-    w[:, 6] = op
-    sums = np.bincount((reg[:, None] * 7 + np.arange(7)).ravel(), weights=w.ravel(), minlength=R * 7).reshape(R, 7).T
+    sums, frontier, best_open, f_closed = month_view(reg, act, s.open, s.capability, s.compute, s.revenue, m.sales,
+                                                     m.share, R)
     compute, revenue, sales, adopt_open, adopt_closed, n_labs, n_open = sums
-    frontier = np.where(mask, cap[None, :], -np.inf).max(axis=1) if len(reg) else np.full(R, -np.inf)
-    cap_open = np.where(op, cap, -np.inf)
-    best_open = int(np.argmax(cap_open)) if op.any() else -1
     cn_open = (reg == CN) & op
     # developers of each region on Chinese open models: whole counts, from the adopters by group and model
     on_cn = (m.group_adopters() @ cn_open.astype(np.int64)).reshape(R, -1).sum(axis=1).astype(float)
     return StepView(t=t, act=act, op=op, cap=cap, region_mask=mask, compute=compute, compute_total=compute.sum(),
                     revenue=revenue, sales=sales, adopt_open=adopt_open, adopt_closed=adopt_closed, n_labs=n_labs,
                     n_open=n_open, frontier=frontier,
-                    f_open=float(cap_open[best_open]) if best_open >= 0 else -np.inf,
-                    f_closed=float(cap[closed].max()) if closed.any() else -np.inf,
+                    f_open=float(cap[best_open]) if best_open >= 0 else -np.inf, f_closed=f_closed,
                     f_all=float(frontier.max()) if len(reg) else -np.inf, best_open=best_open, cn_open=cn_open,
                     on_cn_open=on_cn, no_model=m.without_model)
 
