@@ -23,6 +23,8 @@ from sim.model.kernels import (
     draw,
     group_tables,
     placed_row_sums,
+    reviewers,
+    settle,
     utilities,
     zero_blocked,
 )
@@ -103,26 +105,21 @@ class Demand:
         chosen = np.full(idx.size, -1, dtype=np.int64)
         if act.size:
             c_rel, dist, per_group, blocked_act = self._group_tables(act)
-            group = d.group[idx]
-            bounds = np.searchsorted(group, self._group_ids).astype(np.uint64)  # each group's first reviewer
             w_lock = float(self.scenario.developers.w_lock)
-            row_of = np.full(self.n_labs, -1)
-            row_of[act] = np.arange(act.size)
-            lock_row = row_of[d.chosen[idx]]  # reviewers who may stay: their model is active, so it has a row
-            lock_row[lost] = -1
+            wc, wo, ws, bounds, lock_row = reviewers(idx, d.chosen, lost, d.w_cap, d.w_open, d.w_sov, d.group, act,
+                                                     self.n_labs, len(self.group_region))
             v = np.empty((act.size, idx.size))
-            utilities(d.w_cap[idx], d.w_open[idx], d.w_sov[idx], bounds, c_rel, s.open[act], dist, per_group,
-                      blocked_act, act.size, lock_row, w_lock, v)
+            utilities(wc, wo, ws, bounds, c_rel, s.open[act], dist, per_group, blocked_act, act.size, lock_row, w_lock,
+                      v)
             np.exp(v, out=v)
             zero_blocked(v, blocked_act, bounds)
             chosen = draw(v, self.rng.random(idx.size), np.append(act, self.n_labs - 1))
         else:
             self.rng.random(idx.size)  # the draws choose_t takes with no model
-        d.chosen[idx] = chosen
         # what every model in use is accessible under (the next month's shortcut); a draw at the very top of the
         # cumulative sum takes the last model, possibly blocked: then no shortcut next month
-        in_use_blocked = blocked[d.group[idx], np.maximum(chosen, 0)] & (chosen >= 0)
-        self._blocked_at_choice = np.zeros_like(blocked) if in_use_blocked.any() else blocked
+        in_use_blocked = settle(d.chosen, idx, chosen, d.group, blocked)
+        self._blocked_at_choice = np.zeros_like(blocked) if in_use_blocked else blocked
 
     def _ps_tastes(self) -> None:
         """``_ps_traits``: the payoff sample's tastes ``w_cap``, ``w_open``, ``w_sov`` (each (n_s,)), its groups' first

@@ -306,3 +306,44 @@ def month_view(region: np.ndarray, active: np.ndarray, lab_open: np.ndarray, cap
             if c > f_closed:
                 f_closed = c
     return sums, frontier, best_open if any_open else -1, f_closed
+
+
+@njit(cache=True)
+def reviewers(idx: np.ndarray, chosen: np.ndarray, lost: np.ndarray, w_cap: np.ndarray, w_open: np.ndarray,
+              w_sov: np.ndarray, group: np.ndarray, act: np.ndarray, n_labs: int,
+              n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The reviewing developers ``idx`` (m,) (increasing; developers sorted by group) as :func:`utilities` takes
+    them: their tastes ``w_cap``, ``w_open``, ``w_sov`` (m,) (of the (n,) population arrays), their groups' first
+    columns (G + 1,) uint64, and the row among the active models ``act`` (k,) of the model each may keep (-1 for
+    one that lost it, ``lost`` (m,) bool; ``chosen`` (n,) the population's models)."""
+    m = len(idx)
+    wc, wo, ws = np.empty(m), np.empty(m), np.empty(m)
+    row_of = np.full(n_labs, -1, dtype=np.int64)
+    for r in range(len(act)):
+        row_of[act[r]] = r
+    lock_row = np.full(m, -1, dtype=np.int64)
+    bounds = np.zeros(n_groups + 1, dtype=np.uint64)
+    for j in range(m):
+        i = idx[j]
+        wc[j], wo[j], ws[j] = w_cap[i], w_open[i], w_sov[i]
+        if not lost[j]:
+            lock_row[j] = row_of[chosen[i]]
+        bounds[group[i] + 1] += 1
+    for g in range(n_groups):
+        bounds[g + 1] += bounds[g]
+    return wc, wo, ws, bounds, lock_row
+
+
+@njit(cache=True)
+def settle(chosen_all: np.ndarray, idx: np.ndarray, chosen: np.ndarray, group: np.ndarray,
+           blocked: np.ndarray) -> bool:
+    """Write the reviewers' ``chosen`` models (m,) into the population's ``chosen_all`` (n,) at ``idx`` (m,), and
+    say whether any of them took a model ``blocked`` (G, K) for its group (``group`` (n,)): a draw at the very top
+    of the cumulative sum takes the last model, possibly blocked."""
+    any_blocked = False
+    for j in range(len(idx)):
+        i, c = idx[j], chosen[j]
+        chosen_all[i] = c
+        if c >= 0 and blocked[group[i], c]:
+            any_blocked = True
+    return any_blocked
