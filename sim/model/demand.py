@@ -19,9 +19,11 @@ import numpy as np
 from sim import REGIONS
 from sim.model.developers import DeveloperPopulation
 from sim.model.kernels import (
+    column_rows,
     counterfactual_shares,
     draw,
     group_tables,
+    model_rows,
     placed_row_sums,
     reviewers,
     settle,
@@ -210,10 +212,11 @@ class Demand:
         (:func:`sim.model.kernels.group_tables`). The same numbers as :func:`sim.model.market.log_price` and
         :func:`~sim.model.market.distrust_matrix` give."""
         s, p, pt = self.labs_state, self.scenario.developers, self._policy_terms()
-        base = self._log_price_base(s.train_flop[labs])
-        c_rel = (s.capability[labs] - s.capability.max()) / p.c_scale
-        return (c_rel, *self._tables(labs, s.open[labs], base, base + pt["closed"][labs],
-                                     p.w_net * np.log(self.share[labs] + NET_EPS)))
+        log_flop = np.log10(np.where(s.train_flop > 0, s.train_flop, 1e25))
+        c_rel, base, closed, net = model_rows(labs, s.capability, s.capability.max(), p.c_scale, log_flop,
+                                              pt["log_hosting"], p.hosting_size_elasticity, pt["closed"],
+                                              np.log(self.share + NET_EPS), p.w_net)
+        return (c_rel, *self._tables(labs, s.open[labs], base, closed, net))
 
     def _tables(self, labs: np.ndarray, lab_open: np.ndarray, base: np.ndarray, closed_price: np.ndarray,
                 net_term: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -272,12 +275,12 @@ class Demand:
         ``blocked``. Prices in :func:`sim.model.market.log_price`'s arithmetic for one model (closed:
         ``base + log10(markup) + log10(chip cost)``); shares and policies as now."""
         p, pt = self.scenario.developers, self._policy_terms()
-        lab2 = np.repeat(labs, 2)  # each lab twice: open, closed
+        lab2, c_rel, base, closed, net = column_rows(
+            labs, capability, np.log10(np.where(train_flop > 0, train_flop, 1e25)), self._ps_cmax, p.c_scale,
+            pt["log_hosting"], p.hosting_size_elasticity, pt["markup"], pt["chip"], np.log(self.share + NET_EPS),
+            p.w_net)
         open2 = self._open_closed[:2 * len(labs)]
-        c_rel = (np.repeat(capability, 2) - self._ps_cmax) / p.c_scale
-        base = np.repeat(self._log_price_base(train_flop), 2)  # (2D,)
-        closed = (base + pt["markup"][lab2]) + pt["chip"][lab2]
-        return (c_rel, open2, *self._tables(lab2, open2, base, closed, p.w_net * np.log(self.share[lab2] + NET_EPS)))
+        return (c_rel, open2, *self._tables(lab2, open2, base, closed, net))
 
     def counterfactual_demand(self, i: int) -> tuple[float, float, float, float]:
         """Lab ``i``'s new model released open or closed, every other model as it is, on the payoff sample (logit

@@ -347,3 +347,47 @@ def settle(chosen_all: np.ndarray, idx: np.ndarray, chosen: np.ndarray, group: n
         if c >= 0 and blocked[group[i], c]:
             any_blocked = True
     return any_blocked
+
+
+@njit(cache=True)
+def model_rows(labs: np.ndarray, capability: np.ndarray, c_max: float, c_scale: float, log_flop: np.ndarray,
+               log_hosting: float, size_elasticity: float, closed_term: np.ndarray, log_share: np.ndarray,
+               w_net: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per model of ``labs`` (k,): ``c_rel`` ``(capability - c_max) / c_scale``, ``base`` log10 serving cost
+    ``log_hosting + size_elasticity (log_flop - 25)``, the closed price ``base + closed_term`` and the network term
+    ``w_net log_share``, from (K,) lab arrays ``capability``, ``log_flop`` (log10 training FLOP, 1e25 for none),
+    ``closed_term`` (log10 of markup x chip cost) and ``log_share`` (``log(share + eps)``): the arithmetic of
+    :meth:`sim.model.demand.Demand._group_tables`."""
+    k = len(labs)
+    c_rel, base, closed, net = np.empty(k), np.empty(k), np.empty(k), np.empty(k)
+    for r in range(k):
+        i = labs[r]
+        c_rel[r] = (capability[i] - c_max) / c_scale
+        base[r] = log_hosting + size_elasticity * (log_flop[i] - 25.0)
+        closed[r] = base[r] + closed_term[i]
+        net[r] = w_net * log_share[i]
+    return c_rel, base, closed, net
+
+
+@njit(cache=True)
+def column_rows(labs: np.ndarray, capability: np.ndarray, log_flop: np.ndarray, c_max: float, c_scale: float,
+                log_hosting: float, size_elasticity: float, markup: np.ndarray, chip: np.ndarray,
+                log_share: np.ndarray, w_net: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                                              np.ndarray]:
+    """:func:`model_rows` for the new models of ``labs`` (D,) (``capability``, ``log_flop`` (D,)), each twice
+    (rows 2d released open, 2d + 1 closed): the lab of each row (2D,), ``c_rel``, ``base``, the closed price
+    ``(base + markup) + chip`` (``markup``, ``chip`` (K,) logs of the lab's region's) and the network term, as
+    :meth:`sim.model.demand.Demand._column_tables` computes them."""
+    n = len(labs)
+    lab2 = np.empty(2 * n, dtype=np.int64)
+    c_rel, base, closed, net = np.empty(2 * n), np.empty(2 * n), np.empty(2 * n), np.empty(2 * n)
+    for d in range(n):
+        i = labs[d]
+        b = log_hosting + size_elasticity * (log_flop[d] - 25.0)
+        for r in (2 * d, 2 * d + 1):
+            lab2[r] = i
+            c_rel[r] = (capability[d] - c_max) / c_scale
+            base[r] = b
+            closed[r] = (b + markup[i]) + chip[i]
+            net[r] = w_net * log_share[i]
+    return lab2, c_rel, base, closed, net
