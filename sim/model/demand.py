@@ -239,21 +239,18 @@ class Demand:
         and its sums over models (``_ps_sum``, n_s), so a lab's counterfactual shares cost O(n_s) (DESIGN.md §4);
         ``ref`` (n_s,) is each developer's best accessible utility (0 without one). In the same arrays, the
         counterfactual columns of the labs releasing this month, ``due`` (D,), whose new models have ``capability``
-        and ``train_flop`` (D,) (:meth:`_column_tables`): ``_columns`` maps each to its (2, n_s) ``exp(V - ref)``
+        and ``train_flop`` (D,) (:meth:`_sample_tables`): ``_columns`` maps each to its (2, n_s) ``exp(V - ref)``
         released open (row 0) and closed (row 1)."""
         st = self.labs_state
         self._ps_cmax = float(np.max(st.capability[st.active], initial=0.0))
         act = np.flatnonzero(st.active)
         ka, n_cols = len(act), 2 * len(due)
-        c_rel, dist, per_group, blocked = self._group_tables(act)
-        c_col, open_col, dist_col, pg_col, blocked_col = self._column_tables(due, capability, train_flop)
+        c_rel, lab_open, dist, per_group, b = self._sample_tables(act, due, capability, train_flop)
         w_cap, w_open, w_sov, bounds, no_lock = self._ps_traits
         n_s = w_cap.size
-        b = np.concatenate([blocked, blocked_col])
         v = np.empty((ka + n_cols, n_s))
-        self._ps_ref = utilities(w_cap, w_open, w_sov, bounds, np.concatenate([c_rel, c_col]),
-                                 np.concatenate([st.open[act], open_col]), np.concatenate([dist, dist_col]),
-                                 np.concatenate([per_group, pg_col]), b, ka, no_lock, 0.0, v)
+        self._ps_ref = utilities(w_cap, w_open, w_sov, bounds, c_rel, lab_open, dist, per_group, b, ka, no_lock, 0.0,
+                                 v)
         with np.errstate(over="ignore"):  # an inaccessible counterfactual's term may overflow; it is set to 0
             np.exp(v, out=v)
         zero_blocked(v, b, bounds)
@@ -267,20 +264,28 @@ class Demand:
             self._ps_sum = row_sums_t(dense)
         self._columns = dict(zip(due.tolist(), v[ka:].reshape(len(due), 2, n_s), strict=True))
 
-    def _column_tables(self, labs: np.ndarray, capability: np.ndarray,
+    def _sample_tables(self, act: np.ndarray, due: np.ndarray, capability: np.ndarray,
                        train_flop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The tables of :meth:`_group_tables` for the models of ``labs`` (D,) with the given ``capability`` and
-        ``train_flop`` (D,), each released open and closed (rows 2d, 2d + 1): ``c_rel`` (2D,) relative to the best
-        active model when the payoff sample was prepared; ``lab_open`` (2D,); (2D, G) ``distrust``, group terms and
-        ``blocked``. Prices in :func:`sim.model.market.log_price`'s arithmetic for one model (closed:
-        ``base + log10(markup) + log10(chip cost)``); shares and policies as now."""
-        p, pt = self.scenario.developers, self._policy_terms()
-        lab2, c_rel, base, closed, net = column_rows(
-            labs, capability, np.log10(np.where(train_flop > 0, train_flop, 1e25)), self._ps_cmax, p.c_scale,
-            pt["log_hosting"], p.hosting_size_elasticity, pt["markup"], pt["chip"], np.log(self.share + NET_EPS),
-            p.w_net)
-        open2 = self._open_closed[:2 * len(labs)]
-        return (c_rel, open2, *self._tables(lab2, open2, base, closed, net))
+        """The payoff sample's rows: the current models of the active labs ``act`` (ka,) (:meth:`_group_tables`),
+        then the new models of the labs ``due`` (D,) with the given ``capability`` and ``train_flop`` (D,), each
+        released open and closed (rows ka + 2d, ka + 2d + 1; :func:`sim.model.kernels.column_rows`: ``c_rel`` relative to the
+        best active model when the payoff sample was prepared, prices in :func:`sim.model.market.log_price`'s
+        arithmetic for one model, closed ``base + log10(markup) + log10(chip cost)``; shares and policies as now).
+        Returns ``c_rel`` (ka + 2D,), ``lab_open`` (ka + 2D,) and (ka + 2D, G) ``distrust``, group terms and
+        ``blocked``."""
+        s, p, pt = self.labs_state, self.scenario.developers, self._policy_terms()
+        log_share = np.log(self.share + NET_EPS)
+        c_rel, base, closed, net = model_rows(act, s.capability, s.capability.max(), p.c_scale,
+                                              np.log10(np.where(s.train_flop > 0, s.train_flop, 1e25)),
+                                              pt["log_hosting"], p.hosting_size_elasticity, pt["closed"], log_share,
+                                              p.w_net)
+        lab2, c_col, base_col, closed_col, net_col = column_rows(
+            due, capability, np.log10(np.where(train_flop > 0, train_flop, 1e25)), self._ps_cmax, p.c_scale,
+            pt["log_hosting"], p.hosting_size_elasticity, pt["markup"], pt["chip"], log_share, p.w_net)
+        labs, lab_open = np.concatenate([act, lab2]), np.concatenate([s.open[act], self._open_closed[:len(lab2)]])
+        return (np.concatenate([c_rel, c_col]), lab_open,
+                *self._tables(labs, lab_open, np.concatenate([base, base_col]), np.concatenate([closed, closed_col]),
+                              np.concatenate([net, net_col])))
 
     def counterfactual_demand(self, i: int) -> tuple[float, float, float, float]:
         """Lab ``i``'s new model released open or closed, every other model as it is, on the payoff sample (logit
