@@ -58,7 +58,8 @@ class Demand:
         self._ps_tastes()
         self._market_now = (-1, 0.0)  # (month, market_size()) for the payoff sample
         self._group_ids = np.arange(len(self.group_region) + 1)
-        self._group_key = dev.group * (self.n_labs + 1) + 1  # + chosen: a developer's (group, model) cell
+        self._counts = np.zeros((len(self.group_region), self.n_labs + 1), dtype=np.int64)  # by group and model
+        self._counts[:, 0] = np.bincount(dev.group, minlength=len(self.group_region))  # no model yet
         self._open_closed = np.tile(np.array([True, False]), self.n_labs)  # released open, closed: each lab's two
         self.share = st.active / st.active.sum()
         # no model yet: no switching cost
@@ -86,15 +87,12 @@ class Demand:
 
     def _count_adopters(self) -> None:
         """``adopters`` (K,) developers on each model, ``share`` (K,) their share of all developers,
-        ``without_model`` how many have none (int), and :meth:`group_adopters`' table, from one count of the
-        developers by group and model."""
-        d, k = self.dev, self.n_labs
-        counts = np.bincount(self._group_key + d.chosen, minlength=len(self.group_region) * (k + 1))
-        counts = counts.reshape(-1, k + 1)  # (G, 1 + K): no model first
-        self._group_adopters = np.ascontiguousarray(counts[:, 1:])
+        ``without_model`` how many have none (int), and :meth:`group_adopters`' table, from the developers by group
+        and model (``_counts``, kept by :meth:`_choose`)."""
+        self._group_adopters = np.ascontiguousarray(self._counts[:, 1:])
         self.adopters = self._group_adopters.sum(axis=0)
-        self.without_model = int(counts[:, 0].sum())
-        self.share = self.adopters / d.n
+        self.without_model = int(self._counts[:, 0].sum())
+        self.share = self.adopters / self.dev.n
 
     def _choose(self, idx: np.ndarray, lost: np.ndarray, blocked: np.ndarray) -> None:
         """Developers ``idx`` (sorted, (m,)) choose by logit among the models they may use (one uniform draw each);
@@ -120,7 +118,8 @@ class Demand:
             self.rng.random(idx.size)  # the draws choose_t takes with no model
         # what every model in use is accessible under (the next month's shortcut); a draw at the very top of the
         # cumulative sum takes the last model, possibly blocked: then no shortcut next month
-        in_use_blocked = settle(d.chosen, idx, chosen, d.group, blocked)
+        self._counts = counts = self._counts.copy()  # developers by group and model, no model first (G, 1 + K)
+        in_use_blocked = settle(d.chosen, idx, chosen, d.group, blocked, counts)
         self._blocked_at_choice = np.zeros_like(blocked) if in_use_blocked else blocked
 
     def _ps_tastes(self) -> None:

@@ -335,16 +335,20 @@ def reviewers(idx: np.ndarray, chosen: np.ndarray, lost: np.ndarray, w_cap: np.n
 
 
 @njit(cache=True)
-def settle(chosen_all: np.ndarray, idx: np.ndarray, chosen: np.ndarray, group: np.ndarray,
-           blocked: np.ndarray) -> bool:
-    """Write the reviewers' ``chosen`` models (m,) into the population's ``chosen_all`` (n,) at ``idx`` (m,), and
-    say whether any of them took a model ``blocked`` (G, K) for its group (``group`` (n,)): a draw at the very top
-    of the cumulative sum takes the last model, possibly blocked."""
+def settle(chosen_all: np.ndarray, idx: np.ndarray, chosen: np.ndarray, group: np.ndarray, blocked: np.ndarray,
+           counts: np.ndarray) -> bool:
+    """Write the reviewers' ``chosen`` models (m,) into the population's ``chosen_all`` (n,) at ``idx`` (m,), move
+    each from its old model's cell to its new one's in ``counts`` ((G, 1 + K) developers by group and model, no
+    model first; whole counts), and say whether any of them took a model ``blocked`` (G, K) for its group
+    (``group`` (n,)): a draw at the very top of the cumulative sum takes the last model, possibly blocked."""
     any_blocked = False
     for j in range(len(idx)):
         i, c = idx[j], chosen[j]
+        g = group[i]
+        counts[g, chosen_all[i] + 1] -= 1
+        counts[g, c + 1] += 1
         chosen_all[i] = c
-        if c >= 0 and blocked[group[i], c]:
+        if c >= 0 and blocked[g, c]:
             any_blocked = True
     return any_blocked
 
