@@ -158,3 +158,114 @@ def test_group_tables_are_the_reference_demand_matrices(name):
     np.testing.assert_array_equal(c_rel, (s.capability - s.capability.max()) / p.c_scale)
     acc = accessibility(gr, s.region, s.open, m.api_block, m.ban_foreign_closed, m.open_ban_groups) & s.active
     np.testing.assert_array_equal(~blocked.T, acc)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The compiled loops (sim.model.kernels) give the numbers of the numpy formulations above, bit for bit.
+
+def _kernel_inputs(seed, n, k, n_groups=16):
+    rng = np.random.default_rng(seed)
+    w_cap, w_open, w_sov, group = _developers(rng, n, n_groups)
+    counts = np.bincount(group, minlength=n_groups)
+    bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.uint64)
+    c_rel = rng.normal(-1, 1, k)
+    lab_open = rng.random(k) < 0.4
+    dist = rng.random((k, n_groups)) * (rng.random((k, n_groups)) < 0.7)
+    per_group = rng.normal(0, 1, (k, n_groups))
+    blocked = rng.random((k, n_groups)) < 0.25
+    blocked[:, 0] = True  # a group with no accessible model
+    return rng, (w_cap, w_open, w_sov, group, counts, bounds), (c_rel, lab_open, dist, per_group, blocked)
+
+
+@pytest.mark.parametrize("seed,n,k", [(0, 300, 1), (1, 700, 37), (2, 250, 61), (3, 900, 130)])
+def test_compiled_choice_is_the_reference(seed, n, k):
+    from sim.model.kernels import draw, utilities, zero_blocked
+
+    rng, (w_cap, w_open, w_sov, group, counts, bounds), (c_rel, lab_open, dist, per_group, blocked) = \
+        _kernel_inputs(seed, n, k)
+    keep = rng.integers(-1, k, n)  # the row of the model a reviewer may keep, -1 for none
+    ref = group_utility_t(w_cap, w_open, w_sov, counts, c_rel, lab_open, dist, per_group)
+    ref[keep[keep >= 0], np.flatnonzero(keep >= 0)] += 1.0
+    rows = np.sort(rng.choice(k + 5, k, replace=False))
+    a = choose_t(ref, np.repeat(blocked, counts, axis=1), np.random.default_rng(9), rows=rows, n_models=k + 5)
+    v = np.empty((k, n))
+    utilities(w_cap, w_open, w_sov, bounds, c_rel, lab_open, dist, per_group, blocked, k, keep, 1.0, v)
+    np.exp(v, out=v)
+    zero_blocked(v, blocked, bounds)
+    b = draw(v, np.random.default_rng(9).random(n), np.append(rows, k + 4))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_compiled_payoff_sample_terms_are_the_reference():
+    from sim.model.kernels import utilities
+
+    _, (w_cap, w_open, w_sov, group, counts, bounds), (c_rel, lab_open, dist, per_group, blocked) = \
+        _kernel_inputs(5, 800, 50)
+    n_top = 40  # the active models; the rows below them are counterfactual columns
+    v = group_utility_t(w_cap, w_open, w_sov, counts, c_rel, lab_open, dist, per_group)
+    b = np.repeat(blocked, counts, axis=1)
+    np.copyto(v, -np.inf, where=b)
+    ref = np.where(np.repeat(~blocked[:n_top].all(axis=0), counts), v[:n_top].max(axis=0), 0.0)
+    expect = np.where(b, 0.0, v - ref)
+    got = np.empty_like(v)
+    shift = utilities(w_cap, w_open, w_sov, bounds, c_rel, lab_open, dist, per_group, blocked, n_top,
+                      np.full(800, -1), 0.0, got)
+    np.testing.assert_array_equal(shift, ref)
+    np.testing.assert_array_equal(got, expect)
+
+
+@pytest.mark.parametrize("k", [1, 5, 8, 37, 61, 128])
+def test_placed_row_sums_are_row_sums_t(k):
+    from sim.model.kernels import placed_row_sums
+
+    rng = np.random.default_rng(k)
+    pos = np.sort(rng.choice(k, max(1, (2 * k) // 3), replace=False))
+    e = rng.random((len(pos), 300)) * 10.0 ** rng.uniform(-3, 3, (len(pos), 1))
+    dense = np.zeros((k, 300))
+    dense[pos] = e
+    np.testing.assert_array_equal(placed_row_sums(e, pos, k), row_sums_t(dense))
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 100, 128, 129, 800, 1000, 5003])
+def test_pairwise_sum_and_counterfactual_shares_are_numpy(n):
+    from sim.model.kernels import counterfactual_shares, pairwise_sum
+
+    rng = np.random.default_rng(n)
+    a = rng.random((2, n)) * 10.0 ** rng.uniform(-5, 5, (2, n))
+    assert [pairwise_sum(a[0]), pairwise_sum(a[1])] == list(np.add.reduce(a, axis=1))
+    ps_sum, own = a[0] * 3, a[0] * rng.random(n)
+    own[:3] = ps_sum[:3] * (1 + 1e-16)  # the others' sum rounds below 0
+    e = a * (rng.random((2, n)) < 0.8)
+    denom = (ps_sum - own) + e
+    p = np.zeros_like(e)
+    np.divide(e, denom, out=p, where=denom > 0)
+    got, share_open, share_closed = counterfactual_shares(ps_sum, own, e)
+    np.testing.assert_array_equal(got, p)
+    assert [share_open, share_closed] == list(np.add.reduce(p, axis=1) / n)
+
+
+def test_compiled_distillation_is_the_reference():
+    from sim.model.distillation import absorbed_shares
+    from sim.model.kernels import best_teachers, teacher_channels
+
+    rng = np.random.default_rng(6)
+    k, d = 40, 7
+    region = rng.integers(0, 4, k)
+    teacher_open, active, there = rng.random(k) < 0.5, rng.random(k) < 0.8, rng.random(k) < 0.9
+    block, ban = rng.random((4, 4)) < 0.3, rng.random(4) < 0.5
+    students = np.sort(rng.choice(k, d, replace=False))
+    open_banned = rng.random((d, 4)) < 0.3
+    eff = reachable_teachers(region[students], region, teacher_open, active, block, ban, 0.5, open_banned)
+    eff = np.where(there, eff, 0.0)
+    eff[np.arange(d), students] = 0.0
+    got = teacher_channels(students, region, teacher_open, active, there, block, ban, 0.5, open_banned)
+    np.testing.assert_array_equal(got, eff)
+    cap, flop = rng.normal(25, 1, k), 10 ** rng.normal(25, 0.7, k)
+    own, own_flop = rng.normal(24.5, 1, d), 10 ** rng.normal(24.5, 0.7, d)
+    own[0], own_flop[1] = -np.inf, 0.0
+    for parity in (0.63, 0.0):
+        with np.errstate(invalid="ignore"):  # no absorption times an infinite gap (a student with no model)
+            new, teacher = distilled_capabilities(own, own_flop, cap, flop, eff, parity, 0.53)
+        new2, teacher2 = best_teachers(own, own_flop, cap, eff, absorbed_shares(own_flop, flop, parity, 0.53))
+        np.testing.assert_array_equal(new2, new)
+        np.testing.assert_array_equal(teacher2, teacher)

@@ -18,15 +18,24 @@ import numpy as np
 
 from sim import REGIONS
 from sim.model.developers import DeveloperPopulation
+from sim.model.kernels import (
+    column_rows,
+    counterfactual_shares,
+    draw,
+    group_tables,
+    model_rows,
+    placed_row_sums,
+    reviewers,
+    settle,
+    utilities,
+    zero_blocked,
+)
 from sim.model.market import (
     NET_EPS,
     accessibility,
-    choose_t,
     distrust_matrix,
-    group_utility_t,
     log_price,
     row_sums_t,
-    taste_terms_t,
 )
 from sim.scenario.schema import SEGMENTS
 
@@ -46,8 +55,12 @@ class Demand:
         self.payoff_idx = idx = np.sort(self.rng.choice(d.n, size=min(d.n, d.payoff_sample), replace=False))
         # the payoff sample's tastes and its developers by group (fixed for the run; sorted by group, as dev is)
         self._ps_counts = np.bincount(dev.group[idx], minlength=len(self.group_region))
-        self._ps_spread_tastes(self.n_labs + 16)
-        self._work_buffers: tuple[np.ndarray, np.ndarray] | None = None
+        self._ps_tastes()
+        self._market_now = (-1, 0.0)  # (month, market_size()) for the payoff sample
+        self._group_ids = np.arange(len(self.group_region) + 1)
+        self._counts = np.zeros((len(self.group_region), self.n_labs + 1), dtype=np.int64)  # by group and model
+        self._counts[:, 0] = np.bincount(dev.group, minlength=len(self.group_region))  # no model yet
+        self._open_closed = np.tile(np.array([True, False]), self.n_labs)  # released open, closed: each lab's two
         self.share = st.active / st.active.sum()
         # no model yet: no switching cost
         self._choose(np.arange(d.n), np.ones(d.n, dtype=bool), ~self._group_access(np.arange(self.n_labs)))
@@ -58,7 +71,7 @@ class Demand:
         probability ``review_p``, choose again by logit among the models they may use (switching away costs
         ``w_lock``). Updates ``dev.chosen``, ``adopters`` (K,) and ``share`` (K,)."""
         d = self.dev
-        blocked = ~self._group_access(np.arange(self.n_labs))  # (G, K)
+        blocked = ~self._group_access()  # (G, K)
         if self.without_model == 0 and not (blocked > self._blocked_at_choice).any():
             # every model chosen was accessible at the last choice and nothing has been blocked since: none is lost
             idx = np.flatnonzero(self.rng.random(d.n) < d.review_p)
@@ -73,50 +86,48 @@ class Demand:
         self._count_adopters()
 
     def _count_adopters(self) -> None:
-        """``adopters`` (K,) developers on each model, ``share`` (K,) their share of all developers, and
-        ``without_model`` how many have none (int)."""
-        counts = np.bincount(self.dev.chosen + 1, minlength=self.n_labs + 1)  # -1 (no model) counted first
-        self.adopters = counts[1:]
-        self.without_model = int(counts[0])
+        """``adopters`` (K,) developers on each model, ``share`` (K,) their share of all developers,
+        ``without_model`` how many have none (int), and :meth:`group_adopters`' table, from the developers by group
+        and model (``_counts``, kept by :meth:`_choose`)."""
+        self._group_adopters = np.ascontiguousarray(self._counts[:, 1:])
+        self.adopters = self._group_adopters.sum(axis=0)
+        self.without_model = int(self._counts[:, 0].sum())
         self.share = self.adopters / self.dev.n
 
     def _choose(self, idx: np.ndarray, lost: np.ndarray, blocked: np.ndarray) -> None:
         """Developers ``idx`` (sorted, (m,)) choose by logit among the models they may use (one uniform draw each);
         those not ``lost`` ((m,) bool: their model is still accessible) pay ``w_lock`` to switch away from it.
-        ``blocked`` (G, K): this month's :meth:`_group_access`, negated."""
+        ``blocked`` (G, K): this month's :meth:`_group_access`, negated. The numbers of
+        :func:`sim.model.market.group_utility_t` and :func:`sim.model.market.choose_t`, in compiled loops
+        (:mod:`sim.model.kernels`) around numpy's ``exp``."""
         d, s = self.dev, self.labs_state
         act = np.flatnonzero(s.active)  # models inaccessible to everyone add nothing to the choice: leave them out
-        c_rel, dist, per_group, blocked_act = self._group_tables(act, blocked[:, act])
-        counts = np.bincount(d.group[idx], minlength=len(self.group_region))
-        v, tmp = self._work(len(act), len(idx))
-        group_utility_t(d.w_cap[idx], d.w_open[idx], d.w_sov[idx], counts, c_rel, s.open[act], dist, per_group,
-                        out=v, tmp=tmp)
-        w_lock = self.scenario.developers.w_lock
-        keep = np.flatnonzero(~lost)  # reviewers who may stay: their model is active, so it has a row
-        if w_lock and keep.size:  # v[row of its model, keep] += w_lock, by flat index
-            flat = np.searchsorted(act, d.chosen[idx[keep]]) * len(idx) + keep
-            v.reshape(-1)[flat] += w_lock
-        chosen = choose_t(v, np.repeat(blocked_act, counts, axis=1), self.rng, rows=act, n_models=self.n_labs)
-        d.chosen[idx] = chosen
+        chosen = np.full(idx.size, -1, dtype=np.int64)
+        if act.size:
+            c_rel, dist, per_group, blocked_act = self._group_tables(act)
+            w_lock = float(self.scenario.developers.w_lock)
+            wc, wo, ws, bounds, lock_row = reviewers(idx, d.chosen, lost, d.w_cap, d.w_open, d.w_sov, d.group, act,
+                                                     self.n_labs, len(self.group_region))
+            v = np.empty((act.size, idx.size))
+            utilities(wc, wo, ws, bounds, c_rel, s.open[act], dist, per_group, blocked_act, act.size, lock_row, w_lock,
+                      v)
+            np.exp(v, out=v)
+            zero_blocked(v, blocked_act, bounds)
+            chosen = draw(v, self.rng.random(idx.size), np.append(act, self.n_labs - 1))
+        else:
+            self.rng.random(idx.size)  # the draws choose_t takes with no model
         # what every model in use is accessible under (the next month's shortcut); a draw at the very top of the
         # cumulative sum takes the last model, possibly blocked: then no shortcut next month
-        in_use_blocked = blocked[d.group[idx], np.maximum(chosen, 0)] & (chosen >= 0)
-        self._blocked_at_choice = np.zeros_like(blocked) if in_use_blocked.any() else blocked
+        self._counts = counts = self._counts.copy()  # developers by group and model, no model first (G, 1 + K)
+        in_use_blocked = settle(d.chosen, idx, chosen, d.group, blocked, counts)
+        self._blocked_at_choice = np.zeros_like(blocked) if in_use_blocked else blocked
 
-    def _ps_spread_tastes(self, rows: int) -> None:
-        """``_ps_traits``: the payoff sample's tastes ``w_cap``, ``w_open``, ``w_sov`` each spread over ``rows`` equal
-        rows, (rows, n_s) (so the monthly arithmetic needs no broadcast), and its developers by group (G,)."""
+    def _ps_tastes(self) -> None:
+        """``_ps_traits``: the payoff sample's tastes ``w_cap``, ``w_open``, ``w_sov`` (each (n_s,)), its groups' first
+        developers (G + 1,) and no model kept by any (n_s,) -1 (:func:`sim.model.kernels.utilities`)."""
         d, idx = self.dev, self.payoff_idx
-        self._ps_traits = (*(np.tile(w[idx], (rows, 1)) for w in (d.w_cap, d.w_open, d.w_sov)), self._ps_counts)
-
-    def _work(self, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
-        """Two (rows, cols) float arrays on the run's work buffers (reused, so the monthly arithmetic does not
-        allocate; overwritten by the next call)."""
-        size = rows * cols
-        if self._work_buffers is None or self._work_buffers[0].size < size:
-            self._work_buffers = (np.empty(size), np.empty(size))
-        a, b = self._work_buffers
-        return a[:size].reshape(rows, cols), b[:size].reshape(rows, cols)
+        bounds = np.concatenate([[0], np.cumsum(self._ps_counts)]).astype(np.uint64)
+        self._ps_traits = (d.w_cap[idx], d.w_open[idx], d.w_sov[idx], bounds, np.full(idx.size, -1, dtype=np.int64))
 
     def _demand_matrices(self, lab_region: np.ndarray, lab_open: np.ndarray,
                          train_flop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -180,32 +191,41 @@ class Demand:
         return 10.0 ** ((1.0 - d.token_price_elasticity) * (log_price - np.log10(d.reference_price_usd_per_mtok)))
 
     def group_adopters(self) -> np.ndarray:
-        """(G, K) developers of each group (region x segment) on each lab's model."""
-        d, k = self.dev, self.n_labs
-        has = d.chosen >= 0
-        return np.bincount(d.group[has] * k + d.chosen[has], minlength=len(self.group_region) * k).reshape(-1, k)
+        """(G, K) developers of each group (region x segment) on each lab's model (counted by
+        :meth:`_count_adopters` after each choice; not to be modified)."""
+        return self._group_adopters
 
-    def _group_access(self, labs: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
-        """(G, k) bool: developers of each group may use the current models of ``labs`` (k,) (active and
-        accessible under this month's policies; ``lab_open`` (k,) overrides their strategy)."""
+    def _group_access(self, labs: np.ndarray | None = None, lab_open: np.ndarray | None = None) -> np.ndarray:
+        """(G, k) bool: developers of each group may use the current models of ``labs`` (k,; default: every lab)
+        (active and accessible under this month's policies; ``lab_open`` (k,) overrides their strategy)."""
         s, pt = self.labs_state, self._policy_terms()
+        if labs is None and lab_open is None:
+            return np.where(s.open, pt["acc_open"], pt["acc_closed"]) & s.active
         op = s.open[labs] if lab_open is None else lab_open
         return np.where(op, pt["acc_open"][:, labs], pt["acc_closed"][:, labs]) & s.active[labs]
 
-    def _group_tables(self, labs: np.ndarray,
-                      blocked: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _group_tables(self, labs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """What the utility of the current models of ``labs`` (k,) needs, per developer group, under this month's
         policies and adoption: ``c_rel`` (k,) capability relative to the best lab's, over ``c_scale``; and (k, G)
         tables ``distrust``, the group terms ``w_net log(share + eps) - w_price_g log10(price)`` and ``blocked``
-        (given as (G, k) when already known).
-        The same numbers as :func:`sim.model.market.log_price` and :func:`~sim.model.market.distrust_matrix` give."""
-        s, p, pt, gr = self.labs_state, self.scenario.developers, self._policy_terms(), self.group_region
-        op = s.open[labs]
-        lp = self._log_prices(labs)  # (R, k)
-        per_group = p.w_net * np.log(self.share[labs] + NET_EPS) - self.dev.w_price_group[:, None] * lp[gr]
-        dist = np.where(op, pt["dist_open"][:, labs], pt["dist_closed"][:, labs])
-        c_rel = (s.capability[labs] - s.capability.max()) / p.c_scale
-        return c_rel, dist.T, per_group.T, (~self._group_access(labs) if blocked is None else blocked).T
+        (:func:`sim.model.kernels.group_tables`). The same numbers as :func:`sim.model.market.log_price` and
+        :func:`~sim.model.market.distrust_matrix` give."""
+        s, p, pt = self.labs_state, self.scenario.developers, self._policy_terms()
+        log_flop = np.log10(np.where(s.train_flop > 0, s.train_flop, 1e25))
+        c_rel, base, closed, net = model_rows(labs, s.capability, s.capability.max(), p.c_scale, log_flop,
+                                              pt["log_hosting"], p.hosting_size_elasticity, pt["closed"],
+                                              np.log(self.share + NET_EPS), p.w_net)
+        return (c_rel, *self._tables(labs, s.open[labs], base, closed, net))
+
+    def _tables(self, labs: np.ndarray, lab_open: np.ndarray, base: np.ndarray, closed_price: np.ndarray,
+                net_term: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:func:`sim.model.kernels.group_tables` of the models of ``labs`` (k,), released open or not (``lab_open``)
+        with log10 serving cost ``base``, closed price ``closed_price`` and network term ``net_term`` (each (k,))
+        under this month's policies: (k, G) distrust, group terms and blocked."""
+        pt = self._policy_terms()
+        return group_tables(labs, lab_open, base, closed_price, net_term, self.dev.w_price_group, self.group_region,
+                            pt["log_chip"], pt["dist_open"], pt["dist_closed"], pt["acc_open"], pt["acc_closed"],
+                            self.labs_state.active)
 
     def _access(self, idx: np.ndarray, lab_open: np.ndarray | None = None) -> np.ndarray:
         """(len(idx), K) accessibility for developers ``idx``: computed per developer group (region x segment:
@@ -213,79 +233,58 @@ class Demand:
         return self._group_access(np.arange(self.n_labs), lab_open)[self.dev.group[idx]]
 
     def _prepare_payoff_sample(self, due: np.ndarray, capability: np.ndarray, train_flop: np.ndarray) -> None:
-        """Cache ``exp(V - ref)`` of every model for the payoff sample (``_ps_exp``, K x n_s; 0 where inaccessible)
+        """Cache ``exp(V - ref)`` of every active model for the payoff sample (``_ps_exp`` rows, n_s each, lab ``i``'s
+        at row ``_ps_row[i]``; 0 where inaccessible)
         and its sums over models (``_ps_sum``, n_s), so a lab's counterfactual shares cost O(n_s) (DESIGN.md §4);
         ``ref`` (n_s,) is each developer's best accessible utility (0 without one). In the same arrays, the
         counterfactual columns of the labs releasing this month, ``due`` (D,), whose new models have ``capability``
-        and ``train_flop`` (D,) (:meth:`_column_tables`): ``_columns`` maps each to its (2, n_s) ``exp(V - ref)``
+        and ``train_flop`` (D,) (:meth:`_sample_tables`): ``_columns`` maps each to its (2, n_s) ``exp(V - ref)``
         released open (row 0) and closed (row 1)."""
         st = self.labs_state
         self._ps_cmax = float(np.max(st.capability[st.active], initial=0.0))
         act = np.flatnonzero(st.active)
-        ka = len(act)
-        c_rel, dist, per_group, blocked = self._group_tables(act)
-        c_col, open_col, dist_col, pg_col, blocked_col = self._column_tables(due, capability, train_flop)
-        if ka + len(c_col) > self._ps_traits[0].shape[0]:
-            self._ps_spread_tastes(ka + len(c_col))
-        w_cap, w_open, w_sov, counts = self._ps_traits
-        n_s = w_cap.shape[1]
-        v, tmp = self._work(ka + len(c_col), n_s)
-        self._ps_taste_terms(act, c_rel, dist, out=v[:ka])
-        taste_terms_t(w_cap, w_open, w_sov, counts, c_col, open_col, dist_col, out=v[ka:], tmp=tmp[ka:])
-        v += np.repeat(np.concatenate([per_group, pg_col]), counts, axis=1)  # group_utility_t, bit for bit
-        b = np.repeat(np.concatenate([blocked, blocked_col]), counts, axis=1)
-        np.copyto(v, -np.inf, where=b)
-        self._ps_ref = np.where(np.repeat(~blocked.all(axis=0), counts), v[:ka].max(axis=0), 0.0)
-        np.copyto(tmp, self._ps_ref)
-        np.copyto(v, tmp, where=b)  # exp is slow at -inf: the blocked get exp(0), then 0
-        v -= tmp
+        ka, n_cols = len(act), 2 * len(due)
+        c_rel, lab_open, dist, per_group, b = self._sample_tables(act, due, capability, train_flop)
+        w_cap, w_open, w_sov, bounds, no_lock = self._ps_traits
+        n_s = w_cap.size
+        v = np.empty((ka + n_cols, n_s))
+        self._ps_ref = utilities(w_cap, w_open, w_sov, bounds, c_rel, lab_open, dist, per_group, b, ka, no_lock, 0.0,
+                                 v)
         with np.errstate(over="ignore"):  # an inaccessible counterfactual's term may overflow; it is set to 0
             np.exp(v, out=v)
-        np.copyto(v, 0.0, where=b)
-        self._ps_exp = np.zeros((self.n_labs, n_s))
-        self._ps_exp[act] = v[:ka]
-        self._ps_sum = row_sums_t(self._ps_exp)
-        self._columns = dict(zip(due.tolist(), v[ka:].reshape(len(due), 2, n_s).copy(), strict=True))
+        zero_blocked(v, b, bounds)
+        self._ps_exp, self._ps_row = v, np.full(self.n_labs, -1)  # the active models' rows: lab i's is _ps_row[i]
+        self._ps_row[act] = np.arange(ka)
+        if self.n_labs <= 128:
+            self._ps_sum = placed_row_sums(v[:ka], act, self.n_labs)
+        else:
+            dense = np.zeros((self.n_labs, n_s))
+            dense[act] = v[:ka]
+            self._ps_sum = row_sums_t(dense)
+        self._columns = dict(zip(due.tolist(), v[ka:].reshape(len(due), 2, n_s), strict=True))
 
-    def _ps_taste_terms(self, act: np.ndarray, c_rel: np.ndarray, dist: np.ndarray, out: np.ndarray) -> None:
-        """Write into ``out`` (ka, n_s) :func:`sim.model.market.taste_terms_t` of the active models ``act`` (ka,) for
-        the payoff sample, given their ``c_rel`` (ka,) and ``distrust`` (ka, G). A model's row is kept from month to
-        month until its capability or strategy, the best capability or the policies change (most months only the
-        labs that released since are recomputed)."""
-        st, pt = self.labs_state, self._policy_terms()
-        cmax = float(st.capability.max())
-        cache = getattr(self, "_ps_x", None)
-        if cache is None or cache["cmax"] != cmax or cache["policy"] is not pt:
-            cache = self._ps_x = {"cmax": cmax, "policy": pt, "x": np.empty((self.n_labs, self._ps_counts.sum())),
-                                  "cap": np.full(self.n_labs, np.nan), "open": np.zeros(self.n_labs, dtype=bool)}
-        stale = np.flatnonzero((cache["cap"][act] != st.capability[act]) | (cache["open"][act] != st.open[act]))
-        if stale.size:
-            rows = act[stale]
-            w_cap, w_open, w_sov, counts = self._ps_traits
-            cache["x"][rows] = taste_terms_t(w_cap, w_open, w_sov, counts, c_rel[stale], st.open[rows], dist[stale])
-            cache["cap"][rows] = st.capability[rows]
-            cache["open"][rows] = st.open[rows]
-        np.take(cache["x"], act, axis=0, out=out)
-
-    def _column_tables(self, labs: np.ndarray, capability: np.ndarray,
+    def _sample_tables(self, act: np.ndarray, due: np.ndarray, capability: np.ndarray,
                        train_flop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The tables of :meth:`_group_tables` for the models of ``labs`` (D,) with the given ``capability`` and
-        ``train_flop`` (D,), each released open and closed (rows 2d, 2d + 1): ``c_rel`` (2D,) relative to the best
-        active model when the payoff sample was prepared; ``lab_open`` (2D,); (2D, G) ``distrust``, group terms and
-        ``blocked``. Prices in :func:`sim.model.market.log_price`'s arithmetic for one model (closed:
-        ``base + log10(markup) + log10(chip cost)``); shares and policies as now."""
-        d, p, pt = self.dev, self.scenario.developers, self._policy_terms()
-        n, gr = len(labs), self.group_region
-        lab2 = np.repeat(labs, 2)  # each lab twice: open, closed
-        open2 = np.tile(np.array([True, False]), n)
-        c_rel = (np.repeat(capability, 2) - self._ps_cmax) / p.c_scale
-        base = self._log_price_base(train_flop)  # (D,)
-        lp = np.empty((R, 2 * n))
-        lp[:, 0::2] = base[None, :] + pt["log_chip"][:, None]
-        lp[:, 1::2] = (base + pt["markup"][labs] + pt["chip"][labs])[None, :]
-        dist = np.stack([pt["dist_open"][:, labs], pt["dist_closed"][:, labs]], axis=-1).reshape(len(gr), 2 * n)
-        per_group = p.w_net * np.log(self.share[lab2] + NET_EPS) - d.w_price_group[:, None] * lp[gr]
-        return c_rel, open2, dist.T, per_group.T, ~self._group_access(lab2, open2).T
+        """The payoff sample's rows: the current models of the active labs ``act`` (ka,) (:meth:`_group_tables`),
+        then the new models of the labs ``due`` (D,) with the given ``capability`` and ``train_flop`` (D,), each
+        released open and closed (rows ka + 2d, ka + 2d + 1; :func:`sim.model.kernels.column_rows`: ``c_rel`` relative to the
+        best active model when the payoff sample was prepared, prices in :func:`sim.model.market.log_price`'s
+        arithmetic for one model, closed ``base + log10(markup) + log10(chip cost)``; shares and policies as now).
+        Returns ``c_rel`` (ka + 2D,), ``lab_open`` (ka + 2D,) and (ka + 2D, G) ``distrust``, group terms and
+        ``blocked``."""
+        s, p, pt = self.labs_state, self.scenario.developers, self._policy_terms()
+        log_share = np.log(self.share + NET_EPS)
+        c_rel, base, closed, net = model_rows(act, s.capability, s.capability.max(), p.c_scale,
+                                              np.log10(np.where(s.train_flop > 0, s.train_flop, 1e25)),
+                                              pt["log_hosting"], p.hosting_size_elasticity, pt["closed"], log_share,
+                                              p.w_net)
+        lab2, c_col, base_col, closed_col, net_col = column_rows(
+            due, capability, np.log10(np.where(train_flop > 0, train_flop, 1e25)), self._ps_cmax, p.c_scale,
+            pt["log_hosting"], p.hosting_size_elasticity, pt["markup"], pt["chip"], log_share, p.w_net)
+        labs, lab_open = np.concatenate([act, lab2]), np.concatenate([s.open[act], self._open_closed[:len(lab2)]])
+        return (np.concatenate([c_rel, c_col]), lab_open,
+                *self._tables(labs, lab_open, np.concatenate([base, base_col]), np.concatenate([closed, closed_col]),
+                              np.concatenate([net, net_col])))
 
     def counterfactual_demand(self, i: int) -> tuple[float, float, float, float]:
         """Lab ``i``'s new model released open or closed, every other model as it is, on the payoff sample (logit
@@ -293,24 +292,24 @@ class Demand:
         spending on its tokens (spend_open, spend_closed), USD/month: ``market x mean(p_j x spend factor_j)`` over the
         sample's developers j (:meth:`_spend_factor` at the price each would pay). For a lab releasing this month
         (its model prepared by :meth:`_prepare_payoff_sample`, its ``train_flop`` set)."""
-        e = self._columns[i]
-        denom = (self._ps_sum - self._ps_exp[i]) + e  # (2, n_s): the other models' sum plus this one's
-        p = np.zeros_like(e)
-        np.divide(e, denom, out=p, where=denom > 0)
-        shares = np.add.reduce(p, axis=1) / p.shape[1]  # p.mean(axis=1), bit for bit
+        p, share_open, share_closed = counterfactual_shares(self._ps_sum, self._ps_exp[self._ps_row[i]],
+                                                             self._columns[i])
         if self.scenario.developers.token_price_elasticity == 1.0:
-            spend = shares
+            spend = (share_open, share_closed)
         else:
             pt, st = self._policy_terms(), self.labs_state
             base = self._log_price_base(st.train_flop[i:i + 1])[0]
             lp = np.stack([base + pt["log_chip"], np.full(R, base + pt["closed"][i])])  # (2, R): open, closed
             w = np.repeat(self._spend_factor(lp)[:, self.group_region], self._ps_counts, axis=1)  # (2, n_s)
             spend = (p * w).mean(axis=1)
-        market = self.market_size()
-        return float(shares[0]), float(shares[1]), float(market * spend[0]), float(market * spend[1])
+        if self._market_now[0] != self.t:
+            self._market_now = (self.t, self.market_size())
+        market = self._market_now[1]
+        return share_open, share_closed, float(market * spend[0]), float(market * spend[1])
 
     def _update_payoff_sample(self, i: int) -> None:
         """Put lab ``i``'s released model (open or closed as chosen) into the payoff sample's cache."""
         new = self._columns.pop(i)[0 if self.labs_state.open[i] else 1]
-        self._ps_sum += new - self._ps_exp[i]
-        self._ps_exp[i] = new
+        row = self._ps_exp[self._ps_row[i]]
+        self._ps_sum += new - row
+        row[:] = new

@@ -103,16 +103,24 @@ def distilled_capabilities(own: np.ndarray, own_flop: np.ndarray, teacher_cap: n
     gap = teacher_cap[None, :] - own[:, None]
     ok = (eff > 0) & (gap > 0) & np.isfinite(teacher_cap)
     valid = ok.any(axis=1) & (own_flop > 0) & np.isfinite(own)
-    ratio = (np.log(np.maximum(own_flop, 1e-300))[:, None]
-             - np.log(np.maximum(np.asarray(teacher_flop, float), 1e-300))[None, :])
-    absorb = (np.zeros_like(ratio) if share_at_parity <= 0.0 else
-              expit(math.log(share_at_parity / (1.0 - share_at_parity)) + elasticity * ratio))
+    absorb = absorbed_shares(own_flop, teacher_flop, share_at_parity, elasticity)
     gain = np.where(ok, eff * absorb * np.where(ok, gap, 0.0), 0.0)
     k = np.argmax(gain, axis=1) if gain.shape[1] else np.zeros(len(own), dtype=int)
     best = gain[np.arange(len(own)), k] if gain.shape[1] else np.zeros(len(own))
     take = valid & (best > 0)
     below = np.nextafter(teacher_cap[k] if gain.shape[1] else own, -np.inf)  # as distilled_capability
     return np.where(take, np.minimum(own + np.where(take, best, 0.0), below), own), np.where(take, k, -1)
+
+
+def absorbed_shares(own_flop: np.ndarray, teacher_flop: np.ndarray, share_at_parity: float,
+                    elasticity: float) -> np.ndarray:
+    """(D, K) :func:`absorption` of each student's training FLOP ``own_flop`` (D,) from each teacher's
+    ``teacher_flop`` (K,), as :func:`distilled_capabilities` computes it (0 when ``share_at_parity`` <= 0)."""
+    ratio = (np.log(np.maximum(np.asarray(own_flop, float), 1e-300))[:, None]
+             - np.log(np.maximum(np.asarray(teacher_flop, float), 1e-300))[None, :])
+    if share_at_parity <= 0.0:
+        return np.zeros_like(ratio)
+    return expit(math.log(share_at_parity / (1.0 - share_at_parity)) + elasticity * ratio)
 
 
 @dataclass

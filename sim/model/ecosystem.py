@@ -29,8 +29,9 @@ from sim.model.compute import (
     flop_per_h100e_month,
 )
 from sim.model.demand import Demand
-from sim.model.distillation import distilled_capabilities, reachable_teachers
+from sim.model.distillation import absorbed_shares
 from sim.model.governments import GovernmentAgent
+from sim.model.kernels import best_teachers, teacher_channels
 from sim.model.lifecycle import ENTRANT_SLOT_ENTRY, LabLifecycle
 from sim.model.market import chip_cost_multiplier
 from sim.model.money import Money
@@ -49,7 +50,7 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
     ----------
     scenario : a validated :class:`~sim.scenario.schema.Scenario`.
     seed : int seed of this replication (default: ``scenario.seed``). Seeds both ``model.rng`` (numpy) and
-        ``model.random`` (stdlib, used by ``AgentSet.shuffle_do``), so a seed fixes the whole run.
+        ``model.random`` (stdlib, shuffles the labs releasing each month as ``AgentSet.shuffle_do`` does), so a seed fixes the whole run.
     roster : optional DataFrame of labs (columns of :func:`sim.model.labs.load_roster`); default: the scenario's
         roster file.
 
@@ -96,7 +97,12 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
         if due.size:
             self._train_releases(due)
             self._prepare_payoff_sample(due, self._trained["capability"], self._trained["train_flop"])
-            mesa.agent.AgentSet([self.lab_agents[i] for i in due], random=self.random).shuffle_do("release")
+            # AgentSet(...).shuffle_do("release") without the AgentSet: the same shuffle of the same list, the same
+            # draws from self.random
+            releasing = [self.lab_agents[i] for i in due.tolist()]
+            self.random.shuffle(releasing)
+            for lab in releasing:
+                lab.release()
         self._developers()
         self._accounting(t)
         self._record(t)
@@ -214,12 +220,11 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
                            -np.inf)
         # a government's ban on foreign closed APIs restricts services to its developers, not its labs' research
         # access: only the lab's own government's API block closes the API channel (issue 15)
-        eff = reachable_teachers(s.region[due], s.region, snap["open"] > 0, s.active, self.api_block,
-                                 np.zeros(R, dtype=bool), p.api_distill_efficiency, self.lab_open_ban[s.region[due]])
-        eff = np.where(snap["active"] > 0, eff, 0.0)
-        eff[np.arange(len(due)), due] = 0.0
-        new, teacher = distilled_capabilities(own, flop, snap["capability"], snap["train_flop"], eff,
-                                              p.distill_share_at_parity, p.distill_compute_elasticity)
+        eff = teacher_channels(due, s.region, snap["open"] > 0, s.active, snap["active"] > 0, self.api_block,
+                               np.zeros(R, dtype=bool), p.api_distill_efficiency, self.lab_open_ban[s.region[due]])
+        new, teacher = best_teachers(own, flop, snap["capability"], eff,
+                                     absorbed_shares(flop, snap["train_flop"], p.distill_share_at_parity,
+                                                     p.distill_compute_elasticity))
         self._trained = {"labs": due, "own": own, "new": new, "teacher": teacher,
                          "capability": np.maximum(s.capability[due], new), "train_flop": flop.copy()}
         self._trained_by_lab = {i: (o, c, k) for i, o, c, k in zip(due.tolist(), own.tolist(), new.tolist(),

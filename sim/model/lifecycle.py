@@ -6,6 +6,9 @@ phase), the slots of investor-funded entrants, and entry and exit by date.
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -34,8 +37,9 @@ def _entrant_slots(roster: pd.DataFrame, n: int) -> pd.DataFrame:
     <region> <k>", with their region's mean ``open_bias``; compute and entry are set when investors fund them."""
     rows = []
     mean_bias = {}  # each region's mean open_bias (Series.mean, once per region)
+    regions, biases = roster["region"].to_numpy(), roster["open_bias"]
     for r in REGIONS[:n]:
-        bias = roster.loc[roster["region"] == r, "open_bias"]
+        bias = biases[regions == r]
         mean_bias[r] = float(bias.mean()) if len(bias) else 0.0
     for j in range(n):
         r = REGIONS[j % len(REGIONS)]
@@ -44,6 +48,22 @@ def _entrant_slots(roster: pd.DataFrame, n: int) -> pd.DataFrame:
                      "entry": ENTRANT_SLOT_ENTRY, "exit": "", "efficiency_oom": 0.0, "latest_release": "",
                      "lab_type": "startup", "misuse_statement": "", "complement_capture": float("nan")})
     return pd.DataFrame(rows, columns=roster.columns) if rows else roster.iloc[:0]
+
+
+def _file_roster_with_slots(path: Path, n: int) -> pd.DataFrame:
+    """The roster file's table (:func:`sim.model.labs.load_roster`) followed by ``n`` entrant slots
+    (:func:`_entrant_slots`), made once per process for the file's resolved path, size and modification time and
+    ``n``; each call returns its own copy."""
+    path = Path(path)
+    st = path.stat()
+    return _roster_with_slots_cached(path, str(path.resolve()), st.st_size, st.st_mtime_ns, n).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _roster_with_slots_cached(path: Path, resolved: str, size: int, mtime_ns: int, n: int) -> pd.DataFrame:
+    """See :func:`_file_roster_with_slots`; ``resolved``, ``size``, ``mtime_ns`` and ``n`` key the cache."""
+    roster = load_roster(path)
+    return pd.concat([roster, _entrant_slots(roster, n)], ignore_index=True)
 
 
 def _check_lifetimes(entry: np.ndarray, exit_: np.ndarray, sc: Scenario, source: str, exits: list) -> None:
@@ -94,10 +114,14 @@ class LabLifecycle:
         lab's release phase from ``self.rng``. Raises RosterError for a bad roster."""
         sc, c = self.scenario, self.scenario.compute
         source = str(sc.roster_path()) if roster is None else "roster"
-        roster = load_roster(sc.roster_path()) if roster is None else roster
+        given = roster
+        roster = load_roster(sc.roster_path()) if given is None else given
         check_roster_start(roster, sc.start, sc.roster_path())
         n_roster = len(roster)
-        roster = pd.concat([roster, _entrant_slots(roster, sc.labs.max_market_entrants)], ignore_index=True)
+        if given is None:  # the file's roster with the slots: the same for every run of the file
+            roster = _file_roster_with_slots(sc.roster_path(), sc.labs.max_market_entrants)
+        else:
+            roster = pd.concat([roster, _entrant_slots(roster, sc.labs.max_market_entrants)], ignore_index=True)
         k = len(roster)
         cycle = sc.labs.release_cycle_months
         c0 = np.array(roster["training_compute_flop"], dtype=float)
@@ -130,7 +154,8 @@ class LabLifecycle:
             **_type_state(roster, sc),
         )
         self.slot = np.arange(k) >= n_roster  # investor-funded entrant slots (7.9), inactive until funded
-        self.lab_agents: list[Lab] = [Lab(self, i, row.name, row.region) for i, row in enumerate(roster.itertuples())]
+        self.lab_agents: list[Lab] = [Lab(self, i, name, region) for i, (name, region) in
+                                      enumerate(zip(roster["name"].tolist(), roster["region"].tolist(), strict=True))]
         self.n_labs = k
         self.region_onehot = self.labs_state.region[None, :] == np.arange(len(REGIONS))[:, None]  # (R, K) fixed
 

@@ -16,7 +16,7 @@ import pandas as pd
 from sim import REGIONS
 from sim.model.capability import signed_lag
 from sim.model.compute import PRE_START_COMPUTE_GROWTH_PER_YEAR
-from sim.model.reporters import MODEL_REPORTERS, StepView, step_view
+from sim.model.reporters import MODEL_REPORTERS, REGION_COLUMNS, StepView, region_column, step_view
 from sim.scenario.schema import month_label
 
 if TYPE_CHECKING:
@@ -33,15 +33,19 @@ class Recorder:
         """Empty recorders, the models at the start (teachers until the distillation delay has passed) and the
         frontier histories, which start from the roster's largest open and closed training runs."""
         self._rec = np.full((self.months, len(MODEL_REPORTERS)), np.nan)  # month x MODEL_REPORTERS column
-        self._reporters = tuple(MODEL_REPORTERS.values())
+        # the columns by region are filled by one array operation each (REGION_COLUMNS), the others one by one
+        cols = {name: j for j, name in enumerate(MODEL_REPORTERS)}
+        self._region_plan = tuple((fn, np.array([cols[region_column(key, r)] for r in range(R)]))
+                                  for key, fn in REGION_COLUMNS.items())
+        by_region = {region_column(key, r) for key in REGION_COLUMNS for r in range(R)}
+        self._reporters = tuple((j, fn) for j, (name, fn) in enumerate(MODEL_REPORTERS.items()) if name not in by_region)
         k, st, c0 = self.n_labs, self.labs_state, self.c0
         self._panel = {f: np.zeros((self.months, k))
                        for f in ("capability", "compute", "adopters", "revenue", "sales", "open", "active", "train_flop")}
         # the models that exist at the start: teachers for releases before the distillation delay has passed
         self._snap0 = {"capability": st.capability.copy(), "open": st.open.copy(), "active": st.active.copy(),
                        "train_flop": st.train_flop.copy()}
-        self._releases: list[dict] = []
-        self._date_now = (-1, "")  # (month, its label) of the latest release
+        self._releases: list[tuple] = []  # one a release, as on_release() gets it
         self._hist = {key: np.full(self.months, -np.inf) for key in ("closed", "open", "flop_closed", "flop_open")}
         # best physical training compute (log10 FLOP) released so far, by strategy; starts from the roster
         active, lab_open0 = st.active, st.open
@@ -63,14 +67,9 @@ class Recorder:
         flop = float(s.train_flop[i])
         if flop > 0:
             self._best_flop[key] = max(self._best_flop[key], float(np.log10(flop)))
-        if self._date_now[0] != self.t:
-            self._date_now = (self.t, month_label(self.scenario.start, self.t))
-        self._releases.append({
-            "month": self.t, "date": self._date_now[1], "lab": lab.name,
-            "region": lab.region, "strategy": "OPEN" if is_open else "CLOSED",
-            "capability": self.eci1(float(s.capability[i])), "previous_capability": self.eci1(float(old)),
-            "own_capability": self.eci1(float(own)), "teacher": self.lab_agents[teacher].name if teacher >= 0 else "",
-            "train_flop": flop, "p_open": prob, **pay, **terms})
+        # kept as numbers; the rows (names, dates, ECI points) are made by release_log()
+        self._releases.append((self.t, i, is_open, float(s.capability[i]), float(old), float(own), teacher, flop, prob,
+                               pay, terms))
 
     def _record(self, t: int) -> None:
         """Update the frontier histories and lags, then fill this month's row of every column of
@@ -79,7 +78,11 @@ class Recorder:
         view = step_view(self, t)
         op, act = view.op, view.act
         self._update_histories(t, view)
-        self._rec[t] = [reporter(self, view) for reporter in self._reporters]
+        row = self._rec[t]
+        for fn, cols in self._region_plan:
+            row[cols] = fn(self, view)
+        for j, reporter in self._reporters:
+            row[j] = reporter(self, view)
         for f in self._panel:
             self._panel[f][t] = self.adopters if f == "adopters" else self.sales if f == "sales" else getattr(s, f)
         self._panel["open"][t] = op
@@ -180,4 +183,16 @@ class Recorder:
                 "teacher", "train_flop",
                 "p_open", "pi_open", "pi_closed", "share_open", "share_closed", "complement", "spill",
                 "x_payoff", "x_position", "x_state", "x_misuse", "x_bias"]
-        return pd.DataFrame(self._releases, columns=cols)
+        dates: dict[int, str] = {}
+        rows = []
+        for t, i, is_open, cap, old, own, teacher, flop, prob, pay, terms in self._releases:
+            if t not in dates:
+                dates[t] = month_label(self.scenario.start, t)
+            lab = self.lab_agents[i]
+            rows.append({
+                "month": t, "date": dates[t], "lab": lab.name, "region": lab.region,
+                "strategy": "OPEN" if is_open else "CLOSED", "capability": self.eci1(cap),
+                "previous_capability": self.eci1(old), "own_capability": self.eci1(own),
+                "teacher": self.lab_agents[teacher].name if teacher >= 0 else "", "train_flop": flop, "p_open": prob,
+                **pay, **terms})
+        return pd.DataFrame(rows, columns=cols)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import REGIONS
+from sim.model.kernels import month_view
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model.ecosystem import EcosystemModel
@@ -59,33 +60,22 @@ class StepView:
 
 def step_view(m: EcosystemModel, t: int) -> StepView:
     """This month's :class:`StepView` of model ``m``."""
-    s, d = m.labs_state, m.dev
+    s = m.labs_state
     act = s.active
     op = s.open & act
     cap = np.where(act, s.capability, -np.inf)
     reg, R = s.region, len(REGIONS)
     mask = m.region_onehot & act
-
-    def by(w: np.ndarray) -> np.ndarray:
-        return np.bincount(reg, weights=w, minlength=R)
-
-    frontier = np.where(mask, cap[None, :], -np.inf).max(axis=1) if len(reg) else np.full(R, -np.inf)
-    cap_open = np.where(op, cap, -np.inf)
-    best_open = int(np.argmax(cap_open)) if op.any() else -1
-    closed = act & ~op
+    sums, frontier, best_open, f_closed = month_view(reg, act, s.open, s.capability, s.compute, s.revenue, m.sales,
+                                                     m.share, R)
+    compute, revenue, sales, adopt_open, adopt_closed, n_labs, n_open = sums
     cn_open = (reg == CN) & op
-    if m.without_model:
-        has = d.chosen >= 0
-        on_cn = np.bincount(d.region[has], weights=cn_open[d.chosen[has]], minlength=R)  # developers, by region
-    else:
-        on_cn = np.bincount(d.region, weights=cn_open[d.chosen], minlength=R)
-    compute = by(np.where(act, s.compute, 0.0))
+    # developers of each region on Chinese open models: whole counts, from the adopters by group and model
+    on_cn = (m.group_adopters() @ cn_open.astype(np.int64)).reshape(R, -1).sum(axis=1).astype(float)
     return StepView(t=t, act=act, op=op, cap=cap, region_mask=mask, compute=compute, compute_total=compute.sum(),
-                    revenue=by(np.where(act, s.revenue, 0.0)), sales=by(np.where(act, m.sales, 0.0)), adopt_open=by(np.where(op, m.share, 0.0)),
-                    adopt_closed=by(np.where(closed, m.share, 0.0)), n_labs=by(act.astype(float)),
-                    n_open=by(op.astype(float)), frontier=frontier,
-                    f_open=float(cap_open[best_open]) if best_open >= 0 else -np.inf,
-                    f_closed=float(cap[closed].max()) if closed.any() else -np.inf,
+                    revenue=revenue, sales=sales, adopt_open=adopt_open, adopt_closed=adopt_closed, n_labs=n_labs,
+                    n_open=n_open, frontier=frontier,
+                    f_open=float(cap[best_open]) if best_open >= 0 else -np.inf, f_closed=f_closed,
                     f_all=float(frontier.max()) if len(reg) else -np.inf, best_open=best_open, cn_open=cn_open,
                     on_cn_open=on_cn, no_model=m.without_model)
 
@@ -120,20 +110,38 @@ def _lag(m: EcosystemModel, key: str) -> float:
     return float(m.lags_now.get(key, np.nan))
 
 
+def _open_share(m: EcosystemModel, v: StepView) -> np.ndarray:
+    """(R,) share of each region's active labs whose current model is open (NaN without labs)."""
+    out = np.full(len(REGIONS), np.nan)
+    return np.divide(v.n_open, v.n_labs, out=out, where=v.n_labs > 0)
+
+
+REGION_COLUMNS: dict[str, Callable[[EcosystemModel, StepView], np.ndarray]] = {
+    "open_share": _open_share,
+    "frontier": lambda m, v: m.eci(v.frontier),
+    "compute": lambda m, v: v.compute,
+    "compute_share": lambda m, v: v.compute / max(v.compute_total, 1e-300),
+    "revenue": lambda m, v: v.revenue,
+    "sales": lambda m, v: v.sales,
+    "adopt_{}_open": lambda m, v: v.adopt_open,
+    "adopt_{}_closed": lambda m, v: v.adopt_closed,
+    "investment": lambda m, v: m.investment,
+    "state_funding": lambda m, v: m.state_funding,
+}
+"""Time-series columns by region: each function gives the (R,) values of one column per region (named
+``{key}_{region}``, or ``key`` with the region put in for ``{}``), in one array operation a month."""
+
+
+def region_column(key: str, r: int) -> str:
+    """The name of :data:`REGION_COLUMNS`' column ``key`` for region ``r``."""
+    return key.format(REGIONS[r]) if "{}" in key else f"{key}_{REGIONS[r]}"
+
+
 def _region_reporters() -> dict[str, Callable]:
     out: dict[str, Callable] = {}
-    for r, name in enumerate(REGIONS):
-        out[f"open_share_{name}"] = (lambda m, v, r=r: float(v.n_open[r] / v.n_labs[r]) if v.n_labs[r] > 0
-                                     else float("nan"))
-        out[f"frontier_{name}"] = lambda m, v, r=r: m.eci1(float(v.frontier[r]))
-        out[f"compute_{name}"] = lambda m, v, r=r: float(v.compute[r])
-        out[f"compute_share_{name}"] = lambda m, v, r=r: float(v.compute[r] / max(v.compute_total, 1e-300))
-        out[f"revenue_{name}"] = lambda m, v, r=r: float(v.revenue[r])
-        out[f"sales_{name}"] = lambda m, v, r=r: float(v.sales[r])
-        out[f"adopt_{name}_open"] = lambda m, v, r=r: float(v.adopt_open[r])
-        out[f"adopt_{name}_closed"] = lambda m, v, r=r: float(v.adopt_closed[r])
-        out[f"investment_{name}"] = lambda m, v, r=r: float(m.investment[r])
-        out[f"state_funding_{name}"] = lambda m, v, r=r: float(m.state_funding[r])
+    for r in range(len(REGIONS)):
+        for key, fn in REGION_COLUMNS.items():
+            out[region_column(key, r)] = lambda m, v, r=r, fn=fn: float(fn(m, v)[r])
     return out
 
 
