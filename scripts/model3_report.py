@@ -71,7 +71,7 @@ def decomposition(rel: pd.DataFrame) -> pd.DataFrame:
 
 
 def _md(df: pd.DataFrame, fmt: str = "{:.3g}") -> str:
-    cols = list(df.columns)
+    cols = [str(c) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in df.itertuples(index=False):
         lines.append("| " + " | ".join(fmt.format(v) if isinstance(v, float) else str(v) for v in row) + " |")

@@ -18,21 +18,22 @@ GAP = "China's lag behind the US"
 NONCN = "Non-Chinese developers on Chinese open models"
 
 CLAIMS = [
-    Claim("README.md", "share of Chinese labs rises from about 0.15 in 2022 to about 0.5 in 2026", FAN, CN_OPEN,
-          trend=("rises", 2022, 2026), levels={2022: (0.1, 0.2), 2026: (0.45, 0.55)}),
-    Claim("README.md", "and falls to about 0.35 by 2030", FAN, CN_OPEN, trend=("falls", 2026, 2030),
-          levels={2030: (0.3, 0.4)}),
-    Claim("README.md", "US labs' rises from about 0.45 in 2024 to about 0.6 by 2030", FAN, US_OPEN,
-          trend=("rises", 2024, 2030), levels={2024: (0.4, 0.5), 2030: (0.55, 0.65)}),
-    Claim("README.md", "open models trail the closed frontier by about 8 months in 2023-2025", FAN, LAG,
-          levels={y: (7.0, 9.5) for y in (2023, 2024, 2025)}),
-    Claim("README.md", "and the lag grows to about 19 months by 2030", FAN, LAG, trend=("grows", 2025, 2030),
-          levels={2030: (17.0, 21.0)}),
-    Claim("README.md", "China's lag behind the US grows from about 5 months in 2023-2025 to about 19 by 2030", FAN, GAP,
-          trend=("grows", 2024, 2030), levels={2023: (3.5, 7.0), 2024: (3.5, 7.0), 2025: (3.5, 7.0),
-                                               2030: (17.0, 21.0)}),
-    Claim("README.md", "peaks near 0.09 in 2024-2025 and falls to about 0.035 by 2030", FAN, NONCN,
-          trend=("falls", 2025, 2030), peak=((2024, 2025), 0.07, 0.11), levels={2030: (0.025, 0.045)}),
+    Claim("README.md", "share of Chinese labs rises from about 0.5 in 2023-2024 to 1 from 2025", FAN, CN_OPEN,
+          trend=("rises", 2023, 2026), levels={2023: (0.4, 0.6), 2024: (0.4, 0.6), 2025: (0.9, 1.0),
+                                               2026: (0.95, 1.0)}),
+    Claim("README.md", "the US labs' stays between about 0.4 and 0.55 from 2023 to 2030", FAN, US_OPEN,
+          levels={y: (0.38, 0.56) for y in range(2023, 2031)}),
+    Claim("README.md", "open models trail the closed frontier by about 6 months in 2023-2025", FAN, LAG,
+          levels={y: (5.0, 7.5) for y in (2023, 2024, 2025)}),
+    Claim("README.md", "and the lag grows to about 20 months by 2030", FAN, LAG, trend=("grows", 2025, 2030),
+          levels={2030: (18.0, 22.5)}),
+    Claim("README.md", "China's lag behind the US grows from about 4-6 months in 2023-2025 to about 21 by 2030", FAN,
+          GAP, trend=("grows", 2024, 2030), levels={2023: (3.0, 7.0), 2024: (3.0, 7.0), 2025: (3.0, 7.0),
+                                                     2030: (19.0, 23.0)}),
+    Claim("README.md", "rises from about 0.05 in 2023 to about 0.22 in 2025,", FAN, NONCN,
+          trend=("rises", 2023, 2025), levels={2023: (0.03, 0.08), 2025: (0.19, 0.25)}),
+    Claim("README.md", "and falls to about 0.1 by 2030", FAN, NONCN, trend=("falls", 2025, 2030),
+          peak=((2025, 2026), 0.2, 0.26), levels={2030: (0.08, 0.12)}),
 ]
 """Every trend sentence of the README's headline caption and of figures/README.md, with what it claims."""
 
