@@ -1,10 +1,12 @@
-"""Numbers behind the closing note of "Model 3, part 1" (revenue from tokens and prices, complements, position and
+"""Model 3 part 1's numbers: open shares, reliance on Chinese open models, revenue and the open/closed index by term.
+
+The numbers behind the closing note of "Model 3, part 1" (revenue from tokens and prices, complements, position and
 the state): the baseline's open shares of releases by region and year, the share of developers outside China on
 Chinese open models by year, revenue and sales by region and year against reported figures, and the open/closed
 index decomposed into its terms for US and Chinese labs.
 
 Usage: python scripts/model3_report.py [--replications 20] [--scenario scenarios/baseline.toml]
-                                       [--out results/model3]
+                                       [--out results/model3] [--overwrite]
 
 Writes ``open_shares.csv``, ``noncn_on_cn_open.csv``, ``revenue.csv``, ``decomposition.csv`` and ``report.md`` to
 ``--out`` and prints the markdown. Medians over replications (5%-95% in brackets where shown); revenue is summed over
@@ -28,7 +30,7 @@ REPORTED_2024 = {
     "Anthropic sales": (0.9e9, "Anthropic ~USD 0.9B in 2024 (press reports, secondary)"),
 }
 TERMS = ["x_payoff", "x_position", "x_state", "x_misuse", "x_bias"]
-USD = ["pi_closed", "complement", "spill", "pi_open"]
+USD = ["pi_closed", "complement_usd", "spill_usd", "pi_open"]
 
 
 def _year(df: pd.DataFrame) -> pd.DataFrame:
@@ -83,7 +85,10 @@ def main() -> None:
     ap.add_argument("--replications", "-r", type=int, default=20)
     ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.toml"))
     ap.add_argument("--out", default=str(ROOT / "results" / "model3"))
+    ap.add_argument("--overwrite", action="store_true", help="replace the tables of an earlier report in --out")
     args = ap.parse_args()
+    if (Path(args.out) / "report.md").exists() and not args.overwrite:
+        ap.error(f"{args.out} already holds a report; pass --overwrite to replace it or --out another folder")
     reps = run_replications(load_scenario(args.scenario), args.replications)
     rel, ts, labs = _year(reps.releases), _year(reps.timeseries), _year(reps.labs)
     tables = {"open_shares": open_shares(rel), "noncn_on_cn_open": noncn_on_cn_open(ts), "revenue": revenue(labs),
@@ -105,6 +110,7 @@ def main() -> None:
         _md(tables["decomposition"], "{:.3g}")])
     (out / "report.md").write_text(text + "\n")
     print(text)
+    print(f"\nwrote {out}/: report.md, " + ", ".join(f"{name}.csv" for name in tables))
 
 
 if __name__ == "__main__":

@@ -550,7 +550,9 @@ def test_cli_roster_and_bad_input(tmp_path, roster_models):
     res = runner.invoke(group, ["roster", "--epoch-dir", str(d), "--at", "2022-01"])
     assert res.exit_code == 0, res.output
     lines = [ln for ln in res.stdout.splitlines() if not ln.startswith("#")]
-    assert lines[0] == ",".join(emp.ROSTER_COLUMNS)
+    from sim.empirical.roster import TYPE_COLUMNS
+
+    assert lines[0] == ",".join((*emp.ROSTER_COLUMNS, *TYPE_COLUMNS))  # the types merged from data/lab_types.csv
     assert [ln.split(",")[0] for ln in lines[1:]] == ["LabA", "Meta AI", "LabD", "LabE"]
     # bad label -> exit code 2, one line naming file, row and column, no traceback
     rows = models_frame([("X", "L", "2021-01-01", ["China"], 1e23, "Open-ish")])
@@ -592,8 +594,8 @@ def test_real_roster_matches_committed_roster():
     from sim.cli.data import build_default_roster
 
     rebuilt, _ = build_default_roster(EPOCH_DIR, at="2022-01", entrants_until="2025-12")
-    committed = emp.read_table(REPO / "data" / "roster_2022-01.csv").fillna({"category": "", "entry": "",
-                                                                            "exit": ""})
+    committed = emp.read_table(REPO / "data" / "roster_2022-01.csv").fillna(
+        {"category": "", "entry": "", "exit": "", "misuse_statement": "", "complement_capture": ""})
     pd.testing.assert_frame_equal(rebuilt, committed, check_dtype=False, rtol=1e-5)
     entrants = rebuilt[rebuilt["entry"] != ""]
     # the labs that shaped 2024-2025, with the entry month of their first model (DeepSeek: large-scale file only)

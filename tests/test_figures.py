@@ -350,7 +350,7 @@ def test_tornado(results):
     fig = sweepplots.fig_tornado(lhs, factors, "us_cn_gap_months_mean12", width="single")
     ax = fig.axes[0]
     assert set(_texts(ax.get_yticklabels())) == {"Labs' open/closed choice\nsensitivity",
-                                                  "Revenue captured by open\nlabs", "Export-control leakage"}
+                                                  "Value of opening for\nfollowers", "Export-control leakage"}
     assert "PRCC" in ax.get_xlabel() and ax.get_xlim() == (-1.05, 1.05)
     assert _legend_texts(fig) == ["raises the metric", "lowers the metric"]
     assert "16 runs" in _caption(fig)

@@ -54,9 +54,18 @@ def test_token_demand_falls_with_price(elasticity):
     assert np.all(np.diff(tokens) < 0)
     # spending rises with price below unit elasticity, falls above it, and is flat at 1
     assert np.sign(np.diff(spend)).tolist() == [int(np.sign(1 - elasticity))] * 3
-    # at the reference price a developer spends the reference amount
-    ref = m.scenario.developers.reference_price_usd_per_mtok
-    assert m._spend_factor(np.array([np.log10(ref)]))[0] == pytest.approx(1.0)
+    # at the market's typical price (the mean log price of the models in use) a developer spends the market's mean
+    assert m._spend_factor(np.array([m._ref_log_price]))[0] == pytest.approx(1.0)
+
+
+def test_token_elasticity_keeps_the_market_level():
+    # spending moves between cheaper and dearer models; its level stays the market's (no blow-up as models grow)
+    for elasticity in (0.5, 1.5):
+        sc = small(None, months=60, **{"developers.token_price_elasticity": elasticity})
+        ts = EcosystemModel(sc, seed=2).run().timeseries()
+        base = EcosystemModel(small(None, months=60), seed=2).run().timeseries()
+        ratio = ts.filter(like="sales_").sum(axis=1).iloc[-1] / base.filter(like="sales_").sum(axis=1).iloc[-1]
+        assert 0.5 < ratio < 2.0, (elasticity, ratio)
 
 
 def test_token_elasticity_moves_revenue_with_the_price():
@@ -130,7 +139,7 @@ def test_complements_raise_the_open_payoff_of_their_lab_only(tmp_path):
         m.step()
         logs.append(m.release_log().set_index("lab"))
     base, more = logs
-    assert more.loc["CN-Big-Tech", "complement"] > base.loc["CN-Big-Tech", "complement"]
+    assert more.loc["CN-Big-Tech", "complement_usd"] > base.loc["CN-Big-Tech", "complement_usd"]
     assert more.loc["CN-Big-Tech", "pi_open"] > base.loc["CN-Big-Tech", "pi_open"]
     assert more.loc["CN-Big-Tech", "pi_closed"] == base.loc["CN-Big-Tech", "pi_closed"]
     # labs that decided before CN-Big-Tech's release changed anything see the same payoffs

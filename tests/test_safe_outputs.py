@@ -82,7 +82,7 @@ def test_months_in_a_file_and_months_option_print_the_same_note(tmp_path):
     b = CliRunner().invoke(main, ["run", str(base), "--months", "24", *SMALL, "--no-figures",
                                   "--out", str(tmp_path / "b")])
     assert a.exit_code == b.exit_code == 0, a.output + b.output
-    tail = "2 dated event(s) fall after the 24-month horizon and never take effect (first: 2024-07 US.api_block)"
+    tail = "3 dated event(s) fall after the 24-month horizon and never take effect (first: 2024-07 US.api_block)"
     note_a = [ln for ln in a.output.splitlines() if ln.startswith("note:")]
     note_b = [ln for ln in b.output.splitlines() if ln.startswith("note:")]
     assert len(note_a) == len(note_b) == 1 and tail in " ".join(a.output.split()) and tail in " ".join(b.output.split())

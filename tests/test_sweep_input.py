@@ -55,17 +55,17 @@ def _load_quietly(*args, **kwargs):
 # --------------------------------------------------------------------------------------------- 1. horizon
 
 def test_set_months_drops_the_events_after_the_horizon(tmp_path):
-    """`[set] months = 24` on the baseline (events in 2022-10, 2023-10, 2024-07, 2024-12) keeps the two
+    """`[set] months = 24` on the baseline (events in 2022-10, 2023-10, 2024-07, 2024-12, 2025-08) keeps the two
     events inside the horizon and drops the others with a note, as `aieco run --months` does."""
     spec_file = write_spec(tmp_path, BETA, SMALL_SET + "months = 24\n")
-    with pytest.warns(SpecWarning, match=r"months = 24 on baseline.toml: the horizon ends in 2023-12; dropped 2 "
+    with pytest.warns(SpecWarning, match=r"months = 24 on baseline.toml: the horizon ends in 2023-12; dropped 3 "
                                          r"dated events after it: 2024-07 US api_block = \['CN'\]; 2024-12 US"):
         spec = load_spec(spec_file)
     sc = spec.bases[0]
     assert sc.months == 24
     assert [(e.month, e.field, e.value) for e in sc.events] == [("2022-10", "export_control.CN", 0.4),
                                                                 ("2023-10", "export_control.CN", 0.8)]
-    assert len(spec.notes) == 1 and "dropped 2 dated events" in spec.notes[0]
+    assert len(spec.notes) == 1 and "dropped 3 dated events" in spec.notes[0]
 
 
 def test_cli_set_months_on_a_shipped_spec(tmp_path):
@@ -76,7 +76,7 @@ def test_cli_set_months_on_a_shipped_spec(tmp_path):
     # the CLI prints what loading changed as one plain note line (not a Python warning)
     note = re.search(r"note: .*export_controls_grid.toml: set months = 24 on baseline.toml: .*", res.output)
     # the 2024-12 export-control event is not listed: the factor's from_month replaces that field's events anyway
-    assert note and "dropped 1 dated event after it: 2024-07 US api_block" in note.group(0), res.output
+    assert note and "dropped 2 dated events after it: 2024-07 US api_block" in note.group(0), res.output
     assert "export_control.CN" not in note.group(0)
     assert "SpecWarning" not in res.output
     spec = _load_quietly(GRID_SPEC, sets=["months=24"])
@@ -92,7 +92,7 @@ def test_set_start_puts_earlier_events_in_force_and_set_values_win(tmp_path):
         spec = load_spec(write_spec(tmp_path, BETA), sets=["start=2024-01"])
     sc = spec.bases[0]
     assert sc.governments["US"].export_control["CN"] == 0.8
-    assert [e.month for e in sc.events] == ["2024-07", "2024-12"]
+    assert [e.month for e in sc.events] == ["2024-07", "2024-12", "2025-08"]
     spec = _load_quietly(write_spec(tmp_path, BETA), sets=["start=2024-01", "governments.US.export_control.CN=0.3"])
     assert spec.bases[0].governments["US"].export_control["CN"] == 0.3
 
@@ -243,8 +243,8 @@ def test_counts_are_singular_for_one(tmp_path):
     spec.write_text(f'design = "grid"\n[[factors]]\nscenarios = ["{a}", "{b}"]\nlabels = ["a"]\n')
     with pytest.raises(SpecError, match=r"1 label for 2 scenarios"):
         load_spec(spec)
-    with pytest.warns(SpecWarning, match=r"dropped 1 dated event after it: 2024-12"):
-        load_spec(write_spec(tmp_path, BETA, SMALL_SET + "months = 35\n"))
+    with pytest.warns(SpecWarning, match=r"dropped 1 dated event after it: 2025-08"):
+        load_spec(write_spec(tmp_path, BETA, SMALL_SET + "months = 43\n"))
 
 
 # --------------------------------------------------------------------------------------------- levers

@@ -48,6 +48,7 @@ class Demand:
     def _setup_developers(self) -> None:
         """The developer population and its first choice among the models active at the start."""
         d, st = self.scenario.developers, self.labs_state
+        self._ref_log_price = 0.0  # the market's typical log10 price, set when revenue is first booked
         self.dev = dev = DeveloperPopulation(d, self.rng)
         self.distrust = np.array([d.foreign_distrust[r] for r in REGIONS])
         self.distrust_dev = np.array([d.distrust_dev_scale[r] for r in REGIONS])
@@ -183,12 +184,23 @@ class Demand:
 
     def _spend_factor(self, log_price: np.ndarray) -> np.ndarray:
         """A developer's spending (USD/month) on a model of ``log_price`` (any shape; log10 USD per million tokens)
-        relative to its spending at the reference price: tokens fall as ``(price / reference) ** -elasticity``, so
-        spending goes as ``(price / reference) ** (1 - elasticity)`` (docs/ODD.md 7.7; 1 at unit elasticity)."""
+        relative to its spending at the market's typical price (``_ref_log_price``: the mean log price of the models
+        developers used when revenue was last booked, :meth:`_update_reference_price`): tokens fall as ``(price /
+        typical) ** -elasticity``, so spending goes as ``(price / typical) ** (1 - elasticity)`` (docs/ODD.md 7.7;
+        1 at unit elasticity). The level of spending is the market's (``market_usd_per_month``); the elasticity
+        moves it between cheaper and dearer models."""
         d = self.scenario.developers
         if d.token_price_elasticity == 1.0:
             return np.ones_like(log_price)
-        return 10.0 ** ((1.0 - d.token_price_elasticity) * (log_price - np.log10(d.reference_price_usd_per_mtok)))
+        return 10.0 ** ((1.0 - d.token_price_elasticity) * (log_price - self._ref_log_price))
+
+    def _update_reference_price(self, log_prices: np.ndarray) -> None:
+        """Set ``_ref_log_price`` to the developers' mean log10 price (USD per million tokens) of the models they use
+        now, from ``log_prices`` (R, K) (:meth:`_log_prices` of every lab); unchanged while no developer has one."""
+        counts = self.group_adopters()
+        n = counts.sum()
+        if n > 0:
+            self._ref_log_price = float((counts * log_prices[self.group_region]).sum() / n)
 
     def group_adopters(self) -> np.ndarray:
         """(G, K) developers of each group (region x segment) on each lab's model (counted by

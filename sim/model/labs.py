@@ -38,7 +38,7 @@ sizes the lab's initial compute and its capability (blank: age 0).
 link's shrunken per-lab residuals (data/targets/eci_link.csv).
 ``lab_type`` (one of :data:`sim.scenario.schema.LAB_TYPES`, blank: startup), ``misuse_statement`` (YYYY-MM or
 blank: the month the lab stated misuse or liability reasons for closed weights) and ``complement_capture`` (0..1 or
-blank: its type's ``labs.complement_capture``), from data/lab_types.csv (docs/ODD.md 7.9)."""
+blank: its type's ``labs.complement_capture``), from data/lab_types.csv (docs/ODD.md 7.7)."""
 
 
 MAX_TRAINING_FLOP = 1e33
@@ -314,7 +314,7 @@ class Lab(mesa.Agent):
         ``spend_*`` is the adopters' expected spending on the model's tokens, ``markup`` the lab's region's price
         over serving cost this month, ``complement`` the lab's complement capture (its type's), ``quality`` the share
         of its API demand its compute can serve. Returns a dict: pi_open, pi_closed, share_open, share_closed,
-        complement (the complements' part of pi_open) and spill (USD/month; shares in [0, 1])."""
+        complement_usd (the complements' part of pi_open) and spill_usd (USD/month; shares in [0, 1])."""
         m = self.model
         s = m.labs_state
         i = self.i
@@ -329,12 +329,12 @@ class Lab(mesa.Agent):
         complement = spend_open * float(s.complement[i])
         pi_open = complement + gov.open_support * abs(pi_closed) - spill
         return {"pi_open": pi_open, "pi_closed": pi_closed, "share_open": share_open, "share_closed": share_closed,
-                "complement": complement, "spill": spill}
+                "complement_usd": complement, "spill_usd": spill}
 
     def open_index(self, pay: dict[str, float], best_other: float) -> dict[str, float]:
         """The terms of the open/closed index (logit scale; docs/ODD.md 7.7) besides the payoff comparison, and
         that comparison itself (``x_payoff``: beta x the normalised payoff difference of :func:`p_open`; 0 for a
-        research lab, which sells nothing, so neither payoff is its objective):
+        research lab, which does not decide by revenue):
         ``x_position`` = follower_open_value x min(1, OOM its new model trails the best other active lab's
         ``best_other``); ``x_state`` its government's open_endorsement; ``x_misuse`` = -misuse_concern from the
         month of its statement; ``x_bias`` = open_bias_scale x open_bias."""

@@ -93,7 +93,7 @@ def _type_state(roster: pd.DataFrame, sc: Scenario) -> dict[str, np.ndarray]:
     """The labs' (K,) ``complement`` (share of its adopters' token spending an open-weight lab earns through its
     other business: the roster's ``complement_capture``, else ``labs.complement_capture`` of its ``lab_type``) and
     ``misuse_from`` (month index of its ``misuse_statement``; 10**9 without one) and ``commercial`` (False for a
-    research lab, which sells nothing)."""
+    research lab, which does not decide by revenue)."""
     k = len(roster)
     types = roster["lab_type"] if "lab_type" in roster else pd.Series(["startup"] * k)
     by_type = np.array([sc.labs.complement_capture.get(t, 0.0) for t in types], dtype=float)

@@ -47,12 +47,13 @@ class Money:
 
     def _revenue(self) -> np.ndarray:
         """(K,) each lab's revenue this month (USD; docs/ODD.md 7.7): its adopters' token spending (each developer's
-        :meth:`_spend_factor` x market / developers) times, for a closed API, the share of its price above the
+        :meth:`_spend_factor` at this month's typical price x market / developers) times, for a closed API, the share of its price above the
         serving cost, ``1 - 1 / markup`` (negative below cost), times the share of its API demand it can serve; for
         open weights, its complement capture."""
         s = self.labs_state
-        labs = np.arange(self.n_labs)
-        spend = self.market_size() / self.dev.n * self._spend_factor(self._log_prices(labs))[self.group_region]
+        log_prices = self._log_prices(np.arange(self.n_labs))  # (R, K)
+        self._update_reference_price(log_prices)
+        spend = self.market_size() / self.dev.n * self._spend_factor(log_prices)[self.group_region]
         tokens_usd = (self.group_adopters() * spend).sum(axis=0) * s.active  # (K,) its adopters' spending on it
         # sales (the top line investors watch): a closed API's served tokens at its price; open weights' complements
         self.sales = tokens_usd * np.where(s.open, s.complement, s.quality)

@@ -176,12 +176,12 @@ class Recorder:
         """One row per release: month, date, lab, region, strategy, capability, previous_capability and
         own_capability (of its own training, before distillation; all ECI points), teacher (the lab it learnt
         from, "" for none), train_flop (physical FLOP), p_open, pi_open, pi_closed (USD/month), share_open,
-        share_closed, complement and spill (the parts of pi_open from complements and the cost of handing over a
-        lead; USD/month), and the terms of the open/closed index (logit; they sum to logit(p_open) when opening is
+        share_closed, complement_usd and spill_usd (the parts of pi_open from complements and the cost of handing
+        over a lead; USD/month), and the terms of the open/closed index (logit; they sum to logit(p_open) when opening is
         allowed): x_payoff, x_position, x_state, x_misuse, x_bias (docs/ODD.md 7.7)."""
         cols = ["month", "date", "lab", "region", "strategy", "capability", "previous_capability", "own_capability",
                 "teacher", "train_flop",
-                "p_open", "pi_open", "pi_closed", "share_open", "share_closed", "complement", "spill",
+                "p_open", "pi_open", "pi_closed", "share_open", "share_closed", "complement_usd", "spill_usd",
                 "x_payoff", "x_position", "x_state", "x_misuse", "x_bias"]
         dates: dict[int, str] = {}
         rows = []

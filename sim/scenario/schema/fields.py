@@ -29,7 +29,7 @@ CommercialLabType = Literal["cloud", "products", "hardware", "parent", "startup"
 LAB_TYPES = ("cloud", "products", "hardware", "parent", "research", "startup")
 """Types of lab by how open weights can earn for them (docs/ODD.md 7.9; data/lab_types.csv): a Big Tech parent with a
 public cloud, with consumer products, a chip maker, a lab funded by a parent's other business, a non-profit or state
-research lab, a start-up. Research labs sell nothing: their open/closed choice has no payoff term."""
+research lab, a start-up. Research labs do not decide by revenue: their open/closed choice has no payoff term."""
 
 COMMERCIAL_LAB_TYPES = tuple(t for t in LAB_TYPES if t != "research")
 """The lab types that sell (every type but ``research``): the keys of ``labs.complement_capture``."""

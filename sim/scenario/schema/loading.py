@@ -216,7 +216,7 @@ REMOVED_PARAMETERS: dict[str, str] = {
                          "labs.api_distill_efficiency (docs/ODD.md 7.6)"),
     "labs.open_capture": ("removed in Model 3 (revenue from tokens and prices; CHANGELOG.md): an open-weight lab earns "
                           "through complements, labs.complement_capture by lab type (data/lab_types.csv; docs/ODD.md "
-                          "7.9), and the value of opening depends on its position (labs.follower_open_value)"),
+                          "7.7), and the value of opening depends on its position (labs.follower_open_value)"),
     "labs.margin": ("removed in Model 3 (revenue from tokens and prices; CHANGELOG.md): a closed lab earns its tokens x "
                     "(price - serving cost), so its margin is 1 - 1/developers.api_markup (negative below cost; "
                     "docs/ODD.md 7.7)"),

@@ -196,10 +196,10 @@ class Labs(_Strict):
                "cost): ~0.3; parent: a lab funded by a parent's other business without a cloud (DeepSeek by "
                "High-Flyer): its own low-priced API only, argued 0.05; startup: its own API and enterprise deals for its open models (Mistral's la "
                "Plateforme), most hosting by third parties: argued 0.08",
-        description="Complements (docs/ODD.md 7.9): share of the token spending of an open-weight model's adopters "
+        description="Complements (docs/ODD.md 7.7): share of the token spending of an open-weight model's adopters "
                     "that its lab earns through its other business, by lab type (the roster column "
                     "complement_capture overrides it for a lab where a source says so). Research labs (non-profit, "
-                    "academic, state) sell nothing and do not weigh payoffs (docs/ODD.md 7.7).")
+                    "academic, state) do not decide by payoffs (docs/ODD.md 7.7).")
     follower_open_value: float = P(1.0, unit="logit per OOM behind the frontier (up to 1 OOM)", ge=0.0, le=5.0,
                                    plausible=(0.0, 2.0),
                                    source="argued from theory: followers open for adoption, standards and talent, "
@@ -375,16 +375,11 @@ class Developers(_Strict):
                                              "which also counts better models; 1 (spending per developer independent "
                                              "of the price) as the neutral value, 0.5-1.5 in sensitivity analysis",
                                       description="How a developer's token demand falls with the price per token of the "
-                                                  "model it uses: tokens = spending at the reference price / reference "
-                                                  "price x (price / reference price) ** -elasticity.")
-    reference_price_usd_per_mtok: float = P(4.4, unit="USD per million tokens", ge=0.001, le=1000.0,
-                                            plausible=(1.0, 15.0),
-                                            source="OpenAI GPT-4o list price USD 2.50 input / 10 output per million "
-                                                   "tokens (2024-08, openai.com/api/pricing), blended 3:1: USD 4.4",
-                                            description="Price per token at which a developer's spending is "
-                                                        "market.market_usd_per_month / developers.n (at 2024-07, "
-                                                        "growing with the market); its tokens scale with (price / "
-                                                        "this) ** -token_price_elasticity.")
+                                                  "model it uses, relative to the market's typical price (the mean log "
+                                                  "price of the models in use): spending = market / developers x (price "
+                                                  "/ typical) ** (1 - elasticity), so the market's level stays "
+                                                  "market_usd_per_month and the elasticity shifts spending between "
+                                                  "cheaper and dearer models.")
     hosting_usd_per_mtok: float = P(0.9, unit="USD per million tokens", ge=0.001, le=100.0, plausible=(0.5, 1.5),
                                     source="Together AI list price for Llama 3.1 70B (Turbo) USD 0.88 per million "
                                            "tokens (together.ai/pricing, 2024-07); Llama 3.1 70B was trained with "
