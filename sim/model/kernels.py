@@ -395,3 +395,21 @@ def column_rows(labs: np.ndarray, capability: np.ndarray, log_flop: np.ndarray, 
             closed[r] = (b + markup[i]) + chip[i]
             net[r] = w_net * log_share[i]
     return lab2, c_rel, base, closed, net
+
+
+@njit(cache=True)
+def best_others(capability: np.ndarray, active: np.ndarray, lab_open: np.ndarray, i: int) -> tuple[float, float]:
+    """(best open, best) capability among the active labs other than ``i`` (-inf without one; NaN if any such is
+    NaN): ``np.max(capability, where=others & lab_open, initial=-inf)`` and ``np.max(capability, where=others,
+    initial=-inf)`` with ``others`` = ``active`` without lab ``i``. ``capability`` (K,) float, ``active`` and
+    ``lab_open`` (K,) bool."""
+    best_open, best = -np.inf, -np.inf
+    for k in range(capability.size):
+        if k == i or not active[k]:
+            continue
+        c = capability[k]
+        if best == best and not c <= best:  # a NaN stays, as np.max propagates it
+            best = c
+        if lab_open[k] and best_open == best_open and not c <= best_open:
+            best_open = c
+    return best_open, best

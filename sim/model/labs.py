@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim import REGIONS
+from sim.model.kernels import best_others
 from sim.model.market import p_open
 from sim.scenario.schema import LAB_TYPES
 
@@ -282,10 +283,7 @@ class Lab(mesa.Agent):
         m = self.model
         s = m.labs_state
         i = self.i
-        others = s.active.copy()
-        others[i] = False
-        best_open_other = np.max(s.capability, where=others & s.open, initial=-np.inf)
-        best_other = np.max(s.capability, where=others, initial=-np.inf)
+        best_open_other, best_other = best_others(s.capability, s.active, s.open, i)
         old = float(s.capability[i])
         own, new, teacher = m.trained_model(i)
         s.capability[i] = max(old, new)
@@ -320,7 +318,7 @@ class Lab(mesa.Agent):
         i = self.i
         p = m.scenario.labs
         share_open, share_closed, spend_open, spend_closed = m.counterfactual_demand(i)
-        need = m.inference_need(share_closed)
+        need = m.release_need * share_closed  # m.inference_need(share_closed): the labs' compute is as at release
         quality = min(1.0, m.scenario.compute.max_inference_share * s.compute[i] / need) if need > 0 else 1.0
         pi_closed = spend_closed * quality * float(m.closed_margin()[s.region[i]])
         gov = m.governments[self.region].policy

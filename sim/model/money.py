@@ -61,8 +61,12 @@ class Money:
 
     def closed_margin(self) -> np.ndarray:
         """(R,) share of a closed API's price above its serving cost, ``1 - 1 / markup``, for each region's labs
-        this month (negative for a price below cost)."""
-        return 1.0 - 1.0 / self.api_markup
+        this month (negative for a price below cost); kept while ``api_markup`` is the same array (not to be
+        modified)."""
+        kept = self.__dict__.get("_margin")
+        if kept is None or kept[0] is not self.api_markup:
+            self._margin = kept = (self.api_markup, 1.0 - 1.0 / self.api_markup)
+        return kept[1]
 
     def _accounting(self, t: int) -> None:
         """Revenue, investment and exits through money (7.4): each region's investment is ``v_r x sales_r x
