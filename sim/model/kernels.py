@@ -413,3 +413,65 @@ def best_others(capability: np.ndarray, active: np.ndarray, lab_open: np.ndarray
         if lab_open[k] and best_open == best_open and not c <= best_open:
             best_open = c
     return best_open, best
+
+
+@njit(cache=True)
+def region_funding_terms(region: np.ndarray, active: np.ndarray, capability: np.ndarray, sales: np.ndarray,
+                         past: np.ndarray, use_past: bool, g_m: float, kappa: float,
+                         n_regions: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The arithmetic of :meth:`sim.model.money.Money._accounting` before its powers and exponential, bit for bit:
+    ``rev_r`` (R,) each region's sales (``np.bincount(region, weights=sales)``); ``ratio`` (R,) its growth over
+    ``past`` (R,; ``rev_r / g_m`` unless ``use_past``) relative to ``g_m``, clipped to 0.1..10
+    (``np.clip(growth / g_m, 0.1, 10)``, growth ``g_m`` where the past is not positive); ``mean_rev`` (R,) ``rev_r`` per active lab of the region (at least one);
+    ``x`` (K,) ``kappa x (capability - the region's best active capability)`` (0 for a region without an active
+    lab; -inf before the multiplication for inactive labs). ``region`` (K,) int, ``active`` (K,) bool,
+    ``capability``, ``sales`` (K,) float."""
+    k = region.size
+    rev_r = np.zeros(n_regions)
+    c_max = np.full(n_regions, -np.inf)
+    n_r = np.zeros(n_regions, dtype=np.int64)
+    for i in range(k):
+        r = region[i]
+        rev_r[r] += sales[i]
+        if active[i]:
+            n_r[r] += 1
+            c = capability[i]
+            if c_max[r] == c_max[r] and not c <= c_max[r]:  # a NaN stays, as max propagates it
+                c_max[r] = c
+    ratio = np.empty(n_regions)
+    mean_rev = np.empty(n_regions)
+    for r in range(n_regions):
+        before = past[r] if use_past else rev_r[r] / g_m
+        growth = rev_r[r] / before if before > 0 else g_m
+        q = growth / g_m
+        ratio[r] = 0.1 if q < 0.1 else 10.0 if q > 10.0 else q
+        if not np.isfinite(c_max[r]):
+            c_max[r] = 0.0
+        mean_rev[r] = rev_r[r] / max(n_r[r], 1)
+    x = np.empty(k)
+    for i in range(k):
+        cap = capability[i] if active[i] else -np.inf
+        x[i] = kappa * (cap - c_max[region[i]])
+    return rev_r, ratio, mean_rev, x
+
+
+@njit(cache=True)
+def lab_income(region: np.ndarray, active: np.ndarray, e: np.ndarray, sales: np.ndarray, mean_rev: np.ndarray,
+               investment: np.ndarray, revenue: np.ndarray) -> np.ndarray:
+    """(K,) each lab's income (USD/month): its ``revenue`` plus its share of its region's ``investment`` (R,) by
+    the weights ``e x (sales + mean_rev[region])`` of the active labs (``e`` (K,) the exponential of
+    :func:`region_funding_terms`' ``x``), the arithmetic of :meth:`sim.model.money.Money._accounting`, bit for
+    bit."""
+    k, n_regions = region.size, investment.size
+    w = np.zeros(k)
+    w_sum = np.zeros(n_regions)
+    for i in range(k):
+        if active[i]:
+            w[i] = e[i] * (sales[i] + mean_rev[region[i]])
+        w_sum[region[i]] += w[i]
+    income = np.empty(k)
+    for i in range(k):
+        r = region[i]
+        funding = investment[r] * w[i] / (w_sum[r] if w_sum[r] > 0 else 1.0) if active[i] else 0.0
+        income[i] = revenue[i] + funding
+    return income

@@ -12,6 +12,7 @@ import numpy as np
 
 from sim import REGIONS
 from sim.model.compute import chip_price, world_production
+from sim.model.kernels import lab_income, region_funding_terms
 from sim.scenario.schema import month_index
 
 R = len(REGIONS)
@@ -72,29 +73,19 @@ class Money:
         """Revenue, investment and exits through money (7.4): each region's investment is ``v_r x sales_r x
         (12-month sales growth / market growth) ** elasticity``, split among its labs by standing and sales; a lab's
         income is its revenue (net of serving costs, negative when it prices below cost) plus its funding."""
-        s, lp = self.labs_state, self.scenario.labs
+        s, lp, mk = self.labs_state, self.scenario.labs, self.scenario.market
         s.revenue = self._revenue()
-        act = s.active
-        rev_r = np.bincount(s.region, weights=self.sales, minlength=R)  # investors watch sales, not margins
-        self._rev_hist[t] = rev_r
-        g_m = self.scenario.market.market_growth_per_year
+        g_m = mk.market_growth_per_year
         # investors' expectation: the region's revenue growth over the last 12 months (the market's growth until
-        # a year of history exists)
-        past = self._rev_hist[t - 12] if t >= 12 else rev_r / g_m
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # clipped below
-            growth = np.where(past > 0, rev_r / np.where(past > 0, past, 1.0), g_m)
-        expect = np.clip(growth / g_m, 0.1, 10.0) ** self.scenario.market.investment_expectation_elasticity
-        self.investment = self.invest_multiple * rev_r ** self.scenario.market.investment_revenue_elasticity * expect
-        cap = np.where(act, s.capability, -np.inf)
-        c_max = np.where(self.region_onehot, cap, -np.inf).max(axis=1)  # each region's best active lab
-        c_max = np.where(np.isfinite(c_max), c_max, 0.0)  # (0 for a region without one)
-        n_r = np.bincount(s.region[act], minlength=R)
-        mean_rev = rev_r / np.maximum(n_r, 1)
-        w = np.where(act, np.exp(lp.funding_kappa * (cap - c_max[s.region])) * (self.sales + mean_rev[s.region]), 0.0)
-        w_sum = np.bincount(s.region, weights=w, minlength=R)
-        funding = np.where(act, self.investment[s.region] * w / np.where(w_sum[s.region] > 0, w_sum[s.region], 1.0),
-                           0.0)
-        s.income = s.revenue + funding
+        # a year of history exists); investors watch sales, not margins. Each region's best active lab weighs its
+        # labs' funding (region_funding_terms, lab_income: the numpy arithmetic in compiled loops, bit for bit)
+        rev_r, ratio, mean_rev, x = region_funding_terms(s.region, s.active, s.capability, self.sales,
+                                                         self._rev_hist[max(t - 12, 0)], t >= 12, g_m,
+                                                         lp.funding_kappa, R)
+        self._rev_hist[t] = rev_r
+        expect = ratio ** mk.investment_expectation_elasticity
+        self.investment = self.invest_multiple * rev_r ** mk.investment_revenue_elasticity * expect
+        s.income = lab_income(s.region, s.active, np.exp(x), self.sales, mean_rev, self.investment, s.revenue)
         self._exit_through_money(t)
         self._fund_entrants(t)
 
