@@ -475,3 +475,30 @@ def lab_income(region: np.ndarray, active: np.ndarray, e: np.ndarray, sales: np.
         funding = investment[r] * w[i] / (w_sum[r] if w_sum[r] > 0 else 1.0) if active[i] else 0.0
         income[i] = revenue[i] + funding
     return income
+
+
+@njit(cache=True, error_model="numpy")
+def _lag_months(h: np.ndarray, level: float, t: int, pre_slope: float) -> float:
+    """:func:`sim.model.capability.lag_months` of ``h`` (t + 1,), the history up to month ``t``, bit for bit."""
+    if level >= h[t]:
+        return 0.0
+    if level < h[0]:
+        return t + (h[0] - level) / pre_slope
+    s = 0  # first month with h[s] >= level (np.searchsorted side="left" on the non-decreasing history)
+    while s <= t and h[s] < level:
+        s += 1
+    if s == 0:
+        return float(t)
+    lo, hi = h[s - 1], h[s]
+    frac = (level - lo) / (hi - lo) if hi > lo and np.isfinite(lo) else 1.0
+    return float(t - (s - 1 + frac))
+
+
+@njit(cache=True, error_model="numpy")
+def signed_lag(leader_hist: np.ndarray, follower_hist: np.ndarray, t: int, pre_slope: float) -> float:
+    """:func:`sim.model.capability.signed_lag` (months the follower trails the leader at month ``t``; negative when
+    it leads), bit for bit, on running maxima ``leader_hist`` and ``follower_hist`` (each (>= t + 1,), month 0 on)."""
+    a, b = leader_hist[t], follower_hist[t]
+    if b <= a:
+        return _lag_months(leader_hist, b, t, pre_slope)
+    return -_lag_months(follower_hist, a, t, pre_slope)
