@@ -502,3 +502,68 @@ def signed_lag(leader_hist: np.ndarray, follower_hist: np.ndarray, t: int, pre_s
     if b <= a:
         return _lag_months(leader_hist, b, t, pre_slope)
     return -_lag_months(follower_hist, a, t, pre_slope)
+
+
+@njit(cache=True)
+def chip_money(income: np.ndarray, active: np.ndarray, region: np.ndarray, subsidy: np.ndarray, spend_share: float,
+               theta: np.ndarray, leak: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The labs' chip money this month (:meth:`sim.model.chip_market.ChipMarket._chips`), bit for bit: (K,)
+    ``frontier_money`` and ``alt_money`` (:func:`sim.model.compute.split_chip_money` of ``own / (1 - subsidy)``,
+    ``own = spend_share x max(income, 0) x active``) and (R,) ``state_funding`` (``np.bincount`` of ``money -
+    own``), USD. ``income`` (K,) float, ``active`` (K,) bool, ``region`` (K,) int; ``subsidy``, ``theta``, ``leak``
+    (R,)."""
+    k = income.size
+    frontier, alt, funding = np.empty(k), np.empty(k), np.zeros(subsidy.size)
+    for i in range(k):
+        r, x = region[i], income[i]
+        own = spend_share * (x if x >= 0.0 or x != x else 0.0) * (1.0 if active[i] else 0.0)
+        money = own / (1.0 - subsidy[r])
+        funding[r] += money - own
+        th = theta[r]
+        frontier[i] = money * ((1.0 - th) + th * leak[r])
+        alt[i] = money - frontier[i]
+    return frontier, alt, funding
+
+
+@njit(cache=True)
+def chips_bought(compute: np.ndarray, keep: float, frontier: np.ndarray, alt_money: np.ndarray, alt_price: float,
+                 alt_cap: np.ndarray, region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(K,) H100e: the labs' alternative chips (:func:`sim.model.compute.buy_alt_chips`: ``alt_money / alt_price``,
+    pro rata up to each region's ``alt_cap`` (R,)) and their compute after the month, ``compute x keep + frontier +
+    alt`` (``keep`` = 1 - 1 / depreciation months; ``frontier`` (K,) the frontier chips they bought), bit for bit."""
+    k = compute.size
+    demand = alt_money / alt_price
+    region_demand = np.zeros(alt_cap.size)
+    for i in range(k):
+        region_demand[region[i]] += demand[i]
+    fill = np.empty(alt_cap.size)
+    for r in range(alt_cap.size):
+        if region_demand[r] > 0:
+            f = alt_cap[r] / region_demand[r]
+            fill[r] = f if f <= 1.0 or f != f else 1.0  # np.minimum(1, f)
+        else:
+            fill[r] = 1.0
+    alt, after = np.empty(k), np.empty(k)
+    for i in range(k):
+        alt[i] = demand[i] * fill[region[i]]
+        after[i] = (compute[i] * keep + frontier[i]) + alt[i]
+    return alt, after
+
+
+@njit(cache=True)
+def train_month(lab_open: np.ndarray, need_per_share: float, share: np.ndarray, compute: np.ndarray,
+                max_inference_share: float, train_share: float, fpm: float, final_share: float, active: np.ndarray,
+                accrued: np.ndarray) -> np.ndarray:
+    """:meth:`sim.model.chip_market.ChipMarket._train`'s arithmetic, bit for bit: add to ``accrued`` (K,) the
+    month's training FLOP, ``train_share x (compute - serve) x fpm x final_share x active``, where a closed lab
+    serves ``serve = min(need, max_inference_share x compute)`` of its inference need ``need_per_share x share``;
+    return (K,) ``quality``, ``serve / need`` (1 without need)."""
+    k = compute.size
+    quality = np.empty(k)
+    for i in range(k):
+        need = 0.0 if lab_open[i] else need_per_share * share[i]
+        cap = max_inference_share * compute[i]
+        serve = need if need <= cap or need != need else cap  # np.minimum
+        quality[i] = serve / need if need > 0 else 1.0
+        accrued[i] = accrued[i] + train_share * (compute[i] - serve) * fpm * final_share * (1.0 if active[i] else 0.0)
+    return quality
