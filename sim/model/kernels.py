@@ -567,3 +567,22 @@ def train_month(lab_open: np.ndarray, need_per_share: float, share: np.ndarray, 
         quality[i] = serve / need if need > 0 else 1.0
         accrued[i] = accrued[i] + train_share * (compute[i] - serve) * fpm * final_share * (1.0 if active[i] else 0.0)
     return quality
+
+
+@njit(cache=True)
+def lab_sales(counts: np.ndarray, spend: np.ndarray, active: np.ndarray, lab_open: np.ndarray, complement: np.ndarray,
+              quality: np.ndarray, margin: np.ndarray, region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(K,) each lab's sales and revenue (USD/month; :meth:`sim.model.money.Money._revenue`), bit for bit: its
+    adopters' token spending ``(counts x spend).sum(axis=0) x active`` (``counts`` (G, K) developers by group and
+    model, ``spend`` (G, K) USD each spends on it; rows added in order), times ``complement`` (K,) for open weights
+    or ``quality`` (K,) for a closed API (sales); revenue: sales times 1 (open) or the region's ``margin`` (R,)."""
+    g_n, k = counts.shape
+    sales, revenue = np.empty(k), np.empty(k)
+    for i in range(k):
+        tokens = counts[0, i] * spend[0, i]
+        for g in range(1, g_n):
+            tokens = tokens + counts[g, i] * spend[g, i]
+        tokens = tokens * (1.0 if active[i] else 0.0)
+        sales[i] = tokens * (complement[i] if lab_open[i] else quality[i])
+        revenue[i] = sales[i] * (1.0 if lab_open[i] else margin[region[i]])
+    return sales, revenue

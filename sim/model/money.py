@@ -12,7 +12,7 @@ import numpy as np
 
 from sim import REGIONS
 from sim.model.compute import chip_price, world_production
-from sim.model.kernels import lab_income, region_funding_terms
+from sim.model.kernels import lab_income, lab_sales, region_funding_terms
 from sim.scenario.schema import month_index
 
 R = len(REGIONS)
@@ -55,10 +55,11 @@ class Money:
         log_prices = self._log_prices(np.arange(self.n_labs))  # (R, K)
         self._update_reference_price(log_prices)
         spend = self.market_size() / self.dev.n * self._spend_factor(log_prices)[self.group_region]
-        tokens_usd = (self.group_adopters() * spend).sum(axis=0) * s.active  # (K,) its adopters' spending on it
-        # sales (the top line investors watch): a closed API's served tokens at its price; open weights' complements
-        self.sales = tokens_usd * np.where(s.open, s.complement, s.quality)
-        return self.sales * np.where(s.open, 1.0, self.closed_margin()[s.region])
+        # (K,) its adopters' spending on it; sales (the top line investors watch): a closed API's served tokens at
+        # its price, open weights' complements (one compiled loop)
+        self.sales, revenue = lab_sales(self.group_adopters(), spend, s.active, s.open, s.complement, s.quality,
+                                        self.closed_margin(), s.region)
+        return revenue
 
     def closed_margin(self) -> np.ndarray:
         """(R,) share of a closed API's price above its serving cost, ``1 - 1 / markup``, for each region's labs
