@@ -104,8 +104,10 @@ class Money:
             return
         list_price = chip_price(t, c.price_usd_per_h100e, c.price_perf_doubling_months)
         for r in range(R):
+            if draws[r] >= lp.entry_rate_per_year / 12 * self.investment[r] / total:
+                continue
             free = np.flatnonzero(self.slot & (s.region == r) & (s.entry > self.months))
-            if free.size == 0 or draws[r] >= lp.entry_rate_per_year / 12 * self.investment[r] / total:
+            if free.size == 0:
                 continue
             i = int(free[0])
             k = lp.compute_spend_share * lp.entrant_funding_usd / list_price
