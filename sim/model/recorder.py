@@ -37,6 +37,7 @@ class Recorder:
         cols = {name: j for j, name in enumerate(MODEL_REPORTERS)}
         self._region_plan = tuple((fn, np.array([cols[region_column(key, r)] for r in range(R)]))
                                   for key, fn in REGION_COLUMNS.items())
+        self._region_cols = np.concatenate([c for _, c in self._region_plan])  # the plan's columns, in its order
         by_region = {region_column(key, r) for key in REGION_COLUMNS for r in range(R)}
         self._reporters = tuple((j, fn) for j, (name, fn) in enumerate(MODEL_REPORTERS.items()) if name not in by_region)
         k, st, c0 = self.n_labs, self.labs_state, self.c0
@@ -79,14 +80,16 @@ class Recorder:
         op, act = view.op, view.act
         self._update_histories(t, view)
         row = self._rec[t]
-        for fn, cols in self._region_plan:
-            row[cols] = fn(self, view)
+        row[self._region_cols] = np.concatenate([fn(self, view) for fn, _ in self._region_plan])
         for j, reporter in self._reporters:
             row[j] = reporter(self, view)
-        for f in self._panel:
-            self._panel[f][t] = self.adopters if f == "adopters" else self.sales if f == "sales" else getattr(s, f)
-        self._panel["open"][t] = op
-        self._panel["active"][t] = act
+        p = self._panel
+        for f in ("capability", "compute", "revenue", "train_flop"):
+            p[f][t] = getattr(s, f)
+        p["adopters"][t] = self.adopters
+        p["sales"][t] = self.sales
+        p["open"][t] = op
+        p["active"][t] = act
 
     def _update_histories(self, t: int, v: StepView) -> None:
         """Running maxima of the open and closed frontiers (capability and physical compute) and of each region's,

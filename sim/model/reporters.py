@@ -185,6 +185,6 @@ MODEL_REPORTERS: dict[str, Callable[[EcosystemModel, StepView], float]] = {
     "alt_chip_supply_h100e": lambda m, v: float(m.money["alt_supply"]),
     "alt_chip_stock_h100e": lambda m, v: float(m.alt_stock),
     "labs_compute_h100e": lambda m, v: float(v.compute_total),
-    "n_labs_active": lambda m, v: float(v.act.sum()),
+    "n_labs_active": lambda m, v: float(np.count_nonzero(v.act)),
 }
 """Time-series columns and how each is computed (see :meth:`sim.model.ecosystem.EcosystemModel.timeseries` for units)."""
