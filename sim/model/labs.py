@@ -72,11 +72,16 @@ def load_roster(path: str | Path) -> pd.DataFrame:
     time (a replication or sweep run would otherwise re-read the CSV: ~9 ms a run); each call returns
     its own copy.
     """
+    return _roster_table(path).copy()
+
+
+def _roster_table(path: str | Path) -> pd.DataFrame:
+    """:func:`load_roster`'s cached table itself, not a copy (not to be modified)."""
     path = Path(path)
     if not path.is_file():
         raise RosterError(f"roster file not found: {path}")
     st = path.stat()
-    return _load_roster_cached(str(path.resolve()), str(path), st.st_size, st.st_mtime_ns).copy()
+    return _load_roster_cached(str(path.resolve()), str(path), st.st_size, st.st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=16)
@@ -210,7 +215,7 @@ def regions_entering_late(roster: pd.DataFrame, start: str, months: int) -> dict
 def check_roster_start(roster: pd.DataFrame, start: str, source: str | Path = "roster") -> None:
     """Raise RosterError unless at least one lab of ``roster`` (from :func:`load_roster`) is present at
     ``start`` (YYYY-MM): its ``entry`` blank or not after ``start``. ``source`` names the file."""
-    entries = [e for e in roster.get("entry", pd.Series([""] * len(roster))) if e]
+    entries = [e for e in (roster["entry"].tolist() if "entry" in roster else []) if e]
     if len(entries) == len(roster) and all(e > start for e in entries):
         raise RosterError(f"{source}: column entry: every lab enters after the scenario's start {start} (the "
                           f"first in {min(entries)}); at least one lab must be present at the start (entry blank "
