@@ -15,11 +15,23 @@ import pandas as pd
 from sim import REGIONS
 from sim.model.compute import algorithmic_efficiency
 from sim.model.labs import Lab, LabTable, RosterError, _roster_table, check_roster_start, load_roster
-from sim.scenario.schema import Scenario, month_index, month_label
+from sim.scenario.schema import Scenario, month_label
+from sim.scenario.schema import month_index as _month_index
 
 ENTRANT_SLOT_ENTRY = "2200-01"
 """Roster entry month of an investor-funded entrant's slot: after any scenario's horizon, so only investors
 activate it (7.9)."""
+
+
+@functools.lru_cache(maxsize=4096)
+def month_index(start: str, month: str) -> int:
+    """:func:`sim.scenario.schema.month_index`, cached: a roster's months are the same every run."""
+    return _month_index(start, month)
+
+
+def _is_open(roster: pd.DataFrame) -> np.ndarray:
+    """(K,) bool: the roster's labs whose ``strategy`` is OPEN."""
+    return np.array([isinstance(v, str) and v == "OPEN" for v in roster["strategy"].tolist()], dtype=bool)
 
 
 def _age_months(start: str, date: object) -> float:
@@ -137,7 +149,7 @@ class LabLifecycle:
         months_to_release = phase % cycle
         self.labs_state = LabTable(
             region=np.array([REGIONS.index(r) for r in roster["region"].tolist()]),
-            open=np.array(roster["strategy"] == "OPEN", dtype=bool) & active,
+            open=_is_open(roster) & active,
             compute=np.where(active, self.k0, 0.0),
             # a model released `age` months before the start has lost that much algorithmic progress
             capability=np.log10(c0) + eff_oom + np.log10(algorithmic_efficiency(-age, c.tau_alg_months)),
@@ -173,7 +185,7 @@ class LabLifecycle:
         cycle = sc.labs.release_cycle_months
         g_year = np.full(len(roster), sc.chips.production_growth_per_year)
         lift = g_year ** ((age + cycle / 2) / 12)
-        serve0 = np.where(np.array(roster["strategy"] == "OPEN", dtype=bool), 0.0, min(c.inference_intensity,
+        serve0 = np.where(_is_open(roster), 0.0, min(c.inference_intensity,
                                                                                        c.max_inference_share))
         self.k0 = lift * c0 / (c.train_share * (1 - serve0) * c.final_run_share * self.fpm * cycle)
         # purchases cannot be negative (issue 17: negative income made compute negative)
