@@ -586,3 +586,33 @@ def lab_sales(counts: np.ndarray, spend: np.ndarray, active: np.ndarray, lab_ope
         sales[i] = tokens * (complement[i] if lab_open[i] else quality[i])
         revenue[i] = sales[i] * (1.0 if lab_open[i] else margin[region[i]])
     return sales, revenue
+
+
+@njit(cache=True)
+def active_max(x: np.ndarray, active: np.ndarray) -> tuple[float, bool]:
+    """(``x[active].max()``, ``active.any()``) for ``x`` (K,) float and ``active`` (K,) bool, without the copy (-inf
+    when none is active; NaN if any active value is, as ``max`` propagates it)."""
+    best, found = -np.inf, False
+    for i in range(x.size):
+        if active[i]:
+            c = x[i]
+            if not found:
+                best, found = c, True
+            elif best == best and not c <= best:
+                best = c
+    return best, found
+
+
+@njit(cache=True)
+def region_counts_on(counts: np.ndarray, labs: np.ndarray, n_regions: int) -> np.ndarray:
+    """(R,) float: developers of each region on the models of ``labs`` (K,) bool, from ``counts`` (G, K) developers
+    by group (region-major: G / R groups a region) and model; whole counts, the numbers of
+    ``(counts @ labs).reshape(R, -1).sum(axis=1)``."""
+    g_n, k = counts.shape
+    per = g_n // n_regions
+    total = np.zeros(n_regions, dtype=np.int64)
+    for g in range(g_n):
+        for i in range(k):
+            if labs[i]:
+                total[g // per] += counts[g, i]
+    return total.astype(np.float64)

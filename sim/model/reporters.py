@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import REGIONS
-from sim.model.kernels import month_view
+from sim.model.kernels import active_max, month_view, region_counts_on
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model.ecosystem import EcosystemModel
@@ -71,7 +71,7 @@ def step_view(m: EcosystemModel, t: int) -> StepView:
     compute, revenue, sales, adopt_open, adopt_closed, n_labs, n_open = sums
     cn_open = (reg == CN) & op
     # developers of each region on Chinese open models: whole counts, from the adopters by group and model
-    on_cn = (m.group_adopters() @ cn_open.astype(np.int64)).reshape(R, -1).sum(axis=1).astype(float)
+    on_cn = region_counts_on(m.group_adopters(), cn_open, R)
     return StepView(t=t, act=act, op=op, cap=cap, region_mask=mask, compute=compute, compute_total=compute.sum(),
                     revenue=revenue, sales=sales, adopt_open=adopt_open, adopt_closed=adopt_closed, n_labs=n_labs,
                     n_open=n_open, frontier=frontier,
@@ -145,6 +145,12 @@ def _region_reporters() -> dict[str, Callable]:
     return out
 
 
+def _frontier_train_flop(m: EcosystemModel, v: StepView) -> float:
+    """log10 physical FLOP of the largest current release of an active lab (NaN without one)."""
+    top, found = active_max(m.labs_state.train_flop, v.act)
+    return float(np.log10(top)) if found else float("nan")
+
+
 def _revenue_share(v: StepView, m: EcosystemModel) -> float:
     """Revenue as a share of all labs' budgets (revenue + investment + state funding) this month."""
     revenue = v.revenue.sum()
@@ -157,8 +163,7 @@ MODEL_REPORTERS: dict[str, Callable[[EcosystemModel, StepView], float]] = {
     "frontier_open": lambda m, v: m.eci1(v.f_open),
     "frontier_closed": lambda m, v: m.eci1(v.f_closed),
     "frontier": lambda m, v: m.eci1(v.f_all),
-    "frontier_train_flop": lambda m, v: float(np.log10(m.labs_state.train_flop[v.act].max())) if v.act.any()
-    else float("nan"),
+    "frontier_train_flop": lambda m, v: _frontier_train_flop(m, v),
     "best_open_CN": lambda m, v: _best_open_region(m, v, CN),
     "best_open_US": lambda m, v: _best_open_region(m, v, US),
     "open_closed_lag_months": lambda m, v: _lag(m, "open_closed"),
