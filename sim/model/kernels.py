@@ -616,3 +616,24 @@ def region_counts_on(counts: np.ndarray, labs: np.ndarray, n_regions: int) -> np
             if labs[i]:
                 total[g // per] += counts[g, i]
     return total.astype(np.float64)
+
+
+@njit(cache=True)
+def ratio_or_nan(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a / b`` where ``b > 0``, NaN elsewhere (``np.divide(a, b, out=np.full(n, nan), where=b > 0)``); (n,)."""
+    out = np.full(a.size, np.nan)
+    for i in range(a.size):
+        if b[i] > 0:
+            out[i] = a[i] / b[i]
+    return out
+
+
+@njit(cache=True)
+def eci_of(c: np.ndarray, offset: float, slope: float) -> np.ndarray:
+    """``offset + slope x c`` where ``c`` (n,) is finite, NaN elsewhere
+    (:meth:`sim.model.ecosystem.EcosystemModel.eci` of an array)."""
+    out = np.full(c.size, np.nan)
+    for i in range(c.size):
+        if np.isfinite(c[i]):
+            out[i] = offset + slope * c[i]
+    return out

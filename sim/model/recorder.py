@@ -37,7 +37,6 @@ class Recorder:
         cols = {name: j for j, name in enumerate(MODEL_REPORTERS)}
         self._region_plan = tuple((fn, np.array([cols[region_column(key, r)] for r in range(R)]))
                                   for key, fn in REGION_COLUMNS.items())
-        self._region_cols = np.concatenate([c for _, c in self._region_plan])  # the plan's columns, in its order
         by_region = {region_column(key, r) for key in REGION_COLUMNS for r in range(R)}
         self._reporters = tuple((j, fn) for j, (name, fn) in enumerate(MODEL_REPORTERS.items()) if name not in by_region)
         k, st, c0 = self.n_labs, self.labs_state, self.c0
@@ -80,7 +79,8 @@ class Recorder:
         op, act = view.op, view.act
         self._update_histories(t, view)
         row = self._rec[t]
-        row[self._region_cols] = np.concatenate([fn(self, view) for fn, _ in self._region_plan])
+        for fn, cols in self._region_plan:
+            row[cols] = fn(self, view)
         for j, reporter in self._reporters:
             row[j] = reporter(self, view)
         p = self._panel

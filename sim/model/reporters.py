@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import REGIONS
-from sim.model.kernels import active_max, month_view, region_counts_on
+from sim.model.kernels import active_max, eci_of, month_view, ratio_or_nan, region_counts_on
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model.ecosystem import EcosystemModel
@@ -112,13 +112,12 @@ def _lag(m: EcosystemModel, key: str) -> float:
 
 def _open_share(m: EcosystemModel, v: StepView) -> np.ndarray:
     """(R,) share of each region's active labs whose current model is open (NaN without labs)."""
-    out = np.full(len(REGIONS), np.nan)
-    return np.divide(v.n_open, v.n_labs, out=out, where=v.n_labs > 0)
+    return ratio_or_nan(v.n_open, v.n_labs)
 
 
 REGION_COLUMNS: dict[str, Callable[[EcosystemModel, StepView], np.ndarray]] = {
     "open_share": _open_share,
-    "frontier": lambda m, v: m.eci(v.frontier),
+    "frontier": lambda m, v: eci_of(v.frontier, m._eci_offset, m.scenario.compute.eci_per_oom),  # m.eci
     "compute": lambda m, v: v.compute,
     "compute_share": lambda m, v: v.compute / max(v.compute_total, 1e-300),
     "revenue": lambda m, v: v.revenue,
