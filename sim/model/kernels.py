@@ -637,3 +637,17 @@ def eci_of(c: np.ndarray, offset: float, slope: float) -> np.ndarray:
         if np.isfinite(c[i]):
             out[i] = offset + slope * c[i]
     return out
+
+
+@njit(cache=True)
+def budget_sums(revenue: np.ndarray, investment: np.ndarray, funding: np.ndarray) -> tuple[float, float]:
+    """(``revenue.sum()``, ``revenue.sum() + investment.sum() + funding.sum()``) of three (n,) float arrays, as numpy
+    sums them (:func:`pairwise_sum`)."""
+    r = pairwise_sum(revenue)
+    return r, (r + pairwise_sum(investment)) + pairwise_sum(funding)
+
+
+@njit(cache=True)
+def sum_of_squares(x: np.ndarray) -> float:
+    """``(x ** 2).sum()`` of ``x`` (n,) float, as numpy computes it (squares, then :func:`pairwise_sum`)."""
+    return pairwise_sum(x * x)
