@@ -570,18 +570,51 @@ def train_month(lab_open: np.ndarray, need_per_share: float, share: np.ndarray, 
 
 
 @njit(cache=True)
-def lab_sales(counts: np.ndarray, spend: np.ndarray, active: np.ndarray, lab_open: np.ndarray, complement: np.ndarray,
-              quality: np.ndarray, margin: np.ndarray, region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def price_table(log_flop: np.ndarray, log_hosting: float, elasticity: float, lab_open: np.ndarray,
+                log_chip: np.ndarray, closed: np.ndarray) -> np.ndarray:
+    """(R, K) log10 price (USD per million tokens) developers of each region pay for each lab's current model, bit
+    for bit :meth:`sim.model.demand.Demand._log_prices` of every lab: serving cost ``log_hosting + elasticity x
+    (log_flop - 25)`` (``log_flop`` (K,) log10 training FLOP) plus, for open weights, ``log_chip`` (R,) of the
+    developer's region, for a closed API ``closed`` (K,) of its lab's."""
+    k, n_regions = log_flop.size, log_chip.size
+    out = np.empty((n_regions, k))
+    for i in range(k):
+        base = log_hosting + elasticity * (log_flop[i] - 25.0)
+        for r in range(n_regions):
+            out[r, i] = base + log_chip[r] if lab_open[i] else base + closed[i]
+    return out
+
+
+@njit(cache=True)
+def mean_log_price(counts: np.ndarray, log_prices: np.ndarray, group_region: np.ndarray) -> tuple[int, float]:
+    """(developers on a model, their mean log10 price): ``counts.sum()`` and ``(counts x
+    log_prices[group_region]).sum() / counts.sum()`` (NaN without developers) as numpy computes them (the products
+    in row order, then :func:`pairwise_sum`). ``counts`` (G, K) int, ``log_prices`` (R, K), ``group_region`` (G,)."""
+    g_n, k = counts.shape
+    prod = np.empty(g_n * k)
+    n = 0
+    for g in range(g_n):
+        for i in range(k):
+            prod[g * k + i] = counts[g, i] * log_prices[group_region[g], i]
+            n += counts[g, i]
+    return n, pairwise_sum(prod) / n if n > 0 else np.nan
+
+
+@njit(cache=True)
+def lab_sales(counts: np.ndarray, scale: float, factor: np.ndarray, group_region: np.ndarray, active: np.ndarray,
+              lab_open: np.ndarray, complement: np.ndarray, quality: np.ndarray, margin: np.ndarray,
+              region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(K,) each lab's sales and revenue (USD/month; :meth:`sim.model.money.Money._revenue`), bit for bit: its
     adopters' token spending ``(counts x spend).sum(axis=0) x active`` (``counts`` (G, K) developers by group and
-    model, ``spend`` (G, K) USD each spends on it; rows added in order), times ``complement`` (K,) for open weights
-    or ``quality`` (K,) for a closed API (sales); revenue: sales times 1 (open) or the region's ``margin`` (R,)."""
+    model; ``spend = scale x factor[group_region]`` USD each spends on it, ``factor`` (R, K); rows added in
+    order), times ``complement`` (K,) for open weights or ``quality`` (K,) for a closed API (sales); revenue: sales
+    times 1 (open) or the region's ``margin`` (R,)."""
     g_n, k = counts.shape
     sales, revenue = np.empty(k), np.empty(k)
     for i in range(k):
-        tokens = counts[0, i] * spend[0, i]
+        tokens = counts[0, i] * (scale * factor[group_region[0], i])
         for g in range(1, g_n):
-            tokens = tokens + counts[g, i] * spend[g, i]
+            tokens = tokens + counts[g, i] * (scale * factor[group_region[g], i])
         tokens = tokens * (1.0 if active[i] else 0.0)
         sales[i] = tokens * (complement[i] if lab_open[i] else quality[i])
         revenue[i] = sales[i] * (1.0 if lab_open[i] else margin[region[i]])

@@ -12,7 +12,7 @@ import numpy as np
 
 from sim import REGIONS
 from sim.model.compute import chip_price, world_production
-from sim.model.kernels import lab_income, lab_sales, region_funding_terms
+from sim.model.kernels import lab_income, lab_sales, mean_log_price, price_table, region_funding_terms
 from sim.scenario.schema import month_index
 
 R = len(REGIONS)
@@ -51,14 +51,20 @@ class Money:
         :meth:`_spend_factor` at this month's typical price x market / developers) times, for a closed API, the share of its price above the
         serving cost, ``1 - 1 / markup`` (negative below cost), times the share of its API demand it can serve; for
         open weights, its complement capture."""
-        s = self.labs_state
-        log_prices = self._log_prices(np.arange(self.n_labs))  # (R, K)
-        self._update_reference_price(log_prices)
-        spend = self.market_size() / self.dev.n * self._spend_factor(log_prices)[self.group_region]
+        s, pt = self.labs_state, self._policy_terms()
+        # (R, K) this month's log prices (_log_prices of every lab) and the market's typical one
+        # (_update_reference_price), in compiled loops
+        log_flop = np.log10(np.where(s.train_flop > 0, s.train_flop, 1e25))
+        log_prices = price_table(log_flop, pt["log_hosting"], self.scenario.developers.hosting_size_elasticity, s.open,
+                                 pt["log_chip"], pt["closed"])
+        n, mean = mean_log_price(self.group_adopters(), log_prices, self.group_region)
+        if n > 0:
+            self._ref_log_price = float(mean)
         # (K,) its adopters' spending on it; sales (the top line investors watch): a closed API's served tokens at
         # its price, open weights' complements (one compiled loop)
-        self.sales, revenue = lab_sales(self.group_adopters(), spend, s.active, s.open, s.complement, s.quality,
-                                        self.closed_margin(), s.region)
+        self.sales, revenue = lab_sales(self.group_adopters(), self.market_size() / self.dev.n,
+                                        self._spend_factor(log_prices), self.group_region, s.active, s.open,
+                                        s.complement, s.quality, self.closed_margin(), s.region)
         return revenue
 
     def closed_margin(self) -> np.ndarray:
