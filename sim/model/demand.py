@@ -25,6 +25,7 @@ from sim.model.kernels import (
     group_tables,
     model_rows,
     placed_row_sums,
+    replace_row,
     reviewers,
     settle,
     utilities,
@@ -322,6 +323,4 @@ class Demand:
     def _update_payoff_sample(self, i: int) -> None:
         """Put lab ``i``'s released model (open or closed as chosen) into the payoff sample's cache."""
         new = self._columns.pop(i)[0 if self.labs_state.open[i] else 1]
-        row = self._ps_exp[self._ps_row[i]]
-        self._ps_sum += new - row
-        row[:] = new
+        replace_row(self._ps_sum, self._ps_exp[self._ps_row[i]], new)  # _ps_sum += new - row; row[:] = new

@@ -684,3 +684,11 @@ def budget_sums(revenue: np.ndarray, investment: np.ndarray, funding: np.ndarray
 def sum_of_squares(x: np.ndarray) -> float:
     """``(x ** 2).sum()`` of ``x`` (n,) float, as numpy computes it (squares, then :func:`pairwise_sum`)."""
     return pairwise_sum(x * x)
+
+
+@njit(cache=True)
+def replace_row(total: np.ndarray, row: np.ndarray, new: np.ndarray) -> None:
+    """``total += new - row; row[:] = new`` for (n,) float arrays, element by element (the same numbers)."""
+    for j in range(total.size):
+        total[j] = total[j] + (new[j] - row[j])
+        row[j] = new[j]
