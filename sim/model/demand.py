@@ -76,12 +76,12 @@ class Demand:
         blocked = ~self._group_access()  # (G, K)
         if self.without_model == 0 and not (blocked > self._blocked_at_choice).any():
             # every model chosen was accessible at the last choice and nothing has been blocked since: none is lost
-            idx = np.flatnonzero(self.rng.random(d.n) < d.review_p)
+            idx = (self.rng.random(d.n) < d.review_p).nonzero()[0]
             lost = np.zeros(idx.size, dtype=bool)
         else:
             has = d.chosen >= 0
             lost = ~has | blocked[d.group, np.where(has, d.chosen, 0)]
-            idx = np.flatnonzero((self.rng.random(d.n) < d.review_p) | lost)
+            idx = ((self.rng.random(d.n) < d.review_p) | lost).nonzero()[0]
             lost = lost[idx]
         if idx.size:
             self._choose(idx, lost, blocked)
@@ -103,7 +103,7 @@ class Demand:
         :func:`sim.model.market.group_utility_t` and :func:`sim.model.market.choose_t`, in compiled loops
         (:mod:`sim.model.kernels`) around numpy's ``exp``."""
         d, s = self.dev, self.labs_state
-        act = np.flatnonzero(s.active)  # models inaccessible to everyone add nothing to the choice: leave them out
+        act = s.active.nonzero()[0]  # models inaccessible to everyone add nothing to the choice: leave them out
         chosen = np.full(idx.size, -1, dtype=np.int64)
         if act.size:
             c_rel, dist, per_group, blocked_act = self._group_tables(act)
@@ -115,7 +115,7 @@ class Demand:
                       v)
             np.exp(v, out=v)
             zero_blocked(v, blocked_act, bounds)
-            chosen = draw(v, self.rng.random(idx.size), np.append(act, self.n_labs - 1))
+            chosen = draw(v, self.rng.random(idx.size), np.concatenate((act, [self.n_labs - 1])))
         else:
             self.rng.random(idx.size)  # the draws choose_t takes with no model
         # what every model in use is accessible under (the next month's shortcut); a draw at the very top of the
@@ -255,7 +255,7 @@ class Demand:
         released open (row 0) and closed (row 1)."""
         st = self.labs_state
         self._ps_cmax = float(np.max(st.capability[st.active], initial=0.0))
-        act = np.flatnonzero(st.active)
+        act = st.active.nonzero()[0]
         ka, n_cols = len(act), 2 * len(due)
         c_rel, lab_open, dist, per_group, b = self._sample_tables(act, due, capability, train_flop)
         w_cap, w_open, w_sov, bounds, no_lock = self._ps_traits

@@ -31,7 +31,7 @@ from sim.model.compute import (
 from sim.model.demand import Demand
 from sim.model.distillation import absorbed_shares
 from sim.model.governments import GovernmentAgent
-from sim.model.kernels import best_teachers, teacher_channels
+from sim.model.kernels import best_teachers, due_labs, teacher_channels
 from sim.model.lifecycle import ENTRANT_SLOT_ENTRY, LabLifecycle
 from sim.model.market import chip_cost_multiplier
 from sim.model.money import Money
@@ -93,7 +93,7 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
         self._chips(t)
         self._train()
         s, cycle = self.labs_state, self.scenario.labs.release_cycle_months
-        due = np.flatnonzero(s.active & ((t - s.phase) % cycle == 0))
+        due = due_labs(s.active, s.phase, t, cycle)  # np.flatnonzero(s.active & ((t - s.phase) % cycle == 0))
         if due.size:
             self._train_releases(due)
             self._prepare_payoff_sample(due, self._trained["capability"], self._trained["train_flop"])

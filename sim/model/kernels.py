@@ -692,3 +692,34 @@ def replace_row(total: np.ndarray, row: np.ndarray, new: np.ndarray) -> None:
     for j in range(total.size):
         total[j] = total[j] + (new[j] - row[j])
         row[j] = new[j]
+
+
+@njit(cache=True)
+def lab_events(entry: np.ndarray, exit_: np.ndarray, active: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """(labs leaving, labs entering) in month ``t``, increasing lab indices: ``np.flatnonzero((exit_ == t) &
+    active)`` and ``np.flatnonzero((entry == t) & (t > 0) & (exit_ > t))``. ``entry``, ``exit_`` (K,) int month
+    indices, ``active`` (K,) bool."""
+    k = entry.size
+    gone, new = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64)
+    n_gone = n_new = 0
+    for i in range(k):
+        if exit_[i] == t and active[i]:
+            gone[n_gone] = i
+            n_gone += 1
+        if t > 0 and entry[i] == t and exit_[i] > t:
+            new[n_new] = i
+            n_new += 1
+    return gone[:n_gone], new[:n_new]
+
+
+@njit(cache=True)
+def due_labs(active: np.ndarray, phase: np.ndarray, t: int, cycle: int) -> np.ndarray:
+    """Labs releasing in month ``t``, increasing: ``np.flatnonzero(active & ((t - phase) % cycle == 0))`` (``active``
+    (K,) bool, ``phase`` (K,) int; the modulo floored, as numpy's and Python's)."""
+    out = np.empty(active.size, dtype=np.int64)
+    n = 0
+    for i in range(active.size):
+        if active[i] and (t - phase[i]) % cycle == 0:
+            out[n] = i
+            n += 1
+    return out[:n]

@@ -14,6 +14,7 @@ import pandas as pd
 
 from sim import REGIONS
 from sim.model.compute import algorithmic_efficiency
+from sim.model.kernels import lab_events
 from sim.model.labs import Lab, LabTable, RosterError, _roster_table, check_roster_start, load_roster
 from sim.scenario.schema import Scenario, month_label
 from sim.scenario.schema import month_index as _month_index
@@ -200,7 +201,7 @@ class LabLifecycle:
         distillation)."""
         s = self.labs_state
         self.t = t
-        gone = np.flatnonzero((s.exit == t) & s.active)
+        gone, new = lab_events(s.entry, s.exit, s.active, t)  # (labs leaving, labs entering), before either changes
         if gone.size:
             s.active[gone] = False
             s.open[gone] = False
@@ -208,7 +209,6 @@ class LabLifecycle:
             s.income[gone] = 0.0
             s.revenue[gone] = 0.0
             s.accrued[gone] = 0.0
-        new = np.flatnonzero((s.entry == t) & (t > 0) & (s.exit > t))
         if new.size == 0:
             return
         s.active[new] = True
