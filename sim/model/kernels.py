@@ -723,3 +723,21 @@ def due_labs(active: np.ndarray, phase: np.ndarray, t: int, cycle: int) -> np.nd
             out[n] = i
             n += 1
     return out[:n]
+
+
+@njit(cache=True)
+def months_short(income: np.ndarray, active: np.ndarray, depreciation_cost: np.ndarray, spend_share: float,
+                 coverage: float, short: np.ndarray, after: int) -> tuple[np.ndarray, np.ndarray]:
+    """(K,) months in a row each lab's chip budget ``spend_share x income`` has been below ``coverage x
+    depreciation_cost`` (``short`` (K,) int the count before this month; 0 for an inactive lab), and the labs
+    (increasing) whose count has reached ``after``: :meth:`sim.model.money.Money._exit_through_money`'s arrays."""
+    k = income.size
+    count = np.empty(k, dtype=np.int64)
+    out = np.empty(k, dtype=np.int64)
+    n = 0
+    for i in range(k):
+        count[i] = short[i] + 1 if active[i] and spend_share * income[i] < coverage * depreciation_cost[i] else 0
+        if count[i] >= after:
+            out[n] = i
+            n += 1
+    return count, out[:n]

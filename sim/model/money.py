@@ -12,7 +12,7 @@ import numpy as np
 
 from sim import REGIONS
 from sim.model.compute import chip_price, world_production
-from sim.model.kernels import lab_income, lab_sales, mean_log_price, price_table, region_funding_terms
+from sim.model.kernels import lab_income, lab_sales, mean_log_price, months_short, price_table, region_funding_terms
 from sim.scenario.schema import month_index
 
 R = len(REGIONS)
@@ -131,10 +131,9 @@ class Money:
         s, lp = self.labs_state, self.scenario.labs
         if t < self.market_from:
             return
-        chip_budget = lp.compute_spend_share * s.income
-        short = s.active & (chip_budget < lp.exit_budget_coverage * self._depreciation_cost)
-        self._short = np.where(short, self._short + 1, 0)
-        out = np.flatnonzero(self._short >= lp.exit_after_months)
+        # the chip budget (compute_spend_share x income) short of the coverage, months in a row (compiled)
+        self._short, out = months_short(s.income, s.active, self._depreciation_cost, lp.compute_spend_share,
+                                        lp.exit_budget_coverage, self._short, lp.exit_after_months)
         for i in out:
             if s.active.sum() <= 1:
                 break
