@@ -111,17 +111,23 @@ def placed_row_sums(e: np.ndarray, pos: np.ndarray, k: int) -> np.ndarray:
     if k < 8:
         res = np.zeros(n)
         for i in range(a):
-            res += e[i]
+            for j in range(n):
+                res[j] += e[i, j]
         return res
     m = k - k % 8
     acc = np.zeros((8, n))
     i = 0
-    while i < a and pos[i] < m:
-        acc[pos[i] % 8] += e[i]
+    while i < a and pos[i] < m:  # element loops, not row expressions: no temporaries, vector code
+        r = pos[i] % 8
+        for j in range(n):
+            acc[r, j] += e[i, j]
         i += 1
-    res = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+    res = np.empty(n)
+    for j in range(n):
+        res[j] = ((acc[0, j] + acc[1, j]) + (acc[2, j] + acc[3, j])) + ((acc[4, j] + acc[5, j]) + (acc[6, j] + acc[7, j]))
     while i < a:
-        res += e[i]
+        for j in range(n):
+            res[j] += e[i, j]
         i += 1
     return res
 
