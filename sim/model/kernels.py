@@ -124,7 +124,8 @@ def placed_row_sums(e: np.ndarray, pos: np.ndarray, k: int) -> np.ndarray:
         i += 1
     res = np.empty(n)
     for j in range(n):
-        res[j] = ((acc[0, j] + acc[1, j]) + (acc[2, j] + acc[3, j])) + ((acc[4, j] + acc[5, j]) + (acc[6, j] + acc[7, j]))
+        lo = (acc[0, j] + acc[1, j]) + (acc[2, j] + acc[3, j])
+        res[j] = lo + ((acc[4, j] + acc[5, j]) + (acc[6, j] + acc[7, j]))
     while i < a:
         for j in range(n):
             res[j] += e[i, j]
@@ -428,10 +429,10 @@ def region_funding_terms(region: np.ndarray, active: np.ndarray, capability: np.
     """The arithmetic of :meth:`sim.model.money.Money._accounting` before its powers and exponential, bit for bit:
     ``rev_r`` (R,) each region's sales (``np.bincount(region, weights=sales)``); ``ratio`` (R,) its growth over
     ``past`` (R,; ``rev_r / g_m`` unless ``use_past``) relative to ``g_m``, clipped to 0.1..10
-    (``np.clip(growth / g_m, 0.1, 10)``, growth ``g_m`` where the past is not positive); ``mean_rev`` (R,) ``rev_r`` per active lab of the region (at least one);
-    ``x`` (K,) ``kappa x (capability - the region's best active capability)`` (0 for a region without an active
-    lab; -inf before the multiplication for inactive labs). ``region`` (K,) int, ``active`` (K,) bool,
-    ``capability``, ``sales`` (K,) float."""
+    (``np.clip(growth / g_m, 0.1, 10)``, growth ``g_m`` where the past is not positive); ``mean_rev`` (R,) ``rev_r``
+    per active lab of the region (at least one); ``x`` (K,) ``kappa x (capability - the region's best active
+    capability)`` (0 for a region without an active lab; -inf before the multiplication for inactive labs).
+    ``region`` (K,) int, ``active`` (K,) bool, ``capability``, ``sales`` (K,) float."""
     k = region.size
     rev_r = np.zeros(n_regions)
     c_max = np.full(n_regions, -np.inf)

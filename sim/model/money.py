@@ -12,7 +12,14 @@ import numpy as np
 
 from sim import REGIONS
 from sim.model.compute import chip_price, world_production
-from sim.model.kernels import lab_income, lab_sales, mean_log_price, months_short, price_table, region_funding_terms
+from sim.model.kernels import (
+    lab_income,
+    lab_sales,
+    mean_log_price,
+    months_short,
+    price_table,
+    region_funding_terms,
+)
 from sim.scenario.schema import month_index
 
 R = len(REGIONS)
