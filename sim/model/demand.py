@@ -19,6 +19,8 @@ import numpy as np
 from sim import REGIONS
 from sim.model.developers import DeveloperPopulation
 from sim.model.kernels import (
+    active_max,
+    adopter_counts,
     column_rows,
     counterfactual_shares,
     draw,
@@ -91,9 +93,8 @@ class Demand:
         """``adopters`` (K,) developers on each model, ``share`` (K,) their share of all developers,
         ``without_model`` how many have none (int), and :meth:`group_adopters`' table, from the developers by group
         and model (``_counts``, kept by :meth:`_choose`)."""
-        self._group_adopters = np.ascontiguousarray(self._counts[:, 1:])
-        self.adopters = self._group_adopters.sum(axis=0)
-        self.without_model = int(self._counts[:, 0].sum())
+        self._group_adopters, self.adopters, without = adopter_counts(self._counts)  # whole counts, compiled
+        self.without_model = int(without)
         self.share = self.adopters / self.dev.n
 
     def _choose(self, idx: np.ndarray, lost: np.ndarray, blocked: np.ndarray) -> None:
@@ -254,7 +255,8 @@ class Demand:
         and ``train_flop`` (D,) (:meth:`_sample_tables`): ``_columns`` maps each to its (2, n_s) ``exp(V - ref)``
         released open (row 0) and closed (row 1)."""
         st = self.labs_state
-        self._ps_cmax = float(np.max(st.capability[st.active], initial=0.0))
+        top, found = active_max(st.capability, st.active)  # np.max(capability[active], initial=0.0):
+        self._ps_cmax = float(top) if found and not top <= 0.0 else 0.0  # 0 when below, NaN kept
         act = st.active.nonzero()[0]
         ka, n_cols = len(act), 2 * len(due)
         c_rel, lab_open, dist, per_group, b = self._sample_tables(act, due, capability, train_flop)

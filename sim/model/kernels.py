@@ -748,3 +748,19 @@ def months_short(income: np.ndarray, active: np.ndarray, depreciation_cost: np.n
             out[n] = i
             n += 1
     return count, out[:n]
+
+
+@njit(cache=True)
+def adopter_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """From ``counts`` (G, 1 + K) int developers by group and model (no model first): (G, K) the models' columns
+    (a contiguous copy), (K,) their sums over groups and the developers without a model (whole counts)."""
+    g_n, k1 = counts.shape
+    table = np.empty((g_n, k1 - 1), dtype=np.int64)
+    total = np.zeros(k1 - 1, dtype=np.int64)
+    without = 0
+    for g in range(g_n):
+        without += counts[g, 0]
+        for i in range(k1 - 1):
+            table[g, i] = counts[g, i + 1]
+            total[i] += counts[g, i + 1]
+    return table, total, without
