@@ -269,3 +269,98 @@ def test_compiled_distillation_is_the_reference():
         new2, teacher2 = best_teachers(own, own_flop, cap, eff, absorbed_shares(own_flop, flop, parity, 0.53))
         np.testing.assert_array_equal(new2, new)
         np.testing.assert_array_equal(teacher2, teacher)
+
+
+def _labs(rng, k: int = 61, r: int = 4) -> dict:
+    """Random lab arrays (K,) for the month kernels' checks."""
+    return {"region": rng.integers(0, r, k), "active": rng.random(k) < 0.8, "open": rng.random(k) < 0.4,
+            "cap": rng.normal(26.0, 1.0, k), "x": rng.random(k) * 10.0 ** rng.uniform(3, 9, k)}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_compiled_money_and_chips_are_numpy(seed):
+    """The round-3 kernels of accounting, revenue, chips and training give the numpy formulations' numbers."""
+    from sim.model import kernels as kn
+
+    rng = np.random.default_rng(seed)
+    lab = _labs(rng)
+    reg, act, op, cap, sales = lab["region"], lab["active"], lab["open"], lab["cap"], lab["x"]
+    inc = rng.normal(0.0, 1e8, 61)
+    past, g_m, kappa = rng.random(4) * 1e9 * (rng.random(4) < 0.8), 1.7, 2.3
+    rev_r, ratio, mean_rev, x = kn.region_funding_terms(reg, act, cap, sales, past, True, g_m, kappa, 4)
+    assert np.array_equal(rev_r, np.bincount(reg, weights=sales, minlength=4))
+    growth = np.where(past > 0, rev_r / np.where(past > 0, past, 1.0), g_m)
+    assert np.array_equal(ratio, np.clip(growth / g_m, 0.1, 10.0))
+    c_max = np.where(reg[None, :] == np.arange(4)[:, None], np.where(act, cap, -np.inf), -np.inf).max(axis=1)
+    c_max = np.where(np.isfinite(c_max), c_max, 0.0)
+    assert np.array_equal(mean_rev, rev_r / np.maximum(np.bincount(reg[act], minlength=4), 1))
+    assert np.array_equal(x, kappa * (np.where(act, cap, -np.inf) - c_max[reg]))
+    inv = rng.random(4) * 1e9
+    w = np.where(act, np.exp(x) * (sales + mean_rev[reg]), 0.0)
+    w_sum = np.bincount(reg, weights=w, minlength=4)
+    funding = np.where(act, inv[reg] * w / np.where(w_sum[reg] > 0, w_sum[reg], 1.0), 0.0)
+    assert np.array_equal(kn.lab_income(reg, act, np.exp(x), sales, mean_rev, inv, inc), inc + funding)
+    sub, theta, leak = rng.random(4) * 0.3, rng.random(4) * (rng.random(4) < 0.5), rng.random(4)
+    own = 0.6 * np.maximum(inc, 0.0) * act
+    money = own / (1.0 - sub[reg])
+    front, alt, state = kn.chip_money(inc, act, reg, sub, 0.6, theta, leak)
+    assert np.array_equal(state, np.bincount(reg, weights=money - own, minlength=4))
+    assert np.array_equal(front, money * ((1.0 - theta[reg]) + theta[reg] * leak[reg]))
+    assert np.array_equal(alt, money - front)
+    alt_cap, comp = rng.random(4) * 1e3, rng.random(61) * 1e5
+    demand = alt / 3e4
+    region_demand = np.bincount(reg, weights=demand, minlength=4)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fill = np.where(region_demand > 0, np.minimum(1.0, alt_cap / region_demand), 1.0)
+    got_alt, after = kn.chips_bought(comp, 1.0 - 1.0 / 48, front / 2e4, alt, 3e4, alt_cap, reg)
+    assert np.array_equal(got_alt, demand * fill[reg])
+    assert np.array_equal(after, comp * (1.0 - 1.0 / 48) + front / 2e4 + got_alt)
+    share, accrued = rng.random(61) / 61, rng.random(61) * 1e25
+    need = np.where(op, 0.0, 0.02 * comp.sum() * share)
+    serve = np.minimum(need, 0.5 * comp)
+    want = accrued + 0.7 * (comp - serve) * 3e21 * 0.3 * act
+    quality = kn.train_month(op, 0.02 * comp.sum(), share, comp, 0.5, 0.7, 3e21, 0.3, act, accrued)
+    assert np.array_equal(quality, np.where(need > 0, serve / np.where(need > 0, need, 1.0), 1.0))
+    assert np.array_equal(accrued, want)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_compiled_revenue_and_reporters_are_numpy(seed):
+    """The round-3 kernels of revenue, releases and reporters give the numpy formulations' numbers."""
+    from sim.model import kernels as kn
+    from sim.model.capability import signed_lag
+
+    rng = np.random.default_rng(seed)
+    lab = _labs(rng)
+    reg, act, op, cap = lab["region"], lab["active"], lab["open"], lab["cap"]
+    counts, gr = rng.integers(0, 300, (12, 61)), np.repeat(np.arange(4), 3)
+    log_flop, log_chip, closed = rng.normal(25, 1, 61), rng.normal(0, 0.3, 4), rng.normal(0.5, 0.3, 61)
+    base = -0.5 + 0.4 * (log_flop - 25.0)
+    table = kn.price_table(log_flop, -0.5, 0.4, op, log_chip, closed)
+    assert np.array_equal(table, np.where(op, base + log_chip[:, None], base + closed))
+    assert kn.mean_log_price(counts, table, gr)[1] == (counts * table[gr]).sum() / counts.sum()
+    factor, comp, qual, margin = rng.random((4, 61)) + 0.5, rng.random(61), rng.random(61), rng.random(4) - 0.2
+    sales = (counts * (3.0 * factor[gr])).sum(axis=0) * act * np.where(op, comp, qual)
+    got = kn.lab_sales(counts, 3.0, factor, gr, act, op, comp, qual, margin, reg)
+    assert np.array_equal(got[0], sales) and np.array_equal(got[1], sales * np.where(op, 1.0, margin[reg]))
+    for i in (0, 7, 60):
+        others = act.copy()
+        others[i] = False
+        assert kn.best_others(cap, act, op, i) == (np.max(cap, where=others & op, initial=-np.inf),
+                                                  np.max(cap, where=others, initial=-np.inf))
+    assert kn.active_max(lab["x"], act) == (lab["x"][act].max(), True)
+    cn = (reg == 1) & op & act
+    assert np.array_equal(kn.region_counts_on(counts, cn, 4), (counts @ cn.astype(np.int64)).reshape(4, -1).sum(1))
+    v = rng.random((3, 4)) * 1e9
+    assert kn.budget_sums(*v) == (v[0].sum(), v[0].sum() + v[1].sum() + v[2].sum())
+    assert kn.sum_of_squares(v[0] / 7) == ((v[0] / 7) ** 2).sum()
+    hist = np.maximum.accumulate(rng.normal(0.1, 0.2, (2, 40)).cumsum(axis=1), axis=1)
+    hist[1, :3] = -np.inf
+    for t in (0, 5, 39):
+        assert kn.signed_lag(hist[0], hist[1], t, 0.05) == signed_lag(hist[0], hist[1], t, 0.05)
+        assert kn.signed_lag(hist[1], hist[0], t, 0.05) == signed_lag(hist[1], hist[0], t, 0.05)
+    entry, exit_, phase = rng.integers(-3, 6, 61), rng.integers(1, 8, 61), rng.integers(0, 6, 61)
+    gone, new = kn.lab_events(entry, exit_, act, 4)
+    assert np.array_equal(gone, np.flatnonzero((exit_ == 4) & act))
+    assert np.array_equal(new, np.flatnonzero((entry == 4) & (exit_ > 4)))
+    assert np.array_equal(kn.due_labs(act, phase, 3, 6), np.flatnonzero(act & ((3 - phase) % 6 == 0)))

@@ -13,14 +13,13 @@ import numpy as np
 from sim import REGIONS
 from sim.model.compute import (
     alt_supply_cap,
-    buy_alt_chips,
     chip_price,
     clear_chip_market,
     depreciate,
     initial_world_stock,
-    split_chip_money,
     world_production,
 )
+from sim.model.kernels import chip_money, chips_bought, train_month
 
 R = len(REGIONS)
 
@@ -75,20 +74,21 @@ class ChipMarket:
         """Chip budgets buy from the world market (7.3): controlled money goes to alternative chips; frontier chips
         clear at ``max(list price, demand / production)``; stocks depreciate."""
         s, c = self.labs_state, self.scenario.compute
-        own = self.scenario.labs.compute_spend_share * np.maximum(s.income, 0.0) * s.active  # losses buy no chips
-        money = own / (1.0 - self.subsidy[s.region])
-        self.state_funding = np.bincount(s.region, weights=money - own, minlength=R)
         theta, leak, allowed = self.control  # effective_control of this month's policies
+        # the labs' chip money (losses buy no chips), with their governments' subsidies, split between frontier and
+        # alternative chips (split_chip_money), in one compiled loop
+        frontier_money, alt_money, self.state_funding = chip_money(s.income, s.active, s.region, self.subsidy,
+                                                                   self.scenario.labs.compute_spend_share, theta, leak)
         list_price = chip_price(t, c.price_usd_per_h100e, c.price_perf_doubling_months)
         supply = self.production(t)
         outside = self.outside_demand(t)
-        frontier_money, alt_money = split_chip_money(money, s.region, theta, leak)
         frontier, price, outside_h100e = clear_chip_market(frontier_money, outside, supply, list_price)
         alt_cap = alt_supply_cap(t - self.anchor, self.alt0, c.alt_supply_growth_per_year, self.compliant_share,
                                  allowed, c.alt_supply_growth_after_per_year, self.change)
-        alt = buy_alt_chips(alt_money, s.region, list_price / c.eta_alt, alt_cap)
         dep = c.depreciation_months
-        s.compute = depreciate(s.compute, dep) + frontier + alt
+        # buy_alt_chips and depreciate(s.compute, dep) + frontier + alt, in one compiled loop
+        alt, s.compute = chips_bought(s.compute, 1.0 - 1.0 / dep, frontier, alt_money, list_price / c.eta_alt,
+                                      alt_cap, s.region)
         sold = float(frontier.sum()) + outside_h100e
         self.world_stock = float(depreciate(self.world_stock, dep)) + sold
         self.alt_stock = float(depreciate(self.alt_stock, dep)) + float(alt.sum())
@@ -98,8 +98,9 @@ class ChipMarket:
         self._depreciation_cost = s.compute / c.depreciation_months * list_price
 
     def _train(self) -> None:
+        """Closed labs serve their API first (``quality``: the share of their inference need their compute covers);
+        the rest of each active lab's compute accrues training FLOP for its next release (one compiled loop)."""
         s, c = self.labs_state, self.scenario.compute
-        need = np.where(s.open, 0.0, self.inference_need(self.share))
-        serve = np.minimum(need, c.max_inference_share * s.compute)
-        s.quality = np.where(need > 0, serve / np.where(need > 0, need, 1.0), 1.0)
-        s.accrued += c.train_share * (s.compute - serve) * self.fpm * self.final_run_share(self.t) * s.active
+        s.quality = train_month(s.open, c.inference_intensity * s.compute.sum(), self.share, s.compute,
+                                c.max_inference_share, c.train_share, self.fpm, self.final_run_share(self.t), s.active,
+                                s.accrued)

@@ -19,12 +19,15 @@ import numpy as np
 from sim import REGIONS
 from sim.model.developers import DeveloperPopulation
 from sim.model.kernels import (
+    active_max,
+    adopter_counts,
     column_rows,
     counterfactual_shares,
     draw,
     group_tables,
     model_rows,
     placed_row_sums,
+    replace_row,
     reviewers,
     settle,
     utilities,
@@ -75,12 +78,12 @@ class Demand:
         blocked = ~self._group_access()  # (G, K)
         if self.without_model == 0 and not (blocked > self._blocked_at_choice).any():
             # every model chosen was accessible at the last choice and nothing has been blocked since: none is lost
-            idx = np.flatnonzero(self.rng.random(d.n) < d.review_p)
+            idx = (self.rng.random(d.n) < d.review_p).nonzero()[0]
             lost = np.zeros(idx.size, dtype=bool)
         else:
             has = d.chosen >= 0
             lost = ~has | blocked[d.group, np.where(has, d.chosen, 0)]
-            idx = np.flatnonzero((self.rng.random(d.n) < d.review_p) | lost)
+            idx = ((self.rng.random(d.n) < d.review_p) | lost).nonzero()[0]
             lost = lost[idx]
         if idx.size:
             self._choose(idx, lost, blocked)
@@ -90,9 +93,8 @@ class Demand:
         """``adopters`` (K,) developers on each model, ``share`` (K,) their share of all developers,
         ``without_model`` how many have none (int), and :meth:`group_adopters`' table, from the developers by group
         and model (``_counts``, kept by :meth:`_choose`)."""
-        self._group_adopters = np.ascontiguousarray(self._counts[:, 1:])
-        self.adopters = self._group_adopters.sum(axis=0)
-        self.without_model = int(self._counts[:, 0].sum())
+        self._group_adopters, self.adopters, without = adopter_counts(self._counts)  # whole counts, compiled
+        self.without_model = int(without)
         self.share = self.adopters / self.dev.n
 
     def _choose(self, idx: np.ndarray, lost: np.ndarray, blocked: np.ndarray) -> None:
@@ -102,7 +104,7 @@ class Demand:
         :func:`sim.model.market.group_utility_t` and :func:`sim.model.market.choose_t`, in compiled loops
         (:mod:`sim.model.kernels`) around numpy's ``exp``."""
         d, s = self.dev, self.labs_state
-        act = np.flatnonzero(s.active)  # models inaccessible to everyone add nothing to the choice: leave them out
+        act = s.active.nonzero()[0]  # models inaccessible to everyone add nothing to the choice: leave them out
         chosen = np.full(idx.size, -1, dtype=np.int64)
         if act.size:
             c_rel, dist, per_group, blocked_act = self._group_tables(act)
@@ -114,7 +116,7 @@ class Demand:
                       v)
             np.exp(v, out=v)
             zero_blocked(v, blocked_act, bounds)
-            chosen = draw(v, self.rng.random(idx.size), np.append(act, self.n_labs - 1))
+            chosen = draw(v, self.rng.random(idx.size), np.concatenate((act, [self.n_labs - 1])))
         else:
             self.rng.random(idx.size)  # the draws choose_t takes with no model
         # what every model in use is accessible under (the next month's shortcut); a draw at the very top of the
@@ -253,8 +255,9 @@ class Demand:
         and ``train_flop`` (D,) (:meth:`_sample_tables`): ``_columns`` maps each to its (2, n_s) ``exp(V - ref)``
         released open (row 0) and closed (row 1)."""
         st = self.labs_state
-        self._ps_cmax = float(np.max(st.capability[st.active], initial=0.0))
-        act = np.flatnonzero(st.active)
+        top, found = active_max(st.capability, st.active)  # np.max(capability[active], initial=0.0):
+        self._ps_cmax = float(top) if found and not top <= 0.0 else 0.0  # 0 when below, NaN kept
+        act = st.active.nonzero()[0]
         ka, n_cols = len(act), 2 * len(due)
         c_rel, lab_open, dist, per_group, b = self._sample_tables(act, due, capability, train_flop)
         w_cap, w_open, w_sov, bounds, no_lock = self._ps_traits
@@ -322,6 +325,4 @@ class Demand:
     def _update_payoff_sample(self, i: int) -> None:
         """Put lab ``i``'s released model (open or closed as chosen) into the payoff sample's cache."""
         new = self._columns.pop(i)[0 if self.labs_state.open[i] else 1]
-        row = self._ps_exp[self._ps_row[i]]
-        self._ps_sum += new - row
-        row[:] = new
+        replace_row(self._ps_sum, self._ps_exp[self._ps_row[i]], new)  # _ps_sum += new - row; row[:] = new

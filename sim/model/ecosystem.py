@@ -31,7 +31,7 @@ from sim.model.compute import (
 from sim.model.demand import Demand
 from sim.model.distillation import absorbed_shares
 from sim.model.governments import GovernmentAgent
-from sim.model.kernels import best_teachers, teacher_channels
+from sim.model.kernels import best_teachers, due_labs, teacher_channels
 from sim.model.lifecycle import ENTRANT_SLOT_ENTRY, LabLifecycle
 from sim.model.market import chip_cost_multiplier
 from sim.model.money import Money
@@ -93,7 +93,7 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
         self._chips(t)
         self._train()
         s, cycle = self.labs_state, self.scenario.labs.release_cycle_months
-        due = np.flatnonzero(s.active & ((t - s.phase) % cycle == 0))
+        due = due_labs(s.active, s.phase, t, cycle)  # np.flatnonzero(s.active & ((t - s.phase) % cycle == 0))
         if due.size:
             self._train_releases(due)
             self._prepare_payoff_sample(due, self._trained["capability"], self._trained["train_flop"])
@@ -211,7 +211,9 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
         ``enterprise`` in ``ban_segments``) are out of reach. Nothing a release decides this month changes them, so
         they are computed for all due labs at once, in ``self._trained``: (D,) arrays ``own`` (log10 effective
         FLOP of its own training), ``new`` (after distillation), ``teacher`` (lab index or -1), ``capability``
-        (the lab's capability after the release: the larger of ``new`` and its current one) and ``train_flop``."""
+        (the lab's capability after the release: the larger of ``new`` and its current one) and ``train_flop``; and
+        ``release_need``, H100e a closed model needs per share of developers served this month (:meth:`inference_need`
+        of 1, as a factor: the labs' compute does not change while they release)."""
         s, p = self.labs_state, self.scenario.labs
         snap = self.teacher_snapshot()
         flop = s.accrued[due]
@@ -227,6 +229,7 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
                                                      p.distill_compute_elasticity))
         self._trained = {"labs": due, "own": own, "new": new, "teacher": teacher,
                          "capability": np.maximum(s.capability[due], new), "train_flop": flop.copy()}
+        self.release_need = self.scenario.compute.inference_intensity * s.compute.sum()  # inference_need's factor
         self._trained_by_lab = {i: (o, c, k) for i, o, c, k in zip(due.tolist(), own.tolist(), new.tolist(),
                                                                   teacher.tolist(), strict=True)}
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim import REGIONS
+from sim.model.kernels import best_others
 from sim.model.market import p_open
 from sim.scenario.schema import LAB_TYPES
 
@@ -71,11 +72,16 @@ def load_roster(path: str | Path) -> pd.DataFrame:
     time (a replication or sweep run would otherwise re-read the CSV: ~9 ms a run); each call returns
     its own copy.
     """
+    return _roster_table(path).copy()
+
+
+def _roster_table(path: str | Path) -> pd.DataFrame:
+    """:func:`load_roster`'s cached table itself, not a copy (not to be modified)."""
     path = Path(path)
     if not path.is_file():
         raise RosterError(f"roster file not found: {path}")
     st = path.stat()
-    return _load_roster_cached(str(path.resolve()), str(path), st.st_size, st.st_mtime_ns).copy()
+    return _load_roster_cached(str(path.resolve()), str(path), st.st_size, st.st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=16)
@@ -209,7 +215,7 @@ def regions_entering_late(roster: pd.DataFrame, start: str, months: int) -> dict
 def check_roster_start(roster: pd.DataFrame, start: str, source: str | Path = "roster") -> None:
     """Raise RosterError unless at least one lab of ``roster`` (from :func:`load_roster`) is present at
     ``start`` (YYYY-MM): its ``entry`` blank or not after ``start``. ``source`` names the file."""
-    entries = [e for e in roster.get("entry", pd.Series([""] * len(roster))) if e]
+    entries = [e for e in (roster["entry"].tolist() if "entry" in roster else []) if e]
     if len(entries) == len(roster) and all(e > start for e in entries):
         raise RosterError(f"{source}: column entry: every lab enters after the scenario's start {start} (the "
                           f"first in {min(entries)}); at least one lab must be present at the start (entry blank "
@@ -282,10 +288,7 @@ class Lab(mesa.Agent):
         m = self.model
         s = m.labs_state
         i = self.i
-        others = s.active.copy()
-        others[i] = False
-        best_open_other = np.max(s.capability, where=others & s.open, initial=-np.inf)
-        best_other = np.max(s.capability, where=others, initial=-np.inf)
+        best_open_other, best_other = best_others(s.capability, s.active, s.open, i)
         old = float(s.capability[i])
         own, new, teacher = m.trained_model(i)
         s.capability[i] = max(old, new)
@@ -320,7 +323,7 @@ class Lab(mesa.Agent):
         i = self.i
         p = m.scenario.labs
         share_open, share_closed, spend_open, spend_closed = m.counterfactual_demand(i)
-        need = m.inference_need(share_closed)
+        need = m.release_need * share_closed  # m.inference_need(share_closed): the labs' compute is as at release
         quality = min(1.0, m.scenario.compute.max_inference_share * s.compute[i] / need) if need > 0 else 1.0
         pi_closed = spend_closed * quality * float(m.closed_margin()[s.region[i]])
         gov = m.governments[self.region].policy

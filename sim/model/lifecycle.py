@@ -14,12 +14,25 @@ import pandas as pd
 
 from sim import REGIONS
 from sim.model.compute import algorithmic_efficiency
-from sim.model.labs import Lab, LabTable, RosterError, check_roster_start, load_roster
-from sim.scenario.schema import Scenario, month_index, month_label
+from sim.model.kernels import lab_events
+from sim.model.labs import Lab, LabTable, RosterError, _roster_table, check_roster_start, load_roster
+from sim.scenario.schema import Scenario, month_label
+from sim.scenario.schema import month_index as _month_index
 
 ENTRANT_SLOT_ENTRY = "2200-01"
 """Roster entry month of an investor-funded entrant's slot: after any scenario's horizon, so only investors
 activate it (7.9)."""
+
+
+@functools.lru_cache(maxsize=4096)
+def month_index(start: str, month: str) -> int:
+    """:func:`sim.scenario.schema.month_index`, cached: a roster's months are the same every run."""
+    return _month_index(start, month)
+
+
+def _is_open(roster: pd.DataFrame) -> np.ndarray:
+    """(K,) bool: the roster's labs whose ``strategy`` is OPEN."""
+    return np.array([isinstance(v, str) and v == "OPEN" for v in roster["strategy"].tolist()], dtype=bool)
 
 
 def _age_months(start: str, date: object) -> float:
@@ -53,10 +66,10 @@ def _entrant_slots(roster: pd.DataFrame, n: int) -> pd.DataFrame:
 def _file_roster_with_slots(path: Path, n: int) -> pd.DataFrame:
     """The roster file's table (:func:`sim.model.labs.load_roster`) followed by ``n`` entrant slots
     (:func:`_entrant_slots`), made once per process for the file's resolved path, size and modification time and
-    ``n``; each call returns its own copy."""
+    ``n``: the cached table itself (not to be modified)."""
     path = Path(path)
     st = path.stat()
-    return _roster_with_slots_cached(path, str(path.resolve()), st.st_size, st.st_mtime_ns, n).copy()
+    return _roster_with_slots_cached(path, str(path.resolve()), st.st_size, st.st_mtime_ns, n)
 
 
 @functools.lru_cache(maxsize=16)
@@ -81,11 +94,11 @@ def _lifetimes(roster: pd.DataFrame, sc: Scenario, source: str) -> tuple[np.ndar
     """(K,) entry and exit month indices of the roster's labs (entry 0 when blank, exit 10**9 when blank).
     Raises RosterError when some month has no active lab."""
     k = len(roster)
-    entry_col = roster["entry"] if "entry" in roster else pd.Series([""] * k)
+    entry_col = roster["entry"].tolist() if "entry" in roster else [""] * k
     entry = np.array([month_index(sc.start, e) if e else 0 for e in entry_col], dtype=int)
-    exit_col = roster["exit"] if "exit" in roster else pd.Series([""] * k)
+    exit_col = roster["exit"].tolist() if "exit" in roster else [""] * k
     exit_ = np.array([month_index(sc.start, e) if e else 10**9 for e in exit_col], dtype=int)
-    _check_lifetimes(entry, exit_, sc, source, list(exit_col))
+    _check_lifetimes(entry, exit_, sc, source, exit_col)
     return entry, exit_
 
 
@@ -95,11 +108,11 @@ def _type_state(roster: pd.DataFrame, sc: Scenario) -> dict[str, np.ndarray]:
     ``misuse_from`` (month index of its ``misuse_statement``; 10**9 without one) and ``commercial`` (False for a
     research lab, which does not decide by revenue)."""
     k = len(roster)
-    types = roster["lab_type"] if "lab_type" in roster else pd.Series(["startup"] * k)
+    types = roster["lab_type"].tolist() if "lab_type" in roster else ["startup"] * k
     by_type = np.array([sc.labs.complement_capture.get(t, 0.0) for t in types], dtype=float)
     override = np.array(roster["complement_capture"] if "complement_capture" in roster else np.full(k, np.nan),
                         dtype=float)
-    said = roster["misuse_statement"] if "misuse_statement" in roster else pd.Series([""] * k)
+    said = roster["misuse_statement"].tolist() if "misuse_statement" in roster else [""] * k
     misuse_from = np.array([month_index(sc.start, m) if m else 10**9 for m in said], dtype=int)
     return {"complement": np.where(np.isnan(override), by_type, override), "misuse_from": misuse_from,
             "commercial": np.array([t != "research" for t in types], dtype=bool)}
@@ -115,11 +128,11 @@ class LabLifecycle:
         sc, c = self.scenario, self.scenario.compute
         source = str(sc.roster_path()) if roster is None else "roster"
         given = roster
-        roster = load_roster(sc.roster_path()) if given is None else given
+        roster = _roster_table(sc.roster_path()) if given is None else given  # read only
         check_roster_start(roster, sc.start, sc.roster_path())
         n_roster = len(roster)
         if given is None:  # the file's roster with the slots: the same for every run of the file
-            roster = _file_roster_with_slots(sc.roster_path(), sc.labs.max_market_entrants)
+            roster = _file_roster_with_slots(sc.roster_path(), sc.labs.max_market_entrants)  # read only
         else:
             roster = pd.concat([roster, _entrant_slots(roster, sc.labs.max_market_entrants)], ignore_index=True)
         k = len(roster)
@@ -130,13 +143,14 @@ class LabLifecycle:
         active = (entry <= 0) & (exit_ > 0)
         eff_oom = np.array(roster["efficiency_oom"] if "efficiency_oom" in roster else np.zeros(k), dtype=float)
         phase = np.where(active, phase, entry % cycle)  # an entrant releases in its entry month
-        age = np.array([_age_months(sc.start, d) for d in roster.get("latest_release", [""] * k)])
+        dates = roster["latest_release"].tolist() if "latest_release" in roster else [""] * k
+        age = np.array([_age_months(sc.start, d) for d in dates])
         age = np.where(entry > 0, 0.0, age)
         self._initial_compute(roster, c0, age)
         months_to_release = phase % cycle
         self.labs_state = LabTable(
-            region=np.array([REGIONS.index(r) for r in roster["region"]]),
-            open=np.array(roster["strategy"] == "OPEN", dtype=bool) & active,
+            region=np.array([REGIONS.index(r) for r in roster["region"].tolist()]),
+            open=_is_open(roster) & active,
             compute=np.where(active, self.k0, 0.0),
             # a model released `age` months before the start has lost that much algorithmic progress
             capability=np.log10(c0) + eff_oom + np.log10(algorithmic_efficiency(-age, c.tau_alg_months)),
@@ -172,7 +186,7 @@ class LabLifecycle:
         cycle = sc.labs.release_cycle_months
         g_year = np.full(len(roster), sc.chips.production_growth_per_year)
         lift = g_year ** ((age + cycle / 2) / 12)
-        serve0 = np.where(np.array(roster["strategy"] == "OPEN", dtype=bool), 0.0, min(c.inference_intensity,
+        serve0 = np.where(_is_open(roster), 0.0, min(c.inference_intensity,
                                                                                        c.max_inference_share))
         self.k0 = lift * c0 / (c.train_share * (1 - serve0) * c.final_run_share * self.fpm * cycle)
         # purchases cannot be negative (issue 17: negative income made compute negative)
@@ -187,7 +201,7 @@ class LabLifecycle:
         distillation)."""
         s = self.labs_state
         self.t = t
-        gone = np.flatnonzero((s.exit == t) & s.active)
+        gone, new = lab_events(s.entry, s.exit, s.active, t)  # (labs leaving, labs entering), before either changes
         if gone.size:
             s.active[gone] = False
             s.open[gone] = False
@@ -195,7 +209,6 @@ class LabLifecycle:
             s.income[gone] = 0.0
             s.revenue[gone] = 0.0
             s.accrued[gone] = 0.0
-        new = np.flatnonzero((s.entry == t) & (t > 0) & (s.exit > t))
         if new.size == 0:
             return
         s.active[new] = True

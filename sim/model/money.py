@@ -12,6 +12,14 @@ import numpy as np
 
 from sim import REGIONS
 from sim.model.compute import chip_price, world_production
+from sim.model.kernels import (
+    lab_income,
+    lab_sales,
+    mean_log_price,
+    months_short,
+    price_table,
+    region_funding_terms,
+)
 from sim.scenario.schema import month_index
 
 R = len(REGIONS)
@@ -50,47 +58,48 @@ class Money:
         :meth:`_spend_factor` at this month's typical price x market / developers) times, for a closed API, the share of its price above the
         serving cost, ``1 - 1 / markup`` (negative below cost), times the share of its API demand it can serve; for
         open weights, its complement capture."""
-        s = self.labs_state
-        log_prices = self._log_prices(np.arange(self.n_labs))  # (R, K)
-        self._update_reference_price(log_prices)
-        spend = self.market_size() / self.dev.n * self._spend_factor(log_prices)[self.group_region]
-        tokens_usd = (self.group_adopters() * spend).sum(axis=0) * s.active  # (K,) its adopters' spending on it
-        # sales (the top line investors watch): a closed API's served tokens at its price; open weights' complements
-        self.sales = tokens_usd * np.where(s.open, s.complement, s.quality)
-        return self.sales * np.where(s.open, 1.0, self.closed_margin()[s.region])
+        s, pt = self.labs_state, self._policy_terms()
+        # (R, K) this month's log prices (_log_prices of every lab) and the market's typical one
+        # (_update_reference_price), in compiled loops
+        log_flop = np.log10(np.where(s.train_flop > 0, s.train_flop, 1e25))
+        log_prices = price_table(log_flop, pt["log_hosting"], self.scenario.developers.hosting_size_elasticity, s.open,
+                                 pt["log_chip"], pt["closed"])
+        n, mean = mean_log_price(self.group_adopters(), log_prices, self.group_region)
+        if n > 0:
+            self._ref_log_price = float(mean)
+        # (K,) its adopters' spending on it; sales (the top line investors watch): a closed API's served tokens at
+        # its price, open weights' complements (one compiled loop)
+        self.sales, revenue = lab_sales(self.group_adopters(), self.market_size() / self.dev.n,
+                                        self._spend_factor(log_prices), self.group_region, s.active, s.open,
+                                        s.complement, s.quality, self.closed_margin(), s.region)
+        return revenue
 
     def closed_margin(self) -> np.ndarray:
         """(R,) share of a closed API's price above its serving cost, ``1 - 1 / markup``, for each region's labs
-        this month (negative for a price below cost)."""
-        return 1.0 - 1.0 / self.api_markup
+        this month (negative for a price below cost); kept while ``api_markup`` is the same array (not to be
+        modified)."""
+        kept = self.__dict__.get("_margin")
+        if kept is None or kept[0] is not self.api_markup:
+            self._margin = kept = (self.api_markup, 1.0 - 1.0 / self.api_markup)
+        return kept[1]
 
     def _accounting(self, t: int) -> None:
         """Revenue, investment and exits through money (7.4): each region's investment is ``v_r x sales_r x
         (12-month sales growth / market growth) ** elasticity``, split among its labs by standing and sales; a lab's
         income is its revenue (net of serving costs, negative when it prices below cost) plus its funding."""
-        s, lp = self.labs_state, self.scenario.labs
+        s, lp, mk = self.labs_state, self.scenario.labs, self.scenario.market
         s.revenue = self._revenue()
-        act = s.active
-        rev_r = np.bincount(s.region, weights=self.sales, minlength=R)  # investors watch sales, not margins
-        self._rev_hist[t] = rev_r
-        g_m = self.scenario.market.market_growth_per_year
+        g_m = mk.market_growth_per_year
         # investors' expectation: the region's revenue growth over the last 12 months (the market's growth until
-        # a year of history exists)
-        past = self._rev_hist[t - 12] if t >= 12 else rev_r / g_m
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # clipped below
-            growth = np.where(past > 0, rev_r / np.where(past > 0, past, 1.0), g_m)
-        expect = np.clip(growth / g_m, 0.1, 10.0) ** self.scenario.market.investment_expectation_elasticity
-        self.investment = self.invest_multiple * rev_r ** self.scenario.market.investment_revenue_elasticity * expect
-        cap = np.where(act, s.capability, -np.inf)
-        c_max = np.where(self.region_onehot, cap, -np.inf).max(axis=1)  # each region's best active lab
-        c_max = np.where(np.isfinite(c_max), c_max, 0.0)  # (0 for a region without one)
-        n_r = np.bincount(s.region[act], minlength=R)
-        mean_rev = rev_r / np.maximum(n_r, 1)
-        w = np.where(act, np.exp(lp.funding_kappa * (cap - c_max[s.region])) * (self.sales + mean_rev[s.region]), 0.0)
-        w_sum = np.bincount(s.region, weights=w, minlength=R)
-        funding = np.where(act, self.investment[s.region] * w / np.where(w_sum[s.region] > 0, w_sum[s.region], 1.0),
-                           0.0)
-        s.income = s.revenue + funding
+        # a year of history exists); investors watch sales, not margins. Each region's best active lab weighs its
+        # labs' funding (region_funding_terms, lab_income: the numpy arithmetic in compiled loops, bit for bit)
+        rev_r, ratio, mean_rev, x = region_funding_terms(s.region, s.active, s.capability, self.sales,
+                                                         self._rev_hist[max(t - 12, 0)], t >= 12, g_m,
+                                                         lp.funding_kappa, R)
+        self._rev_hist[t] = rev_r
+        expect = ratio ** mk.investment_expectation_elasticity
+        self.investment = self.invest_multiple * rev_r ** mk.investment_revenue_elasticity * expect
+        s.income = lab_income(s.region, s.active, np.exp(x), self.sales, mean_rev, self.investment, s.revenue)
         self._exit_through_money(t)
         self._fund_entrants(t)
 
@@ -108,8 +117,10 @@ class Money:
             return
         list_price = chip_price(t, c.price_usd_per_h100e, c.price_perf_doubling_months)
         for r in range(R):
+            if draws[r] >= lp.entry_rate_per_year / 12 * self.investment[r] / total:
+                continue
             free = np.flatnonzero(self.slot & (s.region == r) & (s.entry > self.months))
-            if free.size == 0 or draws[r] >= lp.entry_rate_per_year / 12 * self.investment[r] / total:
+            if free.size == 0:
                 continue
             i = int(free[0])
             k = lp.compute_spend_share * lp.entrant_funding_usd / list_price
@@ -127,10 +138,9 @@ class Money:
         s, lp = self.labs_state, self.scenario.labs
         if t < self.market_from:
             return
-        chip_budget = lp.compute_spend_share * s.income
-        short = s.active & (chip_budget < lp.exit_budget_coverage * self._depreciation_cost)
-        self._short = np.where(short, self._short + 1, 0)
-        out = np.flatnonzero(self._short >= lp.exit_after_months)
+        # the chip budget (compute_spend_share x income) short of the coverage, months in a row (compiled)
+        self._short, out = months_short(s.income, s.active, self._depreciation_cost, lp.compute_spend_share,
+                                        lp.exit_budget_coverage, self._short, lp.exit_after_months)
         for i in out:
             if s.active.sum() <= 1:
                 break

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from sim import REGIONS
-from sim.model.capability import signed_lag
 from sim.model.compute import PRE_START_COMPUTE_GROWTH_PER_YEAR
+from sim.model.kernels import signed_lag  # sim.model.capability.signed_lag, compiled
 from sim.model.reporters import MODEL_REPORTERS, REGION_COLUMNS, StepView, region_column, step_view
 from sim.scenario.schema import month_label
 
@@ -83,10 +83,13 @@ class Recorder:
             row[cols] = fn(self, view)
         for j, reporter in self._reporters:
             row[j] = reporter(self, view)
-        for f in self._panel:
-            self._panel[f][t] = self.adopters if f == "adopters" else self.sales if f == "sales" else getattr(s, f)
-        self._panel["open"][t] = op
-        self._panel["active"][t] = act
+        p = self._panel
+        for f in ("capability", "compute", "revenue", "train_flop"):
+            p[f][t] = getattr(s, f)
+        p["adopters"][t] = self.adopters
+        p["sales"][t] = self.sales
+        p["open"][t] = op
+        p["active"][t] = act
 
     def _update_histories(self, t: int, v: StepView) -> None:
         """Running maxima of the open and closed frontiers (capability and physical compute) and of each region's,

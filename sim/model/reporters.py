@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import REGIONS
-from sim.model.kernels import month_view
+from sim.model.kernels import (
+    active_max,
+    budget_sums,
+    eci_of,
+    month_view,
+    ratio_or_nan,
+    region_counts_on,
+    sum_of_squares,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model.ecosystem import EcosystemModel
@@ -27,8 +35,9 @@ US, CN = REGIONS.index("US"), REGIONS.index("CN")
 @dataclass
 class StepView:
     """Arrays of one month, computed once for all reporters. ``act`` (K,) active labs; ``op`` (K,) active and
-    open; ``cap`` (K,) capability (log10 effective FLOP, -inf when inactive); ``region_mask`` (R, K) active labs of
-    each region; ``t`` the month index; per-region (R,) sums ``compute``, ``revenue``, ``sales``, ``adopt_open``,
+    open; ``cap`` (K,) capability (log10 effective FLOP, -inf when inactive) and ``region_mask`` (R, K) active labs
+    of each region (properties, from ``capability`` (K,) and ``onehot`` (R, K), the month's lab capabilities and
+    regions); ``t`` the month index; per-region (R,) sums ``compute``, ``revenue``, ``sales``, ``adopt_open``,
     ``adopt_closed``, ``n_labs``, ``n_open`` and ``frontier`` (capability, -inf without labs), by one bincount each;
     the best capability (-inf without such a model) of the open, closed and all active models ``f_open``,
     ``f_closed``, ``f_all``; ``best_open`` the lab of the best open model (the lowest index among ties; -1 without
@@ -38,8 +47,6 @@ class StepView:
     t: int
     act: np.ndarray
     op: np.ndarray
-    cap: np.ndarray
-    region_mask: np.ndarray
     compute: np.ndarray
     revenue: np.ndarray
     sales: np.ndarray
@@ -56,6 +63,18 @@ class StepView:
     on_cn_open: np.ndarray | None = None
     no_model: int = 0
     compute_total: float = 0.0
+    capability: np.ndarray | None = None
+    onehot: np.ndarray | None = None
+
+    @property
+    def cap(self) -> np.ndarray:
+        """(K,) capability (log10 effective FLOP), -inf when inactive."""
+        return np.where(self.act, self.capability, -np.inf)
+
+    @property
+    def region_mask(self) -> np.ndarray:
+        """(R, K) bool: active labs of each region."""
+        return self.onehot & self.act
 
 
 def step_view(m: EcosystemModel, t: int) -> StepView:
@@ -63,21 +82,20 @@ def step_view(m: EcosystemModel, t: int) -> StepView:
     s = m.labs_state
     act = s.active
     op = s.open & act
-    cap = np.where(act, s.capability, -np.inf)
     reg, R = s.region, len(REGIONS)
-    mask = m.region_onehot & act
     sums, frontier, best_open, f_closed = month_view(reg, act, s.open, s.capability, s.compute, s.revenue, m.sales,
                                                      m.share, R)
     compute, revenue, sales, adopt_open, adopt_closed, n_labs, n_open = sums
     cn_open = (reg == CN) & op
     # developers of each region on Chinese open models: whole counts, from the adopters by group and model
-    on_cn = (m.group_adopters() @ cn_open.astype(np.int64)).reshape(R, -1).sum(axis=1).astype(float)
-    return StepView(t=t, act=act, op=op, cap=cap, region_mask=mask, compute=compute, compute_total=compute.sum(),
+    on_cn = region_counts_on(m.group_adopters(), cn_open, R)
+    return StepView(t=t, act=act, op=op, capability=s.capability, onehot=m.region_onehot, compute=compute,
+                    compute_total=compute.sum(),
                     revenue=revenue, sales=sales, adopt_open=adopt_open, adopt_closed=adopt_closed, n_labs=n_labs,
                     n_open=n_open, frontier=frontier,
-                    f_open=float(cap[best_open]) if best_open >= 0 else -np.inf, f_closed=f_closed,
-                    f_all=float(frontier.max()) if len(reg) else -np.inf, best_open=best_open, cn_open=cn_open,
-                    on_cn_open=on_cn, no_model=m.without_model)
+                    f_open=float(s.capability[best_open]) if best_open >= 0 else -np.inf, f_closed=f_closed,
+                    f_all=max(frontier.tolist()) if len(reg) else -np.inf,  # (frontier holds no NaN)
+                    best_open=best_open, cn_open=cn_open, on_cn_open=on_cn, no_model=m.without_model)
 
 
 def _best_open_region(m: EcosystemModel, v: StepView, r: int) -> float:
@@ -112,13 +130,12 @@ def _lag(m: EcosystemModel, key: str) -> float:
 
 def _open_share(m: EcosystemModel, v: StepView) -> np.ndarray:
     """(R,) share of each region's active labs whose current model is open (NaN without labs)."""
-    out = np.full(len(REGIONS), np.nan)
-    return np.divide(v.n_open, v.n_labs, out=out, where=v.n_labs > 0)
+    return ratio_or_nan(v.n_open, v.n_labs)
 
 
 REGION_COLUMNS: dict[str, Callable[[EcosystemModel, StepView], np.ndarray]] = {
     "open_share": _open_share,
-    "frontier": lambda m, v: m.eci(v.frontier),
+    "frontier": lambda m, v: eci_of(v.frontier, m._eci_offset, m.scenario.compute.eci_per_oom),  # m.eci
     "compute": lambda m, v: v.compute,
     "compute_share": lambda m, v: v.compute / max(v.compute_total, 1e-300),
     "revenue": lambda m, v: v.revenue,
@@ -145,10 +162,15 @@ def _region_reporters() -> dict[str, Callable]:
     return out
 
 
+def _frontier_train_flop(m: EcosystemModel, v: StepView) -> float:
+    """log10 physical FLOP of the largest current release of an active lab (NaN without one)."""
+    top, found = active_max(m.labs_state.train_flop, v.act)
+    return float(np.log10(top)) if found else float("nan")
+
+
 def _revenue_share(v: StepView, m: EcosystemModel) -> float:
     """Revenue as a share of all labs' budgets (revenue + investment + state funding) this month."""
-    revenue = v.revenue.sum()
-    total = revenue + m.investment.sum() + m.state_funding.sum()
+    revenue, total = budget_sums(v.revenue, m.investment, m.state_funding)  # numpy's sums
     return float(revenue / total) if total > 0 else float("nan")
 
 
@@ -157,8 +179,7 @@ MODEL_REPORTERS: dict[str, Callable[[EcosystemModel, StepView], float]] = {
     "frontier_open": lambda m, v: m.eci1(v.f_open),
     "frontier_closed": lambda m, v: m.eci1(v.f_closed),
     "frontier": lambda m, v: m.eci1(v.f_all),
-    "frontier_train_flop": lambda m, v: float(np.log10(m.labs_state.train_flop[v.act].max())) if v.act.any()
-    else float("nan"),
+    "frontier_train_flop": lambda m, v: _frontier_train_flop(m, v),
     "best_open_CN": lambda m, v: _best_open_region(m, v, CN),
     "best_open_US": lambda m, v: _best_open_region(m, v, US),
     "open_closed_lag_months": lambda m, v: _lag(m, "open_closed"),
@@ -170,7 +191,7 @@ MODEL_REPORTERS: dict[str, Callable[[EcosystemModel, StepView], float]] = {
     "cn_on_cn_open": lambda m, v: _region_on_cn_open(m, v, CN),
     "us_on_cn_open": lambda m, v: _region_on_cn_open(m, v, US),
     "adopt_none": lambda m, v: v.no_model / m.dev.n,
-    "hhi": lambda m, v: float((m.share ** 2).sum()),
+    "hhi": lambda m, v: sum_of_squares(m.share),  # (m.share ** 2).sum()
     "export_control_US_CN": lambda m, v: float(m.export_control[US, CN]),
     "leakage_US": lambda m, v: float(m.leakage[US]),
     "subsidy_CN": lambda m, v: float(m.subsidy[CN]),
@@ -185,6 +206,6 @@ MODEL_REPORTERS: dict[str, Callable[[EcosystemModel, StepView], float]] = {
     "alt_chip_supply_h100e": lambda m, v: float(m.money["alt_supply"]),
     "alt_chip_stock_h100e": lambda m, v: float(m.alt_stock),
     "labs_compute_h100e": lambda m, v: float(v.compute_total),
-    "n_labs_active": lambda m, v: float(v.act.sum()),
+    "n_labs_active": lambda m, v: float(np.count_nonzero(v.act)),
 }
 """Time-series columns and how each is computed (see :meth:`sim.model.ecosystem.EcosystemModel.timeseries` for units)."""
