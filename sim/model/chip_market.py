@@ -19,7 +19,7 @@ from sim.model.compute import (
     initial_world_stock,
     world_production,
 )
-from sim.model.kernels import chip_money, chips_bought, train_month
+from sim.model.kernels_books import chip_money, chips_bought, train_month
 
 R = len(REGIONS)
 

@@ -19,20 +19,18 @@ import numpy as np
 from sim import REGIONS
 from sim.model.developers import DeveloperPopulation
 from sim.model.kernels import (
-    active_max,
-    adopter_counts,
     column_rows,
     counterfactual_shares,
     draw,
     group_tables,
     model_rows,
     placed_row_sums,
-    replace_row,
     reviewers,
     settle,
     utilities,
     zero_blocked,
 )
+from sim.model.kernels_books import active_max, adopter_counts, replace_row
 from sim.model.market import (
     NET_EPS,
     accessibility,
@@ -176,18 +174,10 @@ class Demand:
         flop = np.where(train_flop > 0, train_flop, 1e25)
         return self._policy_terms()["log_hosting"] + p.hosting_size_elasticity * (np.log10(flop) - 25.0)
 
-    def _log_prices(self, labs: np.ndarray) -> np.ndarray:
-        """(R, k) log10 price (USD per million tokens) that developers of each region pay for the current models of
-        ``labs`` (k,): open weights hosted at cost on the developer's region's chips, a closed API at its region's
-        markup over the serving cost on its own region's chips (:func:`sim.model.market.log_price`)."""
-        s, pt = self.labs_state, self._policy_terms()
-        base = self._log_price_base(s.train_flop[labs])
-        return np.where(s.open[labs], base + pt["log_chip"][:, None], base + pt["closed"][labs])
-
     def _spend_factor(self, log_price: np.ndarray) -> np.ndarray:
         """A developer's spending (USD/month) on a model of ``log_price`` (any shape; log10 USD per million tokens)
         relative to its spending at the market's typical price (``_ref_log_price``: the mean log price of the models
-        developers used when revenue was last booked, :meth:`_update_reference_price`): tokens fall as ``(price /
+        developers used when revenue was last booked, :meth:`sim.model.money.Money._revenue`): tokens fall as ``(price /
         typical) ** -elasticity``, so spending goes as ``(price / typical) ** (1 - elasticity)`` (docs/ODD.md 7.7;
         1 at unit elasticity). The level of spending is the market's (``market_usd_per_month``); the elasticity
         moves it between cheaper and dearer models."""
@@ -195,14 +185,6 @@ class Demand:
         if d.token_price_elasticity == 1.0:
             return np.ones_like(log_price)
         return 10.0 ** ((1.0 - d.token_price_elasticity) * (log_price - self._ref_log_price))
-
-    def _update_reference_price(self, log_prices: np.ndarray) -> None:
-        """Set ``_ref_log_price`` to the developers' mean log10 price (USD per million tokens) of the models they use
-        now, from ``log_prices`` (R, K) (:meth:`_log_prices` of every lab); unchanged while no developer has one."""
-        counts = self.group_adopters()
-        n = counts.sum()
-        if n > 0:
-            self._ref_log_price = float((counts * log_prices[self.group_region]).sum() / n)
 
     def group_adopters(self) -> np.ndarray:
         """(G, K) developers of each group (region x segment) on each lab's model (counted by

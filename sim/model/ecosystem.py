@@ -31,7 +31,8 @@ from sim.model.compute import (
 from sim.model.demand import Demand
 from sim.model.distillation import absorbed_shares
 from sim.model.governments import GovernmentAgent
-from sim.model.kernels import best_teachers, due_labs, teacher_channels
+from sim.model.kernels import best_teachers, teacher_channels
+from sim.model.kernels_books import due_labs
 from sim.model.lifecycle import ENTRANT_SLOT_ENTRY, LabLifecycle
 from sim.model.market import chip_cost_multiplier
 from sim.model.money import Money

@@ -14,7 +14,7 @@ import pandas as pd
 
 from sim import REGIONS
 from sim.model.compute import algorithmic_efficiency
-from sim.model.kernels import lab_events
+from sim.model.kernels_books import lab_events
 from sim.model.labs import Lab, LabTable, RosterError, _roster_table, check_roster_start, load_roster
 from sim.scenario.schema import Scenario, month_label
 from sim.scenario.schema import month_index as _month_index

@@ -12,7 +12,7 @@ import numpy as np
 
 from sim import REGIONS
 from sim.model.compute import chip_price, world_production
-from sim.model.kernels import (
+from sim.model.kernels_books import (
     lab_income,
     lab_sales,
     mean_log_price,
@@ -55,12 +55,13 @@ class Money:
 
     def _revenue(self) -> np.ndarray:
         """(K,) each lab's revenue this month (USD; docs/ODD.md 7.7): its adopters' token spending (each developer's
-        :meth:`_spend_factor` at this month's typical price x market / developers) times, for a closed API, the share of its price above the
-        serving cost, ``1 - 1 / markup`` (negative below cost), times the share of its API demand it can serve; for
-        open weights, its complement capture."""
+        :meth:`_spend_factor` x market / developers) times, for a closed API, the share of its price above the serving
+        cost, ``1 - 1 / markup`` (negative below cost), times the share of its API demand it can serve; for open
+        weights, its complement capture. Also sets ``sales`` (K,) (the top line) and the market's typical log price
+        ``_ref_log_price`` (the mean over developers with a model of their model's log10 price)."""
         s, pt = self.labs_state, self._policy_terms()
-        # (R, K) this month's log prices (_log_prices of every lab) and the market's typical one
-        # (_update_reference_price), in compiled loops
+        # (R, K) this month's log10 prices (sim.model.market.log_price of every lab) and the market's typical one,
+        # in compiled loops
         log_flop = np.log10(np.where(s.train_flop > 0, s.train_flop, 1e25))
         log_prices = price_table(log_flop, pt["log_hosting"], self.scenario.developers.hosting_size_elasticity, s.open,
                                  pt["log_chip"], pt["closed"])

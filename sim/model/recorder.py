@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim import REGIONS
 from sim.model.compute import PRE_START_COMPUTE_GROWTH_PER_YEAR
-from sim.model.kernels import signed_lag  # sim.model.capability.signed_lag, compiled
+from sim.model.kernels_books import signed_lag  # sim.model.capability.signed_lag, compiled
 from sim.model.reporters import MODEL_REPORTERS, REGION_COLUMNS, StepView, region_column, step_view
 from sim.scenario.schema import month_label
 

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import REGIONS
-from sim.model.kernels import (
+from sim.model.kernels import month_view
+from sim.model.kernels_books import (
     active_max,
     budget_sums,
     eci_of,
-    month_view,
     ratio_or_nan,
     region_counts_on,
     sum_of_squares,
