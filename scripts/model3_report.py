@@ -104,9 +104,11 @@ def main() -> None:
         "## Open share of releases (median over replications)", _md(shares, "{:.2f}"),
         "## Developers outside China on Chinese open models (yearly mean; median [5%, 95%])",
         _md(tables["noncn_on_cn_open"], "{:.3f}"),
-        "## Sales and net revenue (USD per year, medians)", _md(rev, "{:.3g}"),
-        "Reported 2024: " + "; ".join(f"{k} {v[0]:.2g} ({v[1]})" for k, v in REPORTED_2024.items()),
-        "## The open/closed index by term (logit, mean over releases) and payoffs (USD/month, medians)",
+        "## Sales and net revenue, 2023-2026 (USD per year, medians)", _md(rev, "{:.3g}"),
+        "Reported 2024: " + "; ".join(f"{k} {v[0]:.2g} ({v[1]})" for k, v in REPORTED_2024.items())
+        + ". The regions' levels are of that order, not the leaders' shares: the logit spreads developers over some "
+          "forty labs, so OpenAI's sales are a thirtieth of its reported revenue (a known limit: docs/ODD.md 7.7).",
+        "## The open/closed index by term (logit, mean over releases) and payoffs (USD/month, medians), 2023-2026",
         _md(tables["decomposition"], "{:.3g}")])
     (out / "report.md").write_text(text + "\n")
     print(text)
