@@ -287,19 +287,30 @@ def test_compiled_money_and_chips_are_numpy(seed):
     reg, act, op, cap, sales = lab["region"], lab["active"], lab["open"], lab["cap"], lab["x"]
     inc = rng.normal(0.0, 1e8, 61)
     past, g_m, kappa = rng.random(4) * 1e9 * (rng.random(4) < 0.8), 1.7, 2.3
-    rev_r, ratio, mean_rev, x = kn.region_funding_terms(reg, act, cap, sales, past, True, g_m, kappa, 4)
+    rev_r, ratio, mean_rev, x, best = kn.region_funding_terms(reg, act, cap, sales, past, True, g_m, kappa, 4)
     assert np.array_equal(rev_r, np.bincount(reg, weights=sales, minlength=4))
     growth = np.where(past > 0, rev_r / np.where(past > 0, past, 1.0), g_m)
     assert np.array_equal(ratio, np.clip(growth / g_m, 0.1, 10.0))
     c_max = np.where(reg[None, :] == np.arange(4)[:, None], np.where(act, cap, -np.inf), -np.inf).max(axis=1)
+    assert np.array_equal(best, c_max)
     c_max = np.where(np.isfinite(c_max), c_max, 0.0)
     assert np.array_equal(mean_rev, rev_r / np.maximum(np.bincount(reg[act], minlength=4), 1))
     assert np.array_equal(x, kappa * (np.where(act, cap, -np.inf) - c_max[reg]))
-    inv = rng.random(4) * 1e9
+    pools = rng.random((3, 4)) * 1e9
+    member = np.vstack([rng.random(61) < 0.5, rng.random(61) < 0.5, np.ones(61, dtype=bool)])
     w = np.where(act, np.exp(x) * (sales + mean_rev[reg]), 0.0)
-    w_sum = np.bincount(reg, weights=w, minlength=4)
-    funding = np.where(act, inv[reg] * w / np.where(w_sum[reg] > 0, w_sum[reg], 1.0), 0.0)
-    assert np.array_equal(kn.lab_income(reg, act, np.exp(x), sales, mean_rev, inv, inc), inc + funding)
+    funding, paid = kn.lab_funding(reg, act, np.exp(x), sales, mean_rev, pools, member)
+    expect = np.zeros(61)
+    for src in range(3):
+        w_sum = np.bincount(reg, weights=w * member[src], minlength=4)
+        part = np.where(act & member[src] & (w_sum[reg] > 0), pools[src, reg] * w / np.where(w_sum[reg] > 0,
+                                                                                         w_sum[reg], 1.0), 0.0)
+        expect += part
+        np.testing.assert_allclose(paid[src], np.bincount(reg, weights=part, minlength=4), rtol=1e-12)
+        # a pool is paid out whole wherever the region has an active member with weight
+        has = np.bincount(reg, weights=(act & member[src] & (w > 0)).astype(float), minlength=4) > 0
+        np.testing.assert_allclose(paid[src][has], pools[src][has], rtol=1e-12)
+    np.testing.assert_allclose(funding, expect, rtol=1e-12)
     sub, theta, leak = rng.random(4) * 0.3, rng.random(4) * (rng.random(4) < 0.5), rng.random(4)
     own = 0.6 * np.maximum(inc, 0.0) * act
     money = own / (1.0 - sub[reg])

@@ -361,24 +361,31 @@ def test_a_controlled_regions_lost_purchases_go_back_to_the_market():
         clear_chip_market(free_f, 0.0, 0.0, lp)
 
 
-def test_investment_follows_revenue(small_scenario):
-    """With unit revenue elasticity and no growth expectations, each region's investment is a constant multiple of
-    its sales (the top line investors watch; set at the start from the labs' initial budgets); with elasticity below
-    1 the multiple falls as sales grow."""
+def test_venture_follows_sales_when_expectations_stay_put(small_scenario):
+    """With unit revenue elasticity and expectations that never move (an infinitely slow adjustment is approximated
+    by 1e9 months: the index stays 1), each region's venture pool is a constant multiple of its sales (set at the
+    start from the start-ups' initial budgets); with elasticity below 1 the multiple falls as sales grow."""
     sc = small(small_scenario, **{"months": 36, "developers.n": 300, "market.investment_revenue_elasticity": 1.0,
-                                  "market.investment_expectation_elasticity": 0.0})
+                                  "market.expectation_adjustment_months": 120.0,
+                                  "market.investment_horizon_years": 0.0})
     ts = EcosystemModel(sc, seed=5).run().timeseries()
+    checked = 0
     for r in REGIONS:
-        ratio = (ts[f"investment_{r}"] / ts[f"sales_{r}"]).to_numpy()
-        ratio = ratio[np.isfinite(ratio)]
+        ratio = (ts[f"investment_venture_{r}"] / ts[f"sales_{r}"]).to_numpy()
+        ratio = ratio[np.isfinite(ratio) & (ratio > 0)]
         if ratio.size:
             np.testing.assert_allclose(ratio, ratio[0], rtol=1e-9)
+            checked += 1
+    assert checked >= 1
+    assert (ts["expectation_US"] == 1.0).all()  # horizon 0: the index never moves
     low = small(sc, **{"market.investment_revenue_elasticity": 0.6})
     ts2 = EcosystemModel(low, seed=5).run().timeseries()
-    us = ts2["investment_US"] / ts2["sales_US"]
+    us = ts2["investment_venture_US"] / ts2["sales_US"]
     assert us.iloc[-1] < us.iloc[0]  # sales grew, so the multiple fell
     share = ts["revenue_share_of_budget"]
     assert share.between(0, 1).all()
+    by_source = sum(ts[f"investment_{s}_US"] for s in ("parents", "venture", "state"))
+    np.testing.assert_allclose(by_source, ts["investment_US"], rtol=1e-12)
 
 
 def test_labs_exit_through_money_but_never_all(small_scenario):

@@ -96,6 +96,8 @@ class ChipMarket:
         self.money = {"production": supply, "price": price, "list_price": list_price, "sold": sold,
                       "outside": outside_h100e, "alt_supply": float(alt_cap[controlled].sum())}
         self._depreciation_cost = s.compute / c.depreciation_months * list_price
+        # (R,) the labs' chip spending this month, frontier and alternative chips, subsidies included (USD)
+        self.chip_spend = np.bincount(s.region, weights=frontier_money + alt_money, minlength=len(theta))
 
     def _train(self) -> None:
         """Closed labs serve their API first (``quality``: the share of their inference need their compute covers);

@@ -19,13 +19,14 @@ from sim.model.kernels import pairwise_sum
 @njit(cache=True)
 def region_funding_terms(region: np.ndarray, active: np.ndarray, capability: np.ndarray, sales: np.ndarray,
                          past: np.ndarray, use_past: bool, g_m: float, kappa: float,
-                         n_regions: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                         n_regions: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The arithmetic of :meth:`sim.model.money.Money._accounting` before its powers and exponential, bit for bit:
     ``rev_r`` (R,) each region's sales (``np.bincount(region, weights=sales)``); ``ratio`` (R,) its growth over
     ``past`` (R,; ``rev_r / g_m`` unless ``use_past``) relative to ``g_m``, clipped to 0.1..10
     (``np.clip(growth / g_m, 0.1, 10)``, growth ``g_m`` where the past is not positive); ``mean_rev`` (R,) ``rev_r``
     per active lab of the region (at least one); ``x`` (K,) ``kappa x (capability - the region's best active
-    capability)`` (0 for a region without an active lab; -inf before the multiplication for inactive labs).
+    capability)`` (0 for a region without an active lab; -inf before the multiplication for inactive labs);
+    ``best`` (R,) the region's best active capability (-inf without an active lab).
     ``region`` (K,) int, ``active`` (K,) bool, ``capability``, ``sales`` (K,) float."""
     k = region.size
     rev_r = np.zeros(n_regions)
@@ -41,6 +42,7 @@ def region_funding_terms(region: np.ndarray, active: np.ndarray, capability: np.
                 c_max[r] = c
     ratio = np.empty(n_regions)
     mean_rev = np.empty(n_regions)
+    best = c_max.copy()
     for r in range(n_regions):
         before = past[r] if use_past else rev_r[r] / g_m
         growth = rev_r[r] / before if before > 0 else g_m
@@ -53,29 +55,36 @@ def region_funding_terms(region: np.ndarray, active: np.ndarray, capability: np.
     for i in range(k):
         cap = capability[i] if active[i] else -np.inf
         x[i] = kappa * (cap - c_max[region[i]])
-    return rev_r, ratio, mean_rev, x
+    return rev_r, ratio, mean_rev, x, best
 
 
 @njit(cache=True)
-def lab_income(region: np.ndarray, active: np.ndarray, e: np.ndarray, sales: np.ndarray, mean_rev: np.ndarray,
-               investment: np.ndarray, revenue: np.ndarray) -> np.ndarray:
-    """(K,) each lab's income (USD/month): its ``revenue`` plus its share of its region's ``investment`` (R,) by
-    the weights ``e x (sales + mean_rev[region])`` of the active labs (``e`` (K,) the exponential of
-    :func:`region_funding_terms`' ``x``), the arithmetic of :meth:`sim.model.money.Money._accounting`, bit for
-    bit."""
-    k, n_regions = region.size, investment.size
+def lab_funding(region: np.ndarray, active: np.ndarray, e: np.ndarray, sales: np.ndarray, mean_rev: np.ndarray,
+                pools: np.ndarray, member: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each source's money shared among the labs it funds (docs/ODD.md 7.9): ``pools`` (S, R) USD/month of each
+    source s for each region; ``member`` (S, K) bool, the labs source s funds. A lab's share of its region's pool
+    is in proportion to ``e x (sales + mean_rev[region])`` among the active members (``e`` (K,) the exponential of
+    :func:`region_funding_terms`' ``x``). Returns (K,) each lab's funding (USD/month) and (S, R) the money each
+    pool paid out (0 where the region has no active member with weight)."""
+    k, n_src, n_regions = region.size, pools.shape[0], pools.shape[1]
     w = np.zeros(k)
-    w_sum = np.zeros(n_regions)
     for i in range(k):
         if active[i]:
             w[i] = e[i] * (sales[i] + mean_rev[region[i]])
-        w_sum[region[i]] += w[i]
-    income = np.empty(k)
-    for i in range(k):
-        r = region[i]
-        funding = investment[r] * w[i] / (w_sum[r] if w_sum[r] > 0 else 1.0) if active[i] else 0.0
-        income[i] = revenue[i] + funding
-    return income
+    funding = np.zeros(k)
+    paid = np.zeros((n_src, n_regions))
+    for src in range(n_src):
+        w_sum = np.zeros(n_regions)
+        for i in range(k):
+            if member[src, i]:
+                w_sum[region[i]] += w[i]
+        for i in range(k):
+            r = region[i]
+            if member[src, i] and active[i] and w_sum[r] > 0:
+                f = pools[src, r] * w[i] / w_sum[r]
+                funding[i] += f
+                paid[src, r] += f
+    return funding, paid
 
 
 @njit(cache=True, error_model="numpy")

@@ -235,7 +235,8 @@ class LabTable:
     (a large number: never); efficiency: capability offset (OOM) added to the lab's own effective compute;
     complement: share of its open-weight adopters' token spending the lab earns through complements (0..1);
     misuse_from: month index from which the lab has stated misuse concerns about open weights (10**9: never);
-    commercial: the lab sells (False for a research lab: its open/closed choice has no payoff term).
+    commercial: the lab sells (False for a research lab: its open/closed choice has no payoff term);
+    venture: a start-up funded by venture money (False: by a parent's or sponsor's budget; docs/ODD.md 7.9).
     """
 
     region: np.ndarray
@@ -256,6 +257,7 @@ class LabTable:
     complement: np.ndarray
     misuse_from: np.ndarray
     commercial: np.ndarray
+    venture: np.ndarray
 
 
 class Lab(mesa.Agent):

@@ -105,8 +105,9 @@ def _lifetimes(roster: pd.DataFrame, sc: Scenario, source: str) -> tuple[np.ndar
 def _type_state(roster: pd.DataFrame, sc: Scenario) -> dict[str, np.ndarray]:
     """The labs' (K,) ``complement`` (share of its adopters' token spending an open-weight lab earns through its
     other business: the roster's ``complement_capture``, else ``labs.complement_capture`` of its ``lab_type``) and
-    ``misuse_from`` (month index of its ``misuse_statement``; 10**9 without one) and ``commercial`` (False for a
-    research lab, which does not decide by revenue)."""
+    ``misuse_from`` (month index of its ``misuse_statement``; 10**9 without one), ``commercial`` (False for a
+    research lab, which does not decide by revenue) and ``venture`` (True for a start-up, funded by venture money;
+    the others by a parent's or sponsor's budget, docs/ODD.md 7.9)."""
     k = len(roster)
     types = roster["lab_type"].tolist() if "lab_type" in roster else ["startup"] * k
     by_type = np.array([sc.labs.complement_capture.get(t, 0.0) for t in types], dtype=float)
@@ -115,7 +116,8 @@ def _type_state(roster: pd.DataFrame, sc: Scenario) -> dict[str, np.ndarray]:
     said = roster["misuse_statement"].tolist() if "misuse_statement" in roster else [""] * k
     misuse_from = np.array([month_index(sc.start, m) if m else 10**9 for m in said], dtype=int)
     return {"complement": np.where(np.isnan(override), by_type, override), "misuse_from": misuse_from,
-            "commercial": np.array([t != "research" for t in types], dtype=bool)}
+            "commercial": np.array([t != "research" for t in types], dtype=bool),
+            "venture": np.array([t == "startup" for t in types], dtype=bool)}
 
 
 class LabLifecycle:

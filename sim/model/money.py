@@ -1,6 +1,6 @@
-"""The model's money (ODD 7.7-7.9): the developer market, each lab's revenue, investors who fund each region's labs
-by their revenue and its growth, labs that exit when their chip budget no longer covers depreciation, and the
-investor-funded entrants.
+"""The model's money (ODD 7.7-7.9): the developer market, each lab's revenue, the three sources that fund the labs
+beside it (parents, venture money on investors' adaptive expectations, the state), labs that exit when their chip
+budget no longer covers depreciation, and the investor-funded entrants.
 
 :class:`Money` is a mixin of :class:`sim.model.ecosystem.EcosystemModel`: its methods read and write the model's
 lab table (``self.labs_state``) and scenario.
@@ -13,7 +13,7 @@ import numpy as np
 from sim import REGIONS
 from sim.model.compute import chip_price, world_production
 from sim.model.kernels_books import (
-    lab_income,
+    lab_funding,
     lab_sales,
     mean_log_price,
     months_short,
@@ -24,27 +24,43 @@ from sim.scenario.schema import month_index
 
 R = len(REGIONS)
 
+SOURCES = ("parents", "venture", "state")
+"""Who pays, beside revenue (docs/ODD.md 7.9): a parent's (or sponsor's) budget, venture money, the state: the rows
+of ``pools``."""
+
 
 class Money:
     """Revenue, investment, exit and funded entry of :class:`~sim.model.ecosystem.EcosystemModel` (a mixin)."""
 
     def _setup_investors(self) -> None:
-        """Investors: each region's investment is a multiple of its labs' revenue, set so that the budgets at the
-        start are the incomes that sustain the labs' initial compute (7.4); afterwards it moves with revenue."""
+        """Investors (docs/ODD.md 7.9): three sources fund the labs beside their revenue, a parent's budget (Big
+        Tech and sponsored labs), venture money (start-ups) and the state. At the start the parents' and venture
+        pools of each region are set so that its labs' budgets are the incomes that sustain their initial compute
+        (7.4); the expectation index starts at 1 (investors expect ``investment_prior_growth_per_year``)."""
         sc, st = self.scenario, self.labs_state
-        reg, active = st.region, st.active
+        reg, active, mk = st.region, st.active, sc.market
         self.market_from = month_index(sc.start, sc.labs.market_exit_from)  # exits and funded entry from here
-        self.investment = np.zeros(R)
+        self.pools = np.zeros((len(SOURCES), R))  # USD/month paid this month by each source to each region's labs
+        self.investment = np.zeros(R)  # all sources
         self.state_funding = np.zeros(R)
         self._short = np.zeros(self.n_labs, dtype=int)  # months in a row a lab's budget has not covered depreciation
-        self._rev_hist = np.zeros((self.months, R))  # each region's revenue, for investors' growth expectations
+        self._rev_hist = np.zeros((self.months, R))  # each region's sales, for investors' growth signal
+        self._inv_hist = np.zeros((self.months, R))  # each region's investment, for the race signal
+        self._cap_hist = np.full((self.months, R), -np.inf)  # each region's best capability, for surprises
         st.revenue = self._revenue()
-        rev0 = np.bincount(reg[active], weights=self.sales[active], minlength=R)  # investors watch sales
-        inv0 = np.maximum(0.0, np.bincount(reg[active], weights=self.income0[active], minlength=R) - rev0)
-        eps = sc.market.investment_revenue_elasticity
-        world_v = inv0.sum() / rev0.sum() ** eps if rev0.sum() > 0 else 0.0
+        rev0 = np.bincount(reg[active], weights=self.sales[active], minlength=R)
+        gap = (self.income0 - self.sales) * active  # what investors paid at the start, lab by lab
+        v_gap = np.maximum(0.0, np.bincount(reg, weights=gap * st.venture, minlength=R))
+        self.parent0 = np.maximum(0.0, np.bincount(reg, weights=gap * ~st.venture, minlength=R))
+        eps = mk.investment_revenue_elasticity
+        world_v = v_gap.sum() / rev0.sum() ** eps if rev0.sum() > 0 else 0.0
+        own = (rev0 > 0) & (v_gap > 0)  # a region without start-ups at the start takes the world's multiple
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.invest_multiple = np.where(rev0 > 0, inv0 / np.where(rev0 > 0, rev0, 1.0) ** eps, world_v)
+            self.venture_multiple = np.where(own, v_gap / np.where(own, rev0, 1.0) ** eps, world_v)
+        self.expect_log0 = float(np.log(mk.investment_prior_growth_per_year))
+        self.expect_log = np.full(R, self.expect_log0)  # investors' expected log growth of sales a year
+        self.expectation = np.ones(R)  # the expectation index exp(horizon x (expect_log - expect_log0))
+        self.expect_progress = np.full(R, 12 * self.pre_slope)  # expected frontier progress, OOM a year
 
     def market_size(self, t: int | None = None) -> float:
         """World developer market in month ``t`` (default: this month), USD/month: ``market_usd_per_month`` at
@@ -85,40 +101,86 @@ class Money:
         return kept[1]
 
     def _accounting(self, t: int) -> None:
-        """Revenue, investment and exits through money (7.4): each region's investment is ``v_r x sales_r x
-        (12-month sales growth / market growth) ** elasticity``, split among its labs by standing and sales; a lab's
-        income is its revenue (net of serving costs, negative when it prices below cost) plus its funding."""
+        """Revenue, investment and exits through money (7.9): investors update their expectation, each source's
+        pool is set (:meth:`_pools`) and shared among the labs it funds by standing and sales; a lab's income is
+        its revenue (net of serving costs, negative when it prices below cost) plus its funding."""
         s, lp, mk = self.labs_state, self.scenario.labs, self.scenario.market
         s.revenue = self._revenue()
         g_m = mk.market_growth_per_year
-        # investors' expectation: the region's revenue growth over the last 12 months (the market's growth until
-        # a year of history exists); investors watch sales, not margins. Each region's best active lab weighs its
-        # labs' funding (region_funding_terms, lab_income: the numpy arithmetic in compiled loops, bit for bit)
-        rev_r, ratio, mean_rev, x = region_funding_terms(s.region, s.active, s.capability, self.sales,
-                                                         self._rev_hist[max(t - 12, 0)], t >= 12, g_m,
-                                                         lp.funding_kappa, R)
-        self._rev_hist[t] = rev_r
-        expect = ratio ** mk.investment_expectation_elasticity
-        self.investment = self.invest_multiple * rev_r ** mk.investment_revenue_elasticity * expect
-        s.income = lab_income(s.region, s.active, np.exp(x), self.sales, mean_rev, self.investment, s.revenue)
+        # each region's sales and their growth over 12 months relative to the market's (the market's growth until
+        # a year of history exists), its best active capability, and the labs' standing weights (compiled)
+        rev_r, ratio, mean_rev, x, best = region_funding_terms(s.region, s.active, s.capability, self.sales,
+                                                               self._rev_hist[max(t - 12, 0)], t >= 12, g_m,
+                                                               lp.funding_kappa, R)
+        self._rev_hist[t], self._cap_hist[t] = rev_r, best
+        self._update_expectation(t, np.log(ratio * g_m))
+        pools = self._pools(t, rev_r)
+        member = np.vstack([~s.venture, s.venture, np.ones(self.n_labs, dtype=bool)])
+        funding, self.pools = lab_funding(s.region, s.active, np.exp(x), self.sales, mean_rev, pools, member)
+        self.investment = self.pools.sum(axis=0)
+        self._inv_hist[t] = self.investment
+        s.income = s.revenue + funding
         self._exit_through_money(t)
         self._fund_entrants(t)
 
+    def _update_expectation(self, t: int, sales_growth: np.ndarray) -> None:
+        """Investors' adaptive expectation (7.9): each region's expected log growth a year moves
+        ``1 / expectation_adjustment_months`` of the way to the signal: the log of its sales growth over 12 months
+        (``sales_growth`` (R,)), plus ``capability_surprise_response`` x its frontier's progress over 12 months
+        beyond the progress investors expected (OOM; itself adaptive with the same time constant, from the
+        pre-start trend of effective compute), plus ``race_response`` x the other regions' 12-month log growth of
+        investment minus its own (from month 13), clipped to log 0.1..log 10."""
+        mk = self.scenario.market
+        surprise = np.zeros(R)
+        if t >= 12:
+            now, before = self._cap_hist[t], self._cap_hist[t - 12]
+            ok = np.isfinite(now) & np.isfinite(before)
+            surprise[ok] = now[ok] - before[ok] - self.expect_progress[ok]
+            self.expect_progress = self.expect_progress + surprise / mk.expectation_adjustment_months
+        signal = sales_growth + mk.capability_surprise_response * surprise + mk.race_response * self._race(t)
+        signal = np.clip(signal, np.log(0.1), np.log(10.0))
+        self.expect_log = self.expect_log + (signal - self.expect_log) / mk.expectation_adjustment_months
+        self.expectation = np.exp(mk.investment_horizon_years * (self.expect_log - self.expect_log0))
+
+    def _race(self, t: int) -> np.ndarray:
+        """(R,) the other regions' 12-month log growth of investment minus the region's own, up to last month (0
+        before month 13 or where a total is not positive)."""
+        if t < 13:
+            return np.zeros(R)
+        now, before = self._inv_hist[t - 1], self._inv_hist[t - 13]
+        other_now, other_before = now.sum() - now, before.sum() - before
+        ok = (now > 0) & (before > 0) & (other_now > 0) & (other_before > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            race = np.log(other_now / other_before) - np.log(now / before)
+        return np.where(ok, race, 0.0)
+
+    def _pools(self, t: int, sales_r: np.ndarray) -> np.ndarray:
+        """(3, R) USD/month each source offers each region's labs this month (docs/ODD.md 7.9, :data:`SOURCES`):
+        parents ``P_r(0) x parent_cash_flow_growth_per_year ** (t / 12) x E_r``; venture ``v_r x Sales_r **
+        investment_revenue_elasticity x E_r``; the state its government's ``state_investment_usd_per_year / 12``;
+        ``E_r`` the expectation index."""
+        mk = self.scenario.market
+        parents = self.parent0 * mk.parent_cash_flow_growth_per_year ** (t / 12) * self.expectation
+        venture = self.venture_multiple * sales_r ** mk.investment_revenue_elasticity * self.expectation
+        state = np.array([self.governments[r].policy.state_investment_usd_per_year / 12 for r in REGIONS])
+        return np.vstack([parents, venture, state])
+
     def _fund_entrants(self, t: int) -> None:
         """From ``labs.market_exit_from`` on, investors fund a new lab in region ``r`` with probability
-        ``entry_rate_per_year / 12 x I_r / sum(I)`` a month (one uniform draw per region), while the region has a
+        ``entry_rate_per_year / 12 x V_r / sum(V)`` a month (``V`` the venture pools) (one uniform draw per region), while the region has a
         free slot: it enters next month with ``compute_spend_share x entrant_funding_usd`` of chips at the list
         price (taken from the outside buyers' stock) and releases at once, as the roster's entrants do."""
         s, lp, c = self.labs_state, self.scenario.labs, self.scenario.compute
         if t < self.market_from or not self.slot.any() or t + 1 >= self.months:
             return
-        total = float(self.investment.sum())
+        venture = self.pools[1]  # investors fund start-ups
+        total = float(venture.sum())
         draws = self.rng.random(R)
         if total <= 0:
             return
         list_price = chip_price(t, c.price_usd_per_h100e, c.price_perf_doubling_months)
         for r in range(R):
-            if draws[r] >= lp.entry_rate_per_year / 12 * self.investment[r] / total:
+            if draws[r] >= lp.entry_rate_per_year / 12 * venture[r] / total:
                 continue
             free = np.flatnonzero(self.slot & (s.region == r) & (s.entry > self.months))
             if free.size == 0:

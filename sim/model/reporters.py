@@ -143,6 +143,12 @@ REGION_COLUMNS: dict[str, Callable[[EcosystemModel, StepView], np.ndarray]] = {
     "adopt_{}_open": lambda m, v: v.adopt_open,
     "adopt_{}_closed": lambda m, v: v.adopt_closed,
     "investment": lambda m, v: m.investment,
+    "investment_parents": lambda m, v: m.pools[0],
+    "investment_venture": lambda m, v: m.pools[1],
+    "investment_state": lambda m, v: m.pools[2],
+    "expectation": lambda m, v: m.expectation,
+    "chip_spend": lambda m, v: m.chip_spend,
+    "revenue_capex_gap": lambda m, v: m.chip_spend - v.sales,
     "state_funding": lambda m, v: m.state_funding,
 }
 """Time-series columns by region: each function gives the (R,) values of one column per region (named

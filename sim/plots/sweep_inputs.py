@@ -36,7 +36,7 @@ FACTOR_LABELS = {
     "developers.w_net": "Network effect in adoption",
     "market.market_usd_per_month": "Developer market in 2024",
     "market.investment_revenue_elasticity": "Investment's elasticity to revenue",
-    "market.investment_expectation_elasticity": "Investment's elasticity to revenue growth",
+    "market.expectation_adjustment_months": "Investors' expectation adjustment time",
     "chips.production_growth_per_year": "Chip production growth to 2025",
     "chips.production_growth_after_per_year": "Chip production growth from 2026",
     "chips.outside_demand_usd_per_month": "Chip demand outside the labs",

@@ -95,6 +95,13 @@ class Government(_Strict):
                                              "pricing)",
                                       description="Lowest price of this region's closed APIs as a multiple of their "
                                                   "serving cost (none: no rule); a floor of 1 forbids pricing below cost.")
+    state_investment_usd_per_year: float = P(0.0, unit="USD per year", ge=0.0, le=1e12, plausible=(0.0, 2e10),
+                                             source="scenario: e.g. China's National AI Industry Investment Fund "
+                                                    "(2025-01, RMB 60.06B, ~USD 8.2B; press, secondary); before "
+                                                    "2025 state guidance funds invested inside the start-ups' "
+                                                    "rounds, which the venture component counts (docs/ODD.md 7.9)",
+                                             description="State equity investment in this region's labs, shared among "
+                                                         "them by standing as investors' money is (0: none).")
     reaction: ReactionRule | None = P(None, unit="rule", source="scenario", description="Optional adaptive policy rule.")
 
 

@@ -205,12 +205,18 @@ def _event_source(loc: str, source: str, origins: list[tuple[str, int]] | None) 
 
 REMOVED_PARAMETERS: dict[str, str] = {
     "market.funding_growth_per_year": ("removed with the fixed-growth capital pools (money and chips; CHANGELOG.md): investment is now an "
-                                       "outcome, a function of each region's revenue (market.investment_revenue_"
-                                       "elasticity) and its growth (market.investment_expectation_elasticity), and "
+                                       "outcome, a function of each region's sales (market.investment_revenue_"
+                                       "elasticity) and investors' expectations (docs/ODD.md 7.9), and "
                                        "compute is bounded by the world chip supply (chips.*; docs/ODD.md 7.2-7.3, "
                                        "7.9)"),
     "market.market_share_of_funding": ("removed (money and chips; CHANGELOG.md): the developer market is anchored on revenue data, "
                                        "market.market_usd_per_month at 2024-07"),
+    "market.investment_expectation_elasticity": ("removed with investment on expectations (the investment issue; "
+                                                 "CHANGELOG.md): investment now follows investors' adaptive "
+                                                 "expectation of sales growth (market.investment_prior_growth_per_"
+                                                 "year, market.expectation_adjustment_months, market.investment_"
+                                                 "horizon_years, market.capability_surprise_response, "
+                                                 "market.race_response; docs/ODD.md 7.9)"),
     "labs.distill_gap": ("removed with the free open-weight floor (distillation; CHANGELOG.md); distillation is now a submodel with "
                          "labs.distill_share_at_parity, labs.distill_compute_elasticity, labs.distill_delay_months and "
                          "labs.api_distill_efficiency (docs/ODD.md 7.6)"),

@@ -491,12 +491,53 @@ class Market(_Strict):
                                              source="assumption: the sector's investment grows less than its revenue "
                                                     "as it matures (capex-to-revenue fell from >20x in 2022-23; "
                                                     "Sequoia 2024, 'AI's $600B question'); 1 = a constant multiple",
-                                             description="Elasticity of a region's investment to its labs' revenue "
-                                                         "(investment_r = v_r x revenue_r ** elasticity, v_r set at the "
-                                                         "start from the labs' initial budgets).")
-    investment_expectation_elasticity: float = P(0.5, unit="1", ge=0.0, le=3.0, plausible=(0.0, 1.0),
-                                                 source="assumption: investors value AI labs on forward revenue (e.g. "
-                                                        "OpenAI's 2024 round at ~40x trailing revenue on ~3x growth); "
-                                                        "0 = investment in proportion to revenue only",
-                                                 description="Elasticity of a region's investment to its labs' revenue "
-                                                             "growth over the last 12 months, relative to market growth.")
+                                             description="Elasticity of a region's venture investment to its labs' "
+                                                         "sales (venture_r = v_r x sales_r ** elasticity x the "
+                                                         "expectation index, v_r set at the start from the start-ups' "
+                                                         "initial budgets; docs/ODD.md 7.9).")
+    investment_prior_growth_per_year: float = P(1.25, unit="x per year", ge=0.5, le=10.0, plausible=(1.1, 1.5),
+                                                source="IDC Worldwide Artificial Intelligence Spending Guide "
+                                                       "(2021-08): AI spending forecast to grow ~24.5% a year "
+                                                       "2021-2025 (press release, secondary); the forecast "
+                                                       "investors held before ChatGPT (2022-11)",
+                                                description="Investors' expected growth of AI sales at the start "
+                                                            "(2022-01): the prior of the adaptive expectation "
+                                                            "(docs/ODD.md 7.9).")
+    expectation_adjustment_months: float = P(18.0, unit="months", ge=1.0, le=120.0, plausible=(6.0, 36.0),
+                                             source="adaptive expectations (Nerlove 1958); argued from the lag "
+                                                    "between ChatGPT (2022-11) and the Big Four's capex turn: flat "
+                                                    "in 2023 (USD 141B vs 150B), +64% in 2024 (company 10-K "
+                                                    "filings): 12-24 months",
+                                             description="Time constant of investors' adaptive expectation of AI "
+                                                         "sales growth: each month it moves 1/this of the way "
+                                                         "to the observed signal.")
+    investment_horizon_years: float = P(3.0, unit="years", ge=0.0, le=10.0, plausible=(1.0, 5.0),
+                                        source="argued: venture funds' 3-5 year exit horizons; servers depreciated "
+                                               "over 5-6 years in Alphabet's, Microsoft's and Meta's filings; "
+                                               "forward-looking investment as in GATE (Epoch AI 2025, arXiv "
+                                               "2503.04941)",
+                                        description="Years of expected growth that investors pay for: investment is "
+                                                    "scaled by exp(horizon x (expected growth - prior growth)), "
+                                                    "the expectation index.")
+    capability_surprise_response: float = P(0.5, unit="log growth per year per OOM", ge=0.0, le=5.0,
+                                            plausible=(0.0, 1.5),
+                                            source="argued: a 'wake-up' to AI's prospects after visible capability "
+                                                   "progress (Davidson 2023, 'What a compute-centric framework says "
+                                                   "about takeoff speeds', Open Philanthropy); no direct "
+                                                   "measurement, hence the wide range",
+                                            description="How much a region's frontier progress beyond the pre-start "
+                                                        "trend (OOM of effective compute over 12 months) raises "
+                                                        "investors' expected growth signal.")
+    race_response: float = P(0.25, unit="1", ge=0.0, le=2.0, plausible=(0.0, 1.0),
+                             source="argued: arms-race models of AI development (Armstrong, Bostrom & Shulman 2016, "
+                                    "'Racing to the precipice', AI & Society 31:201); no direct measurement",
+                             description="How much rivals' faster investment growth (other regions' 12-month "
+                                         "log growth minus the region's own) raises the region's expected growth "
+                                         "signal.")
+    parent_cash_flow_growth_per_year: float = P(1.15, unit="x per year", ge=0.5, le=3.0, plausible=(1.05, 1.25),
+                                                source="Alphabet, Meta, Microsoft and Amazon operating cash flow "
+                                                       "~USD 272B (2021) -> ~451B (2024) in their 10-K filings: "
+                                                       "~1.18x a year (approximate); 1.15 as a long-run rate",
+                                                description="Growth of the parents' cash flow that funds Big Tech "
+                                                            "labs (docs/ODD.md 7.9); their AI share moves with "
+                                                            "the expectation index.")
