@@ -34,6 +34,13 @@ _HORIZON = {
     "investment_CN": ("USD/month", "investment in China's labs"),
     "investment_US": ("USD/month", "investment in US labs"),
     "revenue_share_of_budget": ("share", "revenue as a share of all labs' budgets"),
+    **{f"investment_{src}_{r}": ("USD/month", f"{what} investment in {n} labs")
+       for src, what in (("parents", "parents'"), ("venture", "venture"), ("state", "state"))
+       for r, n in (("US", "US"), ("CN", "China's"))},
+    **{f"expectation_{r}": ("index", f"investors' expectation index of {n} labs (1 at the start)")
+       for r, n in (("US", "US"), ("CN", "China's"))},
+    **{f"revenue_capex_gap_{r}": ("USD/month", f"chip spending minus sales of {n} labs")
+       for r, n in (("US", "US"), ("CN", "China's"))},
 }
 
 SUMMARY_METRICS: dict[str, tuple[str, str]] = {
@@ -69,6 +76,14 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "revenue_share_of_budget": ("Revenue as a share of labs' budgets", "Revenue share of budget"),
     **{f"release_open_share_{r}": (f"Open-weight share of {n} releases", f"Open releases, {s}")
        for r, (n, s) in _REGION_NAMES.items()},
+    **{f"investment_{src}_{r}": (f"{what} investment in {n} labs", f"{short}, {s}")
+       for src, what, short in (("parents", "Parents'", "Parents"), ("venture", "Venture", "Venture"),
+                                ("state", "State", "State investment"))
+       for r, (n, s) in _REGION_NAMES.items() if r in ("US", "CN")},
+    **{f"expectation_{r}": (f"Investors' expectation index, {n} labs", f"Expectation, {s}")
+       for r, (n, s) in _REGION_NAMES.items() if r in ("US", "CN")},
+    **{f"revenue_capex_gap_{r}": (f"Chip spending minus sales, {n} labs", f"Capex-revenue gap, {s}")
+       for r, (n, s) in _REGION_NAMES.items() if r in ("US", "CN")},
     "frontier_compute_growth": ("Frontier training compute growth", "Frontier compute growth"),
     "frontier_capability": ("Frontier capability", "Frontier capability"),
 }

@@ -215,16 +215,14 @@ def fig_compute(ts: pd.DataFrame, name: str = "", width: str = "double"):
     return fig
 
 
-def fig_money_chips(ts: pd.DataFrame, name: str = "", width: str = "double"):
-    """Money and chips (ODD 7.3-7.4), four panels, median and 50%/90% bands across replications:
-    (a) world chip production per year, the world's installed frontier chips and the labs' compute (H100e, log);
-    (b) the chip price that clears the market against the list price (USD per H100e, log);
-    (c) labs' budgets by source: revenue, investment and state funding (USD per year, log);
-    (d) compute held by each region's labs (H100e, log)."""
-    double = width == "double"
-    fig, axes = figure(width, 0.62 if double else 1.5, 2 if double else 4, 2 if double else 1, sharex=True)
-    ax = np.atleast_1d(axes).ravel()
-    ts = ts.copy()
+SOURCE_STYLES = {"revenue": ("#e7298a", "-", "revenue (net)"), "investment_parents": ("#1f78b4", "--", "parents"),
+                 "investment_venture": ("#a6761d", "-.", "venture"), "investment_state": ("#66a61e", ":", "state fund"),
+                 "state_funding": ("#7f7f7f", (0, (1, 2)), "chip subsidies")}
+"""Colour, line style and legend label of each source of the labs' budgets (docs/ODD.md 7.9)."""
+
+
+def _chips_panels(ax, ts: pd.DataFrame) -> None:
+    """Panels (a) chip supply and stocks and (b) the chip price of :func:`fig_money_chips`."""
     ts["chip_production_per_year"] = 12 * ts["chip_production_h100e"]
     band(ax[0], ts, "chip_production_per_year", color="#444444", ls=":", label="world production per year")
     band(ax[0], ts, "chip_stock_h100e", color="#1b9e77", label="world installed frontier chips")
@@ -235,26 +233,66 @@ def fig_money_chips(ts: pd.DataFrame, name: str = "", width: str = "double"):
     band(ax[1], ts, "chip_list_price_usd", color="#444444", ls=":", label="list price (price-performance trend)")
     ax[1].set_ylabel("USD per H100e")
     ax[1].set_title("(b) Chip price", loc="left")
-    for col in ("revenue", "investment", "state_funding"):
+
+
+def _budget_panels(ax, ts: pd.DataFrame) -> None:
+    """Panels (c) the world's labs' budgets by source and (d) US and Chinese investment by source."""
+    for col in SOURCE_STYLES:
         ts[f"{col}_world_year"] = 12 * sum(ts[f"{col}_{r}"] for r in REGIONS)
-    band(ax[2], ts, "revenue_world_year", color="#e7298a", label="revenue")
-    band(ax[2], ts, "investment_world_year", color="#1f78b4", ls="--", label="investment")
-    band(ax[2], ts, "state_funding_world_year", color="#66a61e", ls="-.", label="state funding")
-    ax[2].set_ylabel("USD per year")
-    ax[2].set_title("(c) Labs' budgets by source", loc="left")
+        color, ls, label = SOURCE_STYLES[col]
+        if ts[f"{col}_world_year"].max() > 0:
+            band(ax[0], ts, f"{col}_world_year", color=color, ls=ls, label=label)
+    ax[0].set_ylabel("USD per year")
+    ax[0].set_title("(c) All labs' budgets by source", loc="left")
+    for col in ("investment_parents", "investment_venture", "investment_state"):
+        color, _, label = SOURCE_STYLES[col]
+        for r, ls in (("US", "-"), ("CN", "--")):
+            ts[f"{col}_{r}_year"] = 12 * ts[f"{col}_{r}"]
+            if ts[f"{col}_{r}_year"].max() > 0:
+                band(ax[1], ts, f"{col}_{r}_year", color=color, ls=ls, label=f"{label}, {r}")
+    ax[1].set_ylabel("USD per year")
+    ax[1].set_title("(d) Investment: US (solid), CN (dashed)", loc="left")
+
+
+def _expectation_panels(ax, ts: pd.DataFrame) -> None:
+    """Panels (e) investors' expectation index by region and (f) chip spending against sales, US and China."""
     for r in REGIONS:
-        band(ax[3], ts, f"compute_{r}", color=REGION_COLORS[r], ls=REGION_STYLES[r], label=REGION_LABELS[r])
-    ax[3].set_ylabel("H100-equivalents")
-    ax[3].set_title("(d) Compute held by each region's labs", loc="left")
-    for a, where in zip(ax, ("upper left", "upper right", "upper left", "upper left"), strict=True):
+        band(ax[0], ts, f"expectation_{r}", color=REGION_COLORS[r], ls=REGION_STYLES[r], label=REGION_LABELS[r])
+    ax[0].set_ylabel("Index (1 at the start)")
+    ax[0].set_title("(e) Investors' expectation index", loc="left")
+    for r in ("US", "CN"):
+        for col, ls, what in (("chip_spend", "-", "chip spending"), ("sales", ":", "sales")):
+            ts[f"{col}_{r}_year"] = 12 * ts[f"{col}_{r}"]
+            band(ax[1], ts, f"{col}_{r}_year", color=REGION_COLORS[r], ls=ls, label=f"{what}, {r}")
+    ax[1].set_ylabel("USD per year")
+    ax[1].set_title("(f) Capex-revenue gap: chips vs sales", loc="left")
+
+
+def fig_money_chips(ts: pd.DataFrame, name: str = "", width: str = "double"):
+    """Money and chips (ODD 7.3-7.4, 7.9), six panels, median and 50%/90% bands across replications:
+    (a) world chip production per year, the world's installed frontier chips and the labs' compute (H100e, log);
+    (b) the chip price that clears the market against the list price (USD per H100e, log);
+    (c) all labs' budgets by source: net revenue, parents, venture, state funds, chip subsidies (USD a year, log);
+    (d) investment in US and Chinese labs by source (USD a year, log);
+    (e) investors' expectation index by region (1 at the start, log);
+    (f) chip spending and sales of US and Chinese labs: the capex-revenue gap (USD a year, log)."""
+    double = width == "double"
+    fig, axes = figure(width, 0.95 if double else 2.2, 3 if double else 6, 2 if double else 1, sharex=True)
+    ax = np.atleast_1d(axes).ravel()
+    ts = ts.copy()
+    _chips_panels(ax[0:2], ts)
+    _budget_panels(ax[2:4], ts)
+    _expectation_panels(ax[4:6], ts)
+    for a in ax:
         a.set_yscale("log")
         date_axis(a)
-        a.legend(loc=where, fontsize=6 if double else 5, handlelength=2.4, framealpha=0.9)
+        a.legend(loc="upper left", fontsize=6 if double else 5, handlelength=2.4, framealpha=0.9,
+                 ncol=2 if a in (ax[3], ax[5]) else 1)
     lo, hi = ax[1].get_ylim()
     ax[1].set_ylim(lo, hi * 2.5)  # room for the legend above the price lines
     caption(fig, _cap(ts, name, "Production: cited path (Epoch AI chip sales to 2025; Sevilla et al. 2024 beyond). "
-                                "Chips sell at the list price while capacity is slack and at the price that clears "
-                                "the month's production when it binds."))
+                                "Parents: Big Tech and sponsors' budgets; venture: start-ups' investors; both "
+                                "scaled by the expectation index (docs/ODD.md 7.9)."))
     return fig
 
 
