@@ -11,7 +11,7 @@ import pytest
 from sim.model.decision import DecisionState, imitation_pull
 from sim.model.ecosystem import EcosystemModel
 from sim.scenario.schema import DECISIONS, Scenario, with_values
-from tests.conftest import small
+from conftest import small
 
 MEMORY_OFF = {"labs.ewa_delta": 1.0, "labs.ewa_phi": 0.0, "labs.ewa_rho": 0.0, "labs.ewa_lambda": 1.0}
 

@@ -160,10 +160,9 @@ def validate_posterior(ensemble: Ensemble, draws: int = 50, replications: int = 
                        progress: Callable[[int], None] | None = None) -> PosteriorValidation:
     """Posterior predictive check (module docstring): ``draws`` x ``replications`` runs of the ensemble's
     scenario, ``months`` months from its start (48: through 2025), compared with the targets by
-    :func:`sim.analysis.validation.compare` and the ECI patterns. ``progress(k)`` after each run."""
+    :func:`sim.analysis.validation.pattern_tables` (P1-P8). ``progress(k)`` after each run."""
     from sim.analysis.runs import run_one, seed_for, stack_replications
-    from sim.analysis.validation import compare, load_targets, simulated_statistics, verdicts
-    from sim.analysis.validation_eci import compare_eci, eci_statistics
+    from sim.analysis.validation import load_targets, pattern_tables, verdicts
     from sim.model.labs import load_roster
     from sim.scenario.schema import with_horizon
 
@@ -180,12 +179,7 @@ def validate_posterior(ensemble: Ensemble, draws: int = 50, replications: int = 
             if progress:
                 progress(len(results))
     reps = stack_replications(base, results, time.perf_counter() - t0)
-    stats = simulated_statistics(reps.timeseries, reps.releases)
-    table = compare(stats, targets)
-    if targets.eci_patterns is not None:
-        eci = eci_statistics(reps.timeseries, reps.releases)
-        table = pd.concat([table, compare_eci(eci, targets.eci_patterns, targets.lab_flagships)], ignore_index=True)
-        stats = pd.concat([stats, eci], ignore_index=True)
+    stats, table = pattern_tables(reps.timeseries, reps.releases, targets)
     return PosteriorValidation(dr, reps, stats, table, verdicts(table), targets, replications,
                                time.perf_counter() - t0)
 
