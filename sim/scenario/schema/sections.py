@@ -242,19 +242,20 @@ class Labs(_Strict):
     ewa_delta: float = P(0.5, unit="1 (weight of the foregone payoff)", ge=0.0, le=1.0, plausible=(0.0, 1.0),
                          source="Camerer & Ho 1999 (Econometrica 67:827): delta in [0, 1], 0 choice reinforcement "
                                 "(only realised payoffs), 1 belief learning (foregone payoffs weigh as much); their "
-                                "estimates lie inside (0, 1), about a half (the default is an assumption to calibrate)",
+                                "estimates lie strictly between 0 and 1 and vary by game (the default, a half, is an "
+                                "assumption to calibrate)",
                          description="learning/strategic: weight of the foregone option's payoff (the strategy the "
                                      "lab does not hold) relative to the held one's in the attraction update "
                                      "(1 with ewa_phi = ewa_rho = 0: the myopic choice).")
     ewa_phi: float = P(0.9, unit="1 per release", ge=0.0, le=1.0, plausible=(0.5, 1.0),
                        source="Camerer & Ho 1999: phi in [0, 1], the decay of past attractions; their estimates are "
-                              "near 1 (about 0.8-1.0)",
+                              "near 1 (the default is an assumption to calibrate)",
                        description="learning/strategic: share of its past attraction (times the experience weight) "
                                    "a lab keeps at each release (0: no memory).")
     ewa_rho: float = P(0.5, unit="1 per release", ge=0.0, le=1.0, plausible=(0.0, 1.0),
                        source="Camerer & Ho 1999: rho in [0, 1], the decay of the experience weight N (rho = phi: "
                               "attractions are weighted averages of payoffs; rho < phi: they cumulate and lock in); "
-                              "their estimates span 0 to about phi",
+                              "their estimates vary by game (the default is an assumption to calibrate)",
                        description="learning/strategic: decay of the experience weight N(t) = rho N(t-1) + 1.")
     ewa_lambda: float = P(1.0, unit="1 (x today's index, beta's scale)", ge=0.0, le=10.0, plausible=(0.5, 2.0),
                           source="Camerer & Ho 1999: lambda, the logit response sensitivity to attractions; here the "
