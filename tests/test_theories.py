@@ -7,11 +7,11 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import small
 
 from sim.model.decision import DecisionState, imitation_pull
 from sim.model.ecosystem import EcosystemModel
 from sim.scenario.schema import DECISIONS, Scenario, with_values
-from conftest import small
 
 MEMORY_OFF = {"labs.ewa_delta": 1.0, "labs.ewa_phi": 0.0, "labs.ewa_rho": 0.0, "labs.ewa_lambda": 1.0}
 
@@ -161,3 +161,78 @@ def test_each_theory_is_deterministic_per_seed(theory):
 def test_myopic_logs_no_theory_terms():
     log = _run(_quick(), 3).release_log()
     assert (log[["x_imitation", "x_learned", "x_inertia"]] == 0).all().all()
+
+
+# ------------------------------------------------------------------------------------------------
+# the theories at their own posteriors (aieco validate --theories), on a tiny configuration
+
+
+def _ensemble(tmp_path, particles):
+    import json
+
+    from conftest import ROOT
+
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps({
+        "kind": "aieco posterior ensemble", "scenario": str(ROOT / "scenarios" / "baseline.toml"),
+        "set": ["developers.n=300", "developers.payoff_sample=100"],
+        "parameters": [{"path": "labs.beta", "lower": 1.0, "upper": 10.0},
+                       {"path": "labs.ewa_phi", "lower": 0.0, "upper": 1.0, "theories": ["learning", "strategic"]}],
+        "particles": particles}), encoding="utf-8")
+    return path
+
+
+THEORY_PARTICLES = [{"weight": 1.0, "values": {"labs.beta": 2.0}},  # no theory: myopic
+                    {"weight": 1.0, "theory": "myopic", "values": {"labs.beta": 6.0}},
+                    {"weight": 2.0, "theory": "learning", "values": {"labs.beta": 4.0, "labs.ewa_phi": 0.8}}]
+
+
+def test_ensemble_reads_a_theory_per_particle(tmp_path):
+    from sim.analysis.posterior import EnsembleError, apply_draw, draw, load_ensemble
+
+    ens = load_ensemble(_ensemble(tmp_path, THEORY_PARTICLES))
+    assert ens.theories == ["myopic", "learning"]
+    learning = ens.for_theory("learning")
+    assert learning.paths == ["labs.beta", "labs.ewa_phi"] and learning.particles["weight"].tolist() == [1.0]
+    assert ens.for_theory("myopic").paths == ["labs.beta"]
+    row = draw(learning, 1).iloc[0]
+    sc = apply_draw(ens.base_scenario(), row, learning.paths)
+    assert sc.labs.decision == "learning" and sc.labs.ewa_phi == 0.8
+    myopic = apply_draw(ens.base_scenario(), draw(ens.for_theory("myopic"), 1).iloc[0], ["labs.beta"])
+    assert myopic.labs.decision == "myopic"
+    with pytest.raises(EnsembleError, match="theory"):
+        load_ensemble(_ensemble(tmp_path, [{"weight": 1.0, "theory": "oracle", "values": {"labs.beta": 2.0}}]))
+    with pytest.raises(EnsembleError, match="values"):  # a learning particle must give the learning parameters
+        load_ensemble(_ensemble(tmp_path, [{"weight": 1.0, "theory": "learning", "values": {"labs.beta": 2.0}}]))
+
+
+def test_validate_theories_writes_the_theory_table(tmp_path):
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    path = _ensemble(tmp_path, THEORY_PARTICLES)
+    out = tmp_path / "t"
+    r = CliRunner().invoke(main, ["validate", "--theories", "--ensemble", str(path), "--draws", "2", "-r", "1",
+                                  "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(out / "theories.csv")
+    assert set(table["theory"]) == {"myopic", "learning"}
+    assert set(table["sample"]) == {"in sample", "held out"}
+    assert {"P1", "P4"} <= set(table["pattern"])
+    verdicts = pd.read_csv(out / "theories_verdicts.csv")
+    assert {"in_sample", "held_out", "passed"} <= set(verdicts.columns)
+    ranking = pd.read_csv(out / "theories_ranking.csv")
+    assert sorted(ranking["theory"]) == ["learning", "myopic"] and list(ranking["rank"]) == [1, 2]
+    assert (ranking["in_sample_passed"].diff().dropna() <= 0).all()
+    assert "best-supported" in (out / "theories.md").read_text()
+
+
+def test_best_supported_breaks_ties_by_abc_distance():
+    from sim.analysis.theories import best_supported
+
+    v = pd.DataFrame({"theory": ["a", "a", "b", "b", "c", "c"], "pattern": ["P1", "P2"] * 3,
+                      "in_sample": pd.array([True, False, True, False, True, True], dtype="boolean"),
+                      "held_out": pd.array([True, True, False, False, False, False], dtype="boolean")})
+    r = best_supported(v, {"a": 2.0, "b": 1.0, "c": 9.0})
+    assert list(r["theory"]) == ["c", "b", "a"]  # c passes most in sample; b beats a on distance; held out ignored
