@@ -236,3 +236,23 @@ def test_best_supported_breaks_ties_by_abc_distance():
                       "held_out": pd.array([True, True, False, False, False, False], dtype="boolean")})
     r = best_supported(v, {"a": 2.0, "b": 1.0, "c": 9.0})
     assert list(r["theory"]) == ["c", "b", "a"]  # c passes most in sample; b beats a on distance; held out ignored
+
+
+def test_posterior_point_takes_one_theory(tmp_path):
+    import importlib.util
+    import shutil
+    import tomllib
+
+    from conftest import ROOT
+
+    path = _ensemble(tmp_path, THEORY_PARTICLES)
+    out = tmp_path / "calibrated.toml"
+    shutil.copy(ROOT / "scenarios" / "calibrated.toml", out)
+    spec = importlib.util.spec_from_file_location("posterior_point", ROOT / "scripts" / "posterior_point.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    with pytest.raises(SystemExit, match="--theory"):
+        mod.main(path, out)
+    mod.main(path, out, "learning")
+    labs = tomllib.loads(out.read_text())["labs"]
+    assert labs["decision"] == "learning" and labs["beta"] == 4.0 and labs["ewa_phi"] == 0.8
