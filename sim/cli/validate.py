@@ -1,4 +1,4 @@
-"""``aieco validate``: simulated patterns P1-P3, and P5-P8 on Epoch's Capabilities Index, side by side with the
+"""``aieco validate``: simulated patterns P1-P3, P4 (direction), and P5-P8 on Epoch's Capabilities Index, side by side with the
 empirical targets (issues 3 and 13)."""
 
 from __future__ import annotations
@@ -78,8 +78,9 @@ def verdict_table(result, title: str) -> Table:
 def validate(scenario: str, replications: int | None, seed: int | None, sets: tuple[str, ...], out: str | None,
              targets_dir: str | None, p1_definition: str, formats: str, no_figures: bool, use_posterior: bool,
              ensemble: str, draws: int, use_theories: bool, strict: bool, overwrite: bool = False) -> None:
-    """Compare SCENARIO (default scenarios/baseline.toml) with the empirical patterns P1-P3 and, on Epoch's
-    Capabilities Index, P5-P8 (best open model's country, open-closed and US-China lags, named labs' strategies).
+    """Compare SCENARIO (default scenarios/baseline.toml) with the empirical patterns P1-P3, P4 (developers outside
+    China on Chinese open models rising, direction only) and, on Epoch's Capabilities Index, P5-P8 (best open
+    model's country, open-closed and US-China lags, named labs' strategies).
 
     \b
     P1 open-weight share of releases, China and US, 2022-2025; P2 open-closed lag (yearly mean, months);
@@ -197,12 +198,12 @@ def _write(folder: Path, out_dir: Path, result, sc, scenario: str, ensemble, tar
     months = int(result.replications.scenario.months)
     notes = [f"Scenario `{Path(scenario)}` ('{sc.name}'), {replications} replications, {sc.developers.n} developers, "
              f"{sc.start} + {months} months, base seed {sc.seed}."]
-    title = f"Validation of '{sc.name}' against Epoch AI data (patterns P1-P3, P5-P8)"
+    title = f"Validation of '{sc.name}' against Epoch AI data (patterns P1-P8)"
     if ensemble is not None:
         notes.append(f"Posterior predictive check: {draws} draws from `{ensemble.source}` (ESS {ensemble.ess:.0f}) x "
                      f"{result.runs_per_draw} runs each; intervals are posterior predictive (parameter and run-to-run "
                      "uncertainty); 2022-2024 in sample, 2025 held out.")
-        title = f"Posterior predictive check of '{sc.name}' against Epoch AI data (patterns P1-P3, P5-P8)"
+        title = f"Posterior predictive check of '{sc.name}' against Epoch AI data (patterns P1-P8)"
         result.draws.to_csv(folder / "draws.csv", index=False, float_format="%.6g")
     (folder / "validation.md").write_text(to_markdown(result.table, result.verdicts, targets, title, notes),
                                           encoding="utf-8")
@@ -235,15 +236,21 @@ def _theories(sc, ensemble, targets, out_dir: Path, replications: int, draws: in
     fails a pattern in sample."""
     from sim.analysis.provenance import base_manifest, write_json_atomic
     from sim.analysis.theories import to_markdown, validate_theories
-    from sim.analysis.validation import tolerance_text
+    from sim.analysis.validation import ValidationInputError, tolerance_text
+    from sim.model.labs import RosterError
 
     theories = ensemble.theories
     seed = sc.seed if seed is None else seed
     with staged_output(out_dir, overwrite=overwrite, kinds=("validation",)) as staging:
         with progress_bar(len(theories) * draws * replications,
                           f"validate --theories: {', '.join(theories)}: {draws} draws x {replications} runs each") as adv:
-            res = validate_theories(ensemble, draws, replications, seed=seed, overrides=list(sets), targets=targets,
-                                    progress=lambda k: adv())
+            try:
+                res = validate_theories(ensemble, draws, replications, seed=seed, overrides=list(sets),
+                                        targets=targets, progress=lambda k: adv())
+            except ValidationInputError as e:
+                fail(str(e))
+            except RosterError as e:
+                fail(f"{ensemble.scenario}: field 'roster': {e}")
         res.table.to_csv(staging / "theories.csv", index=False, float_format="%.6g")
         res.verdicts.to_csv(staging / "theories_verdicts.csv", index=False)
         res.ranking.to_csv(staging / "theories_ranking.csv", index=False, float_format="%.6g")
