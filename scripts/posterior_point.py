@@ -1,10 +1,12 @@
 """Write the posterior ensemble's weighted medians into the point scenario the baseline extends (issue 16).
 
-Usage: python scripts/posterior_point.py [scenarios/posterior.json] [scenarios/calibrated.toml]
+Usage: python scripts/posterior_point.py [scenarios/posterior.json] [scenarios/calibrated.toml] [--theory NAME]
 
 `scenarios/baseline.toml` extends `scenarios/calibrated.toml`; after `aieco calibrate experiments/abc.toml` this
 writes, for every free parameter of the ensemble, its weighted posterior median (with its 90% interval in a
-comment), keeping the file's other values. Single runs and figures use this point; `aieco validate --posterior`
+comment), keeping the file's other values. An ensemble of several theories of the release decision (a particle's
+`theory`, myopic when absent) needs --theory: the point is that theory's particles' medians, and a theory other than
+myopic is written as `labs.decision`. Single runs and figures use this point; `aieco validate --posterior`
 and `aieco compare --posterior` use the whole ensemble.
 """
 
@@ -36,11 +38,18 @@ def point_values(ens) -> dict[str, tuple[float, float, float]]:
     return out
 
 
-def main(ens_path: Path, out: Path) -> Path:
+def main(ens_path: Path, out: Path, theory: str | None = None) -> Path:
     ens = load_ensemble(ens_path)
+    if theory is None and len(ens.theories) > 1:
+        raise SystemExit(f"{ens_path}: particles of several theories ({', '.join(ens.theories)}): choose one with "
+                         "--theory (the best-supported, `aieco validate --theories`)")
+    theory = theory or ens.theories[0]
+    ens = ens.for_theory(theory)
     vals = point_values(ens)
     fitted = {k: (int(round(v[0])) if isinstance(field_info(k)["default"], int) else float(f"{v[0]:.4g}"))
               for k, v in vals.items()}
+    if theory != "myopic":
+        fitted = {"labs.decision": theory, **fitted}
     old = tomllib.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
     base = load_scenario(ROOT / "scenarios" / "baseline.toml")
     tables = fitted_tables(base, fitted)
@@ -92,5 +101,6 @@ if __name__ == "__main__":
                     help="the posterior ensemble (default: scenarios/posterior.json)")
     ap.add_argument("out", nargs="?", type=Path, default=ROOT / "scenarios" / "calibrated.toml",
                     help="the scenario file to write (default: scenarios/calibrated.toml)")
+    ap.add_argument("--theory", default=None, help="with an ensemble of several theories: the theory whose point to write")
     args = ap.parse_args()
-    print("wrote", main(args.ensemble.resolve(), args.out.resolve()))
+    print("wrote", main(args.ensemble.resolve(), args.out.resolve(), args.theory))

@@ -173,12 +173,12 @@ def test_validation_produces_every_pattern_row(short_result):
     assert {f"open-closed training-compute lag, {y} mean (months)" for y in (2022, 2023, 2024, 2025)} <= items
     assert "open-closed training-compute lag, 2023-2024 mean (months)" in items
     assert {f"frontier training compute growth 2022-{y} (x/yr)" for y in (2023, 2024, 2025)} <= items
-    assert set(table["pattern"]) == {"P1", "P2", "P3", "P5", "P6", "P7", "P8"}
+    assert set(table["pattern"]) == {"P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8"}
     assert {f"best open-weight model is Chinese, share of months, {y}" for y in (2024, 2025)} <= items
     assert {f"US-China gap on ECI, yearly mean of month ends (months), {y}" for y in (2024, 2025)} <= items
     assert (table[table["pattern"] != "P8"]["n_reps"] == 2).all()
     assert (table[table["pattern"] == "P8"]["n_reps"] <= 2).all()  # a lab may not release in a year of a run
-    assert list(short_result.verdicts["pattern"]) == ["P1", "P2", "P3", "P5", "P6", "P7", "P8"]
+    assert list(short_result.verdicts["pattern"]) == ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8"]
     st = short_result.stats
     assert set(st["replication"]) == {0, 1}
     p1 = st[st["pattern"] == "P1"]
@@ -337,7 +337,7 @@ def test_validate_command_writes_table_report_and_figures(tmp_path):
     assert res.exit_code == 0, res.output
     assert "P1" in res.stdout and "verdict rule (strict)" in res.stdout and "verdict:" in res.stdout
     table = pd.read_csv(out / "validation.csv")
-    assert list(table.columns) == list(val.TABLE_COLUMNS) and set(table["pattern"]) == {"P1", "P2", "P3", "P5", "P6", "P7", "P8"}
+    assert list(table.columns) == list(val.TABLE_COLUMNS) and set(table["pattern"]) == {"P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8"}
     md = (out / "validation.md").read_text()
     assert "## Verdict" in md and "held-out" in md
     assert (out / "manifest.json").is_file() and (out / "validation_replications.csv").is_file()
@@ -392,3 +392,50 @@ def test_eci_patterns_strict_rule_and_lab_matches():
     assert crit.sim_mean == 0.5 and not bool(crit.passed)
     v = eci_verdicts(t).set_index("pattern")
     assert not v.loc["P5", "passed"] and not v.loc["P8", "passed"]
+
+
+# ------------------------------------------------------------------------------------------------
+# P4: non-Chinese developers on Chinese open models, rising through 2024-2025 (direction only)
+
+
+def _p4_series(values_by_rep: dict[int, np.ndarray], start: str = "2022-01") -> pd.DataFrame:
+    y0, m0 = int(start[:4]), int(start[5:7])
+    frames = []
+    for r, v in values_by_rep.items():
+        k = np.arange(len(v)) + y0 * 12 + m0 - 1
+        dates = [f"{x // 12:04d}-{x % 12 + 1:02d}" for x in k]
+        frames.append(pd.DataFrame({"replication": r, "date": dates, "noncn_on_cn_open": v}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_p4_statistics_and_verdict():
+    from sim.analysis.validation_p4 import compare_p4, p4_statistics
+
+    months = np.arange(48)
+    rising = _p4_series({r: 0.01 * months + 0.001 * r for r in range(5)})
+    st = p4_statistics(rising)
+    assert set(st["region"]) == {"rise", "slope", "slope_2024"}
+    assert st.loc[st["region"] == "rise", "value"].to_numpy() == pytest.approx(0.01 * 18)  # 2025H2 - 2024H1
+    assert st.loc[st["region"] == "slope", "value"].to_numpy() == pytest.approx(0.12)  # per year
+    table = compare_p4(st)
+    assert list(table.columns) == list(val.TABLE_COLUMNS)
+    assert table["passed"].all()
+    assert set(table["role"]) == {"calibration", "held-out"}
+    v = val.verdicts(table)
+    assert v.set_index("pattern").loc["P4", "passed"]
+    falling = compare_p4(p4_statistics(_p4_series({r: 0.5 - 0.01 * months for r in range(5)})))
+    assert not falling["passed"].any() and not val.verdicts(falling).set_index("pattern").loc["P4", "passed"]
+    flat = compare_p4(p4_statistics(_p4_series({r: np.full(48, 0.2) for r in range(5)})))
+    assert not val.verdicts(flat).set_index("pattern").loc["P4", "passed"]
+    short = compare_p4(p4_statistics(_p4_series({0: 0.01 * np.arange(36)})))  # ends 2024-12: 2025 not computable
+    assert short.set_index("item")["passed"].isna().sum() == 2
+    assert not val.verdicts(short).set_index("pattern").loc["P4", "passed"]
+
+
+def test_validate_reports_p4():
+    from conftest import small
+
+    res = val.validate(small(None, months=48), replications=2, base_seed=3)
+    assert "P4" in set(res.table["pattern"]) and "P4" in set(res.verdicts["pattern"])
+    assert res.table[res.table["pattern"] == "P4"]["n_reps"].eq(2).all()
+    assert "P4" in val.tolerance_text(res.targets)

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.scenario.schema import Scenario, ScenarioError, field_info, load_scenario, with_values
+from sim.scenario.schema import DECISIONS, Scenario, ScenarioError, field_info, load_scenario, with_values
 
 __all__ = ["Ensemble", "EnsembleError", "PosteriorComparison", "apply_draw", "draw", "load_ensemble",
            "posterior_effects", "run_posterior_comparison", "validate_posterior"]
@@ -62,6 +62,25 @@ class Ensemble:
     @property
     def paths(self) -> list[str]:
         return [p["path"] for p in self.parameters]
+
+    @property
+    def theories(self) -> list[str]:
+        """The theories of the release decision (``labs.decision``) its particles were fitted under, in
+        :data:`sim.scenario.schema.DECISIONS` order (a particle without ``theory`` is ``myopic``)."""
+        present = set(self.particles["theory"])
+        return [t for t in DECISIONS if t in present]
+
+    def for_theory(self, theory: str) -> Ensemble:
+        """The ensemble of one theory's particles (weights renormalised; its parameters only). Raises
+        :class:`EnsembleError` when it has none."""
+        sub = self.particles[self.particles["theory"] == theory].reset_index(drop=True)
+        if sub.empty:
+            raise EnsembleError(f"{self.source}: no particles of theory {theory!r} (it has {', '.join(self.theories)})")
+        params = [p for p in self.parameters if theory in p.get("theories", DECISIONS)]
+        sub = sub[[p["path"] for p in params] + ["theory", "weight"]].copy()
+        sub["weight"] = sub["weight"] / sub["weight"].sum()
+        return Ensemble(self.source, self.scenario, self.sets, params, sub, self.provenance,
+                        float(1.0 / np.sum(sub["weight"].to_numpy() ** 2)))
 
     def base_scenario(self, overrides: Sequence[str] = ()) -> Scenario:
         """The scenario the ensemble was fitted on, with its overrides and then ``overrides``."""
@@ -95,21 +114,13 @@ def load_ensemble(path: str | Path) -> Ensemble:
         except ScenarioError as e:
             raise EnsembleError(f"{path}: parameters[{i}] key 'path': {e} (the model changed since the fit: "
                                 "rerun the calibration)") from None
-    names = [p["path"] for p in params]
-    rows = []
-    for i, part in enumerate(data["particles"]):
-        vals = part.get("values", {}) if isinstance(part, dict) else {}
-        if set(vals) != set(names):
-            raise EnsembleError(f"{path}: particles[{i}] key 'values': expected {', '.join(names)}")
-        w = part.get("weight")
-        if isinstance(w, bool) or not isinstance(w, int | float) or not w > 0:
-            raise EnsembleError(f"{path}: particles[{i}] key 'weight': expected a number > 0, got {w!r}")
-        rows.append({**vals, "weight": float(w)})
+    rows = [_particle(path, i, part, params) for i, part in enumerate(data["particles"])]
     if not rows:
         raise EnsembleError(f"{path}: key 'particles': no particles")
     df = pd.DataFrame(rows)
     for p in params:
         v = df[p["path"]].to_numpy(float)
+        v = v[np.isfinite(v)]
         if (v < float(p["lower"]) - 1e-9).any() or (v > float(p["upper"]) + 1e-9).any():
             raise EnsembleError(f"{path}: particles: {p['path']} outside its prior [{p['lower']}, {p['upper']}]")
     df["weight"] = df["weight"] / df["weight"].sum()
@@ -118,24 +129,49 @@ def load_ensemble(path: str | Path) -> Ensemble:
                     float(1.0 / np.sum(df["weight"].to_numpy() ** 2)))
 
 
+def _particle(path: Path, i: int, part: Any, params: list[dict]) -> dict:
+    """One particle as a row: its parameter values (NaN for a parameter its theory does not use), ``theory`` and
+    ``weight``. A particle's ``theory`` (default ``myopic``) is one of :data:`sim.scenario.schema.DECISIONS`; a
+    parameter with a ``theories`` list belongs to those theories only, and a particle gives exactly the parameters
+    of its theory. Raises :class:`EnsembleError` naming the file, particle and key."""
+    vals = part.get("values", {}) if isinstance(part, dict) else {}
+    theory = part.get("theory", "myopic") if isinstance(part, dict) else "myopic"
+    if theory not in DECISIONS:
+        raise EnsembleError(f"{path}: particles[{i}] key 'theory': expected one of {', '.join(DECISIONS)}, "
+                            f"got {theory!r}")
+    names = [p["path"] for p in params if theory in p.get("theories", DECISIONS)]
+    if set(vals) != set(names):
+        raise EnsembleError(f"{path}: particles[{i}] key 'values': expected {', '.join(names)}")
+    w = part.get("weight")
+    if isinstance(w, bool) or not isinstance(w, int | float) or not w > 0:
+        raise EnsembleError(f"{path}: particles[{i}] key 'weight': expected a number > 0, got {w!r}")
+    return {**{p["path"]: math.nan for p in params}, **vals, "theory": theory, "weight": float(w)}
+
+
 def draw(ensemble: Ensemble, n: int, seed: int = 0) -> pd.DataFrame:
     """``n`` particles resampled with replacement by weight (``numpy.random.default_rng(seed).choice``): one row
-    per draw (``draw`` 0..n-1, ``particle`` index, a column per parameter). Raises ValueError for ``n < 1``."""
+    per draw (``draw`` 0..n-1, ``particle`` index, a column per parameter, ``theory``). Raises ValueError for
+    ``n < 1``."""
     if n < 1:
         raise ValueError(f"draws must be >= 1, got {n}")
     rng = np.random.default_rng(seed)
     idx = rng.choice(len(ensemble.particles), size=n, replace=True, p=ensemble.particles["weight"].to_numpy())
-    out = ensemble.particles.iloc[idx][ensemble.paths].reset_index(drop=True)
+    out = ensemble.particles.iloc[idx][[*ensemble.paths, "theory"]].reset_index(drop=True)
     out.insert(0, "particle", idx)
     out.insert(0, "draw", np.arange(n))
     return out
 
 
 def apply_draw(scenario: Scenario, row: pd.Series | dict, paths: Sequence[str]) -> Scenario:
-    """``scenario`` with the draw's parameter values (integer parameters rounded)."""
+    """``scenario`` with the draw's parameter values (integer parameters rounded; a parameter its theory does not use,
+    NaN, left as it is) and, when the row has one, its theory (``labs.decision``)."""
     values: dict[str, Any] = {}
+    if "theory" in row:
+        values["labs.decision"] = str(row["theory"])
     for p in paths:
         v = float(row[p])
+        if math.isnan(v):
+            continue
         d = field_info(p)["default"]
         values[p] = int(round(v)) if isinstance(d, int) and not isinstance(d, bool) else v
     return with_values(scenario, values, source="posterior draw")
@@ -160,10 +196,9 @@ def validate_posterior(ensemble: Ensemble, draws: int = 50, replications: int = 
                        progress: Callable[[int], None] | None = None) -> PosteriorValidation:
     """Posterior predictive check (module docstring): ``draws`` x ``replications`` runs of the ensemble's
     scenario, ``months`` months from its start (48: through 2025), compared with the targets by
-    :func:`sim.analysis.validation.compare` and the ECI patterns. ``progress(k)`` after each run."""
+    :func:`sim.analysis.validation.pattern_tables` (P1-P8). ``progress(k)`` after each run."""
     from sim.analysis.runs import run_one, seed_for, stack_replications
-    from sim.analysis.validation import compare, load_targets, simulated_statistics, verdicts
-    from sim.analysis.validation_eci import compare_eci, eci_statistics
+    from sim.analysis.validation import load_targets, pattern_tables, verdicts
     from sim.model.labs import load_roster
     from sim.scenario.schema import with_horizon
 
@@ -180,12 +215,7 @@ def validate_posterior(ensemble: Ensemble, draws: int = 50, replications: int = 
             if progress:
                 progress(len(results))
     reps = stack_replications(base, results, time.perf_counter() - t0)
-    stats = simulated_statistics(reps.timeseries, reps.releases)
-    table = compare(stats, targets)
-    if targets.eci_patterns is not None:
-        eci = eci_statistics(reps.timeseries, reps.releases)
-        table = pd.concat([table, compare_eci(eci, targets.eci_patterns, targets.lab_flagships)], ignore_index=True)
-        stats = pd.concat([stats, eci], ignore_index=True)
+    stats, table = pattern_tables(reps.timeseries, reps.releases, targets)
     return PosteriorValidation(dr, reps, stats, table, verdicts(table), targets, replications,
                                time.perf_counter() - t0)
 

@@ -1,4 +1,4 @@
-"""Validation: simulated patterns P1-P3 (DESIGN.md §1) side by side with the empirical targets.
+"""Validation: simulated patterns P1-P8 (DESIGN.md §1) side by side with the empirical targets.
 
 The empirical targets are the committed tables in ``data/targets/`` (derived from Epoch AI, 'Data on AI
 Models', CC BY 4.0, by :mod:`sim.empirical.epoch`). The model starts in 2022-01, so only 2022-2025 can be compared;
@@ -37,6 +37,8 @@ that cannot be computed is not a pass).
   5-22 month range (Epoch, "How far behind are open models?", 2024: mean 13, range 5-22).
 - P3 level and criterion: the growth per year against the envelope of Epoch's 4-5x and the 90% confidence
   intervals of the three empirical fits (4.0-5.48x with the committed table).
+- **P4** non-Chinese developers on Chinese open models rising through 2024-2025 (direction only):
+  :mod:`sim.analysis.validation_p4`.
 - P5-P8: :mod:`sim.analysis.validation_eci` (P8's lab-years: the flagship's accessibility, 0 or 1, inside the simulated
   interval of the lab's open share).
 
@@ -63,6 +65,8 @@ from sim.analysis.validation_eci import (
     pattern_verdicts,
 )
 from sim.analysis.validation_eci import TOLERANCE as ECI_TOLERANCE
+from sim.analysis.validation_p4 import TOLERANCE as P4_TOLERANCE
+from sim.analysis.validation_p4 import compare_p4, p4_statistics
 from sim.empirical.epoch import read_table
 
 __all__ = [
@@ -321,6 +325,7 @@ def tolerance_text(targets: Targets | None = None) -> dict[str, str]:
                "months"),
         "P3": (f"frontier training compute growth (fit from {GROWTH_START_YEAR}-01): the simulated 5-95% interval "
                f"overlaps {band[0]:.2f}-{band[1]:.2f}x per year (Epoch 4-5x and the 90% CIs of the empirical fits)"),
+        **P4_TOLERANCE,
         **ECI_TOLERANCE,
     }
 
@@ -471,10 +476,10 @@ def _p3_rows(p3: pd.DataFrame, targets: Targets, sim_years: list[int]) -> list[d
 
 
 def verdicts(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per pattern (P1-P3, then P5-P8 when the table has them): ``pattern, passed, criteria_passed,
+    """One row per pattern (P1-P3, then P4 and P5-P8 when the table has them): ``pattern, passed, criteria_passed,
     criteria, levels_passed, levels`` (:func:`sim.analysis.validation_eci.pattern_verdicts`). A pattern passes when every
     one of its rows, criteria and levels, passes (a missing result counts as not passed)."""
-    return pattern_verdicts(table, ("P1", "P2", "P3", *ECI_PATTERNS))
+    return pattern_verdicts(table, ("P1", "P2", "P3", "P4", *ECI_PATTERNS))
 
 
 def _fmt(x: float, digits: int) -> str:
@@ -555,11 +560,21 @@ def validate(scenario, replications: int = 20, targets: Targets | None = None, b
                                    f"{SIM_YEARS[0]}-{SIM_YEARS[-1]} to be compared with the targets")
     targets = targets if targets is not None else load_targets()
     reps = run_replications(scenario, replications, base_seed=base_seed, progress=progress)
-    stats = simulated_statistics(reps.timeseries, reps.releases)
-    table = compare(stats, targets)
+    stats, table = pattern_tables(reps.timeseries, reps.releases, targets)
+    return ValidationResult(reps, stats, table, verdicts(table), targets)
+
+
+def pattern_tables(timeseries: pd.DataFrame, releases: pd.DataFrame, targets: Targets) -> tuple[pd.DataFrame,
+                                                                                              pd.DataFrame]:
+    """(statistics, side-by-side table) of every pattern from stacked run tables: P1-P3 (:func:`compare`), P4
+    (:mod:`sim.analysis.validation_p4`) and, when the targets have them, P5-P8 (:mod:`sim.analysis.validation_eci`)."""
+    stats = simulated_statistics(timeseries, releases)
+    p4 = p4_statistics(timeseries)
+    table = pd.concat([compare(stats, targets), compare_p4(p4)], ignore_index=True)
+    stats = pd.concat([stats, p4], ignore_index=True)
     if targets.eci_patterns is not None:
-        eci_stats = eci_statistics(reps.timeseries, reps.releases)
+        eci_stats = eci_statistics(timeseries, releases)
         table = pd.concat([table, compare_eci(eci_stats, targets.eci_patterns, targets.lab_flagships)],
                           ignore_index=True)
         stats = pd.concat([stats, eci_stats], ignore_index=True)
-    return ValidationResult(reps, stats, table, verdicts(table), targets)
+    return stats, table

@@ -1,4 +1,4 @@
-"""``aieco validate``: simulated patterns P1-P3, and P5-P8 on Epoch's Capabilities Index, side by side with the
+"""``aieco validate``: simulated patterns P1-P3, P4 (direction), and P5-P8 on Epoch's Capabilities Index, side by side with the
 empirical targets (issues 3 and 13)."""
 
 from __future__ import annotations
@@ -67,14 +67,20 @@ def verdict_table(result, title: str) -> Table:
               help="With --posterior: the posterior ensemble (aieco calibrate experiments/abc.toml).")
 @click.option("--draws", type=click.IntRange(min=1), default=50, show_default=True,
               help="With --posterior: parameter sets drawn from the ensemble (by weight).")
+@click.option("--theories", "use_theories", is_flag=True,
+              help="Run each theory of the release decision in --ensemble (a particle's `theory`; myopic when "
+                   "absent) at its own posterior (--draws x --replications runs, the same seeds for each) and write "
+                   "theories.csv (theory x pattern x row, in sample or held out, strict verdict), "
+                   "theories_verdicts.csv, theories_ranking.csv and theories.md; no figures.")
 @click.option("--strict", is_flag=True,
               help="Exit with code 1 when any pattern fails (the verdict rule is always the strict one).")
 @overwrite_option
 def validate(scenario: str, replications: int | None, seed: int | None, sets: tuple[str, ...], out: str | None,
              targets_dir: str | None, p1_definition: str, formats: str, no_figures: bool, use_posterior: bool,
-             ensemble: str, draws: int, strict: bool, overwrite: bool = False) -> None:
-    """Compare SCENARIO (default scenarios/baseline.toml) with the empirical patterns P1-P3 and, on Epoch's
-    Capabilities Index, P5-P8 (best open model's country, open-closed and US-China lags, named labs' strategies).
+             ensemble: str, draws: int, use_theories: bool, strict: bool, overwrite: bool = False) -> None:
+    """Compare SCENARIO (default scenarios/baseline.toml) with the empirical patterns P1-P3, P4 (developers outside
+    China on Chinese open models rising, direction only) and, on Epoch's Capabilities Index, P5-P8 (best open
+    model's country, open-closed and US-China lags, named labs' strategies).
 
     \b
     P1 open-weight share of releases, China and US, 2022-2025; P2 open-closed lag (yearly mean, months);
@@ -100,6 +106,7 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
     fmts = parse_formats(formats)
     posterior = ensemble
     ensemble = None
+    use_posterior = use_posterior or use_theories
     if replications is None:
         replications = 2 if use_posterior else 20
     if use_posterior:
@@ -119,7 +126,8 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
     else:
         extra = list(sets) + ([f"seed={seed}"] if seed is not None else [])
         sc = scenario_or_exit(scenario, tuple(extra))
-    default_out = Path("results") / "validation" / folder_name(sc.name + ("_posterior" if ensemble is not None else ""))
+    suffix = "_theories" if use_theories else ("_posterior" if ensemble is not None else "")
+    default_out = Path("results") / "validation" / folder_name(sc.name + suffix)
     out_dir = Path(out) if out else default_out
     err_console.print(f"validating {sc.name} against Epoch's targets; results go to {out_dir}/", markup=False,
                       soft_wrap=True)
@@ -127,6 +135,9 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
         targets = load_targets(targets_dir, p1_definition)
     except ValidationInputError as e:
         fail(str(e))
+    if use_theories:
+        _theories(sc, ensemble, targets, out_dir, replications, draws, seed, sets, p1_definition, overwrite, strict)
+        return
     with staged_output(out_dir, overwrite=overwrite, kinds=("validation",)) as staging:  # replaced whole, when complete
         result, runs_label, replications = _compute(sc, scenario, ensemble, targets, replications, draws, seed, sets)
         title, n_fig = _write(staging, out_dir, result, sc, scenario, ensemble, targets, replications, draws,
@@ -187,12 +198,12 @@ def _write(folder: Path, out_dir: Path, result, sc, scenario: str, ensemble, tar
     months = int(result.replications.scenario.months)
     notes = [f"Scenario `{Path(scenario)}` ('{sc.name}'), {replications} replications, {sc.developers.n} developers, "
              f"{sc.start} + {months} months, base seed {sc.seed}."]
-    title = f"Validation of '{sc.name}' against Epoch AI data (patterns P1-P3, P5-P8)"
+    title = f"Validation of '{sc.name}' against Epoch AI data (patterns P1-P8)"
     if ensemble is not None:
         notes.append(f"Posterior predictive check: {draws} draws from `{ensemble.source}` (ESS {ensemble.ess:.0f}) x "
                      f"{result.runs_per_draw} runs each; intervals are posterior predictive (parameter and run-to-run "
                      "uncertainty); 2022-2024 in sample, 2025 held out.")
-        title = f"Posterior predictive check of '{sc.name}' against Epoch AI data (patterns P1-P3, P5-P8)"
+        title = f"Posterior predictive check of '{sc.name}' against Epoch AI data (patterns P1-P8)"
         result.draws.to_csv(folder / "draws.csv", index=False, float_format="%.6g")
     (folder / "validation.md").write_text(to_markdown(result.table, result.verdicts, targets, title, notes),
                                           encoding="utf-8")
@@ -217,5 +228,51 @@ def _write(folder: Path, out_dir: Path, result, sc, scenario: str, ensemble, tar
     paths = draw_validation_figures(result.replications.timeseries, result.stats, targets, folder / "figures",
                                     sc.name, fmts, prov)
     return title, sum(p.suffix != ".json" for p in paths)
+
+def _theories(sc, ensemble, targets, out_dir: Path, replications: int, draws: int, seed: int | None,  # noqa: ANN001
+              sets: tuple[str, ...], p1_definition: str, overwrite: bool, strict: bool) -> None:
+    """``--theories``: each theory of ``ensemble`` at its own posterior (:mod:`sim.analysis.theories`); writes the
+    tables, the report and the manifest to ``out_dir``; with ``strict``, exit 1 when the best-supported theory
+    fails a pattern in sample."""
+    from sim.analysis.provenance import base_manifest, write_json_atomic
+    from sim.analysis.theories import to_markdown, validate_theories
+    from sim.analysis.validation import ValidationInputError, tolerance_text
+    from sim.model.labs import RosterError
+
+    theories = ensemble.theories
+    seed = sc.seed if seed is None else seed
+    with staged_output(out_dir, overwrite=overwrite, kinds=("validation",)) as staging:
+        with progress_bar(len(theories) * draws * replications,
+                          f"validate --theories: {', '.join(theories)}: {draws} draws x {replications} runs each") as adv:
+            try:
+                res = validate_theories(ensemble, draws, replications, seed=seed, overrides=list(sets),
+                                        targets=targets, progress=lambda k: adv())
+            except ValidationInputError as e:
+                fail(str(e))
+            except RosterError as e:
+                fail(f"{ensemble.scenario}: field 'roster': {e}")
+        res.table.to_csv(staging / "theories.csv", index=False, float_format="%.6g")
+        res.verdicts.to_csv(staging / "theories_verdicts.csv", index=False)
+        res.ranking.to_csv(staging / "theories_ranking.csv", index=False, float_format="%.6g")
+        (staging / "theories.md").write_text(to_markdown(res), encoding="utf-8")
+        manifest = base_manifest("validation")
+        manifest.update({"scenario": sc.resolved_dict(), "ensemble": str(ensemble.source), "theories": theories,
+                         "draws": draws, "runs_per_draw": replications, "seed": seed, "targets": targets.source,
+                         "p1_definition": p1_definition, "verdict_rule": VERDICT_RULE,
+                         "tolerances": tolerance_text(targets), "ranking": res.ranking.to_dict(orient="records")})
+        write_json_atomic(staging / "manifest.json", manifest)
+    out_console = wide_console(180)
+    for r in res.ranking.itertuples(index=False):
+        out_console.print(f"{r.rank}. {r.theory}: {r.in_sample_passed} patterns pass strictly in sample, "
+                          f"{r.held_out_passed} held out", soft_wrap=True)
+    err_console.print(f"wrote {out_dir}/: theories.csv, theories_verdicts.csv, theories_ranking.csv, theories.md, "
+                      "manifest.json")
+    best = res.ranking.iloc[0]["theory"] if len(res.ranking) else None
+    failed = res.verdicts[(res.verdicts["theory"] == best) & ~res.verdicts["in_sample"].fillna(True).astype(bool)]
+    if strict and len(failed):
+        err_console.print(f"--strict: the best-supported theory ({best}) fails in sample: "
+                          f"{', '.join(failed['pattern'])}")
+        raise SystemExit(1)
+
 
 COMMANDS = [validate]

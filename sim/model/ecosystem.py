@@ -28,6 +28,7 @@ from sim.model.compute import (
     effective_control,
     flop_per_h100e_month,
 )
+from sim.model.decision import DecisionState
 from sim.model.demand import Demand
 from sim.model.distillation import absorbed_shares
 from sim.model.governments import GovernmentAgent
@@ -78,6 +79,8 @@ class EcosystemModel(LabLifecycle, ChipMarket, Demand, Money, Recorder, mesa.Mod
         # the order fixes the random streams: release phases (labs), then the developers' traits and first choice
         self._setup_policy()
         self._setup_labs(roster)
+        # the state of a non-myopic release decision (labs.decision; sim.model.decision), None for myopic
+        self.decisions = None if sc.labs.decision == "myopic" else DecisionState(self.n_labs, sc.labs)
         self._setup_chips()
         self._setup_developers()
         self._setup_investors()

@@ -28,6 +28,9 @@ from sim.scenario.schema import LAB_TYPES
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model.ecosystem import EcosystemModel
 
+NO_THEORY_TERMS = {"x_imitation": 0.0, "x_learned": 0.0, "x_inertia": 0.0}
+"""The release log's terms of the non-myopic theories (:mod:`sim.model.decision`), all 0 for a myopic choice."""
+
 ROSTER_COLUMNS = ("name", "region", "training_compute_flop", "strategy", "open_bias")
 OPTIONAL_COLUMNS = ("entry", "exit", "latest_release", "efficiency_oom", "lab_type", "misuse_statement",
                     "complement_capture")
@@ -286,7 +289,8 @@ class Lab(mesa.Agent):
         """Release a model this month (DESIGN.md §3 step 4): the capability of its own training, raised by
         distillation from the best teacher it can reach (:mod:`sim.model.distillation`; computed for all labs
         releasing this month by :meth:`~sim.model.ecosystem.EcosystemModel._train_releases`), then the OPEN/CLOSED
-        choice (:meth:`open_index`) by its probability :func:`sim.model.market.p_open`; logs the release."""
+        choice (:meth:`open_index`) by its probability :func:`sim.model.market.p_open` (``labs.decision`` myopic) or by
+        the theory's (:class:`sim.model.decision.DecisionState`); logs the release."""
         m = self.model
         s = m.labs_state
         i = self.i
@@ -301,8 +305,13 @@ class Lab(mesa.Agent):
         gov = m.governments[self.region].policy
         allowed = gov.open_weight_threshold is None or s.capability[i] <= gov.open_weight_threshold
         beta = m.scenario.labs.beta if s.commercial[i] else 0.0
-        prob = p_open(pay["pi_open"], pay["pi_closed"], beta,
-                      terms["x_position"] + terms["x_state"] + terms["x_misuse"] + terms["x_bias"]) if allowed else 0.0
+        if m.decisions is None:  # myopic (docs/ODD.md 7.7)
+            prob = p_open(pay["pi_open"], pay["pi_closed"], beta,
+                          terms["x_position"] + terms["x_state"] + terms["x_misuse"] + terms["x_bias"]) if allowed else 0.0
+            terms = {**terms, **NO_THEORY_TERMS}
+        else:  # learning, imitation, strategic (sim.model.decision)
+            prob, extra = m.decisions.choose(m, i, pay, terms, beta, allowed)
+            terms = {**terms, **extra}
         s.open[i] = bool(m.rng.random() < prob)
         m.on_release(self, old, prob, pay, terms, own=own, teacher=teacher)
 

@@ -41,7 +41,9 @@ class Recorder:
         self._reporters = tuple((j, fn) for j, (name, fn) in enumerate(MODEL_REPORTERS.items()) if name not in by_region)
         k, st, c0 = self.n_labs, self.labs_state, self.c0
         self._panel = {f: np.zeros((self.months, k))
-                       for f in ("capability", "compute", "adopters", "revenue", "sales", "open", "active", "train_flop")}
+                       for f in ("capability", "compute", "adopters", "revenue", "sales", "open", "active", "train_flop",
+                               "switched")}
+        self._last_release = np.full(k, -1, dtype=np.int8)  # each lab's previous release: 1 open, 0 closed, -1 none
         # the models that exist at the start: teachers for releases before the distillation delay has passed
         self._snap0 = {"capability": st.capability.copy(), "open": st.open.copy(), "active": st.active.copy(),
                        "train_flop": st.train_flop.copy()}
@@ -63,13 +65,17 @@ class Recorder:
         i = lab.i
         self._update_payoff_sample(i)
         is_open = bool(s.open[i])
+        switched = bool(self._last_release[i] >= 0 and self._last_release[i] != is_open)
+        self._last_release[i] = is_open
+        if switched:
+            self._panel["switched"][self.t, i] = 1.0
         key = "open" if is_open else "closed"
         flop = float(s.train_flop[i])
         if flop > 0:
             self._best_flop[key] = max(self._best_flop[key], float(np.log10(flop)))
         # kept as numbers; the rows (names, dates, ECI points) are made by release_log()
         self._releases.append((self.t, i, is_open, float(s.capability[i]), float(old), float(own), teacher, flop, prob,
-                               pay, terms))
+                               pay, terms, switched))
 
     def _record(self, t: int) -> None:
         """Update the frontier histories and lags, then fill this month's row of every column of
@@ -161,7 +167,8 @@ class Recorder:
         """Per active lab per month: month, date, lab, region, strategy, capability (ECI points), compute (H100e),
         adopters (developer agents), revenue (USD/month, net of serving costs), sales (USD/month: a closed API's
         served tokens at its price, an open lab's complements; docs/ODD.md 7.7). Labs appear from their entry month to
-        their exit."""
+        their exit; switched (bool): the lab released this month a model whose strategy differs from its previous
+        release's (labs.decision; docs/ODD.md 7.7)."""
         n, k = self.steps, self.n_labs
         names = [a.name for a in self.lab_agents]
         regions = [a.region for a in self.lab_agents]
@@ -175,6 +182,7 @@ class Recorder:
             "adopters": self._panel["adopters"][:n].ravel().astype(np.int64),
             "revenue": self._panel["revenue"][:n].ravel(),
             "sales": self._panel["sales"][:n].ravel(),
+            "switched": self._panel["switched"][:n].ravel() > 0,
         })
         return df[self._panel["active"][:n].ravel() > 0].reset_index(drop=True)
 
@@ -184,14 +192,18 @@ class Recorder:
         from, "" for none), train_flop (physical FLOP), p_open, pi_open, pi_closed (USD/month), share_open,
         share_closed, complement_usd and spill_usd (the parts of pi_open from complements and the cost of handing
         over a lead; USD/month), and the terms of the open/closed index (logit; they sum to logit(p_open) when opening is
-        allowed): x_payoff, x_position, x_state, x_misuse, x_bias (docs/ODD.md 7.7)."""
+        allowed and labs.decision is myopic): x_payoff, x_position, x_state, x_misuse, x_bias (docs/ODD.md 7.7); the
+        terms of the other theories (0 for myopic; with them the terms sum to logit(p_open)): x_imitation (the pull
+        of more successful peers), x_learned (what the attractions' memory adds), x_inertia (the cost of switching);
+        switched: the strategy differs from the lab's previous release's (False at its first release)."""
         cols = ["month", "date", "lab", "region", "strategy", "capability", "previous_capability", "own_capability",
                 "teacher", "train_flop",
                 "p_open", "pi_open", "pi_closed", "share_open", "share_closed", "complement_usd", "spill_usd",
-                "x_payoff", "x_position", "x_state", "x_misuse", "x_bias"]
+                "x_payoff", "x_position", "x_state", "x_misuse", "x_bias", "x_imitation", "x_learned", "x_inertia",
+                "switched"]
         dates: dict[int, str] = {}
         rows = []
-        for t, i, is_open, cap, old, own, teacher, flop, prob, pay, terms in self._releases:
+        for t, i, is_open, cap, old, own, teacher, flop, prob, pay, terms, switched in self._releases:
             if t not in dates:
                 dates[t] = month_label(self.scenario.start, t)
             lab = self.lab_agents[i]
@@ -200,5 +212,5 @@ class Recorder:
                 "strategy": "OPEN" if is_open else "CLOSED", "capability": self.eci1(cap),
                 "previous_capability": self.eci1(old), "own_capability": self.eci1(own),
                 "teacher": self.lab_agents[teacher].name if teacher >= 0 else "", "train_flop": flop, "p_open": prob,
-                **pay, **terms})
+                **pay, **terms, "switched": switched})
         return pd.DataFrame(rows, columns=cols)

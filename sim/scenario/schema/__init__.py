@@ -112,6 +112,7 @@ from sim.scenario.schema.scenario import (
     Scenario,  # noqa: F401 - re-exported
 )
 from sim.scenario.schema.sections import (
+    DECISIONS,  # noqa: F401 - re-exported
     Chips,  # noqa: F401 - re-exported
     Compute,  # noqa: F401 - re-exported
     Developers,  # noqa: F401 - re-exported

@@ -4,7 +4,7 @@ the market, each parameter with its unit, default, valid range and source.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     Field,
@@ -15,6 +15,11 @@ from pydantic import (
 from sim import REGIONS
 from sim.scenario.schema.fields import SEGMENTS, Bounded, CommercialLabType, P, Region, _Strict
 from sim.scenario.schema.months import parse_month
+
+Decision = Literal["myopic", "learning", "imitation", "strategic"]
+"""The theories of the release decision (``labs.decision``; docs/ODD.md 7.7)."""
+
+DECISIONS = ("myopic", "learning", "imitation", "strategic")
 
 
 class Compute(_Strict):
@@ -225,6 +230,61 @@ class Labs(_Strict):
     open_bias_scale: float = P(1.0, unit="1", ge=0.0, le=5.0, plausible=(0.5, 1.5),
                                source="assumption",
                                description="Multiplier of the roster's per-lab open_bias trait (logit scale).")
+    decision: Decision = P("myopic", unit="theory",
+                           source="rival theories of the release decision (issue 28; docs/ODD.md 7.7): myopic (each "
+                                  "release an independent draw), learning (experience-weighted attraction, Camerer & "
+                                  "Ho 1999, Econometrica 67:827), imitation (of more successful peers, Nelson & Winter "
+                                  "1982; replicator dynamics; with inertia growing with size, Hannan & Freeman 1984, "
+                                  "ASR 49:149), strategic (both); the choice among them is the patterns' (calibration), "
+                                  "myopic until then",
+                           description="How a lab chooses OPEN or CLOSED at a release: myopic, learning, imitation or "
+                                       "strategic.")
+    ewa_delta: float = P(0.5, unit="1 (weight of the foregone payoff)", ge=0.0, le=1.0, plausible=(0.0, 1.0),
+                         source="Camerer & Ho 1999 (Econometrica 67:827): delta in [0, 1], 0 choice reinforcement "
+                                "(only realised payoffs), 1 belief learning (foregone payoffs weigh as much); their "
+                                "estimates lie strictly between 0 and 1 and vary by game (the default, a half, is an "
+                                "assumption to calibrate)",
+                         description="learning/strategic: weight of the foregone option's payoff (the strategy the "
+                                     "lab does not hold) relative to the held one's in the attraction update "
+                                     "(1 with ewa_phi = ewa_rho = 0: the myopic choice).")
+    ewa_phi: float = P(0.9, unit="1 per release", ge=0.0, le=1.0, plausible=(0.5, 1.0),
+                       source="Camerer & Ho 1999: phi in [0, 1], the decay of past attractions; their estimates are "
+                              "near 1 (the default is an assumption to calibrate)",
+                       description="learning/strategic: share of its past attraction (times the experience weight) "
+                                   "a lab keeps at each release (0: no memory).")
+    ewa_rho: float = P(0.5, unit="1 per release", ge=0.0, le=1.0, plausible=(0.0, 1.0),
+                       source="Camerer & Ho 1999: rho in [0, 1], the decay of the experience weight N (rho = phi: "
+                              "attractions are weighted averages of payoffs; rho < phi: they cumulate and lock in); "
+                              "their estimates vary by game (the default is an assumption to calibrate)",
+                       description="learning/strategic: decay of the experience weight N(t) = rho N(t-1) + 1.")
+    ewa_lambda: float = P(1.0, unit="1 (x today's index, beta's scale)", ge=0.0, le=10.0, plausible=(0.5, 2.0),
+                          source="Camerer & Ho 1999: lambda, the logit response sensitivity to attractions; here the "
+                                 "attractions are on the open/closed index's logit scale (beta times the normalised "
+                                 "payoffs, plus the other terms), so 1 is today's (beta's) sensitivity",
+                          description="learning/strategic: P(open) = logistic(lambda (A_open - A_closed) + inertia).")
+    imitation_weight: float = P(1.0, unit="logit per unit of pull", ge=0.0, le=10.0, plausible=(0.0, 3.0),
+                                source="Nelson & Winter 1982 (An Evolutionary Theory of Economic Change: imitation "
+                                       "of more successful firms); proportional imitation, whose mean is the "
+                                       "replicator dynamics (Schlag 1998, JET 78:130); the size is an assumption to "
+                                       "calibrate",
+                                description="imitation/strategic: logit added to opening per unit of the pull toward "
+                                            "open of peers with more adopters (the pull, -1..1, is the adoption "
+                                            "advantage of better peers, signed by their strategy, over the peers' "
+                                            "adopters; docs/ODD.md 7.7).")
+    imitation_region_share: float = P(0.5, unit="fraction", ge=0.0, le=1.0, plausible=(0.25, 0.75),
+                                      source="assumption: labs watch their home rivals and the world's",
+                                      description="imitation/strategic: weight of the home region's peers in the pull "
+                                                  "(the rest: all peers worldwide).")
+    switch_cost: float = P(0.5, unit="logit", ge=0.0, le=10.0, plausible=(0.0, 2.0),
+                           source="assumption: a change of release strategy re-plans licences, serving and "
+                                  "partnerships (a switching cost)",
+                           description="imitation/strategic: logit added to keeping the strategy of the lab's current "
+                                       "model.")
+    inertia_size: float = P(1.0, unit="logit at the largest lab's compute", ge=0.0, le=10.0, plausible=(0.0, 3.0),
+                            source="Hannan & Freeman 1984 (ASR 49:149): structural inertia grows with size (and age); "
+                                   "the size is an assumption to calibrate",
+                            description="imitation/strategic: further logit for keeping the current strategy, times "
+                                        "the lab's compute over the largest active lab's.")
     funding_kappa: float = P(2.0, unit="per OOM", ge=0.0, le=10.0, plausible=(0.5, 4.0),
                              source="assumption",
                              description="Investors' weight on standing: a lab's share of its region's investment is "
