@@ -329,6 +329,17 @@ def test_calibrate_missing_spec_or_scenario_exits_2(tmp_path):
 # aieco validate
 
 
+def test_a_projection_scenario_has_no_held_out_rows(tmp_path):
+    """A scenario that uses inputs dated after 2024-12 (``projection = true``) is validated with its 2025 rows
+    labelled in sample, never held out; the baseline keeps them held out."""
+    out = tmp_path / "p"
+    res = invoke("validate", BASELINE.parent / "projection_2025.toml", "-r", 1, "--set", "developers.n=200",
+                 "--set", "months=48", "--out", out, "--no-figures")
+    assert res.exit_code == 0, res.output
+    roles = set(pd.read_csv(out / "validation.csv")["role"])
+    assert "held-out" not in roles and {"calibration", "in-sample (projection)"} <= roles
+
+
 @pytest.mark.slow
 def test_validate_command_writes_table_report_and_figures(tmp_path):
     out = tmp_path / "v"

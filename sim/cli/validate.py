@@ -177,6 +177,8 @@ def _compute(sc, scenario: str, ensemble, targets, replications: int, draws: int
             return result, f"{draws} draws x {replications} run{'s' if replications > 1 else ''}", draws * replications
         with progress_bar(replications, f"validate {sc.name}: {replications} replications") as adv:
             result = run_validation(sc, replications, targets, progress=lambda r: adv())
+        if sc.projection:  # it uses inputs dated after 2024-12: 2025 is in sample for it
+            result.table["role"] = result.table["role"].replace("held-out", "in-sample (projection)")
         return result, f"{replications} replication{'s' if replications > 1 else ''}", replications
     except ValidationInputError as e:
         fail(str(e))

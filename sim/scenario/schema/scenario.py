@@ -49,6 +49,10 @@ class Scenario(_Strict):
     projection_from: str = P("2026-01", unit="YYYY-MM", source="the end of the measured trends (Epoch chip sales and "
                              "lab revenues to 2025)", description="First month of the projected (slower) growth of chip "
                              "production, alternative chips and the developer market.")
+    projection: bool = P(False, unit="flag", source="the investment issue (27): inputs dated after 2024-12 are not "
+                         "used by the runs that check 2025", description="The scenario uses inputs dated after 2024-12 "
+                         "(e.g. 2025 funds or guidance): `aieco validate` labels its 2025 rows 'in-sample "
+                         "(projection)', not held out.")
     compute: Compute = Field(default_factory=Compute)
     labs: Labs = Field(default_factory=Labs)
     developers: Developers = Field(default_factory=Developers)
