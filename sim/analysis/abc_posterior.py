@@ -132,13 +132,16 @@ def write_ensemble(result: ABCRun, path: str | Path | None = None, command: str 
            "p8_sigma": spec.p8_sigma, "targets": "data/targets (Epoch AI, 'Data on AI Models', CC BY 4.0)"},
         "generations": gens.to_dict(orient="records"),
         "generation": t,
+        "epsilon": float(gens.loc[gens["t"] == t, "epsilon"].iloc[0]) if "epsilon" in gens else None,
         "min_ess": spec.min_ess,
         "ess": ess_t,
         "parameters": [{"path": p.path, "prior": "uniform", "lower": p.lower, "upper": p.upper,
-                        "unit": field_info(p.path)["unit"], "why": p.why} for p in spec.priors],
+                        "unit": field_info(p.path)["unit"], "why": p.why}
+                       | ({"theories": list(p.theories)} if p.theories else {}) for p in spec.priors],
         "particles": [{"weight": float(r["weight"]), "values": {p.path: (int(r[p.path]) if p.integer
                                                                         else float(f"{r[p.path]:.6g}"))
                                                                for p in spec.priors}}
+                      | ({"theory": spec.theory} if spec.theory else {})
                       for _, r in ens.iterrows()],
     }
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -45,7 +45,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,7 @@ from sim.analysis.abc_statistics import (
     summary_statistics,
 )
 from sim.analysis.calibration_spec import parameter_range, read_spec_table, spec_value
-from sim.scenario.schema import Scenario, load_scenario, with_values
+from sim.scenario.schema import DECISIONS, Scenario, load_scenario, with_values
 
 __all__ = [
     "CALIBRATION_YEARS",
@@ -90,6 +90,7 @@ __all__ = [
     "Model",
     "Prior",
     "estimate_seconds",
+    "for_theory",
     "generation_table",
     "history_wall_seconds",
     "load_abc_spec",
@@ -118,6 +119,7 @@ class Prior:
     upper: float
     why: str = ""
     integer: bool = False
+    theories: tuple[str, ...] | None = None  # the release-decision theories it belongs to (None: every theory)
 
     @property
     def name(self) -> str:
@@ -151,6 +153,7 @@ class ABCSpec:
     weights: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PATTERNS, 1.0))
     sets: list[str] = field(default_factory=list)
     description: str = ""
+    theory: str | None = None  # the release-decision theory fitted (labs.decision); None: the scenario's own
 
     def fingerprint(self) -> str:
         """Hash of what defines the inference problem (scenario file, priors, horizon, statistics, distance):
@@ -229,10 +232,30 @@ def _priors(data: dict, src: str) -> list[Prior]:
 
 def _prior(item: Any, where: str) -> Prior:
     """One parameter's prior: on ``prior = [lower, upper]``, else its plausible range; within its valid range."""
-    ppath, lo, hi, info = parameter_range(item, where, "prior", {"path", "prior", "why"}, ABCError,
-                                          default_plausible=True)
+    ppath, lo, hi, info = parameter_range(item if not isinstance(item, dict) else
+                                          {k: v for k, v in item.items() if k != "theories"},
+                                          where, "prior", {"path", "prior", "why"}, ABCError, default_plausible=True)
     integer = isinstance(info["default"], int) and not isinstance(info["default"], bool)
-    return Prior(ppath, lo, hi, _get(item, "why", str, where, ""), integer)
+    theories = _get(item, "theories", list, where, None)
+    if theories is not None and (not theories or any(t not in DECISIONS for t in theories)):
+        raise ABCError(f"{where}: key 'theories': expected a non-empty list of {', '.join(DECISIONS)}, got {theories!r}")
+    return Prior(ppath, lo, hi, _get(item, "why", str, where, ""), integer,
+                 tuple(theories) if theories is not None else None)
+
+
+def for_theory(spec: ABCSpec, theory: str) -> ABCSpec:
+    """The spec of one release-decision theory (issue 28): ``labs.decision = theory`` added to its ``set``, the
+    priors of the parameters that belong to it (no ``theories`` key, or one naming it), and its own outputs beside
+    the spec's: ``<output stem>_<theory>.json``, ``<out_dir>/<theory>/`` with its history database. Every theory
+    keeps the spec's population, generations and stopping rules (the same calibration budget). Raises ABCError for
+    an unknown theory."""
+    if theory not in DECISIONS:
+        raise ABCError(f"--theory: expected one of {', '.join(DECISIONS)}, got {theory!r}")
+    priors = [q for q in spec.priors if q.theories is None or theory in q.theories]
+    out_dir = spec.out_dir / theory
+    return replace(spec, priors=priors, sets=[*spec.sets, f"labs.decision={theory}"], theory=theory,
+                   output=spec.output.with_name(f"{spec.output.stem}_{theory}{spec.output.suffix}"),
+                   out_dir=out_dir, db=out_dir / "abc_history.db")
 
 
 def _abc_section(data: dict, src: str) -> dict[str, Any]:

@@ -42,10 +42,14 @@ from sim.cli.common import console, err_console, fail, parse_formats, wide_conso
               help="ABC spec: history database (SQLite; default: the spec's `db`).")
 @click.option("--new", "new_run", is_flag=True,
               help="ABC spec: start a new run even when the history holds one of this spec to resume.")
+@click.option("--theory", type=click.Choice(["myopic", "learning", "imitation", "strategic"]), default=None,
+              help="ABC spec: fit this theory of the release decision (labs.decision) with its parameters (a "
+                   "[[parameters]] table's `theories`), the spec's budget, into <output>_<theory>.json and "
+                   "<out_dir>/<theory>/; merge the theories with scripts/merge_posteriors.py.")
 def calibrate(spec_file: str, output: str | None, out: str | None, replications: int | None,
               check_replications: int | None, maxiter: int | None, popsize: int | None, workers: int | None,
               formats: str, no_figures: bool, scheduler: str | None, population: int | None,
-              generations: int | None, db: str | None, new_run: bool) -> None:
+              generations: int | None, db: str | None, new_run: bool, theory: str | None) -> None:
     """Fit the free parameters of SPEC (a TOML file, e.g. experiments/calibration.toml).
 
     \b
@@ -65,8 +69,10 @@ def calibrate(spec_file: str, output: str | None, out: str | None, replications:
     """
     if _is_abc_spec(spec_file):
         _calibrate_abc(spec_file, output, out, workers, formats, no_figures, scheduler, population, generations,
-                       db, new_run)
+                       db, new_run, theory)
         return
+    if theory is not None:
+        fail("--theory needs an ABC spec (a spec with an [abc] table, e.g. experiments/abc.toml)")
     from sim.analysis.calibration import (
         CalibrationError,
         load_spec,
@@ -175,13 +181,14 @@ def _is_abc_spec(path: str) -> bool:
 
 def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers: int | None, formats: str,
                    no_figures: bool, scheduler: str | None, population: int | None, generations: int | None,
-                   db: str | None, new_run: bool) -> None:
-    """``aieco calibrate`` on an ABC spec (see :mod:`sim.analysis.abcsmc`)."""
-    from sim.analysis.abcsmc import ABCError, load_abc_spec, write_abc_report
+                   db: str | None, new_run: bool, theory: str | None = None) -> None:
+    """``aieco calibrate`` on an ABC spec (see :mod:`sim.analysis.abcsmc`), of one theory with ``theory``."""
+    from sim.analysis.abcsmc import ABCError, for_theory, load_abc_spec, write_abc_report
 
     fmts = parse_formats(formats)
     try:
         spec = load_abc_spec(spec_file)
+        spec = for_theory(spec, theory) if theory is not None else spec
     except ABCError as e:
         fail(str(e))
     _override(spec, {"population": population, "generations": generations, "workers": workers}, output, out, db=db)

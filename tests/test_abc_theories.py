@@ -1,0 +1,81 @@
+"""Calibrating the theories of the release decision with the same budget (issue 28): a spec per theory, and the
+merged ensemble every reader takes."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from sim.analysis.abcsmc import ABCError, for_theory, load_abc_spec
+from sim.analysis.posterior import load_ensemble
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "experiments" / "abc.toml"
+
+
+def _merge_module():
+    spec = importlib.util.spec_from_file_location("merge_posteriors", ROOT / "scripts" / "merge_posteriors.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_each_theory_gets_its_parameters_the_same_budget_and_its_own_outputs():
+    spec = load_abc_spec(SPEC)
+    base = [p.path for p in spec.priors if p.theories is None]
+    for theory in ("myopic", "learning", "imitation", "strategic"):
+        t = for_theory(spec, theory)
+        paths = [p.path for p in t.priors]
+        assert paths[:len(base)] == base  # every theory fits the shared parameters
+        assert all(p.theories is None or theory in p.theories for p in t.priors)
+        assert t.sets[-1] == f"labs.decision={theory}" and t.theory == theory
+        assert (t.population, t.generations, t.min_acceptance_rate) == (spec.population, spec.generations,
+                                                                        spec.min_acceptance_rate)
+        assert t.output.name == f"posterior_{theory}.json" and t.db.parent.name == theory
+        assert t.fingerprint() != spec.fingerprint()
+    assert len(for_theory(spec, "strategic").priors) > len(for_theory(spec, "learning").priors) > len(base)
+    assert len(for_theory(spec, "myopic").priors) == len(base)
+    with pytest.raises(ABCError, match="--theory"):
+        for_theory(spec, "rational")
+
+
+def test_a_bad_theories_key_names_the_file_and_what_is_allowed(tmp_path):
+    text = SPEC.read_text().replace('theories = ["learning", "strategic"]', 'theories = ["learnin"]', 1)
+    bad = tmp_path / "abc.toml"
+    bad.write_text(text.replace('"../', f'"{SPEC.parent.parent}/'))
+    with pytest.raises(ABCError, match=r"parameters\[\d+\]: key 'theories'.*myopic, learning, imitation, strategic"):
+        load_abc_spec(bad)
+
+
+def test_merged_ensemble_keeps_each_particles_theory_and_weights_theories_equally(tmp_path):
+    def ensemble(theory: str | None, params: list[dict], values: list[dict]) -> dict:
+        return {"kind": "aieco posterior ensemble", "scenario": str(ROOT / "scenarios" / "baseline.toml"),
+                "set": [f"labs.decision={theory}"] if theory else [], "parameters": params, "generation": 1,
+                "generations": [{"t": 1, "epsilon": 2.5 if theory else 3.0}],
+                "particles": [{"weight": w, "values": v} | ({"theory": theory} if theory else {})
+                              for w, v in zip((1.0, 3.0), values, strict=True)]}
+    beta = {"path": "labs.beta", "lower": 1, "upper": 10}
+    phi = {"path": "labs.ewa_phi", "lower": 0.5, "upper": 1.0, "theories": ["learning", "strategic"]}
+    (tmp_path / "posterior.json").write_text(json.dumps(ensemble(None, [beta], [{"labs.beta": 2}, {"labs.beta": 3}])))
+    (tmp_path / "posterior_learning.json").write_text(json.dumps(ensemble(
+        "learning", [beta, phi], [{"labs.beta": 4, "labs.ewa_phi": 0.6}, {"labs.beta": 5, "labs.ewa_phi": 0.9}])))
+    mod = _merge_module()
+    import sys
+    argv, sys.argv = sys.argv, ["merge_posteriors.py", "--dir", str(tmp_path)]
+    try:
+        mod.main()
+    finally:
+        sys.argv = argv
+    assert (tmp_path / "posterior_myopic.json").is_file()  # the single-theory file kept as the myopic theory's
+    ens = load_ensemble(tmp_path / "posterior.json")
+    assert ens.theories == ["myopic", "learning"] and ens.sets == []
+    w = ens.particles.groupby("theory")["weight"].sum()
+    assert w["myopic"] == pytest.approx(0.5) and w["learning"] == pytest.approx(0.5)
+    assert ens.provenance["distance"] == {"myopic": 3.0, "learning": 2.5}
+    learning = ens.for_theory("learning")
+    assert list(learning.particles["labs.ewa_phi"]) == [0.6, 0.9]
+    assert learning.particles["weight"].tolist() == pytest.approx([0.25, 0.75])
+    assert "labs.ewa_phi" not in ens.for_theory("myopic").paths
