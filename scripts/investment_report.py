@@ -61,7 +61,8 @@ def sources(ts: pd.DataFrame) -> pd.DataFrame:
         per_rep = ts.groupby(["replication", "year"])[list(cols)].sum().rename(columns=cols)
         per_rep["expectation"] = ts.groupby(["replication", "year"])[f"expectation_{r}"].mean()
         rows.append(per_rep.groupby("year").median().reset_index().assign(region=r))
-    return pd.concat(rows, ignore_index=True)
+    out = pd.concat(rows, ignore_index=True)
+    return out[["region", "year", *[c for c in out.columns if c not in ("region", "year")]]]
 
 
 def ratios(src: pd.DataFrame) -> pd.DataFrame:
@@ -72,7 +73,7 @@ def ratios(src: pd.DataFrame) -> pd.DataFrame:
     for y in sorted(AI_INDEX_PRIVATE):
         (p_us, p_cn), (c_us, c_cn) = AI_INDEX_PRIVATE[y], CAPEX[y]
         rows.append({"year": y, "venture_US_B": us.venture[y] / 1e9, "venture_CN_B": cn.venture[y] / 1e9,
-                     "model_venture_US_CN": us.venture[y] / cn.venture[y] if cn.venture[y] > 0 else float("inf"),
+                     "model_venture_US_CN": us.venture[y] / cn.venture[y] if cn.venture[y] > 0 else float("nan"),
                      "ai_index_US_CN": p_us / p_cn,
                      "parents_US_B": us.parents[y] / 1e9, "parents_CN_B": cn.parents[y] / 1e9,
                      "model_parents_US_CN": us.parents[y] / cn.parents[y], "capex_US_CN": c_us / c_cn,
@@ -99,7 +100,8 @@ def _md(df: pd.DataFrame, fmt: str = "{:.3g}") -> str:
     cols = [str(c) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(fmt.format(v) if isinstance(v, float) else str(v) for v in row) + " |")
+        lines.append("| " + " | ".join(("n/a" if v != v else fmt.format(v)) if isinstance(v, float) else str(v)
+                                       for v in row) + " |")
     return "\n".join(lines)
 
 
@@ -131,8 +133,14 @@ def main() -> None:
             f"{y} {u}, {c}" for y, (u, c) in AI_INDEX_PRIVATE.items()) + ". Capex (US Big Four; Alibaba, Tencent, "
         "Baidu; USD B, approximate): " + "; ".join(f"{y} {u:.0f}, {c:.0f}" for y, (u, c) in CAPEX.items()) + ".",
         _md(tables["ratios"], "{:.3g}"),
+        "Columns: model_* the model's US:China ratio of each source (n/a: China has none that year); "
+        "ai_index_US_CN and capex_US_CN the data's; parents_share_of_capex_R the model's parents' money over the "
+        "companies' capex (the frontier-AI share of capex it implies; the stated assumption is 0.1-0.5).",
         "## Named labs' compute at 2025-12 (H100e) against their statements (held out)",
-        _md(tables["compute_2025"], "{:.3g}")])
+        _md(tables["compute_2025"], "{:.3g}"),
+        "Each region's investors share their money by standing and sales (docs/ODD.md 7.9), so a lab whose models "
+        "trail its region's best (Meta AI) gets little of it, and a region with few start-ups (ROW: AI21 Labs, Reka "
+        "AI) gives each a large share: a known limit of pooled funding, not a fit."])
     (out / "report.md").write_text(text + "\n")
     print(text)
     print(f"\nwrote {out}/: report.md, " + ", ".join(f"{name}.csv" for name in tables))

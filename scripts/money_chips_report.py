@@ -1,5 +1,5 @@
-"""Numbers behind issue 14's closing note: budgets by source, the chip price path, and how the export-control
-scenarios move compute, capability and adoption through the chip market (paired differences over time).
+"""Numbers behind issue 14's closing note: budgets by source, the chip price, export-control effects by year.
+Budgets: revenue, investment and chip subsidies (state_usd_per_year); the export-control scenarios: paired differences.
 
 Usage: python scripts/money_chips_report.py [--replications 10] [--out results/money_chips]
        python scripts/money_chips_report.py --from results/figure_inputs/comparison   # reuse a compare folder
@@ -39,7 +39,7 @@ def yearly(ts: pd.DataFrame) -> pd.DataFrame:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--replications", type=int, default=10)
+    ap.add_argument("--replications", "-r", type=int, default=10)
     ap.add_argument("--out", default=str(ROOT / "results" / "money_chips"))
     ap.add_argument("--from", dest="src", default=None,
                     help="an `aieco compare` folder whose timeseries.parquet holds the three scenarios")

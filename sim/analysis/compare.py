@@ -280,11 +280,16 @@ def first_policy_month(reference: Scenario, other: Scenario) -> int | None:
     """Month index (0-based from ``reference.start``) of the first policy difference between two scenarios.
 
     0 when anything but the events, name, description, label and seed differs (a different start setting, parameter,
-    horizon or roster acts from the first month); otherwise the earliest month of an event that one scenario has
+    horizon or roster acts from the first month), except parameters named ``*_after_*`` only, which act from
+    ``projection_from`` (its month then); otherwise the earliest month of an event that one scenario has
     and the other has not (compared as month, government, field and value). None when the two are the same
     policy (then effects are averaged over the whole run). Raises nothing."""
     a, b = reference.resolved_dict(), other.resolved_dict()
-    if any(a.get(k) != b.get(k) for k in set(a) | set(b) if k not in _NOT_POLICY):
+    changed = _differing_paths({k: v for k, v in a.items() if k not in _NOT_POLICY and k != "events"},
+                               {k: v for k, v in b.items() if k not in _NOT_POLICY and k != "events"})
+    if changed:  # a parameter named *_after_* acts only from projection_from (the same in both)
+        if all("_after_" in path.rsplit(".", 1)[-1] for path in changed):
+            return max(0, month_index(reference.start, reference.projection_from))
         return 0
 
     def key(e: dict) -> tuple:
@@ -295,6 +300,18 @@ def first_policy_month(reference: Scenario, other: Scenario) -> int | None:
     if not diff:
         return None
     return max(0, min(month_index(reference.start, k[0]) for k in diff))
+
+
+def _differing_paths(a: dict, b: dict, prefix: str = "") -> list[str]:
+    """The dotted paths of the leaves where two nested dicts differ (a key only one has counts)."""
+    out = []
+    for k in sorted(set(a) | set(b), key=str):
+        x, y = a.get(k), b.get(k)
+        if isinstance(x, dict) and isinstance(y, dict):
+            out += _differing_paths(x, y, f"{prefix}{k}.")
+        elif x != y:
+            out.append(f"{prefix}{k}")
+    return out
 
 
 def _spread(v: np.ndarray, interval: float) -> tuple[float, float]:

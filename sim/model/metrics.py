@@ -37,7 +37,7 @@ _HORIZON = {
     **{f"investment_{src}_{r}": ("USD/month", f"{what} investment in {n} labs")
        for src, what in (("parents", "parents'"), ("venture", "venture"), ("state", "state"))
        for r, n in (("US", "US"), ("CN", "China's"))},
-    **{f"expectation_{r}": ("index", f"investors' expectation index of {n} labs (1 at the start)")
+    **{f"expectation_{r}": ("index", f"investors' expectation index of {n} labs (1: investors' prior growth)")
        for r, n in (("US", "US"), ("CN", "China's"))},
     **{f"revenue_capex_gap_{r}": ("USD/month", f"chip spending minus sales of {n} labs")
        for r, n in (("US", "US"), ("CN", "China's"))},
@@ -99,7 +99,7 @@ _SERIES = {  # time-series columns by region (EcosystemModel.timeseries): patter
     "investment_parents_{r}": ("Parents' investment in {n} labs", "Parents, {s}", "USD/month"),
     "investment_venture_{r}": ("Venture investment in {n} labs", "Venture, {s}", "USD/month"),
     "investment_state_{r}": ("State investment in {n} labs", "State investment, {s}", "USD/month"),
-    "expectation_{r}": ("Investors' expectation index, {n} labs", "Expectation, {s}", "index (1 at the start)"),
+    "expectation_{r}": ("Investors' expectation index, {n} labs", "Expectation, {s}", "index (1 = investors' prior)"),
     "chip_spend_{r}": ("Chip spending of {n} labs", "Chip spend, {s}", "USD/month"),
     "revenue_capex_gap_{r}": ("Chip spending minus sales, {n} labs", "Capex-revenue gap, {s}", "USD/month"),
     "compute_{r}": ("Compute held by {n} labs", "Compute, {s}", "H100e"),

@@ -8,6 +8,8 @@ lab table (``self.labs_state``) and scenario.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from sim import REGIONS
@@ -23,6 +25,9 @@ from sim.model.kernels_books import (
 from sim.scenario.schema import month_index
 
 R = len(REGIONS)
+
+EXPECTATION_WARNING = 20.0
+"""An expectation index above this warns once a run (the baseline's stays below 15 in every replication)."""
 
 SOURCES = ("parents", "venture", "state")
 """Who pays, beside revenue (docs/ODD.md 7.9): a parent's (or sponsor's) budget, venture money, the state: the rows
@@ -61,7 +66,12 @@ class Money:
         self.expect_log = np.full(R, self.expect_log0)  # investors' expected log growth of sales a year
         self.expectation = np.ones(R)  # the expectation index exp(horizon x (expect_log - expect_log0))
         self.expect_progress = np.full(R, 12 * self.pre_slope)  # expected frontier progress, OOM a year
-
+        self._warned_index = False
+        if self.parent0.sum() + v_gap.sum() <= 0:
+            warnings.warn("investors fund no lab: at the start every region's labs sell more than the incomes that "
+                          "sustain their compute (docs/ODD.md 5, 7.9), so the parents' and venture money is 0 for the "
+                          "whole run; check market.market_usd_per_month and market.market_growth_per_year",
+                          RuntimeWarning, stacklevel=2)
     def market_size(self, t: int | None = None) -> float:
         """World developer market in month ``t`` (default: this month), USD/month: ``market_usd_per_month`` at
         2024-07, growing ``market_growth_per_year`` both ways."""
@@ -141,6 +151,13 @@ class Money:
         signal = np.clip(signal, np.log(0.1), np.log(10.0))
         self.expect_log = self.expect_log + (signal - self.expect_log) / mk.expectation_adjustment_months
         self.expectation = np.exp(mk.investment_horizon_years * (self.expect_log - self.expect_log0))
+        if not self._warned_index and self.expectation.max() > EXPECTATION_WARNING:
+            self._warned_index = True
+            r = int(np.argmax(self.expectation))
+            warnings.warn(f"investors' expectation index of {REGIONS[r]} reached {self.expectation[r]:.3g} in month {t + 1} of the run "
+                          f"(> {EXPECTATION_WARNING:g}: investment {self.expectation[r]:.3g} times what sales would "
+                          "fund, beyond what AI valuations have shown); check market.expectation_adjustment_months and "
+                          "market.investment_horizon_years", RuntimeWarning, stacklevel=2)
 
     def _race(self, t: int) -> np.ndarray:
         """(R,) the other regions' 12-month log growth of investment minus the region's own, up to last month (0

@@ -147,7 +147,7 @@ class Recorder:
         us_on_cn_open (share of developers in China, in the US, on Chinese open models), compute_{R} (H100e),
         compute_share_{R}, revenue_{R}, investment_{R} (all sources) and state_funding_{R} (chip subsidies)
         (USD/month), investment_parents_{R}, investment_venture_{R} and investment_state_{R} (USD/month, by source;
-        they sum to investment_{R}), expectation_{R} (investors' expectation index, 1 at the start), chip_spend_{R}
+        they sum to investment_{R}), expectation_{R} (investors' expectation index, 1 when they expect their prior growth), chip_spend_{R}
         (the labs' chip spending, USD/month) and revenue_capex_gap_{R} (chip_spend_{R} - sales_{R}), hhi (adoption
         concentration, 0..1), policy observables export_control_US_CN, leakage_US, subsidy_CN, market_usd
         (USD/month), revenue_share_of_budget (revenue / (revenue + investment + state funding), all labs),

@@ -238,7 +238,7 @@ def _chips_panels(ax, ts: pd.DataFrame) -> None:
 def _budget_panels(ax, ts: pd.DataFrame) -> None:
     """Panels (c) the world's labs' budgets by source and (d) US and Chinese investment by source."""
     for col in SOURCE_STYLES:
-        ts[f"{col}_world_year"] = 12 * sum(ts[f"{col}_{r}"] for r in REGIONS)
+        ts[f"{col}_world_year"] = (12 * sum(ts[f"{col}_{r}"] for r in REGIONS)).where(lambda x: x > 0)  # log axis
         color, ls, label = SOURCE_STYLES[col]
         if ts[f"{col}_world_year"].max() > 0:
             band(ax[0], ts, f"{col}_world_year", color=color, ls=ls, label=label)
@@ -247,7 +247,7 @@ def _budget_panels(ax, ts: pd.DataFrame) -> None:
     for col in ("investment_parents", "investment_venture", "investment_state"):
         color, _, label = SOURCE_STYLES[col]
         for r, ls in (("US", "-"), ("CN", "--")):
-            ts[f"{col}_{r}_year"] = 12 * ts[f"{col}_{r}"]
+            ts[f"{col}_{r}_year"] = (12 * ts[f"{col}_{r}"]).where(lambda x: x > 0)  # no zero on a log axis
             if ts[f"{col}_{r}_year"].max() > 0:
                 band(ax[1], ts, f"{col}_{r}_year", color=color, ls=ls, label=f"{label}, {r}")
     ax[1].set_ylabel("USD per year")
@@ -258,7 +258,7 @@ def _expectation_panels(ax, ts: pd.DataFrame) -> None:
     """Panels (e) investors' expectation index by region and (f) chip spending against sales, US and China."""
     for r in REGIONS:
         band(ax[0], ts, f"expectation_{r}", color=REGION_COLORS[r], ls=REGION_STYLES[r], label=REGION_LABELS[r])
-    ax[0].set_ylabel("Index (1 at the start)")
+    ax[0].set_ylabel("Index (1 = investors' prior)")
     ax[0].set_title("(e) Investors' expectation index", loc="left")
     for r in ("US", "CN"):
         for col, ls, what in (("chip_spend", "-", "chip spending"), ("sales", ":", "sales")):
@@ -274,7 +274,7 @@ def fig_money_chips(ts: pd.DataFrame, name: str = "", width: str = "double"):
     (b) the chip price that clears the market against the list price (USD per H100e, log);
     (c) all labs' budgets by source: net revenue, parents, venture, state funds, chip subsidies (USD a year, log);
     (d) investment in US and Chinese labs by source (USD a year, log);
-    (e) investors' expectation index by region (1 at the start, log);
+    (e) investors' expectation index by region (1 = their prior growth, log);
     (f) chip spending and sales of US and Chinese labs: the capex-revenue gap (USD a year, log)."""
     double = width == "double"
     fig, axes = figure(width, 0.95 if double else 2.2, 3 if double else 6, 2 if double else 1, sharex=True)
@@ -283,11 +283,11 @@ def fig_money_chips(ts: pd.DataFrame, name: str = "", width: str = "double"):
     _chips_panels(ax[0:2], ts)
     _budget_panels(ax[2:4], ts)
     _expectation_panels(ax[4:6], ts)
-    for a in ax:
+    for k, a in enumerate(ax):
         a.set_yscale("log")
         date_axis(a)
-        a.legend(loc="upper left", fontsize=6 if double else 5, handlelength=2.4, framealpha=0.9,
-                 ncol=2 if a in (ax[3], ax[5]) else 1)
+        a.legend(loc="upper left" if k < 2 else "best", fontsize=6 if double else 5, handlelength=2.4,
+                 framealpha=0.9, ncol=2 if k in (3, 5) else 1)
     lo, hi = ax[1].get_ylim()
     ax[1].set_ylim(lo, hi * 2.5)  # room for the legend above the price lines
     caption(fig, _cap(ts, name, "Production: cited path (Epoch AI chip sales to 2025; Sevilla et al. 2024 beyond). "

@@ -288,8 +288,8 @@ class Labs(_Strict):
     funding_kappa: float = P(2.0, unit="per OOM", ge=0.0, le=10.0, plausible=(0.5, 4.0),
                              source="assumption",
                              description="Investors' weight on standing: a lab's share of its region's investment is "
-                                         "proportional to exp(kappa x (capability - region's best)) x (its revenue + "
-                                         "the region's mean revenue per lab).")
+                                         "proportional to exp(kappa x (capability - region's best)) x (its sales + "
+                                         "the region's mean sales per lab).")
     market_exit_from: str = P("2026-01", unit="YYYY-MM", source="the roster's dated entries and exits end in 2025 "
                               "(data/lab_exits.csv)",
                               description="First month in which labs exit through money (before it, only the "
@@ -563,15 +563,16 @@ class Market(_Strict):
                                                 description="Investors' expected growth of AI sales at the start "
                                                             "(2022-01): the prior of the adaptive expectation "
                                                             "(docs/ODD.md 7.9).")
-    expectation_adjustment_months: float = P(18.0, unit="months", ge=1.0, le=120.0, plausible=(6.0, 36.0),
+    expectation_adjustment_months: float = P(18.0, unit="months", ge=3.0, le=120.0, plausible=(6.0, 36.0),
                                              source="adaptive expectations (Nerlove 1958); argued from the lag "
                                                     "between ChatGPT (2022-11) and the Big Four's capex turn: flat "
                                                     "in 2023 (USD 141B vs 150B), +64% in 2024 (company 10-K "
                                                     "filings): 12-24 months",
                                              description="Time constant of investors' adaptive expectation of AI "
                                                          "sales growth: each month it moves 1/this of the way "
-                                                         "to the observed signal.")
-    investment_horizon_years: float = P(3.0, unit="years", ge=0.0, le=10.0, plausible=(1.0, 5.0),
+                                                         "to the observed signal (at least 3: faster, the "
+                                                         "expectation follows each month's noise).")
+    investment_horizon_years: float = P(3.0, unit="years", ge=0.0, le=5.0, plausible=(1.0, 5.0),
                                         source="argued: venture funds' 3-5 year exit horizons; servers depreciated "
                                                "over 5-6 years in Alphabet's, Microsoft's and Meta's filings; "
                                                "forward-looking investment as in GATE (Epoch AI 2025, arXiv "
