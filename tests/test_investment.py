@@ -116,9 +116,9 @@ def test_investment_outputs_are_deterministic(seed):
 
 def test_investors_warn_when_they_fund_nothing_or_run_far_ahead_of_sales():
     """A start where sales exceed the incomes that sustain the labs' compute (a market shrinking at 0.5x a year is
-    large in 2022) leaves investors nothing to fund: the run warns, once. An expectation index above 20 warns too."""
+    large in 2022) leaves investors nothing to fund: the run warns, once. An expectation index above 50 warns too."""
     with pytest.warns(RuntimeWarning, match="investors fund no lab"):
         EcosystemModel(_cut(6, **{"market.market_growth_per_year": 0.5}), seed=1).run()
     with pytest.warns(RuntimeWarning, match="expectation index of .* reached"):
-        EcosystemModel(_cut(24, **{"market.expectation_adjustment_months": 3.0,
+        EcosystemModel(_cut(36, **{"market.expectation_adjustment_months": 3.0,
                                    "market.investment_horizon_years": 5.0}), seed=1).run()

@@ -42,6 +42,9 @@ from sim.cli.common import console, err_console, fail, parse_formats, wide_conso
               help="ABC spec: history database (SQLite; default: the spec's `db`).")
 @click.option("--new", "new_run", is_flag=True,
               help="ABC spec: start a new run even when the history holds one of this spec to resume.")
+@click.option("--min-ess", type=click.FloatRange(min=1), default=None,
+              help="ABC spec: the posterior is the last generation whose effective sample size is at least this "
+                   "(default: the spec's min_ess); rerun on a finished history to rewrite the posterior only.")
 @click.option("--theory", type=click.Choice(["myopic", "learning", "imitation", "strategic"]), default=None,
               help="ABC spec: fit this theory of the release decision (labs.decision) with its parameters (a "
                    "[[parameters]] table's `theories`), the spec's budget, into <output>_<theory>.json and "
@@ -49,7 +52,8 @@ from sim.cli.common import console, err_console, fail, parse_formats, wide_conso
 def calibrate(spec_file: str, output: str | None, out: str | None, replications: int | None,
               check_replications: int | None, maxiter: int | None, popsize: int | None, workers: int | None,
               formats: str, no_figures: bool, scheduler: str | None, population: int | None,
-              generations: int | None, db: str | None, new_run: bool, theory: str | None) -> None:
+              generations: int | None, db: str | None, new_run: bool, min_ess: float | None,
+              theory: str | None) -> None:
     """Fit the free parameters of SPEC (a TOML file, e.g. experiments/calibration.toml).
 
     \b
@@ -69,7 +73,7 @@ def calibrate(spec_file: str, output: str | None, out: str | None, replications:
     """
     if _is_abc_spec(spec_file):
         _calibrate_abc(spec_file, output, out, workers, formats, no_figures, scheduler, population, generations,
-                       db, new_run, theory)
+                       db, new_run, theory, min_ess)
         return
     if theory is not None:
         fail("--theory needs an ABC spec (a spec with an [abc] table, e.g. experiments/abc.toml)")
@@ -181,7 +185,7 @@ def _is_abc_spec(path: str) -> bool:
 
 def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers: int | None, formats: str,
                    no_figures: bool, scheduler: str | None, population: int | None, generations: int | None,
-                   db: str | None, new_run: bool, theory: str | None = None) -> None:
+                   db: str | None, new_run: bool, theory: str | None = None, min_ess: float | None = None) -> None:
     """``aieco calibrate`` on an ABC spec (see :mod:`sim.analysis.abcsmc`), of one theory with ``theory``."""
     from sim.analysis.abcsmc import ABCError, for_theory, load_abc_spec, write_abc_report
 
@@ -191,7 +195,8 @@ def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers:
         spec = for_theory(spec, theory) if theory is not None else spec
     except ABCError as e:
         fail(str(e))
-    _override(spec, {"population": population, "generations": generations, "workers": workers}, output, out, db=db)
+    _override(spec, {"population": population, "generations": generations, "workers": workers, "min_ess": min_ess},
+              output, out, db=db)
     try:
         import pyabc  # noqa: F401
     except ImportError:

@@ -26,8 +26,9 @@ from sim.scenario.schema import month_index
 
 R = len(REGIONS)
 
-EXPECTATION_WARNING = 20.0
-"""An expectation index above this warns once a run (the baseline's stays below 15 in every replication)."""
+EXPECTATION_WARNING = 50.0
+"""An expectation index above this warns once a run (the baseline's stays below 15 in every replication, the
+posterior's draws below 30)."""
 
 SOURCES = ("parents", "venture", "state")
 """Who pays, beside revenue (docs/ODD.md 7.9): a parent's (or sponsor's) budget, venture money, the state: the rows
