@@ -63,6 +63,16 @@ def revenue(labs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)[["who", "year", "sales", "revenue"]]
 
 
+def switches(rel: pd.DataFrame) -> pd.DataFrame:
+    """Region x year: median over replications of the number of releases that switched strategy (the release log's
+    ``switched``: the strategy differs from the lab's previous release's) and of their share of the releases."""
+    if "switched" not in rel:
+        return pd.DataFrame(columns=["region", "year", "switches", "share"])
+    per_rep = rel.groupby(["replication", "region", "year"])["switched"].agg(["sum", "mean"]).reset_index()
+    g = per_rep.groupby(["region", "year"])
+    return pd.DataFrame({"switches": g["sum"].median(), "share": g["mean"].median()}).reset_index()
+
+
 def decomposition(rel: pd.DataFrame) -> pd.DataFrame:
     """Region (US, CN) x year 2023-2026: mean over releases of each index term (logit) and medians of the payoff
     parts (USD/month), with the open share of releases."""
@@ -92,7 +102,7 @@ def main() -> None:
     reps = run_replications(load_scenario(args.scenario), args.replications)
     rel, ts, labs = _year(reps.releases), _year(reps.timeseries), _year(reps.labs)
     tables = {"open_shares": open_shares(rel), "noncn_on_cn_open": noncn_on_cn_open(ts), "revenue": revenue(labs),
-              "decomposition": decomposition(rel)}
+              "decomposition": decomposition(rel), "switches": switches(rel)}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():
@@ -108,6 +118,9 @@ def main() -> None:
         "Reported 2024: " + "; ".join(f"{k} {v[0]:.2g} ({v[1]})" for k, v in REPORTED_2024.items())
         + ". The regions' levels are of that order, not the leaders' shares: the logit spreads developers over some "
           "forty labs, so OpenAI's sales are a thirtieth of its reported revenue (a known limit: docs/ODD.md 7.7).",
+        "## Releases that switched strategy (median count over replications, and their share of releases)",
+        _md(tables["switches"].pivot(index="region", columns="year", values="switches").reset_index(), "{:.1f}"),
+        _md(tables["switches"].pivot(index="region", columns="year", values="share").reset_index(), "{:.2f}"),
         "## The open/closed index by term (logit, mean over releases) and payoffs (USD/month, medians), 2023-2026",
         _md(tables["decomposition"], "{:.3g}")])
     (out / "report.md").write_text(text + "\n")
