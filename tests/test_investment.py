@@ -121,4 +121,5 @@ def test_investors_warn_when_they_fund_nothing_or_run_far_ahead_of_sales():
         EcosystemModel(_cut(6, **{"market.market_growth_per_year": 0.5}), seed=1).run()
     with pytest.warns(RuntimeWarning, match="expectation index of .* reached"):
         EcosystemModel(_cut(36, **{"market.expectation_adjustment_months": 3.0,
-                                   "market.investment_horizon_years": 5.0}), seed=1).run()
+                                   "market.investment_horizon_years": 5.0,
+                                   "market.investment_prior_growth_per_year": 0.8}), seed=1).run()
