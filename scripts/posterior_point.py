@@ -20,11 +20,16 @@ from pathlib import Path
 
 from sim.analysis.abcsmc import weighted_quantiles
 from sim.analysis.calibration import fitted_tables, toml_value
-from sim.analysis.posterior import load_ensemble
+from sim.analysis.posterior import EnsembleError, load_ensemble
 from sim.analysis.provenance import git_commit
 from sim.scenario import field_info, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+THEORY_PARAMETERS = ("labs.ewa_delta", "labs.ewa_phi", "labs.ewa_rho", "labs.ewa_lambda", "labs.imitation_weight",
+                     "labs.imitation_region_share", "labs.switch_cost", "labs.inertia_size")
+"""Parameters of one theory of the release decision or another: a point of another theory leaves them out."""
 
 
 def point_values(ens) -> dict[str, tuple[float, float, float]]:
@@ -44,13 +49,22 @@ def main(ens_path: Path, out: Path, theory: str | None = None) -> Path:
         raise SystemExit(f"{ens_path}: particles of several theories ({', '.join(ens.theories)}): choose one with "
                          "--theory (the best-supported, `aieco validate --theories`)")
     theory = theory or ens.theories[0]
-    ens = ens.for_theory(theory)
+    try:
+        ens = ens.for_theory(theory)
+    except EnsembleError as e:
+        raise SystemExit(str(e)) from None
     vals = point_values(ens)
     fitted = {k: (int(round(v[0])) if isinstance(field_info(k)["default"], int) else float(f"{v[0]:.4g}"))
               for k, v in vals.items()}
-    if theory != "myopic":
-        fitted = {"labs.decision": theory, **fitted}
+    fitted = {"labs.decision": theory, **fitted}
     old = tomllib.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
+    # another theory's point: drop its decision and the parameters only other theories use
+    theirs = {p["path"] for p in load_ensemble(ens_path).parameters if p.get("theories")} - set(fitted)
+    theirs |= set(THEORY_PARAMETERS) - set(fitted)
+    for path in theirs | {"labs.decision"}:
+        section, key = path.split(".", 1)
+        if isinstance(old.get(section), dict):
+            old[section].pop(key, None)
     base = load_scenario(ROOT / "scenarios" / "baseline.toml")
     tables = fitted_tables(base, fitted)
     for section, values in old.items():  # keep the file's other values

@@ -37,7 +37,7 @@ TERMS0 = {"x_position": 0.0, "x_state": 0.0, "x_misuse": 0.0, "x_bias": 0.0}
 
 def test_attraction_moves_toward_the_strategy_that_paid():
     labs = with_values(Scenario(), {"labs.decision": "learning"}).labs
-    m = _fake_model()
+    m = _fake_model(open_=(True, False))  # the lab holds open (its first release holds nothing)
     st = DecisionState(2, labs)
     paid_open = {"pi_open": 3.0, "pi_closed": 1.0}
     before = []
@@ -63,6 +63,8 @@ def test_foregone_payoffs_weigh_less_below_delta_one():
     pay = {"pi_open": 1.0, "pi_closed": 1.0}  # equal payoffs: only the weighting differs
     held_open = DecisionState(2, with_values(base, {"labs.ewa_delta": 0.2}).labs)
     held_closed = DecisionState(2, with_values(base, {"labs.ewa_delta": 0.2}).labs)
+    for st, held in ((held_open, (True, False)), (held_closed, (False, False))):  # a first release holds nothing
+        st.choose(_fake_model(open_=held), 0, pay, TERMS0, 4.0, True)
     p_o = held_open.choose(_fake_model(open_=(True, False)), 0, pay, TERMS0, 4.0, True)[0]
     p_c = held_closed.choose(_fake_model(open_=(False, False)), 0, pay, TERMS0, 4.0, True)[0]
     assert p_o > 0.5 > p_c
@@ -127,8 +129,9 @@ def test_inertia_lowers_the_switching_rate():
              "labs.inertia_size": 0.0}
     sticky = {**loose, "labs.switch_cost": 1.5, "labs.inertia_size": 2.0}
     assert _switch_rate(sticky) < _switch_rate(loose)
-    # inertia that grows with size: the same cost, more of it for larger labs, fewer switches still
-    assert _switch_rate({**loose, "labs.switch_cost": 1.5, "labs.inertia_size": 4.0}) < _switch_rate(sticky)
+    # inertia that grows with size alone (no switching cost) lowers switching too, and never raises it
+    assert _switch_rate({**loose, "labs.inertia_size": 4.0}) < _switch_rate(loose)
+    assert _switch_rate({**loose, "labs.switch_cost": 1.5, "labs.inertia_size": 4.0}) <= _switch_rate(sticky)
 
 
 @pytest.mark.parametrize("theory", ["myopic", "strategic"])
@@ -256,3 +259,22 @@ def test_posterior_point_takes_one_theory(tmp_path):
     mod.main(path, out, "learning")
     labs = tomllib.loads(out.read_text())["labs"]
     assert labs["decision"] == "learning" and labs["beta"] == 4.0 and labs["ewa_phi"] == 0.8
+
+
+@pytest.mark.parametrize("theory", ["learning", "imitation", "strategic"])
+def test_a_labs_first_release_holds_no_strategy(theory):
+    """At a lab's first release in the run (every lab's, and above all a new lab's, which has no model) nothing is
+    held: no inertia, and its attraction is today's index (x_learned 0 with lambda 1), as under myopic; later
+    releases do carry memory or inertia."""
+    from sim.scenario.schema import load_scenario
+    from tests.conftest import BASELINE
+
+    sc = with_values(load_scenario(BASELINE, ["months=36"]), {"developers.n": 300, "labs.decision": theory,
+                                                              "labs.ewa_lambda": 1.0})
+    rel = EcosystemModel(sc, seed=3).run().release_log()
+    first = ~rel.duplicated("lab")
+    assert first.sum() > 20 and (~first).sum() > 20
+    assert (rel.loc[first, "x_inertia"] == 0).all()
+    assert np.allclose(rel.loc[first, "x_learned"], 0.0)
+    later = rel.loc[~first, "x_inertia" if theory == "imitation" else "x_learned"]
+    assert (later != 0).mean() > 0.5

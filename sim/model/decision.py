@@ -71,7 +71,9 @@ def imitation_pull(adopters: np.ndarray, lab_open: np.ndarray, peers: np.ndarray
 
 class DecisionState:
     """Per-lab state of the non-myopic theories: ``attraction`` (K,) ``A_open - A_closed`` (logit scale) and
-    ``experience`` (K,) EWA's ``N`` (0 before the lab's first release: its first choice has no prior)."""
+    ``experience`` (K,) EWA's ``N`` (0 before the lab's first release: its first choice has no prior and holds no
+    strategy, so neither option is foregone and no inertia applies; the lab's model before the run, or a new
+    lab's default, does not count as held)."""
 
     def __init__(self, n_labs: int, labs) -> None:
         self.p = labs
@@ -100,12 +102,14 @@ class DecisionState:
         else:
             delta, phi, rho, lam = 1.0, 0.0, 0.0, 1.0
         n_old = self.experience[i]
+        first = n_old == 0.0  # the lab's first release in the run: no strategy held, no prior (ODD 7.7)
         n_new = rho * n_old + 1.0
-        gain = x_now + foregone_correction(pay["pi_open"], pay["pi_closed"], beta, rest, held_open, delta)
+        gain = x_now if first else x_now + foregone_correction(pay["pi_open"], pay["pi_closed"], beta, rest,
+                                                                held_open, delta)
         a_new = (phi * n_old * self.attraction[i] + gain) / n_new
         self.attraction[i], self.experience[i] = a_new, n_new
         x = lam * a_new
-        x_inertia = self._inertia(s, i, held_open) if self.imitates else 0.0
+        x_inertia = self._inertia(s, i, held_open) if self.imitates and not first else 0.0
         if x_inertia != 0.0:
             x = x + x_inertia
         prob = logistic(x) if allowed else 0.0

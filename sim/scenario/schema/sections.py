@@ -235,8 +235,8 @@ class Labs(_Strict):
                                   "release an independent draw), learning (experience-weighted attraction, Camerer & "
                                   "Ho 1999, Econometrica 67:827), imitation (of more successful peers, Nelson & Winter "
                                   "1982; replicator dynamics; with inertia growing with size, Hannan & Freeman 1984, "
-                                  "ASR 49:149), strategic (both); the patterns chose learning (aieco validate --theories: "
-                                  "5 patterns strictly in sample), which scenarios/calibrated.toml sets",
+                                  "ASR 49:149), strategic (both); the choice among them is the patterns' (calibration), "
+                                  "myopic until then",
                            description="How a lab chooses OPEN or CLOSED at a release: myopic, learning, imitation or "
                                        "strategic.")
     ewa_delta: float = P(0.5, unit="1 (weight of the foregone payoff)", ge=0.0, le=1.0, plausible=(0.0, 1.0),
