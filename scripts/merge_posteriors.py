@@ -95,11 +95,14 @@ def main() -> None:
         myopic.write_text(out.read_text(encoding="utf-8"), encoding="utf-8")
         print(f"copied {out} (myopic) to {myopic}")
     files = {t: _read(folder / f"posterior_{t}.json") for t in DECISIONS if (folder / f"posterior_{t}.json").exists()}
+    missing = [t for t in DECISIONS if t not in files]
+    if files and missing:
+        print(f"warning: no posterior_<theory>.json for {', '.join(missing)} in {folder}: the merged file holds "
+              f"{', '.join(files)} only (fit the others with aieco calibrate experiments/abc.toml --theory T)")
     if not files:
         raise SystemExit(f"no posterior_<theory>.json in {folder}: run aieco calibrate experiments/abc.toml --theory T")
     out.write_text(json.dumps(merge(files), indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {out}: theories {', '.join(files)}, "
-          + ", ".join(f"{t} {len(d['particles'])} particles" for t, d in files.items()))
+    print(f"wrote {out}: " + ", ".join(f"{t} {len(d['particles'])} particles" for t, d in files.items()))
 
 
 if __name__ == "__main__":

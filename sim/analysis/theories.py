@@ -123,10 +123,17 @@ def _abc_distances(ensemble) -> dict[str, float]:
     return {}
 
 
+def _rows(n) -> str:
+    return "no rows" if pd.isna(n) else f"{int(n)} row{'' if int(n) == 1 else 's'}"
+
+
 def to_markdown(result: TheoryValidation, title: str = "Theories of the release decision") -> str:
     """A short report: the ranking, then each theory's verdicts by pattern (in sample, held out)."""
     lines = [f"# {title}", "", "The best-supported theory passes the most patterns strictly in sample (2022-2024); "
-             "ties are broken by the ABC distance. Held-out rows (2025) are reported, never used to choose.", "",
+             "ties are broken by the ABC distance. Held-out rows (2025) are reported, never used to choose. The "
+             "verdicts are those of posterior predictive intervals, so they depend on the number of draws and runs "
+             "(use 100 draws x 2 runs or more to choose); the ABC distance is the calibration's (the epsilon of each "
+             "theory's posterior generation), not these runs'.", "",
              "| rank | theory | patterns passed in sample | held out | ABC distance |", "|---|---|---|---|---|"]
     for r in result.ranking.itertuples(index=False):
         dist = "" if math.isnan(r.abc_distance) else f"{r.abc_distance:.4g}"
@@ -137,6 +144,6 @@ def to_markdown(result: TheoryValidation, title: str = "Theories of the release 
         return "n/a" if pd.isna(v) else ("pass" if v else "FAIL")
 
     for v in result.verdicts.itertuples(index=False):
-        lines.append(f"| {v.theory} | {v.pattern} | {mark(v.in_sample)} ({v.in_sample_rows} rows) | "
-                     f"{mark(v.held_out)} ({v.held_out_rows} rows) |")
+        lines.append(f"| {v.theory} | {v.pattern} | {mark(v.in_sample)} ({_rows(v.in_sample_rows)}) | "
+                     f"{mark(v.held_out)} ({_rows(v.held_out_rows)}) |")
     return "\n".join(lines) + "\n"

@@ -129,7 +129,9 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
     suffix = "_theories" if use_theories else ("_posterior" if ensemble is not None else "")
     default_out = Path("results") / "validation" / folder_name(sc.name + suffix)
     out_dir = Path(out) if out else default_out
-    err_console.print(f"validating {sc.name} against Epoch's targets; results go to {out_dir}/", markup=False,
+    what = (f"each theory of {Path(ensemble.source).name} on {sc.name}" if use_theories else
+            f"{sc.name} over {Path(ensemble.source).name}" if ensemble is not None else sc.name)
+    err_console.print(f"validating {what} against Epoch's targets; results go to {out_dir}/", markup=False,
                       soft_wrap=True)
     try:
         targets = load_targets(targets_dir, p1_definition)
