@@ -278,3 +278,17 @@ def test_a_labs_first_release_holds_no_strategy(theory):
     assert np.allclose(rel.loc[first, "x_learned"], 0.0)
     later = rel.loc[~first, "x_inertia" if theory == "imitation" else "x_learned"]
     assert (later != 0).mean() > 0.5
+
+
+def test_another_theorys_parameter_set_away_from_its_default_warns():
+    """Setting a parameter the chosen theory does not use is almost always a mistake: a warning names it and the
+    theories that use it; the chosen theory's own parameters and defaults do not warn."""
+    import warnings
+
+    with pytest.warns(UserWarning, match=r"labs.switch_cost = 3.0 has no effect under labs.decision = 'myopic' "
+                                         r"\(it is used by imitation, strategic\)"):
+        with_values(Scenario(), {"labs.switch_cost": 3.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with_values(Scenario(), {"labs.decision": "strategic", "labs.switch_cost": 3.0, "labs.ewa_phi": 0.6})
+        with_values(Scenario(), {"labs.decision": "learning"})

@@ -4,6 +4,7 @@ the market, each parameter with its unit, default, valid range and source.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Literal
 
 from pydantic import (
@@ -20,6 +21,14 @@ Decision = Literal["myopic", "learning", "imitation", "strategic"]
 """The theories of the release decision (``labs.decision``; docs/ODD.md 7.7)."""
 
 DECISIONS = ("myopic", "learning", "imitation", "strategic")
+
+THEORY_PARAMETERS = {"learning": ("ewa_delta", "ewa_phi", "ewa_rho", "ewa_lambda"),
+                     "imitation": ("imitation_weight", "imitation_region_share", "switch_cost", "inertia_size")}
+"""The ``labs`` parameters of each mechanism of the release decision (docs/ODD.md 7.7)."""
+
+THEORY_USERS = {"myopic": (), "learning": ("learning",), "imitation": ("imitation",),
+                "strategic": ("learning", "imitation")}
+"""The mechanisms each theory uses."""
 
 
 class Compute(_Strict):
@@ -325,6 +334,20 @@ class Labs(_Strict):
         parse_month(v)
         return v
 
+
+    @model_validator(mode="after")
+    def _unused_theory_parameters(self) -> Labs:
+        """Warn (once per place) when a parameter of another theory of the release decision is set away from its
+        default: it has no effect under this ``decision``."""
+        used = {name for theory, names in THEORY_PARAMETERS.items() if theory in THEORY_USERS[self.decision]
+                for name in names}
+        for theory, names in THEORY_PARAMETERS.items():
+            for name in names:
+                if name not in used and getattr(self, name) != type(self).model_fields[name].default:
+                    users = ", ".join(t for t in DECISIONS if theory in THEORY_USERS[t])
+                    warnings.warn(f"labs.{name} = {getattr(self, name)} has no effect under labs.decision = "
+                                  f"{self.decision!r} (it is used by {users})", UserWarning, stacklevel=2)
+        return self
 
 class Segment(_Strict):
     """One developer segment: its share of every region's developers and its tastes relative to the population's."""
