@@ -30,10 +30,17 @@ DIGITS = {"open_closed_lag_months": 1, "us_cn_gap_months": 1, "noncn_on_cn_open"
           "adopt_CN_open": 3}
 
 
+def _fmt(digits: int, signed: bool, *values: float) -> str:
+    """A format for ``values``: fixed with ``digits`` decimals, or 3 significant digits in e-notation when any is
+    1e5 or more in size (money in USD a month: ``2.6e+09``, not ``2603974272.17``)."""
+    big = any(np.isfinite(v) and abs(v) >= 1e5 for v in values)
+    return f"{{:{'+' if signed else ''}.{'3g' if big else f'{digits}f'}}}"
+
+
 def _iv(med: float, lo: float, hi: float, n: int, digits: int, signed: bool = False) -> str:
     if n == 0 or not np.isfinite(med):
         return "n/a"
-    f = f"{{:{'+' if signed else ''}.{digits}f}}"
+    f = _fmt(digits, signed, med, lo, hi)
     if n == 1:
         return f.format(med)
     return f"{f.format(med)} [{f.format(lo)}, {f.format(hi)}]"
@@ -43,7 +50,7 @@ def _ci(est: float, lo: float, hi: float, digits: int, flag: bool = True) -> str
     """``+1.2 [+0.3, +2.1]``, with `` ~0`` when the interval includes zero (``flag``)."""
     if not np.isfinite(est):
         return "n/a"
-    f = f"{{:+.{digits}f}}"
+    f = _fmt(digits, True, est, lo, hi)
     zero = not (lo > 0 or hi < 0) if np.isfinite(lo) and np.isfinite(hi) else True
     return f"{f.format(est)} [{f.format(lo)}, {f.format(hi)}]" + (" ~0" if flag and zero else "   ")
 
