@@ -141,7 +141,10 @@ def _particle(path: Path, i: int, part: Any, params: list[dict]) -> dict:
                             f"got {theory!r}")
     names = [p["path"] for p in params if theory in p.get("theories", DECISIONS)]
     if set(vals) != set(names):
-        raise EnsembleError(f"{path}: particles[{i}] key 'values': expected {', '.join(names)}")
+        extra, missing = sorted(set(vals) - set(names)), [n for n in names if n not in vals]
+        raise EnsembleError(f"{path}: particles[{i}] key 'values' (theory {theory}): expected {', '.join(names)}"
+                            + (f"; not of this theory: {', '.join(extra)}" if extra else "")
+                            + (f"; missing: {', '.join(missing)}" if missing else ""))
     w = part.get("weight")
     if isinstance(w, bool) or not isinstance(w, int | float) or not w > 0:
         raise EnsembleError(f"{path}: particles[{i}] key 'weight': expected a number > 0, got {w!r}")

@@ -84,7 +84,9 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
 
     \b
     P1 open-weight share of releases, China and US, 2022-2025; P2 open-closed lag (yearly mean, months);
-    P3 frontier training compute growth per year. Simulated median and 90% interval across replications vs
+    P3 frontier training compute growth per year; P4 the share of developers outside China on Chinese open
+    models, higher in 2025H2 than 2024H1 and rising (direction only: it passes when the simulated 95% quantile of
+    each difference or slope is above 0). Simulated median and 90% interval across replications vs
     the empirical value and its 90% interval (data/targets, from Epoch AI, CC BY 4.0), with pass/fail under
     the tolerances printed below the table. 2025 is held out from calibration; 2019-2021 are not simulated.
 
