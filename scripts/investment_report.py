@@ -16,12 +16,16 @@ Medians over replications; money summed over each calendar year (USD per year).
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pandas as pd
 
 from sim import run_replications
 from sim.scenario import load_scenario
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from model3_report import _md  # noqa: E402  (the scripts' one markdown-table helper)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("parents", "venture", "state")
@@ -94,15 +98,6 @@ def compute_2025(labs: pd.DataFrame) -> pd.DataFrame:
                      "model_p05": c.quantile(0.05) if len(c) else float("nan"),
                      "model_p95": c.quantile(0.95) if len(c) else float("nan"), "stated": stated, "source": source})
     return pd.DataFrame(rows)
-
-
-def _md(df: pd.DataFrame, fmt: str = "{:.3g}") -> str:
-    cols = [str(c) for c in df.columns]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(("n/a" if v != v else fmt.format(v)) if isinstance(v, float) else str(v)
-                                       for v in row) + " |")
-    return "\n".join(lines)
 
 
 def main() -> None:

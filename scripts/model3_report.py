@@ -86,7 +86,8 @@ def _md(df: pd.DataFrame, fmt: str = "{:.3g}") -> str:
     cols = [str(c) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(fmt.format(v) if isinstance(v, float) else str(v) for v in row) + " |")
+        lines.append("| " + " | ".join(("n/a" if v != v else fmt.format(v)) if isinstance(v, float) else str(v)
+                                       for v in row) + " |")
     return "\n".join(lines)
 
 

@@ -103,31 +103,14 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
     (in sample 2022-2024, held out 2025).
     Exit code 0 whatever the verdict unless --strict (1 when a pattern fails); 2 for bad input.
     """
-    from sim.analysis.validation import ValidationInputError, load_targets, tolerance_text
+    from sim.analysis.validation import ValidationInputError, load_targets
 
     fmts = parse_formats(formats)
     posterior = ensemble
-    ensemble = None
     use_posterior = use_posterior or use_theories
     if replications is None:
         replications = 2 if use_posterior else 20
-    if use_posterior:
-        from sim.analysis.posterior import EnsembleError, load_ensemble
-
-        try:
-            ensemble = load_ensemble(posterior)
-            sc = ensemble.base_scenario(list(sets))
-        except (EnsembleError, ScenarioError) as e:
-            fail(str(e))
-        given = Path(scenario).resolve()
-        if scenario != DEFAULT_SCENARIO and given != Path(ensemble.scenario).resolve():
-            fail(f"--posterior checks the scenario the ensemble was fitted on ({ensemble.scenario}), not {scenario}: "
-                 "drop SCENARIO, or validate it without --posterior (its point values), or fit an ensemble on it "
-                 "(a spec whose `scenario` is that file)")
-        scenario = str(ensemble.scenario)
-    else:
-        extra = list(sets) + ([f"seed={seed}"] if seed is not None else [])
-        sc = scenario_or_exit(scenario, tuple(extra))
+    sc, ensemble, scenario = _resolve(scenario, posterior if use_posterior else None, sets, seed)
     suffix = "_theories" if use_theories else ("_posterior" if ensemble is not None else "")
     default_out = Path("results") / "validation" / folder_name(sc.name + suffix)
     out_dir = Path(out) if out else default_out
@@ -146,8 +129,35 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
         result, runs_label, replications = _compute(sc, scenario, ensemble, targets, replications, draws, seed, sets)
         title, n_fig = _write(staging, out_dir, result, sc, scenario, ensemble, targets, replications, draws,
                               p1_definition, None if no_figures else fmts)
+    _report(result, f"{title}: {runs_label}", targets, out_dir, ensemble is not None, n_fig, strict)
+
+
+def _resolve(scenario: str, posterior: str | None, sets: tuple[str, ...], seed: int | None) -> tuple:
+    """(scenario, ensemble or None, scenario path): with ``posterior``, the ensemble's own scenario (exit 2 when
+    SCENARIO names another one); else SCENARIO with ``sets`` and ``seed``."""
+    if posterior is None:
+        extra = list(sets) + ([f"seed={seed}"] if seed is not None else [])
+        return scenario_or_exit(scenario, tuple(extra)), None, scenario
+    from sim.analysis.posterior import EnsembleError, load_ensemble
+
+    try:
+        ensemble = load_ensemble(posterior)
+        sc = ensemble.base_scenario(list(sets))
+    except (EnsembleError, ScenarioError) as e:
+        fail(str(e))
+    if scenario != DEFAULT_SCENARIO and Path(scenario).resolve() != Path(ensemble.scenario).resolve():
+        fail(f"--posterior checks the scenario the ensemble was fitted on ({ensemble.scenario}), not {scenario}: "
+             "drop SCENARIO, or validate it without --posterior (its point values), or fit an ensemble on it "
+             "(a spec whose `scenario` is that file)")
+    return sc, ensemble, str(ensemble.scenario)
+
+
+def _report(result, title: str, targets, out_dir: Path, drawn: bool, n_fig: int, strict: bool) -> None:  # noqa: ANN001
+    """Print the verdict table, rules and summary; exit 1 under ``strict`` when a pattern fails."""
+    from sim.analysis.validation import tolerance_text
+
     out_console = wide_console(180)
-    out_console.print(verdict_table(result, f"{title}: {runs_label}"))
+    out_console.print(verdict_table(result, title))
     out_console.print(f"[bold]verdict rule[/] (strict): {VERDICT_RULE}.", soft_wrap=True)
     for k, text in tolerance_text(targets).items():
         out_console.print(f"[bold]{k}[/]: {text}", soft_wrap=True)
@@ -155,8 +165,7 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
                         f"levels {v.levels_passed}/{v.levels})" for v in result.verdicts.itertuples(index=False))
     out_console.print(f"verdict: {summary}", soft_wrap=True)
     err_console.print(f"wrote {out_dir}/: validation.csv, validation.md, validation_replications.csv, "
-                      "timeseries.parquet, manifest.json"
-                      + (", draws.csv" if ensemble is not None else "")
+                      "timeseries.parquet, manifest.json" + (", draws.csv" if drawn else "")
                       + (f", {n_fig} figure files in figures/" if n_fig else ""))
     failed = [v.pattern for v in result.verdicts.itertuples(index=False) if not v.passed]
     if strict and failed:
