@@ -34,6 +34,7 @@ def test_each_theory_gets_its_parameters_the_same_budget_and_its_own_outputs():
         assert t.sets[-1] == f"labs.decision={theory}" and t.theory == theory
         assert (t.population, t.generations, t.min_acceptance_rate) == (spec.population, spec.generations,
                                                                         spec.min_acceptance_rate)
+        assert t.min_ess == spec.theory_min_ess  # every theory's posterior by the same floor
         assert t.output.name == f"posterior_{theory}.json" and t.db.parent.name == theory
         assert t.fingerprint() != spec.fingerprint()
     assert len(for_theory(spec, "strategic").priors) > len(for_theory(spec, "learning").priors) > len(base)
