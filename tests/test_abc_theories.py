@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sim.analysis.abcsmc import ABCError, for_theory, load_abc_spec
-from sim.analysis.posterior import load_ensemble
+from sim.analysis.posterior import apply_draw, load_ensemble
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "experiments" / "abc.toml"
@@ -80,3 +80,24 @@ def test_merged_ensemble_keeps_each_particles_theory_and_weights_theories_equall
     assert list(learning.particles["labs.ewa_phi"]) == [0.6, 0.9]
     assert learning.particles["weight"].tolist() == pytest.approx([0.25, 0.75])
     assert "labs.ewa_phi" not in ens.for_theory("myopic").paths
+
+
+def test_a_theory_run_on_another_theorys_point_resets_what_it_does_not_use():
+    """The baseline's point is one theory's; running another (a posterior draw, a --theory fit) keeps the shared
+    values, resets the parameters of mechanisms it does not use to their defaults, and warns about none of them."""
+    import warnings
+
+    from sim.analysis.abcsmc import base_scenario
+    from sim.scenario.schema import Labs, with_values
+
+    strategic = with_values(base_scenario(for_theory(load_abc_spec(SPEC), "strategic")),
+                            {"labs.ewa_phi": 0.6, "labs.imitation_weight": 2.0})
+    for theory, phi, weight in (("myopic", None, None), ("learning", 0.6, None), ("imitation", None, 2.0)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a warning about an unused parameter fails the test
+            sc = apply_draw(strategic, {"theory": theory}, [])
+        assert sc.labs.decision == theory
+        assert sc.labs.ewa_phi == (phi if phi is not None else Labs.model_fields["ewa_phi"].default)
+        assert sc.labs.imitation_weight == (weight if weight is not None else
+                                            Labs.model_fields["imitation_weight"].default)
+        assert sc.labs.beta == strategic.labs.beta  # shared values kept

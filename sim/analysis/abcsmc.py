@@ -358,10 +358,15 @@ class Model:
 
 
 def base_scenario(spec: ABCSpec) -> Scenario:
-    """The spec's scenario with its ``set`` overrides, the calibration horizon ``months`` and ``developers_n``."""
-    from sim.scenario.schema import with_horizon
+    """The spec's scenario with its ``set`` overrides, the calibration horizon ``months`` and ``developers_n``; with
+    a ``theory``, its decision and the defaults of the mechanisms it does not use (:func:`theory_values`)."""
+    from sim.scenario.schema import theory_values, with_horizon
 
-    sc = with_horizon(load_scenario(spec.scenario, spec.sets), spec.months)
+    sets = [x for x in spec.sets if spec.theory is None or not x.replace(" ", "").startswith("labs.decision=")]
+    sc = load_scenario(spec.scenario, sets)
+    if spec.theory is not None:
+        sc = with_values(sc, theory_values(spec.theory), source=f"{spec.source} (--theory {spec.theory})")
+    sc = with_horizon(sc, spec.months)
     if spec.developers_n is not None:
         sc = with_values(sc, {"developers.n": spec.developers_n}, source=f"{spec.source} (developers_n)")
     return sc

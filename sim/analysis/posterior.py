@@ -35,7 +35,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.scenario.schema import DECISIONS, Scenario, ScenarioError, field_info, load_scenario, with_values
+from sim.scenario.schema import (
+    DECISIONS,
+    Scenario,
+    ScenarioError,
+    field_info,
+    load_scenario,
+    theory_values,
+    with_values,
+)
 
 __all__ = ["Ensemble", "EnsembleError", "PosteriorComparison", "apply_draw", "draw", "load_ensemble",
            "posterior_effects", "run_posterior_comparison", "validate_posterior"]
@@ -167,10 +175,11 @@ def draw(ensemble: Ensemble, n: int, seed: int = 0) -> pd.DataFrame:
 
 def apply_draw(scenario: Scenario, row: pd.Series | dict, paths: Sequence[str]) -> Scenario:
     """``scenario`` with the draw's parameter values (integer parameters rounded; a parameter its theory does not use,
-    NaN, left as it is) and, when the row has one, its theory (``labs.decision``)."""
+    NaN, left as it is) and, when the row has one, its theory (``labs.decision``, with the schema defaults of the
+    parameters of mechanisms it does not use: :func:`sim.scenario.schema.theory_values`)."""
     values: dict[str, Any] = {}
-    if "theory" in row:
-        values["labs.decision"] = str(row["theory"])
+    if "theory" in row:  # its decision, and the defaults of the mechanisms it does not use
+        values |= theory_values(str(row["theory"]))
     for p in paths:
         v = float(row[p])
         if math.isnan(v):

@@ -121,4 +121,5 @@ from sim.scenario.schema.sections import (
     Segment,  # noqa: F401 - re-exported
     Segments,  # noqa: F401 - re-exported
     _segment,  # noqa: F401 - re-exported
+    theory_values,  # noqa: F401 - re-exported
 )

@@ -31,6 +31,19 @@ THEORY_USERS = {"myopic": (), "learning": ("learning",), "imitation": ("imitatio
 """The mechanisms each theory uses."""
 
 
+def theory_values(decision: str) -> dict[str, Any]:
+    """``{"labs.decision": decision}`` plus the schema default of every ``labs`` parameter of a mechanism ``decision``
+    does not use (issue 28): applied together, a scenario fitted under another theory (the baseline's ``strategic``
+    point) runs ``decision`` without values that would have no effect (and their warnings). Raises KeyError for an
+    unknown decision."""
+    used = set(THEORY_USERS[decision])
+    out: dict[str, Any] = {"labs.decision": decision}
+    for mechanism, names in THEORY_PARAMETERS.items():
+        if mechanism not in used:
+            out |= {f"labs.{n}": Labs.model_fields[n].default for n in names}
+    return out
+
+
 class Compute(_Strict):
     """Chips, training and algorithmic progress (docs/ODD.md §2-3)."""
 
@@ -244,8 +257,9 @@ class Labs(_Strict):
                                   "release an independent draw), learning (experience-weighted attraction, Camerer & "
                                   "Ho 1999, Econometrica 67:827), imitation (of more successful peers, Nelson & Winter "
                                   "1982; replicator dynamics; with inertia growing with size, Hannan & Freeman 1984, "
-                                  "ASR 49:149), strategic (both); the choice among them is the patterns' (calibration), "
-                                  "myopic until then",
+                                  "ASR 49:149), strategic (both); the patterns chose strategic (aieco validate --theories "
+                                  "on the theories' ABC posteriors, 2022-2024 in sample), which the baseline sets in "
+                                  "scenarios/calibrated.toml; myopic is the default of a scenario that sets none",
                            description="How a lab chooses OPEN or CLOSED at a release: myopic, learning, imitation or "
                                        "strategic.")
     ewa_delta: float = P(0.5, unit="1 (weight of the foregone payoff)", ge=0.0, le=1.0, plausible=(0.0, 1.0),
