@@ -18,22 +18,22 @@ GAP = "China's lag behind the US"
 NONCN = "Non-Chinese developers on Chinese open models"
 
 CLAIMS = [
-    Claim("README.md", "share of Chinese labs rises from about 0.5 in 2023-2024 to 1 from 2025", FAN, CN_OPEN,
-          trend=("rises", 2023, 2026), levels={2023: (0.4, 0.6), 2024: (0.4, 0.6), 2025: (0.9, 1.0),
-                                               2026: (0.95, 1.0)}),
-    Claim("README.md", "the US labs' stays between about 0.4 and 0.55 from 2023 to 2030", FAN, US_OPEN,
-          levels={y: (0.38, 0.56) for y in range(2023, 2031)}),
-    Claim("README.md", "open models trail the closed frontier by about 6 months in 2023-2025", FAN, LAG,
-          levels={y: (5.0, 7.5) for y in (2023, 2024, 2025)}),
-    Claim("README.md", "and the lag grows to about 15 months by 2030", FAN, LAG, trend=("grows", 2025, 2030),
-          levels={2030: (13.0, 17.0)}),
-    Claim("README.md", "China's lag behind the US grows from about 4-5 months in 2023-2025 to about 15 by 2030", FAN,
-          GAP, trend=("grows", 2024, 2030), levels={2023: (3.0, 6.0), 2024: (3.0, 6.0), 2025: (3.0, 6.0),
-                                                     2030: (13.0, 17.0)}),
-    Claim("README.md", "rises from about 0.05 in 2023 to about 0.23 in 2025,", FAN, NONCN,
-          trend=("rises", 2023, 2025), levels={2023: (0.03, 0.08), 2025: (0.20, 0.26)}),
-    Claim("README.md", "and falls to about 0.16 by 2030", FAN, NONCN, trend=("falls", 2025, 2030),
-          peak=((2025, 2026), 0.2, 0.26), levels={2030: (0.13, 0.19)}),
+    Claim("README.md", "share of Chinese labs rises from about 0.5-0.6 in 2023-2024 to 0.87 in 2025 and 1 from 2026",
+          FAN, CN_OPEN, trend=("rises", 2023, 2026),
+          levels={2023: (0.45, 0.65), 2024: (0.5, 0.65), 2025: (0.8, 0.93), 2026: (0.95, 1.0)}),
+    Claim("README.md", "the US labs' stays about 0.4 from 2022 to 2030", FAN, US_OPEN,
+          levels={y: (0.34, 0.45) for y in range(2022, 2031)}),
+    Claim("README.md", "open models trail the closed frontier by about 5.5-6.5 months in 2023-2025", FAN, LAG,
+          levels={y: (5.0, 7.0) for y in (2023, 2024, 2025)}),
+    Claim("README.md", "and the lag grows to about 15 months by 2029-2030", FAN, LAG, trend=("grows", 2025, 2030),
+          levels={2029: (13.0, 17.0), 2030: (13.0, 17.0)}),
+    Claim("README.md", "China's lag behind the US grows from about 4-5 months in 2023-2025 to about 14 by 2029-2030",
+          FAN, GAP, trend=("grows", 2024, 2030), levels={2023: (3.0, 6.0), 2024: (3.0, 6.0), 2025: (3.0, 6.0),
+                                                         2029: (12.0, 16.0), 2030: (12.0, 16.0)}),
+    Claim("README.md", "rises from about 0.07 in 2023 to 0.21 in 2025,", FAN, NONCN,
+          trend=("rises", 2023, 2025), levels={2023: (0.05, 0.09), 2025: (0.19, 0.24)}),
+    Claim("README.md", "and falls to about 0.17 by 2030", FAN, NONCN, trend=("falls", 2025, 2030),
+          peak=((2025, 2026), 0.2, 0.25), levels={2030: (0.15, 0.19)}),
 ]
 """Every trend sentence of the README's headline caption and of figures/README.md, with what it claims."""
 

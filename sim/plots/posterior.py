@@ -22,7 +22,8 @@ def fig_abc_diagnostics(generations: pd.DataFrame, population: int, width: str =
     ax = axes[0]
     ax.plot(t, generations["ess"], "o-", color=POSITIVE)
     ax.axhline(population, color=NEUTRAL, ls=":", lw=0.8, label=f"population {population}")
-    ax.axhline(min_ess, color=NEUTRAL, ls="--", lw=0.8, label=f"floor {min_ess}")
+    if min_ess > 1:  # a floor of 1 is the theory test's rule: the last generation
+        ax.axhline(min_ess, color=NEUTRAL, ls="--", lw=0.8, label=f"floor {min_ess}")
     ax.set_ylim(0, population * 1.75)  # room above the population line for the legend
     ax.set_title("Effective sample size", loc="left")
     ax.legend(loc="upper right", fontsize="x-small")
@@ -41,8 +42,8 @@ def fig_abc_diagnostics(generations: pd.DataFrame, population: int, width: str =
                     label="posterior generation" if col == "ess" else None)
     if posterior_t is not None:
         axes[0].legend(loc="upper right", fontsize="x-small")
-    post = (f" Ringed: generation {posterior_t}, the posterior (the last with an ESS of at least {min_ess})."
-            if posterior_t is not None else "")
+    rule = f"the last with an ESS of at least {min_ess}" if min_ess > 1 else "the last generation"
+    post = f" Ringed: generation {posterior_t}, the posterior ({rule})." if posterior_t is not None else ""
     caption(fig, f"aieco ABC-SMC (pyabc): population {population}, {len(t)} generations.{post} Epsilon: median of the "
                  "previous generation's distances; distance: root of the sum over patterns of the mean squared "
                  "z-score against the empirical uncertainty (sim.analysis.abcsmc).")
