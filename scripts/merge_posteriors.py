@@ -1,7 +1,8 @@
 """Merge the posterior ensembles of the release-decision theories into one file (issue 28).
 
 ``aieco calibrate experiments/abc.toml --theory T`` writes ``scenarios/posterior_T.json`` for each theory T (the
-same population and generations for every theory). This script merges them into ``scenarios/posterior.json``: every
+same population and generations for every theory). This script merges them into ``scenarios/posterior_theories.json``
+(what ``aieco validate --theories`` reads; ``scenarios/posterior.json`` is the baseline theory's own ensemble): every
 particle keeps its ``theory``, a parameter that belongs to some theories only lists them (``theories``), each
 theory's weights sum to 1 / (number of theories) (equal prior odds of the theories: draws from the merged file
 mix them equally; ``aieco validate --theories`` and ``scripts/posterior_point.py --theory`` read one theory), and
@@ -9,10 +10,10 @@ the provenance keeps each theory's own, with its posterior generation's epsilon 
 ``aieco validate --theories``).
 
 A single-theory ``scenarios/posterior.json`` whose particles carry no theory (written by ``aieco calibrate
-experiments/abc.toml`` without ``--theory``) is the ``myopic`` theory's when no ``posterior_myopic.json`` exists: it
-is copied there first, so rerunning this script is safe.
+experiments/abc.toml`` without ``--theory`` before issue 28) is the ``myopic`` theory's when no
+``posterior_myopic.json`` exists: it is copied there first.
 
-Usage: python scripts/merge_posteriors.py [--dir scenarios] [--out scenarios/posterior.json]
+Usage: python scripts/merge_posteriors.py [--dir scenarios] [--out scenarios/posterior_theories.json]
 """
 
 from __future__ import annotations
@@ -86,14 +87,14 @@ def merge(files: dict[str, dict]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", default=str(ROOT / "scenarios"))
-    ap.add_argument("--out", default=None, help="default: <dir>/posterior.json")
+    ap.add_argument("--out", default=None, help="default: <dir>/posterior_theories.json")
     args = ap.parse_args()
     folder = Path(args.dir)
-    out = Path(args.out) if args.out else folder / "posterior.json"
-    myopic = folder / "posterior_myopic.json"
-    if not myopic.exists() and out.exists() and _theory_of(_read(out)) == "myopic":
-        myopic.write_text(out.read_text(encoding="utf-8"), encoding="utf-8")
-        print(f"copied {out} (myopic) to {myopic}")
+    out = Path(args.out) if args.out else folder / "posterior_theories.json"
+    myopic, single = folder / "posterior_myopic.json", folder / "posterior.json"
+    if not myopic.exists() and single.exists() and _theory_of(_read(single)) == "myopic":
+        myopic.write_text(single.read_text(encoding="utf-8"), encoding="utf-8")
+        print(f"copied {single} (myopic) to {myopic}")
     files = {t: _read(folder / f"posterior_{t}.json") for t in DECISIONS if (folder / f"posterior_{t}.json").exists()}
     missing = [t for t in DECISIONS if t not in files]
     if files and missing:

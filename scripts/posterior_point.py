@@ -78,7 +78,7 @@ def main(ens_path: Path, out: Path, theory: str | None = None) -> Path:
     head = [
         "# Point values for single runs and figures: the weighted posterior medians of the ABC-SMC",
         f"# ensemble {ens_path.relative_to(ROOT) if ens_path.is_relative_to(ROOT) else ens_path} "
-        f"(ESS {ens.ess:.0f}; ABC run {prov.get('run_id')}, generation {raw.get('generation')}, created "
+        f"(ESS {ens.ess:.1f}; ABC run {prov.get('run_id')}, generation {raw.get('generation')}, created "
         f"{raw.get('created')}, sha256 {sha}),",
         "# written by `python scripts/posterior_point.py`; do not edit by hand, rerun it.",
         f"# Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; git commit {git.get('commit')}"

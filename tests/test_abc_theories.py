@@ -71,7 +71,7 @@ def test_merged_ensemble_keeps_each_particles_theory_and_weights_theories_equall
     finally:
         sys.argv = argv
     assert (tmp_path / "posterior_myopic.json").is_file()  # the single-theory file kept as the myopic theory's
-    ens = load_ensemble(tmp_path / "posterior.json")
+    ens = load_ensemble(tmp_path / "posterior_theories.json")
     assert ens.theories == ["myopic", "learning"] and ens.sets == []
     w = ens.particles.groupby("theory")["weight"].sum()
     assert w["myopic"] == pytest.approx(0.5) and w["learning"] == pytest.approx(0.5)
@@ -101,3 +101,17 @@ def test_a_theory_run_on_another_theorys_point_resets_what_it_does_not_use():
         assert sc.labs.imitation_weight == (weight if weight is not None else
                                             Labs.model_fields["imitation_weight"].default)
         assert sc.labs.beta == strategic.labs.beta  # shared values kept
+
+
+def test_a_draw_sets_its_theory_and_leaves_out_what_it_does_not_use_or_the_scenario_keeps():
+    """The values a posterior draw sets (validate and compare --posterior): NaN (a parameter of another theory) left
+    out, the draw's theory with the defaults of unused mechanisms, and nothing a scenario sets itself."""
+    from sim.analysis.posterior import draw_values
+
+    row = {"theory": "learning", "labs.beta": 4.0, "labs.ewa_phi": 0.7, "labs.imitation_weight": float("nan")}
+    paths = ["labs.beta", "labs.ewa_phi", "labs.imitation_weight"]
+    v = draw_values(row, paths)
+    assert v["labs.decision"] == "learning" and v["labs.beta"] == 4.0 and v["labs.ewa_phi"] == 0.7
+    assert v["labs.imitation_weight"] == 1.0  # imitation's default: the draw's theory does not use it, no NaN
+    kept = draw_values(row, paths, keep=["labs.beta", "labs.decision"])
+    assert "labs.beta" not in kept and "labs.decision" not in kept and "labs.imitation_weight" not in kept

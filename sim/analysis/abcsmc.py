@@ -262,6 +262,16 @@ def for_theory(spec: ABCSpec, theory: str) -> ABCSpec:
                    out_dir=out_dir, db=out_dir / "abc_history.db")
 
 
+def own_theory(spec: ABCSpec) -> ABCSpec:
+    """The spec fitting its scenario's own theory of the release decision (``aieco calibrate`` without
+    ``--theory``): the priors of the parameters that theory uses, and its particles tagged with it, so the ensemble
+    says which theory it is (the spec's outputs and posterior rule unchanged). Raises ScenarioError (from loading the
+    scenario) for a bad scenario."""
+    decision = load_scenario(spec.scenario, spec.sets).labs.decision
+    priors = [q for q in spec.priors if q.theories is None or decision in q.theories]
+    return replace(spec, priors=priors, theory=decision)
+
+
 def _abc_section(data: dict, src: str) -> dict[str, Any]:
     """``[abc]``: population, generations, stopping rules, the posterior's minimum ESS and the workers."""
     abc = _get(data, "abc", dict, src, {})

@@ -173,20 +173,26 @@ def draw(ensemble: Ensemble, n: int, seed: int = 0) -> pd.DataFrame:
     return out
 
 
-def apply_draw(scenario: Scenario, row: pd.Series | dict, paths: Sequence[str]) -> Scenario:
-    """``scenario`` with the draw's parameter values (integer parameters rounded; a parameter its theory does not use,
-    NaN, left as it is) and, when the row has one, its theory (``labs.decision``, with the schema defaults of the
-    parameters of mechanisms it does not use: :func:`sim.scenario.schema.theory_values`)."""
+def draw_values(row: pd.Series | dict, paths: Sequence[str], keep: Sequence[str] = ()) -> dict[str, Any]:
+    """The values one draw sets: its theory (``labs.decision``, with the schema defaults of the parameters of the
+    mechanisms it does not use: :func:`sim.scenario.schema.theory_values`) when the row has one and ``labs.decision``
+    is not in ``keep``, and each of ``paths`` not in ``keep`` (integer parameters rounded; NaN, a parameter its
+    theory does not use, left out). ``keep``: paths a scenario sets itself, which the draw leaves as they are."""
     values: dict[str, Any] = {}
-    if "theory" in row:  # its decision, and the defaults of the mechanisms it does not use
-        values |= theory_values(str(row["theory"]))
+    if "theory" in row and "labs.decision" not in keep:
+        values |= {k: v for k, v in theory_values(str(row["theory"])).items() if k not in keep}
     for p in paths:
         v = float(row[p])
-        if math.isnan(v):
+        if p in keep or math.isnan(v):
             continue
         d = field_info(p)["default"]
         values[p] = int(round(v)) if isinstance(d, int) and not isinstance(d, bool) else v
-    return with_values(scenario, values, source="posterior draw")
+    return values
+
+
+def apply_draw(scenario: Scenario, row: pd.Series | dict, paths: Sequence[str]) -> Scenario:
+    """``scenario`` with the draw's values (:func:`draw_values`)."""
+    return with_values(scenario, draw_values(row, paths), source="posterior draw")
 
 
 @dataclass
@@ -252,14 +258,16 @@ class PosteriorComparison:
 
 
 def _own_paths(scenario: Scenario, base: Scenario, paths: Sequence[str]) -> list[str]:
-    """The free-parameter paths a scenario sets to a value of its own (different from the ensemble's base)."""
+    """The free-parameter paths a scenario sets to a value of its own (different from the ensemble's base), and
+    ``labs.decision`` when it sets its own theory."""
     def current(sc: Scenario, path: str) -> float:
         obj: Any = sc
         for part in path.split("."):
             obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
         return float(obj)
 
-    return [p for p in paths if not np.isclose(current(scenario, p), current(base, p), rtol=1e-12, atol=0.0)]
+    own = [p for p in paths if not np.isclose(current(scenario, p), current(base, p), rtol=1e-12, atol=0.0)]
+    return own + (["labs.decision"] if scenario.labs.decision != base.labs.decision else [])
 
 
 def _run_cell(args: tuple) -> pd.DataFrame:
@@ -303,13 +311,7 @@ def run_posterior_comparison(scenarios: Sequence[Scenario], ensemble: Ensemble, 
     tasks = []
     for i, row in dr.iterrows():
         for j, sc in enumerate(scenarios):
-            values = {}
-            for p in ensemble.paths:
-                if p in own[j]:
-                    continue
-                v = float(row[p])
-                d = field_info(p)["default"]
-                values[p] = int(round(v)) if isinstance(d, int) and not isinstance(d, bool) else v
+            values = draw_values(row, ensemble.paths, keep=own[j])
             tasks.append((j, (sc, values, int(i), replications, base_seed, cols, rosters[str(sc.roster_path())])))
     t0 = time.perf_counter()
     parts: list[pd.DataFrame] = [None] * len(tasks)  # type: ignore[list-item]

@@ -48,7 +48,8 @@ from sim.cli.common import console, err_console, fail, parse_formats, wide_conso
 @click.option("--theory", type=click.Choice(["myopic", "learning", "imitation", "strategic"]), default=None,
               help="ABC spec: fit this theory of the release decision (labs.decision) with its parameters (a "
                    "[[parameters]] table's `theories`), the spec's budget, into <output>_<theory>.json and "
-                   "<out_dir>/<theory>/; merge the theories with scripts/merge_posteriors.py.")
+                   "<out_dir>/<theory>/ (unless --output, --out or --db are given); merge the theories with "
+                   "scripts/merge_posteriors.py. Default: the scenario's own labs.decision, into the spec's output.")
 def calibrate(spec_file: str, output: str | None, out: str | None, replications: int | None,
               check_replications: int | None, maxiter: int | None, popsize: int | None, workers: int | None,
               formats: str, no_figures: bool, scheduler: str | None, population: int | None,
@@ -69,7 +70,10 @@ def calibrate(spec_file: str, output: str | None, out: str | None, replications:
     (ABC-SMC, pyabc): it prints a wall-time estimate, keeps its history in a database (rerun the same
     command to resume after a crash; --new to start over), runs on --workers local processes or on a
     Dask cluster (--scheduler), and writes the posterior ensemble (the spec's `output`,
-    scenarios/posterior.json) and diagnostics (generations.csv, posterior_summary.csv, figures/).
+    scenarios/posterior.json) and diagnostics (generations.csv, posterior_summary.csv, figures/). It fits
+    the scenario's own theory of the release decision (labs.decision: the parameters that theory uses, its
+    particles tagged with it); --theory T fits theory T instead, with the same budget, into
+    <output stem>_T.json and <out_dir>/T/ unless --output/--out/--db say otherwise (issue 28's theory test).
     """
     if _is_abc_spec(spec_file):
         _calibrate_abc(spec_file, output, out, workers, formats, no_figures, scheduler, population, generations,
@@ -187,13 +191,14 @@ def _calibrate_abc(spec_file: str, output: str | None, out: str | None, workers:
                    no_figures: bool, scheduler: str | None, population: int | None, generations: int | None,
                    db: str | None, new_run: bool, theory: str | None = None, min_ess: float | None = None) -> None:
     """``aieco calibrate`` on an ABC spec (see :mod:`sim.analysis.abcsmc`), of one theory with ``theory``."""
-    from sim.analysis.abcsmc import ABCError, for_theory, load_abc_spec, write_abc_report
+    from sim.analysis.abcsmc import ABCError, for_theory, load_abc_spec, own_theory, write_abc_report
+    from sim.scenario.schema import ScenarioError
 
     fmts = parse_formats(formats)
     try:
         spec = load_abc_spec(spec_file)
-        spec = for_theory(spec, theory) if theory is not None else spec
-    except ABCError as e:
+        spec = for_theory(spec, theory) if theory is not None else own_theory(spec)
+    except (ABCError, ScenarioError) as e:
         fail(str(e))
     _override(spec, {"population": population, "generations": generations, "workers": workers, "min_ess": min_ess},
               output, out, db=db)

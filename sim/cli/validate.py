@@ -63,8 +63,10 @@ def verdict_table(result, title: str) -> Table:
 @click.option("--posterior", "use_posterior", is_flag=True,
               help="Posterior predictive check: draw --draws parameter sets from --ensemble and run each "
                    "--replications times; SCENARIO is then the ensemble's own.")
-@click.option("--ensemble", type=click.Path(dir_okay=False), default="scenarios/posterior.json", show_default=True,
-              help="With --posterior: the posterior ensemble (aieco calibrate experiments/abc.toml).")
+@click.option("--ensemble", type=click.Path(dir_okay=False), default=None,
+              help="The posterior ensemble: with --posterior, default scenarios/posterior.json (the baseline theory's, "
+                   "aieco calibrate experiments/abc.toml); with --theories, default scenarios/posterior_theories.json "
+                   "(every theory's, scripts/merge_posteriors.py).")
 @click.option("--draws", type=click.IntRange(min=1), default=50, show_default=True,
               help="With --posterior: parameter sets drawn from the ensemble (by weight).")
 @click.option("--theories", "use_theories", is_flag=True,
@@ -77,7 +79,7 @@ def verdict_table(result, title: str) -> Table:
 @overwrite_option
 def validate(scenario: str, replications: int | None, seed: int | None, sets: tuple[str, ...], out: str | None,
              targets_dir: str | None, p1_definition: str, formats: str, no_figures: bool, use_posterior: bool,
-             ensemble: str, draws: int, use_theories: bool, strict: bool, overwrite: bool = False) -> None:
+             ensemble: str | None, draws: int, use_theories: bool, strict: bool, overwrite: bool = False) -> None:
     """Compare SCENARIO (default scenarios/baseline.toml) with the empirical patterns P1-P3, P4 (developers outside
     China on Chinese open models rising, direction only) and, on Epoch's Capabilities Index, P5-P8 (best open
     model's country, open-closed and US-China lags, named labs' strategies).
@@ -106,7 +108,7 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
     from sim.analysis.validation import ValidationInputError, load_targets
 
     fmts = parse_formats(formats)
-    posterior = ensemble
+    posterior = ensemble or ("scenarios/posterior_theories.json" if use_theories else "scenarios/posterior.json")
     use_posterior = use_posterior or use_theories
     if replications is None:
         replications = 2 if use_posterior else 20
