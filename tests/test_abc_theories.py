@@ -49,6 +49,10 @@ def test_a_bad_theories_key_names_the_file_and_what_is_allowed(tmp_path):
     bad.write_text(text.replace('"../', f'"{SPEC.parent.parent}/'))
     with pytest.raises(ABCError, match=r"parameters\[\d+\]: key 'theories'.*myopic, learning, imitation, strategic"):
         load_abc_spec(bad)
+    bad.write_text(text.replace('theories = ["learnin"]', 'theories = ["myopic", "imitation"]', 1)
+                   .replace('"../', f'"{SPEC.parent.parent}/'))
+    with pytest.raises(ABCError, match=r"labs.ewa_phi is used only by the theories learning, strategic"):
+        load_abc_spec(bad)  # fitting a parameter under a theory that does not use it is refused
 
 
 def test_merged_ensemble_keeps_each_particles_theory_and_weights_theories_equally(tmp_path):
@@ -115,3 +119,21 @@ def test_a_draw_sets_its_theory_and_leaves_out_what_it_does_not_use_or_the_scena
     assert v["labs.imitation_weight"] == 1.0  # imitation's default: the draw's theory does not use it, no NaN
     kept = draw_values(row, paths, keep=["labs.beta", "labs.decision"])
     assert "labs.beta" not in kept and "labs.decision" not in kept and "labs.imitation_weight" not in kept
+
+
+def test_set_decision_resets_inherited_values_of_unused_mechanisms_but_keeps_and_warns_about_given_ones(tmp_path):
+    import warnings
+
+    from sim.scenario.schema import Labs, load_scenario, scenario_notes
+
+    base = tmp_path / "strategic.toml"  # a point fitted under strategic, as the baseline's calibrated.toml
+    base.write_text(f'extends = "{ROOT / "scenarios" / "baseline.toml"}"\nname = "s"\n\n'
+                    '[labs]\ndecision = "strategic"\newa_phi = 0.6\n', encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sc = load_scenario(base, ["labs.decision=myopic"])
+    assert sc.labs.ewa_phi == Labs.model_fields["ewa_phi"].default
+    assert any("back to their defaults" in n for n in scenario_notes(sc))
+    with pytest.warns(UserWarning, match="labs.ewa_phi = 0.7 has no effect under labs.decision = 'myopic'"):
+        sc = load_scenario(base, ["labs.decision=myopic", "labs.ewa_phi=0.7"])
+    assert sc.labs.ewa_phi == 0.7  # a value the user gives is kept, and its uselessness said

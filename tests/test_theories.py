@@ -228,7 +228,12 @@ def test_validate_theories_writes_the_theory_table(tmp_path):
     ranking = pd.read_csv(out / "theories_ranking.csv")
     assert sorted(ranking["theory"]) == ["learning", "myopic"] and list(ranking["rank"]) == [1, 2]
     assert (ranking["in_sample_passed"].diff().dropna() <= 0).all()
-    assert "best-supported" in (out / "theories.md").read_text()
+    md = (out / "theories.md").read_text()
+    assert "best-supported" in md and "2 draws x 1 runs per theory" in md
+    n_p1 = len(table[(table["theory"] == "myopic") & (table["pattern"] == "P1") & (table["sample"] == "in sample")])
+    bad = int((~table[(table["theory"] == "myopic") & (table["pattern"] == "P1")
+                      & (table["sample"] == "in sample")]["passed"]).sum())
+    assert (f"{bad} of {n_p1} rows fail" if bad else f"({n_p1} rows)") in md  # the report counts failing rows
 
 
 def test_best_supported_breaks_ties_by_abc_distance():

@@ -231,6 +231,15 @@ def _priors(data: dict, src: str) -> list[Prior]:
     return priors
 
 
+def _theories_using(path: str) -> tuple[str, ...] | None:
+    """The theories of the release decision that use ``path`` (None: a parameter of every theory)."""
+    from sim.scenario.schema.sections import THEORY_PARAMETERS, THEORY_USERS
+
+    section, _, name = path.partition(".")
+    mechanism = next((m for m, names in THEORY_PARAMETERS.items() if section == "labs" and name in names), None)
+    return None if mechanism is None else tuple(t for t in DECISIONS if mechanism in THEORY_USERS[t])
+
+
 def _prior(item: Any, where: str) -> Prior:
     """One parameter's prior: on ``prior = [lower, upper]``, else its plausible range; within its valid range."""
     ppath, lo, hi, info = parameter_range(item if not isinstance(item, dict) else
@@ -240,6 +249,10 @@ def _prior(item: Any, where: str) -> Prior:
     theories = _get(item, "theories", list, where, None)
     if theories is not None and (not theories or any(t not in DECISIONS for t in theories)):
         raise ABCError(f"{where}: key 'theories': expected a non-empty list of {', '.join(DECISIONS)}, got {theories!r}")
+    users = _theories_using(ppath)
+    if users is not None and (theories is None or set(theories) - set(users)):
+        raise ABCError(f"{where}: key 'theories': {ppath} is used only by the theories {', '.join(users)} (fitting it "
+                       f"under another has no effect); give theories = {list(users)!r} or a subset")
     return Prior(ppath, lo, hi, _get(item, "why", str, where, ""), integer,
                  tuple(theories) if theories is not None else None)
 

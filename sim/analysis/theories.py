@@ -123,27 +123,56 @@ def _abc_distances(ensemble) -> dict[str, float]:
     return {}
 
 
-def _rows(n) -> str:
-    return "no rows" if pd.isna(n) else f"{int(n)} row{'' if int(n) == 1 else 's'}"
+def theory_fits(ensemble) -> dict[str, dict]:
+    """Per theory of ``ensemble``: its number of free parameters and, where the provenance records them, the
+    generation and effective sample size (ESS) of its posterior (``provenance["theories"]`` of a merged file)."""
+    prov = (ensemble.provenance or {}).get("theories", {})
+    out = {}
+    for t in ensemble.theories:
+        own = prov.get(t, {}) if isinstance(prov, dict) else {}
+        ess = own.get("ess", ensemble.ess if len(ensemble.theories) == 1 else None)
+        out[t] = {"parameters": len(ensemble.for_theory(t).paths), "ess": ess, "generation": own.get("generation")}
+    return out
 
 
-def to_markdown(result: TheoryValidation, title: str = "Theories of the release decision") -> str:
-    """A short report: the ranking, then each theory's verdicts by pattern (in sample, held out)."""
-    lines = [f"# {title}", "", "The best-supported theory passes the most patterns strictly in sample (2022-2024); "
+def _rows(table: pd.DataFrame, theory: str, pattern: str, sample: str) -> str:
+    """"8 rows" when all pass, "1 of 8 rows fails" otherwise ("no rows" when the pattern has none here)."""
+    g = table[(table["theory"] == theory) & (table["pattern"] == pattern) & (table["sample"] == sample)]
+    n, bad = len(g), int((~g["passed"].astype(bool)).sum())
+    if n == 0:
+        return "no rows"
+    rows = f"{n} row{'' if n == 1 else 's'}"
+    return rows if bad == 0 else f"{bad} of {rows} {'fails' if bad == 1 else 'fail'}"
+
+
+def to_markdown(result: TheoryValidation, title: str = "Theories of the release decision", context: str = "",
+                fits: dict[str, dict] | None = None) -> str:
+    """A short report: ``context`` (what was run), the ranking (with each theory's parameters and posterior ESS from
+    ``fits``, :func:`theory_fits`), then each theory's verdicts by pattern (in sample, held out)."""
+    fits = fits or {}
+    lines = [f"# {title}", "", *([context, ""] if context else []),
+             "The best-supported theory passes the most patterns strictly in sample (2022-2024); "
              "ties are broken by the ABC distance. Held-out rows (2025) are reported, never used to choose. The "
              "verdicts are those of posterior predictive intervals, so they depend on the number of draws and runs "
-             "(use 100 draws x 2 runs or more to choose); the ABC distance is the calibration's (the epsilon of each "
-             "theory's posterior generation), not these runs'.", "",
-             "| rank | theory | patterns passed in sample | held out | ABC distance |", "|---|---|---|---|---|"]
+             "(use 100 draws x 2 runs or more to choose, and check the ranking with another --seed); the ABC "
+             "distance is the calibration's (the epsilon of each theory's posterior generation), not these runs'. "
+             "A wider predictive interval overlaps the data more easily: a theory whose posterior is spread (few "
+             "effective particles, many parameters) is favoured by the verdicts, not only by its fit.", "",
+             "| rank | theory | patterns passed in sample | held out | ABC distance | parameters | posterior ESS |",
+             "|---|---|---|---|---|---|---|"]
     for r in result.ranking.itertuples(index=False):
         dist = "" if math.isnan(r.abc_distance) else f"{r.abc_distance:.4g}"
-        lines.append(f"| {r.rank} | {r.theory} | {r.in_sample_passed} | {r.held_out_passed} | {dist} |")
+        f = fits.get(r.theory, {})
+        ess = "" if f.get("ess") is None else f"{float(f['ess']):.1f}"
+        lines.append(f"| {r.rank} | {r.theory} | {r.in_sample_passed} | {r.held_out_passed} | {dist} | "
+                     f"{f.get('parameters', '')} | {ess} |")
     lines += ["", "| theory | pattern | in sample | held out |", "|---|---|---|---|"]
 
     def mark(v) -> str:
         return "n/a" if pd.isna(v) else ("pass" if v else "FAIL")
 
     for v in result.verdicts.itertuples(index=False):
-        lines.append(f"| {v.theory} | {v.pattern} | {mark(v.in_sample)} ({_rows(v.in_sample_rows)}) | "
-                     f"{mark(v.held_out)} ({_rows(v.held_out_rows)}) |")
+        lines.append(f"| {v.theory} | {v.pattern} | {mark(v.in_sample)} "
+                     f"({_rows(result.table, v.theory, v.pattern, IN_SAMPLE)}) | {mark(v.held_out)} "
+                     f"({_rows(result.table, v.theory, v.pattern, HELD_OUT)}) |")
     return "\n".join(lines) + "\n"

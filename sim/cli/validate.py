@@ -252,7 +252,7 @@ def _theories(sc, ensemble, targets, out_dir: Path, replications: int, draws: in
     tables, the report and the manifest to ``out_dir``; with ``strict``, exit 1 when the best-supported theory
     fails a pattern in sample."""
     from sim.analysis.provenance import base_manifest, write_json_atomic
-    from sim.analysis.theories import to_markdown, validate_theories
+    from sim.analysis.theories import theory_fits, to_markdown, validate_theories
     from sim.analysis.validation import ValidationInputError, tolerance_text
     from sim.model.labs import RosterError
 
@@ -271,7 +271,10 @@ def _theories(sc, ensemble, targets, out_dir: Path, replications: int, draws: in
         res.table.to_csv(staging / "theories.csv", index=False, float_format="%.6g")
         res.verdicts.to_csv(staging / "theories_verdicts.csv", index=False)
         res.ranking.to_csv(staging / "theories_ranking.csv", index=False, float_format="%.6g")
-        (staging / "theories.md").write_text(to_markdown(res), encoding="utf-8")
+        context = (f"Ensemble `{ensemble.source}`; {draws} draws x {replications} runs per theory, seed {seed}; "
+                   f"scenario `{sc.name}`{' with ' + ', '.join(sets) if sets else ''}.")
+        (staging / "theories.md").write_text(to_markdown(res, context=context, fits=theory_fits(ensemble)),
+                                             encoding="utf-8")
         manifest = base_manifest("validation")
         manifest.update({"scenario": sc.resolved_dict(), "ensemble": str(ensemble.source), "theories": theories,
                          "draws": draws, "runs_per_draw": replications, "seed": seed, "targets": targets.source,

@@ -29,6 +29,7 @@ from sim.scenario.schema.months import month_index
 from sim.scenario.schema.names import name_problem
 from sim.scenario.schema.paths import _all_paths
 from sim.scenario.schema.scenario import Scenario
+from sim.scenario.schema.sections import DECISIONS, theory_values
 
 
 def _deep_merge(base: dict, over: dict) -> dict:
@@ -277,6 +278,23 @@ def _format_errors(err: ValidationError, source: str, data: dict,
     return "\n".join(lines)
 
 
+def _reset_unused_theory(data: dict, set_paths: list[list[str]], source: str, notes: list[str]) -> None:
+    """After ``--set labs.decision=T``: the parameters of the mechanisms T does not use, unless also set, go back to
+    their defaults (inherited values, e.g. the baseline's fitted point, would have no effect and warn), with a
+    note."""
+    decision = data.get("labs", {}).get("decision")
+    if ["labs", "decision"] not in set_paths or decision not in DECISIONS:
+        return
+    given = {".".join(p) for p in set_paths}
+    reset = [k for k in theory_values(decision) if k != "labs.decision" and k not in given
+             and k.split(".")[1] in data.get("labs", {})]
+    for k in reset:
+        data["labs"].pop(k.split(".")[1])
+    if reset:
+        notes.append(f"{source} (--set labs.decision={decision}): {', '.join(reset)} back to their defaults "
+                     f"(the theory {decision!r} does not use them)")
+
+
 def scenario_from_dict(data: dict, source: str = "<scenario>", overrides: list[str] | None = None,
                        base_dir: Path | None = None, event_origins: list[tuple[str, int]] | None = None,
                        problems: list[str] | None = None) -> Scenario:
@@ -294,6 +312,7 @@ def scenario_from_dict(data: dict, source: str = "<scenario>", overrides: list[s
         _set_path(data, parts, value)
         if parts == ["months"]:  # like --months: the dated events after the new horizon are dropped, with a note
             event_origins = _drop_late_events(data, event_origins, f"{source} (--set {text.strip()})", notes)
+    _reset_unused_theory(data, [parse_override(t)[0] for t in overrides or []], source, notes)
     lines = list(problems or [])
     try:
         sc = Scenario.model_validate(data)
@@ -369,6 +388,8 @@ def with_values(scenario: Scenario, values: dict[str, Any], source: str = "<over
     data = scenario.model_dump(mode="python")
     data["roster"] = str(scenario.roster_path())
     data.pop("extends", None)
+    if values.get("labs.decision") in DECISIONS:  # the defaults of the mechanisms the theory does not use
+        values = theory_values(values["labs.decision"]) | values
     for path, value in values.items():
         _set_path(data, path.split("."), value)
     try:
