@@ -44,7 +44,10 @@ def point_values(ens) -> dict[str, tuple[float, float, float]]:
 
 
 def main(ens_path: Path, out: Path, theory: str | None = None) -> Path:
-    ens = load_ensemble(ens_path)
+    try:
+        ens = load_ensemble(ens_path)
+    except EnsembleError as e:
+        raise SystemExit(f"error: {e}") from None
     if theory is None and len(ens.theories) > 1:
         raise SystemExit(f"{ens_path}: particles of several theories ({', '.join(ens.theories)}): choose one with "
                          "--theory (the best-supported, `aieco validate --theories`)")

@@ -280,6 +280,10 @@ def _warn_abc_ess(report: Any, spec: Any, ess: float) -> None:
                           f"posterior (generation {t_post}) has {ess:.0f}; rerun with a larger --population (--new), "
                           f"e.g. --population {int(spec.population * 1.1 * spec.min_ess / max(ess, 1))}",
                           markup=True, soft_wrap=True)
+    elif ess < min(20.0, spec.population / 5):  # the theory test's floor of 1 keeps the last generation, however thin
+        err_console.print(f"[yellow]warning:[/] the posterior (generation {t_post}) rests on an effective sample "
+                          f"size of {ess:.1f} of {spec.population} particles: its medians and intervals are rough; "
+                          "a larger --population (--new) gives more", markup=True, soft_wrap=True)
     elif t_post < int(gens["t"].max()):
         later = gens[gens["t"] > t_post]
         err_console.print(f"note: generation(s) {', '.join(str(int(x)) for x in later['t'])} reached epsilon "
