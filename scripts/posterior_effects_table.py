@@ -37,7 +37,8 @@ def table(effects: pd.DataFrame, start: str = "2022-01") -> str:
                 cells.append("n/a")
                 continue
             r = r.iloc[0]
-            cells.append(f"{r['median']:+.{d}f} [{r['lo']:+.{d}f}, {r['hi']:+.{d}f}] ({r['sign_share']:.2f})")
+            share = "n/a: median 0" if r["sign_share"] != r["sign_share"] else f"{r['sign_share']:.2f}"  # NaN
+            cells.append(f"{r['median']:+.{d}f} [{r['lo']:+.{d}f}, {r['hi']:+.{d}f}] ({share})")
         first = _month(start, int(rows["from_month"].iloc[0]))
         lines.append(f"| {scenario} ({first}) | " + " | ".join(cells) + " |")
     return "\n".join(lines)
