@@ -297,3 +297,22 @@ def test_another_theorys_parameter_set_away_from_its_default_warns():
         warnings.simplefilter("error")
         with_values(Scenario(), {"labs.decision": "strategic", "labs.switch_cost": 3.0, "labs.ewa_phi": 0.6})
         with_values(Scenario(), {"labs.decision": "learning"})
+
+
+def test_the_compiled_pull_is_numpys_bit_for_bit():
+    """The engine's compiled imitation pull (sim.model.kernels.imitation_pulls) gives exactly the numpy formulation's
+    numbers for the home region's peers and the world's, whatever the adopters, strategies and actives."""
+    from sim.model.decision import imitation_pulls
+    from sim.model.kernels import imitation_pulls as compiled
+
+    rng = np.random.default_rng(7)
+    for k in (3, 9, 40, 61, 200):
+        for _ in range(25):
+            adopters = rng.integers(0, 5000, k) * (rng.random(k) < 0.8)
+            lab_open, active = rng.random(k) < 0.5, rng.random(k) < 0.8
+            region = rng.integers(0, 4, k)
+            i = int(rng.integers(k))
+            peers = active.copy()
+            peers[i] = False
+            want = imitation_pulls(adopters, lab_open, (peers & (region == region[i]), peers), i)
+            assert list(compiled(adopters, lab_open, active, region, i)) == want

@@ -27,6 +27,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.kernels import imitation_pulls as pulls_kernel
+from sim.model.kernels_books import active_max
+
 LEARNS = {"myopic": False, "learning": True, "imitation": False, "strategic": True}
 IMITATES = {"myopic": False, "learning": False, "imitation": True, "strategic": True}
 
@@ -60,13 +63,21 @@ def imitation_pull(adopters: np.ndarray, lab_open: np.ndarray, peers: np.ndarray
     its advantage, ``sum_j max(0, a_j - a_i) (2 open_j - 1) / sum_j a_j`` over the peers (0 without adopters). The
     leader feels no pull; a lab without adopters is pulled to its peers' adoption-weighted balance of open and
     closed."""
-    a = adopters[peers].astype(float)
-    total = a.sum()
-    if total <= 0:
-        return 0.0
-    gain = np.maximum(a - float(adopters[i]), 0.0)
-    sign = np.where(lab_open[peers], 1.0, -1.0)
-    return float((gain * sign).sum() / total)
+    return imitation_pulls(adopters, lab_open, (peers,), i)[0]
+
+
+def imitation_pulls(adopters: np.ndarray, lab_open: np.ndarray, masks: tuple[np.ndarray, ...],
+                    i: int) -> list[float]:
+    """:func:`imitation_pull` of each of ``masks`` (bool (K,) peer sets) on lab ``i``, sharing the per-lab terms
+    (the same sums in the same order: bit for bit the same as one call per mask)."""
+    a = adopters.astype(float)
+    gain = np.maximum(a - a[i], 0.0)
+    signed = np.where(lab_open, gain, -gain)
+    out = []
+    for mask in masks:
+        total = a[mask].sum()
+        out.append(0.0 if total <= 0 else float(signed[mask].sum() / total))
+    return out
 
 
 class DecisionState:
@@ -119,18 +130,15 @@ class DecisionState:
         """``imitation_weight`` x the pull of the home region's peers and the world's (:func:`imitation_pull`),
         weighted by ``imitation_region_share``."""
         s, p = m.labs_state, self.p
-        peers = s.active.copy()
-        peers[i] = False
-        home = peers & (s.region == s.region[i])
-        adopters = np.asarray(m.adopters)
-        pull = (p.imitation_region_share * imitation_pull(adopters, s.open, home, i)
-                + (1.0 - p.imitation_region_share) * imitation_pull(adopters, s.open, peers, i))
+        pull_home, pull_world = pulls_kernel(m.adopters, s.open, s.active, s.region, i)  # compiled, bit for bit
+        pull = p.imitation_region_share * pull_home + (1.0 - p.imitation_region_share) * pull_world
         return p.imitation_weight * pull
 
     def _inertia(self, s, i: int, held_open: bool) -> float:
         """``±(switch_cost + inertia_size x compute_i / the largest active lab's compute)``, toward the strategy the
         lab holds (Hannan & Freeman 1984: inertia grows with size)."""
-        top = float(s.compute[s.active].max()) if s.active.any() else 0.0
+        best, found = active_max(s.compute, s.active)  # compiled s.compute[s.active].max()
+        top = float(best) if found else 0.0
         size = float(s.compute[i]) / top if top > 0 else 0.0
         cost = self.p.switch_cost + self.p.inertia_size * min(1.0, size)
         return cost if held_open else -cost

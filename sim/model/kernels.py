@@ -219,6 +219,35 @@ def pairwise_sum(a: np.ndarray) -> float:
 
 
 @njit(cache=True)
+def imitation_pulls(adopters: np.ndarray, lab_open: np.ndarray, active: np.ndarray, region: np.ndarray,
+                    i: int) -> tuple[float, float]:
+    """The pull toward open on lab ``i`` of its active home-region peers and of all its active peers
+    (:func:`sim.model.decision.imitation_pull`: ``sum_j max(0, a_j - a_i) (2 open_j - 1) / sum_j a_j``, 0 without
+    adopters), the peers' terms gathered in lab order and summed as numpy sums them (:func:`pairwise_sum`), so every
+    number is numpy's formulation's, bit for bit. ``adopters`` (K,) int, ``lab_open``/``active`` (K,) bool,
+    ``region`` (K,) int."""
+    k = adopters.size
+    a_i = float(adopters[i])
+    a_home, w_home, a_world, w_world = np.empty(k), np.empty(k), np.empty(k), np.empty(k)
+    n_home, n_world = 0, 0
+    for j in range(k):
+        if j == i or not active[j]:
+            continue
+        a = float(adopters[j])
+        g = max(a - a_i, 0.0)
+        w = g if lab_open[j] else -g
+        a_world[n_world], w_world[n_world] = a, w
+        n_world += 1
+        if region[j] == region[i]:
+            a_home[n_home], w_home[n_home] = a, w
+            n_home += 1
+    total_home, total_world = pairwise_sum(a_home[:n_home]), pairwise_sum(a_world[:n_world])
+    home = 0.0 if total_home <= 0 else pairwise_sum(w_home[:n_home]) / total_home
+    world = 0.0 if total_world <= 0 else pairwise_sum(w_world[:n_world]) / total_world
+    return home, world
+
+
+@njit(cache=True)
 def counterfactual_shares(ps_sum: np.ndarray, own: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, float, float]:
     """A lab's expected logit shares released open and closed on the payoff sample: ``p`` (2, n_s) each sample
     developer's probability ``e / ((ps_sum - own) + e)`` (0 where that denominator is not positive) and its two row
