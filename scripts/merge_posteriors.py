@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,9 +101,15 @@ def main() -> None:
     if files and missing:
         print(f"warning: no posterior_<theory>.json for {', '.join(missing)} in {folder}: the merged file holds "
               f"{', '.join(files)} only (fit the others with aieco calibrate experiments/abc.toml --theory T)")
+    if not folder.is_dir():
+        raise SystemExit(f"--dir {folder}: no such folder")
     if not files:
         raise SystemExit(f"no posterior_<theory>.json in {folder}: run aieco calibrate experiments/abc.toml --theory T")
-    out.write_text(json.dumps(merge(files), indent=1) + "\n", encoding="utf-8")
+    merged = merge(files)
+    scenario = (folder / merged["scenario"]).resolve()  # relative to the inputs' folder; rebased to the output's
+    merged["scenario"] = os.path.relpath(scenario, out.resolve().parent)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(merged, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {out}: " + ", ".join(f"{t} {len(d['particles'])} particles" for t, d in files.items()))
 
 

@@ -34,7 +34,7 @@ def test_each_theory_gets_its_parameters_the_same_budget_and_its_own_outputs():
         assert t.sets[-1] == f"labs.decision={theory}" and t.theory == theory
         assert (t.population, t.generations, t.min_acceptance_rate) == (spec.population, spec.generations,
                                                                         spec.min_acceptance_rate)
-        assert t.min_ess == spec.theory_min_ess  # every theory's posterior by the same floor
+        assert t.min_ess == spec.min_ess  # every theory's posterior by the same rule
         assert t.output.name == f"posterior_{theory}.json" and t.db.parent.name == theory
         assert t.fingerprint() != spec.fingerprint()
     assert len(for_theory(spec, "strategic").priors) > len(for_theory(spec, "learning").priors) > len(base)
@@ -76,6 +76,7 @@ def test_merged_ensemble_keeps_each_particles_theory_and_weights_theories_equall
         sys.argv = argv
     assert (tmp_path / "posterior_myopic.json").is_file()  # the single-theory file kept as the myopic theory's
     ens = load_ensemble(tmp_path / "posterior_theories.json")
+    assert Path(ens.scenario).resolve() == (ROOT / "scenarios" / "baseline.toml").resolve()  # a working path
     assert ens.theories == ["myopic", "learning"] and ens.sets == []
     w = ens.particles.groupby("theory")["weight"].sum()
     assert w["myopic"] == pytest.approx(0.5) and w["learning"] == pytest.approx(0.5)
@@ -137,3 +138,30 @@ def test_set_decision_resets_inherited_values_of_unused_mechanisms_but_keeps_and
     with pytest.warns(UserWarning, match="labs.ewa_phi = 0.7 has no effect under labs.decision = 'myopic'"):
         sc = load_scenario(base, ["labs.decision=myopic", "labs.ewa_phi=0.7"])
     assert sc.labs.ewa_phi == 0.7  # a value the user gives is kept, and its uselessness said
+
+
+def test_a_file_that_sets_its_theory_drops_inherited_values_of_unused_mechanisms(tmp_path):
+    import warnings
+
+    from sim.scenario.schema import Labs, load_scenario
+
+    parent = tmp_path / "strategic.toml"
+    parent.write_text(f'extends = "{ROOT / "scenarios" / "baseline.toml"}"\nname = "s"\n\n'
+                      '[labs]\ndecision = "strategic"\newa_phi = 0.6\nswitch_cost = 1.5\n', encoding="utf-8")
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "strategic.toml"\nname = "c"\n\n[labs]\ndecision = "imitation"\n', encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sc = load_scenario(child)
+    assert sc.labs.ewa_phi == Labs.model_fields["ewa_phi"].default  # learning's, inherited: dropped
+    assert sc.labs.switch_cost == 1.5  # imitation's, inherited: kept
+
+
+def test_posterior_runs_refuse_a_set_of_what_the_draws_set():
+    from sim.analysis.posterior import EnsembleError, refuse_drawn_overrides
+
+    ens = load_ensemble(ROOT / "scenarios" / "posterior.json")
+    for bad in ("labs.decision=myopic", f"{ens.paths[0]}=0.5"):
+        with pytest.raises(EnsembleError, match="with --posterior every draw sets"):
+            refuse_drawn_overrides(ens, [bad])
+    refuse_drawn_overrides(ens, ["governments.US.leakage=0.9"])  # not drawn: allowed

@@ -147,7 +147,6 @@ class ABCSpec:
     min_acceptance_rate: float = 0.02
     min_epsilon: float = 0.0
     min_ess: int = 100
-    theory_min_ess: int = 1  # --theory's posterior floor: 1 = each theory's last generation (the same budget)
     workers: int = 2
     lag_sigma_months: float = 5.2
     p8_sigma: float = 0.5
@@ -261,16 +260,13 @@ def for_theory(spec: ABCSpec, theory: str) -> ABCSpec:
     """The spec of one release-decision theory (issue 28): ``labs.decision = theory`` added to its ``set``, the
     priors of the parameters that belong to it (no ``theories`` key, or one naming it), and its own outputs beside
     the spec's: ``<output stem>_<theory>.json``, ``<out_dir>/<theory>/`` with its history database. Every theory
-    keeps the spec's population, generations and stopping rules (the same calibration budget), and its posterior is
-    the last generation whose ESS is at least the spec's ``theory_min_ess`` (default 1: every theory's last
-    generation, so no theory is judged at an earlier generation than another; the ESS is reported). Raises
-    ABCError for an unknown theory."""
+    keeps the spec's population, generations, stopping rules and posterior rule (``min_ess``: the same budget and
+    the same rule for every theory). Raises ABCError for an unknown theory."""
     if theory not in DECISIONS:
         raise ABCError(f"--theory: expected one of {', '.join(DECISIONS)}, got {theory!r}")
     priors = [q for q in spec.priors if q.theories is None or theory in q.theories]
     out_dir = spec.out_dir / theory
     return replace(spec, priors=priors, sets=[*spec.sets, f"labs.decision={theory}"], theory=theory,
-                   min_ess=spec.theory_min_ess,
                    output=spec.output.with_name(f"{spec.output.stem}_{theory}{spec.output.suffix}"),
                    out_dir=out_dir, db=out_dir / "abc_history.db")
 
@@ -289,11 +285,10 @@ def _abc_section(data: dict, src: str) -> dict[str, Any]:
     """``[abc]``: population, generations, stopping rules, the posterior's minimum ESS and the workers."""
     abc = _get(data, "abc", dict, src, {})
     w_abc = f"{src}: [abc]"
-    extra = set(abc) - {"population", "generations", "min_acceptance_rate", "min_epsilon", "min_ess",
-                        "theory_min_ess", "workers"}
+    extra = set(abc) - {"population", "generations", "min_acceptance_rate", "min_epsilon", "min_ess", "workers"}
     if extra:
         raise ABCError(f"{w_abc}: unknown key(s) {', '.join(sorted(extra))}; allowed: population, generations, "
-                       "min_acceptance_rate, min_epsilon, min_ess, theory_min_ess, workers")
+                       "min_acceptance_rate, min_epsilon, min_ess, workers")
     rate = _get(abc, "min_acceptance_rate", float, w_abc, 0.02)
     if not 0 <= rate < 1:
         raise ABCError(f"{w_abc} key 'min_acceptance_rate': must be in [0, 1), got {rate}")
@@ -302,7 +297,6 @@ def _abc_section(data: dict, src: str) -> dict[str, Any]:
         raise ABCError(f"{w_abc} key 'min_epsilon': must be >= 0, got {eps}")
     return {"population": _posint(abc, "population", w_abc, 200), "generations": _posint(abc, "generations", w_abc, 8),
             "min_acceptance_rate": rate, "min_epsilon": eps, "min_ess": _posint(abc, "min_ess", w_abc, 100),
-            "theory_min_ess": _posint(abc, "theory_min_ess", w_abc, 1),
             "workers": _posint(abc, "workers", w_abc, 2)}
 
 

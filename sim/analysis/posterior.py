@@ -91,7 +91,13 @@ class Ensemble:
                         float(1.0 / np.sum(sub["weight"].to_numpy() ** 2)))
 
     def base_scenario(self, overrides: Sequence[str] = ()) -> Scenario:
-        """The scenario the ensemble was fitted on, with its overrides and then ``overrides``."""
+        """The scenario the ensemble was fitted on, with its overrides and then ``overrides``. Raises ScenarioError,
+        naming the ensemble's ``scenario`` key when that file is missing (a relative path is relative to the
+        ensemble's folder: a copied ensemble needs its scenario beside it, or an absolute path there)."""
+        if not Path(self.scenario).is_file():
+            raise ScenarioError(f"{self.source}: key 'scenario': {self.scenario} not found (a relative path is read "
+                                "from the ensemble's folder: keep the ensemble beside its scenario, or write the "
+                                "scenario's absolute path in that key)")
         return load_scenario(self.scenario, [*self.sets, *overrides])
 
 
@@ -171,6 +177,20 @@ def draw(ensemble: Ensemble, n: int, seed: int = 0) -> pd.DataFrame:
     out.insert(0, "particle", idx)
     out.insert(0, "draw", np.arange(n))
     return out
+
+
+def refuse_drawn_overrides(ensemble: Ensemble, sets: Sequence[str]) -> None:
+    """Raise EnsembleError when a ``--set`` names what the posterior draws set (``labs.decision`` or a fitted
+    parameter of any theory in ``ensemble``): the draws would overwrite it, so it would be recorded but not used."""
+    from sim.scenario.schema import parse_override
+
+    drawn = {"labs.decision", *ensemble.paths}
+    bad = [t for t in sets if ".".join(parse_override(t)[0]) in drawn]
+    if bad:
+        raise EnsembleError(f"--set {', '.join(bad)}: with --posterior every draw sets "
+                            f"{'this' if len(bad) == 1 else 'these'} (the theory and fitted parameters of "
+                            f"{ensemble.source}); drop --posterior to run your value at the point, or draw from an "
+                            "ensemble fitted with it")
 
 
 def draw_values(row: pd.Series | dict, paths: Sequence[str], keep: Sequence[str] = ()) -> dict[str, Any]:

@@ -401,12 +401,15 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
         EnsembleError,
         load_ensemble,
         posterior_effects,
+        refuse_drawn_overrides,
         run_posterior_comparison,
     )
 
     try:
         ens = load_ensemble(ensemble_file)
-    except EnsembleError as e:
+        refuse_drawn_overrides(ens, sets)
+        ens.base_scenario()  # the scenario it was fitted on must load (a relative path from a moved file)
+    except (EnsembleError, ScenarioError) as e:
         fail(str(e))
     out_dir = Path(out) if out else Path("results") / folder_name("compare_posterior_" + "_vs_".join(dict.fromkeys(names)))[:120]
     total = draws * replications * len(loaded)

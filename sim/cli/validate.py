@@ -140,10 +140,11 @@ def _resolve(scenario: str, posterior: str | None, sets: tuple[str, ...], seed: 
     if posterior is None:
         extra = list(sets) + ([f"seed={seed}"] if seed is not None else [])
         return scenario_or_exit(scenario, tuple(extra)), None, scenario
-    from sim.analysis.posterior import EnsembleError, load_ensemble
+    from sim.analysis.posterior import EnsembleError, load_ensemble, refuse_drawn_overrides
 
     try:
         ensemble = load_ensemble(posterior)
+        refuse_drawn_overrides(ensemble, sets)
         sc = ensemble.base_scenario(list(sets))
     except (EnsembleError, ScenarioError) as e:
         fail(str(e))

@@ -136,6 +136,7 @@ def _resolve_file(path: Path, chain: tuple[Path, ...], problems: list[str],
     parent_path = (path.parent / parent).resolve()
     base, base_origins = _resolve_file(parent_path, (*chain, path), problems, notes)
     merged = _deep_merge(base, data)
+    _drop_inherited_unused(merged, data)
     if mode == "replace":  # this file's events replace the parent's: none when it has none
         merged["events"] = own if own is not None else []
         origins = own_origins
@@ -276,6 +277,19 @@ def _format_errors(err: ValidationError, source: str, data: dict,
         got = repr(e.get("input"))
         lines.append(f"{source}: field '{loc}': {msg}" + (f" (got {got})" if len(got) <= 80 else ""))
     return "\n".join(lines)
+
+
+def _drop_inherited_unused(merged: dict, own: dict) -> None:
+    """A file that sets ``labs.decision`` itself: the values it inherits for the mechanisms that theory does not use
+    (e.g. the baseline's fitted point of another theory) are dropped, so their defaults apply (they would have no
+    effect, and warn); the values the file sets itself are kept."""
+    decision = own.get("labs", {}).get("decision") if isinstance(own.get("labs"), dict) else None
+    if decision not in DECISIONS or not isinstance(merged.get("labs"), dict):
+        return
+    for key in theory_values(decision):
+        name = key.split(".")[1]
+        if key != "labs.decision" and name not in own["labs"]:
+            merged["labs"].pop(name, None)
 
 
 def _reset_unused_theory(data: dict, set_paths: list[list[str]], source: str, notes: list[str]) -> None:
