@@ -160,18 +160,27 @@ def to_markdown(result: TheoryValidation, title: str = "Theories of the release 
              "effective particles, many parameters) is favoured by the verdicts, not only by its fit.", "",
              "| rank | theory | patterns passed in sample | held out | ABC distance | parameters | posterior ESS |",
              "|---|---|---|---|---|---|---|"]
+    n_in = result.verdicts.groupby("theory")["in_sample"].count()
+    n_out = result.verdicts.groupby("theory")["held_out"].count()
     for r in result.ranking.itertuples(index=False):
         dist = "" if math.isnan(r.abc_distance) else f"{r.abc_distance:.4g}"
         f = fits.get(r.theory, {})
         ess = "" if f.get("ess") is None else f"{float(f['ess']):.1f}"
-        lines.append(f"| {r.rank} | {r.theory} | {r.in_sample_passed} | {r.held_out_passed} | {dist} | "
-                     f"{f.get('parameters', '')} | {ess} |")
-    lines += ["", "| theory | pattern | in sample | held out |", "|---|---|---|---|"]
+        lines.append(f"| {r.rank} | {r.theory} | {r.in_sample_passed} of {n_in.get(r.theory, 0)} | "
+                     f"{r.held_out_passed} of {n_out.get(r.theory, 0)} | {dist} | {f.get('parameters', '')} | "
+                     f"{ess} |")
+    lines += ["", "Patterns (docs/ODD.md, section 1): P1 open share of releases by region; P2 open-closed lag in "
+              "training compute; P3 frontier compute growth; P4 developers outside China on Chinese open models "
+              "rising (direction); P5 the best open model's country; P6 open-closed and P7 US-China lags on Epoch's "
+              "Capabilities Index; P8 named labs' strategies.", "",
+              "| theory | pattern | in sample | held out |", "|---|---|---|---|"]
 
     def mark(v) -> str:
         return "n/a" if pd.isna(v) else ("pass" if v else "FAIL")
 
-    for v in result.verdicts.itertuples(index=False):
+    order = {t: k for k, t in enumerate(result.ranking["theory"])}  # the verdicts in the ranking's order
+    verdicts = result.verdicts.sort_values("theory", key=lambda c: c.map(order), kind="stable")
+    for v in verdicts.itertuples(index=False):
         lines.append(f"| {v.theory} | {v.pattern} | {mark(v.in_sample)} "
                      f"({_rows(result.table, v.theory, v.pattern, IN_SAMPLE)}) | {mark(v.held_out)} "
                      f"({_rows(result.table, v.theory, v.pattern, HELD_OUT)}) |")

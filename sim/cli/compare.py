@@ -155,8 +155,9 @@ def metric_notes(stats) -> list[str]:
 @click.option("--posterior", "posterior", type=click.IntRange(min=1), default=None, metavar="N",
               help="Policy effects over the posterior: N parameter sets drawn from --ensemble, each run "
                    "--replications times in every scenario with common seeds (for a publishable figure: 50 or more draws, 10 or more replications).")
-@click.option("--ensemble", type=click.Path(dir_okay=False), default="scenarios/posterior.json", show_default=True,
-              help="With --posterior: the posterior ensemble (aieco calibrate experiments/abc.toml).")
+@click.option("--ensemble", type=click.Path(dir_okay=False), default=None,
+              help="With --posterior: the posterior ensemble (default scenarios/posterior.json, the baseline theory's; "
+                   "aieco calibrate experiments/abc.toml).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes running the runs: the (scenario, replication) cells, with --posterior the (draw, "
                    "scenario) cells. The numbers do not depend on it.")
@@ -167,7 +168,7 @@ def metric_notes(stats) -> list[str]:
 @overwrite_option
 def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, months: int | None,
             sets: tuple[str, ...], window: str, also: tuple[str, ...], out: str | None, formats: str, width: str,
-            no_figures: bool, precision: float | None, max_replications: int | None, posterior: int | None, ensemble: str,
+            no_figures: bool, precision: float | None, max_replications: int | None, posterior: int | None, ensemble: str | None,
             workers: int, resume: bool, scheduler: str | None, overwrite: bool = False) -> None:
     """Run SCENARIOS (TOML files; the first is the reference) with common random numbers and compare.
 
@@ -207,7 +208,10 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     if precision is not None and max_replications is not None and not given:
         replications = min(replications, max_replications)  # the first batch fits under the cap asked for
     max_replications = max_replications_or_exit(max_replications, replications, precision)
+    if posterior is None and ensemble is not None:
+        fail("--ensemble is read only with --posterior N (policy effects over N draws from it)")
     if posterior is not None:
+        ensemble = ensemble or "scenarios/posterior.json"
         _compare_posterior(loaded, names, scenarios, posterior, replications, seed, ensemble, workers, metrics,
                            out, sets, months, scheduler, overwrite=overwrite)
         return
@@ -449,7 +453,8 @@ def _write_posterior(staging: Path, comp, eff, ens, names, files, loaded, draws:
         "reference": names[0], "names": names,
         "scenarios": [{"name": n, "file": str(Path(f).resolve()), "scenario": s.resolved_dict()}
                       for n, f, s in zip(names, files, loaded, strict=True)],
-        "ensemble": str(ens.source), "ensemble_ess": ens.ess, "ensemble_provenance": ens.provenance,
+        "ensemble": str(ens.source), "ensemble_theories": ens.theories, "ensemble_ess": ens.ess,
+        "ensemble_provenance": ens.provenance,
         "draws": draws, "replications": replications, "base_seed": comp.base_seed,
         "seed_rule": "draw i, replication r: seed_for(base_seed, i, r) in every scenario; draws: "
                      "numpy.random.default_rng(base_seed).choice by weight",
@@ -462,6 +467,7 @@ def _print_posterior(eff, comp, ens, names, loaded, draws: int, replications: in
     """The effects over the posterior: per metric, scenario and effect, the median and 90% interval over draws,
     the spread over runs, the share of draws with the median's sign and the month."""
     t = Table(title=f"{' vs '.join(names)}: effects over the posterior ({draws} draws from {Path(ens.source).name}, "
+                    f"theory {', '.join(ens.theories)}, "
                     f"ESS {ens.ess:.0f}, x {replications} runs, common seeds; {comp.wall_seconds:.0f} s)",
               title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for h in ("metric / scenario / effect", "median [90% over draws]", "spread over runs [90%]", "same sign",

@@ -108,6 +108,9 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
     from sim.analysis.validation import ValidationInputError, load_targets
 
     fmts = parse_formats(formats)
+    draws_given = click.get_current_context().get_parameter_source("draws") != click.core.ParameterSource.DEFAULT
+    if not (use_posterior or use_theories) and (ensemble is not None or draws_given):
+        fail("--ensemble and --draws are read only with --posterior or --theories")
     posterior = ensemble or ("scenarios/posterior_theories.json" if use_theories else "scenarios/posterior.json")
     use_posterior = use_posterior or use_theories
     if replications is None:
@@ -218,7 +221,8 @@ def _write(folder: Path, out_dir: Path, result, sc, scenario: str, ensemble, tar
              f"{sc.start} + {months} months, base seed {sc.seed}."]
     title = f"Validation of '{sc.name}' against Epoch AI data (patterns P1-P8)"
     if ensemble is not None:
-        notes.append(f"Posterior predictive check: {draws} draws from `{ensemble.source}` (ESS {ensemble.ess:.0f}) x "
+        notes.append(f"Posterior predictive check: {draws} draws from `{ensemble.source}` (theory "
+                     f"{', '.join(ensemble.theories)}; ESS {ensemble.ess:.1f}) x "
                      f"{result.runs_per_draw} runs each; intervals are posterior predictive (parameter and run-to-run "
                      "uncertainty); 2022-2024 in sample, 2025 held out.")
         title = f"Posterior predictive check of '{sc.name}' against Epoch AI data (patterns P1-P8)"
@@ -233,6 +237,7 @@ def _write(folder: Path, out_dir: Path, result, sc, scenario: str, ensemble, tar
     if ensemble is not None:
         manifest["posterior"] = {"ensemble": str(ensemble.source), "draws": draws,
                                  "runs_per_draw": result.runs_per_draw, "ess": ensemble.ess,
+                                 "theories": ensemble.theories,
                                  "seed_rule": "draw i, run r: seed_for(seed, i, r); draws: "
                                               "numpy.random.default_rng(seed).choice by weight",
                                  "ensemble_provenance": ensemble.provenance}
