@@ -195,8 +195,10 @@ def fig_compare_difference_timeseries(ts: pd.DataFrame, names: Sequence[str], me
         return None
     from_month = from_month or {}
     rows, cols, spare = _grid(width, len(metrics))
+    in_cells = spare and rows * cols - len(metrics) >= 2  # the legend fits the empty cells; else above the panels
     per_row = 0.31 if width == "double" else 0.62
-    fig, axes = figure(width, per_row * rows + (0 if spare else 0.04 * len(names)), rows, cols)
+    legend_rows = 0 if in_cells else (len(names) + 3 if width == "single" else 0.8 * len(names))
+    fig, axes = figure(width, per_row * rows + 0.05 * legend_rows, rows, cols)
     axes = np.atleast_1d(axes).ravel()
     dates = ts.drop_duplicates("month").sort_values("month")["date"]
     from sim.plots.style import to_dates
@@ -229,12 +231,13 @@ def fig_compare_difference_timeseries(ts: pd.DataFrame, names: Sequence[str], me
     hs = [*hs, Line2D([], [], color="#bbbbbb", lw=6, alpha=0.6), Line2D([], [], color="#777777", ls=":", lw=0.8),
           Line2D([], [], color="#777777", marker="v", ls="none", ms=4)]
     labels = [*labels, "90% CI of the mean", "first policy change", "peak"]
-    if spare:
-        axes[len(metrics)].legend(hs, labels, loc="center left", title=f"Minus {names[0]} (mean)", alignment="left",
-                                  borderaxespad=0.0, handlelength=2.6)
+    if in_cells:  # spread over the empty cells beside the first: out of the layout, so the columns stay equal
+        leg = axes[len(metrics)].legend(hs, labels, loc="center left", title=f"Minus {names[0]} (mean)",
+                                        alignment="left", borderaxespad=0.0, handlelength=2.6)
+        leg.set_in_layout(False)
     else:
         fig.legend(hs, labels, loc="outside upper left", title=f"Minus {names[0]} (mean)", alignment="left",
-                   ncols=3 if width == "double" else 2, handlelength=2.6)
+                   ncols=3 if width == "double" else 1, handlelength=2.6)
     n = int(ts["replication"].nunique())
     caption(fig, f"aieco compare: each scenario minus '{names[0]}' in the same replication (common random numbers), "
                  f"mean over {n} replication{'s' * (n > 1)} with its pointwise 90% bootstrap confidence band (not "
