@@ -179,7 +179,7 @@ def draw(ensemble: Ensemble, n: int, seed: int = 0) -> pd.DataFrame:
     return out
 
 
-def refuse_drawn_overrides(ensemble: Ensemble, sets: Sequence[str]) -> None:
+def refuse_drawn_overrides(ensemble: Ensemble, sets: Sequence[str], flag: str = "--posterior") -> None:
     """Raise EnsembleError when a ``--set`` names what the posterior draws set (``labs.decision`` or a fitted
     parameter of any theory in ``ensemble``): the draws would overwrite it, so it would be recorded but not used."""
     from sim.scenario.schema import parse_override
@@ -187,9 +187,9 @@ def refuse_drawn_overrides(ensemble: Ensemble, sets: Sequence[str]) -> None:
     drawn = {"labs.decision", *ensemble.paths}
     bad = [t for t in sets if ".".join(parse_override(t)[0]) in drawn]
     if bad:
-        raise EnsembleError(f"--set {', '.join(bad)}: with --posterior every draw sets "
+        raise EnsembleError(f"--set {', '.join(bad)}: with {flag} every draw sets "
                             f"{'this' if len(bad) == 1 else 'these'} (the theory and fitted parameters of "
-                            f"{ensemble.source}); drop --posterior to run your value at the point, or draw from an "
+                            f"{ensemble.source}); drop {flag} to run your value at the point, or draw from an "
                             "ensemble fitted with it")
 
 
@@ -288,6 +288,13 @@ def _own_paths(scenario: Scenario, base: Scenario, paths: Sequence[str]) -> list
 
     own = [p for p in paths if not np.isclose(current(scenario, p), current(base, p), rtol=1e-12, atol=0.0)]
     return own + (["labs.decision"] if scenario.labs.decision != base.labs.decision else [])
+
+
+def kept_paths(scenarios: Sequence[Scenario], ensemble: Ensemble) -> list[list[str]]:
+    """Per scenario, what it sets itself among what the draws set (a fitted parameter at a value of its own, or its
+    own ``labs.decision``): :func:`run_posterior_comparison` keeps those in every draw of that scenario."""
+    base = ensemble.base_scenario()
+    return [_own_paths(sc, base, ensemble.paths) for sc in scenarios]
 
 
 def _run_cell(args: tuple) -> pd.DataFrame:

@@ -404,6 +404,7 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
     from sim.analysis.posterior import (
         EnsembleError,
         load_ensemble,
+        kept_paths,
         posterior_effects,
         refuse_drawn_overrides,
         run_posterior_comparison,
@@ -412,9 +413,17 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
     try:
         ens = load_ensemble(ensemble_file)
         refuse_drawn_overrides(ens, sets)
-        ens.base_scenario()  # the scenario it was fitted on must load (a relative path from a moved file)
+        kept = kept_paths(loaded, ens)  # the scenario it was fitted on must load (a relative path from a moved file)
     except (EnsembleError, ScenarioError) as e:
         fail(str(e))
+    for name, paths in zip(names, kept, strict=True):
+        if paths:
+            err_console.print(f"note: {name} sets {', '.join(paths)} itself: its runs keep "
+                              f"{'that value' if len(paths) == 1 else 'those values'} in every draw (the draws set "
+                              "the rest)", soft_wrap=True)
+    if ens.ess < 20:
+        err_console.print(f"[yellow]warning:[/] {ens.source} has an effective sample size of {ens.ess:.1f}: the draws "
+                          "repeat a few particles, so the intervals over draws are rough", markup=True, soft_wrap=True)
     out_dir = Path(out) if out else Path("results") / folder_name("compare_posterior_" + "_vs_".join(dict.fromkeys(names)))[:120]
     total = draws * replications * len(loaded)
     with staged_output(out_dir, overwrite=overwrite, kinds=("compare_posterior",)) as staging:
@@ -434,6 +443,7 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
         eff = posterior_effects(comp, metrics)
         _write_posterior(staging, comp, eff, ens, names, files, loaded, draws, replications,
                          {"sets": list(sets), "months_override": months, "workers": workers, "scheduler": scheduler,
+                          "kept_by_scenario": dict(zip(names, kept, strict=True)),
                           "runs": total})
     _print_posterior(eff, comp, ens, names, loaded, draws, replications)
     err_console.print(f"wrote {out_dir}/: posterior_effects.csv, draws.csv, timeseries.parquet, manifest.json",

@@ -109,13 +109,15 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
 
     fmts = parse_formats(formats)
     draws_given = click.get_current_context().get_parameter_source("draws") != click.core.ParameterSource.DEFAULT
-    if not (use_posterior or use_theories) and (ensemble is not None or draws_given):
-        fail("--ensemble and --draws are read only with --posterior or --theories")
+    given = [f for f, g in (("--ensemble", ensemble is not None), ("--draws", draws_given)) if g]
+    if not (use_posterior or use_theories) and given:
+        fail(f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} read only with --posterior or --theories")
     posterior = ensemble or ("scenarios/posterior_theories.json" if use_theories else "scenarios/posterior.json")
     use_posterior = use_posterior or use_theories
     if replications is None:
         replications = 2 if use_posterior else 20
-    sc, ensemble, scenario = _resolve(scenario, posterior if use_posterior else None, sets, seed)
+    sc, ensemble, scenario = _resolve(scenario, posterior if use_posterior else None, sets, seed,
+                                      "--theories" if use_theories else "--posterior")
     suffix = "_theories" if use_theories else ("_posterior" if ensemble is not None else "")
     default_out = Path("results") / "validation" / folder_name(sc.name + suffix)
     out_dir = Path(out) if out else default_out
@@ -137,7 +139,8 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
     _report(result, f"{title}: {runs_label}", targets, out_dir, ensemble is not None, n_fig, strict)
 
 
-def _resolve(scenario: str, posterior: str | None, sets: tuple[str, ...], seed: int | None) -> tuple:
+def _resolve(scenario: str, posterior: str | None, sets: tuple[str, ...], seed: int | None,
+             flag: str = "--posterior") -> tuple:
     """(scenario, ensemble or None, scenario path): with ``posterior``, the ensemble's own scenario (exit 2 when
     SCENARIO names another one); else SCENARIO with ``sets`` and ``seed``."""
     if posterior is None:
@@ -147,7 +150,7 @@ def _resolve(scenario: str, posterior: str | None, sets: tuple[str, ...], seed: 
 
     try:
         ensemble = load_ensemble(posterior)
-        refuse_drawn_overrides(ensemble, sets)
+        refuse_drawn_overrides(ensemble, sets, flag)
         sc = ensemble.base_scenario(list(sets))
     except (EnsembleError, ScenarioError) as e:
         fail(str(e))
@@ -155,6 +158,10 @@ def _resolve(scenario: str, posterior: str | None, sets: tuple[str, ...], seed: 
         fail(f"--posterior checks the scenario the ensemble was fitted on ({ensemble.scenario}), not {scenario}: "
              "drop SCENARIO, or validate it without --posterior (its point values), or fit an ensemble on it "
              "(a spec whose `scenario` is that file)")
+    if flag == "--posterior" and ensemble.ess < 20:
+        err_console.print(f"[yellow]warning:[/] {ensemble.source} has an effective sample size of {ensemble.ess:.1f}: "
+                          "the draws repeat a few particles, so the posterior predictive intervals are rough",
+                          markup=True, soft_wrap=True)
     return sc, ensemble, str(ensemble.scenario)
 
 
@@ -278,7 +285,8 @@ def _theories(sc, ensemble, targets, out_dir: Path, replications: int, draws: in
         res.verdicts.to_csv(staging / "theories_verdicts.csv", index=False)
         res.ranking.to_csv(staging / "theories_ranking.csv", index=False, float_format="%.6g")
         context = (f"Ensemble `{ensemble.source}`; {draws} draws x {replications} runs per theory, seed {seed}; "
-                   f"scenario `{sc.name}`{' with ' + ', '.join(sets) if sets else ''}.")
+                   f"scenario `{sc.name}`{' with ' + ', '.join(sets) if sets else ''}; P1 counts releases "
+                   f"`{p1_definition}`.")
         (staging / "theories.md").write_text(to_markdown(res, context=context, fits=theory_fits(ensemble)),
                                              encoding="utf-8")
         manifest = base_manifest("validation")
@@ -289,8 +297,10 @@ def _theories(sc, ensemble, targets, out_dir: Path, replications: int, draws: in
         write_json_atomic(staging / "manifest.json", manifest)
     out_console = wide_console(180)
     for r in res.ranking.itertuples(index=False):
-        out_console.print(f"{r.rank}. {r.theory}: {r.in_sample_passed} patterns pass strictly in sample, "
-                          f"{r.held_out_passed} held out", soft_wrap=True)
+        n_in = int(res.verdicts.loc[res.verdicts["theory"] == r.theory, "in_sample"].count())
+        n_out = int(res.verdicts.loc[res.verdicts["theory"] == r.theory, "held_out"].count())
+        out_console.print(f"{r.rank}. {r.theory}: {r.in_sample_passed} of {n_in} patterns pass strictly in sample, "
+                          f"{r.held_out_passed} of {n_out} held out", soft_wrap=True)
     err_console.print(f"wrote {out_dir}/: theories.csv, theories_verdicts.csv, theories_ranking.csv, theories.md, "
                       "manifest.json")
     best = res.ranking.iloc[0]["theory"] if len(res.ranking) else None
