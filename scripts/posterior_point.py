@@ -23,13 +23,9 @@ from sim.analysis.calibration import fitted_tables, toml_value
 from sim.analysis.posterior import EnsembleError, load_ensemble
 from sim.analysis.provenance import git_commit
 from sim.scenario import field_info, load_scenario
+from sim.scenario.schema import unused_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-THEORY_PARAMETERS = ("labs.ewa_delta", "labs.ewa_phi", "labs.ewa_rho", "labs.ewa_lambda", "labs.imitation_weight",
-                     "labs.imitation_region_share", "labs.switch_cost", "labs.inertia_size")
-"""Parameters of one theory of the release decision or another: a point of another theory leaves them out."""
 
 
 def point_values(ens) -> dict[str, tuple[float, float, float]]:
@@ -63,7 +59,7 @@ def main(ens_path: Path, out: Path, theory: str | None = None) -> Path:
     old = tomllib.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
     # another theory's point: drop its decision and the parameters only other theories use
     theirs = {p["path"] for p in load_ensemble(ens_path).parameters if p.get("theories")} - set(fitted)
-    theirs |= set(THEORY_PARAMETERS) - set(fitted)
+    theirs |= {f"labs.{n}" for n in unused_parameters(theory)} - set(fitted)
     for path in theirs | {"labs.decision"}:
         section, key = path.split(".", 1)
         if isinstance(old.get(section), dict):

@@ -110,14 +110,14 @@ def test_a_theory_run_on_another_theorys_point_resets_what_it_does_not_use():
 
 def test_a_draw_sets_its_theory_and_leaves_out_what_it_does_not_use_or_the_scenario_keeps():
     """The values a posterior draw sets (validate and compare --posterior): NaN (a parameter of another theory) left
-    out, the draw's theory with the defaults of unused mechanisms, and nothing a scenario sets itself."""
+    out, the draw's theory, and nothing a scenario sets itself."""
     from sim.analysis.posterior import draw_values
 
     row = {"theory": "learning", "labs.beta": 4.0, "labs.ewa_phi": 0.7, "labs.imitation_weight": float("nan")}
     paths = ["labs.beta", "labs.ewa_phi", "labs.imitation_weight"]
     v = draw_values(row, paths)
     assert v["labs.decision"] == "learning" and v["labs.beta"] == 4.0 and v["labs.ewa_phi"] == 0.7
-    assert v["labs.imitation_weight"] == 1.0  # imitation's default: the draw's theory does not use it, no NaN
+    assert "labs.imitation_weight" not in v  # NaN: the draw's theory does not use it (with_values resets it)
     kept = draw_values(row, paths, keep=["labs.beta", "labs.decision"])
     assert "labs.beta" not in kept and "labs.decision" not in kept and "labs.imitation_weight" not in kept
 

@@ -302,7 +302,6 @@ def test_another_theorys_parameter_set_away_from_its_default_warns():
 def test_the_compiled_pull_is_numpys_bit_for_bit():
     """The engine's compiled imitation pull (sim.model.kernels.imitation_pulls) gives exactly the numpy formulation's
     numbers for the home region's peers and the world's, whatever the adopters, strategies and actives."""
-    from sim.model.decision import imitation_pulls
     from sim.model.kernels import imitation_pulls as compiled
 
     rng = np.random.default_rng(7)
@@ -314,5 +313,6 @@ def test_the_compiled_pull_is_numpys_bit_for_bit():
             i = int(rng.integers(k))
             peers = active.copy()
             peers[i] = False
-            want = imitation_pulls(adopters, lab_open, (peers & (region == region[i]), peers), i)
+            want = [imitation_pull(adopters, lab_open, peers & (region == region[i]), i),
+                    imitation_pull(adopters, lab_open, peers, i)]
             assert list(compiled(adopters, lab_open, active, region, i)) == want

@@ -75,7 +75,7 @@ from sim.analysis.abc_statistics import (
     summary_statistics,
 )
 from sim.analysis.calibration_spec import parameter_range, read_spec_table, spec_value
-from sim.scenario.schema import DECISIONS, Scenario, load_scenario, with_values
+from sim.scenario.schema import DECISIONS, Scenario, load_scenario, theories_using, with_values
 
 __all__ = [
     "CALIBRATION_YEARS",
@@ -230,15 +230,6 @@ def _priors(data: dict, src: str) -> list[Prior]:
     return priors
 
 
-def _theories_using(path: str) -> tuple[str, ...] | None:
-    """The theories of the release decision that use ``path`` (None: a parameter of every theory)."""
-    from sim.scenario.schema.sections import THEORY_PARAMETERS, THEORY_USERS
-
-    section, _, name = path.partition(".")
-    mechanism = next((m for m, names in THEORY_PARAMETERS.items() if section == "labs" and name in names), None)
-    return None if mechanism is None else tuple(t for t in DECISIONS if mechanism in THEORY_USERS[t])
-
-
 def _prior(item: Any, where: str) -> Prior:
     """One parameter's prior: on ``prior = [lower, upper]``, else its plausible range; within its valid range."""
     ppath, lo, hi, info = parameter_range(item if not isinstance(item, dict) else
@@ -248,7 +239,8 @@ def _prior(item: Any, where: str) -> Prior:
     theories = _get(item, "theories", list, where, None)
     if theories is not None and (not theories or any(t not in DECISIONS for t in theories)):
         raise ABCError(f"{where}: key 'theories': expected a non-empty list of {', '.join(DECISIONS)}, got {theories!r}")
-    users = _theories_using(ppath)
+    section, _, name = ppath.partition(".")
+    users = theories_using(name) if section == "labs" else None
     if users is not None and (theories is None or set(theories) - set(users)):
         raise ABCError(f"{where}: key 'theories': {ppath} is used only by the theories {', '.join(users)} (fitting it "
                        f"under another has no effect); give theories = {list(users)!r} or a subset")
@@ -264,7 +256,7 @@ def for_theory(spec: ABCSpec, theory: str) -> ABCSpec:
     the same rule for every theory). Raises ABCError for an unknown theory."""
     if theory not in DECISIONS:
         raise ABCError(f"--theory: expected one of {', '.join(DECISIONS)}, got {theory!r}")
-    priors = [q for q in spec.priors if q.theories is None or theory in q.theories]
+    priors = _theory_priors(spec, theory)
     out_dir = spec.out_dir / theory
     return replace(spec, priors=priors, sets=[*spec.sets, f"labs.decision={theory}"], theory=theory,
                    output=spec.output.with_name(f"{spec.output.stem}_{theory}{spec.output.suffix}"),
@@ -277,8 +269,12 @@ def own_theory(spec: ABCSpec) -> ABCSpec:
     says which theory it is (the spec's outputs and posterior rule unchanged). Raises ScenarioError (from loading the
     scenario) for a bad scenario."""
     decision = load_scenario(spec.scenario, spec.sets).labs.decision
-    priors = [q for q in spec.priors if q.theories is None or decision in q.theories]
-    return replace(spec, priors=priors, theory=decision)
+    return replace(spec, priors=_theory_priors(spec, decision), theory=decision)
+
+
+def _theory_priors(spec: ABCSpec, theory: str) -> list[Prior]:
+    """The spec's priors of the parameters ``theory`` fits: those without ``theories`` and those naming it."""
+    return [q for q in spec.priors if q.theories is None or theory in q.theories]
 
 
 def _abc_section(data: dict, src: str) -> dict[str, Any]:
@@ -375,15 +371,11 @@ class Model:
 
 
 def base_scenario(spec: ABCSpec) -> Scenario:
-    """The spec's scenario with its ``set`` overrides, the calibration horizon ``months`` and ``developers_n``; with
-    a ``theory``, its decision and the defaults of the mechanisms it does not use (:func:`theory_values`)."""
-    from sim.scenario.schema import theory_values, with_horizon
+    """The spec's scenario with its ``set`` overrides (``labs.decision=T`` from :func:`for_theory` puts the
+    mechanisms T does not use at their defaults), the calibration horizon ``months`` and ``developers_n``."""
+    from sim.scenario.schema import with_horizon
 
-    sets = [x for x in spec.sets if spec.theory is None or not x.replace(" ", "").startswith("labs.decision=")]
-    sc = load_scenario(spec.scenario, sets)
-    if spec.theory is not None:
-        sc = with_values(sc, theory_values(spec.theory), source=f"{spec.source} (--theory {spec.theory})")
-    sc = with_horizon(sc, spec.months)
+    sc = with_horizon(load_scenario(spec.scenario, spec.sets), spec.months)
     if spec.developers_n is not None:
         sc = with_values(sc, {"developers.n": spec.developers_n}, source=f"{spec.source} (developers_n)")
     return sc

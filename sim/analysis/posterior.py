@@ -41,7 +41,6 @@ from sim.scenario.schema import (
     ScenarioError,
     field_info,
     load_scenario,
-    theory_values,
     with_values,
 )
 
@@ -194,13 +193,13 @@ def refuse_drawn_overrides(ensemble: Ensemble, sets: Sequence[str], flag: str = 
 
 
 def draw_values(row: pd.Series | dict, paths: Sequence[str], keep: Sequence[str] = ()) -> dict[str, Any]:
-    """The values one draw sets: its theory (``labs.decision``, with the schema defaults of the parameters of the
-    mechanisms it does not use: :func:`sim.scenario.schema.theory_values`) when the row has one and ``labs.decision``
-    is not in ``keep``, and each of ``paths`` not in ``keep`` (integer parameters rounded; NaN, a parameter its
-    theory does not use, left out). ``keep``: paths a scenario sets itself, which the draw leaves as they are."""
+    """The values one draw sets: its theory (``labs.decision``; :func:`sim.scenario.schema.with_values` then puts
+    the mechanisms it does not use at their defaults) when the row has one and ``labs.decision`` is not in ``keep``,
+    and each of ``paths`` not in ``keep`` (integer parameters rounded; NaN, a parameter its theory does not use, left
+    out). ``keep``: paths a scenario sets itself, which the draw leaves as they are."""
     values: dict[str, Any] = {}
     if "theory" in row and "labs.decision" not in keep:
-        values |= {k: v for k, v in theory_values(str(row["theory"])).items() if k not in keep}
+        values["labs.decision"] = str(row["theory"])
     for p in paths:
         v = float(row[p])
         if p in keep or math.isnan(v):

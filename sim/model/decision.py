@@ -63,21 +63,13 @@ def imitation_pull(adopters: np.ndarray, lab_open: np.ndarray, peers: np.ndarray
     its advantage, ``sum_j max(0, a_j - a_i) (2 open_j - 1) / sum_j a_j`` over the peers (0 without adopters). The
     leader feels no pull; a lab without adopters is pulled to its peers' adoption-weighted balance of open and
     closed."""
-    return imitation_pulls(adopters, lab_open, (peers,), i)[0]
-
-
-def imitation_pulls(adopters: np.ndarray, lab_open: np.ndarray, masks: tuple[np.ndarray, ...],
-                    i: int) -> list[float]:
-    """:func:`imitation_pull` of each of ``masks`` (bool (K,) peer sets) on lab ``i``, sharing the per-lab terms
-    (the same sums in the same order: bit for bit the same as one call per mask)."""
-    a = adopters.astype(float)
-    gain = np.maximum(a - a[i], 0.0)
-    signed = np.where(lab_open, gain, -gain)
-    out = []
-    for mask in masks:
-        total = a[mask].sum()
-        out.append(0.0 if total <= 0 else float(signed[mask].sum() / total))
-    return out
+    a = adopters[peers].astype(float)
+    total = a.sum()
+    if total <= 0:
+        return 0.0
+    gain = np.maximum(a - float(adopters[i]), 0.0)
+    sign = np.where(lab_open[peers], 1.0, -1.0)
+    return float((gain * sign).sum() / total)
 
 
 class DecisionState:
@@ -127,8 +119,9 @@ class DecisionState:
         return prob, {"x_imitation": x_imit, "x_learned": lam * a_new - x_now, "x_inertia": x_inertia}
 
     def _pull(self, m, i: int) -> float:
-        """``imitation_weight`` x the pull of the home region's peers and the world's (:func:`imitation_pull`),
-        weighted by ``imitation_region_share``."""
+        """``imitation_weight`` x the pull of the home region's peers and the world's (:func:`imitation_pull`, run
+        as :func:`sim.model.kernels.imitation_pulls`: the same numbers, compiled), weighted by
+        ``imitation_region_share``."""
         s, p = m.labs_state, self.p
         pull_home, pull_world = pulls_kernel(m.adopters, s.open, s.active, s.region, i)  # compiled, bit for bit
         pull = p.imitation_region_share * pull_home + (1.0 - p.imitation_region_share) * pull_world

@@ -121,5 +121,6 @@ from sim.scenario.schema.sections import (
     Segment,  # noqa: F401 - re-exported
     Segments,  # noqa: F401 - re-exported
     _segment,  # noqa: F401 - re-exported
-    theory_values,  # noqa: F401 - re-exported
+    theories_using,  # noqa: F401 - re-exported
+    unused_parameters,  # noqa: F401 - re-exported
 )

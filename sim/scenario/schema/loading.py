@@ -29,7 +29,7 @@ from sim.scenario.schema.months import month_index
 from sim.scenario.schema.names import name_problem
 from sim.scenario.schema.paths import _all_paths
 from sim.scenario.schema.scenario import Scenario
-from sim.scenario.schema.sections import DECISIONS, theory_values
+from sim.scenario.schema.sections import DECISIONS, unused_parameters
 
 
 def _deep_merge(base: dict, over: dict) -> dict:
@@ -136,7 +136,9 @@ def _resolve_file(path: Path, chain: tuple[Path, ...], problems: list[str],
     parent_path = (path.parent / parent).resolve()
     base, base_origins = _resolve_file(parent_path, (*chain, path), problems, notes)
     merged = _deep_merge(base, data)
-    _drop_inherited_unused(merged, data)
+    own_labs = data.get("labs") if isinstance(data.get("labs"), dict) else {}
+    if "decision" in own_labs and isinstance(merged.get("labs"), dict):  # this file chooses its theory
+        _reset_unused(merged["labs"], set(own_labs))
     if mode == "replace":  # this file's events replace the parent's: none when it has none
         merged["events"] = own if own is not None else []
         origins = own_origins
@@ -279,34 +281,18 @@ def _format_errors(err: ValidationError, source: str, data: dict,
     return "\n".join(lines)
 
 
-def _drop_inherited_unused(merged: dict, own: dict) -> None:
-    """A file that sets ``labs.decision`` itself: the values it inherits for the mechanisms that theory does not use
-    (e.g. the baseline's fitted point of another theory) are dropped, so their defaults apply (they would have no
-    effect, and warn); the values the file sets itself are kept."""
-    decision = own.get("labs", {}).get("decision") if isinstance(own.get("labs"), dict) else None
-    if decision not in DECISIONS or not isinstance(merged.get("labs"), dict):
-        return
-    for key in theory_values(decision):
-        name = key.split(".")[1]
-        if key != "labs.decision" and name not in own["labs"]:
-            merged["labs"].pop(name, None)
-
-
-def _reset_unused_theory(data: dict, set_paths: list[list[str]], source: str, notes: list[str]) -> None:
-    """After ``--set labs.decision=T``: the parameters of the mechanisms T does not use, unless also set, go back to
-    their defaults (inherited values, e.g. the baseline's fitted point, would have no effect and warn), with a
-    note."""
-    decision = data.get("labs", {}).get("decision")
-    if ["labs", "decision"] not in set_paths or decision not in DECISIONS:
-        return
-    given = {".".join(p) for p in set_paths}
-    reset = [k for k in theory_values(decision) if k != "labs.decision" and k not in given
-             and k.split(".")[1] in data.get("labs", {})]
-    for k in reset:
-        data["labs"].pop(k.split(".")[1])
-    if reset:
-        notes.append(f"{source} (--set labs.decision={decision}): {', '.join(reset)} back to their defaults "
-                     f"(the theory {decision!r} does not use them)")
+def _reset_unused(labs: dict, given: set[str]) -> list[str]:
+    """When ``labs`` (a scenario's ``labs`` table as a dict) has a ``decision`` of :data:`DECISIONS`: drop the
+    values of the mechanisms that theory does not use (:func:`unused_parameters`) except the names in ``given`` (what
+    the file, ``--set`` or caller states itself), so their defaults apply: a value inherited from another theory's
+    point (the baseline's fitted ``strategic``) would have no effect, and warn. Returns the dropped names."""
+    decision = labs.get("decision")
+    if decision not in DECISIONS:
+        return []
+    dropped = [n for n in unused_parameters(decision) if n not in given and n in labs]
+    for n in dropped:
+        del labs[n]
+    return dropped
 
 
 def scenario_from_dict(data: dict, source: str = "<scenario>", overrides: list[str] | None = None,
@@ -326,7 +312,13 @@ def scenario_from_dict(data: dict, source: str = "<scenario>", overrides: list[s
         _set_path(data, parts, value)
         if parts == ["months"]:  # like --months: the dated events after the new horizon are dropped, with a note
             event_origins = _drop_late_events(data, event_origins, f"{source} (--set {text.strip()})", notes)
-    _reset_unused_theory(data, [parse_override(t)[0] for t in overrides or []], source, notes)
+    set_labs = {p[1] for p in (parse_override(t)[0] for t in overrides or []) if len(p) == 2 and p[0] == "labs"}
+    if "decision" in set_labs and isinstance(data.get("labs"), dict):  # --set labs.decision=T
+        dropped = _reset_unused(data["labs"], set_labs)
+        if dropped:
+            notes.append(f"{source} (--set labs.decision={data['labs']['decision']}): "
+                         f"{', '.join('labs.' + n for n in dropped)} back to their defaults (the theory does not "
+                         "use them)")
     lines = list(problems or [])
     try:
         sc = Scenario.model_validate(data)
@@ -396,16 +388,18 @@ def scenario_notes(scenario: Scenario) -> list[str]:
 
 
 def with_values(scenario: Scenario, values: dict[str, Any], source: str = "<overrides>") -> Scenario:
-    """A copy of ``scenario`` with dotted-path ``values`` set and the result validated.
+    """A copy of ``scenario`` with dotted-path ``values`` set and the result validated. When ``values`` set
+    ``labs.decision``, the parameters of the mechanisms that theory does not use go back to their defaults unless
+    ``values`` sets them too.
 
     Raises ScenarioError naming ``source`` and the field when a value is not allowed."""
     data = scenario.model_dump(mode="python")
     data["roster"] = str(scenario.roster_path())
     data.pop("extends", None)
-    if values.get("labs.decision") in DECISIONS:  # the defaults of the mechanisms the theory does not use
-        values = theory_values(values["labs.decision"]) | values
     for path, value in values.items():
         _set_path(data, path.split("."), value)
+    if "labs.decision" in values:  # a theory set here: the mechanisms it does not use at their defaults
+        _reset_unused(data["labs"], {p.split(".", 1)[1] for p in values if p.startswith("labs.")})
     try:
         out = Scenario.model_validate(data)
     except ValidationError as e:

@@ -31,17 +31,18 @@ THEORY_USERS = {"myopic": (), "learning": ("learning",), "imitation": ("imitatio
 """The mechanisms each theory uses."""
 
 
-def theory_values(decision: str) -> dict[str, Any]:
-    """``{"labs.decision": decision}`` plus the schema default of every ``labs`` parameter of a mechanism ``decision``
-    does not use (issue 28): applied together, a scenario fitted under another theory (the baseline's ``strategic``
-    point) runs ``decision`` without values that would have no effect (and their warnings). Raises KeyError for an
-    unknown decision."""
-    used = set(THEORY_USERS[decision])
-    out: dict[str, Any] = {"labs.decision": decision}
-    for mechanism, names in THEORY_PARAMETERS.items():
-        if mechanism not in used:
-            out |= {f"labs.{n}": Labs.model_fields[n].default for n in names}
-    return out
+def unused_parameters(decision: str) -> tuple[str, ...]:
+    """The ``labs`` parameters (names, no section) of the mechanisms of the release decision that theory
+    ``decision`` (one of :data:`DECISIONS`) does not use: they have no effect under it (myopic: all eight of
+    :data:`THEORY_PARAMETERS`; strategic: none). Raises KeyError for an unknown decision."""
+    return tuple(n for m, names in THEORY_PARAMETERS.items() if m not in THEORY_USERS[decision] for n in names)
+
+
+def theories_using(name: str) -> tuple[str, ...] | None:
+    """The theories of the release decision that use the ``labs`` parameter ``name`` (None: not a parameter of one
+    mechanism, so every theory's)."""
+    mechanism = next((m for m, names in THEORY_PARAMETERS.items() if name in names), None)
+    return None if mechanism is None else tuple(t for t in DECISIONS if mechanism in THEORY_USERS[t])
 
 
 class Compute(_Strict):
@@ -348,20 +349,17 @@ class Labs(_Strict):
         parse_month(v)
         return v
 
-
     @model_validator(mode="after")
     def _unused_theory_parameters(self) -> Labs:
         """Warn (once per place) when a parameter of another theory of the release decision is set away from its
         default: it has no effect under this ``decision``."""
-        used = {name for theory, names in THEORY_PARAMETERS.items() if theory in THEORY_USERS[self.decision]
-                for name in names}
-        for theory, names in THEORY_PARAMETERS.items():
-            for name in names:
-                if name not in used and getattr(self, name) != type(self).model_fields[name].default:
-                    users = ", ".join(t for t in DECISIONS if theory in THEORY_USERS[t])
-                    warnings.warn(f"labs.{name} = {getattr(self, name)} has no effect under labs.decision = "
-                                  f"{self.decision!r} (it is used by {users})", UserWarning, stacklevel=2)
+        for name in unused_parameters(self.decision):
+            if getattr(self, name) != type(self).model_fields[name].default:
+                warnings.warn(f"labs.{name} = {getattr(self, name)} has no effect under labs.decision = "
+                              f"{self.decision!r} (it is used by {', '.join(theories_using(name))})", UserWarning,
+                              stacklevel=2)
         return self
+
 
 class Segment(_Strict):
     """One developer segment: its share of every region's developers and its tastes relative to the population's."""
