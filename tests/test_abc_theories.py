@@ -165,3 +165,13 @@ def test_posterior_runs_refuse_a_set_of_what_the_draws_set():
         with pytest.raises(EnsembleError, match="with --posterior every draw sets"):
             refuse_drawn_overrides(ens, [bad])
     refuse_drawn_overrides(ens, ["governments.US.leakage=0.9"])  # not drawn: allowed
+
+
+def test_a_thin_ensemble_is_warned_about_below_the_floor_only():
+    from dataclasses import replace
+
+    from sim.analysis.posterior import THIN_ESS, thin_ensemble_warning
+
+    ens = load_ensemble(ROOT / "scenarios" / "posterior.json")
+    assert thin_ensemble_warning(replace(ens, ess=THIN_ESS)) is None
+    assert "effective sample size of 19.9" in thin_ensemble_warning(replace(ens, ess=19.9))

@@ -48,6 +48,23 @@ __all__ = ["Ensemble", "EnsembleError", "PosteriorComparison", "apply_draw", "dr
            "posterior_effects", "run_posterior_comparison", "validate_posterior"]
 
 
+DEFAULT_ENSEMBLE = "scenarios/posterior.json"
+"""The baseline theory's posterior ensemble: what ``validate/compare --posterior`` draw from by default."""
+THEORIES_ENSEMBLE = "scenarios/posterior_theories.json"
+"""Every theory's ensemble merged (scripts/merge_posteriors.py): what ``validate --theories`` reads by default."""
+THIN_ESS = 20.0
+"""An ensemble (or a posterior generation) with an effective sample size below this rests on a few particles: the
+commands that draw from or write one warn."""
+
+
+def thin_ensemble_warning(ensemble: Ensemble) -> str | None:
+    """The warning for an ensemble whose effective sample size is under :data:`THIN_ESS` (None otherwise)."""
+    if ensemble.ess >= THIN_ESS:
+        return None
+    return (f"{ensemble.source} has an effective sample size of {ensemble.ess:.1f}: the draws repeat a few particles, "
+            "so intervals over draws are rough")
+
+
 class EnsembleError(ValueError):
     """A bad posterior ensemble file; the message names the file and the key."""
 
@@ -291,7 +308,8 @@ def _own_paths(scenario: Scenario, base: Scenario, paths: Sequence[str]) -> list
 
 def kept_paths(scenarios: Sequence[Scenario], ensemble: Ensemble) -> list[list[str]]:
     """Per scenario, what it sets itself among what the draws set (a fitted parameter at a value of its own, or its
-    own ``labs.decision``): :func:`run_posterior_comparison` keeps those in every draw of that scenario."""
+    own ``labs.decision``): :func:`run_posterior_comparison` keeps those in every draw of that scenario. Raises
+    ScenarioError when the ensemble's own scenario does not load (:meth:`Ensemble.base_scenario`)."""
     base = ensemble.base_scenario()
     return [_own_paths(sc, base, ensemble.paths) for sc in scenarios]
 
@@ -329,8 +347,7 @@ def run_posterior_comparison(scenarios: Sequence[Scenario], ensemble: Ensemble, 
         raise ValueError("a comparison needs a reference and at least one other scenario")
     labels = unique_names(list(names) if names is not None else [s.name for s in scenarios])
     base_seed = int(scenarios[0].seed if seed is None else seed)
-    base = ensemble.base_scenario()
-    own = [_own_paths(s, base, ensemble.paths) for s in scenarios]
+    own = kept_paths(scenarios, ensemble)
     dr = draw(ensemble, draws, base_seed)
     cols = list(metrics or HEADLINE_METRICS)
     rosters = {str(s.roster_path()): load_roster(s.roster_path()) for s in scenarios}

@@ -273,14 +273,17 @@ def _print_abc(result: Any, report: Any, spec: Any) -> float:
 
 
 def _warn_abc_ess(report: Any, spec: Any, ess: float) -> None:
-    """Warn when no generation reaches the spec's ESS, or note later generations passed over for too small an ESS."""
+    """Warn when no generation reaches the spec's ESS, or the posterior's is under
+    :data:`sim.analysis.posterior.THIN_ESS`; or note later generations passed over for too small an ESS."""
+    from sim.analysis.posterior import THIN_ESS
+
     gens, t_post = report.generations, report.posterior_t
     if ess < spec.min_ess:
         err_console.print(f"[yellow]warning:[/] no generation has an effective sample size of {spec.min_ess}: the "
                           f"posterior (generation {t_post}) has {ess:.0f}; rerun with a larger --population (--new), "
                           f"e.g. --population {int(spec.population * 1.1 * spec.min_ess / max(ess, 1))}",
                           markup=True, soft_wrap=True)
-    elif ess < min(20.0, spec.population / 5):  # the theory test's floor of 1 keeps the last generation, however thin
+    elif ess < min(THIN_ESS, spec.population / 5):  # a floor of 1 keeps the last generation, however thin
         err_console.print(f"[yellow]warning:[/] the posterior (generation {t_post}) rests on an effective sample "
                           f"size of {ess:.1f} of {spec.population} particles: its medians and intervals are rough; "
                           "a larger --population (--new) gives more", markup=True, soft_wrap=True)

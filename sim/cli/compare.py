@@ -211,7 +211,9 @@ def compare(scenarios: tuple[str, ...], replications: int, seed: int | None, mon
     if posterior is None and ensemble is not None:
         fail("--ensemble is read only with --posterior N (policy effects over N draws from it)")
     if posterior is not None:
-        ensemble = ensemble or "scenarios/posterior.json"
+        from sim.analysis.posterior import DEFAULT_ENSEMBLE
+
+        ensemble = ensemble or DEFAULT_ENSEMBLE
         _compare_posterior(loaded, names, scenarios, posterior, replications, seed, ensemble, workers, metrics,
                            out, sets, months, scheduler, overwrite=overwrite)
         return
@@ -408,6 +410,7 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
         posterior_effects,
         refuse_drawn_overrides,
         run_posterior_comparison,
+        thin_ensemble_warning,
     )
 
     try:
@@ -421,9 +424,8 @@ def _compare_posterior(loaded, names, files, draws: int, replications: int, seed
             err_console.print(f"note: {name} sets {', '.join(paths)} itself: its runs keep "
                               f"{'that value' if len(paths) == 1 else 'those values'} in every draw (the draws set "
                               "the rest)", soft_wrap=True)
-    if ens.ess < 20:
-        err_console.print(f"[yellow]warning:[/] {ens.source} has an effective sample size of {ens.ess:.1f}: the draws "
-                          "repeat a few particles, so the intervals over draws are rough", markup=True, soft_wrap=True)
+    if thin := thin_ensemble_warning(ens):
+        err_console.print(f"[yellow]warning:[/] {thin}", markup=True, soft_wrap=True)
     out_dir = Path(out) if out else Path("results") / folder_name("compare_posterior_" + "_vs_".join(dict.fromkeys(names)))[:120]
     total = draws * replications * len(loaded)
     with staged_output(out_dir, overwrite=overwrite, kinds=("compare_posterior",)) as staging:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from sim.analysis.posterior import DEFAULT_ENSEMBLE, THEORIES_ENSEMBLE
 from sim.analysis.validation import P1_DEFINITIONS, VERDICT_RULE
 from sim.cli.common import (
     err_console,
@@ -112,7 +113,7 @@ def validate(scenario: str, replications: int | None, seed: int | None, sets: tu
     given = [f for f, g in (("--ensemble", ensemble is not None), ("--draws", draws_given)) if g]
     if not (use_posterior or use_theories) and given:
         fail(f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} read only with --posterior or --theories")
-    posterior = ensemble or ("scenarios/posterior_theories.json" if use_theories else "scenarios/posterior.json")
+    posterior = ensemble or (THEORIES_ENSEMBLE if use_theories else DEFAULT_ENSEMBLE)
     use_posterior = use_posterior or use_theories
     if replications is None:
         replications = 2 if use_posterior else 20
@@ -146,7 +147,7 @@ def _resolve(scenario: str, posterior: str | None, sets: tuple[str, ...], seed: 
     if posterior is None:
         extra = list(sets) + ([f"seed={seed}"] if seed is not None else [])
         return scenario_or_exit(scenario, tuple(extra)), None, scenario
-    from sim.analysis.posterior import EnsembleError, load_ensemble, refuse_drawn_overrides
+    from sim.analysis.posterior import EnsembleError, load_ensemble, refuse_drawn_overrides, thin_ensemble_warning
 
     try:
         ensemble = load_ensemble(posterior)
@@ -158,10 +159,8 @@ def _resolve(scenario: str, posterior: str | None, sets: tuple[str, ...], seed: 
         fail(f"--posterior checks the scenario the ensemble was fitted on ({ensemble.scenario}), not {scenario}: "
              "drop SCENARIO, or validate it without --posterior (its point values), or fit an ensemble on it "
              "(a spec whose `scenario` is that file)")
-    if flag == "--posterior" and ensemble.ess < 20:
-        err_console.print(f"[yellow]warning:[/] {ensemble.source} has an effective sample size of {ensemble.ess:.1f}: "
-                          "the draws repeat a few particles, so the posterior predictive intervals are rough",
-                          markup=True, soft_wrap=True)
+    if flag == "--posterior" and (thin := thin_ensemble_warning(ensemble)):
+        err_console.print(f"[yellow]warning:[/] {thin}", markup=True, soft_wrap=True)
     return sc, ensemble, str(ensemble.scenario)
 
 
