@@ -73,6 +73,7 @@ class Money:
                           "sustain their compute (docs/ODD.md 5, 7.9), so the parents' and venture money is 0 for the "
                           "whole run; check market.market_usd_per_month and market.market_growth_per_year",
                           RuntimeWarning, stacklevel=2)
+
     def market_size(self, t: int | None = None) -> float:
         """World developer market in month ``t`` (default: this month), USD/month: ``market_usd_per_month`` at
         2024-07, growing ``market_growth_per_year`` both ways."""
