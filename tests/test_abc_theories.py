@@ -175,3 +175,36 @@ def test_a_thin_ensemble_is_warned_about_below_the_floor_only():
     ens = load_ensemble(ROOT / "scenarios" / "posterior.json")
     assert thin_ensemble_warning(replace(ens, ess=THIN_ESS)) is None
     assert "effective sample size of 19.9" in thin_ensemble_warning(replace(ens, ess=19.9))
+
+
+def test_a_scenario_that_keeps_its_theory_is_not_given_the_draws_unused_values():
+    """A scenario that sets its own theory keeps it in every draw; the drawn values of what that theory does not use
+    are left out (they would have no effect), and its reset defaults do not count as values of its own."""
+    from sim.analysis.posterior import draw_values, kept_paths
+    from sim.scenario.schema import with_values
+
+    ens = load_ensemble(ROOT / "scenarios" / "posterior.json")  # strategic: draws set ewa_* and imitation_*
+    imitation = with_values(ens.base_scenario(), {"labs.decision": "imitation"})
+    assert kept_paths([ens.base_scenario(), imitation], ens) == [[], ["labs.decision"]]
+    row = ens.particles.iloc[0]
+    v = draw_values(row, ens.paths, keep=["labs.decision"], decision="imitation")
+    assert "labs.decision" not in v and not any(k.startswith("labs.ewa_") for k in v)
+    assert v["labs.imitation_weight"] == row["labs.imitation_weight"]
+
+
+def test_with_values_warns_only_about_the_values_it_sets(tmp_path):
+    import warnings
+
+    from sim.scenario.schema import load_scenario, with_values
+
+    f = tmp_path / "imit.toml"
+    f.write_text(f'extends = "{ROOT / "scenarios" / "baseline.toml"}"\nname = "i"\n\n'
+                 '[labs]\ndecision = "imitation"\newa_phi = 0.7\n', encoding="utf-8")
+    with pytest.warns(UserWarning, match="labs.ewa_phi = 0.7 has no effect"):
+        sc = load_scenario(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the file's own warning is not repeated
+        with_values(sc, {"developers.n": 500})
+    with pytest.warns(UserWarning, match="labs.ewa_rho = 0.3 has no effect") as got:
+        with_values(sc, {"labs.ewa_rho": 0.3})
+    assert not any("ewa_phi" in str(w.message) for w in got)

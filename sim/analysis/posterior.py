@@ -41,6 +41,7 @@ from sim.scenario.schema import (
     ScenarioError,
     field_info,
     load_scenario,
+    unused_parameters,
     with_values,
 )
 
@@ -209,17 +210,20 @@ def refuse_drawn_overrides(ensemble: Ensemble, sets: Sequence[str], flag: str = 
                             "ensemble fitted with it")
 
 
-def draw_values(row: pd.Series | dict, paths: Sequence[str], keep: Sequence[str] = ()) -> dict[str, Any]:
+def draw_values(row: pd.Series | dict, paths: Sequence[str], keep: Sequence[str] = (),
+                decision: str | None = None) -> dict[str, Any]:
     """The values one draw sets: its theory (``labs.decision``; :func:`sim.scenario.schema.with_values` then puts
     the mechanisms it does not use at their defaults) when the row has one and ``labs.decision`` is not in ``keep``,
     and each of ``paths`` not in ``keep`` (integer parameters rounded; NaN, a parameter its theory does not use, left
-    out). ``keep``: paths a scenario sets itself, which the draw leaves as they are."""
+    out). ``keep``: paths a scenario sets itself, which the draw leaves as they are; ``decision``: the scenario's own
+    theory when it keeps it (``labs.decision`` in ``keep``), whose unused parameters the draw leaves out too."""
+    inert = {f"labs.{n}" for n in unused_parameters(decision)} if decision is not None else set()
     values: dict[str, Any] = {}
     if "theory" in row and "labs.decision" not in keep:
         values["labs.decision"] = str(row["theory"])
     for p in paths:
         v = float(row[p])
-        if p in keep or math.isnan(v):
+        if p in keep or p in inert or math.isnan(v):
             continue
         d = field_info(p)["default"]
         values[p] = int(round(v)) if isinstance(d, int) and not isinstance(d, bool) else v
@@ -295,15 +299,19 @@ class PosteriorComparison:
 
 def _own_paths(scenario: Scenario, base: Scenario, paths: Sequence[str]) -> list[str]:
     """The free-parameter paths a scenario sets to a value of its own (different from the ensemble's base), and
-    ``labs.decision`` when it sets its own theory."""
+    ``labs.decision`` when it sets its own theory (then the parameters that theory does not use are not its own:
+    they have no effect)."""
     def current(sc: Scenario, path: str) -> float:
         obj: Any = sc
         for part in path.split("."):
             obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
         return float(obj)
 
-    own = [p for p in paths if not np.isclose(current(scenario, p), current(base, p), rtol=1e-12, atol=0.0)]
-    return own + (["labs.decision"] if scenario.labs.decision != base.labs.decision else [])
+    own_decision = scenario.labs.decision != base.labs.decision
+    inert = {f"labs.{n}" for n in unused_parameters(scenario.labs.decision)} if own_decision else set()
+    own = [p for p in paths
+           if p not in inert and not np.isclose(current(scenario, p), current(base, p), rtol=1e-12, atol=0.0)]
+    return own + (["labs.decision"] if own_decision else [])
 
 
 def kept_paths(scenarios: Sequence[Scenario], ensemble: Ensemble) -> list[list[str]]:
@@ -354,7 +362,8 @@ def run_posterior_comparison(scenarios: Sequence[Scenario], ensemble: Ensemble, 
     tasks = []
     for i, row in dr.iterrows():
         for j, sc in enumerate(scenarios):
-            values = draw_values(row, ensemble.paths, keep=own[j])
+            values = draw_values(row, ensemble.paths, keep=own[j],
+                                 decision=sc.labs.decision if "labs.decision" in own[j] else None)
             tasks.append((j, (sc, values, int(i), replications, base_seed, cols, rosters[str(sc.roster_path())])))
     t0 = time.perf_counter()
     parts: list[pd.DataFrame] = [None] * len(tasks)  # type: ignore[list-item]

@@ -479,7 +479,7 @@ def _print_posterior(eff, comp, ens, names, loaded, draws: int, replications: in
     """The effects over the posterior: per metric, scenario and effect, the median and 90% interval over draws,
     the spread over runs, the share of draws with the median's sign and the month."""
     t = Table(title=f"{' vs '.join(names)}: effects over the posterior ({draws} draws from {Path(ens.source).name}, "
-                    f"theory {', '.join(ens.theories)}, "
+                    f"theories drawn: {', '.join(t for t in ens.theories if t in set(comp.draws['theory']))}, "
                     f"ESS {ens.ess:.0f}, x {replications} runs, common seeds; {comp.wall_seconds:.0f} s)",
               title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for h in ("metric / scenario / effect", "median [90% over draws]", "spread over runs [90%]", "same sign",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import warnings
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -138,7 +139,11 @@ def _resolve_file(path: Path, chain: tuple[Path, ...], problems: list[str],
     merged = _deep_merge(base, data)
     own_labs = data.get("labs") if isinstance(data.get("labs"), dict) else {}
     if "decision" in own_labs and isinstance(merged.get("labs"), dict):  # this file chooses its theory
-        _reset_unused(merged["labs"], set(own_labs))
+        dropped = _reset_unused(merged["labs"], set(own_labs))
+        if dropped:
+            notes.append(f"{path}: labs.decision = {own_labs['decision']!r}: the inherited "
+                         f"{', '.join('labs.' + n for n in dropped)} back to their defaults (the theory does not "
+                         "use them)")
     if mode == "replace":  # this file's events replace the parent's: none when it has none
         merged["events"] = own if own is not None else []
         origins = own_origins
@@ -390,7 +395,8 @@ def scenario_notes(scenario: Scenario) -> list[str]:
 def with_values(scenario: Scenario, values: dict[str, Any], source: str = "<overrides>") -> Scenario:
     """A copy of ``scenario`` with dotted-path ``values`` set and the result validated. When ``values`` set
     ``labs.decision``, the parameters of the mechanisms that theory does not use go back to their defaults unless
-    ``values`` sets them too.
+    ``values`` sets them too. Warns only about the values set here (the scenario's other warnings were given when it
+    was loaded).
 
     Raises ScenarioError naming ``source`` and the field when a value is not allowed."""
     data = scenario.model_dump(mode="python")
@@ -401,9 +407,14 @@ def with_values(scenario: Scenario, values: dict[str, Any], source: str = "<over
     if "labs.decision" in values:  # a theory set here: the mechanisms it does not use at their defaults
         _reset_unused(data["labs"], {p.split(".", 1)[1] for p in values if p.startswith("labs.")})
     try:
-        out = Scenario.model_validate(data)
+        with warnings.catch_warnings(record=True) as caught:  # the scenario's own were said when it was loaded
+            warnings.simplefilter("always")
+            out = Scenario.model_validate(data)
     except ValidationError as e:
         raise ScenarioError(_format_errors(e, source, data)) from None
+    for w in caught:  # say only what is about the values set here
+        if any(f"{path} =" in str(w.message) for path in values):
+            warnings.warn(w.message, w.category, stacklevel=2)
     out._base_dir = scenario._base_dir
     out._notes = list(scenario._notes)
     return out
